@@ -1,0 +1,271 @@
+/**
+ * Atomic, durable replacement of one or many files.
+ *
+ * 1. Check every target (no symlink, a regular file or absent, parent directory present).
+ * 2. Keep the old content of every target but the last, for rollback.
+ * 3. Stage: a hidden temp file per write in the target's directory, created O_EXCL|O_NOFOLLOW
+ *    with the final mode (the umask can only remove bits, and an fchmod follows), chowned before
+ *    it has any content, written fully; all temps are then fsynced together.
+ * 4. Publish in the given order: rename each temp over its target, unlink removals.
+ *    If step k fails, steps < k are undone from the saved old content (cPanel's rollback deletes
+ *    files instead), and the remaining temps are removed.
+ * 5. fsync every touched directory once.
+ *
+ * A failure before publishing leaves every old file intact and no temp file behind.
+ */
+import { randomBytes } from 'node:crypto';
+import { posix as path } from 'node:path';
+import type { Disk } from './disk.js';
+import { LinkstoreError, errnoCode, ioError, isEnoent } from './errors.js';
+import type { PortFileHandle } from './fs-port.js';
+import { formatMode, sha256, type PlannedOp } from './plan.js';
+
+export type FileOp =
+  | { op: 'write'; /** cPanel path */ path: string; content: Uint8Array; mode: number; uid?: number; gid?: number }
+  | { op: 'remove'; /** cPanel path */ path: string };
+
+export interface CommitOptions {
+  /**
+   * Called after everything is staged and just before the first rename; throwing aborts the
+   * commit with nothing changed. Locks use it to check that they are still held and in time.
+   */
+  beforePublish?: () => void | Promise<void>;
+  /** Collect directories to fsync here instead of syncing them now (batches sync once at the end). */
+  deferDirSync?: Set<string>;
+}
+
+const TEMP_PREFIX = '.tmp.';
+const TEMP_SUFFIX = '.tmp';
+
+/**
+ * The library's temp name for `base`: dot-prefixed (listers skip it), no cPanel suffix
+ * (`.db`, `.userconfig`, `.adminconfig`), never starting with `dynamicui_` or `group_`.
+ */
+export function tempNameFor(base: string): string {
+  const hex = randomBytes(8).toString('hex');
+  const full = `${TEMP_PREFIX}${hex}.${base}${TEMP_SUFFIX}`;
+  return Buffer.byteLength(full) <= 255 ? full : `${TEMP_PREFIX}${hex}.long${TEMP_SUFFIX}`;
+}
+
+/** Whether a directory entry is one of our temp files (for doctor and listers). */
+export function isLibraryTempName(name: string): boolean {
+  return /^\.tmp\.[0-9a-f]{16}\..*\.tmp$/s.test(name);
+}
+
+interface Target {
+  op: FileOp;
+  host: string;
+  dir: string;
+  existed: boolean;
+  backup?: { content: Buffer; mode: number; uid: number; gid: number };
+  temp?: string;
+}
+
+/** The plan for `ops` as a dry run would print it. */
+export function describeOps(disk: Disk, ops: readonly FileOp[]): PlannedOp[] {
+  return ops.map((o) =>
+    o.op === 'write'
+      ? {
+          op: 'write',
+          path: disk.host(o.path),
+          mode: formatMode(o.mode),
+          owner: o.uid === undefined ? undefined : `${o.uid}:${o.gid ?? o.uid}`,
+          sha256: sha256(o.content),
+          bytes: o.content.length,
+        }
+      : { op: 'remove', path: disk.host(o.path) },
+  );
+}
+
+async function inspectTarget(disk: Disk, op: FileOp): Promise<Target> {
+  const dir = await disk.resolve(path.dirname(op.path));
+  const host = path.join(dir, path.basename(op.path));
+  const st = await disk.lstatOrUndefined(host);
+  if (st?.isSymbolicLink()) {
+    throw new LinkstoreError('E_SYMLINK', `Refusing to replace the symbolic link “${host}”; remove it and retry.`, { path: host });
+  }
+  if (st !== undefined && !st.isFile()) {
+    throw new LinkstoreError('E_NOT_FILE', `“${host}” must be a regular file but is not.`, { path: host });
+  }
+  if (op.op === 'write') {
+    const dst = await disk.lstatOrUndefined(dir);
+    if (dst === undefined || !dst.isDirectory()) {
+      throw new LinkstoreError('E_NOT_DIRECTORY', `Cannot write “${host}”: its directory does not exist.`, { path: host });
+    }
+    if (op.content.length === 0) {
+      throw new LinkstoreError('E_WRITE_FAILED', `Refusing to write an empty file “${host}”.`, { path: host });
+    }
+  }
+  return { op, host, dir, existed: st !== undefined };
+}
+
+async function readBackup(disk: Disk, t: Target): Promise<void> {
+  if (!t.existed) return;
+  try {
+    const st = await disk.p.lstat(t.host);
+    const content = await disk.p.readFile(t.host);
+    t.backup = { content: Buffer.from(content), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+  } catch (e) {
+    if (isEnoent(e)) {
+      t.existed = false;
+      return;
+    }
+    throw ioError(e, 'read', t.host);
+  }
+}
+
+/** Create, chmod, chown and fill a temp file; returns it open so the caller can fsync. */
+async function stageTemp(
+  disk: Disk,
+  dir: string,
+  base: string,
+  content: Uint8Array,
+  mode: number,
+  uid: number | undefined,
+  gid: number | undefined,
+): Promise<{ temp: string; fh: PortFileHandle }> {
+  const c = disk.fs.constants;
+  const temp = path.join(dir, tempNameFor(base));
+  const fh = await disk.p.open(temp, c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, mode & 0o7777);
+  try {
+    // The umask may have removed bits; it can never have added any, so the file was never
+    // more open than `mode`.
+    await fh.chmod(mode & 0o7777);
+    if (disk.owners && uid !== undefined) await fh.chown(uid, gid ?? uid);
+    let off = 0;
+    while (off < content.length) {
+      const { bytesWritten } = await fh.write(content, off, content.length - off, off);
+      if (bytesWritten <= 0) throw new LinkstoreError('E_WRITE_FAILED', `Short write to “${temp}”.`, { path: temp });
+      off += bytesWritten;
+    }
+    return { temp, fh };
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    await disk.p.unlink(temp).catch(() => undefined);
+    throw e;
+  }
+}
+
+async function syncDir(disk: Disk, dir: string): Promise<void> {
+  const fh = await disk.p.open(dir, disk.fs.constants.O_RDONLY);
+  try {
+    await fh.sync();
+  } catch (e) {
+    // Some filesystems cannot fsync a directory; that is not a failure of ours.
+    if (errnoCode(e) !== 'EINVAL' && errnoCode(e) !== 'ENOTSUP') throw e;
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
+/** fsync each directory once; used by batches that deferred their directory syncs. */
+export async function syncDirs(disk: Disk, dirs: Iterable<string>): Promise<void> {
+  try {
+    await Promise.all([...dirs].map((d) => syncDir(disk, d)));
+  } catch (e) {
+    throw wrapFailure(e, 'The files were replaced but the directory could not be flushed');
+  }
+}
+
+function wrapFailure(e: unknown, what: string): LinkstoreError {
+  if (e instanceof LinkstoreError) return e;
+  const p = typeof e === 'object' && e !== null && 'path' in e ? String((e as { path: unknown }).path) : undefined;
+  return new LinkstoreError('E_WRITE_FAILED', `${what}: ${errnoCode(e) ?? ''} ${e instanceof Error ? e.message : String(e)}`.trim(), {
+    path: p,
+    cause: e,
+  });
+}
+
+async function removeTemps(disk: Disk, targets: readonly Target[]): Promise<void> {
+  await Promise.all(targets.map((t) => (t.temp ? disk.p.unlink(t.temp).catch(() => undefined) : undefined)));
+}
+
+/** Put back what publishing step `t` replaced. Best effort: it runs while handling a failure. */
+async function undo(disk: Disk, t: Target): Promise<void> {
+  if (t.backup) {
+    const { temp, fh } = await stageTemp(disk, t.dir, path.basename(t.host), t.backup.content, t.backup.mode, t.backup.uid, t.backup.gid);
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await disk.p.rename(temp, t.host);
+  } else if (t.op.op === 'write') {
+    await disk.p.unlink(t.host).catch((e: unknown) => {
+      if (!isEnoent(e)) throw e;
+    });
+  }
+}
+
+/**
+ * Apply `ops` atomically per file and all-or-nothing across files (see the file comment).
+ * Throws a LinkstoreError; on E_COMMIT_FAILED the old files were restored.
+ */
+export async function commitFiles(disk: Disk, ops: readonly FileOp[], options: CommitOptions = {}): Promise<void> {
+  if (ops.length === 0) return;
+  const targets: Target[] = [];
+  try {
+    for (const op of ops) targets.push(await inspectTarget(disk, op));
+    // The last target never needs a backup: nothing after it can fail and require an undo.
+    for (let i = 0; i < targets.length - 1; i++) await readBackup(disk, targets[i] as Target);
+    const open: PortFileHandle[] = [];
+    try {
+      for (const t of targets) {
+        if (t.op.op !== 'write') continue;
+        const { temp, fh } = await stageTemp(disk, t.dir, path.basename(t.host), t.op.content, t.op.mode, t.op.uid, t.op.gid);
+        t.temp = temp;
+        open.push(fh);
+      }
+      await Promise.all(open.map((fh) => fh.sync()));
+    } finally {
+      await Promise.all(open.map((fh) => fh.close().catch(() => undefined)));
+    }
+    await options.beforePublish?.();
+  } catch (e) {
+    await removeTemps(disk, targets);
+    throw wrapFailure(e, 'Nothing was changed because a file could not be prepared');
+  }
+
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets[i] as Target;
+    try {
+      if (t.op.op === 'write') {
+        await disk.p.rename(t.temp as string, t.host);
+        t.temp = undefined;
+      } else {
+        await disk.p.unlink(t.host).catch((e: unknown) => {
+          if (!isEnoent(e)) throw e;
+        });
+      }
+    } catch (e) {
+      const undoErrors: unknown[] = [];
+      for (let j = i - 1; j >= 0; j--) {
+        await undo(disk, targets[j] as Target).catch((u: unknown) => undoErrors.push(u));
+      }
+      await removeTemps(disk, targets);
+      const restored = undoErrors.length === 0 ? 'the earlier files were restored' : `restoring the earlier files also failed (${undoErrors.length})`;
+      throw new LinkstoreError('E_COMMIT_FAILED', `Could not replace “${t.host}” (${errnoCode(e) ?? 'error'}); ${restored}.`, {
+        path: t.host,
+        cause: e,
+      });
+    }
+  }
+
+  const dirs = new Set(targets.map((t) => t.dir));
+  if (options.deferDirSync) {
+    for (const d of dirs) options.deferDirSync.add(d);
+  } else {
+    await syncDirs(disk, dirs);
+  }
+}
+
+/** One file, atomically and durably: the single-target case of `commitFiles`. */
+export async function writeFileAtomic(
+  disk: Disk,
+  cpanelPath: string,
+  content: Uint8Array,
+  options: { mode: number; uid?: number; gid?: number } & CommitOptions,
+): Promise<void> {
+  const { mode, uid, gid, ...rest } = options;
+  await commitFiles(disk, [{ op: 'write', path: cpanelPath, content, mode, uid, gid }], rest);
+}

@@ -1,0 +1,190 @@
+/**
+ * A `Disk` is the fs port plus a root prefix: cPanel's absolute paths (`/var/cpanel/...`,
+ * `/etc/passwd`) are mapped under `root`, so a migration can work on a mounted disk and tests can
+ * work on memfs. Every domain module receives a Disk and speaks only cPanel paths to it.
+ *
+ * Symlink policy:
+ * - inside a managed tree (`/var/cpanel/integration`, `/var/cpanel/authn`) no component may be a
+ *   symlink (E_SYMLINK): cPanel follows them there and we deliberately do not;
+ * - anywhere else (`/var/cpanel` itself, `/etc`) a symlink is followed only when its real path is
+ *   still inside the root (E_OUTSIDE_ROOT otherwise), so an untrusted tree cannot point us at the
+ *   host's own files.
+ */
+import { posix as path } from 'node:path';
+import { LinkstoreError, errnoCode, ioError, isEnoent } from './errors.js';
+import type { DotLockOptions } from './dot-lock.js';
+import { asFsPort, nodeFsPort, type FsPort, type PortStats } from './fs-port.js';
+
+export const MANAGED_TREES = ['/var/cpanel/integration', '/var/cpanel/authn'] as const;
+
+export interface DiskOptions {
+  /** Node's fs (default) or a compatible object such as memfs's `createFsFromVolume(vol)`. */
+  fs?: unknown;
+  /** Directory that stands for `/` (default `/`). */
+  root?: string;
+  /**
+   * Whether to chown files and directories to the owners cPanel uses. Default: true when running
+   * as root on Node's fs, and always true on an injected fs (memfs records owners for anyone).
+   */
+  owners?: boolean;
+  /** Defaults for every dot-lock taken through this disk (timeout, poll, critical-section bound). */
+  lock?: Omit<DotLockOptions, 'dataMode'>;
+}
+
+function isInside(base: string, p: string): boolean {
+  return base === '/' || p === base || p.startsWith(base + '/');
+}
+
+export class Disk {
+  readonly fs: FsPort;
+  readonly root: string;
+  readonly owners: boolean;
+  readonly lockDefaults: Omit<DotLockOptions, 'dataMode'>;
+
+  constructor(options: DiskOptions = {}) {
+    this.fs = options.fs === undefined ? nodeFsPort : asFsPort(options.fs);
+    const root = options.root ?? '/';
+    if (!root.startsWith('/')) {
+      throw new LinkstoreError('E_INVALID_PARAM', `The root prefix “${root}” must be an absolute path.`, { param: 'root' });
+    }
+    this.root = path.resolve(root);
+    const euid = typeof process.geteuid === 'function' ? process.geteuid() : -1;
+    this.owners = options.owners ?? (this.fs !== nodeFsPort || euid === 0);
+    this.lockDefaults = { ...options.lock };
+  }
+
+  get p(): FsPort['promises'] {
+    return this.fs.promises;
+  }
+
+  /** Host path for a cPanel absolute path, without any checks. */
+  host(cpanelPath: string): string {
+    if (!cpanelPath.startsWith('/')) {
+      throw new LinkstoreError('E_INVALID_PARAM', `Internal error: “${cpanelPath}” is not an absolute cPanel path.`);
+    }
+    const norm = path.normalize(cpanelPath);
+    return this.root === '/' ? norm : path.join(this.root, norm);
+  }
+
+  /** The managed tree that contains `cpanelPath`, if any. */
+  managedTreeOf(cpanelPath: string): string | undefined {
+    return MANAGED_TREES.find((t) => isInside(t, cpanelPath));
+  }
+
+  /**
+   * Check every component of `cpanelPath` and return the host path to use. Components that do not
+   * exist are fine (the caller decides whether that is an error); the walk stops at the first one.
+   */
+  async resolve(cpanelPath: string): Promise<string> {
+    const norm = path.normalize(cpanelPath);
+    const tree = this.managedTreeOf(norm);
+    const parts = norm.split('/').filter(Boolean);
+    let hostSoFar = this.root;
+    let cpSoFar = '';
+    for (let i = 0; i < parts.length; i++) {
+      cpSoFar += '/' + parts[i];
+      const next = path.join(hostSoFar, parts[i] as string);
+      let st: PortStats;
+      try {
+        st = await this.p.lstat(next);
+      } catch (e) {
+        if (isEnoent(e) || errnoCode(e) === 'ENOTDIR') {
+          return path.join(next, ...parts.slice(i + 1));
+        }
+        throw ioError(e, 'inspect', next);
+      }
+      if (st.isSymbolicLink()) {
+        if (tree !== undefined && isInside(tree, cpSoFar)) {
+          throw new LinkstoreError(
+            'E_SYMLINK',
+            `Refusing to follow the symbolic link “${next}” inside the managed tree ${tree}. Replace it with a real ${i === parts.length - 1 ? 'file' : 'directory'} (\`linkstore doctor\` reports these).`,
+            { path: next },
+          );
+        }
+        let real: string;
+        try {
+          real = await this.p.realpath(next);
+        } catch (e) {
+          if (isEnoent(e)) {
+            throw new LinkstoreError('E_SYMLINK', `The symbolic link “${next}” points to nothing.`, { path: next, cause: e });
+          }
+          throw ioError(e, 'resolve', next);
+        }
+        if (!isInside(this.root, real)) {
+          throw new LinkstoreError(
+            'E_OUTSIDE_ROOT',
+            `The symbolic link “${next}” resolves to “${real}”, outside the root “${this.root}”; refusing to follow it.`,
+            { path: next },
+          );
+        }
+        hostSoFar = real;
+      } else {
+        hostSoFar = next;
+      }
+    }
+    return hostSoFar;
+  }
+
+  /** lstat a resolved host path; `undefined` when it does not exist. */
+  async lstatOrUndefined(hostPath: string): Promise<PortStats | undefined> {
+    try {
+      return await this.p.lstat(hostPath);
+    } catch (e) {
+      if (isEnoent(e) || errnoCode(e) === 'ENOTDIR') return undefined;
+      throw ioError(e, 'inspect', hostPath);
+    }
+  }
+
+  /**
+   * Read a whole regular file by cPanel path. Returns `undefined` when it does not exist.
+   * Refuses symlinks at the final component inside managed trees (via `resolve`) and never
+   * opens through one anywhere (O_NOFOLLOW on the resolved path).
+   */
+  async readFile(cpanelPath: string): Promise<Buffer | undefined> {
+    const hostPath = await this.resolve(cpanelPath);
+    let fh;
+    try {
+      fh = await this.p.open(hostPath, this.fs.constants.O_RDONLY | this.fs.constants.O_NOFOLLOW);
+    } catch (e) {
+      if (isEnoent(e) || errnoCode(e) === 'ENOTDIR') return undefined;
+      if (errnoCode(e) === 'ELOOP') {
+        throw new LinkstoreError('E_SYMLINK', `Refusing to read through the symbolic link “${hostPath}”.`, { path: hostPath, cause: e });
+      }
+      throw ioError(e, 'open', hostPath);
+    }
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) {
+        throw new LinkstoreError('E_NOT_FILE', `“${hostPath}” is not a regular file.`, { path: hostPath });
+      }
+      const data = await fh.readFile();
+      return Buffer.isBuffer(data) ? data : Buffer.from(data);
+    } catch (e) {
+      if (errnoCode(e) === 'EISDIR') throw new LinkstoreError('E_NOT_FILE', `“${hostPath}” is not a regular file.`, { path: hostPath, cause: e });
+      throw ioError(e, 'read', hostPath);
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
+  }
+
+  /** Names in a directory (cPanel path), or `undefined` when it does not exist. */
+  async readdir(cpanelPath: string): Promise<string[] | undefined> {
+    const hostPath = await this.resolve(cpanelPath);
+    const st = await this.lstatOrUndefined(hostPath);
+    if (st === undefined) return undefined;
+    if (!st.isDirectory()) {
+      throw new LinkstoreError('E_NOT_DIRECTORY', `“${hostPath}” is not a directory.`, { path: hostPath });
+    }
+    try {
+      return await this.p.readdir(hostPath);
+    } catch (e) {
+      if (isEnoent(e)) return undefined;
+      throw ioError(e, 'list', hostPath);
+    }
+  }
+
+  /** Stat by cPanel path after the symlink checks; `undefined` when missing. */
+  async statPath(cpanelPath: string): Promise<PortStats | undefined> {
+    return this.lstatOrUndefined(await this.resolve(cpanelPath));
+  }
+}

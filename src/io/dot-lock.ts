@@ -1,0 +1,309 @@
+/**
+ * cPanel's SafeFile dot-lock (cpanel-locking.md §3–§9), spoken exactly so that cPanel's writers
+ * and ours exclude each other:
+ * - lock path `<file>.lock`, or `<fnv1a32>.lock` when that basename exceeds 225 bytes;
+ * - the lock is a temp file `<lock>-<hex>-<hex>-<hex>` holding `<pid>\n<name>\n`, mode
+ *   `0644 & dataMode`, installed with `link()` so it is never seen empty;
+ * - a held lock is broken only when its PID is dead, it stayed empty across two looks, or it is a
+ *   leftover of an earlier process that had our PID — and then only by `rename()` over it after
+ *   checking it did not change. Never by age: a live cPanel holder is always waited for;
+ * - release unlinks only the lock file we installed (same inode and mtime).
+ * Same-process callers are serialized first by an in-process mutex keyed by the lock path.
+ */
+import { randomBytes } from 'node:crypto';
+import { posix as path } from 'node:path';
+import type { Disk } from './disk.js';
+import { LinkstoreError, errnoCode, ioError, isEnoent } from './errors.js';
+import { fnv1a32 } from './fnv.js';
+import { hostProcExists, type FsPort } from './fs-port.js';
+import { withMutex } from './mutex.js';
+
+export const MAX_LOCK_BASENAME_BYTES = 225;
+export const LOCK_OWNER_NAME = 'cpanel-linkstore';
+const MAX_LOCKFILE_SIZE = 8192;
+
+/** §3: the lock path cPanel uses for a data path. */
+export function cpanelLockPath(dataPath: string): string {
+  if (/[<>]/.test(dataPath)) {
+    throw new LinkstoreError('E_LOCK_INVALID', `Cannot lock “${dataPath}”: lock paths must not contain “<” or “>”.`, { path: dataPath });
+  }
+  const lock = dataPath + '.lock';
+  const base = path.basename(lock);
+  if (Buffer.byteLength(lock) <= MAX_LOCK_BASENAME_BYTES || Buffer.byteLength(base) <= MAX_LOCK_BASENAME_BYTES) return lock;
+  const hashed = `${fnv1a32(Buffer.from(base, 'utf8'))}.lock`;
+  const dir = path.dirname(lock);
+  return dataPath.includes('/') ? path.join(dir, hashed) : hashed;
+}
+
+/** §4.4: the PID in a lock file's content (first digit run of line 1), or undefined. */
+export function parseLockPid(content: Uint8Array): number | undefined {
+  const text = Buffer.from(content.subarray(0, MAX_LOCKFILE_SIZE)).toString('latin1');
+  const nl = text.indexOf('\n');
+  const line1 = nl === -1 ? text : text.slice(0, nl);
+  const m = /[0-9]+/.exec(line1);
+  if (!m) return undefined;
+  const pid = Number(m[0]);
+  return pid > 0 && Number.isSafeInteger(pid) ? pid : undefined;
+}
+
+/** §4.5: kill(pid, 0) succeeds → alive; EPERM → alive iff /proc/<pid> exists; else dead. */
+export function defaultPidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return errnoCode(e) === 'EPERM' ? hostProcExists(pid) : false;
+  }
+}
+
+export interface DotLockOptions {
+  /** Mode of the data file; the lock file gets `0644 & dataMode` like a cPanel Transaction. */
+  dataMode: number;
+  /** Give up waiting after this long (default 60 s, cPanel's flock wait). */
+  timeoutMs?: number;
+  /** Poll interval while waiting; cPanel polls every 300 ms, we never poll slower. */
+  pollMs?: number;
+  /** Bound on the work done under the lock (default 10 s, well below cPanel's 30 s minimum wait). */
+  criticalMs?: number;
+  /** Second line of the lock file. */
+  ownerName?: string;
+  /** PID liveness test (injectable for tests). */
+  pidAlive?: (pid: number) => boolean;
+}
+
+/** A held lock, passed to the critical section. */
+export interface HeldLock {
+  /** Host path of the lock file. */
+  readonly lockPath: string;
+  /**
+   * Throws if the critical section ran past its bound or the lock file is no longer ours.
+   * Call it right before publishing changes (commitFiles' `beforePublish`).
+   */
+  verify(): Promise<void>;
+}
+
+interface Installed {
+  fs: FsPort;
+  lockPath: string;
+  ino: number;
+  mtimeMs: number;
+}
+
+const PROCESS_START_MS = Date.now() - process.uptime() * 1000;
+const held = new Set<Installed>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Best effort, synchronous: nothing asynchronous runs at exit. Same inode check as release.
+  process.once('exit', () => {
+    for (const h of held) {
+      try {
+        const st = h.fs.lstatSync(h.lockPath);
+        if (st.ino === h.ino && st.mtimeMs === h.mtimeMs) h.fs.unlinkSync(h.lockPath);
+      } catch {
+        // nothing more can be done at exit
+      }
+    }
+  });
+}
+
+function lockTempName(lockPath: string): string {
+  const hex = () => randomBytes(4).toString('hex').replace(/^0+(?=.)/, '');
+  const name = `${lockPath}-${hex()}-${hex()}-${hex()}`;
+  if (Buffer.byteLength(path.basename(name)) <= 255) return name;
+  return path.join(path.dirname(lockPath), `${randomBytes(6).toString('hex')}.lock-${hex()}-${hex()}-${hex()}`);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function quantSeconds(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s === 1 ? '1 second' : `${s} seconds`;
+}
+
+async function readLock(disk: Disk, lockPath: string): Promise<{ content: Buffer; ino: number; mtimeMs: number; size: number } | undefined> {
+  const c = disk.fs.constants;
+  let fh;
+  try {
+    fh = await disk.p.open(lockPath, c.O_RDONLY | c.O_NOFOLLOW);
+  } catch (e) {
+    if (isEnoent(e)) return undefined;
+    if (errnoCode(e) === 'ELOOP') {
+      throw new LinkstoreError('E_SYMLINK', `The lock file “${lockPath}” is a symbolic link; remove it.`, { path: lockPath, cause: e });
+    }
+    throw ioError(e, 'read the lock file', lockPath);
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new LinkstoreError('E_NOT_FILE', `The lock “${lockPath}” is not a regular file; remove it.`, { path: lockPath });
+    const buf = Buffer.alloc(Math.min(MAX_LOCKFILE_SIZE, Math.max(st.size, 0)));
+    const { bytesRead } = buf.length ? await fh.read(buf, 0, buf.length, 0) : { bytesRead: 0 };
+    return { content: buf.subarray(0, bytesRead), ino: st.ino, mtimeMs: st.mtimeMs, size: st.size };
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
+/** Create our temp lock file with content and mode; returns its identity. */
+async function writeLockTemp(disk: Disk, lockPath: string, mode: number, ownerName: string): Promise<{ temp: string; ino: number; mtimeMs: number }> {
+  const c = disk.fs.constants;
+  const temp = lockTempName(lockPath);
+  const fh = await disk.p.open(temp, c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, mode).catch((e: unknown) => {
+    throw ioError(e, 'create a lock file next to', lockPath);
+  });
+  try {
+    await fh.chmod(mode);
+    const body = Buffer.from(`${process.pid}\n${ownerName}\n`);
+    await fh.write(body, 0, body.length, 0);
+    const st = await fh.stat();
+    return { temp, ino: st.ino, mtimeMs: st.mtimeMs };
+  } catch (e) {
+    await disk.p.unlink(temp).catch(() => undefined);
+    throw ioError(e, 'write the lock file', temp);
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
+async function acquire(disk: Disk, lockPath: string, dataPath: string, o: Required<Omit<DotLockOptions, 'dataMode'>> & { mode: number }): Promise<Installed> {
+  const start = Date.now();
+  const mine = await writeLockTemp(disk, lockPath, o.mode, o.ownerName);
+  let tempPresent = true;
+  try {
+    let emptySeen: { ino: number; mtimeMs: number; at: number } | undefined;
+    for (;;) {
+      try {
+        await disk.p.link(mine.temp, lockPath);
+        // The second name is not needed (§9.1 item 5).
+        await disk.p.unlink(mine.temp).catch(() => undefined);
+        tempPresent = false;
+        return { fs: disk.fs, lockPath, ino: mine.ino, mtimeMs: mine.mtimeMs };
+      } catch (e) {
+        if (errnoCode(e) !== 'EEXIST') throw ioError(e, 'take the lock', lockPath);
+      }
+      const seen = await readLock(disk, lockPath);
+      if (seen !== undefined) {
+        let breakIt = false;
+        if (seen.size === 0) {
+          // R3: empty on two looks at least 300 ms apart, unchanged in between.
+          if (emptySeen && emptySeen.ino === seen.ino && emptySeen.mtimeMs === seen.mtimeMs && Date.now() - emptySeen.at >= 300) breakIt = true;
+          else if (!emptySeen || emptySeen.ino !== seen.ino || emptySeen.mtimeMs !== seen.mtimeMs) emptySeen = { ino: seen.ino, mtimeMs: seen.mtimeMs, at: Date.now() };
+        } else {
+          emptySeen = undefined;
+          const pid = parseLockPid(seen.content);
+          if (pid === process.pid) {
+            // We hold the in-process mutex, so this is not ours unless it predates us (PID reuse).
+            breakIt = seen.mtimeMs < PROCESS_START_MS;
+          } else if (pid !== undefined) {
+            breakIt = !o.pidAlive(pid);
+          }
+          // No readable PID in a non-empty lock: wait, like cPanel (but without busy-looping).
+        }
+        if (breakIt) {
+          const now = await disk.lstatOrUndefined(lockPath);
+          if (now === undefined || (now.ino === seen.ino && now.mtimeMs === seen.mtimeMs)) {
+            // Overwrite, never unlink: a waiter must never see the lock absent.
+            await disk.p.rename(mine.temp, lockPath);
+            tempPresent = false;
+            return { fs: disk.fs, lockPath, ino: mine.ino, mtimeMs: mine.mtimeMs };
+          }
+          continue;
+        }
+      }
+      if (Date.now() - start >= o.timeoutMs) {
+        throw new LinkstoreError('E_LOCK_TIMEOUT', `The system failed to lock the file “${dataPath}” after ${quantSeconds(Date.now() - start)}. The lock “${lockPath}” is held by a live process; retry later or stop that process.`, {
+          path: lockPath,
+        });
+      }
+      await sleep(Math.min(o.pollMs, Math.max(1, o.timeoutMs - (Date.now() - start))));
+    }
+  } finally {
+    if (tempPresent) await disk.p.unlink(mine.temp).catch(() => undefined);
+  }
+}
+
+async function release(disk: Disk, h: Installed): Promise<void> {
+  held.delete(h);
+  const st = await disk.lstatOrUndefined(h.lockPath);
+  if (st === undefined) {
+    throw new LinkstoreError('E_LOCK_LOST', `The lock “${h.lockPath}” disappeared while it was held; another process may have written concurrently.`, { path: h.lockPath });
+  }
+  if (st.ino !== h.ino || st.mtimeMs !== h.mtimeMs) {
+    throw new LinkstoreError('E_LOCK_LOST', `The lock “${h.lockPath}” was replaced by another process while it was held; it was left in place.`, { path: h.lockPath });
+  }
+  try {
+    await disk.p.unlink(h.lockPath);
+  } catch (e) {
+    if (!isEnoent(e)) throw ioError(e, 'release the lock', h.lockPath);
+  }
+}
+
+/**
+ * Hold cPanel's dot-lock on `dataPath` (a cPanel path) while `fn` runs. The lock directory must
+ * exist. `fn` should call `lock.verify()` before publishing; the critical section is bounded.
+ */
+export async function withDotLock<T>(disk: Disk, dataPath: string, callerOptions: DotLockOptions, fn: (lock: HeldLock) => Promise<T>): Promise<T> {
+  const options: DotLockOptions = { ...disk.lockDefaults, ...callerOptions };
+  const lockCpanel = cpanelLockPath(dataPath);
+  const lockDir = await disk.resolve(path.dirname(lockCpanel));
+  const lockPath = path.join(lockDir, path.basename(lockCpanel));
+  const dataHost = path.join(lockDir, path.basename(dataPath));
+  const o = {
+    timeoutMs: options.timeoutMs ?? 60_000,
+    pollMs: Math.min(options.pollMs ?? 100, 300),
+    criticalMs: options.criticalMs ?? 10_000,
+    ownerName: (options.ownerName ?? LOCK_OWNER_NAME).replace(/\n/g, ' '),
+    pidAlive: options.pidAlive ?? defaultPidAlive,
+    mode: 0o644 & options.dataMode,
+  };
+  return withMutex(lockPath, async () => {
+    const h = await acquire(disk, lockPath, dataHost, o);
+    installExitHook();
+    held.add(h);
+    const deadline = Date.now() + o.criticalMs;
+    const lock: HeldLock = {
+      lockPath,
+      async verify() {
+        if (Date.now() > deadline) {
+          throw new LinkstoreError('E_CRITICAL_SECTION_TIMEOUT', `Work under the lock “${lockPath}” took longer than ${o.criticalMs} ms and was abandoned without writing.`, {
+            path: lockPath,
+          });
+        }
+        const st = await disk.lstatOrUndefined(lockPath);
+        if (st === undefined || st.ino !== h.ino || st.mtimeMs !== h.mtimeMs) {
+          throw new LinkstoreError('E_LOCK_LOST', `The lock “${lockPath}” was broken by another process; nothing was written.`, { path: lockPath });
+        }
+      },
+    };
+    let result: T;
+    try {
+      result = await fn(lock);
+    } catch (e) {
+      await release(disk, h).catch(() => undefined);
+      throw e;
+    }
+    await release(disk, h);
+    return result;
+  });
+}
+
+/** Hold several dot-locks in the given order (cPanel's order matters: per-user DB, then LinkDB). */
+export async function withDotLocks<T>(disk: Disk, dataPaths: readonly { path: string; mode: number }[], options: Omit<DotLockOptions, 'dataMode'>, fn: (locks: HeldLock[]) => Promise<T>): Promise<T> {
+  const step = async (i: number, acc: HeldLock[]): Promise<T> => {
+    if (i === dataPaths.length) return fn(acc);
+    const d = dataPaths[i] as { path: string; mode: number };
+    return withDotLock(disk, d.path, { ...options, dataMode: d.mode }, (l) => step(i + 1, [...acc, l]));
+  };
+  return step(0, []);
+}
+
+/** Check every held lock; pass as commitFiles' beforePublish. */
+export function verifyAll(locks: readonly HeldLock[]): () => Promise<void> {
+  return async () => {
+    for (const l of locks) await l.verify();
+  };
+}

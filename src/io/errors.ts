@@ -1,0 +1,88 @@
+/**
+ * One error family for the whole library. Callers switch on `code`, which is stable and listed
+ * in the README; `message` is for people and may be cPanel's exact wording; `cause` keeps the
+ * underlying errno error when there is one.
+ */
+
+/** Every code the library throws. Adding one is fine; renaming one is a breaking change. */
+export const ERROR_CODES = {
+  E_INVALID_NAME: 'A name used as a file or directory name is not valid.',
+  E_INVALID_PARAM: 'A parameter value is not valid.',
+  E_MISSING_PARAM: 'A required parameter is missing.',
+  E_SYMLINK: 'A symbolic link was found where the library refuses to follow one.',
+  E_OUTSIDE_ROOT: 'A path resolved outside the configured root prefix.',
+  E_NOT_DIRECTORY: 'A path that must be a directory is something else.',
+  E_NOT_FILE: 'A path that must be a regular file is something else.',
+  E_CORRUPT_FILE: 'A file on disk could not be decoded or does not match its format.',
+  E_SCHEMA: 'A value does not match the JSON Schema of its file format.',
+  E_ENCODE: 'A value cannot be encoded in the file format (for example a lone surrogate).',
+  E_LOCK_TIMEOUT: 'A lock could not be taken before the timeout.',
+  E_LOCK_LOST: 'A held lock was broken or replaced by another process.',
+  E_LOCK_INVALID: 'A lock path cannot be used (for example it contains < or >).',
+  E_CRITICAL_SECTION_TIMEOUT: 'Work under a lock took longer than the allowed bound and was abandoned.',
+  E_WRITE_FAILED: 'A file could not be written; nothing was changed.',
+  E_COMMIT_FAILED: 'A multi-file update failed; files were restored to their previous content.',
+  E_IO: 'An unexpected filesystem error.',
+  E_NO_SUCH_USER: 'The user does not exist.',
+  E_NOT_CPANEL_USER: 'The user is not a cPanel account.',
+  E_USERNAME: 'The username is not acceptable for a new account.',
+  E_NO_SUCH_LINK: 'The link does not exist.',
+  E_NO_SUCH_GROUP: 'The group does not exist.',
+  E_NOT_FOUND: 'A file that must exist does not.',
+  E_PROVIDER: 'The authentication provider is unknown or not enabled.',
+  E_USAGE: 'The command line is not valid.',
+  E_UNKNOWN_FUNCTION: 'The API function is not known.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ErrorDetails {
+  /** The host path (after the root prefix) the error is about. */
+  path?: string;
+  /** The API parameter the error is about. */
+  param?: string;
+  cause?: unknown;
+}
+
+export class LinkstoreError extends Error {
+  readonly code: ErrorCode;
+  readonly path: string | undefined;
+  readonly param: string | undefined;
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'LinkstoreError';
+    this.code = code;
+    this.path = details.path;
+    this.param = details.param;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, code: this.code, message: this.message, path: this.path, param: this.param };
+  }
+}
+
+export function isLinkstoreError(e: unknown, code?: ErrorCode): e is LinkstoreError {
+  return e instanceof LinkstoreError && (code === undefined || e.code === code);
+}
+
+/** The errno code of a Node/memfs error, if any. */
+export function errnoCode(e: unknown): string | undefined {
+  if (typeof e === 'object' && e !== null && 'code' in e) {
+    const c = (e as { code: unknown }).code;
+    return typeof c === 'string' ? c : undefined;
+  }
+  return undefined;
+}
+
+export function isEnoent(e: unknown): boolean {
+  return errnoCode(e) === 'ENOENT';
+}
+
+/** Wrap an unexpected errno error so callers still get one error family. */
+export function ioError(e: unknown, what: string, path: string): LinkstoreError {
+  if (e instanceof LinkstoreError) return e;
+  const errno = errnoCode(e) ?? 'unknown error';
+  const text = e instanceof Error ? e.message : String(e);
+  return new LinkstoreError('E_IO', `Could not ${what} “${path}” (${errno}): ${text}`, { path, cause: e });
+}

@@ -1,0 +1,150 @@
+/**
+ * The two JSON styles cPanel writes, and a strict reader for both.
+ *
+ * - `encodePretty`: JSON::XS `pretty` (3-space indent, `"key" : value`, `{}`/`[]` for empties,
+ *   one trailing newline) with keys sorted by code point, i.e. byte-identical to Perl's
+ *   `JSON::XS->new->pretty->canonical`. Used by integration files.
+ * - `encodeCompact`: no whitespace, no trailing newline, keys sorted. Used by authn files.
+ * - `decodeStrict`: strict UTF-8 and strict JSON as `Cpanel::JSON::Load` reads them; a lone
+ *   surrogate escape, a BOM, an empty or truncated file is E_CORRUPT_FILE naming the file.
+ *
+ * String escaping is JSON.stringify's, which equals JSON::XS's for well-formed strings (`"`, `\`
+ * and controls escaped, lower-case `\u00xx`, `/` and non-ASCII raw); strings that are not
+ * well-formed UTF-16 are refused (JSON.stringify would write `\udXXX`, which cPanel rejects).
+ */
+import { LinkstoreError } from './errors.js';
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+function encodeError(message: string): LinkstoreError {
+  return new LinkstoreError('E_ENCODE', message);
+}
+
+function str(s: string): string {
+  if (!s.isWellFormed()) throw encodeError('A string contains an unpaired UTF-16 surrogate, which cPanel cannot read; fix the input text.');
+  return JSON.stringify(s);
+}
+
+/** Compare keys by Unicode code point (= UTF-8 byte order), as Perl's canonical sort does. */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // A surrogate (astral code point) sorts after every BMP code unit above it in UTF-16.
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs !== ys) return xs ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+function sortedKeys(o: object): string[] {
+  return Object.keys(o).sort(compareCodePoints);
+}
+
+function num(n: number): string {
+  if (!Number.isFinite(n)) throw encodeError(`The number ${n} cannot be written as JSON.`);
+  return String(n);
+}
+
+function scalar(v: unknown): string | undefined {
+  if (v === null) return 'null';
+  switch (typeof v) {
+    case 'string':
+      return str(v);
+    case 'number':
+      return num(v);
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'object':
+      return undefined;
+    default:
+      throw encodeError(`A value of type ${typeof v} cannot be written as JSON.`);
+  }
+}
+
+function pretty(v: unknown, depth: number): string {
+  const s = scalar(v);
+  if (s !== undefined) return s;
+  const inner = '   '.repeat(depth + 1);
+  const close = '   '.repeat(depth);
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]';
+    return '[\n' + v.map((e) => inner + pretty(e, depth + 1)).join(',\n') + '\n' + close + ']';
+  }
+  const o = v as Record<string, unknown>;
+  const keys = sortedKeys(o).filter((k) => o[k] !== undefined);
+  if (keys.length === 0) return '{}';
+  return '{\n' + keys.map((k) => inner + str(k) + ' : ' + pretty(o[k], depth + 1)).join(',\n') + '\n' + close + '}';
+}
+
+function compact(v: unknown): string {
+  const s = scalar(v);
+  if (s !== undefined) return s;
+  if (Array.isArray(v)) return '[' + v.map(compact).join(',') + ']';
+  const o = v as Record<string, unknown>;
+  return '{' + sortedKeys(o).filter((k) => o[k] !== undefined).map((k) => str(k) + ':' + compact(o[k])).join(',') + '}';
+}
+
+/** JSON::XS pretty+canonical text, ending in exactly one newline. */
+export function encodePretty(value: unknown): string {
+  return pretty(value, 0) + '\n';
+}
+
+/** Compact canonical JSON without a trailing newline. */
+export function encodeCompact(value: unknown): string {
+  return compact(value);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function corrupt(file: string, why: string, cause?: unknown): LinkstoreError {
+  return new LinkstoreError('E_CORRUPT_FILE', `The file “${file}” is corrupt: ${why}. Restore it from a backup or remove it (\`linkstore doctor\` reports these).`, {
+    path: file,
+    cause,
+  });
+}
+
+function assertWellFormed(v: unknown, file: string): void {
+  if (typeof v === 'string') {
+    if (!v.isWellFormed()) throw corrupt(file, 'it contains an unpaired surrogate escape');
+  } else if (Array.isArray(v)) {
+    for (const e of v) assertWellFormed(e, file);
+  } else if (v !== null && typeof v === 'object') {
+    for (const [k, e] of Object.entries(v)) {
+      if (!k.isWellFormed()) throw corrupt(file, 'a key contains an unpaired surrogate escape');
+      assertWellFormed(e, file);
+    }
+  }
+}
+
+/**
+ * Decode a file's bytes as cPanel's strict loader would. `file` names the file in errors.
+ * An empty file is corrupt here; callers that treat it as "no data" (cPanel's authn readers)
+ * check for that first.
+ */
+export function decodeStrict(bytes: Uint8Array, file: string): JsonValue {
+  if (bytes.length === 0) throw corrupt(file, 'it is empty');
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch (e) {
+    throw corrupt(file, 'it is not valid UTF-8', e);
+  }
+  if (text.charCodeAt(0) === 0xfeff) throw corrupt(file, 'it starts with a byte-order mark');
+  let value: JsonValue;
+  try {
+    value = JSON.parse(text) as JsonValue;
+  } catch (e) {
+    throw corrupt(file, `it is not valid JSON (${e instanceof Error ? e.message : String(e)})`, e);
+  }
+  assertWellFormed(value, file);
+  return value;
+}
+
+export function isPlainObject(v: unknown): v is Record<string, JsonValue> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,27 @@
+/**
+ * Planned file operations: what a mutation will do (or did), in a form that a dry run can print
+ * and a test can compare. Content is summarised by size and SHA-256, never included, so a plan
+ * never leaks a token.
+ */
+import { createHash } from 'node:crypto';
+
+export interface PlannedOp {
+  op: 'mkdir' | 'chmod' | 'chown' | 'write' | 'remove' | 'rmdir';
+  /** Host path (after the root prefix). */
+  path: string;
+  /** Octal mode string such as `0644`. */
+  mode?: string;
+  /** `uid:gid`. */
+  owner?: string;
+  /** SHA-256 of the new content (writes). */
+  sha256?: string;
+  bytes?: number;
+}
+
+export function formatMode(mode: number): string {
+  return '0' + (mode & 0o7777).toString(8).padStart(3, '0');
+}
+
+export function sha256(content: Uint8Array): string {
+  return createHash('sha256').update(content).digest('hex');
+}

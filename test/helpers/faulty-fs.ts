@@ -1,0 +1,75 @@
+/**
+ * A wrapping fs that fails chosen calls, in the spirit of write-file-atomic's tests: each rule
+ * names an operation, a path predicate and the errno to throw, optionally only on the Nth match.
+ * File-handle methods (write, sync) are wrapped too, matched against the path they were opened at.
+ */
+import type * as nodeFs from 'node:fs';
+
+export interface Fault {
+  op: 'open' | 'write' | 'sync' | 'rename' | 'link' | 'unlink' | 'mkdir' | 'chmod' | 'chown' | 'lstat' | 'readFile';
+  /** Substring or predicate of the path (for rename: the source path). */
+  path?: string | ((p: string) => boolean);
+  code: string;
+  /** Fail only the nth matching call (1-based); default every call. */
+  nth?: number;
+}
+
+function errnoError(code: string, op: string, p: string): NodeJS.ErrnoException {
+  const e = new Error(`${code}: injected failure, ${op} '${p}'`) as NodeJS.ErrnoException;
+  e.code = code;
+  e.path = p;
+  return e;
+}
+
+export function faultyFs(base: typeof nodeFs, faults: Fault[]): { fs: typeof nodeFs; calls: string[] } {
+  const counts = new Map<Fault, number>();
+  const calls: string[] = [];
+  const check = (op: Fault['op'], p: string) => {
+    calls.push(`${op} ${p}`);
+    for (const f of faults) {
+      if (f.op !== op) continue;
+      const match = f.path === undefined || (typeof f.path === 'string' ? p.includes(f.path) : f.path(p));
+      if (!match) continue;
+      const n = (counts.get(f) ?? 0) + 1;
+      counts.set(f, n);
+      if (f.nth === undefined || f.nth === n) throw errnoError(f.code, op, p);
+    }
+  };
+  const bp = base.promises;
+  const wrapHandle = (fh: nodeFs.promises.FileHandle, p: string) =>
+    new Proxy(fh, {
+      get(target, prop, recv) {
+        const v = Reflect.get(target, prop, recv);
+        if (prop === 'write') return async (...a: unknown[]) => (check('write', p), (v as (...x: unknown[]) => unknown).apply(target, a));
+        if (prop === 'sync') return async () => (check('sync', p), (v as () => unknown).apply(target));
+        if (prop === 'chmod') return async (m: number) => (check('chmod', p), (v as (m: number) => unknown).call(target, m));
+        if (prop === 'chown') return async (u: number, g: number) => (check('chown', p), (v as (u: number, g: number) => unknown).call(target, u, g));
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+  const promises = new Proxy(bp, {
+    get(target, prop, recv) {
+      const v = Reflect.get(target, prop, recv) as (...a: unknown[]) => Promise<unknown>;
+      if (typeof v !== 'function') return v;
+      const name = String(prop);
+      return async (...a: unknown[]) => {
+        const p = String(a[0]);
+        if (['rename', 'link', 'unlink', 'mkdir', 'chmod', 'chown', 'lstat', 'readFile'].includes(name)) check(name as Fault['op'], p);
+        else if (name === 'lchown') check('chown', p);
+        if (name === 'open') {
+          check('open', p);
+          const fh = (await v.apply(target, a)) as nodeFs.promises.FileHandle;
+          return wrapHandle(fh, p);
+        }
+        return v.apply(target, a);
+      };
+    },
+  });
+  const fs = new Proxy(base, {
+    get(target, prop, recv) {
+      if (prop === 'promises') return promises;
+      return Reflect.get(target, prop, recv);
+    },
+  });
+  return { fs, calls };
+}
