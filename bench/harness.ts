@@ -1,0 +1,42 @@
+/**
+ * Benchmark harness: each `bench/*.bench.ts` exports `benchmarks`. A benchmark measures our code
+ * and a baseline in the same run and reports the ratio, so figures are comparable across machines.
+ */
+export interface BenchResult {
+  /** The headline figure (ms per op, ops/s, ...). */
+  figure: number;
+  unit: string;
+  /** The same-run baseline figure in the same unit, when there is one. */
+  baseline?: number;
+  /** figure / baseline (or the ratio that the target speaks of). */
+  ratio?: number;
+  /** The target, in words, e.g. "ratio ≤ 1.2". */
+  target?: string;
+  /** Whether the target was met (undefined when there is no target). */
+  met?: boolean;
+  note?: string;
+}
+
+export interface Benchmark {
+  name: string;
+  run(options: { quick: boolean }): Promise<BenchResult>;
+}
+
+/** Median of the timings of `n` runs of `fn` in ms. */
+export async function medianMs(n: number, fn: () => Promise<unknown> | unknown): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = process.hrtime.bigint();
+    await fn();
+    times.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] as number;
+}
+
+/** Total time of `fn` in ms. */
+export async function timeMs(fn: () => Promise<unknown> | unknown): Promise<number> {
+  const t = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
