@@ -226,13 +226,23 @@ async function acquire(disk: Disk, lockPath: string, dataPath: string, o: Requir
   }
 }
 
+/**
+ * Whether the lock file is still the one we installed: same inode and mtime (cPanel's test), and,
+ * because inode numbers are reused and mtimes can collide within a tick, still holding our PID.
+ */
+async function stillOurs(disk: Disk, h: Installed): Promise<'ours' | 'gone' | 'foreign'> {
+  const seen = await readLock(disk, h.lockPath);
+  if (seen === undefined) return 'gone';
+  return seen.ino === h.ino && seen.mtimeMs === h.mtimeMs && parseLockPid(seen.content) === process.pid ? 'ours' : 'foreign';
+}
+
 async function release(disk: Disk, h: Installed): Promise<void> {
   held.delete(h);
-  const st = await disk.lstatOrUndefined(h.lockPath);
-  if (st === undefined) {
+  const state = await stillOurs(disk, h);
+  if (state === 'gone') {
     throw new LinkstoreError('E_LOCK_LOST', `The lock “${h.lockPath}” disappeared while it was held; another process may have written concurrently.`, { path: h.lockPath });
   }
-  if (st.ino !== h.ino || st.mtimeMs !== h.mtimeMs) {
+  if (state === 'foreign') {
     throw new LinkstoreError('E_LOCK_LOST', `The lock “${h.lockPath}” was replaced by another process while it was held; it was left in place.`, { path: h.lockPath });
   }
   try {
@@ -273,8 +283,7 @@ export async function withDotLock<T>(disk: Disk, dataPath: string, callerOptions
             path: lockPath,
           });
         }
-        const st = await disk.lstatOrUndefined(lockPath);
-        if (st === undefined || st.ino !== h.ino || st.mtimeMs !== h.mtimeMs) {
+        if ((await stillOurs(disk, h)) !== 'ours') {
           throw new LinkstoreError('E_LOCK_LOST', `The lock “${lockPath}” was broken by another process; nothing was written.`, { path: lockPath });
         }
       },

@@ -1,0 +1,221 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeFileAtomic } from '../../src/io/commit.js';
+import { Disk } from '../../src/io/disk.js';
+import { cpanelLockPath, withDotLock } from '../../src/io/dot-lock.js';
+import type { LinkstoreError } from '../../src/io/errors.js';
+import { backends, describeOnDisks, hostPath, peek, seed, type DiskCtx } from '../helpers/disks.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const FILE = '/var/cpanel/authn/counter';
+const LOCK = FILE + '.lock';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function lockDir(ctx: DiskCtx): string[] {
+  return (ctx.fs.readdirSync(hostPath(ctx, '/var/cpanel/authn')) as string[]).sort();
+}
+
+async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'resolved';
+  } catch (e) {
+    return (e as LinkstoreError).code;
+  }
+}
+
+describeOnDisks('cPanel dot-lock', (ctx) => {
+  const setup = () => ctx.fs.mkdirSync(hostPath(ctx, '/var/cpanel/authn'), { recursive: true });
+
+  it('installs <file>.lock with "<pid>\\n<name>\\n", mode 0644 & data mode, and removes it on release', async () => {
+    setup();
+    await withDotLock(ctx.disk, FILE, { dataMode: 0o640 }, async () => {
+      expect(peek(ctx, LOCK)).toBe(`${process.pid}\ncpanel-linkstore\n`);
+      expect(ctx.fs.statSync(hostPath(ctx, LOCK)).mode & 0o777).toBe(0o640);
+      // The temp name was unlinked once linked: only the lock itself is there.
+      expect(lockDir(ctx)).toEqual(['counter.lock']);
+    });
+    expect(lockDir(ctx)).toEqual([]);
+  });
+
+  it('serializes concurrent holders in one process', async () => {
+    setup();
+    let inside = 0;
+    let maxInside = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, () =>
+        withDotLock(ctx.disk, FILE, { dataMode: 0o600 }, async () => {
+          inside++;
+          maxInside = Math.max(maxInside, inside);
+          await sleep(2);
+          inside--;
+        }),
+      ),
+    );
+    expect(maxInside).toBe(1);
+  });
+
+  it('waits for a live-PID lock, never breaks it, and times out with E_LOCK_TIMEOUT', async () => {
+    setup();
+    seed(ctx, LOCK, '424242\n/usr/local/cpanel/bin/whostmgr\n', 0o600);
+    const disk = ctx.make({ lock: { pidAlive: () => true, timeoutMs: 400, pollMs: 50 } });
+    const t = Date.now();
+    const err = await withDotLock(disk, FILE, { dataMode: 0o600 }, async () => 'no').catch((e: LinkstoreError) => e);
+    expect((err as LinkstoreError).code).toBe('E_LOCK_TIMEOUT');
+    expect((err as LinkstoreError).message).toContain('The system failed to lock the file');
+    expect(Date.now() - t).toBeGreaterThanOrEqual(350);
+    expect(peek(ctx, LOCK)).toBe('424242\n/usr/local/cpanel/bin/whostmgr\n');
+    expect(lockDir(ctx)).toEqual(['counter.lock']);
+  });
+
+  it('breaks a dead-PID lock by rename and takes it', async () => {
+    setup();
+    seed(ctx, LOCK, '424242\nold\n', 0o600);
+    const disk = ctx.make({ lock: { pidAlive: (p) => p !== 424242, timeoutMs: 2000 } });
+    await withDotLock(disk, FILE, { dataMode: 0o600 }, async () => {
+      expect(peek(ctx, LOCK)).toBe(`${process.pid}\ncpanel-linkstore\n`);
+    });
+    expect(lockDir(ctx)).toEqual([]);
+  });
+
+  it('breaks an empty lock only after two looks 300 ms apart', async () => {
+    setup();
+    seed(ctx, LOCK, '', 0o600);
+    const t = Date.now();
+    await withDotLock(ctx.make({ lock: { timeoutMs: 3000, pollMs: 50 } }), FILE, { dataMode: 0o600 }, async () => undefined);
+    expect(Date.now() - t).toBeGreaterThanOrEqual(290);
+    expect(lockDir(ctx)).toEqual([]);
+  });
+
+  it('waits on a non-empty lock without a PID (never breaks it)', async () => {
+    setup();
+    seed(ctx, LOCK, 'garbage\n', 0o600);
+    expect(await code(withDotLock(ctx.make({ lock: { timeoutMs: 300, pollMs: 50 } }), FILE, { dataMode: 0o600 }, async () => undefined))).toBe('E_LOCK_TIMEOUT');
+    expect(peek(ctx, LOCK)).toBe('garbage\n');
+  });
+
+  it('breaks a lock with our own PID only when it predates this process', async () => {
+    setup();
+    seed(ctx, LOCK, `${process.pid}\nold\n`, 0o600);
+    ctx.fs.utimesSync(hostPath(ctx, LOCK), new Date(2000, 1, 1), new Date(2000, 1, 1));
+    await withDotLock(ctx.disk, FILE, { dataMode: 0o600 }, async () => undefined);
+    expect(lockDir(ctx)).toEqual([]);
+    seed(ctx, LOCK, `${process.pid}\nworker thread\n`, 0o600);
+    expect(await code(withDotLock(ctx.make({ lock: { timeoutMs: 300, pollMs: 50 } }), FILE, { dataMode: 0o600 }, async () => undefined))).toBe('E_LOCK_TIMEOUT');
+  });
+
+  it('detects a broken lock: verify() fails, release leaves the foreign lock in place', async () => {
+    setup();
+    const err = await withDotLock(ctx.disk, FILE, { dataMode: 0o600 }, async (lock) => {
+      ctx.fs.unlinkSync(hostPath(ctx, LOCK));
+      ctx.fs.writeFileSync(hostPath(ctx, LOCK), '1\nintruder\n');
+      expect(await code(lock.verify())).toBe('E_LOCK_LOST');
+      expect(await code(writeFileAtomic(ctx.disk, FILE, Buffer.from('x'), { mode: 0o600, beforePublish: lock.verify }))).toBe('E_LOCK_LOST');
+    }).catch((e: LinkstoreError) => e);
+    expect((err as LinkstoreError).code).toBe('E_LOCK_LOST');
+    expect(peek(ctx, LOCK)).toBe('1\nintruder\n');
+    expect(peek(ctx, FILE)).toBeUndefined();
+  });
+
+  it('bounds the critical section: verify() fails after criticalMs, nothing written', async () => {
+    setup();
+    await withDotLock(ctx.disk, FILE, { dataMode: 0o600, criticalMs: 20 }, async (lock) => {
+      await sleep(40);
+      expect(await code(writeFileAtomic(ctx.disk, FILE, Buffer.from('x'), { mode: 0o600, beforePublish: lock.verify }))).toBe('E_CRITICAL_SECTION_TIMEOUT');
+    });
+    expect(peek(ctx, FILE)).toBeUndefined();
+    expect(lockDir(ctx)).toEqual([]);
+  });
+
+  it('refuses a symlinked lock file', async () => {
+    setup();
+    seed(ctx, '/elsewhere', '1\n');
+    ctx.fs.symlinkSync(hostPath(ctx, '/elsewhere'), hostPath(ctx, LOCK));
+    expect(await code(withDotLock(ctx.make({ lock: { timeoutMs: 300 } }), FILE, { dataMode: 0o600 }, async () => undefined))).toBe('E_SYMLINK');
+    expect(peek(ctx, '/elsewhere')).toBe('1\n');
+  });
+
+  it('uses the hashed lock name for long basenames', async () => {
+    setup();
+    const long = '/var/cpanel/authn/' + 'x'.repeat(221);
+    await withDotLock(ctx.disk, long, { dataMode: 0o600 }, async () => {
+      expect(lockDir(ctx)).toEqual(['4208058804.lock']);
+    });
+    expect(cpanelLockPath(long)).toBe('/var/cpanel/authn/4208058804.lock');
+  });
+});
+
+describe('dot-lock across processes [tmpdir]', () => {
+  const tmp = backends.find((b) => b.kind === 'tmpdir')!;
+  const children: ChildProcess[] = [];
+  let cleanup = () => {};
+  afterEach(() => {
+    for (const c of children) c.kill('SIGKILL');
+    children.length = 0;
+    cleanup();
+  });
+  const exits = new WeakMap<ChildProcess, Promise<number | null>>();
+  const start = (args: string[], cmd = process.execPath) => {
+    const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(c);
+    // Listen from the start: a child may exit before the test awaits it.
+    exits.set(c, new Promise((r) => c.on('exit', (code) => r(code))));
+    return c;
+  };
+  const waitLine = (c: ChildProcess, text: string) =>
+    new Promise<void>((resolve, reject) => {
+      let buf = '';
+      c.stdout!.on('data', (d: Buffer) => {
+        buf += d.toString();
+        if (buf.includes(text)) resolve();
+      });
+      c.on('exit', (code) => reject(new Error(`child exited ${code} before "${text}"`)));
+    });
+  const exit = (c: ChildProcess) => exits.get(c)!;
+  const make = () => {
+    const s = tmp.setup();
+    cleanup = s.cleanup;
+    s.fs.mkdirSync(join(s.root, 'var/cpanel/authn'), { recursive: true });
+    return s;
+  };
+
+  it('four processes incrementing one counter under the lock lose no update', async () => {
+    const s = make();
+    const procs = Array.from({ length: 4 }, () => start([join(here, 'lock-child.mjs'), 'count', s.root, '25']));
+    expect(await Promise.all(procs.map(exit))).toEqual([0, 0, 0, 0]);
+    expect(s.fs.readFileSync(join(s.root, FILE), 'utf8')).toBe('100');
+    expect(s.fs.readdirSync(join(s.root, 'var/cpanel/authn'))).toEqual(['counter']);
+  });
+
+  it('recovers the lock of a SIGKILLed holder at once (dead PID)', async () => {
+    const s = make();
+    const holder = start([join(here, 'lock-child.mjs'), 'hold', s.root]);
+    await waitLine(holder, 'held');
+    const pidInLock = s.fs.readFileSync(join(s.root, LOCK), 'utf8').split('\n')[0];
+    expect(pidInLock).toBe(String(holder.pid));
+    holder.kill('SIGKILL');
+    await exit(holder);
+    const t = Date.now();
+    await withDotLock(new Disk({ root: s.root, lock: { timeoutMs: 5000 } }), FILE, { dataMode: 0o600 }, async () => undefined);
+    expect(Date.now() - t).toBeLessThan(1000);
+    expect(s.fs.existsSync(join(s.root, LOCK))).toBe(false);
+  });
+
+  it('waits for a live simulated cPanel holder (Perl SafeFile protocol) and never breaks it', async () => {
+    const s = make();
+    const perl = start([join(here, 'cpanel-lock-holder.pl'), join(s.root, FILE), '1.2'], 'perl');
+    await waitLine(perl, 'held');
+    const disk = new Disk({ root: s.root, lock: { timeoutMs: 10_000, pollMs: 50 } });
+    const t = Date.now();
+    await withDotLock(disk, FILE, { dataMode: 0o600 }, async (lock) => {
+      // cPanel's write happened entirely before we got the lock.
+      expect(s.fs.readFileSync(join(s.root, FILE), 'utf8')).toBe('cpanel');
+      await writeFileAtomic(disk, FILE, Buffer.from('ours'), { mode: 0o600, beforePublish: lock.verify });
+    });
+    expect(Date.now() - t).toBeGreaterThanOrEqual(900);
+    expect(await exit(perl)).toBe(0);
+    expect(s.fs.readFileSync(join(s.root, FILE), 'utf8')).toBe('ours');
+  });
+});
