@@ -1,0 +1,157 @@
+/**
+ * Change-detecting caches for the files the users module reads, so a daemon can ask millions of
+ * questions without re-reading /etc/passwd each time.
+ *
+ * A cached value is trusted until `clock.now()` passes `freshUntil` (last check + the interval);
+ * then one cheap `stat` decides: same size + mtime + inode (+ device) → keep the parsed value,
+ * anything else → read and parse again. The stat is taken *before* the read, so a change racing
+ * with the read can only cause one extra re-read later, never a stale value under a new signature.
+ * Concurrent callers share one check (single flight).
+ */
+import { LinkstoreError, errnoCode, ioError, isLinkstoreError, type Disk, type PortStats } from '../io/index.js';
+import { bytesToKeyText } from './bytes.js';
+
+/** Time source and check interval shared by every cache of one `Users`. */
+export interface CacheClock {
+  now(): number;
+  /** Minimum time between two stats of the same file; 0 = stat on every question. */
+  intervalMs: number;
+}
+
+/** What reading a file gave. Callers decide what missing/unreadable mean (the spec differs per caller). */
+export type FileRead<T> =
+  | { status: 'ok'; value: T }
+  | { status: 'missing' }
+  | { status: 'unreadable'; error: LinkstoreError };
+
+function signature(st: PortStats): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.isFile() ? 'f' : st.isDirectory() ? 'd' : 'o'}`;
+}
+
+/** Whether a Disk error means "nothing there" (including a symlink that points to nothing). */
+export function isAbsence(e: unknown): boolean {
+  const c = errnoCode(e);
+  return c === 'ENOENT' || c === 'ENOTDIR' || (isLinkstoreError(e, 'E_SYMLINK') && /points to nothing/.test(e.message));
+}
+
+function asLinkstoreError(e: unknown, path: string): LinkstoreError {
+  return e instanceof LinkstoreError ? e : ioError(e, 'read', path);
+}
+
+/**
+ * The freshness machinery shared by every cache: interval, single flight, generation counter.
+ * Subclasses say how to fingerprint the source (`sign`) and how to load it (`load`).
+ */
+export abstract class Watched<T> {
+  /** Bumped whenever the value is replaced, so derived caches know when to rebuild. */
+  generation = 0;
+  /** `clock.now()` before which the current value is served without any I/O. */
+  freshUntil = -Infinity;
+  private value: T | undefined;
+  private sig: string | undefined;
+  private inflight: Promise<T> | undefined;
+
+  constructor(protected readonly clock: CacheClock) {}
+
+  /** The fingerprint of the source now, or `undefined` when it cannot be trusted (always reload). */
+  protected abstract sign(): Promise<string | undefined>;
+  /** Load the value; `cacheable` false means "try again at the next check" (e.g. unreadable). */
+  protected abstract load(): Promise<{ value: T; cacheable: boolean }>;
+
+  /** The value without I/O when it is still fresh, else `undefined`. */
+  peek(): T | undefined {
+    return this.clock.now() < this.freshUntil ? this.value : undefined;
+  }
+
+  /** The value, after a stat when the interval has passed (and a re-read when the file changed). */
+  current(): Promise<T> {
+    const fresh = this.peek();
+    if (fresh !== undefined) return Promise.resolve(fresh);
+    this.inflight ??= this.check().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  /** Forget the value: the next question stats and reads again. */
+  invalidate(): void {
+    this.value = undefined;
+    this.sig = undefined;
+    this.freshUntil = -Infinity;
+  }
+
+  private async check(): Promise<T> {
+    const started = this.clock.now();
+    const sig = await this.sign();
+    if (sig === undefined || sig !== this.sig || this.value === undefined) {
+      const { value, cacheable } = await this.load();
+      this.value = value;
+      this.sig = cacheable ? sig : undefined;
+      this.generation++;
+    }
+    this.freshUntil = started + this.clock.intervalMs;
+    return this.value;
+  }
+}
+
+/** A file read whole and parsed from its one-char-per-byte text (see bytes.ts). */
+export class WatchedFile<T> extends Watched<FileRead<T>> {
+  constructor(
+    clock: CacheClock,
+    private readonly disk: Disk,
+    readonly path: string,
+    private readonly parse: (text: string) => T,
+  ) {
+    super(clock);
+  }
+
+  protected async sign(): Promise<string | undefined> {
+    try {
+      const st = await this.disk.statPath(this.path);
+      return st === undefined ? 'missing' : signature(st);
+    } catch (e) {
+      return isAbsence(e) ? 'missing' : undefined;
+    }
+  }
+
+  protected async load(): Promise<{ value: FileRead<T>; cacheable: boolean }> {
+    try {
+      const bytes = await this.disk.readFile(this.path);
+      if (bytes === undefined) return { value: { status: 'missing' }, cacheable: true };
+      return { value: { status: 'ok', value: this.parse(bytesToKeyText(bytes)) }, cacheable: true };
+    } catch (e) {
+      if (isAbsence(e)) return { value: { status: 'missing' }, cacheable: true };
+      return { value: { status: 'unreadable', error: asLinkstoreError(e, this.path) }, cacheable: false };
+    }
+  }
+}
+
+/**
+ * Whether a path exists, any file type, following symlinks (a dangling one counts as absent):
+ * Perl's `-e`, as cPanel uses it for /etc/allowstupidstuff. Any error also counts as absent.
+ */
+export class WatchedExistence extends Watched<boolean> {
+  constructor(
+    clock: CacheClock,
+    private readonly disk: Disk,
+    readonly path: string,
+  ) {
+    super(clock);
+  }
+
+  private last = false;
+
+  /** The stat is the whole answer, so `load` reuses what `sign` just saw. */
+  protected async sign(): Promise<string> {
+    try {
+      this.last = (await this.disk.statPath(this.path)) !== undefined;
+    } catch {
+      this.last = false;
+    }
+    return String(this.last);
+  }
+
+  protected async load(): Promise<{ value: boolean; cacheable: boolean }> {
+    return { value: this.last, cacheable: true };
+  }
+}
