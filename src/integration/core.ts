@@ -1,0 +1,102 @@
+/**
+ * Shared machinery of the integration module: the context every operation receives, the
+ * per-user lock, file encoding, the file operations of a link or group, and strict readers.
+ */
+import type { Disk } from '../io/disk.js';
+import type { DotLockOptions } from '../io/dot-lock.js';
+import { withDotLock } from '../io/dot-lock.js';
+import { LinkstoreError } from '../io/errors.js';
+import type { FileOp } from '../io/commit.js';
+import { decodeStrict, encodePretty, type JsonValue } from '../io/json-codec.js';
+import { assertFileSchema, assertWritable } from '../io/schema.js';
+import type { SchemaId } from '../generated/schemas.js';
+import type { UserLookup } from '../users/lookup.js';
+import { groupEntry, linkEntry, readThemeIcons, type ThemeIcons } from './dynamicui.js';
+import { MSG } from './messages.js';
+import {
+  ADMINCONFIG_MODE,
+  DYNAMICUI_MODE,
+  LINKS_DIR,
+  USERCONFIG_MODE,
+  USER_DIR_MODE,
+  adminconfigPath,
+  dynamicUiPath,
+  groupDynamicUiPath,
+  groupUserconfigPath,
+  userLockDataPath,
+  userconfigPath,
+} from './paths.js';
+import type { ValidatedGroup, ValidatedLink } from './validate.js';
+
+export interface Ctx {
+  disk: Disk;
+  users: UserLookup;
+  /** Options of the per-user dot-lock (timeout, poll interval, critical-section bound). */
+  lock: Omit<DotLockOptions, 'dataMode'>;
+}
+
+/** UTF-8 bytes of the cPanel pretty JSON of `value`, after a schema check of what is written. */
+export function encodeFile(id: SchemaId, value: unknown, cpanelPath: string): Buffer {
+  assertWritable(id, value, cpanelPath);
+  return Buffer.from(encodePretty(value), 'utf8');
+}
+
+/**
+ * Run `fn` holding the user's lock (`links/USER.lock`, outside both per-user directories). When
+ * the links tree does not exist yet there is nothing to protect and nowhere to put the lock
+ * (read/remove paths must not create directories), so `fn` runs without it.
+ */
+export async function withUserLock<T>(ctx: Ctx, user: string, fn: (beforePublish: (() => Promise<void>) | undefined) => Promise<T>): Promise<T> {
+  const st = await ctx.disk.statPath(LINKS_DIR);
+  if (st === undefined || !st.isDirectory()) return fn(undefined);
+  return withDotLock(ctx.disk, userLockDataPath(user), { ...ctx.lock, dataMode: USER_DIR_MODE }, (lock) => fn(() => lock.verify()));
+}
+
+/** The three writes of a link, in cPanel's order: userconfig → adminconfig → dynamicui. */
+export function linkOps(v: ValidatedLink, icons: ThemeIcons): FileOp[] {
+  const u = userconfigPath(v.user, v.app);
+  const a = adminconfigPath(v.user, v.app);
+  const d = dynamicUiPath(v.user, v.app);
+  return [
+    { op: 'write', path: u, content: encodeFile('integration-userconfig', v.userconfig, u), mode: USERCONFIG_MODE, uid: 0, gid: 0 },
+    { op: 'write', path: a, content: encodeFile('integration-adminconfig', { token: v.token }, a), mode: ADMINCONFIG_MODE, uid: 0, gid: 0 },
+    { op: 'write', path: d, content: encodeFile('dynamicui-link', [linkEntry(v.app, v.userconfig, icons.feature)], d), mode: DYNAMICUI_MODE, uid: 0, gid: 0 },
+  ];
+}
+
+/** The two writes of a group: userconfig → dynamicui. */
+export function groupOps(v: ValidatedGroup, icons: ThemeIcons): FileOp[] {
+  const u = groupUserconfigPath(v.user, v.groupId);
+  const d = groupDynamicUiPath(v.user, v.groupId);
+  return [
+    { op: 'write', path: u, content: encodeFile('integration-group-userconfig', v.userconfig, u), mode: USERCONFIG_MODE, uid: 0, gid: 0 },
+    { op: 'write', path: d, content: encodeFile('dynamicui-group', [groupEntry(v.groupId, v.userconfig, icons.group)], d), mode: DYNAMICUI_MODE, uid: 0, gid: 0 },
+  ];
+}
+
+/** Theme icon sizes, memoised per theme for the life of one operation or batch. */
+export function themeCache(ctx: Ctx): (theme: string) => Promise<ThemeIcons> {
+  const cache = new Map<string, Promise<ThemeIcons>>();
+  return (theme) => {
+    let p = cache.get(theme);
+    if (!p) {
+      p = readThemeIcons(ctx.disk, theme);
+      cache.set(theme, p);
+    }
+    return p;
+  };
+}
+
+/**
+ * Read and check one integration JSON file as cPanel's strict loader would: a missing file is
+ * `missing()` (the caller picks the error), an empty or malformed one is E_CORRUPT_FILE naming it.
+ */
+export async function readJson<T>(ctx: Ctx, id: SchemaId, cpanelPath: string, missing: () => LinkstoreError): Promise<T> {
+  const bytes = await ctx.disk.readFile(cpanelPath);
+  if (bytes === undefined) throw missing();
+  const host = ctx.disk.host(cpanelPath);
+  if (bytes.length === 0) throw new LinkstoreError('E_CORRUPT_FILE', MSG.emptyFile(host), { path: host });
+  const value: JsonValue = decodeStrict(bytes, host);
+  assertFileSchema<T>(id, value, host);
+  return value as T;
+}
