@@ -1,0 +1,159 @@
+/**
+ * What every authn operation needs: the disk, the user lookup, a clock, the email-user check and
+ * the server hostname; plus the transaction runner every mutation goes through.
+ */
+import { posix as path } from 'node:path';
+import { commitFiles, describeOps, type FileOp } from '../io/commit.js';
+import { ensureDirs, planDirs, type DirSpec } from '../io/dirs.js';
+import type { Disk } from '../io/disk.js';
+import { withDotLocks, verifyAll } from '../io/dot-lock.js';
+import { LinkstoreError } from '../io/errors.js';
+import { nodeNameProblem } from '../io/node-name.js';
+import type { PlannedOp } from '../io/plan.js';
+import type { UserLookup } from '../users/lookup.js';
+import { userDbPath } from './constants.js';
+import { MSG } from './messages.js';
+import { isStrictWebmailUser } from './validate.js';
+
+/** An email account to check: `local@domain`, whose domain belongs to the system user `owner`. */
+export interface MailUserQuery {
+  local: string;
+  domain: string;
+  owner: string;
+}
+
+export interface AuthnContext {
+  readonly disk: Disk;
+  readonly users: UserLookup;
+  /** Current time in epoch seconds. */
+  nowSeconds(): number;
+  mailUserExists(q: MailUserQuery): Promise<boolean>;
+  /** The server hostname used in redirect URIs. */
+  hostname(): Promise<string>;
+}
+
+export interface MutationOptions {
+  /** Plan only: read what is needed, take no lock, write nothing, return the planned operations. */
+  dryRun?: boolean;
+}
+
+export interface MutationResult {
+  dryRun: boolean;
+  /** What was done (or, in a dry run, would be done), in order. */
+  ops: PlannedOp[];
+}
+
+function dedupeDirs(specs: readonly DirSpec[]): DirSpec[] {
+  const seen = new Set<string>();
+  return specs.filter((s) => (seen.has(s.path) ? false : (seen.add(s.path), true)));
+}
+
+/**
+ * One cPanel-compatible Transaction over one or more files: make the directories, take the
+ * dot-locks in the given order, let `compute` read and return the file operations, commit them
+ * durably (checking the locks just before publishing), release. In a dry run the directories
+ * are planned, `compute` runs without locks and nothing is written.
+ */
+export async function transact(
+  ctx: AuthnContext,
+  t: { dirs: readonly DirSpec[]; locks: readonly { path: string; mode: number }[]; dryRun?: boolean },
+  compute: () => Promise<FileOp[]>,
+): Promise<MutationResult> {
+  const disk = ctx.disk;
+  const dirs = dedupeDirs(t.dirs);
+  const dirOps = await planDirs(disk, dirs);
+  if (t.dryRun) {
+    const ops = await compute();
+    return { dryRun: true, ops: [...dirOps, ...describeOps(disk, ops)] };
+  }
+  await ensureDirs(disk, dirs);
+  const ops = await withDotLocks(disk, t.locks, {}, async (held) => {
+    const planned = await compute();
+    await commitFiles(disk, planned, { beforePublish: verifyAll(held) });
+    return planned;
+  });
+  return { dryRun: false, ops: [...dirOps, ...describeOps(disk, ops)] };
+}
+
+/** Where a link user's DB lives. */
+export interface LinkUserRef {
+  /** The link user: a system user, `root`, or `local@domain`. */
+  linkuser: string;
+  /** The owning system user (directory name). */
+  sysuser: string;
+  /** cPanel path of the per-user DB. */
+  dbPath: string;
+  email?: { local: string; domain: string };
+}
+
+function noUser(u: string): LinkstoreError {
+  return new LinkstoreError('E_NO_SUCH_USER', MSG.userNotFound(u), { param: 'user' });
+}
+
+/**
+ * Find the DB of a link user without checking that the account exists. An email user's owner
+ * comes from /etc/userdomains; an unknown domain is E_NO_SUCH_USER.
+ */
+export async function locateLinkUser(ctx: AuthnContext, user: string): Promise<LinkUserRef> {
+  const at = user.indexOf('@');
+  let sysuser = user;
+  let email: LinkUserRef['email'];
+  if (at !== -1) {
+    const local = user.slice(0, at);
+    const domain = user.slice(at + 1);
+    const owner = domain === '' || domain.includes('@') ? undefined : await ctx.users.domainOwner(domain);
+    if (owner === undefined || owner === 'nobody' || owner === '') throw noUser(user);
+    sysuser = owner;
+    email = { local, domain };
+  }
+  if (nodeNameProblem(sysuser) !== undefined) throw noUser(user);
+  if (nodeNameProblem(`${user}.db`) !== undefined) {
+    throw new LinkstoreError('E_INVALID_NAME', MSG.linkUserTooLong(user), { param: 'user' });
+  }
+  return { linkuser: user, sysuser, dbPath: userDbPath(sysuser, user), email };
+}
+
+/** §7.1 step 6: the link user exists (root always; a cPanel account; or an existing mail account). */
+export async function linkUserExists(ctx: AuthnContext, ref: LinkUserRef): Promise<boolean> {
+  if (ref.email) {
+    if (!isStrictWebmailUser(ref.linkuser)) return false;
+    if (!(await ctx.users.isCpanelAccount(ref.sysuser))) return false;
+    return ctx.mailUserExists({ local: ref.email.local, domain: ref.email.domain, owner: ref.sysuser });
+  }
+  return ref.linkuser === 'root' || ctx.users.isCpanelAccount(ref.linkuser);
+}
+
+/** Locate and require an existing link user (E_NO_SUCH_USER with cPanel's message). */
+export async function requireLinkUser(ctx: AuthnContext, user: string): Promise<LinkUserRef> {
+  const ref = await locateLinkUser(ctx, user);
+  if (!(await linkUserExists(ctx, ref))) throw noUser(user);
+  return ref;
+}
+
+/** gid of the per-user DB: the group named like the system user (`root` → 0). */
+export async function sysuserGid(ctx: AuthnContext, sysuser: string): Promise<number> {
+  if (sysuser === 'root') return 0;
+  const gid = (await ctx.users.groupGid(sysuser)) ?? (await ctx.users.passwdEntry(sysuser))?.gid;
+  if (gid === undefined) throw new LinkstoreError('E_NO_SUCH_USER', MSG.noGroup(sysuser), { param: 'user' });
+  return gid;
+}
+
+/**
+ * Default email-user check: the account exists when the owner's `<home>/etc/<domain>/passwd`
+ * (the file cPanel's mail account lookup reads) has a line `local:...`. The home directory comes
+ * from the owner's passwd entry, falling back to `/home/<owner>`.
+ */
+export function fileMailUserExists(disk: Disk, users: UserLookup): (q: MailUserQuery) => Promise<boolean> {
+  return async (q) => {
+    if (nodeNameProblem(q.domain) !== undefined) return false;
+    const home = (await users.passwdEntry(q.owner))?.home || path.join('/home', q.owner);
+    if (!home.startsWith('/')) return false;
+    const bytes = await disk.readFile(path.join(home, 'etc', q.domain, 'passwd')).catch(() => undefined);
+    if (!bytes) return false;
+    const prefix = `${q.local}:`;
+    return bytes
+      .toString('utf8')
+      .split('\n')
+      .some((line) => line.startsWith(prefix));
+  };
+}

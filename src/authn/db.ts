@@ -1,0 +1,161 @@
+/**
+ * The two stores as data: reading them the way cPanel's readers do (missing, 0-byte or `null`
+ * means empty; anything else must be the format), and the pure edits cPanel applies to them
+ * (authn-links.md §3, §4). No locking and no writing here; see store.ts.
+ */
+import type { Disk } from '../io/disk.js';
+import { LinkstoreError } from '../io/errors.js';
+import { decodeStrict, encodeCompact, isPlainObject } from '../io/json-codec.js';
+import { assertFileSchema, assertWritable } from '../io/schema.js';
+import type { SchemaId } from '../generated/schemas.js';
+import type { AuthnLinkDb, AuthnLinkDbUserInfo, AuthnUserDb, AuthnUserInfo } from '../generated/schemas.js';
+import { LINKDB_VERSION, USER_DB_VERSION } from './constants.js';
+
+export type SubjectMap = Record<string, AuthnUserInfo>;
+
+/**
+ * Read a JSON DB as `Cpanel::Transaction::File::JSONReader` does: `undefined` for a missing or
+ * 0-byte file or a false top-level scalar; otherwise it must be an object of format `schema`.
+ */
+export async function readJsonObject(disk: Disk, cpanelPath: string, schema: SchemaId): Promise<Record<string, unknown> | undefined> {
+  const bytes = await disk.readFile(cpanelPath);
+  if (bytes === undefined || bytes.length === 0) return undefined;
+  const file = disk.host(cpanelPath);
+  const value = decodeStrict(bytes, file);
+  if (value === null || value === false || value === 0 || value === '') return undefined;
+  if (!isPlainObject(value)) {
+    throw new LinkstoreError('E_CORRUPT_FILE', `The file “${file}” is corrupt: it does not hold a JSON object. Restore it from a backup or remove it.`, { path: file });
+  }
+  assertFileSchema(schema, value, file);
+  return value;
+}
+
+export function encodeDb(schema: SchemaId, value: unknown, cpanelPath: string): Uint8Array {
+  assertWritable(schema, value, cpanelPath);
+  return Buffer.from(encodeCompact(value), 'utf8');
+}
+
+// ---------------------------------------------------------------- per-user DB
+
+export async function readUserDb(disk: Disk, cpanelPath: string): Promise<AuthnUserDb> {
+  return ((await readJsonObject(disk, cpanelPath, 'authn-user-db')) ?? {}) as AuthnUserDb;
+}
+
+/** protocol → provider → subject → user-info of a per-user DB (without `__VERSION`). */
+export function protocolMap(db: AuthnUserDb, protocol: string): Record<string, SubjectMap> | undefined {
+  if (protocol === '__VERSION') return undefined;
+  const v = db[protocol];
+  return isPlainObject(v) ? (v as Record<string, SubjectMap>) : undefined;
+}
+
+export function subjectsOf(db: AuthnUserDb, protocol: string, provider: string): SubjectMap {
+  return protocolMap(db, protocol)?.[provider] ?? {};
+}
+
+/** Every provider of `protocol` that holds at least one subject. */
+export function providersOf(db: AuthnUserDb, protocol: string): string[] {
+  const m = protocolMap(db, protocol);
+  return m ? Object.keys(m).filter((p) => Object.keys(m[p] ?? {}).length > 0) : [];
+}
+
+/** §3.2 add: `__VERSION` "1.0" and the subject's user-info (overwriting). Returns a new DB. */
+export function withLink(db: AuthnUserDb, protocol: string, provider: string, subject: string, info: AuthnUserInfo): AuthnUserDb {
+  const out = structuredClone(db);
+  out.__VERSION = USER_DB_VERSION;
+  const proto = (protocolMap(out, protocol) ?? {}) as Record<string, SubjectMap>;
+  proto[provider] = { ...(proto[provider] ?? {}), [subject]: info };
+  out[protocol] = proto;
+  return out;
+}
+
+/** §3.2 remove: delete the subject, then an empty provider, then an empty protocol. */
+export function withoutLink(db: AuthnUserDb, protocol: string, provider: string, subject: string): AuthnUserDb | undefined {
+  const proto = protocolMap(db, protocol);
+  const subs = proto?.[provider];
+  if (!subs || !Object.hasOwn(subs, subject)) return undefined;
+  const out = structuredClone(db);
+  const p = protocolMap(out, protocol) as Record<string, SubjectMap>;
+  const s = p[provider] as SubjectMap;
+  delete s[subject];
+  if (Object.keys(s).length === 0) delete p[provider];
+  if (Object.keys(p).length === 0) delete out[protocol];
+  return out;
+}
+
+// ---------------------------------------------------------------- LinkDB
+
+export interface LinkDb extends AuthnLinkDb {
+  subject_unique_identifier: Record<string, Record<string, AuthnLinkDbUserInfo>>;
+  user: Record<string, Record<string, number>>;
+}
+
+/** A LinkDB with both maps present (a missing file or `null` reads as empty maps). */
+export async function readLinkDb(disk: Disk, cpanelPath: string): Promise<LinkDb> {
+  const raw = ((await readJsonObject(disk, cpanelPath, 'authn-linkdb')) ?? {}) as AuthnLinkDb;
+  return normalizeLinkDb(raw);
+}
+
+export function normalizeLinkDb(raw: AuthnLinkDb): LinkDb {
+  return { ...raw, subject_unique_identifier: raw.subject_unique_identifier ?? {}, user: raw.user ?? {} };
+}
+
+function pruneSet<T>(map: Record<string, Record<string, T>>, outer: string, inner: string): void {
+  const m = map[outer];
+  if (!m) return;
+  delete m[inner];
+  if (Object.keys(m).length === 0) delete map[outer];
+}
+
+/**
+ * `save_links_for_user`: per subject, upsert a non-empty user-info (plus `version` "1.1") into
+ * both maps, or delete both entries for anything else. Mutates `ldb`.
+ */
+export function saveLinksForUser(ldb: LinkDb, user: string, links: Record<string, AuthnUserInfo | null>): void {
+  for (const [subject, info] of Object.entries(links)) {
+    if (info && isPlainObject(info) && Object.keys(info).length > 0) {
+      (ldb.subject_unique_identifier[subject] ??= {})[user] = { ...info, version: LINKDB_VERSION };
+      (ldb.user[user] ??= {})[subject] = 1;
+    } else {
+      pruneSet(ldb.subject_unique_identifier, subject, user);
+      pruneSet(ldb.user, user, subject);
+    }
+  }
+}
+
+/**
+ * `remove_all_links_for_users`: drop each user's `user` entry and its subject entries. Unlike
+ * cPanel, subject entries that the `user` map lost track of are removed too. Mutates `ldb`.
+ */
+export function removeAllLinksForUsers(ldb: LinkDb, users: readonly string[]): void {
+  const gone = new Set(users);
+  for (const u of users) delete ldb.user[u];
+  for (const subject of Object.keys(ldb.subject_unique_identifier)) {
+    for (const u of Object.keys(ldb.subject_unique_identifier[subject] ?? {})) {
+      if (gone.has(u)) pruneSet(ldb.subject_unique_identifier, subject, u);
+    }
+  }
+}
+
+/** `change_usernames`: move both map entries of each old name to its new name. Mutates `ldb`. */
+export function changeUsernames(ldb: LinkDb, renames: Record<string, string>): void {
+  for (const [from, to] of Object.entries(renames)) {
+    if (from === to) continue;
+    const subjects = ldb.user[from];
+    if (subjects) {
+      ldb.user[to] = { ...(ldb.user[to] ?? {}), ...subjects };
+      delete ldb.user[from];
+    }
+    for (const subject of Object.keys(ldb.subject_unique_identifier)) {
+      const m = ldb.subject_unique_identifier[subject] as Record<string, AuthnLinkDbUserInfo>;
+      if (Object.hasOwn(m, from)) {
+        m[to] = m[from] as AuthnLinkDbUserInfo;
+        delete m[from];
+      }
+    }
+  }
+}
+
+/** Stable text of a JSON value for change detection (keys sorted). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  return encodeCompact(a) === encodeCompact(b);
+}

@@ -1,0 +1,22 @@
+/** External Authentication links: per-user DBs, the LinkDB reverse index, providers. */
+export { AuthnStore, type AuthnStoreOptions } from './store.js';
+export type { MailUserQuery, MutationOptions, MutationResult } from './context.js';
+export type { AccountOptions } from './lifecycle.js';
+export type { LinkedAccount, LinkedAccountsOptions } from './linked-accounts.js';
+export type { AuthnLink, LinkParams, UnlinkParams } from './links.js';
+export type { DriftEntry, DriftKind, DriftOptions, RebuildOptions } from './maint.js';
+export type { AvailableProvider, FailingProvider, ProviderModule } from './providers.js';
+export type { UserInfoInput, UserInfoValue } from './validate.js';
+export { MSG as AUTHN_MESSAGES } from './messages.js';
+export {
+  LINKDB_VERSION,
+  MODE as AUTHN_MODES,
+  PROTOCOL,
+  SERVICES,
+  SHIPPED_PROVIDERS,
+  USER_DB_VERSION,
+  linkDbPath,
+  userDbPath,
+  type Service,
+} from './constants.js';
+export { isStrictWebmailUser } from './validate.js';

@@ -1,0 +1,176 @@
+/**
+ * Add and remove one link (authn-links.md §7.1, §7.2) and read links back (§8.1, §9), keeping
+ * the per-user DB and the provider's LinkDB in step under cPanel's lock order.
+ */
+import type { FileOp } from '../io/commit.js';
+import { LinkstoreError } from '../io/errors.js';
+import type { AuthnUserInfo } from '../generated/schemas.js';
+import { MODE, PROTOCOL, linkDbPath, loginDirSpecs, userDirSpecs } from './constants.js';
+import {
+  type AuthnContext,
+  type LinkUserRef,
+  type MutationOptions,
+  type MutationResult,
+  locateLinkUser,
+  requireLinkUser,
+  sysuserGid,
+  transact,
+} from './context.js';
+import { encodeDb, readLinkDb, readUserDb, saveLinksForUser, protocolMap, sameJson, subjectsOf, withLink, withoutLink } from './db.js';
+import { MSG } from './messages.js';
+import { enabledAnywhere } from './providers.js';
+import {
+  type UserInfoInput,
+  checkPreferredUsername,
+  checkProtocol,
+  checkProviderName,
+  checkSubject,
+  checkUserInfo,
+  checkUserParam,
+  normalizeLinkTime,
+} from './validate.js';
+
+export interface LinkParams {
+  /** System user, `root`, or `local@domain`. */
+  user: string;
+  /** Provider id; lower-cased before the "enabled" check (authn-links.md §11 item 8). */
+  provider: string;
+  subject: string;
+  /** Stored as given (preferred_username, link_time, extras); link_time defaults to now. */
+  userInfo?: UserInfoInput;
+  /** Only `openid_connect`. */
+  protocol?: string;
+}
+
+export interface UnlinkParams {
+  user: string;
+  provider: string;
+  subject: string;
+  protocol?: string;
+}
+
+/** One entry of UAPI `get_authn_links`. */
+export interface AuthnLink {
+  provider_protocol: string;
+  provider_id: string;
+  subject_unique_identifier: string;
+  link_time: number | undefined;
+  preferred_username: string | undefined;
+}
+
+function userDbWrite(ref: LinkUserRef, content: Uint8Array, gid: number): FileOp {
+  return { op: 'write', path: ref.dbPath, content, mode: MODE.userDb, uid: 0, gid };
+}
+
+function linkDbWrite(provider: string, content: Uint8Array): FileOp {
+  return { op: 'write', path: linkDbPath(provider), content, mode: MODE.linkDb, uid: 0, gid: 0 };
+}
+
+/** link_user_authn_provider / add_authn_link_for_user. */
+export async function addLink(ctx: AuthnContext, params: LinkParams, options: MutationOptions = {}): Promise<MutationResult> {
+  const protocol = params.protocol ?? PROTOCOL;
+  checkProtocol(protocol);
+  const given = checkProviderName(params.provider);
+  const provider = given.toLowerCase();
+  if (!(await enabledAnywhere(ctx, provider))) {
+    throw new LinkstoreError('E_PROVIDER', MSG.providerNotEnabled(given), { param: 'provider' });
+  }
+  const subject = checkSubject(params.subject);
+  const info = checkUserInfo(params.userInfo ?? {});
+  const user = checkUserParam(params.user);
+  const ref = await requireLinkUser(ctx, user);
+  checkPreferredUsername(info.preferred_username);
+  const stored: AuthnUserInfo = { ...info, link_time: normalizeLinkTime(info.link_time, ctx.nowSeconds()) };
+  const gid = await sysuserGid(ctx, ref.sysuser);
+  const ldbPath = linkDbPath(provider);
+
+  return transact(
+    ctx,
+    {
+      dirs: [...userDirSpecs(ref.sysuser), ...loginDirSpecs()],
+      locks: [
+        { path: ref.dbPath, mode: MODE.userDb },
+        { path: ldbPath, mode: MODE.linkDb },
+      ],
+      dryRun: options.dryRun,
+    },
+    async () => {
+      const db = withLink(await readUserDb(ctx.disk, ref.dbPath), protocol, provider, subject, stored);
+      const ldb = await readLinkDb(ctx.disk, ldbPath);
+      const before = structuredClone(ldb);
+      // cPanel re-syncs all of this user's subjects for the provider (§4.2).
+      saveLinksForUser(ldb, ref.linkuser, subjectsOf(db, protocol, provider));
+      const ops: FileOp[] = [userDbWrite(ref, encodeDb('authn-user-db', db, ref.dbPath), gid)];
+      if (!sameJson(before, ldb)) ops.push(linkDbWrite(provider, encodeDb('authn-linkdb', ldb, ldbPath)));
+      return ops;
+    },
+  );
+}
+
+/** unlink_user_authn_provider / remove_authn_link_for_user. */
+export async function removeLink(ctx: AuthnContext, params: UnlinkParams, options: MutationOptions = {}): Promise<MutationResult> {
+  const protocol = params.protocol ?? PROTOCOL;
+  checkProtocol(protocol);
+  const given = checkProviderName(params.provider);
+  const subject = checkSubject(params.subject);
+  const user = checkUserParam(params.user);
+  const ref = await requireLinkUser(ctx, user);
+
+  // Check before creating anything (cPanel would leave a 0-byte DB behind here).
+  const current = await readUserDb(ctx.disk, ref.dbPath);
+  const provider = [given, given.toLowerCase()].find((p) => Object.hasOwn(subjectsOf(current, protocol, p), subject));
+  if (provider === undefined) {
+    throw new LinkstoreError('E_INVALID_PARAM', MSG.subjectNotLinked(), { param: 'subject_unique_identifier' });
+  }
+  const gid = await sysuserGid(ctx, ref.sysuser);
+  const ldbPath = linkDbPath(provider);
+
+  return transact(
+    ctx,
+    {
+      dirs: [...userDirSpecs(ref.sysuser), ...loginDirSpecs()],
+      locks: [
+        { path: ref.dbPath, mode: MODE.userDb },
+        { path: ldbPath, mode: MODE.linkDb },
+      ],
+      dryRun: options.dryRun,
+    },
+    async () => {
+      const db = withoutLink(await readUserDb(ctx.disk, ref.dbPath), protocol, provider, subject);
+      if (db === undefined) throw new LinkstoreError('E_INVALID_PARAM', MSG.subjectNotLinked(), { param: 'subject_unique_identifier' });
+      const ldb = await readLinkDb(ctx.disk, ldbPath);
+      const before = structuredClone(ldb);
+      saveLinksForUser(ldb, ref.linkuser, { [subject]: null });
+      const ops: FileOp[] = [];
+      // cPanel's remove order: LinkDB saved first, then the per-user DB.
+      if (!sameJson(before, ldb)) ops.push(linkDbWrite(provider, encodeDb('authn-linkdb', ldb, ldbPath)));
+      ops.push(userDbWrite(ref, encodeDb('authn-user-db', db, ref.dbPath), gid));
+      return ops;
+    },
+  );
+}
+
+/** UAPI `get_authn_links` for one link user, from the per-user DB. Sorted by provider, subject. */
+export async function getLinks(ctx: AuthnContext, user: string): Promise<AuthnLink[]> {
+  const ref = await locateLinkUser(ctx, checkUserParam(user));
+  const db = await readUserDb(ctx.disk, ref.dbPath);
+  const out: AuthnLink[] = [];
+  for (const protocol of Object.keys(db).sort()) {
+    const providers = protocolMap(db, protocol);
+    if (!providers) continue;
+    for (const provider of Object.keys(providers).sort()) {
+      const subs = providers[provider] ?? {};
+      for (const subject of Object.keys(subs).sort()) {
+        const info = subs[subject] ?? {};
+        out.push({
+          provider_protocol: protocol,
+          provider_id: provider,
+          subject_unique_identifier: subject,
+          link_time: info.link_time,
+          preferred_username: info.preferred_username,
+        });
+      }
+    }
+  }
+  return out;
+}

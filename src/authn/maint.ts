@@ -1,0 +1,157 @@
+/**
+ * LinkDB rebuild and drift check (authn-links.md §4.2): the LinkDB is derived from the
+ * authoritative per-user DBs; `rebuild` rewrites it like cPanel's
+ * `rebuild_provider_openid_connect_links_db` (optionally keeping root's links, which cPanel
+ * drops), and `checkDrift` lists every difference between the two stores.
+ */
+import { LinkstoreError } from '../io/errors.js';
+import type { AuthnLinkDbUserInfo } from '../generated/schemas.js';
+import { MODE, PROTOCOL, USERS_DIR, linkDbPath, loginDirSpecs, userDbPath } from './constants.js';
+import { type AuthnContext, type MutationOptions, type MutationResult, transact } from './context.js';
+import { encodeDb, normalizeLinkDb, protocolMap, readLinkDb, readUserDb, sameJson, saveLinksForUser, type LinkDb } from './db.js';
+import { linkDbProviders, listLinkUsers } from './lifecycle.js';
+import { checkProviderName } from './validate.js';
+
+export interface RebuildOptions extends MutationOptions {
+  /** Also index `users/root/*.db` (cPanel's script walks cPanel accounts only, so it drops root). */
+  includeRoot?: boolean;
+}
+
+/** The system users whose directories are walked: cPanel accounts, plus root when asked. */
+async function walkedSysusers(ctx: AuthnContext, includeRoot: boolean): Promise<string[]> {
+  const accounts = await ctx.users.cpanelAccounts();
+  return includeRoot ? ['root', ...accounts.filter((a) => a !== 'root')] : accounts;
+}
+
+/** Expected LinkDB per provider, built from every per-user DB of the walked system users. */
+export async function expectedLinkDbs(ctx: AuthnContext, includeRoot: boolean, only?: string): Promise<Map<string, LinkDb>> {
+  const out = new Map<string, LinkDb>();
+  if (only !== undefined) out.set(only, normalizeLinkDb({}));
+  for (const sysuser of await walkedSysusers(ctx, includeRoot)) {
+    for (const linkuser of await listLinkUsers(ctx, sysuser)) {
+      const db = await readUserDb(ctx.disk, userDbPath(sysuser, linkuser));
+      const providers = protocolMap(db, PROTOCOL) ?? {};
+      for (const [provider, subjects] of Object.entries(providers)) {
+        if (only !== undefined && provider !== only) continue;
+        let ldb = out.get(provider);
+        if (!ldb) out.set(provider, (ldb = normalizeLinkDb({})));
+        saveLinksForUser(ldb, linkuser, subjects);
+      }
+    }
+  }
+  return out;
+}
+
+/** Rebuild one provider's LinkDB from the per-user DBs, keeping unknown top-level keys. */
+export async function rebuildLinkDb(ctx: AuthnContext, provider: string, options: RebuildOptions = {}): Promise<MutationResult> {
+  const id = checkProviderName(provider).toLowerCase();
+  const p = linkDbPath(id);
+  return transact(ctx, { dirs: loginDirSpecs(), locks: [{ path: p, mode: MODE.linkDb }], dryRun: options.dryRun }, async () => {
+    const expected = (await expectedLinkDbs(ctx, options.includeRoot === true, id)).get(id) as LinkDb;
+    const current = await readLinkDb(ctx.disk, p);
+    const next: LinkDb = { ...current, subject_unique_identifier: expected.subject_unique_identifier, user: expected.user };
+    const exists = (await ctx.disk.statPath(p)) !== undefined;
+    if (exists ? sameJson(current, next) : Object.keys(next.user).length === 0) return [];
+    return [{ op: 'write', path: p, content: encodeDb('authn-linkdb', next, p), mode: MODE.linkDb, uid: 0, gid: 0 }];
+  });
+}
+
+export type DriftKind =
+  /** A per-user link has no LinkDB entry: logins with it fail. */
+  | 'missing_in_linkdb'
+  /** The LinkDB has an entry that no per-user DB holds: a stale login path. */
+  | 'extra_in_linkdb'
+  /** Both hold the link but with different user-info. */
+  | 'user_info_differs'
+  /** The `user` map lacks an entry that the `subject_unique_identifier` map implies. */
+  | 'user_map_missing'
+  /** The `user` map has an entry that no per-user DB holds. */
+  | 'user_map_extra'
+  /** A directory under `links/users/` that belongs to no walked system user. */
+  | 'orphan_user_dir'
+  /** A 0-byte per-user DB (cPanel's restore fails on it). */
+  | 'empty_user_db'
+  /** A per-user DB that cannot be read. */
+  | 'unreadable_user_db';
+
+export interface DriftEntry {
+  kind: DriftKind;
+  provider?: string;
+  linkuser?: string;
+  subject?: string;
+  /** Host path the entry is about, for file-level kinds. */
+  path?: string;
+  expected?: AuthnLinkDbUserInfo;
+  actual?: AuthnLinkDbUserInfo;
+  message?: string;
+}
+
+export interface DriftOptions {
+  /** Count root's links as expected in the LinkDB (default true: the library indexes root). */
+  includeRoot?: boolean;
+}
+
+function compare(provider: string, expected: LinkDb, actual: LinkDb, out: DriftEntry[]): void {
+  for (const [subject, users] of Object.entries(expected.subject_unique_identifier)) {
+    for (const [linkuser, info] of Object.entries(users)) {
+      const got = actual.subject_unique_identifier[subject]?.[linkuser];
+      if (got === undefined) out.push({ kind: 'missing_in_linkdb', provider, linkuser, subject, expected: info });
+      else if (!sameJson(got, info)) out.push({ kind: 'user_info_differs', provider, linkuser, subject, expected: info, actual: got });
+      if (actual.user[linkuser]?.[subject] !== 1) out.push({ kind: 'user_map_missing', provider, linkuser, subject });
+    }
+  }
+  for (const [subject, users] of Object.entries(actual.subject_unique_identifier)) {
+    for (const [linkuser, info] of Object.entries(users)) {
+      if (expected.subject_unique_identifier[subject]?.[linkuser] === undefined) out.push({ kind: 'extra_in_linkdb', provider, linkuser, subject, actual: info });
+    }
+  }
+  for (const [linkuser, subjects] of Object.entries(actual.user)) {
+    for (const subject of Object.keys(subjects)) {
+      if (expected.user[linkuser]?.[subject] === undefined) out.push({ kind: 'user_map_extra', provider, linkuser, subject });
+    }
+  }
+}
+
+/**
+ * Every difference between the per-user DBs and the LinkDB of `provider` (or of every provider
+ * that has either), plus file-level problems found on the way. An empty list means in step.
+ */
+export async function checkDrift(ctx: AuthnContext, provider?: string, options: DriftOptions = {}): Promise<DriftEntry[]> {
+  const includeRoot = options.includeRoot !== false;
+  const out: DriftEntry[] = [];
+  const only = provider === undefined ? undefined : checkProviderName(provider).toLowerCase();
+  const walked = await walkedSysusers(ctx, includeRoot);
+  const walkedSet = new Set(walked);
+  // File-level problems first, so that the expected index below can be built from readable files.
+  const expected = new Map<string, LinkDb>();
+  if (only !== undefined) expected.set(only, normalizeLinkDb({}));
+  for (const sysuser of walked) {
+    for (const linkuser of await listLinkUsers(ctx, sysuser)) {
+      const dbp = userDbPath(sysuser, linkuser);
+      const bytes = await ctx.disk.readFile(dbp).catch(() => undefined);
+      if (bytes !== undefined && bytes.length === 0) out.push({ kind: 'empty_user_db', linkuser, path: ctx.disk.host(dbp) });
+      let providers;
+      try {
+        providers = protocolMap(await readUserDb(ctx.disk, dbp), PROTOCOL) ?? {};
+      } catch (e) {
+        out.push({ kind: 'unreadable_user_db', linkuser, path: ctx.disk.host(dbp), message: e instanceof LinkstoreError ? e.message : String(e) });
+        continue;
+      }
+      for (const [prov, subjects] of Object.entries(providers)) {
+        if (only !== undefined && prov !== only) continue;
+        let ldb = expected.get(prov);
+        if (!ldb) expected.set(prov, (ldb = normalizeLinkDb({})));
+        saveLinksForUser(ldb, linkuser, subjects);
+      }
+    }
+  }
+  for (const dir of (await ctx.disk.readdir(USERS_DIR)) ?? []) {
+    if (!walkedSet.has(dir) && !dir.startsWith('.')) out.push({ kind: 'orphan_user_dir', linkuser: dir, path: ctx.disk.host(`${USERS_DIR}/${dir}`) });
+  }
+  const providers = new Set(expected.keys());
+  if (only === undefined) for (const p of await linkDbProviders(ctx)) providers.add(p);
+  for (const prov of [...providers].sort()) {
+    compare(prov, expected.get(prov) ?? normalizeLinkDb({}), await readLinkDb(ctx.disk, linkDbPath(prov)), out);
+  }
+  return out;
+}

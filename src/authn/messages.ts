@@ -1,0 +1,60 @@
+/**
+ * Every text the authn module puts in an error. Texts marked "cPanel" are cPanel's exact wording
+ * (authn-links.md §7–§8, with curly quotes); the others are the library's own, for checks whose
+ * cPanel wording is not in the spec.
+ */
+export const MSG = {
+  /** cPanel (MissingParameter). */
+  missingParam: (name: string) => `Provide the “${name}” parameter.`,
+  /** cPanel, §7.1 step 1. */
+  badProtocol: (p: string) => `The system does not support the “${p}” authentication protocol.`,
+  /** cPanel, §7.1 step 2. */
+  badProviderName: (p: string) => `The provider name “${p}” is invalid.`,
+  /** cPanel, §7.1 step 3. */
+  providerNotEnabled: (p: string) => `The provider “${p}” is not enabled for any services with OpenID Connect authentication.`,
+  /** cPanel (TooManyBytes), §7.1 step 5. */
+  userInfoTooLarge: (key: string) => `The user_info element “${key}” is larger than the allowed size of 1024.`,
+  /** cPanel (UserNotFound). */
+  userNotFound: (u: string) => `The user “${u}” does not exist.`,
+  /** cPanel (InvalidParameter), §7.2. */
+  subjectNotLinked: () => `The value of the parameter “subject_unique_identifier” is not valid for this user.`,
+  /** cPanel, §8.2. */
+  badService: () => `Currently, only “cpaneld”, “webmaild”, and “whostmgrd” can use External Authentication.`,
+  /** cPanel, §8.2. */
+  providerNotValid: (p: string) => `The requested provider “${p}” is not valid.`,
+  /** Library wording (cPanel's InvalidCharacters text is not in the spec). */
+  lineTerminators: (param: string) =>
+    `The “${param}” value may not contain line terminators (LF, VT, FF, CR, NEL, U+2028, U+2029) or NUL bytes.`,
+  /** Library wording. */
+  notAString: (param: string) => `The “${param}” parameter must be a string.`,
+  /** Library wording. */
+  userInfoNotObject: () => `The “user_info” parameter must be an object.`,
+  /** Library wording. */
+  userInfoKeyInvalid: (key: string, problem: string) => `The user_info element “${key}” is not a valid name: ${problem}`,
+  /** Library wording. */
+  userInfoValueType: (key: string) => `The user_info element “${key}” must be a string, a number, a boolean or null.`,
+  /** Library wording. */
+  badLinkTime: () => `The user_info element “link_time” must be a whole number of seconds since the epoch.`,
+  /** Library wording: the per-user file name `<user>.db` must be a valid node name. */
+  linkUserTooLong: (u: string) => `The name “${u}” is too long to be stored as “${u}.db”.`,
+  /** Library wording. */
+  unknownConfigField: (field: string, provider: string) => `The configuration field “${field}” is not valid for the provider “${provider}”.`,
+  /** Library wording. */
+  configValueEmpty: (field: string) => `The configuration field “${field}” must be a non-empty string.`,
+  /** Library wording (same limit as user_info). */
+  configTooLarge: (field: string) => `The configuration element “${field}” is larger than the allowed size of 1024.`,
+  /** Library wording. */
+  configNotObject: () => `The “configurations” parameter must be a JSON object.`,
+  /** Library wording. */
+  unknownDisplayKey: (key: string) => `The display configuration “${key}” does not exist for this provider.`,
+  /** Library wording. */
+  badColor: (key: string, value: string) => `The “${key}” value “${value}” must be 3 to 6 hexadecimal digits.`,
+  /** Library wording. */
+  accountRequired: (u: string) => `The system account “${u}” does not exist.`,
+  /** Library wording. */
+  renameTargetExists: (p: string) => `Cannot rename: “${p}” already exists.`,
+  /** Library wording. */
+  ownerUnknown: (domain: string) => `No account owns the domain “${domain}”.`,
+  /** Library wording. */
+  noGroup: (u: string) => `The system user “${u}” has no group to own its link database.`,
+} as const;

@@ -1,0 +1,158 @@
+/**
+ * `AuthnStore`: the External Authentication links of one server (or mounted disk), as one object
+ * with typed methods. Every mutation is a cPanel-compatible Transaction (dot-lock, read, modify,
+ * durable write, unlock) in cPanel's lock order, and accepts `{ dryRun: true }`.
+ *
+ * Links created here send no `Security::AuthnMethodLinkedToAccount` notification (only cPanel
+ * can send it).
+ */
+import type { Disk } from '../io/disk.js';
+import type { UserLookup } from '../users/lookup.js';
+import type { AuthnClientConfig, AuthnDisplayConfig } from '../generated/schemas.js';
+import type { Service } from './constants.js';
+import { type AuthnContext, type MailUserQuery, type MutationOptions, type MutationResult, fileMailUserExists } from './context.js';
+import { type AccountOptions, changeEmailDomains, removeAllForSystemUser, renameSystemUser } from './lifecycle.js';
+import { type LinkedAccount, type LinkedAccountsOptions, linkedAccounts } from './linked-accounts.js';
+import { type AuthnLink, type LinkParams, type UnlinkParams, addLink, getLinks, removeLink } from './links.js';
+import { type DriftEntry, type DriftOptions, type RebuildOptions, checkDrift, rebuildLinkDb } from './maint.js';
+import {
+  type AvailableProvider,
+  type FailingProvider,
+  disableFailing,
+  disableProvider,
+  enableProvider,
+  getClientConfig,
+  getDisplayConfigs,
+  listAvailable,
+  setClientConfig,
+  setDisplayConfig,
+} from './providers.js';
+
+export interface AuthnStoreOptions {
+  disk: Disk;
+  users: UserLookup;
+  /** Clock in epoch milliseconds (default `Date.now`); link_time is its whole seconds. */
+  now?: () => number;
+  /**
+   * Whether the email account `local@domain` (owned by `owner`) exists. Default: the owner's
+   * `<home>/etc/<domain>/passwd` has a `local:` line.
+   */
+  mailUserExists?: (q: MailUserQuery) => Promise<boolean>;
+  /** Server hostname for redirect URIs (default: first line of /etc/hostname under the root, else `localhost`). */
+  hostname?: string;
+}
+
+export class AuthnStore {
+  readonly #ctx: AuthnContext;
+
+  constructor(options: AuthnStoreOptions) {
+    const { disk, users } = options;
+    const now = options.now ?? Date.now;
+    const mail = options.mailUserExists ?? fileMailUserExists(disk, users);
+    let host: Promise<string> | undefined = options.hostname === undefined ? undefined : Promise.resolve(options.hostname);
+    this.#ctx = {
+      disk,
+      users,
+      nowSeconds: () => Math.floor(now() / 1000),
+      mailUserExists: mail,
+      hostname: () =>
+        (host ??= disk
+          .readFile('/etc/hostname')
+          .then((b) => b?.toString('utf8').split('\n')[0]?.trim() || 'localhost')
+          .catch(() => 'localhost')),
+    };
+  }
+
+  // -------------------------------------------------------------- links
+
+  /** link_user_authn_provider: validate (cPanel's order and messages), write the per-user DB, then the LinkDB. */
+  linkUserAuthnProvider(params: LinkParams, options?: MutationOptions): Promise<MutationResult> {
+    return addLink(this.#ctx, params, options);
+  }
+
+  /** unlink_user_authn_provider: E_INVALID_PARAM when the subject is not linked; nothing is created then. */
+  unlinkUserAuthnProvider(params: UnlinkParams, options?: MutationOptions): Promise<MutationResult> {
+    return removeLink(this.#ctx, params, options);
+  }
+
+  /** UAPI get_authn_links: one link user's links, from the per-user DB. */
+  getAuthnLinks(user: string): Promise<AuthnLink[]> {
+    return getLinks(this.#ctx, user);
+  }
+
+  /** WHM get_users_authn_linked_accounts: every link in the LinkDBs of available providers, filtered to what the caller sees. */
+  getUsersAuthnLinkedAccounts(options?: LinkedAccountsOptions): Promise<LinkedAccount[]> {
+    return linkedAccounts(this.#ctx, options);
+  }
+
+  // -------------------------------------------------------------- lifecycle
+
+  /** Remove the links of a system user and all its email users: LinkDB entries, files, directory. */
+  removeAllLinksForSystemUser(sysuser: string, options?: AccountOptions): Promise<MutationResult> {
+    return removeAllForSystemUser(this.#ctx, sysuser, options);
+  }
+
+  /** Rename a system user's link directory and DB, and its name in the LinkDBs. */
+  renameSystemUser(oldName: string, newName: string, options?: AccountOptions): Promise<MutationResult> {
+    return renameSystemUser(this.#ctx, oldName, newName, options);
+  }
+
+  /** Rename `local@old` email link users of `sysuser` to `local@new` for each `{old: new}`. */
+  changeEmailDomain(sysuser: string, domains: Record<string, string>, options?: MutationOptions): Promise<MutationResult> {
+    return changeEmailDomains(this.#ctx, sysuser, domains, options);
+  }
+
+  // -------------------------------------------------------------- LinkDB maintenance
+
+  /** Rebuild a provider's LinkDB from the per-user DBs (cPanel's script; `includeRoot` keeps root). */
+  rebuildLinkDb(provider: string, options?: RebuildOptions): Promise<MutationResult> {
+    return rebuildLinkDb(this.#ctx, provider, options);
+  }
+
+  /** Every difference between the per-user DBs and the LinkDB(s). */
+  checkDrift(provider?: string, options?: DriftOptions): Promise<DriftEntry[]> {
+    return checkDrift(this.#ctx, provider, options);
+  }
+
+  // -------------------------------------------------------------- providers
+
+  /** get_available_authentication_providers. */
+  listAvailableProviders(): Promise<AvailableProvider[]> {
+    return listAvailable(this.#ctx);
+  }
+
+  /** enable_authentication_provider. */
+  enableProvider(service: Service | string, provider: string, options?: MutationOptions): Promise<MutationResult> {
+    return enableProvider(this.#ctx, service, provider, options);
+  }
+
+  /** disable_authentication_provider (links are untouched). */
+  disableProvider(service: Service | string, provider: string, options?: MutationOptions): Promise<MutationResult> {
+    return disableProvider(this.#ctx, service, provider, options);
+  }
+
+  /** disable_authentication_providers that fail, as far as files tell. */
+  disableFailingProviders(options?: MutationOptions): Promise<MutationResult & { payload: FailingProvider[] }> {
+    return disableFailing(this.#ctx, options);
+  }
+
+  /** get_provider_client_configurations. */
+  getClientConfig(service: Service | string, provider: string): Promise<AuthnClientConfig> {
+    return getClientConfig(this.#ctx, service, provider);
+  }
+
+  /** set_provider_client_configurations (`configurations` as a JSON string or an object). */
+  setClientConfig(service: Service | string, provider: string, configurations: string | Record<string, unknown>, options?: MutationOptions): Promise<MutationResult> {
+    return setClientConfig(this.#ctx, service, provider, configurations, options);
+  }
+
+  /** get_provider_display_configurations. */
+  getDisplayConfigs(provider: string): Promise<Array<AuthnDisplayConfig & { service: Service }>> {
+    return getDisplayConfigs(this.#ctx, provider);
+  }
+
+  /** set_provider_display_configurations. */
+  setDisplayConfig(service: Service | string, provider: string, configurations: string | Record<string, unknown>, options?: MutationOptions): Promise<MutationResult> {
+    return setDisplayConfig(this.#ctx, service, provider, configurations, options);
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The checks of add/remove (authn-links.md §7.1, §7.2), each with cPanel's message, as small
+ * pure functions. The store calls them in cPanel's order.
+ */
+import { LinkstoreError } from '../io/errors.js';
+import { nodeNameProblem } from '../io/node-name.js';
+import { MAX_USER_INFO_LENGTH, PROTOCOL, SERVICES, type Service } from './constants.js';
+import { MSG } from './messages.js';
+
+/** LF, VT, FF, CR, NEL, U+2028, U+2029 and NUL (Cpanel::Validate::LineTerminatorFree). */
+const LINE_TERMINATORS = /[\n\v\f\r\u0085\u2028\u2029\0]/;
+
+export function hasLineTerminator(s: string): boolean {
+  return LINE_TERMINATORS.test(s);
+}
+
+function missing(param: string): LinkstoreError {
+  return new LinkstoreError('E_MISSING_PARAM', MSG.missingParam(param), { param });
+}
+
+export function assertLineTerminatorFree(value: string, param: string): void {
+  if (hasLineTerminator(value)) throw new LinkstoreError('E_INVALID_PARAM', MSG.lineTerminators(param), { param });
+}
+
+/** Step 1. */
+export function checkProtocol(protocol: unknown): void {
+  if (protocol !== PROTOCOL) {
+    throw new LinkstoreError('E_INVALID_PARAM', MSG.badProtocol(String(protocol)), { param: 'protocol' });
+  }
+}
+
+/** Step 2: non-empty, a node name, no line terminators. Not lower-cased here. */
+export function checkProviderName(provider: unknown): string {
+  if (provider === undefined || provider === null || provider === '') throw missing('provider');
+  if (typeof provider !== 'string') throw new LinkstoreError('E_INVALID_PARAM', MSG.notAString('provider'), { param: 'provider' });
+  if (nodeNameProblem(provider) !== undefined) {
+    throw new LinkstoreError('E_INVALID_NAME', MSG.badProviderName(provider), { param: 'provider' });
+  }
+  assertLineTerminatorFree(provider, 'provider');
+  return provider;
+}
+
+/** Step 4: truthy (not "" and not "0"), a scalar, no line terminators. Numbers become strings. */
+export function checkSubject(subject: unknown): string {
+  if (subject === undefined || subject === null || subject === '' || subject === '0' || subject === 0) throw missing('subject_unique_identifier');
+  if (typeof subject === 'number' && Number.isSafeInteger(subject)) subject = String(subject);
+  if (typeof subject !== 'string') {
+    throw new LinkstoreError('E_INVALID_PARAM', MSG.notAString('subject_unique_identifier'), { param: 'subject_unique_identifier' });
+  }
+  assertLineTerminatorFree(subject, 'subject_unique_identifier');
+  return subject;
+}
+
+export type UserInfoValue = string | number | boolean | null;
+export type UserInfoInput = Record<string, UserInfoValue>;
+
+/** Step 5: an object of short scalar values whose keys are node names. */
+export function checkUserInfo(userInfo: unknown): UserInfoInput {
+  if (typeof userInfo !== 'object' || userInfo === null || Array.isArray(userInfo)) {
+    throw new LinkstoreError('E_INVALID_PARAM', MSG.userInfoNotObject(), { param: 'user_info' });
+  }
+  const out: UserInfoInput = {};
+  for (const [key, value] of Object.entries(userInfo as Record<string, unknown>)) {
+    if (key.length > MAX_USER_INFO_LENGTH) throw new LinkstoreError('E_INVALID_PARAM', MSG.userInfoTooLarge(key), { param: 'user_info' });
+    const problem = nodeNameProblem(key);
+    if (problem !== undefined) throw new LinkstoreError('E_INVALID_NAME', MSG.userInfoKeyInvalid(key, problem), { param: 'user_info' });
+    assertLineTerminatorFree(key, 'user_info');
+    if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
+      throw new LinkstoreError('E_INVALID_PARAM', MSG.userInfoValueType(key), { param: 'user_info' });
+    }
+    const text = value === null ? '' : String(value);
+    if (text.length > MAX_USER_INFO_LENGTH) throw new LinkstoreError('E_INVALID_PARAM', MSG.userInfoTooLarge(key), { param: 'user_info' });
+    if (text !== '') assertLineTerminatorFree(text, 'user_info');
+    out[key] = value as UserInfoValue;
+  }
+  return out;
+}
+
+/** Step 7: a non-empty preferred_username is a node name without line terminators. */
+export function checkPreferredUsername(value: UserInfoValue | undefined): void {
+  if (value === undefined || value === null || value === '') return;
+  const s = String(value);
+  assertLineTerminatorFree(s, 'preferred_username');
+  const problem = nodeNameProblem(s);
+  if (problem !== undefined) throw new LinkstoreError('E_INVALID_NAME', problem, { param: 'preferred_username' });
+}
+
+/** Step 8: `link_time` kept when truthy (as an integer), else now. */
+export function normalizeLinkTime(value: UserInfoValue | undefined, now: number): number {
+  if (value === undefined || value === null || value === '' || value === 0 || value === false || value === '0') return now;
+  const n = typeof value === 'string' && /^[0-9]+$/.test(value) ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) {
+    throw new LinkstoreError('E_INVALID_PARAM', MSG.badLinkTime(), { param: 'user_info' });
+  }
+  return Math.trunc(n);
+}
+
+/** `is_strict_webmail_user` (§1). */
+export function isStrictWebmailUser(name: string): boolean {
+  if (name.length < 5) return false;
+  if (!/^[a-z0-9._-]+@[a-z0-9._-]+$/.test(name)) return false;
+  if (name.startsWith('.')) return false;
+  return !/[@._-]$/.test(name);
+}
+
+export function checkService(service: unknown): Service {
+  if (typeof service !== 'string' || !(SERVICES as readonly string[]).includes(service)) {
+    throw new LinkstoreError('E_INVALID_PARAM', MSG.badService(), { param: 'service_name' });
+  }
+  return service as Service;
+}
+
+/** The user parameter (step 6, shape only): non-empty string. */
+export function checkUserParam(user: unknown): string {
+  if (user === undefined || user === null || user === '') throw missing('user');
+  if (typeof user !== 'string') throw new LinkstoreError('E_INVALID_PARAM', MSG.notAString('user'), { param: 'user' });
+  return user;
+}
