@@ -30,8 +30,7 @@ export async function medianMs(n: number, fn: () => Promise<unknown> | unknown):
     await fn();
     times.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] as number;
+  return median(times);
 }
 
 /** Total time of `fn` in ms. */
@@ -39,4 +38,9 @@ export async function timeMs(fn: () => Promise<unknown> | unknown): Promise<numb
   const t = process.hrtime.bigint();
   await fn();
   return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
 }

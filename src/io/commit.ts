@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { posix as path } from 'node:path';
 import type { Disk } from './disk.js';
 import { LinkstoreError, errnoCode, ioError, isEnoent } from './errors.js';
-import type { PortFileHandle } from './fs-port.js';
+import type { PortFileHandle, PortStats } from './fs-port.js';
 import { formatMode, sha256, type PlannedOp } from './plan.js';
 
 export type FileOp =
@@ -41,8 +41,14 @@ const TEMP_SUFFIX = '.tmp';
  * The library's temp name for `base`: dot-prefixed (listers skip it), no cPanel suffix
  * (`.db`, `.userconfig`, `.adminconfig`), never starting with `dynamicui_` or `group_`.
  */
+// Unpredictability is not what makes temp files safe (O_EXCL|O_NOFOLLOW does); uniqueness is.
+// A random per-process prefix plus a counter is unique and far cheaper than randomBytes per file.
+const tempPrefix = randomBytes(4).toString('hex');
+let tempCounter = 0;
+
 export function tempNameFor(base: string): string {
-  const hex = randomBytes(8).toString('hex');
+  tempCounter = (tempCounter + 1) % 0x100000000;
+  const hex = tempPrefix + tempCounter.toString(16).padStart(8, '0');
   const full = `${TEMP_PREFIX}${hex}.${base}${TEMP_SUFFIX}`;
   return Buffer.byteLength(full) <= 255 ? full : `${TEMP_PREFIX}${hex}.long${TEMP_SUFFIX}`;
 }
@@ -78,9 +84,12 @@ export function describeOps(disk: Disk, ops: readonly FileOp[]): PlannedOp[] {
 }
 
 async function inspectTarget(disk: Disk, op: FileOp): Promise<Target> {
-  const dir = await disk.resolve(path.dirname(op.path));
+  const { host: dir, stat: dst } = await disk.resolveStat(path.dirname(op.path));
   const host = path.join(dir, path.basename(op.path));
-  const st = await disk.lstatOrUndefined(host);
+  return inspectResolved(disk, op, dir, host, dst, disk.lstatSyncOrUndefined(host));
+}
+
+function inspectResolved(disk: Disk, op: FileOp, dir: string, host: string, dst: PortStats | undefined, st: PortStats | undefined): Target {
   if (st?.isSymbolicLink()) {
     throw new LinkstoreError('E_SYMLINK', `Refusing to replace the symbolic link “${host}”; remove it and retry.`, { path: host });
   }
@@ -88,7 +97,6 @@ async function inspectTarget(disk: Disk, op: FileOp): Promise<Target> {
     throw new LinkstoreError('E_NOT_FILE', `“${host}” must be a regular file but is not.`, { path: host });
   }
   if (op.op === 'write') {
-    const dst = await disk.lstatOrUndefined(dir);
     if (dst === undefined || !dst.isDirectory()) {
       throw new LinkstoreError('E_NOT_DIRECTORY', `Cannot write “${host}”: its directory does not exist.`, { path: host });
     }
@@ -114,6 +122,17 @@ async function readBackup(disk: Disk, t: Target): Promise<void> {
   }
 }
 
+function currentUmask(): number {
+  // Never set-and-restore: another thread could create a file under the wrong umask meanwhile.
+  // The no-argument form is only documentation-deprecated; where it is unavailable (workers
+  // before Node 20.x), assume the worst so we always chmod.
+  try {
+    return process.umask();
+  } catch {
+    return 0o777;
+  }
+}
+
 /** Create, chmod, chown and fill a temp file; returns it open so the caller can fsync. */
 async function stageTemp(
   disk: Disk,
@@ -129,8 +148,8 @@ async function stageTemp(
   const fh = await disk.p.open(temp, c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, mode & 0o7777);
   try {
     // The umask may have removed bits; it can never have added any, so the file was never
-    // more open than `mode`.
-    await fh.chmod(mode & 0o7777);
+    // more open than `mode`. Restore the removed ones.
+    if ((mode & currentUmask()) !== 0) await fh.chmod(mode & 0o7777);
     if (disk.owners && uid !== undefined) await fh.chown(uid, gid ?? uid);
     let off = 0;
     while (off < content.length) {

@@ -76,23 +76,29 @@ export class Disk {
    * exist are fine (the caller decides whether that is an error); the walk stops at the first one.
    */
   async resolve(cpanelPath: string): Promise<string> {
+    return (await this.resolveStat(cpanelPath)).host;
+  }
+
+  /**
+   * `resolve`, also returning the lstat of the final component (undefined when it is missing).
+   *
+   * The walk uses synchronous lstat on purpose: it runs on every file operation, the entries are
+   * a handful of hot directory entries, and a synchronous lstat costs ~1 µs where a thread-pool
+   * round trip costs ~40 µs each (measured by io.atomic_write_1k).
+   */
+  async resolveStat(cpanelPath: string): Promise<{ host: string; stat: PortStats | undefined }> {
     const norm = path.normalize(cpanelPath);
     const tree = this.managedTreeOf(norm);
     const parts = norm.split('/').filter(Boolean);
     let hostSoFar = this.root;
     let cpSoFar = '';
+    let st: PortStats | undefined = undefined;
+    if (parts.length === 0) return { host: hostSoFar, stat: this.lstatSyncOrUndefined(hostSoFar) };
     for (let i = 0; i < parts.length; i++) {
       cpSoFar += '/' + parts[i];
       const next = path.join(hostSoFar, parts[i] as string);
-      let st: PortStats;
-      try {
-        st = await this.p.lstat(next);
-      } catch (e) {
-        if (isEnoent(e) || errnoCode(e) === 'ENOTDIR') {
-          return path.join(next, ...parts.slice(i + 1));
-        }
-        throw ioError(e, 'inspect', next);
-      }
+      st = this.lstatSyncOrUndefined(next);
+      if (st === undefined) return { host: path.join(next, ...parts.slice(i + 1)), stat: undefined };
       if (st.isSymbolicLink()) {
         if (tree !== undefined && isInside(tree, cpSoFar)) {
           throw new LinkstoreError(
@@ -118,11 +124,22 @@ export class Disk {
           );
         }
         hostSoFar = real;
+        st = this.lstatSyncOrUndefined(real);
       } else {
         hostSoFar = next;
       }
     }
-    return hostSoFar;
+    return { host: hostSoFar, stat: st };
+  }
+
+  /** Synchronous lstat for the path walk; `undefined` when missing. */
+  lstatSyncOrUndefined(hostPath: string): PortStats | undefined {
+    try {
+      return this.fs.lstatSync(hostPath);
+    } catch (e) {
+      if (isEnoent(e) || errnoCode(e) === 'ENOTDIR') return undefined;
+      throw ioError(e, 'inspect', hostPath);
+    }
   }
 
   /** lstat a resolved host path; `undefined` when it does not exist. */

@@ -162,7 +162,11 @@ describeOnDisks('atomic writes and multi-file commit', (ctx) => {
       const { fs } = faultyFs(ctx.fs, [{ op: fault.op, path: '.tmp.', code: fault.code }]);
       const disk = ctx.make({ fs });
       const before = snapshotTree(ctx, D);
-      const err = await rejectsWith(writeFileAtomic(disk, `${D}/a.db`, enc('new'), { mode: 0o600 }), fault.op === 'rename' ? 'E_COMMIT_FAILED' : 'E_WRITE_FAILED');
+      // The temp file is chmod-ed only when the umask removed bits of its mode.
+      const oldUmask = process.umask(0o077);
+      const err = await rejectsWith(writeFileAtomic(disk, `${D}/a.db`, enc('new'), { mode: 0o644 }), fault.op === 'rename' ? 'E_COMMIT_FAILED' : 'E_WRITE_FAILED').finally(() =>
+        process.umask(oldUmask),
+      );
       expect(err.message.length).toBeGreaterThan(10);
       expect(snapshotTree(ctx, D)).toEqual(before);
     });

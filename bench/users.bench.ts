@@ -1,0 +1,96 @@
+/**
+ * Users benchmarks.
+ * - users.cold_parse: a fresh `Users` answering its first question reads and parses a generated
+ *   20k-line passwd and 2k-line aliases (plus the small files it stats); baseline: readFile +
+ *   split('\n') of the same bytes in the same run. Target: ratio ≤ 2.0.
+ * - users.warm_checks: validateSystemUser over a rotating set of 10k names, files unchanged, with
+ *   the default 1 s change check running. Target: ≥ 1,000,000 checks/s.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Disk } from '../src/io/index.js';
+import { Users } from '../src/users/index.js';
+import { medianMs, type Benchmark } from './harness.js';
+
+const PASSWD_LINES = 20_000;
+const ALIAS_LINES = 2_000;
+
+function generateTree(): { root: string; passwd: string; aliases: string; names: string[] } {
+  const root = mkdtempSync(join(tmpdir(), 'linkstore-bench-users-'));
+  mkdirSync(join(root, 'etc'));
+  mkdirSync(join(root, 'var/cpanel'), { recursive: true });
+  const names: string[] = [];
+  const lines: string[] = ['root:x:0:0:root:/root:/bin/bash'];
+  for (let i = 1; i < PASSWD_LINES; i++) {
+    const name = `user${i.toString(36)}x${i}`.slice(0, 16);
+    names.push(name);
+    lines.push(`${name}:x:${1000 + i}:${1000 + i}:User number ${i}:/home/${name}:/bin/bash`);
+  }
+  const aliases: string[] = ['# generated aliases'];
+  for (let i = 1; i < ALIAS_LINES; i++) aliases.push(i % 3 === 0 ? `list${i}` : `alias${i}: user${i.toString(36)}x${i}`);
+  writeFileSync(join(root, 'etc/passwd'), lines.join('\n') + '\n');
+  writeFileSync(join(root, 'etc/aliases'), aliases.join('\n') + '\n');
+  writeFileSync(join(root, 'var/cpanel/cpanel.config'), 'database_prefix=1\n');
+  return { root, passwd: join(root, 'etc/passwd'), aliases: join(root, 'etc/aliases'), names };
+}
+
+const coldParse: Benchmark = {
+  name: 'users.cold_parse',
+  async run({ quick }) {
+    const t = generateTree();
+    try {
+      const disk = new Disk({ root: t.root });
+      const runs = quick ? 15 : 60;
+      // Warm up both paths so JIT state is comparable, then interleave-free medians.
+      for (let i = 0; i < 5; i++) {
+        await new Users(disk).validateSystemUser('bob');
+        (await readFile(t.passwd)).toString('latin1').split('\n');
+      }
+      const ours = await medianMs(runs, () => new Users(disk).validateSystemUser('bob'));
+      const base = await medianMs(runs, async () => {
+        const [p, a] = await Promise.all([readFile(t.passwd), readFile(t.aliases)]);
+        return p.toString('latin1').split('\n').length + a.toString('latin1').split('\n').length;
+      });
+      const ratio = ours / base;
+      return { figure: ours, unit: 'ms', baseline: base, ratio, target: 'ratio ≤ 2.0', met: ratio <= 2.0, note: `${PASSWD_LINES} passwd + ${ALIAS_LINES} alias lines` };
+    } finally {
+      rmSync(t.root, { recursive: true, force: true });
+    }
+  },
+};
+
+const warmChecks: Benchmark = {
+  name: 'users.warm_checks',
+  async run({ quick }) {
+    const t = generateTree();
+    try {
+      const users = new Users(new Disk({ root: t.root }));
+      // 10k names: existing users, aliases, reserved shapes and unknown names, rotating.
+      const pool = [...t.names.slice(0, 7_000), ...Array.from({ length: 3_000 }, (_, i) => [`alias${i}`, `new${i}`, `test${i}`, `${i}`][i % 4] as string)];
+      for (const n of pool) await users.validateSystemUser(n);
+      const seconds = quick ? 0.3 : 1.5;
+      let checks = 0;
+      let hits = 0;
+      const start = process.hrtime.bigint();
+      const end = start + BigInt(Math.round(seconds * 1e9));
+      let now = start;
+      while (now < end) {
+        for (let i = 0; i < 10_000; i++) {
+          if ((await users.validateSystemUser(pool[i] as string)).exists) hits++;
+        }
+        checks += 10_000;
+        now = process.hrtime.bigint();
+      }
+      const perSecond = checks / (Number(now - start) / 1e9);
+      if (hits === 0) throw new Error('warm_checks: no name was found; the benchmark tree is wrong');
+      return { figure: perSecond, unit: 'checks/s', target: '≥ 1,000,000 checks/s', met: perSecond >= 1_000_000, note: 'default 1 s change check included' };
+    } finally {
+      rmSync(t.root, { recursive: true, force: true });
+    }
+  },
+};
+
+export const benchmarks: Benchmark[] = [coldParse, warmChecks];
+
