@@ -7,7 +7,8 @@
 import { posix as path } from 'node:path';
 import { commitFiles, describeOps, syncDirs, type FileOp } from '../io/commit.js';
 import { withDotLock, withDotLocks, verifyAll } from '../io/dot-lock.js';
-import { LinkstoreError, ioError, isEnoent } from '../io/errors.js';
+import { LinkstoreError, errnoCode, ioError, isEnoent } from '../io/errors.js';
+import { nodeFsPort } from '../io/fs-port.js';
 import { nodeNameProblem } from '../io/node-name.js';
 import { formatMode, type PlannedOp } from '../io/plan.js';
 import { LOGIN_DIR, MODE, PROTOCOL, linkDbPath, linkUserFromEntry, userDbPath, userDir } from './constants.js';
@@ -87,6 +88,26 @@ async function providersFor(ctx: AuthnContext, dbPaths: readonly string[], error
   return [...set].sort();
 }
 
+type RecursiveRmdir = (p: string, o: { recursive: boolean }) => Promise<void>;
+
+/**
+ * rmdir an emptied directory. memfs (4.x) miscounts a directory's entries after a rename that
+ * replaced a file, and then refuses rmdir with ENOTEMPTY although the listing is empty; only in
+ * that case is its recursive rmdir used (on a real disk an empty listing means ENOTEMPTY was a race).
+ */
+async function rmdirChecked(ctx: AuthnContext, host: string): Promise<void> {
+  try {
+    await ctx.disk.p.rmdir(host);
+  } catch (e) {
+    if (isEnoent(e)) return;
+    if (errnoCode(e) === 'ENOTEMPTY' && ctx.disk.fs !== nodeFsPort && (await ctx.disk.p.readdir(host)).length === 0) {
+      await (ctx.disk.p.rmdir as unknown as RecursiveRmdir)(host, { recursive: true });
+      return;
+    }
+    throw ioError(e, 'remove the directory', host);
+  }
+}
+
 /** Remove a directory tree that must not contain symlinked directories (symlinks are unlinked, not followed). */
 async function removeTree(ctx: AuthnContext, cpanelDir: string, dryRun: boolean | undefined, ops: PlannedOp[]): Promise<void> {
   const host = await ctx.disk.resolve(cpanelDir);
@@ -105,7 +126,7 @@ async function removeTree(ctx: AuthnContext, cpanelDir: string, dryRun: boolean 
   }
   ops.push({ op: 'rmdir', path: host });
   if (!dryRun) {
-    await ctx.disk.p.rmdir(host).catch((e: unknown) => (isEnoent(e) ? undefined : Promise.reject(ioError(e, 'remove the directory', host))));
+    await rmdirChecked(ctx, host);
     await syncDirs(ctx.disk, [path.dirname(host)]);
   }
 }

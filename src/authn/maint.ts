@@ -146,7 +146,7 @@ export async function checkDrift(ctx: AuthnContext, provider?: string, options: 
     }
   }
   for (const dir of (await ctx.disk.readdir(USERS_DIR)) ?? []) {
-    if (!walkedSet.has(dir) && !dir.startsWith('.')) out.push({ kind: 'orphan_user_dir', linkuser: dir, path: ctx.disk.host(`${USERS_DIR}/${dir}`) });
+    if (!walkedSet.has(dir) && dir !== 'root' && !dir.startsWith('.')) out.push({ kind: 'orphan_user_dir', linkuser: dir, path: ctx.disk.host(`${USERS_DIR}/${dir}`) });
   }
   const providers = new Set(expected.keys());
   if (only === undefined) for (const p of await linkDbProviders(ctx)) providers.add(p);
