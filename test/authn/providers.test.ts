@@ -1,0 +1,156 @@
+import { expect, it } from 'vitest';
+import { AUTHN_MESSAGES as MSG } from '../../src/authn/index.js';
+import { describeOnDisks, hostPath, peek, seed, snapshotTree } from '../helpers/disks.js';
+import { PKG, makeStore, rejectsWith, seedServer } from './setup.js';
+
+const SVC = '/var/cpanel/authn/openid_connect';
+const CC = '/var/cpanel/authn/client_config/openid_connect';
+
+describeOnDisks('authn providers', (ctx) => {
+  const mode = (p: string) => ctx.fs.lstatSync(hostPath(ctx, p)).mode & 0o7777;
+
+  it('enables and disables per service with the exact package name', async () => {
+    seedServer(ctx, {});
+    const { store } = makeStore(ctx);
+    await store.enableProvider('cpaneld', 'cPanelID');
+    await store.enableProvider('cpaneld', 'paypal');
+    await store.enableProvider('webmaild', 'WHMCS');
+    expect(peek(ctx, `${SVC}/cpaneld`)).toBe(`{"cpanelid":"${PKG}cPanelID","paypal":"${PKG}PayPal"}`);
+    expect(peek(ctx, `${SVC}/webmaild`)).toBe(`{"whmcs":"${PKG}WHMCS"}`);
+    expect(mode(`${SVC}/cpaneld`)).toBe(0o644);
+    expect(mode(SVC)).toBe(0o711);
+    await store.disableProvider('cpaneld', 'PayPal');
+    expect(peek(ctx, `${SVC}/cpaneld`)).toBe(`{"cpanelid":"${PKG}cPanelID"}`);
+    const before = snapshotTree(ctx, '/');
+    expect((await store.disableProvider('whostmgrd', 'google')).ops).toEqual([]);
+    expect((await store.enableProvider('cpaneld', 'cpanelid')).ops).toEqual([]);
+    expect(snapshotTree(ctx, '/')).toEqual(before);
+    await rejectsWith(store.enableProvider('ftpd', 'google'), 'E_INVALID_PARAM', MSG.badService());
+    await rejectsWith(store.disableProvider('cpanel', 'google'), 'E_INVALID_PARAM', MSG.badService());
+    await rejectsWith(store.enableProvider('cpaneld', 'nosuch'), 'E_PROVIDER', MSG.providerNotValid('nosuch'));
+    // A module file installs a further provider; its package keeps the file's case.
+    seed(ctx, '/usr/local/cpanel/Cpanel/Security/Authn/Provider/MyIdP.pm', '1;');
+    seed(ctx, '/usr/local/cpanel/Cpanel/Security/Authn/Provider/OpenIdConnectBase.pm', '1;');
+    await store.enableProvider('whostmgrd', 'myidp');
+    expect(JSON.parse(peek(ctx, `${SVC}/whostmgrd`)!)).toEqual({ myidp: `${PKG}MyIdP` });
+    await rejectsWith(store.enableProvider('whostmgrd', 'openidconnectbase'), 'E_PROVIDER');
+    // Linking needs the provider enabled somewhere; disabling leaves links alone.
+    await store.linkUserAuthnProvider({ user: 'bob', provider: 'myidp', subject: 's' });
+    await store.disableProvider('whostmgrd', 'myidp');
+    expect(await store.getAuthnLinks('bob')).toHaveLength(1);
+    await rejectsWith(store.linkUserAuthnProvider({ user: 'bob', provider: 'myidp', subject: 't' }), 'E_PROVIDER', MSG.providerNotEnabled('myidp'));
+  });
+
+  it('treats a service file that is not an object as none enabled, and replaces it on enable', async () => {
+    seedServer(ctx, {});
+    seed(ctx, `${SVC}/cpaneld`, '[]', 0o644);
+    const { store } = makeStore(ctx);
+    await rejectsWith(store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 's' }), 'E_PROVIDER');
+    await store.enableProvider('cpaneld', 'google', { dryRun: true });
+    expect(peek(ctx, `${SVC}/cpaneld`)).toBe('[]');
+    await store.enableProvider('cpaneld', 'google');
+    expect(peek(ctx, `${SVC}/cpaneld`)).toBe(`{"google":"${PKG}Google"}`);
+  });
+
+  it('lists available providers with enabled and configured flags', async () => {
+    seedServer(ctx, { cpaneld: ['google'], whostmgrd: ['google'] });
+    seed(ctx, `${SVC}/webmaild`, `{"google":"Wrong::Package"}`, 0o644);
+    seed(ctx, `${CC}/google`, '{"client_id":"a","client_secret":"b"}', 0o600);
+    seed(ctx, '/var/cpanel/perl/Cpanel/Security/Authn/Provider/Extra.pm', '1;');
+    const { store } = makeStore(ctx);
+    const list = await store.listAvailableProviders();
+    expect(list.map((p) => p.id)).toEqual(['amazon', 'cpanelid', 'extra', 'facebook', 'google', 'paypal', 'slack', 'whmcs']);
+    expect(list.find((p) => p.id === 'google')).toEqual({
+      id: 'google',
+      configured: 1,
+      cpaneld_enabled: 1,
+      webmaild_enabled: 0,
+      whostmgrd_enabled: 1,
+      cpaneld_link: '/openid_connect/google',
+      webmaild_link: '/openid_connect/google',
+      whostmgrd_link: '/openid_connect/google',
+      label: 'Log in via Google',
+      color: 'cccccc',
+      textcolor: '000000',
+      icon_type: 'image/svg+xml',
+      display_name: 'Google',
+      provider_name: 'Google',
+      documentation_url: '',
+    });
+    expect(list.find((p) => p.id === 'extra')?.configured).toBe(0);
+  });
+
+  it('sets and gets client configurations (0600, field checks, redirect URIs, well-known cache dropped)', async () => {
+    seedServer(ctx);
+    seed(ctx, `${CC}/.google.well_known_config`, '{"issuer":"x"}', 0o644);
+    const { store } = makeStore(ctx);
+    expect(await store.getClientConfig('cpaneld', 'google')).toEqual({
+      redirect_uris: [
+        'https://host.example.com:2083/openid_connect_callback/google',
+        'https://host.example.com:2087/openid_connect_callback/google',
+        'https://host.example.com:2096/openid_connect_callback/google',
+      ],
+    });
+    await store.setClientConfig('whostmgrd', 'Google', '{"client_id":"id1","client_secret":"sec"}');
+    expect(peek(ctx, `${CC}/google`)).toBe(
+      '{"client_id":"id1","client_secret":"sec","redirect_uris":["https://host.example.com:2083/openid_connect_callback/google","https://host.example.com:2087/openid_connect_callback/google","https://host.example.com:2096/openid_connect_callback/google"]}',
+    );
+    expect(mode(`${CC}/google`)).toBe(0o600);
+    expect(mode(CC)).toBe(0o711);
+    expect(ctx.fs.existsSync(hostPath(ctx, `${CC}/.google.well_known_config`))).toBe(false);
+    // Stored redirect_uris are always replaced by the current defaults on read.
+    seed(ctx, `${CC}/google`, '{"client_id":"id1","client_secret":"sec","redirect_uris":["old"]}', 0o600);
+    const { store: other } = makeStore(ctx, { hostname: 'new.example.com' });
+    expect((await other.getClientConfig('cpaneld', 'google')).redirect_uris?.[0]).toBe('https://new.example.com:2083/openid_connect_callback/google');
+    const set = (c: unknown, p = 'google') => store.setClientConfig('cpaneld', p, c as Record<string, unknown>);
+    await rejectsWith(set({ client_id: 'a', client_secret: 'b', redirect_uris: ['x'] }), 'E_INVALID_PARAM', MSG.unknownConfigField('redirect_uris', 'google'));
+    await rejectsWith(set({ client_id: 'a' }), 'E_MISSING_PARAM', MSG.missingParam('client_secret'));
+    await rejectsWith(set({ client_id: '', client_secret: 'b' }), 'E_INVALID_PARAM', MSG.configValueEmpty('client_id'));
+    await rejectsWith(set({ client_id: 'x'.repeat(1025), client_secret: 'b' }), 'E_INVALID_PARAM', MSG.configTooLarge('client_id'));
+    await rejectsWith(set({ client_id: 'a\nb', client_secret: 'b' }), 'E_INVALID_PARAM');
+    await rejectsWith(set('not json'), 'E_INVALID_PARAM', MSG.configNotObject());
+    await rejectsWith(set({ client_id: 'a', client_secret: 'b' }, 'whmcs'), 'E_MISSING_PARAM', MSG.missingParam('well_known_config_uri'));
+    await set({ client_id: 'a', client_secret: 'b', well_known_config_uri: 'https://w/.well-known' }, 'whmcs');
+    expect(JSON.parse(peek(ctx, `${CC}/whmcs`)!).well_known_config_uri).toBe('https://w/.well-known');
+    await rejectsWith(store.getClientConfig('imapd', 'google'), 'E_INVALID_PARAM', MSG.badService());
+  });
+
+  it('gets and sets display configurations (merged, 0644, key and colour checks)', async () => {
+    seedServer(ctx);
+    const { store } = makeStore(ctx);
+    const configs = await store.getDisplayConfigs('google');
+    expect(configs.map((c) => [c.service, c.label, c.color])).toEqual([
+      ['cpaneld', 'Log in via Google', 'cccccc'],
+      ['webmaild', 'Log in via Google', 'cccccc'],
+      ['whostmgrd', 'Log in via Google', 'cccccc'],
+    ]);
+    await store.setDisplayConfig('webmaild', 'google', { color: 'FF0', label: 'Google login' });
+    const p = `${CC}/.google.webmaild.display_configurations`;
+    expect(mode(p)).toBe(0o644);
+    expect(JSON.parse(peek(ctx, p)!)).toEqual({ ...configs[1], service: undefined, color: 'FF0', label: 'Google login' });
+    expect((await store.getDisplayConfigs('google'))[1]).toMatchObject({ service: 'webmaild', color: 'FF0', label: 'Google login', link: '/openid_connect/google' });
+    await rejectsWith(store.setDisplayConfig('webmaild', 'google', { colour: 'fff' }), 'E_INVALID_PARAM', MSG.unknownDisplayKey('colour'));
+    await rejectsWith(store.setDisplayConfig('webmaild', 'google', { textcolor: '#fff' }), 'E_INVALID_PARAM', MSG.badColor('textcolor', '#fff'));
+    await rejectsWith(store.setDisplayConfig('webmaild', 'google', { color: 'abcdefa' }), 'E_INVALID_PARAM', MSG.badColor('color', 'abcdefa'));
+    await rejectsWith(store.getDisplayConfigs('nosuch'), 'E_PROVIDER', MSG.providerNotValid('nosuch'));
+  });
+
+  it('disables failing providers (not installed, or a wrong package) on every service', async () => {
+    seedServer(ctx, {});
+    seed(ctx, `${SVC}/cpaneld`, `{"google":"${PKG}Google","gone":"${PKG}Gone"}`, 0o644);
+    seed(ctx, `${SVC}/whostmgrd`, `{"gone":"${PKG}Gone","slack":"Other::Slack"}`, 0o644);
+    const { store } = makeStore(ctx);
+    const dry = await store.disableFailingProviders({ dryRun: true });
+    expect(peek(ctx, `${SVC}/cpaneld`)).toContain('gone');
+    const r = await store.disableFailingProviders();
+    expect(r.payload).toEqual(dry.payload);
+    expect(r.payload.map((p) => [p.provider_name, p.provider_namespace, p.disabled_services])).toEqual([
+      ['gone', `${PKG}Gone`, ['cpaneld', 'whostmgrd']],
+      ['slack', 'Other::Slack', ['whostmgrd']],
+    ]);
+    expect(r.payload[0]?.failures_to_disable).toEqual([]);
+    expect(peek(ctx, `${SVC}/cpaneld`)).toBe(`{"google":"${PKG}Google"}`);
+    expect(peek(ctx, `${SVC}/whostmgrd`)).toBe('{}');
+    expect((await store.disableFailingProviders()).payload).toEqual([]);
+  });
+});
