@@ -42,19 +42,45 @@ const coldParse: Benchmark = {
     const t = generateTree();
     try {
       const disk = new Disk({ root: t.root });
-      const runs = quick ? 15 : 60;
-      // Warm up both paths so JIT state is comparable, then interleave-free medians.
-      for (let i = 0; i < 5; i++) {
-        await new Users(disk).validateSystemUser('bob');
-        (await readFile(t.passwd)).toString('latin1').split('\n');
-      }
-      const ours = await medianMs(runs, () => new Users(disk).validateSystemUser('bob'));
-      const base = await medianMs(runs, async () => {
+      const runs = quick ? 21 : 151;
+      const oursOnce = () => new Users(disk).validateSystemUser('bob');
+      const baseOnce = async () => {
         const [p, a] = await Promise.all([readFile(t.passwd), readFile(t.aliases)]);
         return p.toString('latin1').split('\n').length + a.toString('latin1').split('\n').length;
-      });
+      };
+      // Alternate single runs of both so GC and machine load fall on both alike; compare medians.
+      const oursMs: number[] = [];
+      const baseMs: number[] = [];
+      for (let i = 0; i < 10; i++) await Promise.all([oursOnce(), baseOnce()]);
+      for (let i = 0; i < runs; i++) {
+        oursMs.push(await medianMs(1, oursOnce));
+        baseMs.push(await medianMs(1, baseOnce));
+      }
+      // For the record: the same cold start followed by enough distinct questions to make
+      // /etc/passwd build its per-name index (a daemon's first second), so the lazy index is not hidden.
+      const indexedMs: number[] = [];
+      for (let i = 0; i < Math.min(runs, 31); i++) {
+        indexedMs.push(
+          await medianMs(1, async () => {
+            const users = new Users(disk);
+            for (let q = 0; q < 10; q++) await users.validateSystemUser(t.names[q * 997] as string);
+          }),
+        );
+      }
+      const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1] as number;
+      const ours = median(oursMs);
+      const base = median(baseMs);
       const ratio = ours / base;
-      return { figure: ours, unit: 'ms', baseline: base, ratio, target: 'ratio ≤ 2.0', met: ratio <= 2.0, note: `${PASSWD_LINES} passwd + ${ALIAS_LINES} alias lines` };
+      const indexed = median(indexedMs);
+      return {
+        figure: ours,
+        unit: 'ms',
+        baseline: base,
+        ratio,
+        target: 'ratio ≤ 2.0',
+        met: ratio <= 2.0,
+        note: `${PASSWD_LINES} passwd + ${ALIAS_LINES} alias lines, first question; with the passwd index built: ${indexed.toFixed(2)} ms, ratio ${(indexed / base).toFixed(2)}`,
+      };
     } finally {
       rmSync(t.root, { recursive: true, force: true });
     }

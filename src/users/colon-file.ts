@@ -1,19 +1,44 @@
 /**
  * /etc/passwd and /etc/group share one shape and one set of cPanel rules (spec §7): lines are
  * never trimmed, a line "starts with NAME:" when its first colon follows exactly NAME, and the
- * first such line is the one that counts. We index the first line of every name once per read;
- * everything else (fields, CRLF, NIS `+`/`-` lines, `#` lines) falls out of not special-casing.
+ * first such line is the one that counts. Everything else (fields, CRLF, NIS `+`/`-` lines, `#`
+ * lines) falls out of not special-casing anything.
  */
 
-export interface ColonFile {
-  /** The file as one-char-per-byte text. */
-  readonly text: string;
-  /** Name (text before the first `:`) → offset of the first line with that name. */
-  readonly firstLine: ReadonlyMap<string, number>;
+/** Scans answered before the per-name index is worth building (a scan costs ~1/15 of a build). */
+const SCANS_BEFORE_INDEX = 8;
+
+/**
+ * A parsed colon file. The first questions are answered by one native substring search each, so
+ * a one-shot caller (CLI, a single WHM call) never pays for indexing 20k lines; once a few
+ * questions were asked (a daemon), a name → first-line Map is built and answers from then on.
+ */
+export class ColonFile {
+  private index: Map<string, number> | undefined;
+  private scans = 0;
+
+  constructor(readonly text: string) {}
+
+  /**
+   * Offset of the first line that starts with `key + ":"`, for a key without `:` or `\n` (no
+   * line's name field can contain either, so such a key has no line).
+   */
+  firstLine(key: string): number | undefined {
+    if (this.index !== undefined) return this.index.get(key);
+    if (key.includes(':') || key.includes('\n')) return undefined;
+    if (++this.scans > SCANS_BEFORE_INDEX) {
+      this.index = buildIndex(this.text);
+      return this.index.get(key);
+    }
+    if (this.text.startsWith(key + ':')) return 0;
+    const at = this.text.indexOf('\n' + key + ':');
+    return at === -1 ? undefined : at + 1;
+  }
 }
 
-export function parseColonFile(text: string): ColonFile {
-  const firstLine = new Map<string, number>();
+/** Name (text before the first `:`) → offset of its first line. Lines are never trimmed. */
+function buildIndex(text: string): Map<string, number> {
+  const index = new Map<string, number>();
   const len = text.length;
   let start = 0;
   while (start < len) {
@@ -22,11 +47,15 @@ export function parseColonFile(text: string): ColonFile {
     const colon = text.indexOf(':', start);
     if (colon !== -1 && colon < end) {
       const name = text.slice(start, colon);
-      if (!firstLine.has(name)) firstLine.set(name, start);
+      if (!index.has(name)) index.set(name, start);
     }
     start = end + 1;
   }
-  return { text, firstLine };
+  return index;
+}
+
+export function parseColonFile(text: string): ColonFile {
+  return new ColonFile(text);
 }
 
 /** The line at `start`, without its `\n`. */
@@ -51,7 +80,7 @@ export function splitFields(line: string): string[] {
  * answers; anything else is searched literally in the text, as the conceptual "\nNAME:" scan.
  */
 export function hasLineStartingWith(file: ColonFile, name: string): boolean {
-  if (!name.includes(':') && !name.includes('\n')) return file.firstLine.has(name);
+  if (!name.includes(':') && !name.includes('\n')) return file.firstLine(name) !== undefined;
   const needle = name + ':';
   return file.text.startsWith(needle) || file.text.includes('\n' + needle);
 }

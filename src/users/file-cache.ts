@@ -55,8 +55,8 @@ export abstract class Watched<T> {
 
   /** The fingerprint of the source now, or `undefined` when it cannot be trusted (always reload). */
   protected abstract sign(): Promise<string | undefined>;
-  /** Load the value; `cacheable` false means "try again at the next check" (e.g. unreadable). */
-  protected abstract load(): Promise<{ value: T; cacheable: boolean }>;
+  /** Load the value (`sig` is what `sign` just saw); `cacheable` false means "try again at the next check". */
+  protected abstract load(sig: string | undefined): Promise<{ value: T; cacheable: boolean }>;
 
   /** The value without I/O when it is still fresh, else `undefined`. */
   peek(): T | undefined {
@@ -84,7 +84,7 @@ export abstract class Watched<T> {
     const started = this.clock.now();
     const sig = await this.sign();
     if (sig === undefined || sig !== this.sig || this.value === undefined) {
-      const { value, cacheable } = await this.load();
+      const { value, cacheable } = await this.load(sig);
       this.value = value;
       this.sig = cacheable ? sig : undefined;
       this.generation++;
@@ -114,7 +114,8 @@ export class WatchedFile<T> extends Watched<FileRead<T>> {
     }
   }
 
-  protected async load(): Promise<{ value: FileRead<T>; cacheable: boolean }> {
+  protected async load(sig: string | undefined): Promise<{ value: FileRead<T>; cacheable: boolean }> {
+    if (sig === 'missing') return { value: { status: 'missing' }, cacheable: true }; // no second look
     try {
       const bytes = await this.disk.readFile(this.path);
       if (bytes === undefined) return { value: { status: 'missing' }, cacheable: true };

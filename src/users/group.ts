@@ -7,7 +7,7 @@ export const GROUP_PATH = '/etc/group';
 
 /** gid of the first line for `key`, when that line has a decimal third field. */
 export function groupGidOf(group: ColonFile, key: string): number | undefined {
-  const start = group.firstLine.get(key);
+  const start = group.firstLine(key);
   if (start === undefined) return undefined;
   return parseId(splitFields(lineAt(group, start))[2]);
 }

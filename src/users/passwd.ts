@@ -19,7 +19,7 @@ const REJECTED = /[\x00-\x20\x7f:/#]/;
 export function passwdExists(passwd: ColonFile | undefined, key: string): boolean {
   if (key === 'root') return true;
   if (key === '' || passwd === undefined || REJECTED.test(key)) return false;
-  const start = passwd.firstLine.get(key);
+  const start = passwd.firstLine(key);
   if (start === undefined) return false;
   // The UID starts right after the second colon; it is non-empty when that char exists and is
   // neither another colon nor the end of the line (a field after it cannot be dropped as trailing).
@@ -33,7 +33,7 @@ export function passwdExists(passwd: ColonFile | undefined, key: string): boolea
 
 /** The first entry for `key` with decimal uid and gid, as text for other modules. */
 export function passwdEntryOf(passwd: ColonFile, key: string): PasswdEntry | undefined {
-  const start = passwd.firstLine.get(key);
+  const start = passwd.firstLine(key);
   if (start === undefined) return undefined;
   const f = splitFields(lineAt(passwd, start));
   const uid = parseId(f[2]);

@@ -26,6 +26,18 @@ export const RESERVED_REGEX_SOURCE = '^[-._0-9]+$';
 /** JS form of the regex; callers strip one trailing `\n` first, as Perl's `$` would allow it. */
 const RESERVED_REGEX = /^[-._0-9]+$/;
 
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Prefixes and suffixes as one regex: the flag only needs "does any rule match", and one regex
+ * test is several times faster than sixteen startsWith/endsWith calls on the warm path.
+ */
+const AFFIX_REGEX = new RegExp(
+  `^(?:${RESERVED_PREFIXES.map(escapeRegExp).join('|')})|(?:${RESERVED_SUFFIXES.map(escapeRegExp).join('|')})$`,
+);
+
 /** Perl's quotemeta: backslash every non-word character. */
 function quotemeta(s: string): string {
   return s.replace(/[^A-Za-z0-9_]/g, '\\$&');
@@ -53,12 +65,12 @@ export function reservedNameSet(aliasNames: Iterable<string>): Set<string> {
 /**
  * cPanel's `reserved_username_check` on a byte-form name. The first matching rule decides:
  * Perl-false ("" or exactly "0") is never reserved; then exact list, prefixes, suffixes, and the
- * regex on the name with one trailing `\n` removed (Perl's `$`).
+ * regex on the name with one trailing `\n` removed (Perl's `$`). Suffixes use JS `$`, which is Perl's
+ * `\z` here: cPanel matches them with `substr`, so `x.db\n` is not reserved by them.
  */
 export function isReserved(key: string, exact: ReadonlySet<string>): boolean {
   if (key === '' || key === '0') return false;
   if (exact.has(key)) return true;
-  for (const p of RESERVED_PREFIXES) if (key.startsWith(p)) return true;
-  for (const s of RESERVED_SUFFIXES) if (key.endsWith(s)) return true;
+  if (AFFIX_REGEX.test(key)) return true;
   return RESERVED_REGEX.test(key.endsWith('\n') ? key.slice(0, -1) : key);
 }
