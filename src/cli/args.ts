@@ -1,0 +1,73 @@
+/**
+ * whmapi1-style command line: `linkstore [--root DIR] [--output FORMAT] [--dry-run] FUNCTION [key=value ...]`.
+ * Options take `--opt value` or `--opt=value`; values may contain `=` after the first; `key=` is
+ * the empty string. Anything malformed is a usage error (exit 2).
+ */
+export type OutputFormat = 'yaml' | 'json' | 'jsonpretty' | 'table';
+
+export interface ParsedArgs {
+  root?: string;
+  output?: OutputFormat;
+  dryRun: boolean;
+  help: boolean;
+  version: boolean;
+  /** FUNCTION or a command (doctor, export, import). */
+  command?: string;
+  params: Record<string, string>;
+  /** Arguments of commands that take them (import FILE). */
+  positional: string[];
+  /** Command flags such as --fix, --user U. */
+  flags: Record<string, string | true>;
+}
+
+export class UsageError extends Error {}
+
+const OUTPUTS: readonly OutputFormat[] = ['yaml', 'json', 'jsonpretty', 'table'];
+const VALUE_OPTIONS = new Set(['root', 'output', 'user']);
+const BOOL_OPTIONS = new Set(['dry-run', 'help', 'version', 'fix', 'quiet', 'progress']);
+
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const out: ParsedArgs = { dryRun: false, help: false, version: false, params: {}, positional: [], flags: {} };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '-h') {
+      out.help = true;
+      continue;
+    }
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq === -1 ? a.slice(2) : a.slice(2, eq);
+      if (VALUE_OPTIONS.has(name)) {
+        let value: string | undefined = eq === -1 ? argv[++i] : a.slice(eq + 1);
+        if (value === undefined || (eq === -1 && value.startsWith('--'))) throw new UsageError(`The option --${name} needs a value.`);
+        if (name === 'root') out.root = value;
+        else if (name === 'output') {
+          value = value.toLowerCase();
+          if (!OUTPUTS.includes(value as OutputFormat)) throw new UsageError(`Unknown output format “${value}”; use ${OUTPUTS.join(', ')}.`);
+          out.output = value as OutputFormat;
+        } else out.flags[name] = value;
+      } else if (BOOL_OPTIONS.has(name) && eq === -1) {
+        if (name === 'dry-run') out.dryRun = true;
+        else if (name === 'help') out.help = true;
+        else if (name === 'version') out.version = true;
+        else out.flags[name] = true;
+      } else {
+        throw new UsageError(`Unknown option “${a}”.`);
+      }
+      continue;
+    }
+    if (out.command === undefined) {
+      out.command = a;
+      continue;
+    }
+    const eq = a.indexOf('=');
+    if (eq > 0) {
+      const key = a.slice(0, eq);
+      if (Object.hasOwn(out.params, key)) throw new UsageError(`The parameter “${key}” is given twice.`);
+      out.params[key] = a.slice(eq + 1);
+    } else {
+      out.positional.push(a);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,73 @@
+/**
+ * The `linkstore` command: thin. It parses arguments, builds a Linkstore on `--root`, calls the
+ * WHM facade (or a maintenance command), prints the envelope and maps it to an exit code:
+ * 0 when `result` is 1, 1 when it is 0, 2 for a usage error.
+ */
+import { parseArgs, UsageError, type ParsedArgs } from './args.js';
+import { format } from './output.js';
+import { commandHelp, functionHelp, mainHelp } from './help.js';
+
+export interface CliIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  isTTY: boolean;
+}
+
+const defaultIo: CliIo = {
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+  isTTY: process.stdout.isTTY === true,
+};
+
+export const COMMANDS = ['doctor', 'export', 'import'] as const;
+
+export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+  let args: ParsedArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`linkstore: ${e.message}\nRun “linkstore --help” for usage.\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (args.version) {
+    io.stdout('cpanel-linkstore 0.1.0\n');
+    return 0;
+  }
+  const { whmFunction } = await import('../whm/functions.js');
+  if (args.command === undefined) {
+    io[args.help ? 'stdout' : 'stderr'](mainHelp());
+    return args.help ? 0 : 2;
+  }
+  const isCommand = (COMMANDS as readonly string[]).includes(args.command);
+  const fn = isCommand ? undefined : whmFunction(args.command);
+  if (args.help) {
+    if (isCommand) io.stdout(commandHelp(args.command));
+    else if (fn) io.stdout(functionHelp(fn));
+    else {
+      io.stderr(`linkstore: unknown function “${args.command}”.\n`);
+      return 2;
+    }
+    return 0;
+  }
+  if (!isCommand && !fn) {
+    io.stderr(`linkstore: unknown function “${args.command}”. Run “linkstore --help” for the list.\n`);
+    return 2;
+  }
+  if (fn && args.positional.length) {
+    io.stderr(`linkstore: “${args.positional[0]}” is not a key=value parameter.\n`);
+    return 2;
+  }
+  const { Linkstore } = await import('../services.js');
+  const ls = new Linkstore({ root: args.root ?? '/' });
+  if (isCommand) {
+    const { runCommand } = await import('./commands.js');
+    return runCommand(args.command, ls, args, io);
+  }
+  const { callWhm } = await import('../whm/index.js');
+  const env = await callWhm(ls, args.command, args.params, { dryRun: args.dryRun });
+  io.stdout(format(env, args.output ?? 'yaml'));
+  return env.metadata.result === 1 ? 0 : 1;
+}

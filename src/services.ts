@@ -1,0 +1,60 @@
+/**
+ * The composition root: one Disk and, on first use, the Users, Integration and Authn stores that
+ * share it. Stores are loaded with dynamic imports so that a CLI call touching only usernames never
+ * loads the integration or authn code (CLI start-up budget), while library users simply await them.
+ */
+import { Disk, type DiskOptions } from './io/disk.js';
+import type { AuthnStore, AuthnStoreOptions } from './authn/store.js';
+import type { IntegrationStore } from './integration/store.js';
+import type { Users, UsersOptions } from './users/index.js';
+
+export interface LinkstoreOptions extends DiskOptions {
+  /** Use this Disk instead of building one from `fs`/`root`/`owners`/`lock`. */
+  disk?: Disk;
+  /** Options of the username/passwd readers (cache interval, DB prefix length, ...). */
+  users?: UsersOptions;
+  /** Server hostname for OpenID Connect redirect URIs (default: /etc/hostname under the root). */
+  hostname?: string;
+  /** Clock in epoch milliseconds (authn `link_time`). */
+  now?: () => number;
+  /** Email-account existence check for authn links (default: the owner's etc/<domain>/passwd). */
+  mailUserExists?: AuthnStoreOptions['mailUserExists'];
+}
+
+export class Linkstore {
+  readonly disk: Disk;
+  readonly options: LinkstoreOptions;
+  #users?: Promise<Users>;
+  #integration?: Promise<IntegrationStore>;
+  #authn?: Promise<AuthnStore>;
+
+  constructor(options: LinkstoreOptions = {}) {
+    this.options = options;
+    this.disk = options.disk ?? new Disk(options);
+  }
+
+  /** Username checks and /etc look-ups (cached; shared by the other stores). */
+  users(): Promise<Users> {
+    return (this.#users ??= import('./users/index.js').then((m) => new m.Users(this.disk, this.options.users)));
+  }
+
+  /** Integration links, groups and DynamicUI entries. */
+  integration(): Promise<IntegrationStore> {
+    return (this.#integration ??= Promise.all([import('./integration/store.js'), this.users()]).then(
+      ([m, users]) => new m.IntegrationStore({ disk: this.disk, users }),
+    ));
+  }
+
+  /** External Authentication (OpenID Connect) links and providers. */
+  authn(): Promise<AuthnStore> {
+    return (this.#authn ??= Promise.all([import('./authn/store.js'), this.users()]).then(
+      ([m, users]) =>
+        new m.AuthnStore({ disk: this.disk, users, hostname: this.options.hostname, now: this.options.now, mailUserExists: this.options.mailUserExists }),
+    ));
+  }
+}
+
+/** Open the cPanel files under `root` (default `/`) through `fs` (default Node's fs). */
+export function openLinkstore(options: LinkstoreOptions = {}): Linkstore {
+  return new Linkstore(options);
+}

@@ -1,0 +1,52 @@
+/**
+ * WHM API 1 and UAPI envelopes. Errors become `result: 0` with cPanel's message in `reason`
+ * (never a stack trace); `error_code` carries our stable code for scripts.
+ */
+import { LinkstoreError, type ErrorCode } from '../io/errors.js';
+
+export interface WhmMetadata {
+  command: string;
+  reason: string;
+  result: 0 | 1;
+  version: 1;
+  /** Our stable error code (failures only). Not part of cPanel's envelope. */
+  error_code?: ErrorCode | 'E_INTERNAL';
+}
+
+export interface WhmEnvelope<T = unknown> {
+  data?: T;
+  metadata: WhmMetadata;
+}
+
+export function whmOk<T>(command: string, data?: T): WhmEnvelope<T> {
+  const metadata: WhmMetadata = { command, reason: 'OK', result: 1, version: 1 };
+  // data first, as whmapi1 prints it.
+  return data === undefined ? { metadata } : { data, metadata };
+}
+
+/** The failure envelope; `prefix` is cPanel's per-module prefix (integration: `API failure: `). */
+export function whmFail(command: string, error: unknown, prefix = ''): WhmEnvelope<never> {
+  const { message, code } = describeError(error);
+  return { metadata: { command, reason: prefix + message, result: 0, version: 1, error_code: code } };
+}
+
+export function describeError(error: unknown): { message: string; code: ErrorCode | 'E_INTERNAL' } {
+  if (error instanceof LinkstoreError) return { message: error.message, code: error.code };
+  const text = error instanceof Error ? error.message : String(error);
+  return { message: `Internal error: ${text}`, code: 'E_INTERNAL' };
+}
+
+export interface UapiEnvelope<T = unknown> {
+  apiversion: 3;
+  func: string;
+  module: string;
+  result: { data: T | null; errors: string[] | null; messages: null; metadata: Record<string, never>; status: 0 | 1; warnings: null };
+}
+
+export function uapiOk<T>(module: string, func: string, data: T): UapiEnvelope<T> {
+  return { apiversion: 3, func, module, result: { data, errors: null, messages: null, metadata: {}, status: 1, warnings: null } };
+}
+
+export function uapiFail(module: string, func: string, error: unknown): UapiEnvelope<never> {
+  return { apiversion: 3, func, module, result: { data: null, errors: [describeError(error).message], messages: null, metadata: {}, status: 0, warnings: null } };
+}

@@ -1,0 +1,310 @@
+/**
+ * The WHM API 1 functions the facade answers, as a table: parameters (for validation and
+ * `--help`), whether the function writes, and a thin adapter from flat string parameters to the
+ * typed stores. All validation and messages live in the domain modules; this file only names
+ * parameters and shapes `data`.
+ */
+import type { PlannedOp } from '../io/plan.js';
+import type { Linkstore } from '../services.js';
+import { defined, nonEmpty, pick, type WhmParams } from './params.js';
+
+export interface ParamSpec {
+  name: string;
+  required?: boolean;
+  description: string;
+}
+
+export interface WhmFunction {
+  name: string;
+  summary: string;
+  params: readonly ParamSpec[];
+  /** Writes files: accepts a dry run. */
+  mutates: boolean;
+  /** cPanel's prefix for failure reasons of this function's module. */
+  errorPrefix?: string;
+  run(ls: Linkstore, params: WhmParams, options: { dryRun: boolean }): Promise<unknown>;
+}
+
+/** `data` of a mutation: nothing (as cPanel), or the plan for a dry run. */
+function mutationData(r: { dryRun: boolean; ops: PlannedOp[]; warnings?: string[] }): unknown {
+  if (!r.dryRun) return r.warnings?.length ? { warnings: r.warnings } : undefined;
+  return { dry_run: 1, operations: r.ops, ...(r.warnings?.length ? { warnings: r.warnings } : {}) };
+}
+
+const INTEGRATION = 'API failure: ';
+const user: ParamSpec = { name: 'user', required: true, description: 'The cPanel account.' };
+const app: ParamSpec = { name: 'app', required: true, description: 'The application name ([0-9A-Za-z_-]).' };
+const groupId: ParamSpec = { name: 'group_id', required: true, description: 'The group name ([0-9A-Za-z_-]).' };
+const service: ParamSpec = { name: 'service_name', required: true, description: 'cpaneld, webmaild or whostmgrd.' };
+const providerId: ParamSpec = { name: 'provider_id', required: true, description: 'The provider id, e.g. google.' };
+
+const LINK_OPTIONAL = ['autologin_token_url', 'url', 'token', 'subscriber_unique_id', 'implements', 'label', 'order', 'group_id', 'hide', 'base64_png_image'];
+
+export const WHM_FUNCTIONS: readonly WhmFunction[] = [
+  // ---------------------------------------------------------------- integration
+  {
+    name: 'create_integration_link',
+    summary: 'Create or replace an integration link (APP.userconfig, APP.adminconfig, dynamicui_APP.conf).',
+    params: [
+      user,
+      app,
+      { name: 'url', description: 'Link target (url or autologin_token_url is required).' },
+      { name: 'autologin_token_url', description: 'Autologin endpoint (url or autologin_token_url is required).' },
+      { name: 'token', description: 'Secret for autologin; stored only in APP.adminconfig (0600).' },
+      { name: 'subscriber_unique_id', description: 'Free text.' },
+      { name: 'label', description: 'Display name (no single quotes).' },
+      { name: 'implements', description: 'Menu role, e.g. billing.' },
+      { name: 'group_id', description: 'DynamicUI group (default preferences).' },
+      { name: 'order', description: 'Sort order (integer).' },
+      { name: 'hide', description: '1 hides the icon.' },
+      { name: 'base64_png_image', description: 'Base64 PNG icon.' },
+    ],
+    mutates: true,
+    errorPrefix: INTEGRATION,
+    async run(ls, p, o) {
+      const s = await ls.integration();
+      return mutationData(await s.createLink(nonEmpty(p, 'user'), nonEmpty(p, 'app'), pick(p, LINK_OPTIONAL), o));
+    },
+  },
+  {
+    name: 'remove_integration_link',
+    summary: 'Remove an integration link (idempotent).',
+    params: [user, app],
+    mutates: true,
+    errorPrefix: INTEGRATION,
+    async run(ls, p, o) {
+      return mutationData(await (await ls.integration()).removeLink(nonEmpty(p, 'user'), nonEmpty(p, 'app'), o));
+    },
+  },
+  {
+    name: 'list_integration_links',
+    summary: 'List a user’s integration links, sorted.',
+    params: [user],
+    mutates: false,
+    errorPrefix: INTEGRATION,
+    async run(ls, p) {
+      const apps = await (await ls.integration()).listLinks(nonEmpty(p, 'user'));
+      return { links: apps.map((a) => ({ app: a })) };
+    },
+  },
+  {
+    name: 'get_integration_link_user_config',
+    summary: 'Read APP.userconfig.',
+    params: [user, app],
+    mutates: false,
+    errorPrefix: INTEGRATION,
+    async run(ls, p) {
+      return { userconfig: await (await ls.integration()).getLinkUserConfig(nonEmpty(p, 'user'), nonEmpty(p, 'app')) };
+    },
+  },
+  {
+    name: 'update_integration_link_token',
+    summary: 'Replace the token in APP.adminconfig of an existing link.',
+    params: [user, app, { name: 'token', required: true, description: 'The new token.' }],
+    mutates: true,
+    errorPrefix: INTEGRATION,
+    async run(ls, p, o) {
+      return mutationData(await (await ls.integration()).updateLinkToken(nonEmpty(p, 'user'), nonEmpty(p, 'app'), nonEmpty(p, 'token'), o));
+    },
+  },
+  {
+    name: 'create_integration_group',
+    summary: 'Create or replace an integration group (group_ID.userconfig, dynamicui_group_ID.conf).',
+    params: [user, groupId, { name: 'label', description: 'Display name.' }, { name: 'order', description: 'Sort order.' }],
+    mutates: true,
+    errorPrefix: INTEGRATION,
+    async run(ls, p, o) {
+      return mutationData(await (await ls.integration()).createGroup(nonEmpty(p, 'user'), nonEmpty(p, 'group_id'), pick(p, ['label', 'order']), o));
+    },
+  },
+  {
+    name: 'remove_integration_group',
+    summary: 'Remove an integration group (idempotent).',
+    params: [user, groupId],
+    mutates: true,
+    errorPrefix: INTEGRATION,
+    async run(ls, p, o) {
+      return mutationData(await (await ls.integration()).removeGroup(nonEmpty(p, 'user'), nonEmpty(p, 'group_id'), o));
+    },
+  },
+  {
+    name: 'list_integration_groups',
+    summary: 'List a user’s integration groups (the WHM key is “links”).',
+    params: [user],
+    mutates: false,
+    errorPrefix: INTEGRATION,
+    async run(ls, p) {
+      const groups = await (await ls.integration()).listGroups(nonEmpty(p, 'user'));
+      return { links: groups.map((g) => ({ group: g })) };
+    },
+  },
+  // ---------------------------------------------------------------- authn links
+  {
+    name: 'link_user_authn_provider',
+    summary: 'Link an OpenID Connect identity to a user (per-user DB, then the provider’s LinkDB).',
+    params: [
+      { name: 'username', required: true, description: 'System user, root, or local@domain.' },
+      providerId,
+      { name: 'subject_unique_identifier', required: true, description: 'The identity’s subject (sub).' },
+      { name: 'preferred_username', required: true, description: 'Display name of the identity.' },
+    ],
+    mutates: true,
+    async run(ls, p, o) {
+      const r = await (await ls.authn()).linkUserAuthnProvider(
+        {
+          user: defined(p, 'username'),
+          provider: defined(p, 'provider_id'),
+          subject: defined(p, 'subject_unique_identifier'),
+          userInfo: { preferred_username: defined(p, 'preferred_username') },
+        },
+        o,
+      );
+      return mutationData(r);
+    },
+  },
+  {
+    name: 'unlink_user_authn_provider',
+    summary: 'Remove an OpenID Connect link from a user (both stores).',
+    params: [{ name: 'username', required: true, description: 'The linked user.' }, providerId, { name: 'subject_unique_identifier', required: true, description: 'The subject to unlink.' }],
+    mutates: true,
+    async run(ls, p, o) {
+      const r = await (await ls.authn()).unlinkUserAuthnProvider(
+        { user: defined(p, 'username'), provider: defined(p, 'provider_id'), subject: defined(p, 'subject_unique_identifier') },
+        o,
+      );
+      return mutationData(r);
+    },
+  },
+  {
+    name: 'get_users_authn_linked_accounts',
+    summary: 'Every linked account of every available provider, from the LinkDBs (as cPanel’s login reads them).',
+    params: [],
+    mutates: false,
+    async run(ls) {
+      return { username_linked_accounts: await (await ls.authn()).getUsersAuthnLinkedAccounts() };
+    },
+  },
+  {
+    name: 'get_authn_links',
+    summary: 'UAPI ExternalAuthentication::get_authn_links: one user’s links, from the per-user DB.',
+    params: [{ name: 'username', required: true, description: 'System user or local@domain.' }],
+    mutates: false,
+    async run(ls, p) {
+      return (await ls.authn()).getAuthnLinks(nonEmpty(p, 'username'));
+    },
+  },
+  // ---------------------------------------------------------------- providers
+  {
+    name: 'get_available_authentication_providers',
+    summary: 'Installed providers with their enabled/configured state and display defaults.',
+    params: [],
+    mutates: false,
+    async run(ls) {
+      return { providers: await (await ls.authn()).listAvailableProviders() };
+    },
+  },
+  {
+    name: 'enable_authentication_provider',
+    summary: 'Enable a provider for a service.',
+    params: [service, providerId],
+    mutates: true,
+    async run(ls, p, o) {
+      return mutationData(await (await ls.authn()).enableProvider(defined(p, 'service_name'), defined(p, 'provider_id'), o));
+    },
+  },
+  {
+    name: 'disable_authentication_provider',
+    summary: 'Disable a provider for a service (links are kept).',
+    params: [service, providerId],
+    mutates: true,
+    async run(ls, p, o) {
+      return mutationData(await (await ls.authn()).disableProvider(defined(p, 'service_name'), defined(p, 'provider_id'), o));
+    },
+  },
+  {
+    name: 'disable_failing_authentication_providers',
+    summary: 'Disable enabled providers whose module is missing.',
+    params: [],
+    mutates: true,
+    async run(ls, _p, o) {
+      const r = await (await ls.authn()).disableFailingProviders(o);
+      return r.dryRun ? { dry_run: 1, operations: r.ops, payload: r.payload } : { payload: r.payload };
+    },
+  },
+  {
+    name: 'get_provider_client_configurations',
+    summary: 'A provider’s client configuration, with the current default redirect_uris.',
+    params: [service, providerId],
+    mutates: false,
+    async run(ls, p) {
+      return { client_configurations: await (await ls.authn()).getClientConfig(defined(p, 'service_name'), defined(p, 'provider_id')) };
+    },
+  },
+  {
+    name: 'set_provider_client_configurations',
+    summary: 'Store a provider’s client configuration (0600).',
+    params: [service, providerId, { name: 'configurations', required: true, description: 'JSON object of the provider’s fields, e.g. {"client_id":"…","client_secret":"…"}.' }],
+    mutates: true,
+    async run(ls, p, o) {
+      const r = await (await ls.authn()).setClientConfig(defined(p, 'service_name'), defined(p, 'provider_id'), defined(p, 'configurations'), o);
+      return r.dryRun ? mutationData(r) : {};
+    },
+  },
+  {
+    name: 'get_provider_display_configurations',
+    summary: 'A provider’s display configuration per service.',
+    params: [providerId],
+    mutates: false,
+    async run(ls, p) {
+      return { configurations: await (await ls.authn()).getDisplayConfigs(defined(p, 'provider_id')) };
+    },
+  },
+  {
+    name: 'set_provider_display_configurations',
+    summary: 'Merge display settings for a provider and service (0644).',
+    params: [service, providerId, { name: 'configurations', required: true, description: 'JSON object, e.g. {"color":"336699"}.' }],
+    mutates: true,
+    async run(ls, p, o) {
+      const r = await (await ls.authn()).setDisplayConfig(defined(p, 'service_name'), defined(p, 'provider_id'), defined(p, 'configurations'), o);
+      return r.dryRun ? mutationData(r) : {};
+    },
+  },
+  // ---------------------------------------------------------------- usernames
+  {
+    name: 'validate_system_user',
+    summary: 'The four username flags: exists, reserved, valid_for_new, valid_for_transfer.',
+    params: [{ name: 'user', required: true, description: 'The name, exactly as given (not trimmed or lower-cased).' }],
+    mutates: false,
+    async run(ls, p) {
+      const users = await ls.users();
+      const { flagsToInts } = await import('../users/index.js');
+      return flagsToInts(await users.validateSystemUser(p.user));
+    },
+  },
+  {
+    name: 'verify_new_username',
+    summary: 'Whether a new account may use this name (cPanel’s checks and messages).',
+    params: [{ name: 'user', required: true, description: 'The proposed name.' }],
+    mutates: false,
+    async run(ls, p) {
+      await (await ls.users()).verifyNewUsername(nonEmpty(p, 'user'));
+      return undefined;
+    },
+  },
+  {
+    name: 'verify_new_username_for_restore',
+    summary: 'Whether a restored or transferred account may use this name.',
+    params: [{ name: 'user', required: true, description: 'The proposed name.' }],
+    mutates: false,
+    async run(ls, p) {
+      await (await ls.users()).verifyNewUsernameForRestore(nonEmpty(p, 'user'));
+      return undefined;
+    },
+  },
+];
+
+const byName = new Map(WHM_FUNCTIONS.map((f) => [f.name, f]));
+
+export function whmFunction(name: string): WhmFunction | undefined {
+  return byName.get(name);
+}

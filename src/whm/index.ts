@@ -1,0 +1,40 @@
+/**
+ * `callWhm(linkstore, 'create_integration_link', { user: 'bob', app: 'billing', url: '…' })`:
+ * the WHM API 1 shape over the typed stores. Names in, envelope out; it never throws.
+ */
+import { LinkstoreError } from '../io/errors.js';
+import type { Linkstore } from '../services.js';
+import { uapiFail, uapiOk, whmFail, whmOk, type UapiEnvelope, type WhmEnvelope } from './envelope.js';
+import { whmFunction, WHM_FUNCTIONS } from './functions.js';
+import type { WhmParams } from './params.js';
+
+export { WHM_FUNCTIONS, whmFunction, type WhmFunction, type ParamSpec } from './functions.js';
+export type { WhmEnvelope, WhmMetadata, UapiEnvelope } from './envelope.js';
+export type { WhmParams } from './params.js';
+
+export interface CallOptions {
+  /** Mutations validate and return `data.operations` without touching disk. */
+  dryRun?: boolean;
+}
+
+export async function callWhm(ls: Linkstore, name: string, params: WhmParams = {}, options: CallOptions = {}): Promise<WhmEnvelope> {
+  const fn = whmFunction(name);
+  if (!fn) {
+    return whmFail(name, new LinkstoreError('E_UNKNOWN_FUNCTION', `Unknown function “${name}”. Known functions: ${WHM_FUNCTIONS.map((f) => f.name).join(', ')}.`));
+  }
+  try {
+    const data = await fn.run(ls, params, { dryRun: options.dryRun === true && fn.mutates });
+    return whmOk(name, data);
+  } catch (e) {
+    return whmFail(name, e, fn.errorPrefix);
+  }
+}
+
+/** UAPI `ExternalAuthentication::get_authn_links` in UAPI's own envelope. */
+export async function callUapiGetAuthnLinks(ls: Linkstore, username: string): Promise<UapiEnvelope> {
+  try {
+    return uapiOk('ExternalAuthentication', 'get_authn_links', await (await ls.authn()).getAuthnLinks(username));
+  } catch (e) {
+    return uapiFail('ExternalAuthentication', 'get_authn_links', e);
+  }
+}
