@@ -1,0 +1,127 @@
+/**
+ * Lock interop with a simulated cPanel writer (cpanel-authn-writer.pl, the SafeFile protocol in
+ * Perl) and with other library processes. Real temp directories only: processes share the disk.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as nodeFs from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Disk } from '../../src/io/disk.js';
+import { backends, hostPath, peek, type DiskCtx } from '../helpers/disks.js';
+import { LOGIN, USERS, makeStore, rejectsWith, seedServer } from './setup.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const USER_DB = `${USERS}/bob/bob.db`;
+const LINK_DB = `${LOGIN}/google.db`;
+
+describe('authn lock interop [tmpdir]', () => {
+  const children: ChildProcess[] = [];
+  const exits = new WeakMap<ChildProcess, Promise<number | null>>();
+  let cleanup = () => {};
+  afterEach(() => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    children.length = 0;
+    cleanup();
+  });
+
+  const setup = (lock: { timeoutMs: number; pollMs?: number } = { timeoutMs: 10_000, pollMs: 20 }): DiskCtx => {
+    const s = backends.find((b) => b.kind === 'tmpdir')!.setup();
+    cleanup = s.cleanup;
+    const ctx = { kind: 'tmpdir', fs: s.fs, root: s.root } as DiskCtx;
+    ctx.make = (o = {}) => new Disk({ fs: s.fs, root: s.root, owners: s.owners, lock, ...o });
+    ctx.disk = ctx.make();
+    seedServer(ctx);
+    return ctx;
+  };
+  const start = (cmd: string, args: string[]) => {
+    const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(c);
+    exits.set(c, new Promise((r) => c.on('exit', (code) => r(code))));
+    return c;
+  };
+  const perl = (ctx: DiskCtx, ...args: string[]) => start('perl', [join(here, 'cpanel-authn-writer.pl'), ctx.root, 'bob', 'bob', '1001', 'google', ...args]);
+  const waitLine = (c: ChildProcess, text: string) =>
+    new Promise<void>((resolve, reject) => {
+      let buf = '';
+      c.stdout!.on('data', (d: Buffer) => {
+        buf += d.toString();
+        if (buf.includes(text)) resolve();
+      });
+      c.on('exit', (code) => reject(new Error(`child exited ${code} before "${text}"`)));
+    });
+  const subjects = (ctx: DiskCtx) => Object.keys(JSON.parse(peek(ctx, USER_DB) ?? '{}').openid_connect?.google ?? {}).sort();
+  const ldbSubjects = (ctx: DiskCtx) => Object.keys(JSON.parse(peek(ctx, LINK_DB) ?? '{}').user?.bob ?? {}).sort();
+  const leftovers = (ctx: DiskCtx) =>
+    [USERS + '/bob', LOGIN].flatMap((d) => (nodeFs.readdirSync(hostPath(ctx, d)) as string[]).filter((n) => !n.endsWith('.db')));
+
+  it('waits for a live cPanel holder of the per-user DB, never breaks it, and keeps its write', async () => {
+    const ctx = setup();
+    const { store } = makeStore(ctx);
+    const p = perl(ctx, 'hold', '1.2', 'from-cpanel');
+    await waitLine(p, 'held');
+    const t = Date.now();
+    await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'ours' });
+    expect(Date.now() - t).toBeGreaterThanOrEqual(1000);
+    expect(await exits.get(p)).toBe(0);
+    expect(subjects(ctx)).toEqual(['from-cpanel', 'ours']);
+    expect(ldbSubjects(ctx)).toEqual(['from-cpanel', 'ours']);
+    expect(leftovers(ctx)).toEqual([]);
+    if (ctx.disk.owners) expect(nodeFs.statSync(hostPath(ctx, USER_DB)).gid).toBe(1001);
+  });
+
+  it('times out against a live holder without touching its lock or the data', async () => {
+    const ctx = setup({ timeoutMs: 700, pollMs: 20 });
+    const { store } = makeStore(ctx);
+    const p = perl(ctx, 'hang');
+    await waitLine(p, 'held');
+    const lockFile = hostPath(ctx, `${USER_DB}.lock`);
+    const before = nodeFs.lstatSync(lockFile);
+    const content = nodeFs.readFileSync(lockFile, 'utf8');
+    expect(content).toBe(`${p.pid}\n/usr/local/cpanel/bin/simulated-authn-writer\n`);
+    expect(before.mode & 0o777).toBe(0o640);
+    await rejectsWith(store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'ours' }), 'E_LOCK_TIMEOUT');
+    const after = nodeFs.lstatSync(lockFile);
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+    expect(peek(ctx, USER_DB)).toBeUndefined();
+    expect(peek(ctx, LINK_DB)).toBeUndefined();
+  });
+
+  it('breaks the lock of a dead (SIGKILLed) cPanel writer by rename and proceeds at once', async () => {
+    const ctx = setup();
+    const { store } = makeStore(ctx);
+    const p = perl(ctx, 'hang');
+    await waitLine(p, 'held');
+    const lockFile = hostPath(ctx, `${USER_DB}.lock`);
+    const ino = nodeFs.lstatSync(lockFile).ino;
+    p.kill('SIGKILL');
+    await exits.get(p);
+    expect(nodeFs.lstatSync(lockFile).ino).toBe(ino);
+    const t = Date.now();
+    await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'after-crash' });
+    expect(Date.now() - t).toBeLessThan(1000);
+    expect(subjects(ctx)).toEqual(['after-crash']);
+    // The dead writer's lock file is gone (overwritten, then released); only its temp name stays,
+    // which cPanel also leaves behind after a crash and which never ends in .db.
+    expect(nodeFs.existsSync(lockFile)).toBe(false);
+    expect(leftovers(ctx)).toHaveLength(1);
+    expect(leftovers(ctx).every((n) => /^bob\.db\.lock-[0-9a-f]+-[0-9a-f]+-[0-9a-f]+$/.test(n))).toBe(true);
+  });
+
+  it('two library processes and the cPanel writer racing on one user lose no link', async () => {
+    const ctx = setup();
+    const N = 12;
+    const procs = [
+      start(process.execPath, [join(here, 'authn-child.mjs'), ctx.root, 'bob', 'google', String(N), 'lib-a']),
+      start(process.execPath, [join(here, 'authn-child.mjs'), ctx.root, 'bob', 'google', String(N), 'lib-b']),
+      perl(ctx, 'add', String(N), 'perl'),
+    ];
+    expect(await Promise.all(procs.map((c) => exits.get(c)))).toEqual([0, 0, 0]);
+    const expected = ['lib-a', 'lib-b', 'perl'].flatMap((p) => Array.from({ length: N }, (_, i) => `${p}-${i + 1}`)).sort();
+    expect(subjects(ctx)).toEqual(expected);
+    expect(ldbSubjects(ctx)).toEqual(expected);
+    const { store } = makeStore(ctx);
+    expect(await store.checkDrift('google')).toEqual([]);
+    expect(leftovers(ctx)).toEqual([]);
+  });
+});
