@@ -1,0 +1,211 @@
+/**
+ * `cpanel-linkstore/testing`: a ready server on memfs for our users' tests (and ours).
+ *
+ *   const server = await createTestServer({ users: ['bob'], providers: ['google'] });
+ *   await (await server.linkstore.integration()).createLink('bob', 'billing', { url: 'https://x' });
+ *   expect(server.readJson('/var/cpanel/integration/links/bob/billing.userconfig')).toEqual({ url: 'https://x' });
+ *
+ * It seeds /etc/passwd, /etc/group, /var/cpanel/users/<name> (theme jupiter), /etc/userdomains,
+ * email accounts, the jupiter theme's config.json (icons 48×48 / 32×32) and the enabled providers,
+ * then hands back a Linkstore on that volume plus helpers to read what was written.
+ * Requires the optional peer dependency memfs.
+ */
+import { createRequire } from 'node:module';
+import { posix as path } from 'node:path';
+import { Disk } from '../io/disk.js';
+import { Linkstore, type LinkstoreOptions } from '../services.js';
+import { callWhm, type CallOptions, type WhmEnvelope } from '../whm/index.js';
+
+export interface TestUser {
+  name: string;
+  uid?: number;
+  gid?: number;
+  /** Primary domain (default `<name>.example`). */
+  domain?: string;
+  /** Theme (default `jupiter`). */
+  theme?: string;
+  /** Email accounts `local@domain` (domain must be one of the user's). */
+  emails?: string[];
+  /** Extra domains owned by the user. */
+  domains?: string[];
+}
+
+export interface TestProvider {
+  id: string;
+  /** Services it is enabled for (default all three). */
+  services?: Array<'cpaneld' | 'webmaild' | 'whostmgrd'>;
+  /** Module name for a non-shipped provider (a .pm file is created for it). */
+  module?: string;
+}
+
+export interface TestServerOptions {
+  users?: Array<string | TestUser>;
+  providers?: Array<string | TestProvider>;
+  /** Extra files: cPanel path → content. */
+  files?: Record<string, string | Uint8Array>;
+  /** Passed to the Linkstore (clock, hostname, users options, lock timeouts...). */
+  linkstore?: Omit<LinkstoreOptions, 'fs' | 'root' | 'disk'>;
+  /** Theme config.json; `null` for no config (DynamicUI width/height become null). */
+  themeConfig?: object | null;
+}
+
+export interface TestServer {
+  linkstore: Linkstore;
+  disk: Disk;
+  /** The memfs fs object (Node fs-shaped). */
+  fs: MemFs;
+  /** Call a WHM API 1 function on this server. */
+  whm(name: string, params?: Record<string, string>, options?: CallOptions): Promise<WhmEnvelope>;
+  /** File content as UTF-8, or undefined. */
+  read(cpanelPath: string): string | undefined;
+  /** Parsed JSON content, or undefined when missing. */
+  readJson(cpanelPath: string): unknown;
+  /** Mode bits (e.g. 0o600), or undefined. */
+  mode(cpanelPath: string): number | undefined;
+  /** `uid:gid`, or undefined. */
+  owner(cpanelPath: string): string | undefined;
+  /** Names in a directory, sorted ([] when missing). */
+  list(cpanelPath: string): string[];
+  /** Every file under a directory: path → content (UTF-8). */
+  tree(cpanelPath?: string): Record<string, string>;
+  /** Write a file (parents created) — e.g. to plant a cPanel-written file. */
+  write(cpanelPath: string, content: string | Uint8Array, mode?: number): void;
+}
+
+interface MemFs {
+  mkdirSync(p: string, o?: { recursive?: boolean; mode?: number }): unknown;
+  writeFileSync(p: string, d: string | Uint8Array, o?: { mode?: number }): void;
+  readFileSync(p: string): Buffer;
+  readdirSync(p: string): unknown[];
+  lstatSync(p: string): { mode: number; uid: number; gid: number; isDirectory(): boolean };
+  chmodSync(p: string, m: number): void;
+}
+
+const PACKAGES: Record<string, string> = {
+  cpanelid: 'cPanelID',
+  google: 'Google',
+  facebook: 'Facebook',
+  amazon: 'Amazon',
+  paypal: 'PayPal',
+  whmcs: 'WHMCS',
+  slack: 'Slack',
+};
+
+const JUPITER = { icon: { feature: { width: 48, height: 48 }, group: { width: 32, height: 32 } } };
+
+function loadMemfs(): { Volume: new () => unknown; createFsFromVolume(v: unknown): unknown } {
+  const require = createRequire(import.meta.url);
+  try {
+    return require('memfs') as never;
+  } catch (e) {
+    throw new Error('cpanel-linkstore/testing needs the memfs package: npm install --save-dev memfs', { cause: e });
+  }
+}
+
+export async function createTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const { Volume, createFsFromVolume } = loadMemfs();
+  const fs = createFsFromVolume(new Volume()) as MemFs;
+  const put = (p: string, content: string | Uint8Array, mode = 0o644) => {
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, content, { mode });
+    fs.chmodSync(p, mode);
+  };
+  const users: TestUser[] = (options.users ?? []).map((u) => (typeof u === 'string' ? { name: u } : u)).map((u, i) => ({
+    uid: 1000 + i,
+    gid: 1000 + i,
+    domain: `${u.name}.example`,
+    theme: 'jupiter',
+    ...u,
+  }));
+  const passwd = ['root:x:0:0:root:/root:/bin/bash', ...users.map((u) => `${u.name}:x:${u.uid}:${u.gid}::/home/${u.name}:/bin/bash`)];
+  const group = ['root:x:0:', 'wheel:x:10:', ...users.map((u) => `${u.name}:x:${u.gid}:`)];
+  put('/etc/passwd', passwd.join('\n') + '\n');
+  put('/etc/group', group.join('\n') + '\n');
+  put('/var/cpanel/cpanel.config', 'database_prefix=1\n');
+  const userdomains: string[] = [];
+  for (const u of users) {
+    const domains = [u.domain as string, ...(u.domains ?? [])];
+    put(`/var/cpanel/users/${u.name}`, `DNS=${u.domain}\nRS=${u.theme}\nUSER=${u.name}\nOWNER=root\n`);
+    for (const d of domains) userdomains.push(`${d}: ${u.name}`);
+    const byDomain = new Map<string, string[]>();
+    for (const email of u.emails ?? []) {
+      const [local, domain] = email.split('@') as [string, string];
+      byDomain.set(domain, [...(byDomain.get(domain) ?? []), local]);
+    }
+    for (const [domain, locals] of byDomain) put(`/home/${u.name}/etc/${domain}/passwd`, locals.map((l) => `${l}:x:${u.uid}:${u.gid}::/home/${u.name}/mail/${domain}/${l}:/usr/local/cpanel/bin/noshell`).join('\n') + '\n');
+  }
+  userdomains.push('*: nobody');
+  put('/etc/userdomains', userdomains.join('\n') + '\n');
+  if (options.themeConfig !== null) {
+    for (const theme of new Set(['jupiter', ...users.map((u) => u.theme as string)])) {
+      put(`/usr/local/cpanel/base/frontend/${theme}/config.json`, JSON.stringify(options.themeConfig ?? JUPITER));
+    }
+  }
+  const services: Record<string, Record<string, string>> = { cpaneld: {}, webmaild: {}, whostmgrd: {} };
+  for (const p of options.providers ?? []) {
+    const prov = typeof p === 'string' ? { id: p } : p;
+    const module = prov.module ?? PACKAGES[prov.id];
+    if (module === undefined) throw new Error(`Unknown provider “${prov.id}”: give its module name.`);
+    if (!(prov.id in PACKAGES)) put(`/var/cpanel/perl/Cpanel/Security/Authn/Provider/${module}.pm`, `package Cpanel::Security::Authn::Provider::${module};\n1;\n`);
+    for (const s of prov.services ?? ['cpaneld', 'webmaild', 'whostmgrd']) (services[s] as Record<string, string>)[prov.id] = `Cpanel::Security::Authn::Provider::${module}`;
+  }
+  if (options.providers?.length) {
+    for (const [s, map] of Object.entries(services)) put(`/var/cpanel/authn/openid_connect/${s}`, JSON.stringify(map));
+  }
+  for (const [p, content] of Object.entries(options.files ?? {})) put(p, content);
+
+  const disk = new Disk({ fs, root: '/', owners: true, ...('lock' in (options.linkstore ?? {}) ? { lock: options.linkstore?.lock } : {}) });
+  const linkstore = new Linkstore({ ...options.linkstore, disk });
+  const stat = (p: string) => {
+    try {
+      return fs.lstatSync(p);
+    } catch {
+      return undefined;
+    }
+  };
+  const read = (p: string) => {
+    try {
+      return fs.readFileSync(p).toString('utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  const list = (p: string) => {
+    try {
+      return (fs.readdirSync(p) as string[]).map(String).sort();
+    } catch {
+      return [];
+    }
+  };
+  const tree = (dir = '/var/cpanel'): Record<string, string> => {
+    const out: Record<string, string> = {};
+    for (const name of list(dir)) {
+      const p = path.join(dir, name);
+      if (stat(p)?.isDirectory()) Object.assign(out, tree(p));
+      else out[p] = read(p) ?? '';
+    }
+    return out;
+  };
+  return {
+    linkstore,
+    disk,
+    fs,
+    whm: (name, params = {}, o = {}) => callWhm(linkstore, name, params, o),
+    read,
+    readJson: (p) => {
+      const t = read(p);
+      return t === undefined ? undefined : (JSON.parse(t) as unknown);
+    },
+    mode: (p) => {
+      const st = stat(p);
+      return st === undefined ? undefined : st.mode & 0o7777;
+    },
+    owner: (p) => {
+      const st = stat(p);
+      return st === undefined ? undefined : `${st.uid}:${st.gid}`;
+    },
+    list,
+    tree,
+    write: (p, content, mode = 0o644) => put(p, content, mode),
+  };
+}
