@@ -8,10 +8,10 @@
  * Several users are processed concurrently (each under its own lock).
  */
 import { commitFiles, describeOps, syncDirs, type FileOp } from '../io/commit.js';
-import { ensureDirs, planDirs } from '../io/dirs.js';
+import { planDirs } from '../io/dirs.js';
 import { isLinkstoreError, type LinkstoreError } from '../io/errors.js';
 import type { PlannedOp } from '../io/plan.js';
-import { linkOps, themeCache, withUserLock, type Ctx } from './core.js';
+import { ensureUserDirs, linkOps, themeCache, withUserLock, type Ctx } from './core.js';
 import { userDirSpecs } from './paths.js';
 import { validateLink, type Params, type ValidatedLink } from './validate.js';
 
@@ -131,7 +131,7 @@ export async function createLinks(ctx: Ctx, items: readonly BatchLinkItem[], opt
       return;
     }
     try {
-      for (const d of await ensureDirs(ctx.disk, specs)) dirsToSync.add(d);
+      for (const d of await ensureUserDirs(ctx, user, first.gid)) dirsToSync.add(d);
     } catch (e) {
       settle(list, e);
       return;
@@ -147,7 +147,7 @@ export async function createLinks(ctx: Ctx, items: readonly BatchLinkItem[], opt
           settle(chunk, e);
         }
       }
-    }).catch((e: unknown) => {
+    }, true).catch((e: unknown) => {
       // The lock itself failed: every item of this user not yet settled fails with it.
       settle(list.filter((p) => results[p.index] === undefined), e);
     });

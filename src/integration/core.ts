@@ -5,6 +5,7 @@
 import type { Disk } from '../io/disk.js';
 import type { DotLockOptions } from '../io/dot-lock.js';
 import { withDotLock } from '../io/dot-lock.js';
+import { ensureDirs } from '../io/dirs.js';
 import { LinkstoreError } from '../io/errors.js';
 import type { FileOp } from '../io/commit.js';
 import { decodeStrict, encodePretty, type JsonValue } from '../io/json-codec.js';
@@ -22,6 +23,9 @@ import {
   adminconfigPath,
   dynamicUiPath,
   groupDynamicUiPath,
+  userDirSpecs,
+  userDynamicUiDir,
+  userLinksDir,
   groupUserconfigPath,
   userLockDataPath,
   userconfigPath,
@@ -33,6 +37,24 @@ export interface Ctx {
   users: UserLookup;
   /** Options of the per-user dot-lock (timeout, poll interval, critical-section bound). */
   lock: Omit<DotLockOptions, 'dataMode'>;
+  /** Theme icon sizes shared across calls, re-read after `themeTtlMs` (see `themeCache`). */
+  themes?: Map<string, { at: number; icons: Promise<ThemeIcons> }>;
+  themeTtlMs?: number;
+}
+
+/**
+ * Make sure the user's two directories exist with the right mode and owner. The common case
+ * (both already right) costs two lstats; otherwise `ensureDirs` creates or repairs the whole
+ * chain. Symlinks anywhere on the path are still refused by the commit's own path checks.
+ * Returns the host paths of directories whose entries changed (to fsync).
+ */
+export async function ensureUserDirs(ctx: Ctx, user: string, gid: number): Promise<string[]> {
+  const ok = async (p: string) => {
+    const st = await ctx.disk.lstatOrUndefined(ctx.disk.host(p));
+    return st !== undefined && st.isDirectory() && (st.mode & 0o7777) === USER_DIR_MODE && (!ctx.disk.owners || (st.uid === 0 && st.gid === gid));
+  };
+  if ((await ok(userLinksDir(user))) && (await ok(userDynamicUiDir(user)))) return [];
+  return ensureDirs(ctx.disk, userDirSpecs(user, gid));
 }
 
 /** UTF-8 bytes of the cPanel pretty JSON of `value`, after a schema check of what is written. */
@@ -46,9 +68,16 @@ export function encodeFile(id: SchemaId, value: unknown, cpanelPath: string): Bu
  * the links tree does not exist yet there is nothing to protect and nowhere to put the lock
  * (read/remove paths must not create directories), so `fn` runs without it.
  */
-export async function withUserLock<T>(ctx: Ctx, user: string, fn: (beforePublish: (() => Promise<void>) | undefined) => Promise<T>): Promise<T> {
-  const st = await ctx.disk.statPath(LINKS_DIR);
-  if (st === undefined || !st.isDirectory()) return fn(undefined);
+export async function withUserLock<T>(
+  ctx: Ctx,
+  user: string,
+  fn: (beforePublish: (() => Promise<void>) | undefined) => Promise<T>,
+  treeKnownToExist = false,
+): Promise<T> {
+  if (!treeKnownToExist) {
+    const st = await ctx.disk.statPath(LINKS_DIR);
+    if (st === undefined || !st.isDirectory()) return fn(undefined);
+  }
   return withDotLock(ctx.disk, userLockDataPath(user), { ...ctx.lock, dataMode: USER_DIR_MODE }, (lock) => fn(() => lock.verify()));
 }
 
@@ -74,15 +103,25 @@ export function groupOps(v: ValidatedGroup, icons: ThemeIcons): FileOp[] {
   ];
 }
 
-/** Theme icon sizes, memoised per theme for the life of one operation or batch. */
+/**
+ * Theme icon sizes, memoised per theme: for the life of one operation or batch, and across calls
+ * of one store for `themeTtlMs` (default 1 s, like the user caches), so a theme edit is seen soon.
+ */
 export function themeCache(ctx: Ctx): (theme: string) => Promise<ThemeIcons> {
-  const cache = new Map<string, Promise<ThemeIcons>>();
+  const local = new Map<string, Promise<ThemeIcons>>();
   return (theme) => {
-    let p = cache.get(theme);
-    if (!p) {
+    let p = local.get(theme);
+    if (p) return p;
+    const shared = ctx.themes?.get(theme);
+    const now = Date.now();
+    if (shared && now - shared.at < (ctx.themeTtlMs ?? 1000)) {
+      p = shared.icons;
+    } else {
       p = readThemeIcons(ctx.disk, theme);
-      cache.set(theme, p);
+      p.catch(() => ctx.themes?.delete(theme));
+      ctx.themes?.set(theme, { at: now, icons: p });
     }
+    local.set(theme, p);
     return p;
   };
 }

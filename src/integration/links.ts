@@ -4,12 +4,12 @@
  * token updates.
  */
 import { commitFiles, describeOps, syncDirs, type FileOp } from '../io/commit.js';
-import { ensureDirs, planDirs } from '../io/dirs.js';
+import { planDirs } from '../io/dirs.js';
 import { LinkstoreError } from '../io/errors.js';
 import { compareCodePoints } from '../io/json-codec.js';
 import type { PlannedOp } from '../io/plan.js';
 import type { IntegrationAdminConfig, IntegrationGroupUserConfig, IntegrationUserConfig } from '../generated/schemas.js';
-import { encodeFile, groupOps, linkOps, readJson, themeCache, withUserLock, type Ctx } from './core.js';
+import { encodeFile, ensureUserDirs, groupOps, linkOps, readJson, themeCache, withUserLock, type Ctx } from './core.js';
 import { MSG } from './messages.js';
 import {
   ADMINCONFIG_MODE,
@@ -55,8 +55,8 @@ export interface MutationResult {
 export async function writeUserFiles(ctx: Ctx, facts: UserFacts, ops: FileOp[], dryRun: boolean): Promise<PlannedOp[]> {
   const specs = userDirSpecs(facts.user, facts.gid);
   if (dryRun) return [...(await planDirs(ctx.disk, specs)), ...describeOps(ctx.disk, ops)];
-  const created = await ensureDirs(ctx.disk, specs);
-  await withUserLock(ctx, facts.user, (beforePublish) => commitFiles(ctx.disk, ops, { beforePublish }));
+  const created = await ensureUserDirs(ctx, facts.user, facts.gid);
+  await withUserLock(ctx, facts.user, (beforePublish) => commitFiles(ctx.disk, ops, { beforePublish }), true);
   if (created.length > 0) await syncDirs(ctx.disk, created);
   return describeOps(ctx.disk, ops);
 }

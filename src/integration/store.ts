@@ -23,13 +23,15 @@ export interface IntegrationStoreOptions {
   users: UserLookup;
   /** Per-user lock options (timeout, poll, critical-section bound); the disk's defaults otherwise. */
   lock?: Omit<DotLockOptions, 'dataMode'>;
+  /** How long a theme's config.json sizes are reused before re-reading (default 1000 ms; 0 = always read). */
+  themeTtlMs?: number;
 }
 
 export class IntegrationStore {
   readonly #ctx: Ctx;
 
   constructor(options: IntegrationStoreOptions) {
-    this.#ctx = { disk: options.disk, users: options.users, lock: { ...options.lock } };
+    this.#ctx = { disk: options.disk, users: options.users, lock: { ...options.lock }, themes: new Map(), themeTtlMs: options.themeTtlMs };
   }
 
   /** create_integration_link: create or fully replace APP (userconfig, adminconfig, DynamicUI). */

@@ -36,7 +36,7 @@ export function seedServer(ctx: DiskCtx): void {
 }
 
 export function makeStore(ctx: DiskCtx, disk = ctx.disk, users = new Users(disk, { checkIntervalMs: 0 })): IntegrationStore {
-  return new IntegrationStore({ disk, users, lock: { timeoutMs: 20_000, pollMs: 10 } });
+  return new IntegrationStore({ disk, users, lock: { timeoutMs: 20_000, pollMs: 10 }, themeTtlMs: 0 });
 }
 
 /** Expect `p` to reject with a LinkstoreError of `code` and, when given, exactly `message`. */
