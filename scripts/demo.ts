@@ -1,0 +1,56 @@
+/**
+ * `npm run demo`: builds ./sandbox from test/fixtures (a small cPanel server tree) and walks through
+ * the main jobs with the real CLI, printing each command and its output. Re-running starts clean.
+ * Nothing outside ./sandbox is touched: every command runs with --root ./sandbox.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const top = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const sandbox = join(top, 'sandbox');
+const bin = join(top, 'bin/linkstore.js');
+
+rmSync(sandbox, { recursive: true, force: true });
+mkdirSync(sandbox, { recursive: true });
+cpSync(join(top, 'test/fixtures/users'), sandbox, { recursive: true });
+cpSync(join(top, 'test/fixtures/server'), sandbox, { recursive: true });
+
+const show = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+let failures = 0;
+
+function step(title: string, args: string[], expectCode = 0): void {
+  process.stdout.write(`\n# ${title}\n$ linkstore --root ./${relative(top, sandbox)} ${args.map(show).join(' ')}\n`);
+  const r = spawnSync(process.execPath, [bin, '--root', sandbox, ...args], { encoding: 'utf8' });
+  process.stdout.write(r.stdout + r.stderr);
+  if (r.status !== expectCode) {
+    failures++;
+    process.stdout.write(`(unexpected exit status ${r.status}, expected ${expectCode})\n`);
+  }
+}
+
+step('Is “bob” an existing system user? Could a new account use it?', ['validate_system_user', 'user=bob']);
+step('A new account name that collides with a group is refused with cPanel’s message', ['verify_new_username', 'user=wheel'], 1);
+step('Create an integration group', ['create_integration_group', 'user=bob', 'group_id=whmcs', 'label=WHMCS Control', 'order=1']);
+step('Preview a link: --dry-run prints the planned files (mode, owner, SHA-256), writes nothing', [
+  '--dry-run', '--output=jsonpretty', 'create_integration_link', 'user=bob', 'app=WHMCS_billing', 'url=https://billing.example.com/cp', 'token=subway',
+]);
+step('Create the link: userconfig, adminconfig (0600) and the DynamicUI entry change together', [
+  'create_integration_link', 'user=bob', 'app=WHMCS_billing', 'url=https://billing.example.com/cp', 'label=WHMCS Billing', 'implements=billing', 'group_id=whmcs', 'order=5', 'token=subway',
+]);
+step('List the links', ['list_integration_links', 'user=bob']);
+step('Rotate the token (only APP.adminconfig changes)', ['update_integration_link_token', 'user=bob', 'app=WHMCS_billing', 'token=metro']);
+step('Link a Google identity to bob (per-user DB, then the LinkDB, under cPanel’s dot-locks)', [
+  'link_user_authn_provider', 'username=bob', 'provider_id=google', 'subject_unique_identifier=109876543210', 'preferred_username=bob@gmail.com',
+]);
+step('…and one to his email account', ['link_user_authn_provider', 'username=info@bob.example', 'provider_id=google', 'subject_unique_identifier=55501', 'preferred_username=info@bob.example']);
+step('Linked accounts, as cPanel’s login reads them (from the LinkDB)', ['--output=json', 'get_users_authn_linked_accounts']);
+step('Check the trees: modes, owners, debris, DynamicUI, LinkDB drift', ['doctor', '--output', 'table']);
+step('Export every link as NDJSON (contains tokens: treat it like a backup)', ['export', '--user', 'bob']);
+
+process.stdout.write(`\nSandbox tree: ${relative(process.cwd(), sandbox) || '.'}/var/cpanel — inspect it, or re-run “npm run demo” to start clean.\n`);
+if (failures) {
+  process.stdout.write(`${failures} step(s) did not behave as expected.\n`);
+  process.exitCode = 1;
+}
