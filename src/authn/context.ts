@@ -49,6 +49,21 @@ function dedupeDirs(specs: readonly DirSpec[]): DirSpec[] {
 }
 
 /**
+ * Fast path: every directory already exists as a real directory with its mode (and owner), seen
+ * with one parallel round of lstat. Anything else goes through planDirs/ensureDirs, which walk
+ * and check each path component. (Writes resolve their paths again, so a symlink above the
+ * managed tree is still refused there.)
+ */
+async function dirsInPlace(ctx: AuthnContext, dirs: readonly DirSpec[]): Promise<boolean> {
+  const disk = ctx.disk;
+  const stats = await Promise.all(dirs.map((d) => disk.lstatOrUndefined(disk.host(d.path))));
+  return stats.every((st, i) => {
+    const d = dirs[i] as DirSpec;
+    return st !== undefined && st.isDirectory() && (st.mode & 0o7777) === d.mode && (!disk.owners || (st.uid === d.uid && st.gid === d.gid));
+  });
+}
+
+/**
  * One cPanel-compatible Transaction over one or more files: make the directories, take the
  * dot-locks in the given order, let `compute` read and return the file operations, commit them
  * durably (checking the locks just before publishing), release. In a dry run the directories
@@ -61,12 +76,12 @@ export async function transact(
 ): Promise<MutationResult> {
   const disk = ctx.disk;
   const dirs = dedupeDirs(t.dirs);
-  const dirOps = await planDirs(disk, dirs);
+  const dirOps = (await dirsInPlace(ctx, dirs)) ? [] : await planDirs(disk, dirs);
   if (t.dryRun) {
     const ops = await compute();
     return { dryRun: true, ops: [...dirOps, ...describeOps(disk, ops)] };
   }
-  await ensureDirs(disk, dirs);
+  if (dirOps.length > 0) await ensureDirs(disk, dirs);
   const ops = await withDotLocks(disk, t.locks, {}, async (held) => {
     const planned = await compute();
     await commitFiles(disk, planned, { beforePublish: verifyAll(held) });

@@ -95,8 +95,8 @@ export async function addLink(ctx: AuthnContext, params: LinkParams, options: Mu
       dryRun: options.dryRun,
     },
     async () => {
-      const db = withLink(await readUserDb(ctx.disk, ref.dbPath), protocol, provider, subject, stored);
-      const ldb = await readLinkDb(ctx.disk, ldbPath);
+      const [current, ldb] = await Promise.all([readUserDb(ctx.disk, ref.dbPath), readLinkDb(ctx.disk, ldbPath)]);
+      const db = withLink(current, protocol, provider, subject, stored);
       const before = structuredClone(ldb);
       // cPanel re-syncs all of this user's subjects for the provider (§4.2).
       saveLinksForUser(ldb, ref.linkuser, subjectsOf(db, protocol, provider));
@@ -136,9 +136,9 @@ export async function removeLink(ctx: AuthnContext, params: UnlinkParams, option
       dryRun: options.dryRun,
     },
     async () => {
-      const db = withoutLink(await readUserDb(ctx.disk, ref.dbPath), protocol, provider, subject);
+      const [current, ldb] = await Promise.all([readUserDb(ctx.disk, ref.dbPath), readLinkDb(ctx.disk, ldbPath)]);
+      const db = withoutLink(current, protocol, provider, subject);
       if (db === undefined) throw new LinkstoreError('E_INVALID_PARAM', MSG.subjectNotLinked(), { param: 'subject_unique_identifier' });
-      const ldb = await readLinkDb(ctx.disk, ldbPath);
       const before = structuredClone(ldb);
       saveLinksForUser(ldb, ref.linkuser, { [subject]: null });
       const ops: FileOp[] = [];

@@ -78,8 +78,8 @@ export async function readServiceFile(ctx: AuthnContext, service: Service): Prom
 
 /** §7.1 step 3: the provider's key is present in at least one service file. */
 export async function enabledAnywhere(ctx: AuthnContext, provider: string): Promise<boolean> {
-  for (const s of SERVICES) if (Object.hasOwn(await readServiceFile(ctx, s), provider)) return true;
-  return false;
+  const files = await Promise.all(SERVICES.map((s) => readServiceFile(ctx, s)));
+  return files.some((f) => Object.hasOwn(f, provider));
 }
 
 /** Enabled in `service` the way cPanel counts it: the stored package equals the module's. */
