@@ -1,0 +1,20 @@
+/** The README must not drift from the code: every error code and every WHM function is documented. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '../src/io/errors.js';
+import { WHM_FUNCTIONS } from '../src/whm/functions.js';
+
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+
+describe('README', () => {
+  it('documents every error code', () => {
+    for (const code of Object.keys(ERROR_CODES)) expect(readme).toContain(`| \`${code}\` |`);
+  });
+  it('lists every WHM function in the CLI table', () => {
+    for (const fn of WHM_FUNCTIONS) expect(readme).toMatch(new RegExp(`\\| \`${fn.name}\`( \\(UAPI\\))? \\|`));
+  });
+  it('gives the two set-up commands', () => {
+    expect(readme).toContain('npm install && npm run demo');
+    expect(readme).toContain('npm test');
+  });
+});
