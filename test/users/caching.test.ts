@@ -1,0 +1,140 @@
+/**
+ * Change detection (issue #3 §5): parsed files are re-read only when size + mtime + inode change,
+ * checked at most every `checkIntervalMs` (a manual clock steps it here), or after refresh().
+ */
+import { expect, it } from 'vitest';
+import { Users } from '../../src/users/index.js';
+import { describeOnDisks, hostPath, seed } from '../helpers/disks.js';
+import { faultyFs } from '../helpers/faulty-fs.js';
+import { EMPTY_SYSTEM, manualClock, seedFiles } from './helpers.js';
+
+describeOnDisks('Users caches', (ctx) => {
+  const counted = () => {
+    const f = faultyFs(ctx.fs, []);
+    return { disk: ctx.make({ fs: f.fs }), opens: (needle: string) => f.calls.filter((c) => c.startsWith('open ') && c.includes(needle)).length, calls: f.calls };
+  };
+
+  it('serves from memory within the interval, stats after it, re-reads only on change', async () => {
+    seedFiles(ctx, { ...EMPTY_SYSTEM, '/etc/passwd': 'bob:x:1:1\n' });
+    const clock = manualClock();
+    const c = counted();
+    const users = new Users(c.disk, { checkIntervalMs: 1000, clock: clock.now });
+    expect((await users.validateSystemUser('bob')).exists).toBe(true);
+    expect(c.opens('/etc/passwd')).toBe(1);
+
+    seed(ctx, '/etc/passwd', 'alice:x:2:2\n');
+    clock.advance(999);
+    expect((await users.validateSystemUser('bob')).exists).toBe(true); // within the interval: no I/O
+    const callsBefore = c.calls.length;
+    expect((await users.validateSystemUser('alice')).exists).toBe(false);
+    expect(c.calls.length).toBe(callsBefore);
+
+    clock.advance(1);
+    expect((await users.validateSystemUser('alice')).exists).toBe(true);
+    expect(c.opens('/etc/passwd')).toBe(2);
+
+    clock.advance(5000);
+    expect((await users.validateSystemUser('alice')).exists).toBe(true); // unchanged: stat only
+    expect(c.opens('/etc/passwd')).toBe(2);
+  });
+
+  it('checkIntervalMs 0 stats on every question', async () => {
+    seedFiles(ctx, EMPTY_SYSTEM);
+    const users = new Users(ctx.disk, { checkIntervalMs: 0 });
+    expect((await users.validateSystemUser('bob')).exists).toBe(false);
+    seed(ctx, '/etc/passwd', 'bob:x:1:1\n');
+    expect((await users.validateSystemUser('bob')).exists).toBe(true);
+  });
+
+  it('detects a same-size rewrite by its mtime', async () => {
+    seedFiles(ctx, { ...EMPTY_SYSTEM, '/etc/passwd': 'bob:x:1:1\n' });
+    const h = hostPath(ctx, '/etc/passwd');
+    ctx.fs.utimesSync(h, 1_000_000, 1_000_000);
+    const users = new Users(ctx.disk, { checkIntervalMs: 0 });
+    expect((await users.validateSystemUser('bob')).exists).toBe(true);
+    ctx.fs.writeFileSync(h, 'bib:x:1:1\n');
+    ctx.fs.utimesSync(h, 2_000_000, 2_000_000);
+    expect((await users.validateSystemUser('bob')).exists).toBe(false);
+    expect((await users.validateSystemUser('bib')).exists).toBe(true);
+  });
+
+  it('detects a same-size, same-mtime replacement by its inode (rename over)', async () => {
+    seedFiles(ctx, { ...EMPTY_SYSTEM, '/etc/passwd': 'bob:x:1:1\n' });
+    const h = hostPath(ctx, '/etc/passwd');
+    ctx.fs.utimesSync(h, 1_000_000, 1_000_000);
+    const users = new Users(ctx.disk, { checkIntervalMs: 0 });
+    expect((await users.validateSystemUser('bob')).exists).toBe(true);
+    ctx.fs.writeFileSync(h + '.new', 'bib:x:1:1\n');
+    ctx.fs.utimesSync(h + '.new', 1_000_000, 1_000_000);
+    ctx.fs.renameSync(h + '.new', h);
+    expect((await users.validateSystemUser('bib')).exists).toBe(true);
+  });
+
+  it('refresh() drops every cache at once', async () => {
+    seedFiles(ctx, { ...EMPTY_SYSTEM, '/etc/aliases': 'a1: x\n', '/var/cpanel/users/bob': 'RS=jupiter\n', '/etc/userdomains': 'bob.example: bob\n' });
+    const users = new Users(ctx.disk, { checkIntervalMs: 3_600_000 });
+    expect(await users.isReserved('a1')).toBe(true);
+    expect(await users.themeOf('bob')).toBe('jupiter');
+    expect(await users.domainOwner('bob.example')).toBe('bob');
+    seedFiles(ctx, { '/etc/aliases': 'a2: x\n', '/var/cpanel/users/bob': 'RS=paper_lantern\n', '/etc/userdomains': 'bob.example: carol\n', '/var/cpanel/users/carol': 'RS=jupiter\n' });
+    expect(await users.isReserved('a1')).toBe(true);
+    expect(await users.cpanelAccounts()).toEqual(['bob']);
+    users.refresh();
+    expect(await users.isReserved('a1')).toBe(false);
+    expect(await users.isReserved('a2')).toBe(true);
+    expect(await users.themeOf('bob')).toBe('paper_lantern');
+    expect(await users.domainOwner('bob.example')).toBe('carol');
+    expect(await users.cpanelAccounts()).toEqual(['bob', 'carol']);
+  });
+
+  it('each file change is seen: aliases, allowstupidstuff, cpanel.config, accounts, cpuser', async () => {
+    seedFiles(ctx, EMPTY_SYSTEM);
+    const clock = manualClock();
+    const users = new Users(ctx.disk, { checkIntervalMs: 10, clock: clock.now });
+    const step = () => clock.advance(10);
+    expect(await users.isReserved('newalias')).toBe(false);
+    expect((await users.validateSystemUser('1abc')).valid_for_new).toBe(false);
+    expect((await users.validateSystemUser('web_user')).valid_for_new).toBe(false);
+    expect(await users.cpanelAccounts()).toEqual([]);
+
+    seedFiles(ctx, { '/etc/localaliases': 'newalias: x\n', '/etc/allowstupidstuff': '', '/var/cpanel/cpanel.config': 'database_prefix=0\n', '/var/cpanel/users/dave': 'RS=jupiter\n' });
+    step();
+    expect(await users.isReserved('newalias')).toBe(true);
+    expect((await users.validateSystemUser('1abc')).valid_for_new).toBe(true);
+    expect((await users.validateSystemUser('web_user')).valid_for_new).toBe(true);
+    expect(await users.cpanelAccounts()).toEqual(['dave']);
+    expect(await users.themeOf('dave')).toBe('jupiter');
+
+    ctx.fs.unlinkSync(hostPath(ctx, '/etc/allowstupidstuff'));
+    ctx.fs.unlinkSync(hostPath(ctx, '/var/cpanel/users/dave'));
+    step();
+    expect((await users.validateSystemUser('1abc')).valid_for_new).toBe(false);
+    expect(await users.isCpanelAccount('dave')).toBe(false);
+    expect(await users.themeOf('dave')).toBeUndefined();
+  });
+
+  it('concurrent questions share one read (single flight)', async () => {
+    seedFiles(ctx, { ...EMPTY_SYSTEM, '/etc/passwd': 'bob:x:1:1\n' });
+    const c = counted();
+    const users = new Users(c.disk);
+    const answers = await Promise.all(Array.from({ length: 50 }, () => users.validateSystemUser('bob')));
+    expect(answers.every((a) => a.exists)).toBe(true);
+    expect(c.opens('/etc/passwd')).toBe(1);
+  });
+
+  it('an unreadable file is retried at the next check, not cached as unreadable', async () => {
+    seedFiles(ctx, { ...EMPTY_SYSTEM, '/etc/passwd': 'bob:x:1:1\n' });
+    const f = faultyFs(ctx.fs, [{ op: 'open', path: '/etc/passwd', code: 'EACCES', nth: 1 }]);
+    const users = new Users(ctx.make({ fs: f.fs }), { checkIntervalMs: 0 });
+    expect((await users.validateSystemUser('bob')).exists).toBe(false);
+    expect((await users.validateSystemUser('bob')).exists).toBe(true);
+  });
+
+  it('a failing accounts listing is an error, and the next question tries again', async () => {
+    seedFiles(ctx, { '/var/cpanel/users/bob': 'RS=jupiter\n' });
+    const f = faultyFs(ctx.fs, [{ op: 'lstat', path: '/var/cpanel/users/bob', code: 'EIO', nth: 1 }]);
+    const users = new Users(ctx.make({ fs: f.fs }), { checkIntervalMs: 0 });
+    await expect(users.cpanelAccounts()).rejects.toMatchObject({ code: 'E_IO' });
+    expect(await users.cpanelAccounts()).toEqual(['bob']);
+  });
+});
