@@ -108,15 +108,20 @@ function corrupt(file: string, why: string, cause?: unknown): LinkstoreError {
   });
 }
 
-function assertWellFormed(v: unknown, file: string): void {
-  if (typeof v === 'string') {
-    if (!v.isWellFormed()) throw corrupt(file, 'it contains an unpaired surrogate escape');
-  } else if (Array.isArray(v)) {
-    for (const e of v) assertWellFormed(e, file);
-  } else if (v !== null && typeof v === 'object') {
-    for (const [k, e] of Object.entries(v)) {
-      if (!k.isWellFormed()) throw corrupt(file, 'a key contains an unpaired surrogate escape');
-      assertWellFormed(e, file);
+function assertWellFormed(root: unknown, file: string): void {
+  // Iterative: a hostile file can nest arrays deeper than the call stack.
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (!v.isWellFormed()) throw corrupt(file, 'it contains an unpaired surrogate escape');
+    } else if (Array.isArray(v)) {
+      for (const e of v) stack.push(e);
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, e] of Object.entries(v)) {
+        if (!k.isWellFormed()) throw corrupt(file, 'a key contains an unpaired surrogate escape');
+        stack.push(e);
+      }
     }
   }
 }
