@@ -81,7 +81,13 @@ export async function transact(
     const ops = await compute();
     return { dryRun: true, ops: [...dirOps, ...describeOps(disk, ops)] };
   }
-  if (dirOps.length > 0) await ensureDirs(disk, dirs);
+  if (dirOps.length > 0) {
+    // Run the same reads and checks once, unlocked, before making any directory: a corrupt file or
+    // a refused value then fails with nothing created (files are replaced by rename, so every read
+    // sees a whole file). Only the first write into a new tree pays for this.
+    await compute();
+    await ensureDirs(disk, dirs);
+  }
   const ops = await withDotLocks(disk, t.locks, {}, async (held) => {
     const planned = await compute();
     await commitFiles(disk, planned, { beforePublish: verifyAll(held) });
