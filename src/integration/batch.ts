@@ -140,7 +140,7 @@ export async function createLinks(ctx: Ctx, items: readonly BatchLinkItem[], opt
       for (const chunk of chunksOf(list, chunkSize)) {
         const ops = chunk.flatMap((p) => p.ops);
         try {
-          await commitFiles(ctx.disk, ops, { beforePublish, deferDirSync: dirsToSync });
+          await commitFiles(ctx.disk, ops, { beforePublish, deferDirSync: dirsToSync, flush: 'filesystem' });
           mine.push(...describeOps(ctx.disk, ops));
           settle(chunk);
         } catch (e) {
@@ -152,7 +152,7 @@ export async function createLinks(ctx: Ctx, items: readonly BatchLinkItem[], opt
       settle(list.filter((p) => results[p.index] === undefined), e);
     });
   });
-  if (!dryRun) await syncDirs(ctx.disk, dirsToSync);
+  if (!dryRun) await syncDirs(ctx.disk, dirsToSync, { filesystem: true });
   const succeeded = results.filter((r) => r.ok).length;
   return { dryRun, results, ops: planned.flat(), succeeded, failed: results.length - succeeded };
 }

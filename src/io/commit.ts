@@ -18,6 +18,8 @@ import { posix as path } from 'node:path';
 import type { Disk } from './disk.js';
 import { LinkstoreError, errnoCode, ioError, isEnoent } from './errors.js';
 import type { PortFileHandle, PortStats } from './fs-port.js';
+import { flushFilesystems } from './flush.js';
+import { umaskNow } from './umask.js';
 import { formatMode, sha256, type PlannedOp } from './plan.js';
 
 export type FileOp =
@@ -32,6 +34,11 @@ export interface CommitOptions {
   beforePublish?: () => void | Promise<void>;
   /** Collect directories to fsync here instead of syncing them now (batches sync once at the end). */
   deferDirSync?: Set<string>;
+  /**
+   * How staged temp files are made durable before the renames: `fsync` each (default), or one
+   * filesystem flush (`syncfs`, see flush.ts) — for batches, falling back to fsync where unavailable.
+   */
+  flush?: 'fsync' | 'filesystem';
 }
 
 const TEMP_PREFIX = '.tmp.';
@@ -83,8 +90,14 @@ export function describeOps(disk: Disk, ops: readonly FileOp[]): PlannedOp[] {
   );
 }
 
-async function inspectTarget(disk: Disk, op: FileOp): Promise<Target> {
-  const { host: dir, stat: dst } = await disk.resolveStat(path.dirname(op.path));
+async function inspectTarget(disk: Disk, op: FileOp, dirs: Map<string, Promise<{ host: string; stat: PortStats | undefined }>>): Promise<Target> {
+  const parent = path.dirname(op.path);
+  let resolved = dirs.get(parent);
+  if (!resolved) {
+    resolved = disk.resolveStat(parent);
+    dirs.set(parent, resolved);
+  }
+  const { host: dir, stat: dst } = await resolved;
   const host = path.join(dir, path.basename(op.path));
   return inspectResolved(disk, op, dir, host, dst, disk.lstatSyncOrUndefined(host));
 }
@@ -109,10 +122,9 @@ function inspectResolved(disk: Disk, op: FileOp, dir: string, host: string, dst:
 
 async function readBackup(disk: Disk, t: Target): Promise<void> {
   if (!t.existed) return;
+  let fh: PortFileHandle;
   try {
-    const st = await disk.p.lstat(t.host);
-    const content = await disk.p.readFile(t.host);
-    t.backup = { content: Buffer.from(content), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+    fh = await disk.p.open(t.host, disk.fs.constants.O_RDONLY | disk.fs.constants.O_NOFOLLOW);
   } catch (e) {
     if (isEnoent(e)) {
       t.existed = false;
@@ -120,16 +132,14 @@ async function readBackup(disk: Disk, t: Target): Promise<void> {
     }
     throw ioError(e, 'read', t.host);
   }
-}
-
-function currentUmask(): number {
-  // Never set-and-restore: another thread could create a file under the wrong umask meanwhile.
-  // The no-argument form is only documentation-deprecated; where it is unavailable (workers
-  // before Node 20.x), assume the worst so we always chmod.
   try {
-    return process.umask();
-  } catch {
-    return 0o777;
+    const st = await fh.stat();
+    const content = await fh.readFile();
+    t.backup = { content: Buffer.from(content), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+  } catch (e) {
+    throw ioError(e, 'read', t.host);
+  } finally {
+    await fh.close().catch(() => undefined);
   }
 }
 
@@ -149,7 +159,7 @@ async function stageTemp(
   try {
     // The umask may have removed bits; it can never have added any, so the file was never
     // more open than `mode`. Restore the removed ones.
-    if ((mode & currentUmask()) !== 0) await fh.chmod(mode & 0o7777);
+    if ((mode & umaskNow()) !== 0) await fh.chmod(mode & 0o7777);
     if (disk.owners && uid !== undefined) await fh.chown(uid, gid ?? uid);
     let off = 0;
     while (off < content.length) {
@@ -177,10 +187,15 @@ async function syncDir(disk: Disk, dir: string): Promise<void> {
   }
 }
 
-/** fsync each directory once; used by batches that deferred their directory syncs. */
-export async function syncDirs(disk: Disk, dirs: Iterable<string>): Promise<void> {
+/**
+ * fsync each directory once; used by batches that deferred their directory syncs. With
+ * `filesystem`, one filesystem flush replaces the per-directory fsyncs where available.
+ */
+export async function syncDirs(disk: Disk, dirs: Iterable<string>, options: { filesystem?: boolean } = {}): Promise<void> {
+  const list = [...dirs];
   try {
-    await Promise.all([...dirs].map((d) => syncDir(disk, d)));
+    if (options.filesystem && (await flushFilesystems(disk, list))) return;
+    await Promise.all(list.map((d) => syncDir(disk, d)));
   } catch (e) {
     throw wrapFailure(e, 'The files were replaced but the directory could not be flushed');
   }
@@ -224,7 +239,8 @@ export async function commitFiles(disk: Disk, ops: readonly FileOp[], options: C
   if (ops.length === 0) return;
   const targets: Target[] = [];
   try {
-    for (const op of ops) targets.push(await inspectTarget(disk, op));
+    const dirs = new Map<string, Promise<{ host: string; stat: PortStats | undefined }>>();
+    for (const op of ops) targets.push(await inspectTarget(disk, op, dirs));
     // The last target never needs a backup: nothing after it can fail and require an undo.
     for (let i = 0; i < targets.length - 1; i++) await readBackup(disk, targets[i] as Target);
     const open: PortFileHandle[] = [];
@@ -235,7 +251,8 @@ export async function commitFiles(disk: Disk, ops: readonly FileOp[], options: C
         t.temp = temp;
         open.push(fh);
       }
-      await Promise.all(open.map((fh) => fh.sync()));
+      const flushed = options.flush === 'filesystem' && open.length > 0 && (await flushFilesystems(disk, new Set(targets.map((t) => t.dir))));
+      if (!flushed) await Promise.all(open.map((fh) => fh.sync()));
     } finally {
       await Promise.all(open.map((fh) => fh.close().catch(() => undefined)));
     }

@@ -15,8 +15,9 @@ import { posix as path } from 'node:path';
 import type { Disk } from './disk.js';
 import { LinkstoreError, errnoCode, ioError, isEnoent } from './errors.js';
 import { fnv1a32 } from './fnv.js';
-import { hostProcExists, type FsPort } from './fs-port.js';
+import { hostProcExists, nodeFsPort, type FsPort } from './fs-port.js';
 import { withMutex } from './mutex.js';
+import { umaskNow } from './umask.js';
 
 export const MAX_LOCK_BASENAME_BYTES = 225;
 export const LOCK_OWNER_NAME = 'cpanel-linkstore';
@@ -87,6 +88,7 @@ interface Installed {
   lockPath: string;
   ino: number;
   mtimeMs: number;
+  size: number;
 }
 
 const PROCESS_START_MS = Date.now() - process.uptime() * 1000;
@@ -149,18 +151,18 @@ async function readLock(disk: Disk, lockPath: string): Promise<{ content: Buffer
 }
 
 /** Create our temp lock file with content and mode; returns its identity. */
-async function writeLockTemp(disk: Disk, lockPath: string, mode: number, ownerName: string): Promise<{ temp: string; ino: number; mtimeMs: number }> {
+async function writeLockTemp(disk: Disk, lockPath: string, mode: number, ownerName: string): Promise<{ temp: string; ino: number; mtimeMs: number; size: number }> {
   const c = disk.fs.constants;
   const temp = lockTempName(lockPath);
   const fh = await disk.p.open(temp, c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, mode).catch((e: unknown) => {
     throw ioError(e, 'create a lock file next to', lockPath);
   });
   try {
-    await fh.chmod(mode);
+    if ((mode & umaskNow()) !== 0) await fh.chmod(mode);
     const body = Buffer.from(`${process.pid}\n${ownerName}\n`);
     await fh.write(body, 0, body.length, 0);
     const st = await fh.stat();
-    return { temp, ino: st.ino, mtimeMs: st.mtimeMs };
+    return { temp, ino: st.ino, mtimeMs: st.mtimeMs, size: st.size };
   } catch (e) {
     await disk.p.unlink(temp).catch(() => undefined);
     throw ioError(e, 'write the lock file', temp);
@@ -181,7 +183,7 @@ async function acquire(disk: Disk, lockPath: string, dataPath: string, o: Requir
         // The second name is not needed (§9.1 item 5).
         await disk.p.unlink(mine.temp).catch(() => undefined);
         tempPresent = false;
-        return { fs: disk.fs, lockPath, ino: mine.ino, mtimeMs: mine.mtimeMs };
+        return { fs: disk.fs, lockPath, ino: mine.ino, mtimeMs: mine.mtimeMs, size: mine.size };
       } catch (e) {
         if (errnoCode(e) !== 'EEXIST') throw ioError(e, 'take the lock', lockPath);
       }
@@ -209,7 +211,7 @@ async function acquire(disk: Disk, lockPath: string, dataPath: string, o: Requir
             // Overwrite, never unlink: a waiter must never see the lock absent.
             await disk.p.rename(mine.temp, lockPath);
             tempPresent = false;
-            return { fs: disk.fs, lockPath, ino: mine.ino, mtimeMs: mine.mtimeMs };
+            return { fs: disk.fs, lockPath, ino: mine.ino, mtimeMs: mine.mtimeMs, size: mine.size };
           }
           continue;
         }
@@ -231,9 +233,15 @@ async function acquire(disk: Disk, lockPath: string, dataPath: string, o: Requir
  * because inode numbers are reused and mtimes can collide within a tick, still holding our PID.
  */
 async function stillOurs(disk: Disk, h: Installed): Promise<'ours' | 'gone' | 'foreign'> {
+  // A synchronous lstat: this runs twice per locked operation (verify, release) on one entry.
+  const st = disk.lstatSyncOrUndefined(h.lockPath);
+  if (st === undefined) return 'gone';
+  if (st.ino !== h.ino || st.mtimeMs !== h.mtimeMs || st.size !== h.size || !st.isFile()) return 'foreign';
+  // Same identity and size: confirm the content only where inode numbers are recycled eagerly and
+  // mtimes are coarse (an injected fs such as memfs); on a real disk this cannot collide.
+  if (disk.fs === nodeFsPort) return 'ours';
   const seen = await readLock(disk, h.lockPath);
-  if (seen === undefined) return 'gone';
-  return seen.ino === h.ino && seen.mtimeMs === h.mtimeMs && parseLockPid(seen.content) === process.pid ? 'ours' : 'foreign';
+  return seen !== undefined && parseLockPid(seen.content) === process.pid ? 'ours' : 'foreign';
 }
 
 async function release(disk: Disk, h: Installed): Promise<void> {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { commitFiles, describeOps, isLibraryTempName, writeFileAtomic } from '../../src/io/commit.js';
 import { ensureDirs, planDirs } from '../../src/io/dirs.js';
+import { flushFilesystems } from '../../src/io/flush.js';
 import type { LinkstoreError } from '../../src/io/errors.js';
 import { describeOnDisks, hostPath, peek, seed, snapshotTree, type DiskCtx } from '../helpers/disks.js';
 import { faultyFs } from '../helpers/faulty-fs.js';
@@ -245,6 +246,20 @@ describeOnDisks('atomic writes and multi-file commit', (ctx) => {
       { op: 'remove', path: hostPath(ctx, `${D}/b.db`) },
     ]);
     expect(names(ctx, D)).toEqual([]);
+  });
+
+  it('filesystem flush mode (batches): syncfs on the real disk, per-file fsync fallback on memfs', async () => {
+    setup();
+    const { fs, calls } = faultyFs(ctx.fs, []);
+    const disk = ctx.make({ fs });
+    const flushed = await flushFilesystems(ctx.disk, [hostPath(ctx, D)]);
+    expect(flushed).toBe(ctx.kind === 'tmpdir' && process.platform === 'linux');
+    await Promise.all(
+      ['a', 'b', 'c'].map((n) => commitFiles(ctx.kind === 'tmpdir' ? ctx.disk : disk, [{ op: 'write', path: `${D}/${n}`, content: enc(n), mode: 0o600 }], { flush: 'filesystem' })),
+    );
+    expect(names(ctx, D)).toEqual(['a', 'b', 'c']);
+    // On memfs (no syncfs) every temp file was fsynced before its rename.
+    if (ctx.kind === 'memfs') expect(calls.filter((c) => c.startsWith('sync ') && c.includes('.tmp.')).length).toBe(3);
   });
 
   it('many concurrent writers of one file leave one whole version and no temps', async () => {
