@@ -34,9 +34,13 @@ describe('authn lock interop [tmpdir]', () => {
     seedServer(ctx);
     return ctx;
   };
+  const stderr = new WeakMap<ChildProcess, string[]>();
   const start = (cmd: string, args: string[]) => {
-    const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(c);
+    const err: string[] = [];
+    stderr.set(c, err);
+    c.stderr!.on('data', (d: Buffer) => err.push(d.toString()));
     exits.set(c, new Promise((r) => c.on('exit', (code) => r(code))));
     return c;
   };
@@ -116,7 +120,8 @@ describe('authn lock interop [tmpdir]', () => {
       start(process.execPath, [join(here, 'authn-child.mjs'), ctx.root, 'bob', 'google', String(N), 'lib-b']),
       perl(ctx, 'add', String(N), 'perl'),
     ];
-    expect(await Promise.all(procs.map((c) => exits.get(c)))).toEqual([0, 0, 0]);
+    const codes = await Promise.all(procs.map((c) => exits.get(c)));
+    expect(codes, procs.map((c) => stderr.get(c)?.join('')).join('\n')).toEqual([0, 0, 0]);
     const expected = ['lib-a', 'lib-b', 'perl'].flatMap((p) => Array.from({ length: N }, (_, i) => `${p}-${i + 1}`)).sort();
     expect(subjects(ctx)).toEqual(expected);
     expect(ldbSubjects(ctx)).toEqual(expected);
