@@ -13,7 +13,7 @@ import { callWhm } from '../../src/whm/index.js';
 import { backends, describeOnDisks, seed, snapshotTree, type DiskCtx } from '../helpers/disks.js';
 import { buildCorpus } from './corpus.js';
 import { buildDiskCorpus } from './disk-corpus.js';
-import { makeLinkstore, seedServer } from './server.js';
+import { fixDirModes, makeLinkstore, seedServer } from './server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BIN = join(here, '..', '..', 'bin', 'linkstore.js');
@@ -29,17 +29,6 @@ async function seedBase(ctx: DiskCtx): Promise<void> {
   await integ.createGroup('bob', 'grp', { label: 'Group' });
   await (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'sub-existing', userInfo: { preferred_username: 'bobby' } });
   fixDirModes(ctx);
-}
-
-/** Directories the seeding made through the umask get cPanel's modes, as on a real server. */
-function fixDirModes(ctx: DiskCtx): void {
-  for (const d of ['/var/cpanel/authn', '/var/cpanel/authn/openid_connect', '/var/cpanel/authn/client_config', '/var/cpanel/authn/client_config/openid_connect']) {
-    try {
-      ctx.fs.chmodSync(join(ctx.root, d), 0o711);
-    } catch {
-      // absent
-    }
-  }
 }
 
 /** A fresh sample server in ctx's root, and its snapshot. */

@@ -5,6 +5,7 @@
  * consistency checker that knows every managed file's format and exact mode: the independent
  * oracle of the crash and concurrency suites.
  */
+import { join } from 'node:path';
 import { Linkstore } from '../../src/services.js';
 import { seed, type DiskCtx } from '../helpers/disks.js';
 import { seedServer as seedAuthnServer } from '../authn/setup.js';
@@ -17,6 +18,18 @@ export function seedServer(ctx: DiskCtx): void {
   seedAuthnServer(ctx);
   seed(ctx, '/usr/local/cpanel/base/frontend/jupiter/config.json', JUPITER_CONFIG);
   seed(ctx, '/etc/hostname', 'host.example.com\n');
+  fixDirModes(ctx);
+}
+
+/** Directories the seeding made through the umask get cPanel's modes, as on a real server. */
+export function fixDirModes(ctx: DiskCtx): void {
+  for (const d of ['/var/cpanel/authn', '/var/cpanel/authn/openid_connect', '/var/cpanel/authn/client_config', '/var/cpanel/authn/client_config/openid_connect']) {
+    try {
+      ctx.fs.chmodSync(join(ctx.root, d), 0o711);
+    } catch {
+      // absent
+    }
+  }
 }
 
 export function makeLinkstore(ctx: DiskCtx, disk = ctx.disk): Linkstore {
