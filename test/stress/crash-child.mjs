@@ -8,6 +8,7 @@ const { Linkstore } = await import(`${dist}/src/services.js`);
 
 const [root, seedArg] = process.argv.slice(2);
 const ls = new Linkstore({ root, hostname: 'host.example.com', users: { checkIntervalMs: 0 }, lock: { timeoutMs: 30_000, pollMs: 5 } });
+const { importRecords } = await import(`${dist}/src/transfer/index.js`);
 const integ = await ls.integration();
 const authn = await ls.authn();
 let seed = Number(seedArg) >>> 0 || 1;
@@ -23,7 +24,8 @@ for (let n = 1; ; n++) {
   let op;
   if (r < 0.25) op = { op: 'create', app: `app${n % 2}`, v };
   else if (r < 0.4) op = { op: 'token', app: `app${n % 2}`, v };
-  else if (r < 0.55) op = { op: 'batch', v };
+  else if (r < 0.48) op = { op: 'batch', v };
+  else if (r < 0.55) op = { op: 'import', v, subject: `i-${v}` };
   else if (r < 0.75 || subjects.size === 0) op = { op: 'link', subject: `s-${v}` };
   else if (r < 0.9) op = { op: 'unlink', subject: [...subjects][Math.floor(rnd() * subjects.size)] };
   else op = { op: 'client', v };
@@ -38,6 +40,16 @@ for (let n = 1; ; n++) {
         { user: 'alice', app: 'batch1', params: linkParams(v) },
       ]);
       if (r.failed !== 0) throw r.results.find((x) => !x.ok).error;
+    } else if (op.op === 'import') {
+      const rec = (user, app) => ({ type: 'integration_link', user, app, userconfig: { url: `https://x/${v}`, label: `L${v}` }, token: `SECRET-${v}` });
+      const lines = [
+        rec('bob', 'imp0'),
+        rec('alice', 'imp1'),
+        { type: 'authn_link', user: 'bob', sysuser: 'bob', protocol: 'openid_connect', provider: 'google', subject: op.subject, user_info: { preferred_username: 'bob', link_time: 1700000000 } },
+      ].map((x) => JSON.stringify(x));
+      const sum = await importRecords(ls, lines);
+      if (sum.failed !== 0 || sum.applied !== 3) throw new Error(`import: ${JSON.stringify(sum)}`);
+      subjects.add(op.subject);
     } else if (op.op === 'link') {
       await authn.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: op.subject, userInfo: { preferred_username: 'bob' } });
       subjects.add(op.subject);

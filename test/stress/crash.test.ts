@@ -1,6 +1,6 @@
 /**
- * Crash safety. A child process runs link creates/replaces, token updates, batch creates, authn
- * link/unlink and client-config writes in a loop and is SIGKILLed at a random moment, again and
+ * Crash safety. A child process runs link creates/replaces, token updates, batch creates, NDJSON
+ * imports (src/transfer), authn link/unlink and client-config writes in a loop and is SIGKILLed at a random moment, again and
  * again (STRESS_ITERATIONS, default 40). After every kill, checked with our own tree walker:
  * every managed file parses in its style and has its exact mode; every file holds either the
  * value it had before the interrupted call or the value that call wrote (never a mix or a
@@ -24,7 +24,7 @@ const ITERATIONS = Number(process.env.STRESS_ITERATIONS ?? 40);
 /** Longest acceptable first operation of a child after a kill (the dead child's locks are broken at once). */
 const FIRST_OP_BOUND_MS = 3000;
 
-type Op = { op: 'create' | 'token' | 'batch' | 'client'; v: string; app?: string } | { op: 'link' | 'unlink'; subject: string };
+type Op = { op: 'create' | 'token' | 'batch' | 'client'; v: string; app?: string } | { op: 'link' | 'unlink'; subject: string } | { op: 'import'; v: string; subject: string };
 type Line = { phase: 'ready' | 'begin' | 'done' | 'error'; ms?: number; code?: string; message?: string } & Op;
 
 const I = '/var/cpanel/integration';
@@ -36,6 +36,8 @@ const LINKS: [string, string][] = [
   ['bob', 'app1'],
   ['bob', 'batch0'],
   ['alice', 'batch1'],
+  ['bob', 'imp0'],
+  ['alice', 'imp1'],
 ];
 
 /** The files a call touches and the marker each gets. */
@@ -51,6 +53,9 @@ function effects(op: Op): Map<string, string> {
   else if (op.op === 'batch') {
     link('bob', 'batch0', op.v);
     link('alice', 'batch1', op.v);
+  } else if (op.op === 'import') {
+    link('bob', 'imp0', op.v);
+    link('alice', 'imp1', op.v);
   } else if (op.op === 'client') out.set(CLIENT, op.v);
   return out;
 }
@@ -86,7 +91,7 @@ function observe(r: TreeReport, problems: string[]): State {
 const setKey = (s: Set<string>) => [...s].sort().join(',');
 
 function applyAuthn(s: State, op: Op): { userDb: Set<string>; linkDb: Set<string> } {
-  if (op.op === 'link') {
+  if (op.op === 'link' || op.op === 'import') {
     const userDb = new Set([...s.userDb, op.subject]);
     return { userDb, linkDb: new Set([...s.linkDb, ...userDb]) };
   }
@@ -129,7 +134,7 @@ describe('crash safety: SIGKILL at random moments [tmpdir]', () => {
     let state = observe(checkTree(tmp.root), problems);
     let rng = 12345;
     const rnd = () => ((rng = (Math.imul(rng, 1103515245) + 12345) >>> 0) / 2 ** 32);
-    const figures = { kills: 0, killedMidOperation: 0, operationsDone: 0, debrisSeen: 0, maxFirstOpMs: 0, filesChecked: 0 };
+    const figures = { kills: 0, killedMidOperation: 0, killedIn: {} as Record<string, number>, operationsDone: 0, debrisSeen: 0, maxFirstOpMs: 0, filesChecked: 0 };
 
     for (let it = 0; it < ITERATIONS; it++) {
       const child = spawn(process.execPath, [join(here, 'crash-child.mjs'), tmp.root, String(it + 1)], { stdio: ['ignore', 'pipe', 'inherit'], env });
@@ -172,7 +177,10 @@ describe('crash safety: SIGKILL at random moments [tmpdir]', () => {
           inflight = undefined;
         }
       }
-      if (inflight) figures.killedMidOperation++;
+      if (inflight) {
+        figures.killedMidOperation++;
+        figures.killedIn[inflight.op] = (figures.killedIn[inflight.op] ?? 0) + 1;
+      }
 
       // The tree now: parses, modes, secrets; each file old or new.
       const report = checkTree(tmp.root);
