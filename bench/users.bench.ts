@@ -3,8 +3,9 @@
  * - users.cold_parse: a fresh `Users` answering its first question reads and parses a generated
  *   20k-line passwd and 2k-line aliases (plus the small files it stats); baseline: readFile +
  *   split('\n') of the same bytes in the same run. Target: ratio ≤ 2.0.
- * - users.warm_checks: validateSystemUser over a rotating set of 10k names, files unchanged, with
- *   the default 1 s change check running. Target: ≥ 1,000,000 checks/s.
+ * - users.warm_checks: `await validateSystemUser` over a rotating set of 10k names, files
+ *   unchanged, with the default 1 s change check running. Target: ≥ 1,000,000 checks/s. The note
+ *   gives the same loop on `validateSystemUserSync`.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -111,7 +112,26 @@ const warmChecks: Benchmark = {
       }
       const perSecond = checks / (Number(now - start) / 1e9);
       if (hits === 0) throw new Error('warm_checks: no name was found; the benchmark tree is wrong');
-      return { figure: perSecond, unit: 'checks/s', target: '≥ 1,000,000 checks/s', met: perSecond >= 1_000_000, note: 'default 1 s change check included' };
+
+      // The same loop on the synchronous fast path (validateSystemUserSync), for daemons that want it.
+      let syncChecks = 0;
+      const syncStart = process.hrtime.bigint();
+      const syncEnd = syncStart + BigInt(Math.round(seconds * 1e9));
+      let syncNow = syncStart;
+      while (syncNow < syncEnd) {
+        for (let i = 0; i < 10_000; i++) if (users.validateSystemUserSync(pool[i] as string)?.exists) hits++;
+        syncChecks += 10_000;
+        await new Promise((r) => setImmediate(r)); // yield like a daemon, so the background check can land
+        syncNow = process.hrtime.bigint();
+      }
+      const syncPerSecond = syncChecks / (Number(syncNow - syncStart) / 1e9);
+      return {
+        figure: perSecond,
+        unit: 'checks/s',
+        target: '≥ 1,000,000 checks/s',
+        met: perSecond >= 1_000_000,
+        note: `await validateSystemUser, default 1 s change check included; validateSystemUserSync: ${Math.round(syncPerSecond).toLocaleString('en')} checks/s`,
+      };
     } finally {
       rmSync(t.root, { recursive: true, force: true });
     }

@@ -50,6 +50,8 @@ export abstract class Watched<T> {
   private value: T | undefined;
   private sig: string | undefined;
   private inflight: Promise<T> | undefined;
+  /** Bumped by `invalidate`, so a check that started before it cannot store what it saw. */
+  private epoch = 0;
 
   constructor(protected readonly clock: CacheClock) {}
 
@@ -67,31 +69,40 @@ export abstract class Watched<T> {
   current(): Promise<T> {
     const fresh = this.peek();
     if (fresh !== undefined) return Promise.resolve(fresh);
-    this.inflight ??= this.check().finally(() => {
-      this.inflight = undefined;
-    });
+    if (this.inflight === undefined) {
+      const flight = this.check().finally(() => {
+        if (this.inflight === flight) this.inflight = undefined;
+      });
+      this.inflight = flight;
+    }
     return this.inflight;
   }
 
   /** Forget the value: the next question stats and reads again. */
   invalidate(): void {
+    this.epoch++;
     this.value = undefined;
     this.sig = undefined;
     this.freshUntil = -Infinity;
+    this.inflight = undefined;
   }
 
   private async check(): Promise<T> {
+    const epoch = this.epoch;
     const started = this.clock.now();
     const sig = await this.sign();
-    if (sig === undefined || sig !== this.sig || this.value === undefined) {
-      const { value, cacheable } = await this.load(sig);
-      this.value = value;
-      this.sig = cacheable ? sig : undefined;
+    const changed = sig === undefined || sig !== this.sig || this.value === undefined;
+    const loaded = changed ? await this.load(sig) : undefined;
+    if (epoch !== this.epoch) return this.current(); // invalidated meanwhile: what we saw may be old
+    if (loaded !== undefined) {
+      this.value = loaded.value;
+      this.sig = loaded.cacheable ? sig : undefined;
       this.generation++;
     }
     this.freshUntil = started + this.clock.intervalMs;
-    return this.value;
+    return this.value as T;
   }
+
 }
 
 /** A file read whole and parsed from its one-char-per-byte text (see bytes.ts). */

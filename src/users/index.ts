@@ -62,6 +62,10 @@ export interface VerifyNewUsernameOptions {
 
 const MISSING_USER = 'No user name supplied: “user” is a required argument.';
 
+/** Memo bounds: longer names are never valid and rare; past the size the memo starts over. */
+const MEMO_MAX_NAME = 64;
+const MEMO_MAX_SIZE = 100_000;
+
 function okOr<T>(r: FileRead<T>, fallback: T): T {
   return r.status === 'ok' ? r.value : fallback;
 }
@@ -100,6 +104,10 @@ export class Users implements UserLookup {
   private nameCtx: NameContext | undefined;
   private nameCtxGenerations = '';
   private nameCtxFreshUntil = -Infinity;
+  private nameCtxLoading: Promise<NameContext> | undefined;
+  /** Answers per name for `nameCtx` (a daemon sees the same names again); dropped with the context. */
+  private readonly flagsMemo = new Map<string, Readonly<SystemUserFlags>>();
+  private flagsMemoCtx: NameContext | undefined;
 
   constructor(
     private readonly disk: Disk,
@@ -161,8 +169,9 @@ export class Users implements UserLookup {
   refresh(): void {
     for (const w of [this.passwd, this.group, ...this.aliases, this.config, this.stupid, this.dbowners, this.userdomains, this.accounts]) w.invalidate();
     this.cpusers.clear();
-    this.nameCtx = undefined;
+    // The sync path keeps answering from the old context until the reload lands.
     this.nameCtxFreshUntil = -Infinity;
+    this.nameCtxLoading = undefined;
   }
 
   /**
@@ -188,13 +197,48 @@ export class Users implements UserLookup {
 
   /**
    * WHM's `validate_system_user` (usernames.md §2). The name is used exactly as given (a string
-   * compared as UTF-8, or bytes). Warm, this is synchronous work behind one clock read.
+   * compared as UTF-8, or bytes). Warm, this is one clock read and one memo look-up; the result
+   * is frozen because it is shared. Use `flagsToInts` for the API's 0/1 `data`.
    * @throws LinkstoreError `E_MISSING_PARAM` with cPanel's reason when `name` is undefined.
    */
-  async validateSystemUser(name: NameInput | undefined): Promise<SystemUserFlags> {
+  async validateSystemUser(name: NameInput | undefined): Promise<Readonly<SystemUserFlags>> {
     if (name === undefined) throw new LinkstoreError('E_MISSING_PARAM', MISSING_USER, { param: 'user' });
     const ctx = this.clock.now() < this.nameCtxFreshUntil ? (this.nameCtx as NameContext) : await this.loadNameContext();
-    return systemUserFlags(ctx, byteKey(name));
+    return this.flagsFor(ctx, byteKey(name));
+  }
+
+  /**
+   * `validateSystemUser` without a Promise, for a daemon's hot loop. It answers from the files
+   * as last read; when the check interval has passed it starts the stat (and any re-read) in the
+   * background and keeps answering from the previous state until that finishes, so an answer can
+   * be late by the interval plus one stat — and the check only completes when the caller lets the
+   * event loop run. Returns `undefined` until the files were read once (await `validateSystemUser`
+   * or `isReserved` first).
+   * @throws LinkstoreError `E_MISSING_PARAM` when `name` is undefined.
+   */
+  validateSystemUserSync(name: NameInput | undefined): Readonly<SystemUserFlags> | undefined {
+    if (name === undefined) throw new LinkstoreError('E_MISSING_PARAM', MISSING_USER, { param: 'user' });
+    const ctx = this.nameCtx;
+    if (ctx === undefined) return undefined;
+    if (this.clock.now() >= this.nameCtxFreshUntil) this.loadNameContext().catch(() => undefined); // errors resurface on the async path
+    return this.flagsFor(ctx, byteKey(name));
+  }
+
+  /** The flags from the memo, computing (and freezing, since they are shared) on a miss. */
+  private flagsFor(ctx: NameContext, key: string): Readonly<SystemUserFlags> {
+    if (ctx !== this.flagsMemoCtx) {
+      this.flagsMemo.clear();
+      this.flagsMemoCtx = ctx;
+    }
+    let flags = this.flagsMemo.get(key);
+    if (flags === undefined) {
+      flags = Object.freeze(systemUserFlags(ctx, key));
+      if (key.length <= MEMO_MAX_NAME) {
+        if (this.flagsMemo.size >= MEMO_MAX_SIZE) this.flagsMemo.clear();
+        this.flagsMemo.set(key, flags);
+      }
+    }
+    return flags;
   }
 
   /** The `reserved` flag alone (built-ins, aliases, prefixes, suffixes, the digits regex). */
@@ -280,8 +324,19 @@ export class Users implements UserLookup {
     return this.clock.now() < this.nameCtxFreshUntil ? (this.nameCtx as NameContext) : this.loadNameContext();
   }
 
-  /** Re-check the sources (each stats only when its interval has passed) and rebuild on change. */
-  private async loadNameContext(): Promise<NameContext> {
+  /** Re-check the sources and rebuild on change; concurrent callers share one check. */
+  private loadNameContext(): Promise<NameContext> {
+    if (this.nameCtxLoading === undefined) {
+      const loading = this.reloadNameContext().finally(() => {
+        if (this.nameCtxLoading === loading) this.nameCtxLoading = undefined;
+      });
+      this.nameCtxLoading = loading;
+    }
+    return this.nameCtxLoading;
+  }
+
+  /** Each source stats only when its own interval has passed; the context is rebuilt only when one changed. */
+  private async reloadNameContext(): Promise<NameContext> {
     const [passwd, aliases, localAliases, config, stupid] = (await Promise.all(this.nameSources.map((w) => w.current()))) as [
       FileRead<ColonFile>,
       FileRead<string[]>,

@@ -37,7 +37,7 @@ export interface SystemUserFlagInts {
 }
 
 /** The API's `data` shape for `validate_system_user`. */
-export function flagsToInts(f: SystemUserFlags): SystemUserFlagInts {
+export function flagsToInts(f: Readonly<SystemUserFlags>): SystemUserFlagInts {
   return { exists: f.exists ? 1 : 0, reserved: f.reserved ? 1 : 0, valid_for_new: f.valid_for_new ? 1 : 0, valid_for_transfer: f.valid_for_transfer ? 1 : 0 };
 }
 

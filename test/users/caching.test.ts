@@ -137,4 +137,59 @@ describeOnDisks('Users caches', (ctx) => {
     await expect(users.cpanelAccounts()).rejects.toMatchObject({ code: 'E_IO' });
     expect(await users.cpanelAccounts()).toEqual(['bob']);
   });
+
+  it('validateSystemUserSync: undefined before the first load, then answers and reloads in the background', async () => {
+    seedFiles(ctx, { ...EMPTY_SYSTEM, '/etc/passwd': 'bob:x:1:1\n' });
+    const clock = manualClock();
+    const users = new Users(ctx.disk, { checkIntervalMs: 100, clock: clock.now });
+    expect(users.validateSystemUserSync('bob')).toBeUndefined();
+    expect(() => users.validateSystemUserSync(undefined)).toThrow(expect.objectContaining({ code: 'E_MISSING_PARAM' }));
+    await users.validateSystemUser('root');
+    expect(users.validateSystemUserSync('bob')).toEqual({ valid_for_transfer: true, reserved: false, exists: true, valid_for_new: true });
+    expect(Object.isFrozen(users.validateSystemUserSync('bob'))).toBe(true); // memoized answers are shared
+
+    seed(ctx, '/etc/passwd', 'carol:x:2:2\n');
+    clock.advance(100);
+    expect(users.validateSystemUserSync('carol')?.exists).toBe(false); // previous state while the check runs
+    await new Promise((r) => setTimeout(r, 20)); // let the background check land
+    expect(users.validateSystemUserSync('carol')?.exists).toBe(true);
+    expect(users.validateSystemUserSync('bob')?.exists).toBe(false);
+  });
+
+  it('refresh() during an in-flight read: the read’s old bytes are not cached', async () => {
+    seedFiles(ctx, { ...EMPTY_SYSTEM, '/etc/passwd': 'bob:x:1:1\n' });
+    // Hold the close of /etc/passwd: its old bytes are read, but the load has not returned yet.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let reading!: () => void;
+    const readDone = new Promise<void>((r) => (reading = r));
+    const base = ctx.fs.promises;
+    const promises = new Proxy(base, {
+      get(target, prop, recv) {
+        const v = Reflect.get(target, prop, recv) as (...a: unknown[]) => Promise<unknown>;
+        if (prop !== 'open') return typeof v === 'function' ? v.bind(target) : v;
+        return async (...a: unknown[]) => {
+          const fh = (await v.apply(target, a)) as { close(): Promise<void> };
+          if (!String(a[0]).endsWith('/etc/passwd')) return fh;
+          return new Proxy(fh, {
+            get(t, p2, r2) {
+              const m = Reflect.get(t, p2, r2) as (...x: unknown[]) => unknown;
+              if (p2 === 'close') return async () => (reading(), await gate, m.call(t));
+              return typeof m === 'function' ? m.bind(t) : m;
+            },
+          });
+        };
+      },
+    });
+    const fs = new Proxy(ctx.fs, { get: (t, p, r) => (p === 'promises' ? promises : Reflect.get(t, p, r)) });
+    const users = new Users(ctx.make({ fs }), { checkIntervalMs: 3_600_000 });
+    const early = users.validateSystemUser('bob');
+    await readDone;
+    seed(ctx, '/etc/passwd', 'carol:x:2:2\n');
+    users.refresh();
+    release();
+    await early;
+    expect((await users.validateSystemUser('carol')).exists).toBe(true);
+    expect((await users.validateSystemUser('bob')).exists).toBe(false);
+  });
 });
