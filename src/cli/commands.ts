@@ -1,9 +1,117 @@
-/** Maintenance commands (doctor, export, import). */
+/**
+ * Maintenance commands (thin over src/doctor and src/transfer):
+ * - `doctor [--fix] [--user U] [--output table|json|jsonpretty|yaml]`: exit 0 when nothing is
+ *   left unfixed, 1 otherwise;
+ * - `export [--user U]`: NDJSON on stdout;
+ * - `import [--dry-run] FILE|-`: a progress bar on stderr when it is a terminal (or with
+ *   `--progress`; never with `--quiet`), then a summary; exit 0 when no line failed.
+ * Usage errors exit 2.
+ */
+import { isLinkstoreError } from '../io/errors.js';
+import { nodeFsPort } from '../io/fs-port.js';
 import type { Linkstore } from '../services.js';
 import type { ParsedArgs } from './args.js';
 import type { CliIo } from './main.js';
+import { format } from './output.js';
 
-export async function runCommand(name: string, _ls: Linkstore, _args: ParsedArgs, io: CliIo): Promise<number> {
-  io.stderr(`linkstore: the “${name}” command is not available yet.\n`);
+const ALLOWED_FLAGS: Record<string, readonly string[]> = {
+  doctor: ['fix', 'user'],
+  export: ['user'],
+  import: ['quiet', 'progress'],
+};
+
+function usage(io: CliIo, message: string): number {
+  io.stderr(`linkstore: ${message}\nRun “linkstore --help” for usage.\n`);
   return 2;
+}
+
+export async function runCommand(name: string, ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<number> {
+  const allowed = ALLOWED_FLAGS[name];
+  if (allowed === undefined) return usage(io, `unknown command “${name}”.`);
+  for (const f of Object.keys(args.flags)) if (!allowed.includes(f)) return usage(io, `the option --${f} does not apply to “${name}”.`);
+  if (Object.keys(args.params).length > 0) return usage(io, `“${name}” takes no key=value parameters.`);
+  if (args.flags.user === '') return usage(io, 'the option --user needs a user name.');
+  try {
+    if (name === 'doctor') return await runDoctor(ls, args, io);
+    if (name === 'export') return await runExport(ls, args, io);
+    return await runImport(ls, args, io);
+  } catch (e) {
+    if (!isLinkstoreError(e)) throw e;
+    io.stderr(`linkstore ${name}: ${e.message}\n`);
+    return 1;
+  }
+}
+
+const userFlag = (args: ParsedArgs): string | undefined => (typeof args.flags.user === 'string' ? args.flags.user : undefined);
+
+async function runDoctor(ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<number> {
+  if (args.positional.length) return usage(io, `“doctor” takes no arguments (got “${args.positional[0]}”).`);
+  const { doctor, renderDoctorTable } = await import('../doctor/index.js');
+  const report = await doctor(ls, { fix: args.flags.fix === true, user: userFlag(args) });
+  const fmt = args.output ?? (io.isTTY ? 'table' : 'json');
+  io.stdout(fmt === 'table' ? renderDoctorTable(report) : format(report, fmt));
+  return report.ok ? 0 : 1;
+}
+
+async function runExport(ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<number> {
+  if (args.positional.length) return usage(io, `“export” takes no arguments (got “${args.positional[0]}”).`);
+  const { exportRecords, recordLine } = await import('../transfer/index.js');
+  const records = await exportRecords(ls, { user: userFlag(args) });
+  if (records.length) io.stdout(records.map((r) => recordLine(r) + '\n').join(''));
+  return 0;
+}
+
+async function readInput(file: string): Promise<string> {
+  if (file === '-') {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
+    return Buffer.concat(chunks).toString('utf8');
+  }
+  return Buffer.from(await nodeFsPort.promises.readFile(file)).toString('utf8');
+}
+
+function progressBar(io: CliIo): { update: (done: number, total: number) => void; end: () => void } {
+  let last = '';
+  let shown = false;
+  return {
+    update(done, total) {
+      const width = 30;
+      const filled = total === 0 ? width : Math.round((done / total) * width);
+      const line = `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`;
+      if (line !== last) io.stderr(line);
+      last = line;
+      shown = true;
+    },
+    end() {
+      if (shown) io.stderr('\n');
+    },
+  };
+}
+
+async function runImport(ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<number> {
+  if (args.positional.length !== 1) return usage(io, '“import” needs exactly one FILE (or - for standard input).');
+  const file = args.positional[0] as string;
+  let text: string;
+  try {
+    text = await readInput(file);
+  } catch (e) {
+    io.stderr(`linkstore import: cannot read “${file}”: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
+  const { importRecords, splitLines } = await import('../transfer/index.js');
+  const showProgress = (io.isTTY || args.flags.progress === true) && args.flags.quiet !== true;
+  const bar = showProgress ? progressBar(io) : undefined;
+  const summary = await importRecords(ls, splitLines(text), { dryRun: args.dryRun, onProgress: bar?.update });
+  bar?.end();
+  const fmt = args.output ?? 'table';
+  if (fmt !== 'table') io.stdout(format(summary, fmt));
+  else {
+    const out = [
+      `${file === '-' ? 'standard input' : file}: ${summary.applied} applied, ${summary.skipped} skipped, ${summary.failed} failed` +
+        ` (${summary.total} line${summary.total === 1 ? '' : 's'})${summary.dryRun ? ' — dry run, nothing was written' : ''}.`,
+    ];
+    for (const p of summary.problems) out.push(`line ${p.line}: ${p.status}${p.key ? ` (${p.key})` : ''}: ${p.reason ?? ''}`);
+    io.stdout(out.join('\n') + '\n');
+  }
+  return summary.failed === 0 ? 0 : 1;
 }
