@@ -90,8 +90,16 @@ describe('key=value files', () => {
     expect(r['__proto__']).toBe('x');
   });
 
-  it('userdomains: `domain: owner`', () => {
-    expect([...parseUserdomains('a.example: bob\r\n*: nobody\nbad:line\n')]).toEqual([['a.example', 'bob'], ['*', 'nobody']]);
+  it('userdomains: cPanel’s loader rules (\\s*:\\s* split, # and ; comments, last wins)', () => {
+    const text = 'a.example: bob\r\n*: nobody\nb.example:carol\nc.example  :\tdave\n# x: y\n  ;z: w\nnocolon\n\na.example: erin\nd.example: f: g\n';
+    expect([...parseUserdomains(text)]).toEqual([
+      ['a.example', 'erin'],
+      ['*', 'nobody'],
+      ['b.example', 'carol'],
+      ['c.example', 'dave'],
+      ['d.example', 'f: g'],
+    ]);
+    expect(parseUserdomains('e.example: x\r').get('e.example')).toBe('x\r'); // only \r\n is a line end
   });
 });
 
