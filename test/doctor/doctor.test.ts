@@ -78,6 +78,8 @@ describeOnDisks('doctor', (ctx) => {
     own(`${USERS}/alice/sales@alice.example.db`, 1002);
     seed(ctx, `${L}/ghost/x.userconfig`, '{\n   "url" : "u"\n}\n', 0o644);
     ctx.fs.chmodSync(h(`${L}/ghost`), 0o750);
+    // Seeded data files get cPanel's owner, so that only the intended damage shows (memfs as non-root).
+    for (const p of [`${L}/bob/gone.adminconfig`, `${L}/alice/broken.userconfig`, `${D}/alice/dynamicui_ghostapp.conf`, `${L}/ghost/x.userconfig`]) own(p, 0);
     ctx.fs.unlinkSync(h(`${LOGIN}/cpanelid.db`));
   }
 
@@ -184,6 +186,7 @@ describeOnDisks('doctor', (ctx) => {
   it('links of a system user that is not a cPanel account are left for a person', async () => {
     seed(ctx, `${USERS}/carol/carol.db`, '{"__VERSION":"1.0","openid_connect":{"google":{"s":{"link_time":1}}}}', 0o640);
     ctx.fs.chmodSync(hostPath(ctx, `${USERS}/carol`), 0o711);
+    own(`${USERS}/carol`, 0);
     own(`${USERS}/carol/carol.db`, 1003);
     const r = await doctor(ls, { pidAlive, fix: true });
     expect(kinds(r)).toEqual(['carol authn missing_user /authn/links/users/carol']);
