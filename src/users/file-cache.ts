@@ -24,6 +24,11 @@ export type FileRead<T> =
   | { status: 'missing' }
   | { status: 'unreadable'; error: LinkstoreError };
 
+/** The value of a successful read, else `fallback` (for callers to whom missing and unreadable mean the same). */
+export function valueOr<T, F>(r: FileRead<T>, fallback: F): T | F {
+  return r.status === 'ok' ? r.value : fallback;
+}
+
 function signature(st: PortStats): string {
   return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.isFile() ? 'f' : st.isDirectory() ? 'd' : 'o'}`;
 }

@@ -22,12 +22,13 @@ import { parseColonFile, type ColonFile } from './colon-file.js';
 import { ALLOW_STUPID_STUFF_PATH, CPANEL_CONFIG_PATH, DEFAULT_CPANEL_CONFIG, parseCpanelConfig, type CpanelConfigFlags } from './cpanel-config.js';
 import { CPANEL_USERS_DIR, parseCpuser } from './cpuser.js';
 import { DBOWNERS_PATH, parseDbowners } from './dbowners.js';
-import { WatchedExistence, WatchedFile, type CacheClock, type FileRead, type Watched } from './file-cache.js';
+import { valueOr, WatchedExistence, WatchedFile, type CacheClock, type FileRead, type Watched } from './file-cache.js';
+import { NameContextCache } from './name-context.js';
 import { GROUP_PATH, groupGidOf } from './group.js';
 import { PASSWD_PATH, passwdEntryOf } from './passwd.js';
-import { isReserved, reservedNameSet } from './reserved.js';
+import { isReserved } from './reserved.js';
 import { USERDOMAINS_PATH, parseUserdomains } from './userdomains.js';
-import { systemUserFlags, type NameContext, type SystemUserFlags } from './validate-system-user.js';
+import type { SystemUserFlags } from './validate-system-user.js';
 import { resolvePrefixLength, lineExists, usernameProblem, type UsernameProblem, type VerifyContext } from './verify-new-username.js';
 
 export type { PasswdEntry, UserLookup } from './lookup.js';
@@ -62,14 +63,6 @@ export interface VerifyNewUsernameOptions {
 
 const MISSING_USER = 'No user name supplied: “user” is a required argument.';
 
-/** Memo bounds: longer names are never valid and rare; past the size the memo starts over. */
-const MEMO_MAX_NAME = 64;
-const MEMO_MAX_SIZE = 100_000;
-
-function okOr<T>(r: FileRead<T>, fallback: T): T {
-  return r.status === 'ok' ? r.value : fallback;
-}
-
 /** ok → value, missing → undefined, unreadable → the typed error. */
 function okOrThrow<T>(r: FileRead<T>): T | undefined {
   if (r.status === 'unreadable') throw r.error;
@@ -92,22 +85,15 @@ export class Users implements UserLookup {
   private readonly options: UsersOptions;
   private readonly passwd: WatchedFile<ColonFile>;
   private readonly group: WatchedFile<ColonFile>;
-  private readonly aliases: WatchedFile<string[]>[];
   private readonly config: WatchedFile<CpanelConfigFlags>;
   private readonly stupid: WatchedExistence;
   private readonly dbowners: WatchedFile<Map<string, string>>;
   private readonly userdomains: WatchedFile<Map<string, string>>;
   private readonly accounts: WatchedAccounts;
   private readonly cpusers = new Map<string, WatchedFile<Record<string, string>>>();
-  /** The caches `validate_system_user` reads, whose generations `nameCtx` was built from. */
-  private readonly nameSources: Watched<unknown>[];
-  private nameCtx: NameContext | undefined;
-  private nameCtxGenerations = '';
-  private nameCtxFreshUntil = -Infinity;
-  private nameCtxLoading: Promise<NameContext> | undefined;
-  /** Answers per name for `nameCtx` (a daemon sees the same names again); dropped with the context. */
-  private readonly flagsMemo = new Map<string, Readonly<SystemUserFlags>>();
-  private flagsMemoCtx: NameContext | undefined;
+  private readonly names: NameContextCache;
+  /** Every file cache except the per-account cpuser ones, for refresh(). */
+  private readonly caches: Watched<unknown>[];
 
   constructor(
     private readonly disk: Disk,
@@ -124,13 +110,14 @@ export class Users implements UserLookup {
     const file = <T>(p: string, parse: (text: string) => T) => new WatchedFile(this.clock, disk, p, parse);
     this.passwd = file(PASSWD_PATH, parseColonFile);
     this.group = file(GROUP_PATH, parseColonFile);
-    this.aliases = ALIAS_PATHS.map((p) => file(p, parseAliasNames));
+    const [aliases, localAliases] = ALIAS_PATHS.map((p) => file(p, parseAliasNames)) as [WatchedFile<string[]>, WatchedFile<string[]>];
     this.config = file(CPANEL_CONFIG_PATH, parseCpanelConfig);
     this.stupid = new WatchedExistence(this.clock, disk, ALLOW_STUPID_STUFF_PATH);
     this.dbowners = file(DBOWNERS_PATH, parseDbowners);
     this.userdomains = file(USERDOMAINS_PATH, parseUserdomains);
     this.accounts = new WatchedAccounts(this.clock, disk);
-    this.nameSources = [this.passwd, ...this.aliases, this.config, this.stupid];
+    this.names = new NameContextCache(this.clock, { passwd: this.passwd, aliases, localAliases, config: this.config, allowStupidStuff: this.stupid });
+    this.caches = [this.passwd, this.group, aliases, localAliases, this.config, this.stupid, this.dbowners, this.userdomains, this.accounts];
   }
 
   // ---- UserLookup ------------------------------------------------------------------------
@@ -167,11 +154,9 @@ export class Users implements UserLookup {
   }
 
   refresh(): void {
-    for (const w of [this.passwd, this.group, ...this.aliases, this.config, this.stupid, this.dbowners, this.userdomains, this.accounts]) w.invalidate();
+    for (const w of this.caches) w.invalidate();
     this.cpusers.clear();
-    // The sync path keeps answering from the old context until the reload lands.
-    this.nameCtxFreshUntil = -Infinity;
-    this.nameCtxLoading = undefined;
+    this.names.invalidate(); // the sync path keeps answering from the old context until the reload lands
   }
 
   /**
@@ -203,8 +188,8 @@ export class Users implements UserLookup {
    */
   async validateSystemUser(name: NameInput | undefined): Promise<Readonly<SystemUserFlags>> {
     if (name === undefined) throw new LinkstoreError('E_MISSING_PARAM', MISSING_USER, { param: 'user' });
-    const ctx = this.clock.now() < this.nameCtxFreshUntil ? (this.nameCtx as NameContext) : await this.loadNameContext();
-    return this.flagsFor(ctx, byteKey(name));
+    const ctx = this.names.fresh() ?? (await this.names.load());
+    return this.names.flags(ctx, byteKey(name));
   }
 
   /**
@@ -218,32 +203,13 @@ export class Users implements UserLookup {
    */
   validateSystemUserSync(name: NameInput | undefined): Readonly<SystemUserFlags> | undefined {
     if (name === undefined) throw new LinkstoreError('E_MISSING_PARAM', MISSING_USER, { param: 'user' });
-    const ctx = this.nameCtx;
-    if (ctx === undefined) return undefined;
-    if (this.clock.now() >= this.nameCtxFreshUntil) this.loadNameContext().catch(() => undefined); // errors resurface on the async path
-    return this.flagsFor(ctx, byteKey(name));
-  }
-
-  /** The flags from the memo, computing (and freezing, since they are shared) on a miss. */
-  private flagsFor(ctx: NameContext, key: string): Readonly<SystemUserFlags> {
-    if (ctx !== this.flagsMemoCtx) {
-      this.flagsMemo.clear();
-      this.flagsMemoCtx = ctx;
-    }
-    let flags = this.flagsMemo.get(key);
-    if (flags === undefined) {
-      flags = Object.freeze(systemUserFlags(ctx, key));
-      if (key.length <= MEMO_MAX_NAME) {
-        if (this.flagsMemo.size >= MEMO_MAX_SIZE) this.flagsMemo.clear();
-        this.flagsMemo.set(key, flags);
-      }
-    }
-    return flags;
+    const ctx = this.names.lastRevalidating();
+    return ctx && this.names.flags(ctx, byteKey(name));
   }
 
   /** The `reserved` flag alone (built-ins, aliases, prefixes, suffixes, the digits regex). */
   async isReserved(name: NameInput): Promise<boolean> {
-    return isReserved(byteKey(name), (await this.nameContext()).reservedNames);
+    return isReserved(byteKey(name), (await this.names.current()).reservedNames);
   }
 
   /** cPanel's `user_exists`: any passwd line `NAME:…`; Perl-false names never; unreadable file → true (unless `strict`). */
@@ -258,7 +224,7 @@ export class Users implements UserLookup {
 
   /** The cpanel.config flags the checks use (defaults when the file or a key is missing). */
   async cpanelConfig(): Promise<CpanelConfigFlags> {
-    return okOr(await this.config.current(), DEFAULT_CPANEL_CONFIG);
+    return valueOr(await this.config.current(), DEFAULT_CPANEL_CONFIG);
   }
 
   /**
@@ -287,7 +253,7 @@ export class Users implements UserLookup {
     if (name.length === 0) throw new LinkstoreError('E_INVALID_PARAM', 'The value of “user” may not be empty.', { param: 'user' });
     checkPrefixLength(options.prefixLength, 'prefixLength');
     const [nameCtx, passwd, group, dbowners, config] = await Promise.all([
-      this.nameContext(),
+      this.names.current(),
       this.colonFileForVerify(this.passwd),
       this.colonFileForVerify(this.group),
       this.dbowners.current(),
@@ -297,7 +263,7 @@ export class Users implements UserLookup {
       ...nameCtx,
       passwd,
       group,
-      dbowners: okOr(dbowners, new Map<string, string>()),
+      dbowners: valueOr(dbowners, new Map<string, string>()),
       prefixLength: resolvePrefixLength(
         config.forceShortPrefix,
         options.prefixLength ?? this.options.prefixLength,
@@ -318,44 +284,6 @@ export class Users implements UserLookup {
       throw r.status === 'unreadable' ? r.error : new LinkstoreError('E_NOT_FOUND', `“${w.path}” does not exist.`, { path: w.path });
     }
     return undefined;
-  }
-
-  private nameContext(): Promise<NameContext> | NameContext {
-    return this.clock.now() < this.nameCtxFreshUntil ? (this.nameCtx as NameContext) : this.loadNameContext();
-  }
-
-  /** Re-check the sources and rebuild on change; concurrent callers share one check. */
-  private loadNameContext(): Promise<NameContext> {
-    if (this.nameCtxLoading === undefined) {
-      const loading = this.reloadNameContext().finally(() => {
-        if (this.nameCtxLoading === loading) this.nameCtxLoading = undefined;
-      });
-      this.nameCtxLoading = loading;
-    }
-    return this.nameCtxLoading;
-  }
-
-  /** Each source stats only when its own interval has passed; the context is rebuilt only when one changed. */
-  private async reloadNameContext(): Promise<NameContext> {
-    const [passwd, aliases, localAliases, config, stupid] = (await Promise.all(this.nameSources.map((w) => w.current()))) as [
-      FileRead<ColonFile>,
-      FileRead<string[]>,
-      FileRead<string[]>,
-      FileRead<CpanelConfigFlags>,
-      boolean,
-    ];
-    const generations = this.nameSources.map((w) => w.generation).join(',');
-    if (this.nameCtx === undefined || generations !== this.nameCtxGenerations) {
-      this.nameCtx = {
-        passwd: okOr(passwd, undefined),
-        reservedNames: reservedNameSet([...okOr(aliases, []), ...okOr(localAliases, [])]),
-        allowStupidStuff: stupid,
-        databasePrefix: okOr(config, DEFAULT_CPANEL_CONFIG).databasePrefix,
-      };
-      this.nameCtxGenerations = generations;
-    }
-    this.nameCtxFreshUntil = Math.min(...this.nameSources.map((w) => w.freshUntil));
-    return this.nameCtx;
   }
 }
 
