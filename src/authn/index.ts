@@ -9,6 +9,16 @@ export type { AvailableProvider, FailingProvider, ProviderModule } from './provi
 export type { UserInfoInput, UserInfoValue } from './validate.js';
 export { MSG as AUTHN_MESSAGES } from './messages.js';
 export {
+  AUTHN_DIR,
+  CLIENT_CONFIG_BASE,
+  CLIENT_CONFIG_DIR,
+  LINKS_DIR,
+  LOGIN_DIR,
+  MODE,
+  OIDC_LINKS_DIR,
+  SERVICE_DIR,
+  USERS_DIR,
+  linkUserFromEntry,
   LINKDB_VERSION,
   MODE as AUTHN_MODES,
   PROTOCOL,

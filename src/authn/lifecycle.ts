@@ -68,6 +68,8 @@ async function editLinkDb(ctx: AuthnContext, provider: string, dryRun: boolean |
     return [{ op: 'write', path: p, content: encodeDb('authn-linkdb', ldb, p), mode: MODE.linkDb, uid: 0, gid: 0 }];
   };
   if (dryRun) return describeOps(ctx.disk, await compute());
+  // No LinkDB, nothing to edit (and possibly no directory to lock in).
+  if ((await ctx.disk.statPath(p)) === undefined) return [];
   return withDotLock(ctx.disk, p, { dataMode: MODE.linkDb }, async (lock) => {
     const ops = await compute();
     await commitFiles(ctx.disk, ops, { beforePublish: lock.verify });

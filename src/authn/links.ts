@@ -81,6 +81,9 @@ export async function addLink(ctx: AuthnContext, params: LinkParams, options: Mu
   const ref = await requireLinkUser(ctx, user);
   checkPreferredUsername(info.preferred_username);
   const stored: AuthnUserInfo = { ...info, link_time: normalizeLinkTime(info.link_time, ctx.nowSeconds()) };
+  // The file format wants a string here: a null or absent name is left out, a number kept as text.
+  if (info.preferred_username === null || info.preferred_username === undefined) delete stored.preferred_username;
+  else stored.preferred_username = String(info.preferred_username);
   const gid = await sysuserGid(ctx, ref.sysuser);
   const ldbPath = linkDbPath(provider);
 

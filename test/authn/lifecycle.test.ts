@@ -43,6 +43,15 @@ describeOnDisks('authn lifecycle', (ctx) => {
     expect(snapshotTree(ctx, '/')).toEqual(before);
   });
 
+  it('removes links of a provider that has no LinkDB (and no login directory)', async () => {
+    seedServer(ctx);
+    const { store } = makeStore(ctx);
+    seed(ctx, `${USERS}/bob/bob.db`, '{"__VERSION":"1.0","openid_connect":{"slack":{"s":{"link_time":1}}}}', 0o640);
+    await store.removeAllLinksForSystemUser('bob');
+    expect(ctx.fs.existsSync(hostPath(ctx, `${USERS}/bob`))).toBe(false);
+    expect(ctx.fs.existsSync(hostPath(ctx, LOGIN))).toBe(false);
+  });
+
   it('plans remove-all without touching the disk', async () => {
     seedServer(ctx);
     const { store } = makeStore(ctx);

@@ -61,6 +61,14 @@ describeOnDisks('authn link and unlink', (ctx) => {
     expect(await store.checkDrift()).toEqual([]);
   });
 
+  it('stores a null preferred_username as absent and a number as text', async () => {
+    seedServer(ctx);
+    const { store } = makeStore(ctx);
+    await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'n', userInfo: { preferred_username: null } });
+    await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'm', userInfo: { preferred_username: 42 } });
+    expect(JSON.parse(peek(ctx, `${USERS}/bob/bob.db`)!).openid_connect.google).toEqual({ n: { link_time: NOW }, m: { link_time: NOW, preferred_username: '42' } });
+  });
+
   it('lower-cases the provider id before the enabled check and stores it lower-case', async () => {
     seedServer(ctx);
     const { store } = makeStore(ctx);
