@@ -17,3 +17,5 @@ export { Users, type UsersOptions, type UserLookup, type PasswdEntry, type Syste
 export { IntegrationStore, type IntegrationStoreOptions } from './integration/index.js';
 export { AuthnStore, type AuthnStoreOptions } from './authn/index.js';
 export type * from './generated/schemas.js';
+export { doctor, renderDoctorTable, type DoctorReport, type Finding } from './doctor/index.js';
+export { exportRecords, importRecords, type TransferRecord, type ImportSummary } from './transfer/index.js';

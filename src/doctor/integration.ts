@@ -6,7 +6,7 @@
 import { posix as path } from 'node:path';
 import type { PortStats } from '../io/fs-port.js';
 import { isLinkstoreError } from '../io/errors.js';
-import type { IntegrationStore } from '../integration/store.js';
+import type { IntegrationStore } from '../integration/index.js';
 import {
   ADMINCONFIG_MODE,
   ADMINCONFIG_SUFFIX,
@@ -20,7 +20,7 @@ import {
   USERCONFIG_MODE,
   USERCONFIG_SUFFIX,
   USER_DIR_MODE,
-} from '../integration/paths.js';
+} from '../integration/index.js';
 import type { Users } from '../users/index.js';
 import { checkDebris, checkLocks, checkNode, classify, deferred, inScope, jsonProblem, listDir, report, type DirLocks, type ScanCtx } from './scan.js';
 import type { Finding } from './types.js';

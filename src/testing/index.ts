@@ -93,7 +93,12 @@ const PACKAGES: Record<string, string> = {
 
 const JUPITER = { icon: { feature: { width: 48, height: 48 }, group: { width: 32, height: 32 } } };
 
-function loadMemfs(): { Volume: new () => unknown; createFsFromVolume(v: unknown): unknown } {
+interface MemfsModule {
+  Volume: { fromJSON(json: object, cwd: string, opts: object): unknown };
+  createFsFromVolume(v: unknown): unknown;
+}
+
+function loadMemfs(): MemfsModule {
   const require = createRequire(import.meta.url);
   try {
     return require('memfs') as never;
@@ -102,9 +107,19 @@ function loadMemfs(): { Volume: new () => unknown; createFsFromVolume(v: unknown
   }
 }
 
-export async function createTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+/**
+ * A memfs fs whose process is root (uid 0, gid 0), as on a cPanel server. memfs enforces
+ * permissions against the calling process's uid, so without this a test run by a normal user
+ * could not write into the root-owned 0750 directories the library creates.
+ */
+export function createRootMemfs(): unknown {
   const { Volume, createFsFromVolume } = loadMemfs();
-  const fs = createFsFromVolume(new Volume()) as MemFs;
+  const proc = { cwd: () => '/', platform: 'linux', env: {}, emitWarning: () => undefined, getuid: () => 0, getgid: () => 0 };
+  return createFsFromVolume(Volume.fromJSON({}, '/', { process: proc }));
+}
+
+export async function createTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const fs = createRootMemfs() as MemFs;
   const put = (p: string, content: string | Uint8Array, mode = 0o644) => {
     fs.mkdirSync(path.dirname(p), { recursive: true });
     fs.writeFileSync(p, content, { mode });

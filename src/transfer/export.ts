@@ -7,9 +7,9 @@
 import type { Linkstore } from '../services.js';
 import { LinkstoreError, isLinkstoreError } from '../io/errors.js';
 import { compareCodePoints, decodeStrict, isPlainObject } from '../io/json-codec.js';
-import { LINKS_DIR as INTEGRATION_LINKS_DIR } from '../integration/paths.js';
-import { USERS_DIR, userDbPath, linkUserFromEntry } from '../authn/constants.js';
-import type { UserInfoInput } from '../authn/validate.js';
+import { LINKS_DIR as INTEGRATION_LINKS_DIR } from '../integration/index.js';
+import { USERS_DIR, userDbPath, linkUserFromEntry } from '../authn/index.js';
+import type { UserInfoInput } from '../authn/index.js';
 import type { AuthnLinkRecord, IntegrationGroupRecord, IntegrationLinkRecord, TransferRecord } from './records.js';
 
 export interface ExportOptions {

@@ -7,9 +7,9 @@
 import type { Linkstore } from '../services.js';
 import { isLinkstoreError } from '../io/errors.js';
 import { encodeCompact, isPlainObject } from '../io/json-codec.js';
-import type { BatchLinkItem } from '../integration/batch.js';
-import { PROTOCOL } from '../authn/constants.js';
-import type { UserInfoInput } from '../authn/validate.js';
+import type { BatchLinkItem } from '../integration/index.js';
+import { PROTOCOL } from '../authn/index.js';
+import type { UserInfoInput } from '../authn/index.js';
 import { authnRecords } from './export.js';
 import type { AuthnLinkRecord, IntegrationGroupRecord, IntegrationLinkRecord, TransferRecord } from './records.js';
 

@@ -4,7 +4,7 @@
  * userconfig and token of a link; the full user_info, `link_time` included, of an authn link).
  */
 import type { IntegrationGroupUserConfig, IntegrationUserConfig } from '../generated/schemas.js';
-import type { UserInfoInput } from '../authn/validate.js';
+import type { UserInfoInput } from '../authn/index.js';
 
 export interface IntegrationLinkRecord {
   type: 'integration_link';

@@ -7,9 +7,9 @@ import * as nodeFs from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Volume, createFsFromVolume } from 'memfs';
 import { afterEach, beforeEach, describe } from 'vitest';
 import { Disk, type DiskOptions } from '../../src/io/disk.js';
+import { createRootMemfs } from '../../src/testing/index.js';
 
 export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
@@ -33,8 +33,8 @@ export const backends: Backend[] = [
   {
     kind: 'memfs',
     setup() {
-      const vol = new Volume();
-      const fs = createFsFromVolume(vol) as unknown as typeof nodeFs;
+      // A root volume, as on a cPanel server: memfs enforces permissions against the caller's uid.
+      const fs = createRootMemfs() as typeof nodeFs;
       fs.mkdirSync('/srv/root', { recursive: true });
       return { fs, root: '/srv/root', owners: true, cleanup() {} };
     },
