@@ -6,7 +6,7 @@
  * never produce anything but a result or a LinkstoreError, and never hang (each property is
  * bounded by time; each call by a deadline).
  */
-import * as nodeFs from 'node:fs';
+import type * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { Volume, createFsFromVolume } from 'memfs';
