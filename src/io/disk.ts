@@ -24,7 +24,8 @@ export interface DiskOptions {
   root?: string;
   /**
    * Whether to chown files and directories to the owners cPanel uses. Default: true when running
-   * as root on Node's fs, and always true on an injected fs (memfs records owners for anyone).
+   * as root. (memfs also checks permissions against the real uid, so a normal user cannot hand
+   * files to root there either.)
    */
   owners?: boolean;
   /** Defaults for every dot-lock taken through this disk (timeout, poll, critical-section bound). */
@@ -49,7 +50,7 @@ export class Disk {
     }
     this.root = path.resolve(root);
     const euid = typeof process.geteuid === 'function' ? process.geteuid() : -1;
-    this.owners = options.owners ?? (this.fs !== nodeFsPort || euid === 0);
+    this.owners = options.owners ?? euid === 0;
     this.lockDefaults = { ...options.lock };
   }
 

@@ -62,7 +62,7 @@ export interface TestServer {
   readJson(cpanelPath: string): unknown;
   /** Mode bits (e.g. 0o600), or undefined. */
   mode(cpanelPath: string): number | undefined;
-  /** `uid:gid`, or undefined. */
+  /** `uid:gid`, or undefined. Owners are only set when the test runs as root (see `createMemfs`). */
   owner(cpanelPath: string): string | undefined;
   /** Names in a directory, sorted ([] when missing). */
   list(cpanelPath: string): string[];
@@ -94,7 +94,7 @@ const PACKAGES: Record<string, string> = {
 const JUPITER = { icon: { feature: { width: 48, height: 48 }, group: { width: 32, height: 32 } } };
 
 interface MemfsModule {
-  Volume: { fromJSON(json: object, cwd: string, opts: object): unknown };
+  Volume: new () => unknown;
   createFsFromVolume(v: unknown): unknown;
 }
 
@@ -108,18 +108,19 @@ function loadMemfs(): MemfsModule {
 }
 
 /**
- * A memfs fs whose process is root (uid 0, gid 0), as on a cPanel server. memfs enforces
- * permissions against the calling process's uid, so without this a test run by a normal user
- * could not write into the root-owned 0750 directories the library creates.
+ * A fresh memfs fs. memfs checks permissions against the real process uid (it has no notion of a
+ * root override), so only a test run as root can hold root-owned 0750 directories; `canChown`
+ * says whether the library should set cPanel's owners on it.
  */
-export function createRootMemfs(): unknown {
+export function createMemfs(): { fs: unknown; canChown: boolean } {
   const { Volume, createFsFromVolume } = loadMemfs();
-  const proc = { cwd: () => '/', platform: 'linux', env: {}, emitWarning: () => undefined, getuid: () => 0, getgid: () => 0 };
-  return createFsFromVolume(Volume.fromJSON({}, '/', { process: proc }));
+  const canChown = typeof process.getuid !== 'function' || process.getuid() === 0;
+  return { fs: createFsFromVolume(new Volume()), canChown };
 }
 
 export async function createTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const fs = createRootMemfs() as MemFs;
+  const mem = createMemfs();
+  const fs = mem.fs as MemFs;
   const put = (p: string, content: string | Uint8Array, mode = 0o644) => {
     fs.mkdirSync(path.dirname(p), { recursive: true });
     fs.writeFileSync(p, content, { mode });
@@ -169,7 +170,7 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
   }
   for (const [p, content] of Object.entries(options.files ?? {})) put(p, content);
 
-  const disk = new Disk({ fs, root: '/', owners: true, ...('lock' in (options.linkstore ?? {}) ? { lock: options.linkstore?.lock } : {}) });
+  const disk = new Disk({ fs, root: '/', owners: mem.canChown, ...('lock' in (options.linkstore ?? {}) ? { lock: options.linkstore?.lock } : {}) });
   const linkstore = new Linkstore({ ...options.linkstore, disk });
   const stat = (p: string) => {
     try {

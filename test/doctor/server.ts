@@ -28,12 +28,9 @@ export function seedServer(ctx: Pick<DiskCtx, 'fs' | 'root'>): void {
   // The seeded part of the authn tree as cPanel's installer leaves it: 0711 directories, root-owned.
   const h = (p: string) => `${ctx.root}${p}`;
   for (const dir of [AUTHN, `${AUTHN}/openid_connect`]) ctx.fs.chmodSync(h(dir), 0o711);
-  for (const p of [AUTHN, `${AUTHN}/openid_connect`, ...['cpaneld', 'whostmgrd'].map((s) => `${AUTHN}/openid_connect/${s}`)]) {
-    try {
-      ctx.fs.chownSync(h(p), 0, 0);
-    } catch {
-      // not root on a real directory: owners are not checked there either
-    }
+  // Only root can hand files to root (memfs enforces this against the real uid too).
+  if ((process.getuid?.() ?? 0) === 0) {
+    for (const p of [AUTHN, `${AUTHN}/openid_connect`, ...['cpaneld', 'whostmgrd'].map((s) => `${AUTHN}/openid_connect/${s}`)]) ctx.fs.chownSync(h(p), 0, 0);
   }
 }
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe } from 'vitest';
 import { Disk, type DiskOptions } from '../../src/io/disk.js';
-import { createRootMemfs } from '../../src/testing/index.js';
+import { createMemfs } from '../../src/testing/index.js';
 
 export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
@@ -33,10 +33,11 @@ export const backends: Backend[] = [
   {
     kind: 'memfs',
     setup() {
-      // A root volume, as on a cPanel server: memfs enforces permissions against the caller's uid.
-      const fs = createRootMemfs() as typeof nodeFs;
+      // memfs enforces permissions against the real uid, so owners are set only when root.
+      const mem = createMemfs();
+      const fs = mem.fs as typeof nodeFs;
       fs.mkdirSync('/srv/root', { recursive: true });
-      return { fs, root: '/srv/root', owners: true, cleanup() {} };
+      return { fs, root: '/srv/root', owners: mem.canChown, cleanup() {} };
     },
   },
   {

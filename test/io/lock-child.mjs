@@ -17,6 +17,7 @@ if (mode === 'count') {
 } else if (mode === 'hold') {
   await withDotLock(disk, FILE, { dataMode: 0o600 }, async () => {
     process.stdout.write('held\n');
-    await new Promise(() => {});
+    // Hang while holding the lock (a pending promise alone would let the process exit).
+    await new Promise(() => setInterval(() => undefined, 1000));
   });
 }
