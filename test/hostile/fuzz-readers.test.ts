@@ -4,7 +4,8 @@
  * cpanel.config, cpuser files, userdomains (via Users); userconfig, adminconfig, DynamicUI (pretty
  * JSON), per-user DB, LinkDB, service file, client config (compact JSON) via the stores' reads —
  * never produce anything but a result or a LinkstoreError, and never hang (each property is
- * bounded by time; each call by a deadline).
+ * bounded by time; each call by a deadline). Owners are managed only as root (memfs checks
+ * permissions against the real uid).
  */
 import type * as nodeFs from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { Disk } from '../../src/io/disk.js';
 import { LinkstoreError } from '../../src/io/errors.js';
 import { Linkstore } from '../../src/services.js';
-import type { DiskCtx } from '../helpers/disks.js';
+import { isRoot, type DiskCtx } from '../helpers/disks.js';
 import { NOW_MS, seedServer, TINY_PNG } from './server.js';
 
 const ROOT = '/srv/root';
@@ -28,7 +29,7 @@ async function baseVolume(): Promise<Record<string, string | null>> {
   const fs = createFsFromVolume(vol) as unknown as typeof nodeFs;
   fs.mkdirSync(ROOT, { recursive: true });
   const ctx = { kind: 'memfs', fs, root: ROOT } as DiskCtx;
-  ctx.make = (o = {}) => new Disk({ fs, root: ROOT, owners: true, ...o });
+  ctx.make = (o = {}) => new Disk({ fs, root: ROOT, owners: isRoot, ...o });
   ctx.disk = ctx.make();
   seedServer(ctx);
   const ls = store(fs);
@@ -40,7 +41,7 @@ async function baseVolume(): Promise<Record<string, string | null>> {
 }
 
 function store(fs: typeof nodeFs): Linkstore {
-  return new Linkstore({ disk: new Disk({ fs, root: ROOT, owners: true, lock: { timeoutMs: 2000, pollMs: 5 } }), hostname: 'h', now: () => NOW_MS, users: { checkIntervalMs: 0 } });
+  return new Linkstore({ disk: new Disk({ fs, root: ROOT, owners: isRoot, lock: { timeoutMs: 2000, pollMs: 5 } }), hostname: 'h', now: () => NOW_MS, users: { checkIntervalMs: 0 } });
 }
 
 type Read = [string, (ls: Linkstore) => Promise<unknown>];
