@@ -6,7 +6,8 @@
  * value it had before the interrupted call or the value that call wrote (never a mix or a
  * partial); the next child's first operation is not held up by the dead child's locks. A watcher
  * process samples the trees (temp files included) the whole time for secrets in group- or
- * other-readable files. At the end, doctor --fix leaves no debris and a consistent tree.
+ * other-readable files. At the end, doctor --fix (library) leaves no debris and a consistent tree,
+ * and both the library's and the CLI's `doctor` then report it clean.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -207,9 +208,11 @@ describe('crash safety: SIGKILL at random moments [tmpdir]', () => {
     const scans = Number(/scans (\d+)/.exec(watcherOut)?.[1] ?? 0);
 
     // doctor --fix, then a clean report and a clean tree.
-    const doc = await runDoctor(ls);
-    if (doc !== undefined) {
+    const doc = await runDoctor(ls, dist.dir, tmp.root);
+    {
       expect(doc.second.ok, JSON.stringify(doc.second.findings)).toBe(true);
+      expect(doc.second.findings).toEqual([]);
+      expect([doc.cli.code, doc.cli.report?.ok, doc.cli.report?.findings], doc.cli.stderr).toEqual([0, true, []]);
       const end = checkTree(tmp.root);
       expect(end.problems).toEqual([]);
       expect(end.debris).toEqual([]);
@@ -222,7 +225,7 @@ describe('crash safety: SIGKILL at random moments [tmpdir]', () => {
     expect(await (await ls.authn()).checkDrift('google')).toEqual([]);
     await integ.createLink('bob', 'after', { url: 'https://x/after', token: 'SECRET-after' });
 
-    console.log(`crash figures: ${JSON.stringify({ iterations: ITERATIONS, ...figures, watcherScans: scans, doctor: doc?.first.summary ?? 'not available' })}`);
+    console.log(`crash figures: ${JSON.stringify({ iterations: ITERATIONS, ...figures, watcherScans: scans, doctor: doc.first.summary })}`);
     expect(problems).toEqual([]);
     expect(figures.operationsDone).toBeGreaterThan(ITERATIONS);
     expect(scans).toBeGreaterThan(0);

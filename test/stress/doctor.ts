@@ -1,30 +1,32 @@
 /**
- * Run the library's doctor (src/doctor) when it is present: `--fix` with no grace period (every
- * writer is dead by then), then a plain scan that must come back clean. Without doctor, the
- * LinkDB is rebuilt from the per-user DBs (the only repair a crash can need there) and undefined
- * is returned so the caller skips the doctor-specific checks.
+ * doctor at the end of a stress run: the library's `--fix` with no grace period (every writer is
+ * dead by then), then a library scan and the CLI's `linkstore doctor` (from the suite's private
+ * build copy), which must both report a clean tree.
  */
+import { execFile } from 'node:child_process';
+import { doctor, type DoctorReport } from '../../src/doctor/index.js';
 import type { Linkstore } from '../../src/services.js';
 
-interface Report {
-  ok: boolean;
-  findings: unknown[];
-  summary: unknown;
+export interface DoctorRun {
+  first: DoctorReport;
+  second: DoctorReport;
+  cli: { code: number | null; report: { ok?: boolean; findings?: unknown[] } | undefined; stderr: string };
 }
 
-export async function runDoctor(ls: Linkstore): Promise<{ first: Report; second: Report } | undefined> {
-  const modPath = '../../src/doctor/index.js';
-  let mod: { doctor: (ls: Linkstore, o: { fix?: boolean; graceMs?: number }) => Promise<Report> } | undefined;
-  try {
-    mod = (await import(/* @vite-ignore */ modPath)) as typeof mod;
-  } catch {
-    mod = undefined;
-  }
-  if (mod === undefined || typeof mod.doctor !== 'function') {
-    await (await ls.authn()).rebuildLinkDb('google');
-    return undefined;
-  }
-  const first = await mod.doctor(ls, { fix: true, graceMs: 0 });
-  const second = await mod.doctor(ls, { graceMs: 0 });
-  return { first, second };
+export async function runDoctor(ls: Linkstore, distDir: string, root: string): Promise<DoctorRun> {
+  const first = await doctor(ls, { fix: true, graceMs: 0 });
+  const second = await doctor(ls, { graceMs: 0 });
+  const script = `import(${JSON.stringify(`${distDir}/src/cli/main.js`)}).then((m) => m.main(['--root', ${JSON.stringify(root)}, '--output', 'json', 'doctor'])).then((c) => { process.exitCode = c; })`;
+  const cli = await new Promise<DoctorRun['cli']>((resolve) => {
+    execFile(process.execPath, ['--input-type=module', '-e', script], { maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
+      let report: DoctorRun['cli']['report'];
+      try {
+        report = JSON.parse(stdout) as DoctorRun['cli']['report'];
+      } catch {
+        report = undefined;
+      }
+      resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, report, stderr });
+    });
+  });
+  return { first, second, cli };
 }
