@@ -17,7 +17,8 @@ import { randomBytes } from 'node:crypto';
 import { posix as path } from 'node:path';
 import type { Disk } from './disk.js';
 import { LinkstoreError, errnoCode, ioError, isEnoent } from './errors.js';
-import type { PortFileHandle, PortStats } from './fs-port.js';
+import type { PortStats } from './fs-port.js';
+import { closeQuietly, fsyncFd, readAll, unlinkQuietly, writeAll } from './sys.js';
 import { flushFilesystems } from './flush.js';
 import { umaskNow } from './umask.js';
 import { formatMode, sha256, type PlannedOp } from './plan.js';
@@ -120,11 +121,12 @@ function inspectResolved(disk: Disk, op: FileOp, dir: string, host: string, dst:
   return { op, host, dir, existed: st !== undefined };
 }
 
-async function readBackup(disk: Disk, t: Target): Promise<void> {
+function readBackup(disk: Disk, t: Target): void {
   if (!t.existed) return;
-  let fh: PortFileHandle;
+  const fs = disk.fs;
+  let fd: number;
   try {
-    fh = await disk.p.open(t.host, disk.fs.constants.O_RDONLY | disk.fs.constants.O_NOFOLLOW);
+    fd = fs.openSync(t.host, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
   } catch (e) {
     if (isEnoent(e)) {
       t.existed = false;
@@ -133,18 +135,17 @@ async function readBackup(disk: Disk, t: Target): Promise<void> {
     throw ioError(e, 'read', t.host);
   }
   try {
-    const st = await fh.stat();
-    const content = await fh.readFile();
-    t.backup = { content: Buffer.from(content), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+    const st = fs.fstatSync(fd);
+    t.backup = { content: readAll(fs, fd, st), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
   } catch (e) {
     throw ioError(e, 'read', t.host);
   } finally {
-    await fh.close().catch(() => undefined);
+    closeQuietly(fs, fd);
   }
 }
 
 /** Create, chmod, chown and fill a temp file; returns it open so the caller can fsync. */
-async function stageTemp(
+function stageTemp(
   disk: Disk,
   dir: string,
   base: string,
@@ -152,38 +153,34 @@ async function stageTemp(
   mode: number,
   uid: number | undefined,
   gid: number | undefined,
-): Promise<{ temp: string; fh: PortFileHandle }> {
-  const c = disk.fs.constants;
+): { temp: string; fd: number } {
+  const fs = disk.fs;
+  const c = fs.constants;
   const temp = path.join(dir, tempNameFor(base));
-  const fh = await disk.p.open(temp, c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, mode & 0o7777);
+  const fd = fs.openSync(temp, c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, mode & 0o7777);
   try {
     // The umask may have removed bits; it can never have added any, so the file was never
     // more open than `mode`. Restore the removed ones.
-    if ((mode & umaskNow()) !== 0) await fh.chmod(mode & 0o7777);
-    if (disk.owners && uid !== undefined) await fh.chown(uid, gid ?? uid);
-    let off = 0;
-    while (off < content.length) {
-      const { bytesWritten } = await fh.write(content, off, content.length - off, off);
-      if (bytesWritten <= 0) throw new LinkstoreError('E_WRITE_FAILED', `Short write to “${temp}”.`, { path: temp });
-      off += bytesWritten;
-    }
-    return { temp, fh };
+    if ((mode & umaskNow()) !== 0) fs.fchmodSync(fd, mode & 0o7777);
+    if (disk.owners && uid !== undefined) fs.fchownSync(fd, uid, gid ?? uid);
+    writeAll(fs, fd, content);
+    return { temp, fd };
   } catch (e) {
-    await fh.close().catch(() => undefined);
-    await disk.p.unlink(temp).catch(() => undefined);
+    closeQuietly(fs, fd);
+    unlinkQuietly(fs, temp);
     throw e;
   }
 }
 
 async function syncDir(disk: Disk, dir: string): Promise<void> {
-  const fh = await disk.p.open(dir, disk.fs.constants.O_RDONLY);
+  const fd = disk.fs.openSync(dir, disk.fs.constants.O_RDONLY);
   try {
-    await fh.sync();
+    await fsyncFd(disk.fs, fd);
   } catch (e) {
     // Some filesystems cannot fsync a directory; that is not a failure of ours.
     if (errnoCode(e) !== 'EINVAL' && errnoCode(e) !== 'ENOTSUP') throw e;
   } finally {
-    await fh.close().catch(() => undefined);
+    closeQuietly(disk.fs, fd);
   }
 }
 
@@ -210,24 +207,26 @@ function wrapFailure(e: unknown, what: string): LinkstoreError {
   });
 }
 
-async function removeTemps(disk: Disk, targets: readonly Target[]): Promise<void> {
-  await Promise.all(targets.map((t) => (t.temp ? disk.p.unlink(t.temp).catch(() => undefined) : undefined)));
+function removeTemps(disk: Disk, targets: readonly Target[]): void {
+  for (const t of targets) if (t.temp) unlinkQuietly(disk.fs, t.temp);
 }
 
 /** Put back what publishing step `t` replaced. Best effort: it runs while handling a failure. */
 async function undo(disk: Disk, t: Target): Promise<void> {
   if (t.backup) {
-    const { temp, fh } = await stageTemp(disk, t.dir, path.basename(t.host), t.backup.content, t.backup.mode, t.backup.uid, t.backup.gid);
+    const { temp, fd } = stageTemp(disk, t.dir, path.basename(t.host), t.backup.content, t.backup.mode, t.backup.uid, t.backup.gid);
     try {
-      await fh.sync();
+      await fsyncFd(disk.fs, fd);
     } finally {
-      await fh.close();
+      closeQuietly(disk.fs, fd);
     }
-    await disk.p.rename(temp, t.host);
+    disk.fs.renameSync(temp, t.host);
   } else if (t.op.op === 'write') {
-    await disk.p.unlink(t.host).catch((e: unknown) => {
+    try {
+      disk.fs.unlinkSync(t.host);
+    } catch (e) {
       if (!isEnoent(e)) throw e;
-    });
+    }
   }
 }
 
@@ -242,23 +241,23 @@ export async function commitFiles(disk: Disk, ops: readonly FileOp[], options: C
     const dirs = new Map<string, Promise<{ host: string; stat: PortStats | undefined }>>();
     for (const op of ops) targets.push(await inspectTarget(disk, op, dirs));
     // The last target never needs a backup: nothing after it can fail and require an undo.
-    for (let i = 0; i < targets.length - 1; i++) await readBackup(disk, targets[i] as Target);
-    const open: PortFileHandle[] = [];
+    for (let i = 0; i < targets.length - 1; i++) readBackup(disk, targets[i] as Target);
+    const open: number[] = [];
     try {
       for (const t of targets) {
         if (t.op.op !== 'write') continue;
-        const { temp, fh } = await stageTemp(disk, t.dir, path.basename(t.host), t.op.content, t.op.mode, t.op.uid, t.op.gid);
+        const { temp, fd } = stageTemp(disk, t.dir, path.basename(t.host), t.op.content, t.op.mode, t.op.uid, t.op.gid);
         t.temp = temp;
-        open.push(fh);
+        open.push(fd);
       }
       const flushed = options.flush === 'filesystem' && open.length > 0 && (await flushFilesystems(disk, new Set(targets.map((t) => t.dir))));
-      if (!flushed) await Promise.all(open.map((fh) => fh.sync()));
+      if (!flushed) await Promise.all(open.map((fd) => fsyncFd(disk.fs, fd)));
     } finally {
-      await Promise.all(open.map((fh) => fh.close().catch(() => undefined)));
+      for (const fd of open) closeQuietly(disk.fs, fd);
     }
     await options.beforePublish?.();
   } catch (e) {
-    await removeTemps(disk, targets);
+    removeTemps(disk, targets);
     throw wrapFailure(e, 'Nothing was changed because a file could not be prepared');
   }
 
@@ -266,19 +265,21 @@ export async function commitFiles(disk: Disk, ops: readonly FileOp[], options: C
     const t = targets[i] as Target;
     try {
       if (t.op.op === 'write') {
-        await disk.p.rename(t.temp as string, t.host);
+        disk.fs.renameSync(t.temp as string, t.host);
         t.temp = undefined;
       } else {
-        await disk.p.unlink(t.host).catch((e: unknown) => {
+        try {
+          disk.fs.unlinkSync(t.host);
+        } catch (e) {
           if (!isEnoent(e)) throw e;
-        });
+        }
       }
     } catch (e) {
       const undoErrors: unknown[] = [];
       for (let j = i - 1; j >= 0; j--) {
         await undo(disk, targets[j] as Target).catch((u: unknown) => undoErrors.push(u));
       }
-      await removeTemps(disk, targets);
+      removeTemps(disk, targets);
       const restored = undoErrors.length === 0 ? 'the earlier files were restored' : `restoring the earlier files also failed (${undoErrors.length})`;
       throw new LinkstoreError('E_COMMIT_FAILED', `Could not replace “${t.host}” (${errnoCode(e) ?? 'error'}); ${restored}.`, {
         path: t.host,

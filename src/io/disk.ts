@@ -14,6 +14,7 @@ import { posix as path } from 'node:path';
 import { LinkstoreError, errnoCode, ioError, isEnoent } from './errors.js';
 import type { DotLockOptions } from './dot-lock.js';
 import { asFsPort, nodeFsPort, type FsPort, type PortStats } from './fs-port.js';
+import { closeQuietly, readAll } from './sys.js';
 
 export const MANAGED_TREES = ['/var/cpanel/integration', '/var/cpanel/authn'] as const;
 
@@ -160,9 +161,10 @@ export class Disk {
    */
   async readFile(cpanelPath: string): Promise<Buffer | undefined> {
     const hostPath = await this.resolve(cpanelPath);
-    let fh;
+    const fs = this.fs;
+    let fd: number;
     try {
-      fh = await this.p.open(hostPath, this.fs.constants.O_RDONLY | this.fs.constants.O_NOFOLLOW);
+      fd = fs.openSync(hostPath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
     } catch (e) {
       if (isEnoent(e) || errnoCode(e) === 'ENOTDIR') return undefined;
       if (errnoCode(e) === 'ELOOP') {
@@ -171,17 +173,16 @@ export class Disk {
       throw ioError(e, 'open', hostPath);
     }
     try {
-      const st = await fh.stat();
+      const st = fs.fstatSync(fd);
       if (!st.isFile()) {
         throw new LinkstoreError('E_NOT_FILE', `“${hostPath}” is not a regular file.`, { path: hostPath });
       }
-      const data = await fh.readFile();
-      return Buffer.isBuffer(data) ? data : Buffer.from(data);
+      return readAll(fs, fd, st);
     } catch (e) {
       if (errnoCode(e) === 'EISDIR') throw new LinkstoreError('E_NOT_FILE', `“${hostPath}” is not a regular file.`, { path: hostPath, cause: e });
       throw ioError(e, 'read', hostPath);
     } finally {
-      await fh.close().catch(() => undefined);
+      closeQuietly(fs, fd);
     }
   }
 
@@ -194,7 +195,7 @@ export class Disk {
       throw new LinkstoreError('E_NOT_DIRECTORY', `“${hostPath}” is not a directory.`, { path: hostPath });
     }
     try {
-      return await this.p.readdir(hostPath);
+      return this.fs.readdirSync(hostPath).map(String);
     } catch (e) {
       if (isEnoent(e)) return undefined;
       throw ioError(e, 'list', hostPath);

@@ -18,6 +18,7 @@ import { fnv1a32 } from './fnv.js';
 import { hostProcExists, nodeFsPort, type FsPort } from './fs-port.js';
 import { withMutex } from './mutex.js';
 import { umaskNow } from './umask.js';
+import { closeQuietly, readAll, unlinkQuietly, writeAll } from './sys.js';
 
 export const MAX_LOCK_BASENAME_BYTES = 225;
 export const LOCK_OWNER_NAME = 'cpanel-linkstore';
@@ -127,11 +128,11 @@ function quantSeconds(ms: number): string {
   return s === 1 ? '1 second' : `${s} seconds`;
 }
 
-async function readLock(disk: Disk, lockPath: string): Promise<{ content: Buffer; ino: number; mtimeMs: number; size: number } | undefined> {
-  const c = disk.fs.constants;
-  let fh;
+function readLock(disk: Disk, lockPath: string): { content: Buffer; ino: number; mtimeMs: number; size: number } | undefined {
+  const fs = disk.fs;
+  let fd: number;
   try {
-    fh = await disk.p.open(lockPath, c.O_RDONLY | c.O_NOFOLLOW);
+    fd = fs.openSync(lockPath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
   } catch (e) {
     if (isEnoent(e)) return undefined;
     if (errnoCode(e) === 'ELOOP') {
@@ -140,54 +141,58 @@ async function readLock(disk: Disk, lockPath: string): Promise<{ content: Buffer
     throw ioError(e, 'read the lock file', lockPath);
   }
   try {
-    const st = await fh.stat();
+    const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new LinkstoreError('E_NOT_FILE', `The lock “${lockPath}” is not a regular file; remove it.`, { path: lockPath });
-    const buf = Buffer.alloc(Math.min(MAX_LOCKFILE_SIZE, Math.max(st.size, 0)));
-    const { bytesRead } = buf.length ? await fh.read(buf, 0, buf.length, 0) : { bytesRead: 0 };
-    return { content: buf.subarray(0, bytesRead), ino: st.ino, mtimeMs: st.mtimeMs, size: st.size };
+    return { content: readAll(fs, fd, st, MAX_LOCKFILE_SIZE), ino: st.ino, mtimeMs: st.mtimeMs, size: st.size };
+  } catch (e) {
+    throw ioError(e, 'read the lock file', lockPath);
   } finally {
-    await fh.close().catch(() => undefined);
+    closeQuietly(fs, fd);
   }
 }
 
 /** Create our temp lock file with content and mode; returns its identity. */
-async function writeLockTemp(disk: Disk, lockPath: string, mode: number, ownerName: string): Promise<{ temp: string; ino: number; mtimeMs: number; size: number }> {
-  const c = disk.fs.constants;
+function writeLockTemp(disk: Disk, lockPath: string, mode: number, ownerName: string): { temp: string; ino: number; mtimeMs: number; size: number } {
+  const fs = disk.fs;
+  const c = fs.constants;
   const temp = lockTempName(lockPath);
-  const fh = await disk.p.open(temp, c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, mode).catch((e: unknown) => {
-    throw ioError(e, 'create a lock file next to', lockPath);
-  });
+  let fd: number;
   try {
-    if ((mode & umaskNow()) !== 0) await fh.chmod(mode);
-    const body = Buffer.from(`${process.pid}\n${ownerName}\n`);
-    await fh.write(body, 0, body.length, 0);
-    const st = await fh.stat();
+    fd = fs.openSync(temp, c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, mode);
+  } catch (e) {
+    throw ioError(e, 'create a lock file next to', lockPath);
+  }
+  try {
+    if ((mode & umaskNow()) !== 0) fs.fchmodSync(fd, mode);
+    // One write of the whole content, before the lock is installed: a lock is never seen empty.
+    writeAll(fs, fd, Buffer.from(`${process.pid}\n${ownerName}\n`));
+    const st = fs.fstatSync(fd);
     return { temp, ino: st.ino, mtimeMs: st.mtimeMs, size: st.size };
   } catch (e) {
-    await disk.p.unlink(temp).catch(() => undefined);
+    unlinkQuietly(fs, temp);
     throw ioError(e, 'write the lock file', temp);
   } finally {
-    await fh.close().catch(() => undefined);
+    closeQuietly(fs, fd);
   }
 }
 
 async function acquire(disk: Disk, lockPath: string, dataPath: string, o: Required<Omit<DotLockOptions, 'dataMode'>> & { mode: number }): Promise<Installed> {
   const start = Date.now();
-  const mine = await writeLockTemp(disk, lockPath, o.mode, o.ownerName);
+  const mine = writeLockTemp(disk, lockPath, o.mode, o.ownerName);
   let tempPresent = true;
   try {
     let emptySeen: { ino: number; mtimeMs: number; at: number } | undefined;
     for (;;) {
       try {
-        await disk.p.link(mine.temp, lockPath);
+        disk.fs.linkSync(mine.temp, lockPath);
         // The second name is not needed (§9.1 item 5).
-        await disk.p.unlink(mine.temp).catch(() => undefined);
+        unlinkQuietly(disk.fs, mine.temp);
         tempPresent = false;
         return { fs: disk.fs, lockPath, ino: mine.ino, mtimeMs: mine.mtimeMs, size: mine.size };
       } catch (e) {
         if (errnoCode(e) !== 'EEXIST') throw ioError(e, 'take the lock', lockPath);
       }
-      const seen = await readLock(disk, lockPath);
+      const seen = readLock(disk, lockPath);
       if (seen !== undefined) {
         let breakIt = false;
         if (seen.size === 0) {
@@ -206,10 +211,10 @@ async function acquire(disk: Disk, lockPath: string, dataPath: string, o: Requir
           // No readable PID in a non-empty lock: wait, like cPanel (but without busy-looping).
         }
         if (breakIt) {
-          const now = await disk.lstatOrUndefined(lockPath);
+          const now = disk.lstatSyncOrUndefined(lockPath);
           if (now === undefined || (now.ino === seen.ino && now.mtimeMs === seen.mtimeMs)) {
             // Overwrite, never unlink: a waiter must never see the lock absent.
-            await disk.p.rename(mine.temp, lockPath);
+            disk.fs.renameSync(mine.temp, lockPath);
             tempPresent = false;
             return { fs: disk.fs, lockPath, ino: mine.ino, mtimeMs: mine.mtimeMs, size: mine.size };
           }
@@ -224,7 +229,7 @@ async function acquire(disk: Disk, lockPath: string, dataPath: string, o: Requir
       await sleep(Math.min(o.pollMs, Math.max(1, o.timeoutMs - (Date.now() - start))));
     }
   } finally {
-    if (tempPresent) await disk.p.unlink(mine.temp).catch(() => undefined);
+    if (tempPresent) unlinkQuietly(disk.fs, mine.temp);
   }
 }
 
@@ -240,7 +245,7 @@ async function stillOurs(disk: Disk, h: Installed): Promise<'ours' | 'gone' | 'f
   // Same identity and size: confirm the content only where inode numbers are recycled eagerly and
   // mtimes are coarse (an injected fs such as memfs); on a real disk this cannot collide.
   if (disk.fs === nodeFsPort) return 'ours';
-  const seen = await readLock(disk, h.lockPath);
+  const seen = readLock(disk, h.lockPath);
   return seen !== undefined && parseLockPid(seen.content) === process.pid ? 'ours' : 'foreign';
 }
 
@@ -254,7 +259,7 @@ async function release(disk: Disk, h: Installed): Promise<void> {
     throw new LinkstoreError('E_LOCK_LOST', `The lock “${h.lockPath}” was replaced by another process while it was held; it was left in place.`, { path: h.lockPath });
   }
   try {
-    await disk.p.unlink(h.lockPath);
+    disk.fs.unlinkSync(h.lockPath);
   } catch (e) {
     if (!isEnoent(e)) throw ioError(e, 'release the lock', h.lockPath);
   }

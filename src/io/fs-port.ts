@@ -60,14 +60,31 @@ export interface PortPromises {
 }
 
 /**
- * What the library needs from an fs implementation. The sync calls exist only for the
- * best-effort lock release at process exit, where nothing asynchronous can run.
+ * What the library needs from an fs implementation.
+ *
+ * The hot write path (atomic commits and dot-locks) uses the synchronous metadata calls: each
+ * is a few microseconds on a local filesystem, while a thread-pool round trip costs 20–60 µs and
+ * a locked two-file commit makes dozens of them. Only `fsync` — the call that waits for the disk —
+ * stays asynchronous, so the event loop never blocks on I/O latency. The exit-time lock release
+ * also needs the sync calls, since nothing asynchronous runs at exit.
  */
 export interface FsPort {
   promises: PortPromises;
   constants: { O_NOFOLLOW: number; O_CREAT: number; O_EXCL: number; O_WRONLY: number; O_RDONLY: number; O_DIRECTORY?: number };
   lstatSync(path: string): PortStats;
   unlinkSync(path: string): void;
+  openSync(path: string, flags: number, mode?: number): number;
+  closeSync(fd: number): void;
+  writeSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): number;
+  readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): number;
+  fstatSync(fd: number): PortStats;
+  fchmodSync(fd: number, mode: number): void;
+  fchownSync(fd: number, uid: number, gid: number): void;
+  renameSync(from: string, to: string): void;
+  linkSync(existing: string, newPath: string): void;
+  readdirSync(path: string): string[];
+  /** Callback form: the one call on the write path that waits for the disk. */
+  fsync(fd: number, callback: (err: Error | null) => void): void;
 }
 
 /** Node's own fs, the default port. */

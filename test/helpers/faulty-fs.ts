@@ -65,10 +65,55 @@ export function faultyFs(base: typeof nodeFs, faults: Fault[]): { fs: typeof nod
       };
     },
   });
+  // The synchronous calls of the hot path (and fsync, the callback one), matched by the path
+  // they act on; descriptor calls use the path the descriptor was opened at.
+  const fdPaths = new Map<number, string>();
+  const byPath: Record<string, Fault['op']> = {
+    renameSync: 'rename',
+    linkSync: 'link',
+    unlinkSync: 'unlink',
+    mkdirSync: 'mkdir',
+    chmodSync: 'chmod',
+    lchownSync: 'chown',
+    lstatSync: 'lstat',
+    readFileSync: 'readFile',
+  };
+  const byFd: Record<string, Fault['op']> = { writeSync: 'write', fchmodSync: 'chmod', fchownSync: 'chown', readSync: 'readFile' };
   const fs = new Proxy(base, {
     get(target, prop, recv) {
       if (prop === 'promises') return promises;
-      return Reflect.get(target, prop, recv);
+      const v = Reflect.get(target, prop, recv) as unknown;
+      if (typeof v !== 'function') return v;
+      const fn = v as (...a: unknown[]) => unknown;
+      const name = String(prop);
+      if (name === 'openSync') {
+        return (...a: unknown[]) => {
+          check('open', String(a[0]));
+          const fd = fn.apply(target, a) as number;
+          fdPaths.set(fd, String(a[0]));
+          return fd;
+        };
+      }
+      if (name === 'closeSync') {
+        return (fd: number) => {
+          fdPaths.delete(fd);
+          return fn.call(target, fd);
+        };
+      }
+      if (name === 'fsync') {
+        return (fd: number, cb: (err: Error | null) => void) => {
+          try {
+            check('sync', fdPaths.get(fd) ?? `fd:${fd}`);
+          } catch (e) {
+            setImmediate(() => cb(e as Error));
+            return;
+          }
+          fn.call(target, fd, cb);
+        };
+      }
+      if (name in byPath) return (...a: unknown[]) => (check(byPath[name] as Fault['op'], String(a[0])), fn.apply(target, a));
+      if (name in byFd) return (...a: unknown[]) => (check(byFd[name] as Fault['op'], fdPaths.get(a[0] as number) ?? `fd:${String(a[0])}`), fn.apply(target, a));
+      return fn.bind(target);
     },
   });
   return { fs, calls };

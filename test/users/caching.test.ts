@@ -158,37 +158,40 @@ describeOnDisks('Users caches', (ctx) => {
 
   it('refresh() during an in-flight read: the read’s old bytes are not cached', async () => {
     seedFiles(ctx, { ...EMPTY_SYSTEM, '/etc/passwd': 'bob:x:1:1\n' });
-    // Hold the close of /etc/passwd: its old bytes are read, but the load has not returned yet.
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    let reading!: () => void;
-    const readDone = new Promise<void>((r) => (reading = r));
-    const base = ctx.fs.promises;
-    const promises = new Proxy(base, {
-      get(target, prop, recv) {
-        const v = Reflect.get(target, prop, recv) as (...a: unknown[]) => Promise<unknown>;
-        if (prop !== 'open') return typeof v === 'function' ? v.bind(target) : v;
-        return async (...a: unknown[]) => {
-          const fh = (await v.apply(target, a)) as { close(): Promise<void> };
-          if (!String(a[0]).endsWith('/etc/passwd')) return fh;
-          return new Proxy(fh, {
-            get(t, p2, r2) {
-              const m = Reflect.get(t, p2, r2) as (...x: unknown[]) => unknown;
-              if (p2 === 'close') return async () => (reading(), await gate, m.call(t));
-              return typeof m === 'function' ? m.bind(t) : m;
-            },
-          });
-        };
+    // When /etc/passwd is closed its old bytes have been read but the load has not returned:
+    // change the file and call refresh() right there.
+    let passwdFd = -1;
+    let onClose: (() => void) | undefined;
+    const fs = new Proxy(ctx.fs, {
+      get(t, p, r) {
+        const v = Reflect.get(t, p, r) as unknown;
+        if (p === 'openSync') {
+          return (...a: unknown[]) => {
+            const fd = (v as (...x: unknown[]) => number).apply(t, a);
+            if (String(a[0]).endsWith('/etc/passwd')) passwdFd = fd;
+            return fd;
+          };
+        }
+        if (p === 'closeSync') {
+          return (fd: number) => {
+            (v as (fd: number) => void).call(t, fd);
+            if (fd === passwdFd && onClose) {
+              const run = onClose;
+              onClose = undefined;
+              run();
+            }
+          };
+        }
+        return typeof v === 'function' ? (v as (...x: unknown[]) => unknown).bind(t) : v;
       },
     });
-    const fs = new Proxy(ctx.fs, { get: (t, p, r) => (p === 'promises' ? promises : Reflect.get(t, p, r)) });
     const users = new Users(ctx.make({ fs }), { checkIntervalMs: 3_600_000 });
-    const early = users.validateSystemUser('bob');
-    await readDone;
-    seed(ctx, '/etc/passwd', 'carol:x:2:2\n');
-    users.refresh();
-    release();
-    await early;
+    onClose = () => {
+      seed(ctx, '/etc/passwd', 'carol:x:2:2\n');
+      users.refresh();
+    };
+    await users.validateSystemUser('bob');
+    expect(onClose).toBeUndefined();
     expect((await users.validateSystemUser('carol')).exists).toBe(true);
     expect((await users.validateSystemUser('bob')).exists).toBe(false);
   });

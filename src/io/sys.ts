@@ -1,0 +1,53 @@
+/**
+ * Small descriptor-level helpers over the port's synchronous calls (see FsPort for why the hot
+ * path is synchronous except for fsync). Errors are the raw errno errors; callers wrap them.
+ */
+import type { FsPort, PortStats } from './fs-port.js';
+
+/** fsync a descriptor without blocking the event loop. */
+export function fsyncFd(fs: FsPort, fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
+}
+
+export function closeQuietly(fs: FsPort, fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // closing is best effort on error paths
+  }
+}
+
+export function unlinkQuietly(fs: FsPort, path: string): void {
+  try {
+    fs.unlinkSync(path);
+  } catch {
+    // already gone, or the caller is reporting a more useful error
+  }
+}
+
+/** Write all of `data` at offset 0 onward (short writes are retried). */
+export function writeAll(fs: FsPort, fd: number, data: Uint8Array): void {
+  let off = 0;
+  while (off < data.length) {
+    const n = fs.writeSync(fd, data, off, data.length - off, off);
+    if (n <= 0) throw Object.assign(new Error('short write'), { code: 'EIO' });
+    off += n;
+  }
+}
+
+/** Read a whole open file (up to `limit` bytes). */
+export function readAll(fs: FsPort, fd: number, st: PortStats, limit = Infinity): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let size = Math.max(0, Math.min(st.size, limit));
+  for (;;) {
+    const buf = Buffer.allocUnsafe(Math.max(size - total, 8192));
+    const n = fs.readSync(fd, buf, 0, Math.min(buf.length, limit - total), total);
+    if (n <= 0) break;
+    chunks.push(buf.subarray(0, n));
+    total += n;
+    if (total >= limit) break;
+    size = Math.max(size, total);
+  }
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
+}
