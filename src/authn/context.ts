@@ -6,6 +6,8 @@ import { posix as path } from 'node:path';
 import { commitFiles, describeOps, type FileOp } from '../io/commit.js';
 import { ensureDirs, planDirs, type DirSpec } from '../io/dirs.js';
 import type { Disk } from '../io/disk.js';
+import type { FileMemo } from '../io/file-memo.js';
+import type { AuthnServiceFile } from '../generated/schemas.js';
 import { withDotLocks, verifyAll } from '../io/dot-lock.js';
 import { LinkstoreError } from '../io/errors.js';
 import { nodeNameProblem } from '../io/node-name.js';
@@ -30,6 +32,8 @@ export interface AuthnContext {
   mailUserExists(q: MailUserQuery): Promise<boolean>;
   /** The server hostname used in redirect URIs. */
   hostname(): Promise<string>;
+  /** Service files as last read, re-read when they change (for the read-only "enabled" check). */
+  readonly serviceFiles: FileMemo<AuthnServiceFile>;
 }
 
 export interface MutationOptions {

@@ -67,18 +67,21 @@ async function requireAvailable(ctx: AuthnContext, provider: unknown): Promise<P
 /** A service file: provider id → package. Missing, empty or not an object → none enabled. */
 export async function readServiceFile(ctx: AuthnContext, service: Service): Promise<AuthnServiceFile> {
   const p = serviceFilePath(service);
-  const bytes = await ctx.disk.readFile(p);
+  return parseServiceFile(await ctx.disk.readFile(p), ctx.disk.host(p));
+}
+
+export function parseServiceFile(bytes: Buffer | undefined, hostPath: string): AuthnServiceFile {
   if (!bytes || bytes.length === 0) return {};
-  const v = decodeStrict(bytes, ctx.disk.host(p));
+  const v = decodeStrict(bytes, hostPath);
   if (!isPlainObject(v)) return {};
   const out: AuthnServiceFile = {};
   for (const [k, pkg] of Object.entries(v)) if (typeof pkg === 'string') out[k] = pkg;
   return out;
 }
 
-/** §7.1 step 3: the provider's key is present in at least one service file. */
+/** §7.1 step 3: the provider's key is present in at least one service file (memoized by stat). */
 export async function enabledAnywhere(ctx: AuthnContext, provider: string): Promise<boolean> {
-  const files = await Promise.all(SERVICES.map((s) => readServiceFile(ctx, s)));
+  const files = await Promise.all(SERVICES.map((s) => ctx.serviceFiles.get(serviceFilePath(s))));
   return files.some((f) => Object.hasOwn(f, provider));
 }
 

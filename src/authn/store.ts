@@ -7,6 +7,7 @@
  * can send it).
  */
 import type { Disk } from '../io/disk.js';
+import { FileMemo } from '../io/file-memo.js';
 import type { UserLookup } from '../users/lookup.js';
 import type { AuthnClientConfig, AuthnDisplayConfig } from '../generated/schemas.js';
 import type { Service } from './constants.js';
@@ -24,6 +25,7 @@ import {
   getClientConfig,
   getDisplayConfigs,
   listAvailable,
+  parseServiceFile,
   setClientConfig,
   setDisplayConfig,
 } from './providers.js';
@@ -55,6 +57,7 @@ export class AuthnStore {
       users,
       nowSeconds: () => Math.floor(now() / 1000),
       mailUserExists: mail,
+      serviceFiles: new FileMemo(disk, parseServiceFile),
       hostname: () =>
         (host ??= disk
           .readFile('/etc/hostname')

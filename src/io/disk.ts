@@ -144,14 +144,9 @@ export class Disk {
     }
   }
 
-  /** lstat a resolved host path; `undefined` when it does not exist. */
+  /** lstat a resolved host path; `undefined` when it does not exist (synchronous inside, see resolveStat). */
   async lstatOrUndefined(hostPath: string): Promise<PortStats | undefined> {
-    try {
-      return await this.p.lstat(hostPath);
-    } catch (e) {
-      if (isEnoent(e) || errnoCode(e) === 'ENOTDIR') return undefined;
-      throw ioError(e, 'inspect', hostPath);
-    }
+    return this.lstatSyncOrUndefined(hostPath);
   }
 
   /**

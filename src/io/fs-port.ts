@@ -16,6 +16,7 @@ export interface PortStats {
   dev: number;
   nlink: number;
   mtimeMs: number;
+  ctimeMs: number;
   isFile(): boolean;
   isDirectory(): boolean;
   isSymbolicLink(): boolean;
