@@ -4,7 +4,7 @@
  */
 import type { FileOp } from '../io/commit.js';
 import { LinkstoreError } from '../io/errors.js';
-import type { AuthnUserInfo } from '../generated/schemas.js';
+import type { AuthnUserDb, AuthnUserInfo } from '../generated/schemas.js';
 import { MODE, PROTOCOL, linkDbPath, loginDirSpecs, userDirSpecs } from './constants.js';
 import {
   type AuthnContext,
@@ -16,7 +16,7 @@ import {
   sysuserGid,
   transact,
 } from './context.js';
-import { encodeDb, readLinkDb, readUserDb, saveLinksForUser, protocolMap, sameJson, subjectsOf, withLink, withoutLink } from './db.js';
+import { encodeDb, readLinkDb, readUserDb, saveLinksForUser, protocolMap, sameJson, subjectsOf, withLink, withoutLink, type LinkDb } from './db.js';
 import { MSG } from './messages.js';
 import { enabledAnywhere } from './providers.js';
 import {
@@ -84,30 +84,12 @@ export async function addLink(ctx: AuthnContext, params: LinkParams, options: Mu
   // The file format wants a string here: a null or absent name is left out, a number kept as text.
   if (info.preferred_username === null || info.preferred_username === undefined) delete stored.preferred_username;
   else stored.preferred_username = String(info.preferred_username);
-  const gid = await sysuserGid(ctx, ref.sysuser);
-  const ldbPath = linkDbPath(provider);
-
-  return transact(
-    ctx,
-    {
-      dirs: [...userDirSpecs(ref.sysuser), ...loginDirSpecs()],
-      locks: [
-        { path: ref.dbPath, mode: MODE.userDb },
-        { path: ldbPath, mode: MODE.linkDb },
-      ],
-      dryRun: options.dryRun,
-    },
-    async () => {
-      const [current, ldb] = await Promise.all([readUserDb(ctx.disk, ref.dbPath), readLinkDb(ctx.disk, ldbPath)]);
-      const db = withLink(current, protocol, provider, subject, stored);
-      const before = structuredClone(ldb);
-      // cPanel re-syncs all of this user's subjects for the provider (§4.2).
-      saveLinksForUser(ldb, ref.linkuser, subjectsOf(db, protocol, provider));
-      const ops: FileOp[] = [userDbWrite(ref, encodeDb('authn-user-db', db, ref.dbPath), gid)];
-      if (!sameJson(before, ldb)) ops.push(linkDbWrite(provider, encodeDb('authn-linkdb', ldb, ldbPath)));
-      return ops;
-    },
-  );
+  return linkTransaction(ctx, ref, provider, options, (current, ldb) => {
+    const db = withLink(current, protocol, provider, subject, stored);
+    // cPanel re-syncs all of this user's subjects for the provider (§4.2).
+    saveLinksForUser(ldb, ref.linkuser, subjectsOf(db, protocol, provider));
+    return { db, order: 'user-db-first' };
+  });
 }
 
 /** unlink_user_authn_provider / remove_authn_link_for_user. */
@@ -125,9 +107,28 @@ export async function removeLink(ctx: AuthnContext, params: UnlinkParams, option
   if (provider === undefined) {
     throw new LinkstoreError('E_INVALID_PARAM', MSG.subjectNotLinked(), { param: 'subject_unique_identifier' });
   }
+  return linkTransaction(ctx, ref, provider, options, (current, ldb) => {
+    const db = withoutLink(current, protocol, provider, subject);
+    if (db === undefined) throw new LinkstoreError('E_INVALID_PARAM', MSG.subjectNotLinked(), { param: 'subject_unique_identifier' });
+    saveLinksForUser(ldb, ref.linkuser, { [subject]: null });
+    // cPanel's remove order: LinkDB saved first, then the per-user DB.
+    return { db, order: 'linkdb-first' };
+  });
+}
+
+/**
+ * One link or unlink: lock the per-user DB then the provider's LinkDB (cPanel's order), read both,
+ * let `edit` change them, and write what changed in the order cPanel saves them.
+ */
+async function linkTransaction(
+  ctx: AuthnContext,
+  ref: LinkUserRef,
+  provider: string,
+  options: MutationOptions,
+  edit: (current: AuthnUserDb, ldb: LinkDb) => { db: AuthnUserDb; order: 'user-db-first' | 'linkdb-first' },
+): Promise<MutationResult> {
   const gid = await sysuserGid(ctx, ref.sysuser);
   const ldbPath = linkDbPath(provider);
-
   return transact(
     ctx,
     {
@@ -140,15 +141,11 @@ export async function removeLink(ctx: AuthnContext, params: UnlinkParams, option
     },
     async () => {
       const [current, ldb] = await Promise.all([readUserDb(ctx.disk, ref.dbPath), readLinkDb(ctx.disk, ldbPath)]);
-      const db = withoutLink(current, protocol, provider, subject);
-      if (db === undefined) throw new LinkstoreError('E_INVALID_PARAM', MSG.subjectNotLinked(), { param: 'subject_unique_identifier' });
       const before = structuredClone(ldb);
-      saveLinksForUser(ldb, ref.linkuser, { [subject]: null });
-      const ops: FileOp[] = [];
-      // cPanel's remove order: LinkDB saved first, then the per-user DB.
-      if (!sameJson(before, ldb)) ops.push(linkDbWrite(provider, encodeDb('authn-linkdb', ldb, ldbPath)));
-      ops.push(userDbWrite(ref, encodeDb('authn-user-db', db, ref.dbPath), gid));
-      return ops;
+      const { db, order } = edit(current, ldb);
+      const userOp = userDbWrite(ref, encodeDb('authn-user-db', db, ref.dbPath), gid);
+      const ldbOps = sameJson(before, ldb) ? [] : [linkDbWrite(provider, encodeDb('authn-linkdb', ldb, ldbPath))];
+      return order === 'user-db-first' ? [userOp, ...ldbOps] : [...ldbOps, userOp];
     },
   );
 }
