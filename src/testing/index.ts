@@ -12,6 +12,7 @@
  */
 import { createRequire } from 'node:module';
 import { posix as path } from 'node:path';
+import { SHIPPED_PROVIDERS } from '../authn/index.js';
 import { Disk } from '../io/disk.js';
 import { Linkstore, type LinkstoreOptions } from '../services.js';
 import { callWhm, type CallOptions, type WhmEnvelope } from '../whm/index.js';
@@ -81,15 +82,6 @@ interface MemFs {
   chmodSync(p: string, m: number): void;
 }
 
-const PACKAGES: Record<string, string> = {
-  cpanelid: 'cPanelID',
-  google: 'Google',
-  facebook: 'Facebook',
-  amazon: 'Amazon',
-  paypal: 'PayPal',
-  whmcs: 'WHMCS',
-  slack: 'Slack',
-};
 
 const JUPITER = { icon: { feature: { width: 48, height: 48 }, group: { width: 32, height: 32 } } };
 
@@ -160,9 +152,9 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
   const services: Record<string, Record<string, string>> = { cpaneld: {}, webmaild: {}, whostmgrd: {} };
   for (const p of options.providers ?? []) {
     const prov = typeof p === 'string' ? { id: p } : p;
-    const module = prov.module ?? PACKAGES[prov.id];
+    const module = prov.module ?? SHIPPED_PROVIDERS[prov.id];
     if (module === undefined) throw new Error(`Unknown provider “${prov.id}”: give its module name.`);
-    if (!(prov.id in PACKAGES)) put(`/var/cpanel/perl/Cpanel/Security/Authn/Provider/${module}.pm`, `package Cpanel::Security::Authn::Provider::${module};\n1;\n`);
+    if (!(prov.id in SHIPPED_PROVIDERS)) put(`/var/cpanel/perl/Cpanel/Security/Authn/Provider/${module}.pm`, `package Cpanel::Security::Authn::Provider::${module};\n1;\n`);
     for (const s of prov.services ?? ['cpaneld', 'webmaild', 'whostmgrd']) (services[s] as Record<string, string>)[prov.id] = `Cpanel::Security::Authn::Provider::${module}`;
   }
   if (options.providers?.length) {
