@@ -4,7 +4,7 @@
  * Nothing outside ./sandbox is touched: every command runs with --root ./sandbox.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -46,7 +46,16 @@ step('Link a Google identity to bob (per-user DB, then the LinkDB, under cPanel�
 ]);
 step('…and one to his email account', ['link_user_authn_provider', 'username=info@bob.example', 'provider_id=google', 'subject_unique_identifier=55501', 'preferred_username=info@bob.example']);
 step('Linked accounts, as cPanel’s login reads them (from the LinkDB)', ['--output=json', 'get_users_authn_linked_accounts']);
-step('Check the trees: modes, owners, debris, DynamicUI, LinkDB drift', ['doctor', '--output', 'table']);
+// Leave the kind of damage doctor exists for: a directory made by hand with the wrong mode, and
+// the lock of a writer that crashed (a PID that is certainly dead: a process that has exited).
+chmodSync(join(sandbox, 'var/cpanel/authn/openid_connect'), 0o755);
+const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+const staleLock = join(sandbox, 'var/cpanel/authn/links/users/bob/bob.db.lock');
+writeFileSync(staleLock, `${dead}\n/usr/local/cpanel/whostmgr/bin/whostmgr5\n`);
+utimesSync(staleLock, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
+step('Check the trees: a hand-made directory with the wrong mode and a crashed writer’s lock', ['doctor', '--output', 'table'], 1);
+step('Repair what is safe', ['doctor', '--fix', '--output', 'table']);
+step('A second look finds nothing', ['doctor', '--output', 'table']);
 step('Export every link as NDJSON (contains tokens: treat it like a backup)', ['export', '--user', 'bob']);
 
 process.stdout.write(`\nSandbox tree: ${relative(process.cwd(), sandbox) || '.'}/var/cpanel — inspect it, or re-run “npm run demo” to start clean.\n`);
