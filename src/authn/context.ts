@@ -11,7 +11,6 @@ import type { AuthnServiceFile } from '../generated/schemas.js';
 import { withDotLocks, verifyAll } from '../io/dot-lock.js';
 import { LinkstoreError } from '../io/errors.js';
 import { nodeNameProblem } from '../io/node-name.js';
-import type { PlannedOp } from '../io/plan.js';
 import type { UserLookup } from '../users/lookup.js';
 import { userDbPath } from './constants.js';
 import { MSG } from './messages.js';
@@ -36,16 +35,8 @@ export interface AuthnContext {
   readonly serviceFiles: FileMemo<AuthnServiceFile>;
 }
 
-export interface MutationOptions {
-  /** Plan only: read what is needed, take no lock, write nothing, return the planned operations. */
-  dryRun?: boolean;
-}
-
-export interface MutationResult {
-  dryRun: boolean;
-  /** What was done (or, in a dry run, would be done), in order. */
-  ops: PlannedOp[];
-}
+export type { MutationOptions, MutationResult } from '../io/plan.js';
+import type { MutationResult } from '../io/plan.js';
 
 function dedupeDirs(specs: readonly DirSpec[]): DirSpec[] {
   const seen = new Set<string>();
@@ -83,7 +74,7 @@ export async function transact(
   const dirOps = (await dirsInPlace(ctx, dirs)) ? [] : await planDirs(disk, dirs);
   if (t.dryRun) {
     const ops = await compute();
-    return { dryRun: true, ops: [...dirOps, ...describeOps(disk, ops)] };
+    return { dryRun: true, ops: [...dirOps, ...describeOps(disk, ops)], warnings: [] };
   }
   if (dirOps.length > 0) {
     // Run the same reads and checks once, unlocked, before making any directory: a corrupt file or
@@ -97,7 +88,7 @@ export async function transact(
     await commitFiles(disk, planned, { beforePublish: verifyAll(held) });
     return planned;
   });
-  return { dryRun: false, ops: [...dirOps, ...describeOps(disk, ops)] };
+  return { dryRun: false, ops: [...dirOps, ...describeOps(disk, ops)], warnings: [] };
 }
 
 /** Where a link user's DB lives. */

@@ -166,7 +166,7 @@ export async function removeAllForSystemUser(ctx: AuthnContext, sysuser: string,
     errors.push(e);
   }
   throwCollected(errors);
-  return { dryRun: options.dryRun === true, ops };
+  return { dryRun: options.dryRun === true, ops, warnings: [] };
 }
 
 /** Rename a file or directory durably (fsync of the directory), refusing to replace anything. */
@@ -228,7 +228,7 @@ export async function renameSystemUser(ctx: AuthnContext, oldName: string, newNa
     throw new LinkstoreError('E_INVALID_NAME', `The new name “${newName}” cannot be used.`, { param: 'new_user' });
   }
   const ops: PlannedOp[] = [];
-  if ((await ctx.disk.statPath(userDir(oldName))) === undefined) return { dryRun: options.dryRun === true, ops };
+  if ((await ctx.disk.statPath(userDir(oldName))) === undefined) return { dryRun: options.dryRun === true, ops, warnings: [] };
   const target = await ctx.disk.resolve(userDir(newName));
   if ((await ctx.disk.lstatOrUndefined(target)) !== undefined) throw new LinkstoreError('E_INVALID_PARAM', MSG.renameTargetExists(target), { path: target });
   if ((await ctx.disk.statPath(userDbPath(oldName, oldName))) !== undefined) {
@@ -236,7 +236,7 @@ export async function renameSystemUser(ctx: AuthnContext, oldName: string, newNa
   }
   ops.push(...(await plannedRename(ctx, userDir(oldName), userDir(newName), true)));
   if (!options.dryRun) await renameNoReplace(ctx, userDir(oldName), userDir(newName));
-  return { dryRun: options.dryRun === true, ops };
+  return { dryRun: options.dryRun === true, ops, warnings: [] };
 }
 
 /**
@@ -269,5 +269,5 @@ export async function changeEmailDomains(ctx: AuthnContext, sysuser: string, dom
     }
   }
   throwCollected(errors);
-  return { dryRun: options.dryRun === true, ops };
+  return { dryRun: options.dryRun === true, ops, warnings: [] };
 }

@@ -35,18 +35,8 @@ import {
   type UserFacts,
 } from './validate.js';
 
-export interface MutationOptions {
-  /** Plan only: validate, compute every file, and return the operations without touching disk. */
-  dryRun?: boolean;
-}
-
-export interface MutationResult {
-  dryRun: boolean;
-  /** The directory and file operations planned (dry run) or performed, in order. */
-  ops: PlannedOp[];
-  /** cPanel's warnings, e.g. for dropped keys. */
-  warnings: string[];
-}
+export type { MutationOptions, MutationResult } from '../io/plan.js';
+import type { MutationOptions, MutationResult } from '../io/plan.js';
 
 /**
  * Make the directories, take the user's lock, commit `ops` (all or nothing), and flush the

@@ -25,3 +25,17 @@ export function formatMode(mode: number): string {
 export function sha256(content: Uint8Array): string {
   return createHash('sha256').update(content).digest('hex');
 }
+
+/** Options every mutation accepts. */
+export interface MutationOptions {
+  /** Plan only: validate, compute every file, and return the operations without touching disk. */
+  dryRun?: boolean;
+}
+
+/** What every mutation returns: the operations planned (dry run) or performed, in order. */
+export interface MutationResult {
+  dryRun: boolean;
+  ops: PlannedOp[];
+  /** cPanel's warnings (e.g. dropped keys); empty when there are none. */
+  warnings: string[];
+}

@@ -73,7 +73,7 @@ export interface TestServer {
   write(cpanelPath: string, content: string | Uint8Array, mode?: number): void;
 }
 
-interface MemFs {
+export interface MemFs {
   mkdirSync(p: string, o?: { recursive?: boolean; mode?: number }): unknown;
   writeFileSync(p: string, d: string | Uint8Array, o?: { mode?: number }): void;
   readFileSync(p: string): Buffer;
