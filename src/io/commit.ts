@@ -18,7 +18,7 @@ import { posix as path } from 'node:path';
 import type { Disk } from './disk.js';
 import { LinkstoreError, errnoCode, ioError, isEnoent } from './errors.js';
 import type { PortStats } from './fs-port.js';
-import { closeQuietly, fsyncFd, readAll, unlinkQuietly, writeAll } from './sys.js';
+import { closeQuietly, fsyncFds, readAll, unlinkQuietly, writeAll } from './sys.js';
 import { flushFilesystems } from './flush.js';
 import { umaskNow } from './umask.js';
 import { formatMode, sha256, type PlannedOp } from './plan.js';
@@ -175,7 +175,7 @@ function stageTemp(
 async function syncDir(disk: Disk, dir: string): Promise<void> {
   const fd = disk.fs.openSync(dir, disk.fs.constants.O_RDONLY);
   try {
-    await fsyncFd(disk.fs, fd);
+    await fsyncFds(disk.fs, [fd], disk.fsyncMode);
   } catch (e) {
     // Some filesystems cannot fsync a directory; that is not a failure of ours.
     if (errnoCode(e) !== 'EINVAL' && errnoCode(e) !== 'ENOTSUP') throw e;
@@ -192,7 +192,8 @@ export async function syncDirs(disk: Disk, dirs: Iterable<string>, options: { fi
   const list = [...dirs];
   try {
     if (options.filesystem && (await flushFilesystems(disk, list))) return;
-    await Promise.all(list.map((d) => syncDir(disk, d)));
+    if (disk.fsyncMode === 'inline') for (const d of list) await syncDir(disk, d);
+    else await Promise.all(list.map((d) => syncDir(disk, d)));
   } catch (e) {
     throw wrapFailure(e, 'The files were replaced but the directory could not be flushed');
   }
@@ -216,7 +217,7 @@ async function undo(disk: Disk, t: Target): Promise<void> {
   if (t.backup) {
     const { temp, fd } = stageTemp(disk, t.dir, path.basename(t.host), t.backup.content, t.backup.mode, t.backup.uid, t.backup.gid);
     try {
-      await fsyncFd(disk.fs, fd);
+      await fsyncFds(disk.fs, [fd], disk.fsyncMode);
     } finally {
       closeQuietly(disk.fs, fd);
     }
@@ -251,7 +252,7 @@ export async function commitFiles(disk: Disk, ops: readonly FileOp[], options: C
         open.push(fd);
       }
       const flushed = options.flush === 'filesystem' && open.length > 0 && (await flushFilesystems(disk, new Set(targets.map((t) => t.dir))));
-      if (!flushed) await Promise.all(open.map((fd) => fsyncFd(disk.fs, fd)));
+      if (!flushed) await fsyncFds(disk.fs, open, disk.fsyncMode);
     } finally {
       for (const fd of open) closeQuietly(disk.fs, fd);
     }

@@ -84,8 +84,9 @@ export interface FsPort {
   renameSync(from: string, to: string): void;
   linkSync(existing: string, newPath: string): void;
   readdirSync(path: string): string[];
-  /** Callback form: the one call on the write path that waits for the disk. */
+  /** The call on the write path that waits for the disk: inline or on the thread pool (Disk `fsync`). */
   fsync(fd: number, callback: (err: Error | null) => void): void;
+  fsyncSync(fd: number): void;
 }
 
 /** Node's own fs, the default port. */

@@ -4,9 +4,13 @@
  */
 import type { FsPort, PortStats } from './fs-port.js';
 
-/** fsync a descriptor without blocking the event loop. */
-export function fsyncFd(fs: FsPort, fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
+/** fsync descriptors: inline (one after another), or concurrently on the thread pool. */
+export async function fsyncFds(fs: FsPort, fds: readonly number[], mode: 'inline' | 'thread-pool'): Promise<void> {
+  if (mode === 'inline') {
+    for (const fd of fds) fs.fsyncSync(fd);
+    return;
+  }
+  await Promise.all(fds.map((fd) => new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())))));
 }
 
 export function closeQuietly(fs: FsPort, fd: number): void {

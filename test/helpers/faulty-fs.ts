@@ -78,7 +78,7 @@ export function faultyFs(base: typeof nodeFs, faults: Fault[]): { fs: typeof nod
     lstatSync: 'lstat',
     readFileSync: 'readFile',
   };
-  const byFd: Record<string, Fault['op']> = { writeSync: 'write', fchmodSync: 'chmod', fchownSync: 'chown', readSync: 'readFile' };
+  const byFd: Record<string, Fault['op']> = { writeSync: 'write', fsyncSync: 'sync', fchmodSync: 'chmod', fchownSync: 'chown', readSync: 'readFile' };
   const fs = new Proxy(base, {
     get(target, prop, recv) {
       if (prop === 'promises') return promises;

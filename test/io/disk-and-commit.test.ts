@@ -262,6 +262,24 @@ describeOnDisks('atomic writes and multi-file commit', (ctx) => {
     if (ctx.kind === 'memfs') expect(calls.filter((c) => c.startsWith('sync ') && c.includes('.tmp.')).length).toBe(3);
   });
 
+  for (const mode of ['inline', 'thread-pool'] as const) {
+    it(`fsync ${mode}: every temp file and directory is flushed, and an EIO there fails the write cleanly`, async () => {
+      setup();
+      seed(ctx, `${D}/a`, 'old', 0o600);
+      const ok = faultyFs(ctx.fs, []);
+      await commitFiles(ctx.make({ fs: ok.fs, fsync: mode }), [
+        { op: 'write', path: `${D}/a`, content: enc('1'), mode: 0o600 },
+        { op: 'write', path: `${D}/b`, content: enc('2'), mode: 0o600 },
+      ]);
+      expect(ok.calls.filter((c) => c.startsWith('sync ') && c.includes('.tmp.')).length).toBe(2);
+      expect(ok.calls.filter((c) => c === `sync ${hostPath(ctx, D)}`).length).toBe(1);
+      const bad = faultyFs(ctx.fs, [{ op: 'sync', path: '.tmp.', code: 'EIO' }]);
+      const before = snapshotTree(ctx, D);
+      await rejectsWith(writeFileAtomic(ctx.make({ fs: bad.fs, fsync: mode }), `${D}/a`, enc('3'), { mode: 0o600 }), 'E_WRITE_FAILED');
+      expect(snapshotTree(ctx, D)).toEqual(before);
+    });
+  }
+
   it('many concurrent writers of one file leave one whole version and no temps', async () => {
     setup();
     await Promise.all(Array.from({ length: 20 }, (_, i) => writeFileAtomic(ctx.disk, `${D}/c`, enc(`v${i}`.repeat(100)), { mode: 0o600 })));
