@@ -84,6 +84,8 @@ export interface FsPort {
   renameSync(from: string, to: string): void;
   linkSync(existing: string, newPath: string): void;
   readdirSync(path: string): string[];
+  /** `realpathSync.native` (one libc call) is used when present. */
+  realpathSync: ((path: string) => string) & { native?: (path: string) => string };
   /** The call on the write path that waits for the disk: inline or on the thread pool (Disk `fsync`). */
   fsync(fd: number, callback: (err: Error | null) => void): void;
   fsyncSync(fd: number): void;
