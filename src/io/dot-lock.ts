@@ -112,11 +112,17 @@ function installExitHook(): void {
   });
 }
 
+// `<lock>-<hex>-<hex>-<hex>` (§9.1 item 6): a per-process random part, a counter and the PID.
+// Uniqueness is what matters (O_EXCL guards the rest); randomBytes per name cost ~10 µs each.
+const lockTempRandom = randomBytes(4).toString('hex').replace(/^0+(?=.)/, '');
+let lockTempCounter = 0;
+
 function lockTempName(lockPath: string): string {
-  const hex = () => randomBytes(4).toString('hex').replace(/^0+(?=.)/, '');
-  const name = `${lockPath}-${hex()}-${hex()}-${hex()}`;
+  lockTempCounter = (lockTempCounter + 1) % 0x100000000;
+  const suffix = `-${lockTempRandom}-${lockTempCounter.toString(16)}-${process.pid.toString(16)}`;
+  const name = lockPath + suffix;
   if (Buffer.byteLength(path.basename(name)) <= 255) return name;
-  return path.join(path.dirname(lockPath), `${randomBytes(6).toString('hex')}.lock-${hex()}-${hex()}-${hex()}`);
+  return path.join(path.dirname(lockPath), `${lockTempRandom}.lock${suffix}`);
 }
 
 function sleep(ms: number): Promise<void> {
