@@ -1,0 +1,76 @@
+/** Account rename (integration-links.md §7.5): move both per-user trees, re-chown, rebuild DynamicUI. */
+import { posix as path } from 'node:path';
+import { syncDirs } from '../io/commit.js';
+import { withDotLocks } from '../io/dot-lock.js';
+import { ensureDirs } from '../io/dirs.js';
+import { LinkstoreError, ioError } from '../io/errors.js';
+import { compareCodePoints } from '../io/json-codec.js';
+import type { PlannedOp } from '../io/plan.js';
+import type { Ctx } from './core.js';
+import type { MutationOptions, MutationResult } from './links.js';
+import { MSG } from './messages.js';
+import { DYNAMICUI_DIR, LINKS_DIR, USER_DIR_MODE, userDirSpecs, userLockDataPath } from './paths.js';
+import { assertAccount, assertName, userFacts } from './validate.js';
+import { rebuildDynamicUi } from './dynamicui-check.js';
+
+/**
+ * Account rename (§7.5): move `links/OLD` and `dynamicui/OLD` to NEW, give them NEW's gid, and
+ * rebuild the DynamicUI files with NEW's theme. NEW must already be a cPanel account (the rename
+ * happened); an existing non-empty NEW directory is refused rather than merged.
+ */
+export async function renameUser(ctx: Ctx, oldUser: string, newUser: string, opts: MutationOptions = {}): Promise<MutationResult> {
+  assertName(oldUser, 'user');
+  assertName(newUser, 'newuser');
+  await assertAccount(ctx.users, newUser);
+  const facts = await userFacts(ctx.users, newUser);
+  if (oldUser === newUser) return rebuildDynamicUi(ctx, newUser, opts);
+  const linksSt = await ctx.disk.statPath(LINKS_DIR);
+  if (linksSt === undefined) return { dryRun: opts.dryRun === true, ops: [], warnings: [] };
+
+  const moves = async () => {
+    const out: { from: string; to: string; toExists: boolean }[] = [];
+    for (const tree of [LINKS_DIR, DYNAMICUI_DIR]) {
+      const st = await ctx.disk.statPath(tree);
+      if (st === undefined) continue;
+      const base = await ctx.disk.resolve(tree);
+      const from = path.join(base, oldUser);
+      const to = path.join(base, newUser);
+      const fst = await ctx.disk.lstatOrUndefined(from);
+      if (fst === undefined) continue;
+      if (!fst.isDirectory()) throw new LinkstoreError(fst.isSymbolicLink() ? 'E_SYMLINK' : 'E_NOT_DIRECTORY', `“${from}” must be a directory.`, { path: from });
+      const tst = await ctx.disk.lstatOrUndefined(to);
+      if (tst !== undefined && (!tst.isDirectory() || (await ctx.disk.p.readdir(to)).length > 0)) {
+        throw new LinkstoreError('E_INVALID_PARAM', MSG.renameTargetBusy(to), { path: to, param: 'newuser' });
+      }
+      out.push({ from, to, toExists: tst !== undefined });
+    }
+    return out;
+  };
+  const planned = (m: Awaited<ReturnType<typeof moves>>): PlannedOp[] =>
+    m.flatMap((x) => [
+      ...(x.toExists ? [{ op: 'rmdir' as const, path: x.to }] : []),
+      // PlannedOp has no "rename": a move shows as the new directory appearing and the old going.
+      { op: 'mkdir' as const, path: x.to, mode: '0750', owner: `0:${facts.gid}` },
+      { op: 'rmdir' as const, path: x.from },
+    ]);
+  if (opts.dryRun) return { dryRun: true, ops: planned(await moves()), warnings: [] };
+
+  const locks = [oldUser, newUser].sort(compareCodePoints).map((u) => ({ path: userLockDataPath(u), mode: USER_DIR_MODE }));
+  const ops = await withDotLocks(ctx.disk, locks, ctx.lock, async (held) => {
+    const m = await moves();
+    for (const l of held) await l.verify();
+    for (const x of m) {
+      try {
+        if (x.toExists) await ctx.disk.p.rmdir(x.to);
+        await ctx.disk.p.rename(x.from, x.to);
+      } catch (e) {
+        throw ioError(e, 'move', x.from);
+      }
+    }
+    await ensureDirs(ctx.disk, userDirSpecs(newUser, facts.gid));
+    await syncDirs(ctx.disk, [ctx.disk.host(LINKS_DIR), ctx.disk.host(DYNAMICUI_DIR)]);
+    return planned(m);
+  });
+  const rebuilt = await rebuildDynamicUi(ctx, newUser);
+  return { dryRun: false, ops: [...ops, ...rebuilt.ops], warnings: rebuilt.warnings };
+}
