@@ -58,7 +58,12 @@ function inlineTwoFiles(root: string, i: number): void {
   const info = { link_time: 1_700_000_000 + i, preferred_username: `p${i}` };
   const files: [string, string, string, number][] = [
     [U, 'inline.db', encodeCompact({ __VERSION: '1.0', openid_connect: { google: { [`s${i}`]: info } } }), 0o640],
-    [L, 'inline.db', encodeCompact({ subject_unique_identifier: { [`s${i}`]: { inline: { ...info, version: '1.1' } } }, user: { inline: { [`s${i}`]: 1 } } }), 0o600],
+    [
+      L,
+      'inline.db',
+      encodeCompact({ subject_unique_identifier: { [`s${i}`]: { inline: { ...info, version: '1.1' } } }, user: { inline: { [`s${i}`]: 1 } } }),
+      0o600,
+    ],
   ];
   for (const [dir, name, text, mode] of files) {
     const tmp = join(dir, `.tmp.${name}.${i}.tmp`);
@@ -83,7 +88,8 @@ const linkDurable: Benchmark = {
     const s = server(1);
     try {
       const n = quick ? 30 : 200;
-      const link = (i: number) => s.store.linkUserAuthnProvider({ user: 'u0', provider: 'google', subject: 'subject-1', userInfo: { preferred_username: `p${i}` } });
+      const link = (i: number) =>
+        s.store.linkUserAuthnProvider({ user: 'u0', provider: 'google', subject: 'subject-1', userInfo: { preferred_username: `p${i}` } });
       for (let i = 0; i < 5; i++) {
         await link(i);
         inlineTwoFiles(s.root, i);
@@ -112,7 +118,12 @@ const linkedAccounts10k: Benchmark = {
     try {
       // 10k links: per provider, a LinkDB with system users and email users of those accounts.
       const total = 10_000;
-      const ldbs = new Map(PROVIDERS.map((p) => [p, { subject_unique_identifier: {} as Record<string, Record<string, object>>, user: {} as Record<string, Record<string, number>> }]));
+      const ldbs = new Map(
+        PROVIDERS.map((p) => [
+          p,
+          { subject_unique_identifier: {} as Record<string, Record<string, object>>, user: {} as Record<string, Record<string, number>> },
+        ]),
+      );
       for (let i = 0; i < total; i++) {
         const ldb = ldbs.get(PROVIDERS[i % 3] as string)!;
         const acct = `u${i % accounts}`;

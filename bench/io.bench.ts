@@ -40,12 +40,16 @@ export const benchmarks: Benchmark[] = [
         const ours: number[] = [];
         const base: number[] = [];
         for (let round = 0; round < rounds; round++) {
-          base.push(await timeMs(async () => {
-            for (let i = 0; i < perRound; i++) inlineDurable(dir, 'base.db', data);
-          }) / perRound);
-          ours.push(await timeMs(async () => {
-            for (let i = 0; i < perRound; i++) await writeFileAtomic(disk, '/var/cpanel/authn/ours.db', data, { mode: 0o600 });
-          }) / perRound);
+          base.push(
+            (await timeMs(async () => {
+              for (let i = 0; i < perRound; i++) inlineDurable(dir, 'base.db', data);
+            })) / perRound,
+          );
+          ours.push(
+            (await timeMs(async () => {
+              for (let i = 0; i < perRound; i++) await writeFileAtomic(disk, '/var/cpanel/authn/ours.db', data, { mode: 0o600 });
+            })) / perRound,
+          );
         }
         const oursMs = median(ours);
         const baseMs = median(base);

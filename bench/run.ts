@@ -13,7 +13,9 @@ const json = args.includes('--json');
 const quick = args.includes('--quick') || process.env.BENCH_QUICK === '1';
 const filters = args.filter((a) => !a.startsWith('--'));
 
-const files = readdirSync(here).filter((f) => f.endsWith('.bench.js')).sort();
+const files = readdirSync(here)
+  .filter((f) => f.endsWith('.bench.js'))
+  .sort();
 const results: Array<{ name: string } & BenchResult> = [];
 for (const f of files) {
   const mod = (await import(pathToFileURL(join(here, f)).href)) as { benchmarks: Benchmark[] };

@@ -139,4 +139,3 @@ const warmChecks: Benchmark = {
 };
 
 export const benchmarks: Benchmark[] = [coldParse, warmChecks];
-

@@ -34,17 +34,41 @@ step('Is “bob” an existing system user? Could a new account use it?', ['vali
 step('A new account name that collides with a group is refused with cPanel’s message', ['verify_new_username', 'user=wheel'], 1);
 step('Create an integration group', ['create_integration_group', 'user=bob', 'group_id=whmcs', 'label=WHMCS Control', 'order=1']);
 step('Preview a link: --dry-run prints the planned files (mode, owner, SHA-256), writes nothing', [
-  '--dry-run', '--output=jsonpretty', 'create_integration_link', 'user=bob', 'app=WHMCS_billing', 'url=https://billing.example.com/cp', 'token=subway',
+  '--dry-run',
+  '--output=jsonpretty',
+  'create_integration_link',
+  'user=bob',
+  'app=WHMCS_billing',
+  'url=https://billing.example.com/cp',
+  'token=subway',
 ]);
 step('Create the link: userconfig, adminconfig (0600) and the DynamicUI entry change together', [
-  'create_integration_link', 'user=bob', 'app=WHMCS_billing', 'url=https://billing.example.com/cp', 'label=WHMCS Billing', 'implements=billing', 'group_id=whmcs', 'order=5', 'token=subway',
+  'create_integration_link',
+  'user=bob',
+  'app=WHMCS_billing',
+  'url=https://billing.example.com/cp',
+  'label=WHMCS Billing',
+  'implements=billing',
+  'group_id=whmcs',
+  'order=5',
+  'token=subway',
 ]);
 step('List the links', ['list_integration_links', 'user=bob']);
 step('Rotate the token (only APP.adminconfig changes)', ['update_integration_link_token', 'user=bob', 'app=WHMCS_billing', 'token=metro']);
 step('Link a Google identity to bob (per-user DB, then the LinkDB, under cPanel’s dot-locks)', [
-  'link_user_authn_provider', 'username=bob', 'provider_id=google', 'subject_unique_identifier=109876543210', 'preferred_username=bob@gmail.com',
+  'link_user_authn_provider',
+  'username=bob',
+  'provider_id=google',
+  'subject_unique_identifier=109876543210',
+  'preferred_username=bob@gmail.com',
 ]);
-step('…and one to his email account', ['link_user_authn_provider', 'username=info@bob.example', 'provider_id=google', 'subject_unique_identifier=55501', 'preferred_username=info@bob.example']);
+step('…and one to his email account', [
+  'link_user_authn_provider',
+  'username=info@bob.example',
+  'provider_id=google',
+  'subject_unique_identifier=55501',
+  'preferred_username=info@bob.example',
+]);
 step('Linked accounts, as cPanel’s login reads them (from the LinkDB)', ['--output=json', 'get_users_authn_linked_accounts']);
 // Leave the kind of damage doctor exists for: a directory made by hand with the wrong mode, and
 // the lock of a writer that crashed (a PID that is certainly dead: a process that has exited).

@@ -6,7 +6,16 @@
  * `await ls.users()`, or the WHM-shaped `callWhm(ls, name, params)`.
  */
 export { Linkstore, openLinkstore, type LinkstoreOptions } from './services.js';
-export { callWhm, callUapiGetAuthnLinks, WHM_FUNCTIONS, type WhmEnvelope, type WhmMetadata, type UapiEnvelope, type WhmParams, type CallOptions } from './whm/index.js';
+export {
+  callWhm,
+  callUapiGetAuthnLinks,
+  WHM_FUNCTIONS,
+  type WhmEnvelope,
+  type WhmMetadata,
+  type UapiEnvelope,
+  type WhmParams,
+  type CallOptions,
+} from './whm/index.js';
 export { LinkstoreError, isLinkstoreError, ERROR_CODES, type ErrorCode, type ErrorDetails } from './io/errors.js';
 export { Disk, type DiskOptions } from './io/disk.js';
 export type { FsPort } from './io/fs-port.js';
@@ -61,5 +70,27 @@ export {
 } from './authn/index.js';
 export type { CpanelConfigFlags, UsernameCheck, UsernameProblem, VerifyNewUsernameOptions, SystemUserFlagInts, NameInput } from './users/index.js';
 export type * from './generated/schemas.js';
-export { doctor, renderDoctorTable, type DoctorReport, type Finding, type DoctorArea, type DoctorOptions, type DoctorSummary, type FindingKind, type UserSummary } from './doctor/index.js';
-export { exportRecords, importRecords, type TransferRecord, type ImportSummary, type ExportOptions, type ImportOptions, type LineResult, type LineStatus, type AuthnLinkRecord, type IntegrationGroupRecord, type IntegrationLinkRecord } from './transfer/index.js';
+export {
+  doctor,
+  renderDoctorTable,
+  type DoctorReport,
+  type Finding,
+  type DoctorArea,
+  type DoctorOptions,
+  type DoctorSummary,
+  type FindingKind,
+  type UserSummary,
+} from './doctor/index.js';
+export {
+  exportRecords,
+  importRecords,
+  type TransferRecord,
+  type ImportSummary,
+  type ExportOptions,
+  type ImportOptions,
+  type LineResult,
+  type LineStatus,
+  type AuthnLinkRecord,
+  type IntegrationGroupRecord,
+  type IntegrationLinkRecord,
+} from './transfer/index.js';

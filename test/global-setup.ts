@@ -10,7 +10,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const top = join(dirname(fileURLToPath(import.meta.url)), '..');
-const GUARDED = ['/var/cpanel', '/var/cpanel/integration', '/var/cpanel/authn', '/var/cpanel/users', '/etc/passwd', '/etc/group', '/etc/aliases', '/etc/userdomains'];
+const GUARDED = [
+  '/var/cpanel',
+  '/var/cpanel/integration',
+  '/var/cpanel/authn',
+  '/var/cpanel/users',
+  '/etc/passwd',
+  '/etc/group',
+  '/etc/aliases',
+  '/etc/userdomains',
+];
 
 function fingerprint(): string {
   return GUARDED.map((p) => {

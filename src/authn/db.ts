@@ -24,7 +24,9 @@ export async function readJsonObject(disk: Disk, cpanelPath: string, schema: Sch
   const value = decodeStrict(bytes, file);
   if (value === null || value === false || value === 0 || value === '') return undefined;
   if (!isPlainObject(value)) {
-    throw new LinkstoreError('E_CORRUPT_FILE', `The file “${file}” is corrupt: it does not hold a JSON object. Restore it from a backup or remove it.`, { path: file });
+    throw new LinkstoreError('E_CORRUPT_FILE', `The file “${file}” is corrupt: it does not hold a JSON object. Restore it from a backup or remove it.`, {
+      path: file,
+    });
   }
   assertFileSchema(schema, value, file);
   return value;

@@ -124,7 +124,10 @@ async function removeTree(ctx: AuthnContext, cpanelDir: string, dryRun: boolean 
       continue;
     }
     ops.push({ op: 'remove', path: path.join(host, name) });
-    if (!dryRun) await ctx.disk.p.unlink(path.join(host, name)).catch((e: unknown) => (isEnoent(e) ? undefined : Promise.reject(ioError(e, 'remove', path.join(host, name)))));
+    if (!dryRun)
+      await ctx.disk.p
+        .unlink(path.join(host, name))
+        .catch((e: unknown) => (isEnoent(e) ? undefined : Promise.reject(ioError(e, 'remove', path.join(host, name)))));
   }
   ops.push({ op: 'rmdir', path: host });
   if (!dryRun) {
@@ -159,7 +162,13 @@ export async function removeAllForSystemUser(ctx: AuthnContext, sysuser: string,
     ops.push(...describeOps(ctx.disk, removes));
   };
   if (options.dryRun) await work(async () => undefined);
-  else await withDotLocks(ctx.disk, dbPaths.map((p) => ({ path: p, mode: MODE.userDb })), {}, (held) => work(verifyAll(held)));
+  else
+    await withDotLocks(
+      ctx.disk,
+      dbPaths.map((p) => ({ path: p, mode: MODE.userDb })),
+      {},
+      (held) => work(verifyAll(held)),
+    );
   try {
     await removeTree(ctx, userDir(sysuser), options.dryRun, ops);
   } catch (e) {
@@ -188,9 +197,15 @@ async function plannedRename(ctx: AuthnContext, from: string, to: string, dir: b
   const ht = await ctx.disk.resolve(to);
   if ((await ctx.disk.lstatOrUndefined(ht)) !== undefined) throw new LinkstoreError('E_INVALID_PARAM', MSG.renameTargetExists(ht), { path: ht });
   const st = await ctx.disk.lstatOrUndefined(hf);
-  if (dir) return [{ op: 'mkdir', path: ht, mode: st ? formatMode(st.mode) : undefined }, { op: 'rmdir', path: hf }];
+  if (dir)
+    return [
+      { op: 'mkdir', path: ht, mode: st ? formatMode(st.mode) : undefined },
+      { op: 'rmdir', path: hf },
+    ];
   const content = await ctx.disk.readFile(from);
-  const [w] = describeOps(ctx.disk, [{ op: 'write', path: to, content: content && content.length ? content : new Uint8Array(), mode: st?.mode ?? MODE.userDb, uid: st?.uid, gid: st?.gid }]);
+  const [w] = describeOps(ctx.disk, [
+    { op: 'write', path: to, content: content && content.length ? content : new Uint8Array(), mode: st?.mode ?? MODE.userDb, uid: st?.uid, gid: st?.gid },
+  ]);
   return [w as PlannedOp, { op: 'remove', path: hf }];
 }
 
@@ -243,7 +258,12 @@ export async function renameSystemUser(ctx: AuthnContext, oldName: string, newNa
  * change_subuser_domains_for_system_user: every email link user of `sysuser` whose domain is a
  * key of `domains` is renamed to the mapped domain, in its file name and in the LinkDBs.
  */
-export async function changeEmailDomains(ctx: AuthnContext, sysuser: string, domains: Record<string, string>, options: MutationOptions = {}): Promise<MutationResult> {
+export async function changeEmailDomains(
+  ctx: AuthnContext,
+  sysuser: string,
+  domains: Record<string, string>,
+  options: MutationOptions = {},
+): Promise<MutationResult> {
   if (nodeNameProblem(sysuser) !== undefined) throw new LinkstoreError('E_NO_SUCH_USER', MSG.accountRequired(sysuser), { param: 'user' });
   for (const [from, to] of Object.entries(domains)) {
     for (const d of [from, to]) {

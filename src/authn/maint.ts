@@ -102,7 +102,8 @@ function compare(provider: string, expected: LinkDb, actual: LinkDb, out: DriftE
   }
   for (const [subject, users] of Object.entries(actual.subject_unique_identifier)) {
     for (const [linkuser, info] of Object.entries(users)) {
-      if (expected.subject_unique_identifier[subject]?.[linkuser] === undefined) out.push({ kind: 'extra_in_linkdb', provider, linkuser, subject, actual: info });
+      if (expected.subject_unique_identifier[subject]?.[linkuser] === undefined)
+        out.push({ kind: 'extra_in_linkdb', provider, linkuser, subject, actual: info });
     }
   }
   for (const [linkuser, subjects] of Object.entries(actual.user)) {
@@ -146,7 +147,8 @@ export async function checkDrift(ctx: AuthnContext, provider?: string, options: 
     }
   }
   for (const dir of (await ctx.disk.readdir(USERS_DIR)) ?? []) {
-    if (!walkedSet.has(dir) && dir !== 'root' && !dir.startsWith('.')) out.push({ kind: 'orphan_user_dir', linkuser: dir, path: ctx.disk.host(`${USERS_DIR}/${dir}`) });
+    if (!walkedSet.has(dir) && dir !== 'root' && !dir.startsWith('.'))
+      out.push({ kind: 'orphan_user_dir', linkuser: dir, path: ctx.disk.host(`${USERS_DIR}/${dir}`) });
   }
   const providers = new Set(expected.keys());
   if (only === undefined) for (const p of await linkDbProviders(ctx)) providers.add(p);

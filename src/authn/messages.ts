@@ -23,8 +23,7 @@ export const MSG = {
   /** cPanel, §8.2. */
   providerNotValid: (p: string) => `The requested provider “${p}” is not valid.`,
   /** Library wording (cPanel's InvalidCharacters text is not in the spec). */
-  lineTerminators: (param: string) =>
-    `The “${param}” value may not contain line terminators (LF, VT, FF, CR, NEL, U+2028, U+2029) or NUL bytes.`,
+  lineTerminators: (param: string) => `The “${param}” value may not contain line terminators (LF, VT, FF, CR, NEL, U+2028, U+2029) or NUL bytes.`,
   /** Library wording. */
   notAString: (param: string) => `The “${param}” parameter must be a string.`,
   /** Library wording. */

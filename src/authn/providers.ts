@@ -266,7 +266,10 @@ export interface AvailableProvider extends AuthnDisplayConfig {
 
 export async function listAvailable(ctx: AuthnContext): Promise<AvailableProvider[]> {
   const mods = [...(await availableProviders(ctx)).values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const files = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await readServiceFile(ctx, s)] as const))) as Record<Service, AuthnServiceFile>;
+  const files = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await readServiceFile(ctx, s)] as const))) as Record<
+    Service,
+    AuthnServiceFile
+  >;
   const out: AvailableProvider[] = [];
   for (const mod of mods) {
     const d = defaultDisplayConfig(mod);
@@ -311,7 +314,8 @@ export async function disableFailing(ctx: AuthnContext, options: MutationOptions
       if (!mod) failure = `The module for the provider “${id}” (${pkg}) is not installed.`;
       else if (mod.package !== pkg) failure = `The provider “${id}” is enabled as “${pkg}”, but its module is “${mod.package}”.`;
       if (failure === undefined) continue;
-      if (!failing.has(id)) failing.set(id, { provider_name: id, provider_namespace: pkg, provider_failure: failure, disabled_services: [], failures_to_disable: [] });
+      if (!failing.has(id))
+        failing.set(id, { provider_name: id, provider_namespace: pkg, provider_failure: failure, disabled_services: [], failures_to_disable: [] });
       perService.set(s, [...(perService.get(s) ?? []), id]);
     }
   }

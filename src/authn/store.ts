@@ -145,7 +145,12 @@ export class AuthnStore {
   }
 
   /** set_provider_client_configurations (`configurations` as a JSON string or an object). */
-  setClientConfig(service: Service | string, provider: string, configurations: string | Record<string, unknown>, options?: MutationOptions): Promise<MutationResult> {
+  setClientConfig(
+    service: Service | string,
+    provider: string,
+    configurations: string | Record<string, unknown>,
+    options?: MutationOptions,
+  ): Promise<MutationResult> {
     return setClientConfig(this.#ctx, service, provider, configurations, options);
   }
 
@@ -155,7 +160,12 @@ export class AuthnStore {
   }
 
   /** set_provider_display_configurations. */
-  setDisplayConfig(service: Service | string, provider: string, configurations: string | Record<string, unknown>, options?: MutationOptions): Promise<MutationResult> {
+  setDisplayConfig(
+    service: Service | string,
+    provider: string,
+    configurations: string | Record<string, unknown>,
+    options?: MutationOptions,
+  ): Promise<MutationResult> {
     return setDisplayConfig(this.#ctx, service, provider, configurations, options);
   }
 }

@@ -8,12 +8,39 @@ import { posix as path } from 'node:path';
 import type { PortStats } from '../io/fs-port.js';
 import { isLinkstoreError } from '../io/errors.js';
 import type { SchemaId } from '../generated/schemas.js';
-import { AUTHN_DIR, CLIENT_CONFIG_BASE, CLIENT_CONFIG_DIR, LINKS_DIR, LOGIN_DIR, MODE, OIDC_LINKS_DIR, SERVICES, SERVICE_DIR, USERS_DIR, linkUserFromEntry } from '../authn/index.js';
+import {
+  AUTHN_DIR,
+  CLIENT_CONFIG_BASE,
+  CLIENT_CONFIG_DIR,
+  LINKS_DIR,
+  LOGIN_DIR,
+  MODE,
+  OIDC_LINKS_DIR,
+  SERVICES,
+  SERVICE_DIR,
+  USERS_DIR,
+  linkUserFromEntry,
+} from '../authn/index.js';
 import type { AuthnStore } from '../authn/index.js';
 import type { DriftEntry } from '../authn/index.js';
 import type { Users } from '../users/index.js';
 import { resolveRoot } from './integration.js';
-import { checkDebris, checkLocks, checkNode, classify, deferred, inScope, jsonProblem, listDir, lockState, removeIfUnchanged, report, type DirLocks, type NodeSpec, type ScanCtx } from './scan.js';
+import {
+  checkDebris,
+  checkLocks,
+  checkNode,
+  classify,
+  deferred,
+  inScope,
+  jsonProblem,
+  listDir,
+  lockState,
+  removeIfUnchanged,
+  report,
+  type DirLocks,
+  type NodeSpec,
+  type ScanCtx,
+} from './scan.js';
 import type { Finding } from './types.js';
 
 const area = 'authn' as const;
@@ -33,10 +60,15 @@ const DIRS: ReadonlyArray<readonly [string, number]> = [
 
 /** What a data file in one of the tree-wide directories must be, or undefined when it is not ours. */
 function globalFileSpec(dir: string, name: string): { spec: NodeSpec; schema?: SchemaId; db: boolean } | undefined {
-  if (dir === LOGIN_DIR) return linkUserFromEntry(name) === undefined ? undefined : { spec: { type: 'file', mode: MODE.linkDb, ...root }, schema: 'authn-linkdb', db: true };
-  if (dir === SERVICE_DIR) return (SERVICES as readonly string[]).includes(name) ? { spec: { type: 'file', mode: MODE.serviceFile, ...root }, schema: 'authn-service', db: false } : undefined;
+  if (dir === LOGIN_DIR)
+    return linkUserFromEntry(name) === undefined ? undefined : { spec: { type: 'file', mode: MODE.linkDb, ...root }, schema: 'authn-linkdb', db: true };
+  if (dir === SERVICE_DIR)
+    return (SERVICES as readonly string[]).includes(name)
+      ? { spec: { type: 'file', mode: MODE.serviceFile, ...root }, schema: 'authn-service', db: false }
+      : undefined;
   if (dir === CLIENT_CONFIG_DIR) {
-    if (name.endsWith('.display_configurations') && name.startsWith('.')) return { spec: { type: 'file', mode: MODE.displayConfig, ...root }, schema: 'authn-display-config', db: false };
+    if (name.endsWith('.display_configurations') && name.startsWith('.'))
+      return { spec: { type: 'file', mode: MODE.displayConfig, ...root }, schema: 'authn-display-config', db: false };
     if (name.endsWith('.well_known_config') && name.startsWith('.')) return { spec: { type: 'file', mode: MODE.displayConfig, ...root }, db: false };
     if (!name.startsWith('.')) return { spec: { type: 'file', mode: MODE.clientConfig, ...root }, schema: 'authn-client-config', db: false };
   }
@@ -91,7 +123,13 @@ async function scanFiles(
     if (cls.kind === 'lock') continue;
     if (cls.kind !== 'data') {
       const isProtected =
-        cls.kind === 'lock_temp' ? lockLive(cls.lock) : cls.kind === 'txn_temp' ? lockLive(`${cls.target}.lock`) : cls.kind === 'our_temp' ? locks.anyLive : false;
+        cls.kind === 'lock_temp'
+          ? lockLive(cls.lock)
+          : cls.kind === 'txn_temp'
+            ? lockLive(`${cls.target}.lock`)
+            : cls.kind === 'our_temp'
+              ? locks.anyLive
+              : false;
       await checkDebris(sc, who, host, st, cls, isProtected);
       continue;
     }
@@ -108,11 +146,21 @@ async function scanFiles(
       const inUse = lockLive(`${name}.lock`);
       await report(
         sc,
-        { ...who, kind: 'empty_db', path: host, detail: `A 0-byte DB: debris of an abandoned write; cPanel's restore refuses it.${inUse ? ' Its lock is held, so it is left alone for now.' : ''}` },
+        {
+          ...who,
+          kind: 'empty_db',
+          path: host,
+          detail: `A 0-byte DB: debris of an abandoned write; cPanel's restore refuses it.${inUse ? ' Its lock is held, so it is left alone for now.' : ''}`,
+        },
         inUse ? undefined : () => removeEmpty(sc, host, st),
       );
     } else {
-      await report(sc, { ...who, kind: 'corrupt_json', path: host, detail: problem === 'empty' ? 'The file is empty (0 bytes). Restore it from a backup or remove it.' : problem });
+      await report(sc, {
+        ...who,
+        kind: 'corrupt_json',
+        path: host,
+        detail: problem === 'empty' ? 'The file is empty (0 bytes). Restore it from a backup or remove it.' : problem,
+      });
     }
   }
 }
@@ -139,12 +187,26 @@ async function scanUsers(sc: ScanCtx, users: Users, usersHost: string): Promise<
       const pw = await users.passwdEntry(sysuser);
       gid = (await users.groupGid(sysuser)) ?? pw?.gid;
       if (pw === undefined) {
-        await report(sc, { user: sysuser, area, kind: 'missing_user', path: host, detail: `The system user “${sysuser}” no longer exists, but its External Authentication links remain. Remove them (account removal does) or restore the account.` });
+        await report(sc, {
+          user: sysuser,
+          area,
+          kind: 'missing_user',
+          path: host,
+          detail: `The system user “${sysuser}” no longer exists, but its External Authentication links remain. Remove them (account removal does) or restore the account.`,
+        });
       } else if (!(await users.isCpanelAccount(sysuser))) {
-        await report(sc, { user: sysuser, area, kind: 'missing_user', path: host, detail: `“${sysuser}” is not a cPanel account, so these links cannot be used or indexed. Remove them or restore the account.` });
+        await report(sc, {
+          user: sysuser,
+          area,
+          kind: 'missing_user',
+          path: host,
+          detail: `“${sysuser}” is not a cPanel account, so these links cannot be used or indexed. Remove them or restore the account.`,
+        });
       }
     }
-    await scanFiles(sc, host, sysuser, (name) => (linkUserFromEntry(name) === undefined ? undefined : { spec: { type: 'file', mode: MODE.userDb, uid: 0, gid }, schema: 'authn-user-db', db: true }));
+    await scanFiles(sc, host, sysuser, (name) =>
+      linkUserFromEntry(name) === undefined ? undefined : { spec: { type: 'file', mode: MODE.userDb, uid: 0, gid }, schema: 'authn-user-db', db: true },
+    );
   }
 }
 
@@ -178,7 +240,14 @@ async function checkDriftFindings(sc: ScanCtx, users: Users, store: AuthnStore):
   } catch (e) {
     if (!isLinkstoreError(e)) throw e;
     // A corrupt LinkDB is already reported above; the comparison cannot run past it.
-    if (inScope(sc, null)) await report(sc, { user: null, area, kind: 'check_failed', path: e.path ?? sc.disk.host(LOGIN_DIR), detail: `The LinkDB drift check could not run: ${e.message}` });
+    if (inScope(sc, null))
+      await report(sc, {
+        user: null,
+        area,
+        kind: 'check_failed',
+        path: e.path ?? sc.disk.host(LOGIN_DIR),
+        detail: `The LinkDB drift check could not run: ${e.message}`,
+      });
     return;
   }
   // One finding per link: a missing LinkDB entry usually shows in both of its maps.

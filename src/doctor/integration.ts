@@ -40,7 +40,14 @@ export async function resolveRoot(sc: ScanCtx, cpanelPath: string, who: Finding[
     return stat === undefined ? undefined : { host, st: stat };
   } catch (e) {
     if (!isLinkstoreError(e)) throw e;
-    if (inScope(sc, null)) await report(sc, { user: null, area: who, kind: e.code === 'E_SYMLINK' ? 'symlink' : 'check_failed', path: e.path ?? sc.disk.host(cpanelPath), detail: e.message });
+    if (inScope(sc, null))
+      await report(sc, {
+        user: null,
+        area: who,
+        kind: e.code === 'E_SYMLINK' ? 'symlink' : 'check_failed',
+        path: e.path ?? sc.disk.host(cpanelPath),
+        detail: e.message,
+      });
     return undefined;
   }
 }
@@ -96,7 +103,13 @@ export async function scanIntegration(sc: ScanCtx, users: Users, store: Integrat
   for (const [user, state] of perUser) {
     if (!(await users.isCpanelAccount(user))) {
       const why = (await users.passwdEntry(user)) === undefined ? 'no longer exists' : 'is no longer a cPanel account';
-      await report(sc, { user, area, kind: 'missing_user', path: state.seenIn[0] as string, detail: `The user “${user}” ${why}, but integration files remain for it. Remove them (account removal purges them) or restore the account.` });
+      await report(sc, {
+        user,
+        area,
+        kind: 'missing_user',
+        path: state.seenIn[0] as string,
+        detail: `The user “${user}” ${why}, but integration files remain for it. Remove them (account removal purges them) or restore the account.`,
+      });
       continue;
     }
     const lock = userLocks.states.get(`${user}.lock`);
@@ -125,10 +138,20 @@ async function scanLinksDir(sc: ScanCtx, user: string, dirHost: string, lockLive
     const schema = isAdmin ? 'integration-adminconfig' : base.startsWith(GROUP_PREFIX) ? 'integration-group-userconfig' : 'integration-userconfig';
     const problem = await jsonProblem(sc.disk, host, schema);
     if (problem !== undefined) {
-      await report(sc, { ...who, kind: 'corrupt_json', path: host, detail: problem === 'empty' ? 'The file is empty (0 bytes); cPanel cannot read it. Restore it from a backup or remove the link.' : problem });
+      await report(sc, {
+        ...who,
+        kind: 'corrupt_json',
+        path: host,
+        detail: problem === 'empty' ? 'The file is empty (0 bytes); cPanel cannot read it. Restore it from a backup or remove the link.' : problem,
+      });
     }
     if (isAdmin && !entries.has(base + USERCONFIG_SUFFIX)) {
-      await report(sc, { ...who, kind: 'orphan_adminconfig', path: host, detail: `“${base}” has an adminconfig (which may hold a token) but no userconfig, so it is not a link. Recreate the link or remove the file.` });
+      await report(sc, {
+        ...who,
+        kind: 'orphan_adminconfig',
+        path: host,
+        detail: `“${base}” has an adminconfig (which may hold a token) but no userconfig, so it is not a link. Recreate the link or remove the file.`,
+      });
     }
   }
 }
@@ -168,12 +191,21 @@ async function checkDynamicUi(sc: ScanCtx, store: IntegrationStore, user: string
         area,
         kind: e.state === 'missing' ? 'missing_dynamicui' : 'stale_dynamicui',
         path: sc.disk.host(e.path),
-        detail: e.state === 'missing' ? `The ${what} has no DynamicUI file, so cPanel's UI does not show it.` : `The DynamicUI file of the ${what} differs from what its userconfig implies.`,
+        detail:
+          e.state === 'missing'
+            ? `The ${what} has no DynamicUI file, so cPanel's UI does not show it.`
+            : `The DynamicUI file of the ${what} differs from what its userconfig implies.`,
       }),
     );
   }
   for (const o of r.orphans) {
-    await report(sc, { user, area, kind: 'orphan_dynamicui', path: sc.disk.host(o), detail: 'A DynamicUI file without a link or group: cPanel’s UI shows an entry that leads nowhere. Recreate the link or remove the file.' });
+    await report(sc, {
+      user,
+      area,
+      kind: 'orphan_dynamicui',
+      path: sc.disk.host(o),
+      detail: 'A DynamicUI file without a link or group: cPanel’s UI shows an entry that leads nowhere. Recreate the link or remove the file.',
+    });
   }
   if (!sc.fix || pending.length === 0) return;
   if (lockHeld) {

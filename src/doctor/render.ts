@@ -30,9 +30,22 @@ export function renderDoctorTable(report: DoctorReport): string {
     const rows = list.map((f) => [f.area, f.kind, status(f, report.fix), f.path, f.detail]);
     const head = ['AREA', 'KIND', 'STATUS', 'PATH'];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-    out.push('  ' + head.map((h, i) => pad(h, widths[i] as number)).join('  ').trimEnd());
+    out.push(
+      '  ' +
+        head
+          .map((h, i) => pad(h, widths[i] as number))
+          .join('  ')
+          .trimEnd(),
+    );
     for (const r of rows) {
-      out.push('  ' + r.slice(0, 4).map((c, i) => pad(c as string, widths[i] as number)).join('  ').trimEnd());
+      out.push(
+        '  ' +
+          r
+            .slice(0, 4)
+            .map((c, i) => pad(c as string, widths[i] as number))
+            .join('  ')
+            .trimEnd(),
+      );
       out.push(`      ${r[4]}`);
     }
     out.push('');

@@ -92,7 +92,12 @@ export async function checkNode(sc: ScanCtx, who: { user: string | null; area: D
   const what = spec.type === 'dir' ? 'directory' : 'file';
   if (st.isSymbolicLink()) {
     const target = await sc.disk.p.readlink(host).catch(() => '?');
-    await report(sc, { ...who, kind: 'symlink', path: host, detail: `A symbolic link (to “${target}”) stands where a ${what} belongs; the library refuses to follow it. Replace it with a real ${what}.` });
+    await report(sc, {
+      ...who,
+      kind: 'symlink',
+      path: host,
+      detail: `A symbolic link (to “${target}”) stands where a ${what} belongs; the library refuses to follow it. Replace it with a real ${what}.`,
+    });
     return false;
   }
   if (spec.type === 'dir' ? !st.isDirectory() : !st.isFile()) {
@@ -253,7 +258,13 @@ export async function checkLocks(
     states.set(name, judged.state);
     if (!inScope(sc, user) || judged.state !== 'stale') {
       if (inScope(sc, user) && judged.state === 'live' && judged.pid === undefined && judged.content !== undefined) {
-        await report(sc, { user, area, kind: 'stale_lock', path: host, detail: 'This lock holds no PID, so nothing can tell whether its holder still runs; cPanel waits on it. Remove it by hand once no writer is running.' });
+        await report(sc, {
+          user,
+          area,
+          kind: 'stale_lock',
+          path: host,
+          detail: 'This lock holds no PID, so nothing can tell whether its holder still runs; cPanel waits on it. Remove it by hand once no writer is running.',
+        });
       }
       continue;
     }

@@ -21,9 +21,7 @@ export interface BatchLinkItem {
   params: Params;
 }
 
-export type BatchItemResult =
-  | { ok: true; user: string; app: string; warnings: string[] }
-  | { ok: false; user: string; app: string; error: LinkstoreError };
+export type BatchItemResult = { ok: true; user: string; app: string; warnings: string[] } | { ok: false; user: string; app: string; error: LinkstoreError };
 
 export interface BatchOptions {
   dryRun?: boolean;
@@ -125,7 +123,12 @@ export async function createLinks(ctx: Ctx, items: readonly BatchLinkItem[], opt
     if (dryRun) {
       mine.push(...(await planDirs(ctx.disk, specs)));
       for (const chunk of chunksOf(list, chunkSize)) {
-        mine.push(...describeOps(ctx.disk, chunk.flatMap((p) => p.ops)));
+        mine.push(
+          ...describeOps(
+            ctx.disk,
+            chunk.flatMap((p) => p.ops),
+          ),
+        );
         settle(chunk);
       }
       return;
@@ -136,20 +139,28 @@ export async function createLinks(ctx: Ctx, items: readonly BatchLinkItem[], opt
       settle(list, e);
       return;
     }
-    await withUserLock(ctx, user, async (beforePublish) => {
-      for (const chunk of chunksOf(list, chunkSize)) {
-        const ops = chunk.flatMap((p) => p.ops);
-        try {
-          await commitFiles(ctx.disk, ops, { beforePublish, deferDirSync: dirsToSync, flush: 'filesystem' });
-          mine.push(...describeOps(ctx.disk, ops));
-          settle(chunk);
-        } catch (e) {
-          settle(chunk, e);
+    await withUserLock(
+      ctx,
+      user,
+      async (beforePublish) => {
+        for (const chunk of chunksOf(list, chunkSize)) {
+          const ops = chunk.flatMap((p) => p.ops);
+          try {
+            await commitFiles(ctx.disk, ops, { beforePublish, deferDirSync: dirsToSync, flush: 'filesystem' });
+            mine.push(...describeOps(ctx.disk, ops));
+            settle(chunk);
+          } catch (e) {
+            settle(chunk, e);
+          }
         }
-      }
-    }, true).catch((e: unknown) => {
+      },
+      true,
+    ).catch((e: unknown) => {
       // The lock itself failed: every item of this user not yet settled fails with it.
-      settle(list.filter((p) => results[p.index] === undefined), e);
+      settle(
+        list.filter((p) => results[p.index] === undefined),
+        e,
+      );
     });
   });
   if (!dryRun) await syncDirs(ctx.disk, dirsToSync, { filesystem: true });

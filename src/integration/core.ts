@@ -99,7 +99,14 @@ export function groupOps(v: ValidatedGroup, icons: ThemeIcons): FileOp[] {
   const d = groupDynamicUiPath(v.user, v.groupId);
   return [
     { op: 'write', path: u, content: encodeFile('integration-group-userconfig', v.userconfig, u), mode: USERCONFIG_MODE, uid: 0, gid: 0 },
-    { op: 'write', path: d, content: encodeFile('dynamicui-group', [groupEntry(v.groupId, v.userconfig, icons.group)], d), mode: DYNAMICUI_MODE, uid: 0, gid: 0 },
+    {
+      op: 'write',
+      path: d,
+      content: encodeFile('dynamicui-group', [groupEntry(v.groupId, v.userconfig, icons.group)], d),
+      mode: DYNAMICUI_MODE,
+      uid: 0,
+      gid: 0,
+    },
   ];
 }
 

@@ -8,7 +8,18 @@ import { encodeFile, readJson, themeCache, withUserLock, type Ctx } from './core
 import { groupEntry, linkEntry } from './dynamicui.js';
 import type { MutationOptions, MutationResult } from './links.js';
 import { MSG } from './messages.js';
-import { DYNAMICUI_MODE, DYNAMICUI_PREFIX, DYNAMICUI_SUFFIX, GROUP_PREFIX, USERCONFIG_SUFFIX, dynamicUiPath, userDirSpecs, userDynamicUiDir, userLinksDir, userconfigPath } from './paths.js';
+import {
+  DYNAMICUI_MODE,
+  DYNAMICUI_PREFIX,
+  DYNAMICUI_SUFFIX,
+  GROUP_PREFIX,
+  USERCONFIG_SUFFIX,
+  dynamicUiPath,
+  userDirSpecs,
+  userDynamicUiDir,
+  userLinksDir,
+  userconfigPath,
+} from './paths.js';
 import { assertAccount, assertName, userFacts } from './validate.js';
 
 export type DynamicUiState = 'ok' | 'missing' | 'stale';
@@ -36,7 +47,12 @@ export interface DynamicUiReport {
  * The DynamicUI file a link or group should have, recomputed from its userconfig and the user's
  * current theme. Returns the path and bytes; E_NO_SUCH_LINK/E_NO_SUCH_GROUP when it has none.
  */
-export async function expectedDynamicUi(ctx: Ctx, user: string, name: string, icons = themeCache(ctx)): Promise<{ path: string; content: Buffer; kind: 'link' | 'group' }> {
+export async function expectedDynamicUi(
+  ctx: Ctx,
+  user: string,
+  name: string,
+  icons = themeCache(ctx),
+): Promise<{ path: string; content: Buffer; kind: 'link' | 'group' }> {
   assertName(user, 'user');
   assertName(name, 'app');
   const facts = await userFacts(ctx.users, user);
@@ -44,14 +60,20 @@ export async function expectedDynamicUi(ctx: Ctx, user: string, name: string, ic
   const u = userconfigPath(user, name);
   const p = dynamicUiPath(user, name);
   if (name.startsWith(GROUP_PREFIX)) {
-    const cfg = await readJson<IntegrationGroupUserConfig>(ctx, 'integration-group-userconfig', u, () =>
-      new LinkstoreError('E_NO_SUCH_GROUP', MSG.cannotOpen(u), { path: ctx.disk.host(u) }),
+    const cfg = await readJson<IntegrationGroupUserConfig>(
+      ctx,
+      'integration-group-userconfig',
+      u,
+      () => new LinkstoreError('E_NO_SUCH_GROUP', MSG.cannotOpen(u), { path: ctx.disk.host(u) }),
     );
     const id = name.slice(GROUP_PREFIX.length);
     return { path: p, kind: 'group', content: encodeFile('dynamicui-group', [groupEntry(id, cfg, sizes.group)], p) };
   }
-  const cfg = await readJson<IntegrationUserConfig>(ctx, 'integration-userconfig', u, () =>
-    new LinkstoreError('E_NO_SUCH_LINK', MSG.cannotOpen(u), { path: ctx.disk.host(u) }),
+  const cfg = await readJson<IntegrationUserConfig>(
+    ctx,
+    'integration-userconfig',
+    u,
+    () => new LinkstoreError('E_NO_SUCH_LINK', MSG.cannotOpen(u), { path: ctx.disk.host(u) }),
   );
   return { path: p, kind: 'link', content: encodeFile('dynamicui-link', [linkEntry(name, cfg, sizes.feature)], p) };
 }

@@ -23,17 +23,7 @@ import {
   userLinksDir,
   userconfigPath,
 } from './paths.js';
-import {
-  assertAccount,
-  assertName,
-  requireParam,
-  userFacts,
-  validateAppName,
-  validateGroup,
-  validateLink,
-  type Params,
-  type UserFacts,
-} from './validate.js';
+import { assertAccount, assertName, requireParam, userFacts, validateAppName, validateGroup, validateLink, type Params, type UserFacts } from './validate.js';
 
 export type { MutationOptions, MutationResult } from '../io/plan.js';
 import type { MutationOptions, MutationResult } from '../io/plan.js';
@@ -184,8 +174,11 @@ export async function getLinkUserConfig(ctx: Ctx, userIn: string, appIn: string)
   // cPanel does not check the group_ prefix here: app=group_X returns that group's config.
   const [user, app] = await checkUserAndName(ctx, userIn, 'app', appIn, true);
   const p = userconfigPath(user, app);
-  return readJson<IntegrationUserConfig>(ctx, 'integration-userconfig', p, () =>
-    new LinkstoreError('E_NO_SUCH_LINK', MSG.cannotOpen(p), { path: ctx.disk.host(p), param: 'app' }),
+  return readJson<IntegrationUserConfig>(
+    ctx,
+    'integration-userconfig',
+    p,
+    () => new LinkstoreError('E_NO_SUCH_LINK', MSG.cannotOpen(p), { path: ctx.disk.host(p), param: 'app' }),
   );
 }
 
@@ -193,8 +186,11 @@ export async function getLinkUserConfig(ctx: Ctx, userIn: string, appIn: string)
 export async function getGroupUserConfig(ctx: Ctx, userIn: string, groupIdIn: string): Promise<IntegrationGroupUserConfig> {
   const [user, groupId] = await checkUserAndName(ctx, userIn, 'group_id', groupIdIn, false);
   const p = groupUserconfigPath(user, groupId);
-  return readJson<IntegrationGroupUserConfig>(ctx, 'integration-group-userconfig', p, () =>
-    new LinkstoreError('E_NO_SUCH_GROUP', MSG.cannotOpen(p), { path: ctx.disk.host(p), param: 'group_id' }),
+  return readJson<IntegrationGroupUserConfig>(
+    ctx,
+    'integration-group-userconfig',
+    p,
+    () => new LinkstoreError('E_NO_SUCH_GROUP', MSG.cannotOpen(p), { path: ctx.disk.host(p), param: 'group_id' }),
   );
 }
 

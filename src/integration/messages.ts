@@ -11,7 +11,7 @@ export const MSG = {
   groupIdGroupPrefix: 'The “group_id” argument cannot begin with “group_”.',
   notAReference: (k: string, refText: string) => `“${k}” (${refText}) must not be a reference!`,
   /** 11.120.0.16's template reads “(apos())”; open question 13. */
-  labelQuote: 'The parameter “label” may not contain single-quote characters (\').',
+  labelQuote: "The parameter “label” may not contain single-quote characters (').",
   urlRequired: 'You must supply one of the following parameters: autologin_token_url, url',
   emptyValue: 'This value may not be empty.',
   notBoolean: (v: string) => `“${v}” is not a valid Boolean. It must be one of: 0 or 1.`,
@@ -24,8 +24,7 @@ export const MSG = {
   emptyFile: (p: string) => `“${p}” is empty.`,
   unrecognizedFile: (name: string) => `The system has skipped the unrecognized file “${name}”.`,
   // The library's own texts.
-  noSuchLink: (u: string, app: string) =>
-    `The user “${u}” has no integration link named “${app}” (no “${app}.userconfig”); create the link first.`,
+  noSuchLink: (u: string, app: string) => `The user “${u}” has no integration link named “${app}” (no “${app}.userconfig”); create the link first.`,
   noSuchAdminConfig: (u: string, app: string) => `The integration link “${app}” of the user “${u}” has no admin configuration file.`,
   notAString: (k: string) => `The value of “${k}” must be a string.`,
   themeInvalid: (u: string, why: string) => `The theme (RS) of the user “${u}” is not usable: ${why}`,

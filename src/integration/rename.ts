@@ -37,7 +37,8 @@ export async function renameUser(ctx: Ctx, oldUser: string, newUser: string, opt
       const to = path.join(base, newUser);
       const fst = await ctx.disk.lstatOrUndefined(from);
       if (fst === undefined) continue;
-      if (!fst.isDirectory()) throw new LinkstoreError(fst.isSymbolicLink() ? 'E_SYMLINK' : 'E_NOT_DIRECTORY', `“${from}” must be a directory.`, { path: from });
+      if (!fst.isDirectory())
+        throw new LinkstoreError(fst.isSymbolicLink() ? 'E_SYMLINK' : 'E_NOT_DIRECTORY', `“${from}” must be a directory.`, { path: from });
       const tst = await ctx.disk.lstatOrUndefined(to);
       if (tst !== undefined && (!tst.isDirectory() || (await ctx.disk.p.readdir(to)).length > 0)) {
         throw new LinkstoreError('E_INVALID_PARAM', MSG.renameTargetBusy(to), { path: to, param: 'newuser' });

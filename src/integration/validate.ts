@@ -102,7 +102,7 @@ function refText(v: unknown): string | undefined {
 }
 
 function display(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+  return typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
 }
 
 /**

@@ -114,7 +114,9 @@ function installExitHook(): void {
 
 // `<lock>-<hex>-<hex>-<hex>` (§9.1 item 6): a per-process random part, a counter and the PID.
 // Uniqueness is what matters (O_EXCL guards the rest); randomBytes per name cost ~10 µs each.
-const lockTempRandom = randomBytes(4).toString('hex').replace(/^0+(?=.)/, '');
+const lockTempRandom = randomBytes(4)
+  .toString('hex')
+  .replace(/^0+(?=.)/, '');
 let lockTempCounter = 0;
 
 function lockTempName(lockPath: string): string {
@@ -204,7 +206,8 @@ async function acquire(disk: Disk, lockPath: string, dataPath: string, o: Requir
         if (seen.size === 0) {
           // R3: empty on two looks at least 300 ms apart, unchanged in between.
           if (emptySeen && emptySeen.ino === seen.ino && emptySeen.mtimeMs === seen.mtimeMs && Date.now() - emptySeen.at >= 300) breakIt = true;
-          else if (!emptySeen || emptySeen.ino !== seen.ino || emptySeen.mtimeMs !== seen.mtimeMs) emptySeen = { ino: seen.ino, mtimeMs: seen.mtimeMs, at: Date.now() };
+          else if (!emptySeen || emptySeen.ino !== seen.ino || emptySeen.mtimeMs !== seen.mtimeMs)
+            emptySeen = { ino: seen.ino, mtimeMs: seen.mtimeMs, at: Date.now() };
         } else {
           emptySeen = undefined;
           const pid = parseLockPid(seen.content);
@@ -228,9 +231,13 @@ async function acquire(disk: Disk, lockPath: string, dataPath: string, o: Requir
         }
       }
       if (Date.now() - start >= o.timeoutMs) {
-        throw new LinkstoreError('E_LOCK_TIMEOUT', `The system failed to lock the file “${dataPath}” after ${quantSeconds(Date.now() - start)}. The lock “${lockPath}” is held by a live process; retry later or stop that process.`, {
-          path: lockPath,
-        });
+        throw new LinkstoreError(
+          'E_LOCK_TIMEOUT',
+          `The system failed to lock the file “${dataPath}” after ${quantSeconds(Date.now() - start)}. The lock “${lockPath}” is held by a live process; retry later or stop that process.`,
+          {
+            path: lockPath,
+          },
+        );
       }
       await sleep(Math.min(o.pollMs, Math.max(1, o.timeoutMs - (Date.now() - start))));
     }
@@ -259,10 +266,14 @@ async function release(disk: Disk, h: Installed): Promise<void> {
   held.delete(h);
   const state = await stillOurs(disk, h);
   if (state === 'gone') {
-    throw new LinkstoreError('E_LOCK_LOST', `The lock “${h.lockPath}” disappeared while it was held; another process may have written concurrently.`, { path: h.lockPath });
+    throw new LinkstoreError('E_LOCK_LOST', `The lock “${h.lockPath}” disappeared while it was held; another process may have written concurrently.`, {
+      path: h.lockPath,
+    });
   }
   if (state === 'foreign') {
-    throw new LinkstoreError('E_LOCK_LOST', `The lock “${h.lockPath}” was replaced by another process while it was held; it was left in place.`, { path: h.lockPath });
+    throw new LinkstoreError('E_LOCK_LOST', `The lock “${h.lockPath}” was replaced by another process while it was held; it was left in place.`, {
+      path: h.lockPath,
+    });
   }
   try {
     disk.fs.unlinkSync(h.lockPath);
@@ -298,9 +309,13 @@ export async function withDotLock<T>(disk: Disk, dataPath: string, callerOptions
       lockPath,
       async verify() {
         if (Date.now() > deadline) {
-          throw new LinkstoreError('E_CRITICAL_SECTION_TIMEOUT', `Work under the lock “${lockPath}” took longer than ${o.criticalMs} ms and was abandoned without writing.`, {
-            path: lockPath,
-          });
+          throw new LinkstoreError(
+            'E_CRITICAL_SECTION_TIMEOUT',
+            `Work under the lock “${lockPath}” took longer than ${o.criticalMs} ms and was abandoned without writing.`,
+            {
+              path: lockPath,
+            },
+          );
         }
         if ((await stillOurs(disk, h)) !== 'ours') {
           throw new LinkstoreError('E_LOCK_LOST', `The lock “${lockPath}” was broken by another process; nothing was written.`, { path: lockPath });
@@ -320,7 +335,12 @@ export async function withDotLock<T>(disk: Disk, dataPath: string, callerOptions
 }
 
 /** Hold several dot-locks in the given order (cPanel's order matters: per-user DB, then LinkDB). */
-export async function withDotLocks<T>(disk: Disk, dataPaths: readonly { path: string; mode: number }[], options: Omit<DotLockOptions, 'dataMode'>, fn: (locks: HeldLock[]) => Promise<T>): Promise<T> {
+export async function withDotLocks<T>(
+  disk: Disk,
+  dataPaths: readonly { path: string; mode: number }[],
+  options: Omit<DotLockOptions, 'dataMode'>,
+  fn: (locks: HeldLock[]) => Promise<T>,
+): Promise<T> {
   const step = async (i: number, acc: HeldLock[]): Promise<T> => {
     if (i === dataPaths.length) return fn(acc);
     const d = dataPaths[i] as { path: string; mode: number };

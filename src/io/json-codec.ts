@@ -86,7 +86,14 @@ function compact(v: unknown): string {
   if (s !== undefined) return s;
   if (Array.isArray(v)) return '[' + v.map(compact).join(',') + ']';
   const o = v as Record<string, unknown>;
-  return '{' + sortedKeys(o).filter((k) => o[k] !== undefined).map((k) => str(k) + ':' + compact(o[k])).join(',') + '}';
+  return (
+    '{' +
+    sortedKeys(o)
+      .filter((k) => o[k] !== undefined)
+      .map((k) => str(k) + ':' + compact(o[k]))
+      .join(',') +
+    '}'
+  );
 }
 
 /** JSON::XS pretty+canonical text, ending in exactly one newline. */
@@ -102,10 +109,14 @@ export function encodeCompact(value: unknown): string {
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function corrupt(file: string, why: string, cause?: unknown): LinkstoreError {
-  return new LinkstoreError('E_CORRUPT_FILE', `The file “${file}” is corrupt: ${why}. Restore it from a backup or remove it (\`linkstore doctor\` reports these).`, {
-    path: file,
-    cause,
-  });
+  return new LinkstoreError(
+    'E_CORRUPT_FILE',
+    `The file “${file}” is corrupt: ${why}. Restore it from a backup or remove it (\`linkstore doctor\` reports these).`,
+    {
+      path: file,
+      cause,
+    },
+  );
 }
 
 function assertWellFormed(root: unknown, file: string): void {

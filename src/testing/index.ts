@@ -82,7 +82,6 @@ export interface MemFs {
   chmodSync(p: string, m: number): void;
 }
 
-
 const JUPITER = { icon: { feature: { width: 48, height: 48 }, group: { width: 32, height: 32 } } };
 
 interface MemfsModule {
@@ -118,13 +117,15 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
     fs.writeFileSync(p, content, { mode });
     fs.chmodSync(p, mode);
   };
-  const users: TestUser[] = (options.users ?? []).map((u) => (typeof u === 'string' ? { name: u } : u)).map((u, i) => ({
-    uid: 1000 + i,
-    gid: 1000 + i,
-    domain: `${u.name}.example`,
-    theme: 'jupiter',
-    ...u,
-  }));
+  const users: TestUser[] = (options.users ?? [])
+    .map((u) => (typeof u === 'string' ? { name: u } : u))
+    .map((u, i) => ({
+      uid: 1000 + i,
+      gid: 1000 + i,
+      domain: `${u.name}.example`,
+      theme: 'jupiter',
+      ...u,
+    }));
   const passwd = ['root:x:0:0:root:/root:/bin/bash', ...users.map((u) => `${u.name}:x:${u.uid}:${u.gid}::/home/${u.name}:/bin/bash`)];
   const group = ['root:x:0:', 'wheel:x:10:', ...users.map((u) => `${u.name}:x:${u.gid}:`)];
   put('/etc/passwd', passwd.join('\n') + '\n');
@@ -140,7 +141,11 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
       const [local, domain] = email.split('@') as [string, string];
       byDomain.set(domain, [...(byDomain.get(domain) ?? []), local]);
     }
-    for (const [domain, locals] of byDomain) put(`/home/${u.name}/etc/${domain}/passwd`, locals.map((l) => `${l}:x:${u.uid}:${u.gid}::/home/${u.name}/mail/${domain}/${l}:/usr/local/cpanel/bin/noshell`).join('\n') + '\n');
+    for (const [domain, locals] of byDomain)
+      put(
+        `/home/${u.name}/etc/${domain}/passwd`,
+        locals.map((l) => `${l}:x:${u.uid}:${u.gid}::/home/${u.name}/mail/${domain}/${l}:/usr/local/cpanel/bin/noshell`).join('\n') + '\n',
+      );
   }
   userdomains.push('*: nobody');
   put('/etc/userdomains', userdomains.join('\n') + '\n');
@@ -154,8 +159,10 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
     const prov = typeof p === 'string' ? { id: p } : p;
     const module = prov.module ?? SHIPPED_PROVIDERS[prov.id];
     if (module === undefined) throw new Error(`Unknown provider “${prov.id}”: give its module name.`);
-    if (!(prov.id in SHIPPED_PROVIDERS)) put(`/var/cpanel/perl/Cpanel/Security/Authn/Provider/${module}.pm`, `package Cpanel::Security::Authn::Provider::${module};\n1;\n`);
-    for (const s of prov.services ?? ['cpaneld', 'webmaild', 'whostmgrd']) (services[s] as Record<string, string>)[prov.id] = `Cpanel::Security::Authn::Provider::${module}`;
+    if (!(prov.id in SHIPPED_PROVIDERS))
+      put(`/var/cpanel/perl/Cpanel/Security/Authn/Provider/${module}.pm`, `package Cpanel::Security::Authn::Provider::${module};\n1;\n`);
+    for (const s of prov.services ?? ['cpaneld', 'webmaild', 'whostmgrd'])
+      (services[s] as Record<string, string>)[prov.id] = `Cpanel::Security::Authn::Provider::${module}`;
   }
   if (options.providers?.length) {
     for (const [s, map] of Object.entries(services)) put(`/var/cpanel/authn/openid_connect/${s}`, JSON.stringify(map));

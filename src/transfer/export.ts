@@ -54,13 +54,17 @@ export async function authnRecords(ls: Linkstore, only: string | undefined): Pro
   for (const sysuser of await dirNames(ls, USERS_DIR)) {
     if (only !== undefined && sysuser !== only) continue;
     const names = (await ls.disk.readdir(`${USERS_DIR}/${sysuser}`)) ?? [];
-    for (const linkuser of names.map(linkUserFromEntry).filter((u): u is string => u !== undefined).sort(cmp)) {
+    for (const linkuser of names
+      .map(linkUserFromEntry)
+      .filter((u): u is string => u !== undefined)
+      .sort(cmp)) {
       const p = userDbPath(sysuser, linkuser);
       const bytes = await ls.disk.readFile(p);
       if (bytes === undefined || bytes.length === 0) continue;
       const db = decodeStrict(bytes, ls.disk.host(p));
       if (db === null) continue;
-      if (!isPlainObject(db)) throw new LinkstoreError('E_CORRUPT_FILE', `The file “${ls.disk.host(p)}” is corrupt: it does not hold a JSON object.`, { path: ls.disk.host(p) });
+      if (!isPlainObject(db))
+        throw new LinkstoreError('E_CORRUPT_FILE', `The file “${ls.disk.host(p)}” is corrupt: it does not hold a JSON object.`, { path: ls.disk.host(p) });
       for (const protocol of Object.keys(db).sort(cmp)) {
         const providers = db[protocol];
         if (protocol === '__VERSION' || !isPlainObject(providers)) continue;

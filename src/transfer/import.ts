@@ -59,7 +59,13 @@ export function parseRecord(value: unknown): TransferRecord | string {
     if (!isString(value.user) || !isString(value.app)) return 'an integration_link needs “user” and “app” strings';
     if (!isPlainObject(value.userconfig)) return 'an integration_link needs a “userconfig” object';
     if (value.token !== undefined && value.token !== null && typeof value.token !== 'string') return '“token” must be a string or null';
-    return { type: t, user: value.user, app: value.app, userconfig: value.userconfig as IntegrationLinkRecord['userconfig'], token: (value.token as string | null | undefined) ?? null };
+    return {
+      type: t,
+      user: value.user,
+      app: value.app,
+      userconfig: value.userconfig as IntegrationLinkRecord['userconfig'],
+      token: (value.token as string | null | undefined) ?? null,
+    };
   }
   if (t === 'integration_group') {
     if (!isString(value.user) || !isString(value.group_id)) return 'an integration_group needs “user” and “group_id” strings';
@@ -201,14 +207,22 @@ export async function importRecords(ls: Linkstore, lines: Iterable<string> | Asy
 
   results.sort((a, b) => a.line - b.line);
   const count = (s: LineStatus) => results.filter((r) => r.status === s).length;
-  return { dryRun, total, applied: count('applied'), skipped: count('skipped'), failed: count('failed'), problems: results.filter((r) => r.status !== 'applied') };
+  return {
+    dryRun,
+    total,
+    applied: count('applied'),
+    skipped: count('skipped'),
+    failed: count('failed'),
+    problems: results.filter((r) => r.status !== 'applied'),
+  };
 }
 
 /** Whether the stored user_info of an existing authn link equals the record's. */
 async function storedInfoEquals(ls: Linkstore, r: AuthnLinkRecord): Promise<boolean> {
   const sysuser = r.sysuser !== '' ? r.sysuser : r.user;
   const stored = (await authnRecords(ls, sysuser)).find(
-    (x): x is AuthnLinkRecord => x.type === 'authn_link' && x.user === r.user && x.protocol === r.protocol && x.provider === r.provider && x.subject === r.subject,
+    (x): x is AuthnLinkRecord =>
+      x.type === 'authn_link' && x.user === r.user && x.protocol === r.protocol && x.provider === r.provider && x.subject === r.subject,
   );
   return stored !== undefined && same(stored.user_info, r.user_info);
 }

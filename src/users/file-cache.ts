@@ -19,10 +19,7 @@ export interface CacheClock {
 }
 
 /** What reading a file gave. Callers decide what missing/unreadable mean (the spec differs per caller). */
-export type FileRead<T> =
-  | { status: 'ok'; value: T }
-  | { status: 'missing' }
-  | { status: 'unreadable'; error: LinkstoreError };
+export type FileRead<T> = { status: 'ok'; value: T } | { status: 'missing' } | { status: 'unreadable'; error: LinkstoreError };
 
 /** The value of a successful read, else `fallback` (for callers to whom missing and unreadable mean the same). */
 export function valueOr<T, F>(r: FileRead<T>, fallback: F): T | F {
@@ -107,7 +104,6 @@ export abstract class Watched<T> {
     this.freshUntil = started + this.clock.intervalMs;
     return this.value as T;
   }
-
 }
 
 /** A file read whole and parsed from its one-char-per-byte text (see bytes.ts). */

@@ -101,7 +101,9 @@ export class Users implements UserLookup {
   ) {
     const interval = options.checkIntervalMs ?? 1000;
     if (!(typeof interval === 'number' && interval >= 0)) {
-      throw new LinkstoreError('E_INVALID_PARAM', `The “checkIntervalMs” option must be a number ≥ 0, not “${String(interval)}”.`, { param: 'checkIntervalMs' });
+      throw new LinkstoreError('E_INVALID_PARAM', `The “checkIntervalMs” option must be a number ≥ 0, not “${String(interval)}”.`, {
+        param: 'checkIntervalMs',
+      });
     }
     checkPrefixLength(options.prefixLength, 'prefixLength');
     this.options = { ...options };

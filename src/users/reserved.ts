@@ -5,16 +5,63 @@
 
 /** The 43 built-in reserved names (§4.1). */
 export const RESERVED_NAMES: readonly string[] = Object.freeze([
-  'abrt', 'all', 'clamav', 'cpanel-ccs', 'cpeasyapache', 'cpses', 'cptkt', 'cphulkd', 'cpwebcalls', 'dbus',
-  'dirs', 'dnsadmin', 'dovecot', 'eximstats', 'files', 'ftpxferlog', 'haldaemon', 'information_schema',
-  'mailman', 'modsec', 'munin', 'mydns', 'nobody', 'performance_schema', 'postgres', 'postmaster',
-  'proftpd', 'root', 'roundcube', 'shadow', 'spamassassin', 'ssl', 'sys', 'system', 'tcpdump', 'tmp', 'tomcat',
-  'toor', 'virtfs', 'virtual', 'webmaster', 'whmxfer', '_lock',
+  'abrt',
+  'all',
+  'clamav',
+  'cpanel-ccs',
+  'cpeasyapache',
+  'cpses',
+  'cptkt',
+  'cphulkd',
+  'cpwebcalls',
+  'dbus',
+  'dirs',
+  'dnsadmin',
+  'dovecot',
+  'eximstats',
+  'files',
+  'ftpxferlog',
+  'haldaemon',
+  'information_schema',
+  'mailman',
+  'modsec',
+  'munin',
+  'mydns',
+  'nobody',
+  'performance_schema',
+  'postgres',
+  'postmaster',
+  'proftpd',
+  'root',
+  'roundcube',
+  'shadow',
+  'spamassassin',
+  'ssl',
+  'sys',
+  'system',
+  'tcpdump',
+  'tmp',
+  'tomcat',
+  'toor',
+  'virtfs',
+  'virtual',
+  'webmaster',
+  'whmxfer',
+  '_lock',
 ]);
 
 /** Names starting with one of these are reserved (§4.2). */
 export const RESERVED_PREFIXES: readonly string[] = Object.freeze([
-  'test', 'passwd.', 'cpmydns', 'cpanel', 'mydns', 'pg_toast', 'pg_temp', 'cpses', 'cptkt', 'cpbackup',
+  'test',
+  'passwd.',
+  'cpmydns',
+  'cpanel',
+  'mydns',
+  'pg_toast',
+  'pg_temp',
+  'cpses',
+  'cptkt',
+  'cpbackup',
 ]);
 
 /** Names ending with one of these are reserved (§4.3). */
@@ -34,9 +81,7 @@ function escapeRegExp(s: string): string {
  * Prefixes and suffixes as one regex: the flag only needs "does any rule match", and one regex
  * test is several times faster than sixteen startsWith/endsWith calls on the warm path.
  */
-const AFFIX_REGEX = new RegExp(
-  `^(?:${RESERVED_PREFIXES.map(escapeRegExp).join('|')})|(?:${RESERVED_SUFFIXES.map(escapeRegExp).join('|')})$`,
-);
+const AFFIX_REGEX = new RegExp(`^(?:${RESERVED_PREFIXES.map(escapeRegExp).join('|')})|(?:${RESERVED_SUFFIXES.map(escapeRegExp).join('|')})$`);
 
 /** Perl's quotemeta: backslash every non-word character. */
 function quotemeta(s: string): string {
@@ -48,11 +93,7 @@ function quotemeta(s: string): string {
  * cPanel's order, for a UI that wants to check names itself.
  */
 export function reservedUsernamePatterns(): string[] {
-  return [
-    RESERVED_REGEX_SOURCE,
-    ...RESERVED_PREFIXES.map((p) => '^' + quotemeta(p)),
-    ...RESERVED_SUFFIXES.map((s) => quotemeta(s) + '$'),
-  ];
+  return [RESERVED_REGEX_SOURCE, ...RESERVED_PREFIXES.map((p) => '^' + quotemeta(p)), ...RESERVED_SUFFIXES.map((s) => quotemeta(s) + '$')];
 }
 
 /** The exact-match list: built-ins then alias names, de-duplicated. */

@@ -48,5 +48,10 @@ export function uapiOk<T>(module: string, func: string, data: T): UapiEnvelope<T
 }
 
 export function uapiFail(module: string, func: string, error: unknown): UapiEnvelope<never> {
-  return { apiversion: 3, func, module, result: { data: null, errors: [describeError(error).message], messages: null, metadata: {}, status: 0, warnings: null } };
+  return {
+    apiversion: 3,
+    func,
+    module,
+    result: { data: null, errors: [describeError(error).message], messages: null, metadata: {}, status: 0, warnings: null },
+  };
 }

@@ -150,7 +150,9 @@ export const WHM_FUNCTIONS: readonly WhmFunction[] = [
     ],
     mutates: true,
     async run(ls, p, o) {
-      const r = await (await ls.authn()).linkUserAuthnProvider(
+      const r = await (
+        await ls.authn()
+      ).linkUserAuthnProvider(
         {
           user: defined(p, 'username'),
           provider: defined(p, 'provider_id'),
@@ -165,13 +167,16 @@ export const WHM_FUNCTIONS: readonly WhmFunction[] = [
   {
     name: 'unlink_user_authn_provider',
     summary: 'Remove an OpenID Connect link from a user (both stores).',
-    params: [{ name: 'username', required: true, description: 'The linked user.' }, providerId, { name: 'subject_unique_identifier', required: true, description: 'The subject to unlink.' }],
+    params: [
+      { name: 'username', required: true, description: 'The linked user.' },
+      providerId,
+      { name: 'subject_unique_identifier', required: true, description: 'The subject to unlink.' },
+    ],
     mutates: true,
     async run(ls, p, o) {
-      const r = await (await ls.authn()).unlinkUserAuthnProvider(
-        { user: defined(p, 'username'), provider: defined(p, 'provider_id'), subject: defined(p, 'subject_unique_identifier') },
-        o,
-      );
+      const r = await (
+        await ls.authn()
+      ).unlinkUserAuthnProvider({ user: defined(p, 'username'), provider: defined(p, 'provider_id'), subject: defined(p, 'subject_unique_identifier') }, o);
       return mutationData(r);
     },
   },
@@ -243,7 +248,11 @@ export const WHM_FUNCTIONS: readonly WhmFunction[] = [
   {
     name: 'set_provider_client_configurations',
     summary: 'Store a provider’s client configuration (0600).',
-    params: [service, providerId, { name: 'configurations', required: true, description: 'JSON object of the provider’s fields, e.g. {"client_id":"…","client_secret":"…"}.' }],
+    params: [
+      service,
+      providerId,
+      { name: 'configurations', required: true, description: 'JSON object of the provider’s fields, e.g. {"client_id":"…","client_secret":"…"}.' },
+    ],
     mutates: true,
     async run(ls, p, o) {
       const r = await (await ls.authn()).setClientConfig(defined(p, 'service_name'), defined(p, 'provider_id'), defined(p, 'configurations'), o);

@@ -20,7 +20,10 @@ export interface CallOptions {
 export async function callWhm(ls: Linkstore, name: string, params: WhmParams = {}, options: CallOptions = {}): Promise<WhmEnvelope> {
   const fn = whmFunction(name);
   if (!fn) {
-    return whmFail(name, new LinkstoreError('E_UNKNOWN_FUNCTION', `Unknown function “${name}”. Known functions: ${WHM_FUNCTIONS.map((f) => f.name).join(', ')}.`));
+    return whmFail(
+      name,
+      new LinkstoreError('E_UNKNOWN_FUNCTION', `Unknown function “${name}”. Known functions: ${WHM_FUNCTIONS.map((f) => f.name).join(', ')}.`),
+    );
   }
   try {
     const data = await fn.run(ls, params, { dryRun: options.dryRun === true && fn.mutates });

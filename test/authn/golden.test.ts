@@ -15,11 +15,28 @@ describeOnDisks('authn golden files', (ctx) => {
     seed(ctx, `${LOGIN}/cpanelid.db`, fixture('cpanel-written/cpanelid.db'), 0o600);
     const { store } = makeStore(ctx);
     expect(await store.getAuthnLinks('bob')).toEqual([
-      { provider_protocol: 'openid_connect', provider_id: 'cpanelid', subject_unique_identifier: '123456789012345678901', link_time: 1443124604, preferred_username: 'bob@example.com' },
-      { provider_protocol: 'openid_connect', provider_id: 'google', subject_unique_identifier: '1098', link_time: 1443124700, preferred_username: 'bob@gmail.com' },
+      {
+        provider_protocol: 'openid_connect',
+        provider_id: 'cpanelid',
+        subject_unique_identifier: '123456789012345678901',
+        link_time: 1443124604,
+        preferred_username: 'bob@example.com',
+      },
+      {
+        provider_protocol: 'openid_connect',
+        provider_id: 'google',
+        subject_unique_identifier: '1098',
+        link_time: 1443124700,
+        preferred_username: 'bob@gmail.com',
+      },
     ]);
     await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: '2000', userInfo: { preferred_username: 'bob2' } });
-    await store.linkUserAuthnProvider({ user: 'info@bob.example', provider: 'cpanelid', subject: '123456789012345678901', userInfo: { preferred_username: 'bob@example.com' } });
+    await store.linkUserAuthnProvider({
+      user: 'info@bob.example',
+      provider: 'cpanelid',
+      subject: '123456789012345678901',
+      userInfo: { preferred_username: 'bob@example.com' },
+    });
     await store.unlinkUserAuthnProvider({ user: 'bob', provider: 'google', subject: '1098' });
     const files: Array<[string, string]> = [
       [`${USERS}/bob/bob.db`, 'golden/bob.db'],

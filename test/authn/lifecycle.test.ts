@@ -166,8 +166,15 @@ describeOnDisks('authn WHM linked accounts', (ctx) => {
     g.user['x@nowhere.example'] = { zz: 1 };
     seed(ctx, `${LOGIN}/google.db`, JSON.stringify(g), 0o600);
     const all = await store.getUsersAuthnLinkedAccounts();
-    const key = (l: { username: string; provider_id: string; subject_unique_identifier: string }) => `${l.provider_id}/${l.username}/${l.subject_unique_identifier}`;
-    expect(all.map(key).sort()).toEqual(['cpanelid/bob/c-bob', 'google/alice/g-bob', 'google/bob/g-bob', 'google/info@bob.example/g-info', 'google/root/g-root']);
+    const key = (l: { username: string; provider_id: string; subject_unique_identifier: string }) =>
+      `${l.provider_id}/${l.username}/${l.subject_unique_identifier}`;
+    expect(all.map(key).sort()).toEqual([
+      'cpanelid/bob/c-bob',
+      'google/alice/g-bob',
+      'google/bob/g-bob',
+      'google/info@bob.example/g-info',
+      'google/root/g-root',
+    ]);
     expect(all.find((l) => l.username === 'bob' && l.provider_id === 'google')).toEqual({
       username: 'bob',
       provider_protocol: 'openid_connect',

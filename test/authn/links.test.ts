@@ -12,7 +12,9 @@ describeOnDisks('authn link and unlink', (ctx) => {
     const { store } = makeStore(ctx);
     const r = await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: '1098', userInfo: { preferred_username: 'bob@gmail.com' } });
     expect(r.dryRun).toBe(false);
-    expect(peek(ctx, `${USERS}/bob/bob.db`)).toBe(`{"__VERSION":"1.0","openid_connect":{"google":{"1098":{"link_time":${NOW},"preferred_username":"bob@gmail.com"}}}}`);
+    expect(peek(ctx, `${USERS}/bob/bob.db`)).toBe(
+      `{"__VERSION":"1.0","openid_connect":{"google":{"1098":{"link_time":${NOW},"preferred_username":"bob@gmail.com"}}}}`,
+    );
     expect(peek(ctx, `${LOGIN}/google.db`)).toBe(
       `{"subject_unique_identifier":{"1098":{"bob":{"link_time":${NOW},"preferred_username":"bob@gmail.com","version":"1.1"}}},"user":{"bob":{"1098":1}}}`,
     );
@@ -38,7 +40,10 @@ describeOnDisks('authn link and unlink', (ctx) => {
     const { store } = makeStore(ctx);
     await store.linkUserAuthnProvider({ user: 'info@bob.example', provider: 'google', subject: 's1', userInfo: { preferred_username: 'x' } });
     await store.linkUserAuthnProvider({ user: 'root', provider: 'cpanelid', subject: 's2' });
-    expect(JSON.parse(peek(ctx, `${USERS}/bob/info@bob.example.db`)!)).toEqual({ __VERSION: '1.0', openid_connect: { google: { s1: { preferred_username: 'x', link_time: NOW } } } });
+    expect(JSON.parse(peek(ctx, `${USERS}/bob/info@bob.example.db`)!)).toEqual({
+      __VERSION: '1.0',
+      openid_connect: { google: { s1: { preferred_username: 'x', link_time: NOW } } },
+    });
     expect(JSON.parse(peek(ctx, `${USERS}/root/root.db`)!).openid_connect.cpanelid.s2.link_time).toBe(NOW);
     if (ctx.disk.owners) expect(stat(`${USERS}/root/root.db`).gid).toBe(0);
     expect(JSON.parse(peek(ctx, `${LOGIN}/google.db`)!).user).toEqual({ 'info@bob.example': { s1: 1 } });
@@ -66,7 +71,10 @@ describeOnDisks('authn link and unlink', (ctx) => {
     const { store } = makeStore(ctx);
     await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'n', userInfo: { preferred_username: null } });
     await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'm', userInfo: { preferred_username: 42 } });
-    expect(JSON.parse(peek(ctx, `${USERS}/bob/bob.db`)!).openid_connect.google).toEqual({ n: { link_time: NOW }, m: { link_time: NOW, preferred_username: '42' } });
+    expect(JSON.parse(peek(ctx, `${USERS}/bob/bob.db`)!).openid_connect.google).toEqual({
+      n: { link_time: NOW },
+      m: { link_time: NOW, preferred_username: '42' },
+    });
   });
 
   it('lower-cases the provider id before the enabled check and stores it lower-case', async () => {
@@ -78,7 +86,12 @@ describeOnDisks('authn link and unlink', (ctx) => {
 
   it('preserves keys it does not know in both stores', async () => {
     seedServer(ctx);
-    seed(ctx, `${USERS}/bob/bob.db`, '{"__VERSION":"0.9","saml":{"idp":{"x":{"a":1}}},"openid_connect":{"google":{"old":{"preferred_username":"o","link_time":5,"avatar":"u"}},"slack":{"s":{"link_time":7}}}}\n', 0o640);
+    seed(
+      ctx,
+      `${USERS}/bob/bob.db`,
+      '{"__VERSION":"0.9","saml":{"idp":{"x":{"a":1}}},"openid_connect":{"google":{"old":{"preferred_username":"o","link_time":5,"avatar":"u"}},"slack":{"s":{"link_time":7}}}}\n',
+      0o640,
+    );
     seed(ctx, `${LOGIN}/google.db`, '{"future":{"k":true},"subject_unique_identifier":{},"user":{}}', 0o600);
     const { store } = makeStore(ctx);
     await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'new' });
@@ -134,7 +147,13 @@ describeOnDisks('authn link and unlink', (ctx) => {
     await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: '1098', userInfo: { preferred_username: 'bob@gmail.com' } });
     await store.linkUserAuthnProvider({ user: 'bob', provider: 'cpanelid', subject: '12345678901234567890123' });
     expect(await store.getAuthnLinks('bob')).toEqual([
-      { provider_protocol: 'openid_connect', provider_id: 'cpanelid', subject_unique_identifier: '12345678901234567890123', link_time: NOW, preferred_username: undefined },
+      {
+        provider_protocol: 'openid_connect',
+        provider_id: 'cpanelid',
+        subject_unique_identifier: '12345678901234567890123',
+        link_time: NOW,
+        preferred_username: undefined,
+      },
       { provider_protocol: 'openid_connect', provider_id: 'google', subject_unique_identifier: '1098', link_time: NOW, preferred_username: 'bob@gmail.com' },
     ]);
     expect(await store.getAuthnLinks('alice')).toEqual([]);
@@ -165,9 +184,16 @@ describeOnDisks('authn link and unlink', (ctx) => {
 
   it('accepts whitespace, a trailing newline and any key order when reading', async () => {
     seedServer(ctx);
-    seed(ctx, `${USERS}/bob/bob.db`, '{ "openid_connect" : { "google" : { "s" : { "preferred_username" : "p", "link_time" : 9 } } },\n "__VERSION" : "1.0" }\n', 0o640);
+    seed(
+      ctx,
+      `${USERS}/bob/bob.db`,
+      '{ "openid_connect" : { "google" : { "s" : { "preferred_username" : "p", "link_time" : 9 } } },\n "__VERSION" : "1.0" }\n',
+      0o640,
+    );
     const { store } = makeStore(ctx);
-    expect(await store.getAuthnLinks('bob')).toEqual([{ provider_protocol: 'openid_connect', provider_id: 'google', subject_unique_identifier: 's', link_time: 9, preferred_username: 'p' }]);
+    expect(await store.getAuthnLinks('bob')).toEqual([
+      { provider_protocol: 'openid_connect', provider_id: 'google', subject_unique_identifier: 's', link_time: 9, preferred_username: 'p' },
+    ]);
   });
 
   it('plans without touching the disk on dryRun', async () => {

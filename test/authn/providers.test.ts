@@ -128,7 +128,12 @@ describeOnDisks('authn providers', (ctx) => {
     const p = `${CC}/.google.webmaild.display_configurations`;
     expect(mode(p)).toBe(0o644);
     expect(JSON.parse(peek(ctx, p)!)).toEqual({ ...configs[1], service: undefined, color: 'FF0', label: 'Google login' });
-    expect((await store.getDisplayConfigs('google'))[1]).toMatchObject({ service: 'webmaild', color: 'FF0', label: 'Google login', link: '/openid_connect/google' });
+    expect((await store.getDisplayConfigs('google'))[1]).toMatchObject({
+      service: 'webmaild',
+      color: 'FF0',
+      label: 'Google login',
+      link: '/openid_connect/google',
+    });
     await rejectsWith(store.setDisplayConfig('webmaild', 'google', { colour: 'fff' }), 'E_INVALID_PARAM', MSG.unknownDisplayKey('colour'));
     await rejectsWith(store.setDisplayConfig('webmaild', 'google', { textcolor: '#fff' }), 'E_INVALID_PARAM', MSG.badColor('textcolor', '#fff'));
     await rejectsWith(store.setDisplayConfig('webmaild', 'google', { color: 'abcdefa' }), 'E_INVALID_PARAM', MSG.badColor('color', 'abcdefa'));

@@ -14,7 +14,10 @@ export const PKG = 'Cpanel::Security::Authn::Provider::';
 export const NOW_MS = 1_700_000_000_500;
 export const NOW = 1_700_000_000;
 
-export function seedServer(ctx: DiskCtx, enabled: Partial<Record<'cpaneld' | 'webmaild' | 'whostmgrd', string[]>> = { cpaneld: ['cpanelid', 'google'], whostmgrd: ['google'] }): void {
+export function seedServer(
+  ctx: DiskCtx,
+  enabled: Partial<Record<'cpaneld' | 'webmaild' | 'whostmgrd', string[]>> = { cpaneld: ['cpanelid', 'google'], whostmgrd: ['google'] },
+): void {
   seedUsersFixture(ctx);
   const names: Record<string, string> = { cpanelid: 'cPanelID', google: 'Google', facebook: 'Facebook', whmcs: 'WHMCS' };
   for (const [service, ids] of Object.entries(enabled)) {

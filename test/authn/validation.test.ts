@@ -126,6 +126,18 @@ describeOnDisks('authn validation', (ctx) => {
 
 it('is_strict_webmail_user', () => {
   for (const good of ['a@b.c', 'info@bob.example', 'x.y_z-1@sub.example.com']) expect(isStrictWebmailUser(good), good).toBe(true);
-  for (const bad of ['a@b', 'Info@bob.example', 'a@@b.com', 'a@b@c.com', '@bob.example', '.a@bob.example', 'a@bob.example.', 'a@bob.example_', 'a@bob.example-', 'a b@bob.example', 'bob'])
+  for (const bad of [
+    'a@b',
+    'Info@bob.example',
+    'a@@b.com',
+    'a@b@c.com',
+    '@bob.example',
+    '.a@bob.example',
+    'a@bob.example.',
+    'a@bob.example_',
+    'a@bob.example-',
+    'a b@bob.example',
+    'bob',
+  ])
     expect(isStrictWebmailUser(bad), bad).toBe(false);
 });

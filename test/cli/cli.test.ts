@@ -25,14 +25,19 @@ describe('linkstore CLI', () => {
   it('validate_system_user prints whmapi1 YAML and exits 0', () => {
     const r = run('--root', root, 'validate_system_user', 'user=bob');
     expect(r.code).toBe(0);
-    expect(r.out).toBe('---\ndata:\n  exists: 1\n  reserved: 0\n  valid_for_new: 1\n  valid_for_transfer: 1\nmetadata:\n  command: validate_system_user\n  reason: OK\n  result: 1\n  version: 1\n');
+    expect(r.out).toBe(
+      '---\ndata:\n  exists: 1\n  reserved: 0\n  valid_for_new: 1\n  valid_for_transfer: 1\nmetadata:\n  command: validate_system_user\n  reason: OK\n  result: 1\n  version: 1\n',
+    );
   });
 
   it('accepts --output=json and --output json, --root=DIR and --root DIR', () => {
     const a = run(`--root=${root}`, '--output=json', 'validate_system_user', 'user=root');
     const b = run('--root', root, '--output', 'json', 'validate_system_user', 'user=root');
     expect(a.out).toBe(b.out);
-    expect(JSON.parse(a.out)).toEqual({ data: { exists: 1, reserved: 1, valid_for_new: 1, valid_for_transfer: 1 }, metadata: { command: 'validate_system_user', reason: 'OK', result: 1, version: 1 } });
+    expect(JSON.parse(a.out)).toEqual({
+      data: { exists: 1, reserved: 1, valid_for_new: 1, valid_for_transfer: 1 },
+      metadata: { command: 'validate_system_user', reason: 'OK', result: 1, version: 1 },
+    });
     expect(run('--root', root, '--output', 'jsonpretty', 'validate_system_user', 'user=root').out).toContain('\n  "data": {\n');
   });
 
@@ -61,7 +66,8 @@ describe('linkstore CLI', () => {
   it('--help lists every function; FUNCTION --help lists its parameters', () => {
     const h = run('--help');
     expect(h.code).toBe(0);
-    for (const fn of ['create_integration_link', 'link_user_authn_provider', 'validate_system_user', 'verify_new_username_for_restore', 'doctor']) expect(h.out).toContain(fn);
+    for (const fn of ['create_integration_link', 'link_user_authn_provider', 'validate_system_user', 'verify_new_username_for_restore', 'doctor'])
+      expect(h.out).toContain(fn);
     const f = run('create_integration_link', '--help');
     expect(f.code).toBe(0);
     expect(f.out).toContain('autologin_token_url');

@@ -26,7 +26,12 @@ describe('linkstore export and import (binary)', () => {
     expect(JSON.parse(lines[0] as string)).toMatchObject({ type: 'integration_group', user: 'bob', group_id: 'tools' });
     expect(ex.stdout.endsWith('\n')).toBe(true);
     expect(linkstore(a.root, ['export']).stdout).toBe(ex.stdout);
-    expect(linkstore(a.root, ['export', '--user', 'alice']).stdout.trimEnd().split('\n').map((l) => JSON.parse(l).type)).toEqual(['integration_link', 'authn_link']);
+    expect(
+      linkstore(a.root, ['export', '--user', 'alice'])
+        .stdout.trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l).type),
+    ).toEqual(['integration_link', 'authn_link']);
 
     const b = await server(false);
     const file = `${b.root}.ndjson`;

@@ -152,7 +152,15 @@ describeOnDisks('doctor', (ctx) => {
     expect(ctx.fs.statSync(hostPath(ctx, `${USERS}/bob/bob.db`)).mode & 0o7777).toBe(0o640);
     expect(ctx.fs.statSync(hostPath(ctx, LOGIN)).mode & 0o7777).toBe(0o700);
     // debris and stale locks gone; the fresh temp, the live lock and its temp stay
-    for (const gone of [`${L}/bob/.tmp.0123456789abcdef.wiki.userconfig.tmp`, `${D}/bob/.tmp.5f3e.dynamicui_wiki.conf`, `${USERS}/bob/bob.db-1a2b-3c-4d`, `${LOGIN}/cpanelid.db.lock-9f-8e-7d`, `${L}/bob.lock`, `${USERS}/alice/alice.db.lock`, `${USERS}/alice/sales@alice.example.db`]) {
+    for (const gone of [
+      `${L}/bob/.tmp.0123456789abcdef.wiki.userconfig.tmp`,
+      `${D}/bob/.tmp.5f3e.dynamicui_wiki.conf`,
+      `${USERS}/bob/bob.db-1a2b-3c-4d`,
+      `${LOGIN}/cpanelid.db.lock-9f-8e-7d`,
+      `${L}/bob.lock`,
+      `${USERS}/alice/alice.db.lock`,
+      `${USERS}/alice/sales@alice.example.db`,
+    ]) {
       expect(peek(ctx, gone), gone).toBeUndefined();
     }
     expect(peek(ctx, `${L}/alice/.tmp.0123456789abcdef.crm.userconfig.tmp`)).toBe('{}');

@@ -112,7 +112,8 @@ export function faultyFs(base: typeof nodeFs, faults: Fault[]): { fs: typeof nod
         };
       }
       if (name in byPath) return (...a: unknown[]) => (check(byPath[name] as Fault['op'], String(a[0])), fn.apply(target, a));
-      if (name in byFd) return (...a: unknown[]) => (check(byFd[name] as Fault['op'], fdPaths.get(a[0] as number) ?? `fd:${String(a[0])}`), fn.apply(target, a));
+      if (name in byFd)
+        return (...a: unknown[]) => (check(byFd[name] as Fault['op'], fdPaths.get(a[0] as number) ?? `fd:${String(a[0])}`), fn.apply(target, a));
       return fn.bind(target);
     },
   });

@@ -164,7 +164,8 @@ describe('hostile parameters through the CLI binary [tmpdir]', () => {
             problems.push(`${id}: not JSON: ${r.out.slice(0, 200)} ${r.err.slice(0, 200)}`);
             return;
           }
-          if (r.code !== 1 || meta.result !== 0 || !meta.error_code || meta.error_code === 'E_INTERNAL') problems.push(`${id}: exit ${r.code} ${JSON.stringify(meta)}`);
+          if (r.code !== 1 || meta.result !== 0 || !meta.error_code || meta.error_code === 'E_INTERNAL')
+            problems.push(`${id}: exit ${r.code} ${JSON.stringify(meta)}`);
         });
       }
       expect(problems).toEqual([]);

@@ -146,7 +146,10 @@ function whmCase(id: string, fn: string, override: Record<string, string | undef
 const show = (v: string) => JSON.stringify(v.length > 40 ? `${v.slice(0, 20)}…(${v.length})` : v);
 
 /** A huge string of `n` Base64 characters that is not a PNG. */
-const hugeB64 = (n: number) => Buffer.alloc(Math.ceil((n * 3) / 4), 0x41).toString('base64').slice(0, n - (n % 4));
+const hugeB64 = (n: number) =>
+  Buffer.alloc(Math.ceil((n * 3) / 4), 0x41)
+    .toString('base64')
+    .slice(0, n - (n % 4));
 
 export function buildCorpus(): CorpusCase[] {
   const out: CorpusCase[] = [];
@@ -181,7 +184,13 @@ export function buildCorpus(): CorpusCase[] {
   // A read of a name that is a node name but no link user is an empty list (cPanel); only
   // non-node names fail. Disabling a provider that is not enabled is a no-op, as in cPanel.
   each('get_authn_links', 'username', PATHLIKE);
-  for (const fn of ['link_user_authn_provider', 'unlink_user_authn_provider', 'enable_authentication_provider', 'set_provider_client_configurations', 'set_provider_display_configurations']) {
+  for (const fn of [
+    'link_user_authn_provider',
+    'unlink_user_authn_provider',
+    'enable_authentication_provider',
+    'set_provider_client_configurations',
+    'set_provider_display_configurations',
+  ]) {
     each(fn, 'provider_id', ALL_BAD);
   }
   for (const fn of ['enable_authentication_provider', 'set_provider_client_configurations', 'set_provider_display_configurations']) {
@@ -204,14 +213,38 @@ export function buildCorpus(): CorpusCase[] {
   out.push(whmCase('update_integration_link_token token=lone surrogate', 'update_integration_link_token', { token: '\uD800' }));
   out.push(whmCase('update_integration_link_token missing app', 'update_integration_link_token', { app: 'nosuchapp' }));
   // -- images: invalid Base64, not a PNG, huge.
-  for (const img of ['!!!!', 'iVBOR w0K===', '=AAA', 'AAAA====', 'AA=A', 'QUJD', Buffer.from('GIF89a....').toString('base64'), TINY_PNG.slice(0, 8), '\uD800', 'ÿÿÿÿ']) {
+  for (const img of [
+    '!!!!',
+    'iVBOR w0K===',
+    '=AAA',
+    'AAAA====',
+    'AA=A',
+    'QUJD',
+    Buffer.from('GIF89a....').toString('base64'),
+    TINY_PNG.slice(0, 8),
+    '\uD800',
+    'ÿÿÿÿ',
+  ]) {
     out.push(whmCase(`create_integration_link base64_png_image=${show(img)}`, 'create_integration_link', { base64_png_image: img }));
   }
   out.push(whmCase('create_integration_link huge non-PNG image (8 MB)', 'create_integration_link', { base64_png_image: hugeB64(8 << 20) }));
   out.push(whmCase('create_integration_link huge image with a bad byte at the end', 'create_integration_link', { base64_png_image: hugeB64(4 << 20) + '*' }));
-  out.push(whmCase('create_integration_link huge PNG but invalid order', 'create_integration_link', { base64_png_image: TINY_PNG + 'A'.repeat(4 << 20), order: 'x' }));
+  out.push(
+    whmCase('create_integration_link huge PNG but invalid order', 'create_integration_link', { base64_png_image: TINY_PNG + 'A'.repeat(4 << 20), order: 'x' }),
+  );
   // -- provider configurations: not JSON, not objects, over-long or unencodable values.
-  for (const cfg of ['', 'not json', '[1,2]', '"str"', '42', 'null', '{"client_id":', '{"client_id":"' + 'x'.repeat(2000) + '"}', '{"client_secret":"\\ud800"}', '{"client_id":{"a":1}}']) {
+  for (const cfg of [
+    '',
+    'not json',
+    '[1,2]',
+    '"str"',
+    '42',
+    'null',
+    '{"client_id":',
+    '{"client_id":"' + 'x'.repeat(2000) + '"}',
+    '{"client_secret":"\\ud800"}',
+    '{"client_id":{"a":1}}',
+  ]) {
     out.push(whmCase(`set_provider_client_configurations configurations=${show(cfg)}`, 'set_provider_client_configurations', { configurations: cfg }));
   }
   for (const cfg of ['', 'not json', '[]', '{"color":"' + 'x'.repeat(5000) + '"}', '{"color":"\\ud800"}']) {
@@ -234,23 +267,44 @@ export function buildCorpus(): CorpusCase[] {
     out.push({ id: `typed createLink app=${t}`, api: async (ls) => (await ls.integration()).createLink('bob', s, { url: 'https://x/' }) });
     out.push({ id: `typed createLink url=${t}`, api: async (ls) => (await ls.integration()).createLink('bob', 'app', { url: s }) });
     // A null token means "no token" (restore replays cPanel files that way).
-    if (t !== 'null') out.push({ id: `typed createLink token=${t}`, api: async (ls) => (await ls.integration()).createLink('bob', 'app', { url: 'https://x/', token: s }) });
+    if (t !== 'null')
+      out.push({ id: `typed createLink token=${t}`, api: async (ls) => (await ls.integration()).createLink('bob', 'app', { url: 'https://x/', token: s }) });
     out.push({ id: `typed updateLinkToken token=${t}`, api: async (ls) => (await ls.integration()).updateLinkToken('bob', 'existing', s) });
     out.push({ id: `typed createGroup group=${t}`, api: async (ls) => (await ls.integration()).createGroup('bob', s, { label: 'x' }) });
     out.push({ id: `typed link user=${t}`, api: async (ls) => (await ls.authn()).linkUserAuthnProvider({ user: s, provider: 'google', subject: 's' }) });
     out.push({ id: `typed link provider=${t}`, api: async (ls) => (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: s, subject: 's' }) });
-    if (t !== 'number') out.push({ id: `typed link subject=${t}`, api: async (ls) => (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: s }) });
-    out.push({ id: `typed unlink user=${t}`, api: async (ls) => (await ls.authn()).unlinkUserAuthnProvider({ user: s, provider: 'google', subject: 'sub-existing' }) });
+    if (t !== 'number')
+      out.push({ id: `typed link subject=${t}`, api: async (ls) => (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: s }) });
+    out.push({
+      id: `typed unlink user=${t}`,
+      api: async (ls) => (await ls.authn()).unlinkUserAuthnProvider({ user: s, provider: 'google', subject: 'sub-existing' }),
+    });
   }
-  for (const [t, v] of [['array', []], ['string', 'x'], ['number', 1], ['nested object', { a: { b: 1 } }], ['huge value', { a: 'x'.repeat(2000) }], ['bad key', { '../k': 'v' }]] as [string, unknown][]) {
+  for (const [t, v] of [
+    ['array', []],
+    ['string', 'x'],
+    ['number', 1],
+    ['nested object', { a: { b: 1 } }],
+    ['huge value', { a: 'x'.repeat(2000) }],
+    ['bad key', { '../k': 'v' }],
+  ] as [string, unknown][]) {
     out.push({
       id: `typed link userInfo=${t}`,
       api: async (ls) => (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 's', userInfo: v as Record<string, string> }),
     });
   }
-  out.push({ id: 'typed link protocol=saml', api: async (ls) => (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 's', protocol: 'saml' }) });
-  out.push({ id: 'typed link link_time=-5', api: async (ls) => (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 's', userInfo: { link_time: -5 } }) });
-  out.push({ id: 'typed link link_time=abc', api: async (ls) => (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 's', userInfo: { link_time: 'abc' } }) });
+  out.push({
+    id: 'typed link protocol=saml',
+    api: async (ls) => (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 's', protocol: 'saml' }),
+  });
+  out.push({
+    id: 'typed link link_time=-5',
+    api: async (ls) => (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 's', userInfo: { link_time: -5 } }),
+  });
+  out.push({
+    id: 'typed link link_time=abc',
+    api: async (ls) => (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 's', userInfo: { link_time: 'abc' } }),
+  });
   out.push({ id: 'typed setClientConfig object with number', api: async (ls) => (await ls.authn()).setClientConfig('cpaneld', 'google', { client_id: 5 }) });
   out.push({ id: 'typed setClientConfig service=object', api: async (ls) => (await ls.authn()).setClientConfig({} as string, 'google', { client_id: 'x' }) });
   return out;

@@ -64,26 +64,28 @@ export function buildDiskCorpus(): DiskCase[] {
         { name: 'readToken', run: async (ls) => (await integration(ls)).readToken('bob', 'bad') },
       ],
     });
-    if (!emptyForAuthn) out.push({
-      id: `per-user DB ${what}`,
-      files: { [USER_DB]: text },
-      mode: 0o640,
-      calls: [
-        { name: 'getAuthnLinks', run: async (ls) => (await authn(ls)).getAuthnLinks('bob') },
-        { name: 'link', run: async (ls) => (await authn(ls)).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'new' }) },
-        { name: 'unlink', run: async (ls) => (await authn(ls)).unlinkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'sub-existing' }) },
-      ],
-    });
-    if (!emptyForAuthn) out.push({
-      id: `LinkDB ${what}`,
-      files: { [LINK_DB]: text },
-      mode: 0o600,
-      calls: [
-        { name: 'linkedAccounts', run: async (ls) => (await authn(ls)).getUsersAuthnLinkedAccounts() },
-        { name: 'link', run: async (ls) => (await authn(ls)).linkUserAuthnProvider({ user: 'alice', provider: 'google', subject: 'new' }) },
-        { name: 'checkDrift', run: async (ls) => (await authn(ls)).checkDrift('google') },
-      ],
-    });
+    if (!emptyForAuthn)
+      out.push({
+        id: `per-user DB ${what}`,
+        files: { [USER_DB]: text },
+        mode: 0o640,
+        calls: [
+          { name: 'getAuthnLinks', run: async (ls) => (await authn(ls)).getAuthnLinks('bob') },
+          { name: 'link', run: async (ls) => (await authn(ls)).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'new' }) },
+          { name: 'unlink', run: async (ls) => (await authn(ls)).unlinkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'sub-existing' }) },
+        ],
+      });
+    if (!emptyForAuthn)
+      out.push({
+        id: `LinkDB ${what}`,
+        files: { [LINK_DB]: text },
+        mode: 0o600,
+        calls: [
+          { name: 'linkedAccounts', run: async (ls) => (await authn(ls)).getUsersAuthnLinkedAccounts() },
+          { name: 'link', run: async (ls) => (await authn(ls)).linkUserAuthnProvider({ user: 'alice', provider: 'google', subject: 'new' }) },
+          { name: 'checkDrift', run: async (ls) => (await authn(ls)).checkDrift('google') },
+        ],
+      });
     if (!notObject) {
       out.push({
         id: `service file ${what}`,
@@ -94,12 +96,13 @@ export function buildDiskCorpus(): DiskCase[] {
         ],
       });
     }
-    if (!emptyForAuthn) out.push({
-      id: `client config ${what}`,
-      files: { [CLIENT]: text },
-      mode: 0o600,
-      calls: [{ name: 'getClientConfig', run: async (ls) => (await authn(ls)).getClientConfig('cpaneld', 'google') }],
-    });
+    if (!emptyForAuthn)
+      out.push({
+        id: `client config ${what}`,
+        files: { [CLIENT]: text },
+        mode: 0o600,
+        calls: [{ name: 'getClientConfig', run: async (ls) => (await authn(ls)).getClientConfig('cpaneld', 'google') }],
+      });
   }
   // Wrong-typed values cPanel's writers (or a hand edit) could leave.
   const userconfigWrong: [string, string][] = [

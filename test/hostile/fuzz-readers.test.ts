@@ -41,7 +41,12 @@ async function baseVolume(): Promise<Record<string, string | null>> {
 }
 
 function store(fs: typeof nodeFs): Linkstore {
-  return new Linkstore({ disk: new Disk({ fs, root: ROOT, owners: isRoot, lock: { timeoutMs: 2000, pollMs: 5 } }), hostname: 'h', now: () => NOW_MS, users: { checkIntervalMs: 0 } });
+  return new Linkstore({
+    disk: new Disk({ fs, root: ROOT, owners: isRoot, lock: { timeoutMs: 2000, pollMs: 5 } }),
+    hostname: 'h',
+    now: () => NOW_MS,
+    users: { checkIntervalMs: 0 },
+  });
 }
 
 type Read = [string, (ls: Linkstore) => Promise<unknown>];
@@ -67,7 +72,11 @@ const TARGETS: { file: string; reads: Read[]; style: 'colon' | 'pretty' | 'compa
   { file: '/etc/dbowners', reads: USERS_READS, style: 'colon' },
   { file: '/etc/userdomains', reads: USERS_READS, style: 'colon' },
   { file: '/var/cpanel/cpanel.config', reads: USERS_READS, style: 'kv' },
-  { file: '/var/cpanel/users/bob', reads: [...USERS_READS, ['createLink dry run', async (ls) => (await ls.integration()).createLink('bob', 'n', { url: 'https://x/' }, { dryRun: true })]], style: 'kv' },
+  {
+    file: '/var/cpanel/users/bob',
+    reads: [...USERS_READS, ['createLink dry run', async (ls) => (await ls.integration()).createLink('bob', 'n', { url: 'https://x/' }, { dryRun: true })]],
+    style: 'kv',
+  },
   {
     file: '/var/cpanel/integration/links/bob/app.userconfig',
     reads: [
@@ -85,8 +94,16 @@ const TARGETS: { file: string; reads: Read[]; style: 'colon' | 'pretty' | 'compa
     ],
     style: 'pretty',
   },
-  { file: '/var/cpanel/integration/links/bob/app.adminconfig', reads: [['readToken', async (ls) => (await ls.integration()).readToken('bob', 'app')]], style: 'pretty' },
-  { file: '/var/cpanel/integration/dynamicui/bob/dynamicui_app.conf', reads: [['checkDynamicUi', async (ls) => (await ls.integration()).checkDynamicUi('bob')]], style: 'pretty' },
+  {
+    file: '/var/cpanel/integration/links/bob/app.adminconfig',
+    reads: [['readToken', async (ls) => (await ls.integration()).readToken('bob', 'app')]],
+    style: 'pretty',
+  },
+  {
+    file: '/var/cpanel/integration/dynamicui/bob/dynamicui_app.conf',
+    reads: [['checkDynamicUi', async (ls) => (await ls.integration()).checkDynamicUi('bob')]],
+    style: 'pretty',
+  },
   {
     file: '/var/cpanel/authn/links/users/bob/bob.db',
     reads: [
@@ -126,16 +143,17 @@ const TARGETS: { file: string; reads: Read[]; style: 'colon' | 'pretty' | 'compa
 /** Bytes worth trying for a file: raw bytes, mutations of the valid file, and text in its style. */
 function bytesFor(valid: Buffer, style: string): fc.Arbitrary<Uint8Array> {
   const enc = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
-  const mutated = fc
-    .array(fc.tuple(fc.nat({ max: Math.max(0, valid.length - 1) }), fc.integer({ min: 0, max: 255 })), { maxLength: 6 })
-    .chain((flips) =>
-      fc.nat({ max: valid.length }).map((cut) => {
-        const b = Buffer.from(valid);
-        for (const [i, v] of flips) if (i < b.length) b[i] = v;
-        return new Uint8Array(b.subarray(0, cut === 0 ? b.length : cut));
-      }),
-    );
-  const token = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom(':', '\n', '=', '#', ' ', '\0', '\r', '"', '{', '}', '[', ']', ',', '\\u', '\\ud800', '\xff', 'bob', 'jupiter', 'RS', '1001', '*'));
+  const mutated = fc.array(fc.tuple(fc.nat({ max: Math.max(0, valid.length - 1) }), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }).chain((flips) =>
+    fc.nat({ max: valid.length }).map((cut) => {
+      const b = Buffer.from(valid);
+      for (const [i, v] of flips) if (i < b.length) b[i] = v;
+      return new Uint8Array(b.subarray(0, cut === 0 ? b.length : cut));
+    }),
+  );
+  const token = fc.oneof(
+    fc.string({ maxLength: 12 }),
+    fc.constantFrom(':', '\n', '=', '#', ' ', '\0', '\r', '"', '{', '}', '[', ']', ',', '\\u', '\\ud800', '\xff', 'bob', 'jupiter', 'RS', '1001', '*'),
+  );
   const styled =
     style === 'colon' || style === 'kv'
       ? fc.array(token, { maxLength: 60 }).map((t) => enc(t.join('')))
@@ -148,7 +166,10 @@ function bytesFor(valid: Buffer, style: string): fc.Arbitrary<Uint8Array> {
 
 function withDeadline<T>(p: Promise<T>, what: string): Promise<T> {
   let t: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([p, new Promise<T>((_, reject) => (t = setTimeout(() => reject(new Error(`hang: ${what} took over ${CALL_DEADLINE_MS} ms`)), CALL_DEADLINE_MS)))]).finally(() => clearTimeout(t));
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => (t = setTimeout(() => reject(new Error(`hang: ${what} took over ${CALL_DEADLINE_MS} ms`)), CALL_DEADLINE_MS))),
+  ]).finally(() => clearTimeout(t));
 }
 
 describe('fuzzing the readers with arbitrary bytes [memfs]', async () => {

@@ -23,7 +23,12 @@ export function seedServer(ctx: DiskCtx): void {
 
 /** Directories the seeding made through the umask get cPanel's modes, as on a real server. */
 export function fixDirModes(ctx: DiskCtx): void {
-  for (const d of ['/var/cpanel/authn', '/var/cpanel/authn/openid_connect', '/var/cpanel/authn/client_config', '/var/cpanel/authn/client_config/openid_connect']) {
+  for (const d of [
+    '/var/cpanel/authn',
+    '/var/cpanel/authn/openid_connect',
+    '/var/cpanel/authn/client_config',
+    '/var/cpanel/authn/client_config/openid_connect',
+  ]) {
     try {
       ctx.fs.chmodSync(join(ctx.root, d), 0o711);
     } catch {

@@ -59,14 +59,31 @@ interface Case {
 const CASES: Case[] = [
   // Per-user directories.
   { id: 'links/USER is a symlink out', plant: { [`${L}/bob`]: '@out/dir' }, calls: INTEGRATION_CALLS },
-  { id: 'dynamicui/USER is a symlink out', plant: { [`${D}/bob`]: '@out/dir' }, calls: INTEGRATION_CALLS.filter(([n]) => ['createLink', 'removeLink', 'createGroup'].includes(n)) },
+  {
+    id: 'dynamicui/USER is a symlink out',
+    plant: { [`${D}/bob`]: '@out/dir' },
+    calls: INTEGRATION_CALLS.filter(([n]) => ['createLink', 'removeLink', 'createGroup'].includes(n)),
+  },
   { id: 'links/USER is a symlink to another user inside the root', plant: { [`${L}/bob`]: `${L}/alice` }, calls: INTEGRATION_CALLS },
   { id: 'authn users/<sysuser> is a symlink out', plant: { [`${U}/bob`]: '@out/dir' }, calls: AUTHN_CALLS },
   { id: 'authn login dir is a symlink out', plant: { [LOGIN]: '@out/dir' }, calls: LINKDB_CALLS },
   // Data files.
-  { id: 'userconfig is a symlink out', plant: { [`${L}/bob/app.userconfig`]: '@out/dir/app.userconfig' }, calls: INTEGRATION_CALLS.filter(([n]) => n !== 'listLinks' && n !== 'createGroup'), maySucceed: ['readToken'] },
-  { id: 'adminconfig is a symlink out', plant: { [`${L}/bob/app.adminconfig`]: '@out/dir/app.adminconfig' }, calls: INTEGRATION_CALLS.filter(([n]) => ['createLink', 'readToken', 'updateLinkToken', 'removeLink'].includes(n)) },
-  { id: 'DynamicUI file is a symlink out', plant: { [`${D}/bob/dynamicui_app.conf`]: '@out/dir/app.userconfig' }, calls: INTEGRATION_CALLS.filter(([n]) => ['createLink', 'removeLink'].includes(n)) },
+  {
+    id: 'userconfig is a symlink out',
+    plant: { [`${L}/bob/app.userconfig`]: '@out/dir/app.userconfig' },
+    calls: INTEGRATION_CALLS.filter(([n]) => n !== 'listLinks' && n !== 'createGroup'),
+    maySucceed: ['readToken'],
+  },
+  {
+    id: 'adminconfig is a symlink out',
+    plant: { [`${L}/bob/app.adminconfig`]: '@out/dir/app.adminconfig' },
+    calls: INTEGRATION_CALLS.filter(([n]) => ['createLink', 'readToken', 'updateLinkToken', 'removeLink'].includes(n)),
+  },
+  {
+    id: 'DynamicUI file is a symlink out',
+    plant: { [`${D}/bob/dynamicui_app.conf`]: '@out/dir/app.userconfig' },
+    calls: INTEGRATION_CALLS.filter(([n]) => ['createLink', 'removeLink'].includes(n)),
+  },
   { id: 'per-user DB is a symlink out', plant: { [`${U}/bob/bob.db`]: '@out/dir/bob.db' }, calls: AUTHN_CALLS },
   { id: 'LinkDB is a symlink out', plant: { [`${LOGIN}/google.db`]: '@out/dir/google.db' }, calls: LINKDB_CALLS },
   {
@@ -87,9 +104,21 @@ const CASES: Case[] = [
     ],
   },
   // Lock files.
-  { id: 'links/USER.lock is a symlink out', plant: { [`${L}/bob.lock`]: '@out/dir/lockfile' }, calls: INTEGRATION_CALLS.filter(([n]) => ['createLink', 'updateLinkToken', 'removeLink', 'createGroup'].includes(n)) },
-  { id: 'per-user DB lock is a symlink out', plant: { [`${U}/bob/bob.db.lock`]: '@out/dir/lockfile' }, calls: AUTHN_CALLS.filter(([n]) => n !== 'getAuthnLinks') },
-  { id: 'LinkDB lock is a symlink out', plant: { [`${LOGIN}/google.db.lock`]: '@out/dir/lockfile' }, calls: LINKDB_CALLS.filter(([n]) => !['linkedAccounts', 'checkDrift'].includes(n)) },
+  {
+    id: 'links/USER.lock is a symlink out',
+    plant: { [`${L}/bob.lock`]: '@out/dir/lockfile' },
+    calls: INTEGRATION_CALLS.filter(([n]) => ['createLink', 'updateLinkToken', 'removeLink', 'createGroup'].includes(n)),
+  },
+  {
+    id: 'per-user DB lock is a symlink out',
+    plant: { [`${U}/bob/bob.db.lock`]: '@out/dir/lockfile' },
+    calls: AUTHN_CALLS.filter(([n]) => n !== 'getAuthnLinks'),
+  },
+  {
+    id: 'LinkDB lock is a symlink out',
+    plant: { [`${LOGIN}/google.db.lock`]: '@out/dir/lockfile' },
+    calls: LINKDB_CALLS.filter(([n]) => !['linkedAccounts', 'checkDrift'].includes(n)),
+  },
   // Above the managed base.
   { id: '/var/cpanel is a symlink out', plant: { '/var/cpanel': '@out/varcpanel' }, calls: [...INTEGRATION_CALLS, ...AUTHN_CALLS, ...LINKDB_CALLS] },
   { id: '/var/cpanel/integration is a symlink out', plant: { '/var/cpanel/integration': '@out/varcpanel/integration' }, calls: INTEGRATION_CALLS },
@@ -115,7 +144,11 @@ const CASES: Case[] = [
     codes: ['E_SYMLINK', 'E_OUTSIDE_ROOT', 'E_NOT_CPANEL_USER', 'E_NO_SUCH_USER'],
     maySucceed: ['getAuthnLinks'],
   },
-  { id: 'the theme config is a symlink out', plant: { '/usr/local/cpanel/base/frontend/jupiter/config.json': '@out/config.json' }, calls: INTEGRATION_CALLS.filter(([n]) => n === 'createLink') },
+  {
+    id: 'the theme config is a symlink out',
+    plant: { '/usr/local/cpanel/base/frontend/jupiter/config.json': '@out/config.json' },
+    calls: INTEGRATION_CALLS.filter(([n]) => n === 'createLink'),
+  },
   { id: '/var/cpanel is a relative symlink climbing out', plant: { '/var/cpanel': '@rel' }, calls: [...INTEGRATION_CALLS, ...AUTHN_CALLS] },
 ];
 
@@ -182,7 +215,11 @@ for (const backend of backends) {
             const host = path.join(s.root, cp);
             s.fs.rmSync(host, { recursive: true, force: true });
             s.fs.mkdirSync(path.dirname(host), { recursive: true });
-            const t = target.startsWith('@out/') ? `${out}/${target.slice(5)}` : target === '@rel' ? `../../${path.basename(outRel)}/varcpanel` : path.join(s.root, target);
+            const t = target.startsWith('@out/')
+              ? `${out}/${target.slice(5)}`
+              : target === '@rel'
+                ? `../../${path.basename(outRel)}/varcpanel`
+                : path.join(s.root, target);
             s.fs.symlinkSync(t, host);
           }
           const canaries = [snapshot(s.fs, out), snapshot(s.fs, outRel)];
@@ -191,7 +228,12 @@ for (const backend of backends) {
           let refused = 0;
           for (const [name, run] of c.calls) {
             const rec = faultyFs(s.fs, []);
-            const ls = new Linkstore({ disk: new Disk({ fs: rec.fs, root: s.root, owners: s.owners, lock: { timeoutMs: 2000, pollMs: 10 } }), hostname: 'h', now: () => NOW_MS, users: { checkIntervalMs: 0 } });
+            const ls = new Linkstore({
+              disk: new Disk({ fs: rec.fs, root: s.root, owners: s.owners, lock: { timeoutMs: 2000, pollMs: 10 } }),
+              hostname: 'h',
+              now: () => NOW_MS,
+              users: { checkIntervalMs: 0 },
+            });
             try {
               await run(ls);
               if (!c.maySucceed?.includes(name)) problems.push(`${name}: succeeded`);

@@ -21,7 +21,8 @@ describeOnDisks('integration batch', (ctx) => {
 
   it('creates many links across users, reports per item, and writes the same bytes as single creates', async () => {
     const items = [];
-    for (const user of ['alice', 'carol', 'bob']) for (let i = 0; i < 7; i++) items.push({ user, app: `app${i}`, params: { url: `https://${user}/${i}`, token: `t${i}` } });
+    for (const user of ['alice', 'carol', 'bob'])
+      for (let i = 0; i < 7; i++) items.push({ user, app: `app${i}`, params: { url: `https://${user}/${i}`, token: `t${i}` } });
     items.push({ user: 'ghost', app: 'x', params: { url: 'u' } });
     items.push({ user: 'alice', app: 'bad app', params: { url: 'u' } });
     const progress: number[] = [];
@@ -52,7 +53,13 @@ describeOnDisks('integration batch', (ctx) => {
 
   it('dry run plans every file and touches nothing', async () => {
     const before = snapshotTree(ctx, '/');
-    const r = await store.createLinks([{ user: 'alice', app: 'a', params: { url: 'u' } }, { user: 'carol', app: 'b', params: { url: 'u' } }], { dryRun: true });
+    const r = await store.createLinks(
+      [
+        { user: 'alice', app: 'a', params: { url: 'u' } },
+        { user: 'carol', app: 'b', params: { url: 'u' } },
+      ],
+      { dryRun: true },
+    );
     expect(snapshotTree(ctx, '/')).toEqual(before);
     expect(r.ops.filter((o) => o.op === 'write')).toHaveLength(6);
     expect(r.dryRun && r.succeeded === 2).toBe(true);

@@ -11,8 +11,7 @@ import { describeOnDisks, hostPath } from '../helpers/disks.js';
 import { TINY_PNG, makeStore, seedServer } from './setup.js';
 
 const goldenDir = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/integration/golden');
-const golden = (name: string): Buffer =>
-  Buffer.from(readFileSync(join(goldenDir, name), 'utf8').replace('<DEFAULT_IMAGE>', DEFAULT_ICON_BASE64), 'utf8');
+const golden = (name: string): Buffer => Buffer.from(readFileSync(join(goldenDir, name), 'utf8').replace('<DEFAULT_IMAGE>', DEFAULT_ICON_BASE64), 'utf8');
 const goldenRaw = (name: string): Buffer => readFileSync(join(goldenDir, name));
 
 describeOnDisks('integration golden files', (ctx) => {

@@ -97,7 +97,11 @@ describeOnDisks('integration lifecycle', (ctx) => {
     expect(await store.listLinks('carol')).toEqual(['WHMCS_billing', 'legacy', 'support']);
     expect(await store.listGroups('carol')).toEqual(['whmcs']);
     expect(await store.getLinkUserConfig('carol', 'legacy')).toEqual({ order: '7', url: 'https://legacy.example.com/' });
-    expect([await store.readToken('carol', 'WHMCS_billing'), await store.readToken('carol', 'support'), await store.readToken('carol', 'legacy')]).toEqual(['subway', null, null]);
+    expect([await store.readToken('carol', 'WHMCS_billing'), await store.readToken('carol', 'support'), await store.readToken('carol', 'legacy')]).toEqual([
+      'subway',
+      null,
+      null,
+    ]);
     // canonical (sorted) re-serialisation of the random-order cPanel file
     expect(peek(ctx, `${L}/carol/WHMCS_billing.userconfig`)).toBe(
       '{\n   "implements" : "billing",\n   "label" : "WHMCS Billing",\n   "order" : "5",\n   "url" : "https://billing.example.com/cp"\n}\n',
@@ -125,11 +129,17 @@ describeOnDisks('integration lifecycle', (ctx) => {
     // bob's theme has no config.json: sizes become null
     const r = await store.renameUser('alice', 'bob');
     expect([exists(`${L}/alice`), exists(`${D}/alice`)]).toEqual([false, false]);
-    expect([ls(`${L}/bob`), ls(`${D}/bob`)]).toEqual([['a.adminconfig', 'a.userconfig', 'group_g.userconfig'], ['dynamicui_a.conf', 'dynamicui_group_g.conf']]);
+    expect([ls(`${L}/bob`), ls(`${D}/bob`)]).toEqual([
+      ['a.adminconfig', 'a.userconfig', 'group_g.userconfig'],
+      ['dynamicui_a.conf', 'dynamicui_group_g.conf'],
+    ]);
     const e = JSON.parse(peek(ctx, `${D}/bob/dynamicui_a.conf`)!)[0];
     const g = JSON.parse(peek(ctx, `${D}/bob/dynamicui_group_g.conf`)!)[0];
     expect([e.width, e.height, g.width]).toEqual([null, null, null]);
-    expect(r.ops.filter((o) => o.op === 'write').map((o) => o.path.slice(ctx.root.length))).toEqual([`${D}/bob/dynamicui_a.conf`, `${D}/bob/dynamicui_group_g.conf`]);
+    expect(r.ops.filter((o) => o.op === 'write').map((o) => o.path.slice(ctx.root.length))).toEqual([
+      `${D}/bob/dynamicui_a.conf`,
+      `${D}/bob/dynamicui_group_g.conf`,
+    ]);
     if (ctx.disk.owners) expect([ctx.fs.statSync(hostPath(ctx, `${L}/bob`)).gid, ctx.fs.statSync(hostPath(ctx, `${D}/bob`)).gid]).toEqual([GID.bob, GID.bob]);
     expect(await store.readToken('bob', 'a')).toBe('t');
     expect(ls(L)).toEqual(['bob']);

@@ -31,7 +31,16 @@ describeOnDisks('integration links on disk', (ctx) => {
       process.umask(old);
     }
     const modes: Record<string, number> = {};
-    for (const p of ['/var/cpanel/integration', L, D, `${L}/alice`, `${D}/alice`, `${L}/alice/app1.userconfig`, `${L}/alice/app1.adminconfig`, `${D}/alice/dynamicui_app1.conf`]) {
+    for (const p of [
+      '/var/cpanel/integration',
+      L,
+      D,
+      `${L}/alice`,
+      `${D}/alice`,
+      `${L}/alice/app1.userconfig`,
+      `${L}/alice/app1.adminconfig`,
+      `${D}/alice/dynamicui_app1.conf`,
+    ]) {
       modes[p] = stat(p).mode & 0o7777;
     }
     expect(modes).toEqual({
@@ -107,7 +116,9 @@ describeOnDisks('integration links on disk', (ctx) => {
     seed(ctx, `${L}/alice/whmcs.adminconfig`, '{\n   "token" : "abc"\n}\n', 0o600);
     seed(ctx, `${L}/alice/group_g.userconfig`, '{"order":"2","label":"G"}');
     seed(ctx, `${D}/alice/dynamicui_whmcs.conf`, JSON.stringify([{ itemorder: 99999, file: 'whmcs', width: 48, height: 48 }]));
-    expect(userConfigData(await store.getLinkUserConfig('alice', 'whmcs'))).toEqual({ userconfig: { user: 'alice', url: 'https://u/', app: 'whmcs', label: 'W' } });
+    expect(userConfigData(await store.getLinkUserConfig('alice', 'whmcs'))).toEqual({
+      userconfig: { user: 'alice', url: 'https://u/', app: 'whmcs', label: 'W' },
+    });
     expect(await store.getLinkUserConfig('alice', 'group_g')).toEqual({ order: '2', label: 'G' });
     expect(await store.getGroupUserConfig('alice', 'g')).toEqual({ order: '2', label: 'G' });
     expect(await store.getAdminConfig('alice', 'whmcs')).toEqual({ token: 'abc' });

@@ -25,7 +25,11 @@ export function seedServer(ctx: DiskCtx): void {
     ].join('\n'),
   );
   seed(ctx, '/etc/group', 'root:x:0:\nalice:x:1001:\nbob:x:1002:\ncarol:x:1003:\nsysuser:x:1004:\n');
-  seed(ctx, '/var/cpanel/users/alice', '# cPanel -- If you edit this file directly you must run /usr/local/cpanel/scripts/updateuserdomains\nDNS=alice.example\nRS=jupiter\n');
+  seed(
+    ctx,
+    '/var/cpanel/users/alice',
+    '# cPanel -- If you edit this file directly you must run /usr/local/cpanel/scripts/updateuserdomains\nDNS=alice.example\nRS=jupiter\n',
+  );
   seed(ctx, '/var/cpanel/users/bob', 'DNS=bob.example\nRS=oldtheme\n');
   seed(ctx, '/var/cpanel/users/carol', 'DNS=carol.example\nRS=jupiter\n');
   seed(

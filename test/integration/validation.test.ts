@@ -29,7 +29,14 @@ const linkCases: Case[] = [
   ['app ..', 'alice', '..', U, 'E_INVALID_NAME', '“..” is a reserved value.'],
   ['app with slash', 'alice', 'a/b', U, 'E_INVALID_NAME', 'This value may not contain the character “/”.'],
   ['app with NUL', 'alice', 'a\0b', U, 'E_INVALID_NAME', 'This value may not contain a NUL byte.'],
-  ['app too long', 'alice', 'x'.repeat(258), U, 'E_INVALID_NAME', `The “${'x'.repeat(258)}” value exceeds the maximum length by 3 bytes. The maximum allowed length is 255 bytes.`],
+  [
+    'app too long',
+    'alice',
+    'x'.repeat(258),
+    U,
+    'E_INVALID_NAME',
+    `The “${'x'.repeat(258)}” value exceeds the maximum length by 3 bytes. The maximum allowed length is 255 bytes.`,
+  ],
   ['app group_ prefix', 'alice', 'group_x', U, 'E_INVALID_PARAM', 'The “app” argument cannot begin with “group_”.'],
   ['reference value (object)', 'alice', 'a', { ...U, label: { a: 1 } }, 'E_INVALID_PARAM', '“label” (HASH) must not be a reference!'],
   ['reference value (array)', 'alice', 'a', { ...U, order: ['1'] }, 'E_INVALID_PARAM', '“order” (ARRAY) must not be a reference!'],
@@ -38,11 +45,25 @@ const linkCases: Case[] = [
   ['label with single quote', 'alice', 'a', { ...U, label: "Bob's" }, 'E_INVALID_PARAM', "The parameter “label” may not contain single-quote characters (')."],
   ['label check before url check', 'alice', 'a', { label: "'" }, 'E_INVALID_PARAM', "The parameter “label” may not contain single-quote characters (')."],
   ['no url', 'alice', 'a', {}, 'E_MISSING_PARAM', 'You must supply one of the following parameters: autologin_token_url, url'],
-  ['empty url and autologin url', 'alice', 'a', { url: '', autologin_token_url: '' }, 'E_MISSING_PARAM', 'You must supply one of the following parameters: autologin_token_url, url'],
+  [
+    'empty url and autologin url',
+    'alice',
+    'a',
+    { url: '', autologin_token_url: '' },
+    'E_MISSING_PARAM',
+    'You must supply one of the following parameters: autologin_token_url, url',
+  ],
   ['hide empty', 'alice', 'a', { ...U, hide: '' }, 'E_INVALID_PARAM', 'This value may not be empty.'],
   ['hide 2', 'alice', 'a', { ...U, hide: '2' }, 'E_INVALID_PARAM', '“2” is not a valid Boolean. It must be one of: 0 or 1.'],
   ['hide with newline', 'alice', 'a', { ...U, hide: '1\n' }, 'E_INVALID_PARAM', '“1\n” is not a valid Boolean. It must be one of: 0 or 1.'],
-  ['hide before image', 'alice', 'a', { ...U, hide: 'yes', base64_png_image: '!!' }, 'E_INVALID_PARAM', '“yes” is not a valid Boolean. It must be one of: 0 or 1.'],
+  [
+    'hide before image',
+    'alice',
+    'a',
+    { ...U, hide: 'yes', base64_png_image: '!!' },
+    'E_INVALID_PARAM',
+    '“yes” is not a valid Boolean. It must be one of: 0 or 1.',
+  ],
   ['image bad characters', 'alice', 'a', { ...U, base64_png_image: 'abc!' }, 'E_INVALID_PARAM', '“base64_png_image” is not valid Base64.'],
   ['image only whitespace', 'alice', 'a', { ...U, base64_png_image: '  \n ' }, 'E_INVALID_PARAM', '“base64_png_image” is not valid Base64.'],
   ['image = in the middle', 'alice', 'a', { ...U, base64_png_image: 'ab=c' }, 'E_INVALID_PARAM', '“base64_png_image” is not valid Base64.'],
@@ -52,15 +73,78 @@ const linkCases: Case[] = [
   ['image not a PNG', 'alice', 'a', { ...U, base64_png_image: NOT_PNG }, 'E_INVALID_PARAM', '“base64_png_image” is not a valid PNG image.'],
   ['image before asset checks', 'alice', 'a-b c', { ...U, base64_png_image: NOT_PNG }, 'E_INVALID_PARAM', '“base64_png_image” is not a valid PNG image.'],
   ['app not a Link id', 'alice', 'a b', U, 'E_INVALID_PARAM', "The configuration entry with “name” of “$LANG{'a b'}” has an invalid value for “id”: “a b”."],
-  ['app with trailing newline (cPanel accepts)', 'alice', 'ab\n', U, 'E_INVALID_PARAM', "The configuration entry with “name” of “$LANG{'ab\n'}” has an invalid value for “id”: “ab\n”."],
-  ['implements invalid', 'alice', 'a', { ...U, label: 'L', implements: 'bill ing' }, 'E_INVALID_PARAM', "The configuration entry with “name” of “$LANG{'L'}” has an invalid value for “implements”: “bill ing”."],
-  ['implements trailing newline', 'alice', 'a', { ...U, implements: 'billing\n' }, 'E_INVALID_PARAM', "The configuration entry with “name” of “$LANG{'a'}” has an invalid value for “implements”: “billing\n”."],
-  ['group_id invalid', 'alice', 'a', { ...U, group_id: 'x.y' }, 'E_INVALID_PARAM', "The configuration entry with “name” of “$LANG{'a'}” has an invalid value for “group_id”: “x.y”."],
-  ['order invalid', 'alice', 'a', { ...U, order: '1.5' }, 'E_INVALID_PARAM', "The configuration entry with “name” of “$LANG{'a'}” has an invalid value for “order”: “1.5”."],
-  ['order with dash inside', 'alice', 'a', { ...U, order: '1-2' }, 'E_INVALID_PARAM', "The configuration entry with “name” of “$LANG{'a'}” has an invalid value for “order”: “1-2”."],
-  ['fixed order: implements before group_id and order', 'alice', 'a', { ...U, implements: '!', group_id: '!', order: '!' }, 'E_INVALID_PARAM', "The configuration entry with “name” of “$LANG{'a'}” has an invalid value for “implements”: “!”."],
-  ['fixed order: group_id before order', 'alice', 'a', { ...U, group_id: '!', order: '!' }, 'E_INVALID_PARAM', "The configuration entry with “name” of “$LANG{'a'}” has an invalid value for “group_id”: “!”."],
-  ['lone surrogate', 'alice', 'a', { ...U, label: 'x\ud800' }, 'E_INVALID_PARAM', 'The value of “label” contains an unpaired UTF-16 surrogate, which cannot be stored.'],
+  [
+    'app with trailing newline (cPanel accepts)',
+    'alice',
+    'ab\n',
+    U,
+    'E_INVALID_PARAM',
+    "The configuration entry with “name” of “$LANG{'ab\n'}” has an invalid value for “id”: “ab\n”.",
+  ],
+  [
+    'implements invalid',
+    'alice',
+    'a',
+    { ...U, label: 'L', implements: 'bill ing' },
+    'E_INVALID_PARAM',
+    "The configuration entry with “name” of “$LANG{'L'}” has an invalid value for “implements”: “bill ing”.",
+  ],
+  [
+    'implements trailing newline',
+    'alice',
+    'a',
+    { ...U, implements: 'billing\n' },
+    'E_INVALID_PARAM',
+    "The configuration entry with “name” of “$LANG{'a'}” has an invalid value for “implements”: “billing\n”.",
+  ],
+  [
+    'group_id invalid',
+    'alice',
+    'a',
+    { ...U, group_id: 'x.y' },
+    'E_INVALID_PARAM',
+    "The configuration entry with “name” of “$LANG{'a'}” has an invalid value for “group_id”: “x.y”.",
+  ],
+  [
+    'order invalid',
+    'alice',
+    'a',
+    { ...U, order: '1.5' },
+    'E_INVALID_PARAM',
+    "The configuration entry with “name” of “$LANG{'a'}” has an invalid value for “order”: “1.5”.",
+  ],
+  [
+    'order with dash inside',
+    'alice',
+    'a',
+    { ...U, order: '1-2' },
+    'E_INVALID_PARAM',
+    "The configuration entry with “name” of “$LANG{'a'}” has an invalid value for “order”: “1-2”.",
+  ],
+  [
+    'fixed order: implements before group_id and order',
+    'alice',
+    'a',
+    { ...U, implements: '!', group_id: '!', order: '!' },
+    'E_INVALID_PARAM',
+    "The configuration entry with “name” of “$LANG{'a'}” has an invalid value for “implements”: “!”.",
+  ],
+  [
+    'fixed order: group_id before order',
+    'alice',
+    'a',
+    { ...U, group_id: '!', order: '!' },
+    'E_INVALID_PARAM',
+    "The configuration entry with “name” of “$LANG{'a'}” has an invalid value for “group_id”: “!”.",
+  ],
+  [
+    'lone surrogate',
+    'alice',
+    'a',
+    { ...U, label: 'x\ud800' },
+    'E_INVALID_PARAM',
+    'The value of “label” contains an unpaired UTF-16 surrogate, which cannot be stored.',
+  ],
 ];
 
 describeOnDisks('create_integration_link validation', (ctx) => {
@@ -90,7 +174,12 @@ describeOnDisks('create_integration_link validation', (ctx) => {
   it('accepts FilesystemNodeName-valid names cPanel accepts, negative order, whitespace in base64, autologin url only', async () => {
     const spaced = TINY_PNG.slice(0, 20) + '\n ' + TINY_PNG.slice(20);
     await store.createLink('alice', 'A-b_9', { autologin_token_url: 'https://t.example/', order: '-6', base64_png_image: spaced, hide: '1' });
-    expect(await store.getLinkUserConfig('alice', 'A-b_9')).toEqual({ autologin_token_url: 'https://t.example/', order: '-6', base64_png_image: spaced, hide: '1' });
+    expect(await store.getLinkUserConfig('alice', 'A-b_9')).toEqual({
+      autologin_token_url: 'https://t.example/',
+      order: '-6',
+      base64_png_image: spaced,
+      hide: '1',
+    });
   });
 
   it('drops unknown keys with cPanel’s warning and never stores token, app or user in userconfig', async () => {
@@ -101,8 +190,20 @@ describeOnDisks('create_integration_link validation', (ctx) => {
   });
 
   it('validation helpers: Base64 and PNG signature rules', () => {
-    expect([isValidBase64('abcd'), isValidBase64('ab=='), isValidBase64('abc='), isValidBase64('abc'), isValidBase64(' ab\tcd ')]).toEqual([true, true, true, true, true]);
-    expect([isValidBase64(''), isValidBase64('a=b='), isValidBase64('a====='), isValidBase64('ab-_'), isValidBase64('abcde=')]).toEqual([false, false, false, false, false]);
+    expect([isValidBase64('abcd'), isValidBase64('ab=='), isValidBase64('abc='), isValidBase64('abc'), isValidBase64(' ab\tcd ')]).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect([isValidBase64(''), isValidBase64('a=b='), isValidBase64('a====='), isValidBase64('ab-_'), isValidBase64('abcde=')]).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
     // cPanel's rules only look at '=' placement and length: 'a===' (length 4) passes
     expect(isValidBase64('a===')).toBe(true);
     expect([isPngBase64(TINY_PNG), isPngBase64(NOT_PNG), isPngBase64('iVBO')]).toEqual([true, false, false]);
@@ -119,9 +220,30 @@ const groupCases: GroupCase[] = [
   ['group_id group_ prefix', 'alice', 'group_g', {}, 'E_INVALID_PARAM', 'The “group_id” argument cannot begin with “group_”.'],
   ['label quote', 'alice', 'g', { label: "it's" }, 'E_INVALID_PARAM', "The parameter “label” may not contain single-quote characters (')."],
   ['reference', 'alice', 'g', { order: {} }, 'E_INVALID_PARAM', '“order” (HASH) must not be a reference!'],
-  ['id not an asset id', 'alice', 'g g', { label: 'G' }, 'E_INVALID_PARAM', "The configuration entry with “name” of “$LANG{'G'}” has an invalid value for “id”: “g g”."],
-  ['order invalid', 'alice', 'g', { order: '1.0' }, 'E_INVALID_PARAM', "The configuration entry with “name” of “$LANG{'g'}” has an invalid value for “order”: “1.0”."],
-  ['order trailing newline', 'alice', 'g', { order: '1\n' }, 'E_INVALID_PARAM', "The configuration entry with “name” of “$LANG{'g'}” has an invalid value for “order”: “1\n”."],
+  [
+    'id not an asset id',
+    'alice',
+    'g g',
+    { label: 'G' },
+    'E_INVALID_PARAM',
+    "The configuration entry with “name” of “$LANG{'G'}” has an invalid value for “id”: “g g”.",
+  ],
+  [
+    'order invalid',
+    'alice',
+    'g',
+    { order: '1.0' },
+    'E_INVALID_PARAM',
+    "The configuration entry with “name” of “$LANG{'g'}” has an invalid value for “order”: “1.0”.",
+  ],
+  [
+    'order trailing newline',
+    'alice',
+    'g',
+    { order: '1\n' },
+    'E_INVALID_PARAM',
+    "The configuration entry with “name” of “$LANG{'g'}” has an invalid value for “order”: “1\n”.",
+  ],
 ];
 
 describeOnDisks('create_integration_group validation', (ctx) => {

@@ -165,9 +165,10 @@ describeOnDisks('atomic writes and multi-file commit', (ctx) => {
       const before = snapshotTree(ctx, D);
       // The temp file is chmod-ed only when the umask removed bits of its mode.
       const oldUmask = process.umask(0o077);
-      const err = await rejectsWith(writeFileAtomic(disk, `${D}/a.db`, enc('new'), { mode: 0o644 }), fault.op === 'rename' ? 'E_COMMIT_FAILED' : 'E_WRITE_FAILED').finally(() =>
-        process.umask(oldUmask),
-      );
+      const err = await rejectsWith(
+        writeFileAtomic(disk, `${D}/a.db`, enc('new'), { mode: 0o644 }),
+        fault.op === 'rename' ? 'E_COMMIT_FAILED' : 'E_WRITE_FAILED',
+      ).finally(() => process.umask(oldUmask));
       expect(err.message.length).toBeGreaterThan(10);
       expect(snapshotTree(ctx, D)).toEqual(before);
     });
@@ -208,11 +209,18 @@ describeOnDisks('atomic writes and multi-file commit', (ctx) => {
     seed(ctx, `${D}/one`, 'old');
     const before = snapshotTree(ctx, D);
     await expect(
-      commitFiles(ctx.disk, [{ op: 'write', path: `${D}/one`, content: enc('new'), mode: 0o644 }, { op: 'remove', path: `${D}/zzz` }], {
-        beforePublish: () => {
-          throw new Error('lost');
+      commitFiles(
+        ctx.disk,
+        [
+          { op: 'write', path: `${D}/one`, content: enc('new'), mode: 0o644 },
+          { op: 'remove', path: `${D}/zzz` },
+        ],
+        {
+          beforePublish: () => {
+            throw new Error('lost');
+          },
         },
-      }),
+      ),
     ).rejects.toThrow();
     expect(snapshotTree(ctx, D)).toEqual(before);
   });
@@ -231,7 +239,10 @@ describeOnDisks('atomic writes and multi-file commit', (ctx) => {
       'E_COMMIT_FAILED',
     );
     expect(snapshotTree(ctx, D)).toEqual(before);
-    await commitFiles(ctx.disk, [{ op: 'remove', path: `${D}/gone` }, { op: 'remove', path: `${D}/never-existed` }]);
+    await commitFiles(ctx.disk, [
+      { op: 'remove', path: `${D}/gone` },
+      { op: 'remove', path: `${D}/never-existed` },
+    ]);
     expect(names(ctx, D)).toEqual(['keep']);
   });
 
@@ -242,7 +253,14 @@ describeOnDisks('atomic writes and multi-file commit', (ctx) => {
       { op: 'remove', path: `${D}/b.db` },
     ]);
     expect(plan).toEqual([
-      { op: 'write', path: hostPath(ctx, `${D}/a.db`), mode: '0640', owner: '0:12', sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad', bytes: 3 },
+      {
+        op: 'write',
+        path: hostPath(ctx, `${D}/a.db`),
+        mode: '0640',
+        owner: '0:12',
+        sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+        bytes: 3,
+      },
       { op: 'remove', path: hostPath(ctx, `${D}/b.db`) },
     ]);
     expect(names(ctx, D)).toEqual([]);
@@ -255,7 +273,9 @@ describeOnDisks('atomic writes and multi-file commit', (ctx) => {
     const flushed = await flushFilesystems(ctx.disk, [hostPath(ctx, D)]);
     expect(flushed).toBe(ctx.kind === 'tmpdir' && process.platform === 'linux');
     await Promise.all(
-      ['a', 'b', 'c'].map((n) => commitFiles(ctx.kind === 'tmpdir' ? ctx.disk : disk, [{ op: 'write', path: `${D}/${n}`, content: enc(n), mode: 0o600 }], { flush: 'filesystem' })),
+      ['a', 'b', 'c'].map((n) =>
+        commitFiles(ctx.kind === 'tmpdir' ? ctx.disk : disk, [{ op: 'write', path: `${D}/${n}`, content: enc(n), mode: 0o600 }], { flush: 'filesystem' }),
+      ),
     );
     expect(names(ctx, D)).toEqual(['a', 'b', 'c']);
     // On memfs (no syncfs) every temp file was fsynced before its rename.

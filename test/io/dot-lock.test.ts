@@ -92,7 +92,9 @@ describeOnDisks('cPanel dot-lock', (ctx) => {
   it('waits on a non-empty lock without a PID (never breaks it)', async () => {
     setup();
     seed(ctx, LOCK, 'garbage\n', 0o600);
-    expect(await code(withDotLock(ctx.make({ lock: { timeoutMs: 300, pollMs: 50 } }), FILE, { dataMode: 0o600 }, async () => undefined))).toBe('E_LOCK_TIMEOUT');
+    expect(await code(withDotLock(ctx.make({ lock: { timeoutMs: 300, pollMs: 50 } }), FILE, { dataMode: 0o600 }, async () => undefined))).toBe(
+      'E_LOCK_TIMEOUT',
+    );
     expect(peek(ctx, LOCK)).toBe('garbage\n');
   });
 
@@ -103,7 +105,9 @@ describeOnDisks('cPanel dot-lock', (ctx) => {
     await withDotLock(ctx.disk, FILE, { dataMode: 0o600 }, async () => undefined);
     expect(lockDir(ctx)).toEqual([]);
     seed(ctx, LOCK, `${process.pid}\nworker thread\n`, 0o600);
-    expect(await code(withDotLock(ctx.make({ lock: { timeoutMs: 300, pollMs: 50 } }), FILE, { dataMode: 0o600 }, async () => undefined))).toBe('E_LOCK_TIMEOUT');
+    expect(await code(withDotLock(ctx.make({ lock: { timeoutMs: 300, pollMs: 50 } }), FILE, { dataMode: 0o600 }, async () => undefined))).toBe(
+      'E_LOCK_TIMEOUT',
+    );
   });
 
   it('detects a broken lock: verify() fails, release leaves the foreign lock in place', async () => {

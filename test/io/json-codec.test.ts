@@ -31,11 +31,22 @@ describe('encodePretty (JSON::XS pretty canonical)', () => {
     expect(encodePretty({ token: null })).toBe('{\n   "token" : null\n}\n');
     expect(encodePretty({})).toBe('{}\n');
     expect(encodePretty([])).toBe('[]\n');
-    expect(encodePretty([{ b: 1, a: { }, c: [] }])).toBe('[\n   {\n      "a" : {},\n      "b" : 1,\n      "c" : []\n   }\n]\n');
+    expect(encodePretty([{ b: 1, a: {}, c: [] }])).toBe('[\n   {\n      "a" : {},\n      "b" : 1,\n      "c" : []\n   }\n]\n');
   });
 
   it('writes the documented DynamicUI group example', () => {
-    const entry = { type: 'image', subtype: 'img', imgtype: 'icon', width: 32, height: 32, groupdesc: "$LANG{'WHMCS Control'}", description: "$LANG{'WHMCS Control'}", file: 'group_whmcs', group: 'whmcs', grouporder: '1' };
+    const entry = {
+      type: 'image',
+      subtype: 'img',
+      imgtype: 'icon',
+      width: 32,
+      height: 32,
+      groupdesc: "$LANG{'WHMCS Control'}",
+      description: "$LANG{'WHMCS Control'}",
+      file: 'group_whmcs',
+      group: 'whmcs',
+      grouporder: '1',
+    };
     expect(encodePretty([entry])).toBe(
       `[\n   {\n      "description" : "$LANG{'WHMCS Control'}",\n      "file" : "group_whmcs",\n      "group" : "whmcs",\n      "groupdesc" : "$LANG{'WHMCS Control'}",\n      "grouporder" : "1",\n      "height" : 32,\n      "imgtype" : "icon",\n      "subtype" : "img",\n      "type" : "image",\n      "width" : 32\n   }\n]\n`,
     );

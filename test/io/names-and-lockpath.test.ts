@@ -60,14 +60,17 @@ describe('cPanel lock names', () => {
 describe('library temp names', () => {
   it('match no cPanel scanner pattern', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 1, maxLength: 255 }).filter((s) => !s.includes('/') && Buffer.byteLength(s) <= 255), (base) => {
-        const t = tempNameFor(base);
-        expect(Buffer.byteLength(t)).toBeLessThanOrEqual(255);
-        expect(t.startsWith('.')).toBe(true);
-        expect(t).not.toMatch(/\.(db|userconfig|adminconfig)$/);
-        expect(t).not.toMatch(/^(dynamicui_|group_)/);
-        expect(isLibraryTempName(t)).toBe(true);
-      }),
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 255 }).filter((s) => !s.includes('/') && Buffer.byteLength(s) <= 255),
+        (base) => {
+          const t = tempNameFor(base);
+          expect(Buffer.byteLength(t)).toBeLessThanOrEqual(255);
+          expect(t.startsWith('.')).toBe(true);
+          expect(t).not.toMatch(/\.(db|userconfig|adminconfig)$/);
+          expect(t).not.toMatch(/^(dynamicui_|group_)/);
+          expect(isLibraryTempName(t)).toBe(true);
+        },
+      ),
     );
     expect(isLibraryTempName('bob.db')).toBe(false);
   });

@@ -8,7 +8,7 @@ const ls = new Linkstore({ root, hostname: 'host.example.com', users: { checkInt
 const integ = await ls.integration();
 const authn = await ls.authn();
 let seed = Number(seedArg) >>> 0 || 1;
-const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
 const log = (o) => process.stdout.write(JSON.stringify(o) + '\n');
 const users = ['bob', 'alice'];
 const mine = { bob: [], alice: [] };

@@ -59,7 +59,9 @@ describe('concurrency: 8 library processes and 2 simulated cPanel writers [tmpdi
     const env = { ...process.env, LINKSTORE_DIST: dist.dir };
     const t0 = Date.now();
     const results = await Promise.all([
-      ...Array.from({ length: PROCESSES }, (_, i) => run(process.execPath, [join(here, 'concurrency-child.mjs'), tmp.root, `p${i}`, String(ITERATIONS), String(1000 + i)], env)),
+      ...Array.from({ length: PROCESSES }, (_, i) =>
+        run(process.execPath, [join(here, 'concurrency-child.mjs'), tmp.root, `p${i}`, String(ITERATIONS), String(1000 + i)], env),
+      ),
       run('perl', [PERL_WRITER, tmp.root, 'bob', 'bob', '1001', 'google', 'add', String(PERL_LINKS), 'perl-bob'], env),
       run('perl', [PERL_WRITER, tmp.root, 'alice', 'alice', '1002', 'google', 'hold', '1.5', 'perl-alice-held'], env),
       run('perl', [PERL_WRITER, tmp.root, 'alice', 'alice', '1002', 'google', 'add', String(PERL_LINKS), 'perl-alice'], env),
@@ -67,7 +69,14 @@ describe('concurrency: 8 library processes and 2 simulated cPanel writers [tmpdi
     const seconds = (Date.now() - t0) / 1000;
     expect(
       results.map((r) => r.code),
-      results.map((r) => r.out.split('\n').filter((l) => l.includes('"error"')).join('\n')).join(''),
+      results
+        .map((r) =>
+          r.out
+            .split('\n')
+            .filter((l) => l.includes('"error"'))
+            .join('\n'),
+        )
+        .join(''),
     ).toEqual(results.map(() => 0));
 
     // Replay what each process reported as done.
@@ -97,7 +106,10 @@ describe('concurrency: 8 library processes and 2 simulated cPanel writers [tmpdi
     // No lost or resurrected authn link, in either store.
     const authn = await ls.authn();
     const report = checkTree(tmp.root);
-    const ldb = report.files.get('/var/cpanel/authn/links/openid_connect/login/google.db') as { user: Record<string, Record<string, 1>>; subject_unique_identifier: Record<string, Record<string, unknown>> };
+    const ldb = report.files.get('/var/cpanel/authn/links/openid_connect/login/google.db') as {
+      user: Record<string, Record<string, 1>>;
+      subject_unique_identifier: Record<string, Record<string, unknown>>;
+    };
     for (const user of ['bob', 'alice']) {
       const perUser = (await authn.getAuthnLinks(user)).map((l) => l.subject_unique_identifier).sort();
       expect(perUser, `${user} per-user DB`).toEqual([...expected[user]!].sort());

@@ -12,7 +12,7 @@ const { importRecords } = await import(`${dist}/src/transfer/index.js`);
 const integ = await ls.integration();
 const authn = await ls.authn();
 let seed = Number(seedArg) >>> 0 || 1;
-const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
 const log = (o) => process.stdout.write(JSON.stringify(o) + '\n');
 const linkParams = (v) => ({ url: `https://x/${v}`, token: `SECRET-${v}`, label: `L${v}` });
 
@@ -45,7 +45,15 @@ for (let n = 1; ; n++) {
       const lines = [
         rec('bob', 'imp0'),
         rec('alice', 'imp1'),
-        { type: 'authn_link', user: 'bob', sysuser: 'bob', protocol: 'openid_connect', provider: 'google', subject: op.subject, user_info: { preferred_username: 'bob', link_time: 1700000000 } },
+        {
+          type: 'authn_link',
+          user: 'bob',
+          sysuser: 'bob',
+          protocol: 'openid_connect',
+          provider: 'google',
+          subject: op.subject,
+          user_info: { preferred_username: 'bob', link_time: 1700000000 },
+        },
       ].map((x) => JSON.stringify(x));
       const sum = await importRecords(ls, lines);
       if (sum.failed !== 0 || sum.applied !== 3) throw new Error(`import: ${JSON.stringify(sum)}`);

@@ -25,7 +25,10 @@ const ITERATIONS = Number(process.env.STRESS_ITERATIONS ?? 40);
 /** Longest acceptable first operation of a child after a kill (the dead child's locks are broken at once). */
 const FIRST_OP_BOUND_MS = 3000;
 
-type Op = { op: 'create' | 'token' | 'batch' | 'client'; v: string; app?: string } | { op: 'link' | 'unlink'; subject: string } | { op: 'import'; v: string; subject: string };
+type Op =
+  | { op: 'create' | 'token' | 'batch' | 'client'; v: string; app?: string }
+  | { op: 'link' | 'unlink'; subject: string }
+  | { op: 'import'; v: string; subject: string };
 type Line = { phase: 'ready' | 'begin' | 'done' | 'error'; ms?: number; code?: string; message?: string } & Op;
 
 const I = '/var/cpanel/integration';
@@ -70,7 +73,8 @@ interface State {
 /** What the files hold now, as markers; problems for files whose parts disagree. */
 function observe(r: TreeReport, problems: string[]): State {
   const markers = new Map<string, string | undefined>();
-  const strip = (v: unknown, prefix: string) => (typeof v === 'string' && v.startsWith(prefix) ? v.slice(prefix.length) : v === undefined ? undefined : `?${String(v)}`);
+  const strip = (v: unknown, prefix: string) =>
+    typeof v === 'string' && v.startsWith(prefix) ? v.slice(prefix.length) : v === undefined ? undefined : `?${String(v)}`;
   for (const [user, app] of LINKS) {
     const uc = r.files.get(`${I}/links/${user}/${app}.userconfig`) as { url?: string } | undefined;
     const ac = r.files.get(`${I}/links/${user}/${app}.adminconfig`) as { token?: string } | undefined;
@@ -134,8 +138,16 @@ describe('crash safety: SIGKILL at random moments [tmpdir]', () => {
     const problems: string[] = [];
     let state = observe(checkTree(tmp.root), problems);
     let rng = 12345;
-    const rnd = () => ((rng = (Math.imul(rng, 1103515245) + 12345) >>> 0) / 2 ** 32);
-    const figures = { kills: 0, killedMidOperation: 0, killedIn: {} as Record<string, number>, operationsDone: 0, debrisSeen: 0, maxFirstOpMs: 0, filesChecked: 0 };
+    const rnd = () => (rng = (Math.imul(rng, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const figures = {
+      kills: 0,
+      killedMidOperation: 0,
+      killedIn: {} as Record<string, number>,
+      operationsDone: 0,
+      debrisSeen: 0,
+      maxFirstOpMs: 0,
+      filesChecked: 0,
+    };
 
     for (let it = 0; it < ITERATIONS; it++) {
       const child = spawn(process.execPath, [join(here, 'crash-child.mjs'), tmp.root, String(it + 1)], { stdio: ['ignore', 'pipe', 'inherit'], env });
@@ -195,8 +207,10 @@ describe('crash safety: SIGKILL at random moments [tmpdir]', () => {
         if (!allowed.includes(v)) problems.push(`iteration ${it}: ${p} holds ${v}, expected ${allowed.filter(Boolean).join(' or ')}`);
       }
       const next = inflight ? applyAuthn(state, inflight) : state;
-      if (![setKey(state.userDb), setKey(next.userDb)].includes(setKey(now.userDb))) problems.push(`iteration ${it}: per-user DB subjects ${setKey(now.userDb)} are neither old nor new`);
-      if (![setKey(state.linkDb), setKey(next.linkDb)].includes(setKey(now.linkDb))) problems.push(`iteration ${it}: LinkDB subjects ${setKey(now.linkDb)} are neither old nor new`);
+      if (![setKey(state.userDb), setKey(next.userDb)].includes(setKey(now.userDb)))
+        problems.push(`iteration ${it}: per-user DB subjects ${setKey(now.userDb)} are neither old nor new`);
+      if (![setKey(state.linkDb), setKey(next.linkDb)].includes(setKey(now.linkDb)))
+        problems.push(`iteration ${it}: LinkDB subjects ${setKey(now.linkDb)} are neither old nor new`);
       state = now;
       if (problems.length > 20) break;
     }

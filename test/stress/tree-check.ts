@@ -45,7 +45,9 @@ function fileKind(p: string): { mode: number; style: 'pretty' | 'compact' } | un
 }
 
 export function isDebris(name: string): boolean {
-  return /^\.tmp\.[0-9a-f]+\..*\.tmp$/.test(name) || name.endsWith('.lock') || /\.lock-[0-9a-f]+-[0-9a-f]+-[0-9a-f]+$/.test(name) || /^\.[^/]*\.tmp$/.test(name);
+  return (
+    /^\.tmp\.[0-9a-f]+\..*\.tmp$/.test(name) || name.endsWith('.lock') || /\.lock-[0-9a-f]+-[0-9a-f]+-[0-9a-f]+$/.test(name) || /^\.[^/]*\.tmp$/.test(name)
+  );
 }
 
 /** Read a file through one descriptor: the mode and the bytes are of the same inode. */

@@ -31,7 +31,11 @@ describeOnDisks('export and import', (ctx) => {
     const { ls } = server('a');
     await populate(ls);
     const records = await exportRecords(ls);
-    expect(records.map((r) => `${r.type} ${r.user} ${r.type === 'integration_link' ? r.app : r.type === 'integration_group' ? r.group_id : `${r.provider} ${r.subject}`}`)).toEqual([
+    expect(
+      records.map(
+        (r) => `${r.type} ${r.user} ${r.type === 'integration_link' ? r.app : r.type === 'integration_group' ? r.group_id : `${r.provider} ${r.subject}`}`,
+      ),
+    ).toEqual([
       'integration_group bob tools',
       'integration_link alice crm',
       'integration_link bob chat',
@@ -42,9 +46,25 @@ describeOnDisks('export and import', (ctx) => {
       'authn_link info@bob.example google g-info',
       'authn_link root google g-root',
     ]);
-    expect(records[3]).toEqual({ type: 'integration_link', user: 'bob', app: 'wiki', userconfig: { url: 'https://wiki.example/', group_id: 'tools', label: 'Wiki' }, token: 's3cret' });
-    expect(records[7]).toEqual({ type: 'authn_link', user: 'info@bob.example', sysuser: 'bob', protocol: 'openid_connect', provider: 'google', subject: 'g-info', user_info: { link_time: 1_700_000_000 } });
-    expect(recordLine(records[0] as TransferRecord)).toBe('{"type":"integration_group","user":"bob","group_id":"tools","userconfig":{"label":"Tools","order":"3"}}');
+    expect(records[3]).toEqual({
+      type: 'integration_link',
+      user: 'bob',
+      app: 'wiki',
+      userconfig: { url: 'https://wiki.example/', group_id: 'tools', label: 'Wiki' },
+      token: 's3cret',
+    });
+    expect(records[7]).toEqual({
+      type: 'authn_link',
+      user: 'info@bob.example',
+      sysuser: 'bob',
+      protocol: 'openid_connect',
+      provider: 'google',
+      subject: 'g-info',
+      user_info: { link_time: 1_700_000_000 },
+    });
+    expect(recordLine(records[0] as TransferRecord)).toBe(
+      '{"type":"integration_group","user":"bob","group_id":"tools","userconfig":{"label":"Tools","order":"3"}}',
+    );
     expect(await exportRecords(ls)).toEqual(records);
     expect((await exportRecords(ls, { user: 'bob' })).map((r) => r.user)).toEqual(['bob', 'bob', 'bob', 'bob', 'bob', 'info@bob.example']);
   });
@@ -73,7 +93,9 @@ describeOnDisks('export and import', (ctx) => {
     const lines = (await exportRecords(a.ls)).map(recordLine);
     const b = server('b');
     const before = snapshotTree(b.sub, '/');
-    const summary = await importRecords(b.ls, [...lines, '{"type":"integration_link","user":"nobody-here","app":"x","userconfig":{"url":"u"}}'], { dryRun: true });
+    const summary = await importRecords(b.ls, [...lines, '{"type":"integration_link","user":"nobody-here","app":"x","userconfig":{"url":"u"}}'], {
+      dryRun: true,
+    });
     expect(snapshotTree(b.sub, '/')).toEqual(before);
     expect(summary).toMatchObject({ dryRun: true, total: 10, applied: 9, failed: 1 });
     expect(summary.problems).toEqual([expect.objectContaining({ line: 10, status: 'failed', key: 'nobody-here/x' })]);
@@ -81,19 +103,20 @@ describeOnDisks('export and import', (ctx) => {
 
   it('bad lines fail alone, with their line numbers and reasons; blank lines are ignored', async () => {
     const { ls } = server('a');
-    const text = [
-      '{"type":"integration_link","user":"bob","app":"good","userconfig":{"url":"https://good/"},"token":null}',
-      '',
-      '{"type":"integration_link","user":"bob",',
-      '["not", "an", "object"]',
-      '{"type":"weird"}',
-      '{"user":"bob"}',
-      '{"type":"integration_link","user":"bob","app":"noconfig"}',
-      '{"type":"integration_link","user":"ghost","app":"x","userconfig":{"url":"u"}}',
-      '{"type":"authn_link","user":"bob","provider":"facebook","subject":"f"}',
-      '{"type":"authn_link","user":"alice","provider":"google","subject":"g-1","user_info":{"link_time":1600000000}}',
-      '{"type":"integration_group","user":"alice","group_id":"bad id!","userconfig":{}}',
-    ].join('\r\n') + '\r\n';
+    const text =
+      [
+        '{"type":"integration_link","user":"bob","app":"good","userconfig":{"url":"https://good/"},"token":null}',
+        '',
+        '{"type":"integration_link","user":"bob",',
+        '["not", "an", "object"]',
+        '{"type":"weird"}',
+        '{"user":"bob"}',
+        '{"type":"integration_link","user":"bob","app":"noconfig"}',
+        '{"type":"integration_link","user":"ghost","app":"x","userconfig":{"url":"u"}}',
+        '{"type":"authn_link","user":"bob","provider":"facebook","subject":"f"}',
+        '{"type":"authn_link","user":"alice","provider":"google","subject":"g-1","user_info":{"link_time":1600000000}}',
+        '{"type":"integration_group","user":"alice","group_id":"bad id!","userconfig":{}}',
+      ].join('\r\n') + '\r\n';
     const summary = await importRecords(ls, splitLines(text));
     expect([summary.total, summary.applied, summary.skipped, summary.failed]).toEqual([10, 2, 0, 8]);
     const byLine = Object.fromEntries(summary.problems.map((p) => [p.line, p.reason]));

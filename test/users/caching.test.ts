@@ -11,7 +11,11 @@ import { EMPTY_SYSTEM, manualClock, seedFiles } from './helpers.js';
 describeOnDisks('Users caches', (ctx) => {
   const counted = () => {
     const f = faultyFs(ctx.fs, []);
-    return { disk: ctx.make({ fs: f.fs }), opens: (needle: string) => f.calls.filter((c) => c.startsWith('open ') && c.includes(needle)).length, calls: f.calls };
+    return {
+      disk: ctx.make({ fs: f.fs }),
+      opens: (needle: string) => f.calls.filter((c) => c.startsWith('open ') && c.includes(needle)).length,
+      calls: f.calls,
+    };
   };
 
   it('serves from memory within the interval, stats after it, re-reads only on change', async () => {
@@ -76,7 +80,12 @@ describeOnDisks('Users caches', (ctx) => {
     expect(await users.isReserved('a1')).toBe(true);
     expect(await users.themeOf('bob')).toBe('jupiter');
     expect(await users.domainOwner('bob.example')).toBe('bob');
-    seedFiles(ctx, { '/etc/aliases': 'a2: x\n', '/var/cpanel/users/bob': 'RS=paper_lantern\n', '/etc/userdomains': 'bob.example: carol\n', '/var/cpanel/users/carol': 'RS=jupiter\n' });
+    seedFiles(ctx, {
+      '/etc/aliases': 'a2: x\n',
+      '/var/cpanel/users/bob': 'RS=paper_lantern\n',
+      '/etc/userdomains': 'bob.example: carol\n',
+      '/var/cpanel/users/carol': 'RS=jupiter\n',
+    });
     expect(await users.isReserved('a1')).toBe(true);
     expect(await users.cpanelAccounts()).toEqual(['bob']);
     users.refresh();
@@ -97,7 +106,12 @@ describeOnDisks('Users caches', (ctx) => {
     expect((await users.validateSystemUser('web_user')).valid_for_new).toBe(false);
     expect(await users.cpanelAccounts()).toEqual([]);
 
-    seedFiles(ctx, { '/etc/localaliases': 'newalias: x\n', '/etc/allowstupidstuff': '', '/var/cpanel/cpanel.config': 'database_prefix=0\n', '/var/cpanel/users/dave': 'RS=jupiter\n' });
+    seedFiles(ctx, {
+      '/etc/localaliases': 'newalias: x\n',
+      '/etc/allowstupidstuff': '',
+      '/var/cpanel/cpanel.config': 'database_prefix=0\n',
+      '/var/cpanel/users/dave': 'RS=jupiter\n',
+    });
     step();
     expect(await users.isReserved('newalias')).toBe(true);
     expect((await users.validateSystemUser('1abc')).valid_for_new).toBe(true);

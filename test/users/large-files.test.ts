@@ -21,7 +21,8 @@ function bigPasswd(): string {
 
 function bigAliases(): string {
   const lines = ['# generated'];
-  for (let i = 1; i < ALIAS_LINES; i++) lines.push(i % 4 === 0 ? `bare${i}` : i % 4 === 1 ? `al${i}: target${i}` : i % 4 === 2 ? `  continuation ${i}` : `sp${i} : t`);
+  for (let i = 1; i < ALIAS_LINES; i++)
+    lines.push(i % 4 === 0 ? `bare${i}` : i % 4 === 1 ? `al${i}: target${i}` : i % 4 === 2 ? `  continuation ${i}` : `sp${i} : t`);
   return lines.join('\n') + '\n';
 }
 

@@ -61,37 +61,46 @@ const idField = fc.oneof(fc.constant(''), fc.nat({ max: 70000 }).map(String), fc
 const passwdLine = fc
   .tuple(name, field, idField, idField, field, field, field, fc.nat({ max: 7 }), fc.boolean())
   .map(([n, pw, uid, gid, gecos, home, shell, cut, crlf]) => [n, pw, uid, gid, gecos, home, shell].slice(0, cut).join(':') + (crlf ? '\r' : ''));
-const colonFileText = fc.array(fc.oneof({ weight: 8, arbitrary: passwdLine }, { weight: 1, arbitrary: fc.constant('') }), { maxLength: 40 }).map((ls) => ls.join('\n'));
+const colonFileText = fc
+  .array(fc.oneof({ weight: 8, arbitrary: passwdLine }, { weight: 1, arbitrary: fc.constant('') }), { maxLength: 40 })
+  .map((ls) => ls.join('\n'));
 const aliasLine = fc.oneof(
   fc.tuple(name, fc.constantFrom(': ', ':', ' : ', ':\t', ''), field).map(([n, sep, t]) => (sep === '' ? n : n + sep + t)),
   fc.constantFrom('# comment', ' continued', '\tcontinued', ':include:/etc/x', '"q": x', 'crlf:x\r', 'bare\r'),
 );
 const aliasText = fc.array(fc.oneof(aliasLine, fc.constant('')), { maxLength: 40 }).map((ls) => ls.join('\n'));
 /** Names worth asking about: ones from the file, near misses and random ones. */
-const questions = (text: string) => fc.array(fc.oneof(fc.constantFrom(...text.split('\n').map((l) => l.split(':')[0] as string), 'root'), name), { minLength: 1, maxLength: 30 });
+const questions = (text: string) =>
+  fc.array(fc.oneof(fc.constantFrom(...text.split('\n').map((l) => l.split(':')[0] as string), 'root'), name), { minLength: 1, maxLength: 30 });
 
 describe('readers agree with naive reference parsers', () => {
   it('passwd: exists and entries, before and after the index is built', () => {
     fc.assert(
-      fc.property(colonFileText.chain((t) => fc.tuple(fc.constant(t), questions(t))), ([text, names]) => {
-        const p = parseColonFile(text);
-        for (let round = 0; round < 3; round++) {
-          for (const n of names) {
-            expect(passwdExists(p, n)).toBe(refExists(text, n));
-            expect(passwdEntryOf(p, n)?.uid).toBe(refUid(text, n));
+      fc.property(
+        colonFileText.chain((t) => fc.tuple(fc.constant(t), questions(t))),
+        ([text, names]) => {
+          const p = parseColonFile(text);
+          for (let round = 0; round < 3; round++) {
+            for (const n of names) {
+              expect(passwdExists(p, n)).toBe(refExists(text, n));
+              expect(passwdEntryOf(p, n)?.uid).toBe(refUid(text, n));
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('group: gid of the first line', () => {
     fc.assert(
-      fc.property(colonFileText.chain((t) => fc.tuple(fc.constant(t), questions(t))), ([text, names]) => {
-        const g = parseColonFile(text);
-        for (let round = 0; round < 3; round++) for (const n of names) expect(groupGidOf(g, n)).toBe(refGid(text, n));
-      }),
+      fc.property(
+        colonFileText.chain((t) => fc.tuple(fc.constant(t), questions(t))),
+        ([text, names]) => {
+          const g = parseColonFile(text);
+          for (let round = 0; round < 3; round++) for (const n of names) expect(groupGidOf(g, n)).toBe(refGid(text, n));
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -113,7 +122,11 @@ describe('flag invariants for any name', () => {
     allowStupidStuff: fc.boolean(),
     databasePrefix: fc.boolean(),
   });
-  const anyName = fc.oneof(name, fc.string({ unit: 'binary', maxLength: 20 }), fc.string({ unit: 'binary-ascii', maxLength: 20 }).map((s) => s + '\n'));
+  const anyName = fc.oneof(
+    name,
+    fc.string({ unit: 'binary', maxLength: 20 }),
+    fc.string({ unit: 'binary-ascii', maxLength: 20 }).map((s) => s + '\n'),
+  );
 
   it('valid_for_new never allows “-” or “.”, and implies valid_for_transfer without a trailing newline', () => {
     fc.assert(
@@ -146,35 +159,39 @@ describeOnDisks('arbitrary bytes never escape as untyped errors', (ctx) => {
 
   it('validateSystemUser, verify*, and the look-ups', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.record({ passwd: bytes, group: bytes, aliases: bytes, config: bytes, dbowners: bytes, userdomains: bytes, cpuser: bytes }), nameInput, async (files, n) => {
-        seedFiles(ctx, {
-          ...EMPTY_SYSTEM,
-          '/etc/passwd': files.passwd,
-          '/etc/group': files.group,
-          '/etc/aliases': files.aliases,
-          '/var/cpanel/cpanel.config': files.config,
-          '/etc/dbowners': files.dbowners,
-          '/etc/userdomains': files.userdomains,
-          '/var/cpanel/users/amy': files.cpuser,
-        });
-        const users = new Users(ctx.disk);
-        const typedOrNothing = async (p: Promise<unknown>) => {
-          try {
-            await p;
-          } catch (e) {
-            expect(isLinkstoreError(e), String(e)).toBe(true);
-          }
-        };
-        await users.validateSystemUser(n);
-        await typedOrNothing(users.verifyNewUsername(n));
-        await typedOrNothing(users.verifyNewUsernameForRestore(n, { oldName: n }));
-        const text = typeof n === 'string' ? n : bytesToKeyText(n);
-        await users.passwdEntry(text);
-        await users.groupGid(text);
-        await users.domainOwner(text);
-        await users.themeOf('amy');
-        await typedOrNothing(users.cpanelUserFile(text));
-      }),
+      fc.asyncProperty(
+        fc.record({ passwd: bytes, group: bytes, aliases: bytes, config: bytes, dbowners: bytes, userdomains: bytes, cpuser: bytes }),
+        nameInput,
+        async (files, n) => {
+          seedFiles(ctx, {
+            ...EMPTY_SYSTEM,
+            '/etc/passwd': files.passwd,
+            '/etc/group': files.group,
+            '/etc/aliases': files.aliases,
+            '/var/cpanel/cpanel.config': files.config,
+            '/etc/dbowners': files.dbowners,
+            '/etc/userdomains': files.userdomains,
+            '/var/cpanel/users/amy': files.cpuser,
+          });
+          const users = new Users(ctx.disk);
+          const typedOrNothing = async (p: Promise<unknown>) => {
+            try {
+              await p;
+            } catch (e) {
+              expect(isLinkstoreError(e), String(e)).toBe(true);
+            }
+          };
+          await users.validateSystemUser(n);
+          await typedOrNothing(users.verifyNewUsername(n));
+          await typedOrNothing(users.verifyNewUsernameForRestore(n, { oldName: n }));
+          const text = typeof n === 'string' ? n : bytesToKeyText(n);
+          await users.passwdEntry(text);
+          await users.groupGid(text);
+          await users.domainOwner(text);
+          await users.themeOf('amy');
+          await typedOrNothing(users.cpanelUserFile(text));
+        },
+      ),
       { numRuns: ctx.kind === 'memfs' ? 150 : 60 },
     );
   });

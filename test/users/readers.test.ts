@@ -51,7 +51,15 @@ describe('passwd and group parsing', () => {
     const first = ask(); // fewer questions than the index threshold
     for (let i = 0; i < 20; i++) ask();
     expect(ask()).toEqual(first);
-    expect(first).toEqual([[false, undefined], [true, 7], [true, 49], [false, undefined], [false, 1], [false, undefined], [false, undefined]]);
+    expect(first).toEqual([
+      [false, undefined],
+      [true, 7],
+      [true, 49],
+      [false, undefined],
+      [false, 1],
+      [false, undefined],
+      [false, undefined],
+    ]);
   });
 });
 
@@ -67,7 +75,11 @@ describe('alias names', () => {
 describe('key=value files', () => {
   it('split at the first separator; drop one \\r; skip # and separator-less lines; last wins', () => {
     const kv = parseKeyValue('#a=1\na=2=3\r\nb\nc=\n a=4\na=5\r\r\n', '=');
-    expect([...kv]).toEqual([['a', '5\r'], ['c', ''], [' a', '4']]);
+    expect([...kv]).toEqual([
+      ['a', '5\r'],
+      ['c', ''],
+      [' a', '4'],
+    ]);
   });
 
   it('cpanel.config flags: defaults, Perl-false values', () => {
@@ -78,7 +90,10 @@ describe('key=value files', () => {
   });
 
   it('dbowners: `user: dbowner` as dbowner → user; the dbowner form drops _ and .', () => {
-    expect([...parseDbowners('bob: bob\nweb_user: webuser\nbad:nospace\n')]).toEqual([['bob', 'bob'], ['webuser', 'web_user']]);
+    expect([...parseDbowners('bob: bob\nweb_user: webuser\nbad:nospace\n')]).toEqual([
+      ['bob', 'bob'],
+      ['webuser', 'web_user'],
+    ]);
     expect(dbownerForm('a_b.c_')).toBe('abc');
   });
 
@@ -129,7 +144,9 @@ describeOnDisks('look-ups for other modules', (ctx) => {
 
   it('an unreadable cpuser file or userdomains is an error, not “absent”', async () => {
     seedFiles(ctx, { '/var/cpanel/users/amy': 'RS=jupiter\n', '/etc/userdomains': 'a.example: amy\n', '/etc/passwd': '', '/etc/group': '' });
-    const { fs } = faultyFs(ctx.fs, [{ op: 'open', path: (p) => p.endsWith('/users/amy') || p.endsWith('/userdomains') || p.endsWith('/group'), code: 'EACCES' }]);
+    const { fs } = faultyFs(ctx.fs, [
+      { op: 'open', path: (p) => p.endsWith('/users/amy') || p.endsWith('/userdomains') || p.endsWith('/group'), code: 'EACCES' },
+    ]);
     const users = new Users(ctx.make({ fs }));
     await expect(users.themeOf('amy')).rejects.toMatchObject({ code: 'E_IO' });
     await expect(users.domainOwner('a.example')).rejects.toMatchObject({ code: 'E_IO' });

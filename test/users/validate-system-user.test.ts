@@ -36,7 +36,10 @@ describeOnDisks('validate_system_user: input handling (§2)', (ctx) => {
   });
 
   it('accepts raw bytes; a JS string is compared as UTF-8', async () => {
-    const users = usersWith(ctx, { '/etc/passwd': Buffer.from('josé:x:5:5::/:/bin/sh\n', 'utf8'), '/etc/aliases': Buffer.from([0xff, 0x41, 0x3a, 0x20, 0x78, 0x0a]) });
+    const users = usersWith(ctx, {
+      '/etc/passwd': Buffer.from('josé:x:5:5::/:/bin/sh\n', 'utf8'),
+      '/etc/aliases': Buffer.from([0xff, 0x41, 0x3a, 0x20, 0x78, 0x0a]),
+    });
     expect((await users.validateSystemUser('josé')).exists).toBe(true);
     expect((await users.validateSystemUser(Buffer.from('josé', 'utf8'))).exists).toBe(true);
     expect((await users.validateSystemUser(Buffer.from('josé', 'latin1'))).exists).toBe(false);
@@ -53,7 +56,19 @@ describeOnDisks('validate_system_user: input handling (§2)', (ctx) => {
 describeOnDisks('exists (§2.1, §7)', (ctx) => {
   it('first line starting with NAME: decides; the UID field must be non-empty', async () => {
     const users = usersWith(ctx, {
-      '/etc/passwd': ['x:x:0:0::/:/bin/sh', 'emptyuid:x::1::/:/bin/sh', 'nouid:x', 'trail:x:', 'dup:x::1', 'dup:x:5:5', 'dup2:x:5:5', 'dup2:x::5', '+nis::::::', 'ok:x:7'].join('\n') + '\n',
+      '/etc/passwd':
+        [
+          'x:x:0:0::/:/bin/sh',
+          'emptyuid:x::1::/:/bin/sh',
+          'nouid:x',
+          'trail:x:',
+          'dup:x::1',
+          'dup:x:5:5',
+          'dup2:x:5:5',
+          'dup2:x::5',
+          '+nis::::::',
+          'ok:x:7',
+        ].join('\n') + '\n',
     });
     const exists = async (n: string) => (await users.validateSystemUser(n)).exists;
     expect(await exists('x')).toBe(true);
@@ -88,7 +103,11 @@ describeOnDisks('exists (§2.1, §7)', (ctx) => {
   });
 
   it('ignores /etc/group and /var/cpanel/users', async () => {
-    const users = usersWith(ctx, { '/etc/passwd': 'carol:x:1003:1003::/:/bin/sh\n', '/etc/group': 'grouponly:x:500:\n', '/var/cpanel/users/ghost': 'RS=jupiter\n' });
+    const users = usersWith(ctx, {
+      '/etc/passwd': 'carol:x:1003:1003::/:/bin/sh\n',
+      '/etc/group': 'grouponly:x:500:\n',
+      '/var/cpanel/users/ghost': 'RS=jupiter\n',
+    });
     expect((await users.validateSystemUser('grouponly')).exists).toBe(false);
     expect((await users.validateSystemUser('ghost')).exists).toBe(false);
     expect((await users.validateSystemUser('carol')).exists).toBe(true); // no cPanel file needed
@@ -183,7 +202,8 @@ describeOnDisks('alias names (§5)', (ctx) => {
   it('reserves exactly the left-hand sides the spec’s table lists', async () => {
     const users = usersWith(ctx, { '/etc/aliases': ALIASES });
     const reserved = async (n: string) => users.isReserved(n);
-    for (const n of ['plain', 'nospace', '"quoted"', 'barename', 'Name', 'hy-phen', 'crlf', 'barecr\r']) expect(await reserved(n), JSON.stringify(n)).toBe(true);
+    for (const n of ['plain', 'nospace', '"quoted"', 'barename', 'Name', 'hy-phen', 'crlf', 'barecr\r'])
+      expect(await reserved(n), JSON.stringify(n)).toBe(true);
     for (const n of ['spaced', 'spaced ', '"quoted name"', 'continuation', 'continuation2', 'include', 'name', 'barecr', 'with#hash', 'with', 'target', '#']) {
       expect(await reserved(n), JSON.stringify(n)).toBe(false);
     }
@@ -240,7 +260,14 @@ describeOnDisks('valid_for_transfer and valid_for_new (§2.3, §2.4, §3, §8)',
   });
 
   it('cpanel.config: "#" lines, keys with spaces and Perl-true values keep the default', async () => {
-    for (const cfg of ['#database_prefix=0\n', 'database_prefix =0\n', 'database_prefix=00\n', 'database_prefix=0\ndatabase_prefix=1\n', 'database_prefix\n', '']) {
+    for (const cfg of [
+      '#database_prefix=0\n',
+      'database_prefix =0\n',
+      'database_prefix=00\n',
+      'database_prefix=0\ndatabase_prefix=1\n',
+      'database_prefix\n',
+      '',
+    ]) {
       expect(await tren(usersWith(ctx, { '/var/cpanel/cpanel.config': cfg }), 'web_user'), JSON.stringify(cfg)).toEqual([1, 0, 0, 0]);
     }
   });

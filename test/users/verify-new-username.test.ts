@@ -102,7 +102,9 @@ describeOnDisks('verify_new_username: checks in order, first failure wins (§6)'
     expect(await verdict(users.verifyNewUsernameForRestore('acme_widg'))).toBe(prefixMsg('acme_widg', 8));
     expect(await verdict(users.verifyNewUsername('acmewidg2', { prefixLength: 16 }))).toBe('OK');
     expect(await verdict(users.verifyNewUsername('longprefixowner2', { prefixLength: 16 }))).toBe('OK');
-    expect(await verdict(users.verifyNewUsername('longprefixowner1x', { prefixLength: 16 }))).toBe('“longprefixowner1x” is not a valid username on this system.');
+    expect(await verdict(users.verifyNewUsername('longprefixowner1x', { prefixLength: 16 }))).toBe(
+      '“longprefixowner1x” is not a valid username on this system.',
+    );
     expect(await verdict(users.verifyNewUsername('acmewidg2', { mysqlVersion: '8.0.36' }))).toBe('OK');
     expect(await verdict(users.verifyNewUsername('acmewidg2', { mysqlVersion: '10.6.16-MariaDB' }))).toBe('OK');
     expect(await verdict(users.verifyNewUsername('acmewidg2', { mysqlVersion: '5.6.51' }))).toBe(prefixMsg('acmewidg2', 8));
@@ -111,7 +113,11 @@ describeOnDisks('verify_new_username: checks in order, first failure wins (§6)'
   });
 
   it('force_short_prefix=1 forces 8 whatever the options say', async () => {
-    const users = usersWith(ctx, { '/etc/dbowners': 'acmewidgets: acmewidgets\n', '/var/cpanel/cpanel.config': 'force_short_prefix=1\n' }, { prefixLength: 16 });
+    const users = usersWith(
+      ctx,
+      { '/etc/dbowners': 'acmewidgets: acmewidgets\n', '/var/cpanel/cpanel.config': 'force_short_prefix=1\n' },
+      { prefixLength: 16 },
+    );
     expect(await verdict(users.verifyNewUsername('acmewidg2', { prefixLength: 16, mysqlVersion: '8.0' }))).toBe(prefixMsg('acmewidg2', 8));
   });
 
@@ -124,7 +130,9 @@ describeOnDisks('verify_new_username: checks in order, first failure wins (§6)'
     const users = usersWith(ctx, { '/etc/dbowners': 'acmewidgets: acmewidgets\n' });
     expect(await verdict(users.verifyNewUsername('acmewidgets2', { oldName: 'acmewidgets' }))).toBe('OK');
     expect(await verdict(users.verifyNewUsername('acmewidgets', { oldName: 'acmewidgets' }))).toBe('OK');
-    expect(await verdict(users.verifyNewUsername('acmewidgets', { oldName: 'someoneelse' }))).toBe('This system already has a database owner named “acmewidgets”.');
+    expect(await verdict(users.verifyNewUsername('acmewidgets', { oldName: 'someoneelse' }))).toBe(
+      'This system already has a database owner named “acmewidgets”.',
+    );
   });
 
   it('the trailing-newline name passes create and the later look-ups find nothing', async () => {

@@ -15,24 +15,117 @@ interface Example {
   n: number;
   input: string;
   files: Record<string, string>;
-  T: number; R: number; E: number; N: number;
+  T: number;
+  R: number;
+  E: number;
+  N: number;
   create: string;
   restore: string;
 }
 
 const examples: Example[] = [
-  { n: 1, input: 'bob', files: BOB, T: 1, R: 0, E: 1, N: 1, create: 'This system already has an account named “bob”.', restore: 'This system already has an account named “bob”.' },
-  { n: 2, input: 'root', files: {}, T: 1, R: 1, E: 1, N: 1, create: '“root” is a reserved username on this system.', restore: '“root” is a reserved username on this system.' },
-  { n: 3, input: 'test', files: {}, T: 1, R: 1, E: 0, N: 1, create: '“test” is a reserved username on this system.', restore: '“test” is a reserved username on this system.' },
-  { n: 4, input: 'Support', files: SUPPORT, T: 0, R: 1, E: 0, N: 0, create: '“Support” is not a valid username on this system.', restore: '“Support” is not a valid username on this system.' },
+  {
+    n: 1,
+    input: 'bob',
+    files: BOB,
+    T: 1,
+    R: 0,
+    E: 1,
+    N: 1,
+    create: 'This system already has an account named “bob”.',
+    restore: 'This system already has an account named “bob”.',
+  },
+  {
+    n: 2,
+    input: 'root',
+    files: {},
+    T: 1,
+    R: 1,
+    E: 1,
+    N: 1,
+    create: '“root” is a reserved username on this system.',
+    restore: '“root” is a reserved username on this system.',
+  },
+  {
+    n: 3,
+    input: 'test',
+    files: {},
+    T: 1,
+    R: 1,
+    E: 0,
+    N: 1,
+    create: '“test” is a reserved username on this system.',
+    restore: '“test” is a reserved username on this system.',
+  },
+  {
+    n: 4,
+    input: 'Support',
+    files: SUPPORT,
+    T: 0,
+    R: 1,
+    E: 0,
+    N: 0,
+    create: '“Support” is not a valid username on this system.',
+    restore: '“Support” is not a valid username on this system.',
+  },
   { n: 5, input: 'support', files: SUPPORT, T: 1, R: 0, E: 0, N: 1, create: 'OK', restore: 'OK' },
   { n: 6, input: 'web_user', files: {}, T: 1, R: 0, E: 0, N: 0, create: '“web_user” is not a valid username on this system.', restore: 'OK' },
-  { n: 7, input: '0', files: {}, T: 0, R: 0, E: 0, N: 0, create: '“0” is not a valid username on this system.', restore: '“0” is not a valid username on this system.' },
-  { n: 8, input: '123', files: {}, T: 0, R: 1, E: 0, N: 0, create: '“123” is not a valid username on this system.', restore: '“123” is not a valid username on this system.' },
+  {
+    n: 7,
+    input: '0',
+    files: {},
+    T: 0,
+    R: 0,
+    E: 0,
+    N: 0,
+    create: '“0” is not a valid username on this system.',
+    restore: '“0” is not a valid username on this system.',
+  },
+  {
+    n: 8,
+    input: '123',
+    files: {},
+    T: 0,
+    R: 1,
+    E: 0,
+    N: 0,
+    create: '“123” is not a valid username on this system.',
+    restore: '“123” is not a valid username on this system.',
+  },
   { n: 9, input: 'bob\n', files: BOB, T: 0, R: 0, E: 0, N: 1, create: 'OK', restore: '“bob\n” is not a valid username on this system.' },
-  { n: 10, input: 'brokenuid', files: { '/etc/passwd': 'brokenuid:x\n' }, T: 1, R: 0, E: 0, N: 1, create: 'This system already has an account named “brokenuid”.', restore: 'This system already has an account named “brokenuid”.' },
-  { n: 11, input: 'newsletter', files: { '/etc/aliases': 'newsletter\n' }, T: 1, R: 1, E: 0, N: 1, create: '“newsletter” is a reserved username on this system.', restore: '“newsletter” is a reserved username on this system.' },
-  { n: 12, input: 'acmewidg2', files: { '/etc/dbowners': 'acmewidgets: acmewidgets\n' }, T: 1, R: 0, E: 0, N: 1, create: prefixMsg('acmewidg2'), restore: prefixMsg('acmewidg2') },
+  {
+    n: 10,
+    input: 'brokenuid',
+    files: { '/etc/passwd': 'brokenuid:x\n' },
+    T: 1,
+    R: 0,
+    E: 0,
+    N: 1,
+    create: 'This system already has an account named “brokenuid”.',
+    restore: 'This system already has an account named “brokenuid”.',
+  },
+  {
+    n: 11,
+    input: 'newsletter',
+    files: { '/etc/aliases': 'newsletter\n' },
+    T: 1,
+    R: 1,
+    E: 0,
+    N: 1,
+    create: '“newsletter” is a reserved username on this system.',
+    restore: '“newsletter” is a reserved username on this system.',
+  },
+  {
+    n: 12,
+    input: 'acmewidg2',
+    files: { '/etc/dbowners': 'acmewidgets: acmewidgets\n' },
+    T: 1,
+    R: 0,
+    E: 0,
+    N: 1,
+    create: prefixMsg('acmewidg2'),
+    restore: prefixMsg('acmewidg2'),
+  },
 ];
 
 describeOnDisks('usernames.md §9 worked examples', (ctx) => {
