@@ -4,6 +4,7 @@
  */
 import type { FileOp } from '../io/commit.js';
 import { LinkstoreError } from '../io/errors.js';
+import { encodeCompact } from '../io/json-codec.js';
 import type { AuthnUserDb, AuthnUserInfo } from '../generated/schemas.js';
 import { MODE, PROTOCOL, linkDbPath, loginDirSpecs, userDirSpecs } from './constants.js';
 import {
@@ -16,7 +17,7 @@ import {
   sysuserGid,
   transact,
 } from './context.js';
-import { encodeDb, readLinkDb, readUserDb, saveLinksForUser, protocolMap, sameJson, subjectsOf, withLink, withoutLink, type LinkDb } from './db.js';
+import { encodeDb, readLinkDb, readUserDb, saveLinksForUser, protocolMap, subjectsOf, withLink, withoutLink, type LinkDb } from './db.js';
 import { MSG } from './messages.js';
 import { enabledAnywhere } from './providers.js';
 import {
@@ -141,10 +142,13 @@ async function linkTransaction(
     },
     async () => {
       const [current, ldb] = await Promise.all([readUserDb(ctx.disk, ref.dbPath), readLinkDb(ctx.disk, ldbPath)]);
-      const before = structuredClone(ldb);
+      // The LinkDB is rewritten only when it changes; its text before the edit tells (cheaper than
+      // a deep copy and a second encoding, which matters as it grows with every link).
+      const before = encodeCompact(ldb);
       const { db, order } = edit(current, ldb);
       const userOp = userDbWrite(ref, encodeDb('authn-user-db', db, ref.dbPath), gid);
-      const ldbOps = sameJson(before, ldb) ? [] : [linkDbWrite(provider, encodeDb('authn-linkdb', ldb, ldbPath))];
+      const after = encodeDb('authn-linkdb', ldb, ldbPath);
+      const ldbOps = Buffer.from(before, 'utf8').equals(after) ? [] : [linkDbWrite(provider, after)];
       return order === 'user-db-first' ? [userOp, ...ldbOps] : [...ldbOps, userOp];
     },
   );

@@ -5,6 +5,11 @@
  * writers read fresh under their lock instead.
  */
 import type { Disk } from './disk.js';
+import type { PortStats } from './fs-port.js';
+
+function signature(stat: PortStats | undefined): string {
+  return stat === undefined ? 'missing' : `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
+}
 
 export class FileMemo<T> {
   readonly #disk: Disk;
@@ -17,10 +22,13 @@ export class FileMemo<T> {
   }
 
   async get(cpanelPath: string): Promise<T> {
-    const { host, stat } = await this.#disk.resolveStat(cpanelPath);
-    const sig = stat === undefined ? 'missing' : `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
+    // The hit test lstats the mapped path directly. That is safe without the symlink walk: the
+    // value was read through a checked path, and anything planted since (a symlink at or above
+    // the file) changes what this lstat sees, so it misses and the checked read below decides.
     const hit = this.#entries.get(cpanelPath);
-    if (hit && hit.sig === sig) return hit.value;
+    if (hit && hit.sig === signature(this.#disk.lstatSyncOrUndefined(this.#disk.host(cpanelPath)))) return hit.value;
+    const { host, stat } = await this.#disk.resolveStat(cpanelPath);
+    const sig = signature(stat);
     const value = this.#parse(stat === undefined ? undefined : await this.#disk.readFile(cpanelPath), host);
     // Keep only what was read against the signature it was read under; a change meanwhile
     // gives a different signature next time and a fresh read.

@@ -23,4 +23,15 @@ describeOnDisks('FileMemo', (ctx) => {
     expect(await memo.get(P)).toBeNull();
     expect(parses).toBe(4);
   });
+
+  it('a symlink planted above a memoized file after it was read is refused, not followed', async () => {
+    const memo = new FileMemo(ctx.disk, (bytes) => bytes?.toString() ?? null);
+    const P = '/var/cpanel/authn/openid_connect/cpaneld';
+    seed(ctx, P, 'real');
+    expect(await memo.get(P)).toBe('real');
+    seed(ctx, '/elsewhere/cpaneld', 'planted');
+    ctx.fs.renameSync(hostPath(ctx, '/var/cpanel/authn/openid_connect'), hostPath(ctx, '/var/cpanel/authn/moved'));
+    ctx.fs.symlinkSync(hostPath(ctx, '/elsewhere'), hostPath(ctx, '/var/cpanel/authn/openid_connect'));
+    await expect(memo.get(P)).rejects.toMatchObject({ code: 'E_SYMLINK' });
+  });
 });
