@@ -13,7 +13,7 @@ import { AuthnStore } from '../src/authn/index.js';
 import { Disk } from '../src/io/disk.js';
 import { encodeCompact } from '../src/io/json-codec.js';
 import { Users } from '../src/users/index.js';
-import { medianMs, timeMs, type Benchmark } from './harness.js';
+import { durableWriteInline, medianMs, timeMs, type Benchmark } from './harness.js';
 
 const PKG = 'Cpanel::Security::Authn::Provider::';
 const PROVIDERS = ['cpanelid', 'google', 'facebook'];
@@ -65,19 +65,7 @@ function inlineTwoFiles(root: string, i: number): void {
       0o600,
     ],
   ];
-  for (const [dir, name, text, mode] of files) {
-    const tmp = join(dir, `.tmp.${name}.${i}.tmp`);
-    const fd = fs.openSync(tmp, 'wx', mode);
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fs.renameSync(tmp, join(dir, name));
-  }
-  for (const dir of [U, L]) {
-    const fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-  }
+  durableWriteInline(files, i);
 }
 
 const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)] as number;

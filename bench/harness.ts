@@ -1,3 +1,6 @@
+import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
 /**
  * Benchmark harness: each `bench/*.bench.ts` exports `benchmarks`. A benchmark measures our code
  * and a baseline in the same run and reports the ratio, so figures are comparable across machines.
@@ -43,4 +46,28 @@ export async function timeMs(fn: () => Promise<unknown> | unknown): Promise<numb
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] as number;
+}
+
+/**
+ * The minimal durable write of `files` inline, with synchronous calls: per file temp (O_EXCL),
+ * write, fsync, close, rename; then one fsync per directory. The baseline our writers are
+ * compared against.
+ */
+export function durableWriteInline(
+  files: ReadonlyArray<readonly [dir: string, name: string, content: string | Uint8Array, mode: number]>,
+  tag: string | number,
+): void {
+  for (const [dir, name, content, mode] of files) {
+    const tmp = join(dir, `.tmp.${name}.${tag}`);
+    const fd = openSync(tmp, 'wx', mode);
+    writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, join(dir, name));
+  }
+  for (const dir of new Set(files.map(([dir]) => dir))) {
+    const fd = openSync(dir, 'r');
+    fsyncSync(fd);
+    closeSync(fd);
+  }
 }

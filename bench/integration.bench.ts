@@ -14,7 +14,7 @@ import { Disk } from '../src/io/disk.js';
 import { encodePretty } from '../src/io/json-codec.js';
 import { IntegrationStore, linkEntry, DEFAULT_ICON_BASE64, type BatchLinkItem } from '../src/integration/index.js';
 import { Users } from '../src/users/index.js';
-import { medianMs, timeMs, type Benchmark } from './harness.js';
+import { durableWriteInline, medianMs, timeMs, type Benchmark } from './harness.js';
 
 interface Server {
   root: string;
@@ -58,19 +58,7 @@ function inlineThreeFiles(root: string, user: string, app: string, i: number): v
     [L, `${app}.adminconfig`, encodePretty({ token }), 0o600],
     [D, `dynamicui_${app}.conf`, encodePretty([linkEntry(app, uc, { width: 48, height: 48 })]), 0o644],
   ];
-  for (const [dir, name, text, mode] of files) {
-    const tmp = join(dir, `.tmp.${name}.${i}`);
-    const fd = fs.openSync(tmp, 'wx', mode);
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fs.renameSync(tmp, join(dir, name));
-  }
-  for (const dir of [L, D]) {
-    const fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-  }
+  durableWriteInline(files, i);
 }
 
 const createDurable: Benchmark = {

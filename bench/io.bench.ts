@@ -3,25 +3,12 @@
  * inline with synchronous calls (open O_EXCL, write, fsync, close, rename, directory fsync) on the
  * same real directory.
  */
-import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, writeSync, constants as C } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../src/io/commit.js';
 import { Disk } from '../src/io/disk.js';
-import { median, timeMs, type Benchmark } from './harness.js';
-
-/** The minimal durable sequence, inline and synchronous (the fastest Node can do it). */
-function inlineDurable(dir: string, name: string, data: Buffer): void {
-  const tmp = join(dir, `.${name}.${Math.random().toString(16).slice(2)}`);
-  const fd = openSync(tmp, C.O_WRONLY | C.O_CREAT | C.O_EXCL, 0o600);
-  writeSync(fd, data, 0, data.length, 0);
-  fsyncSync(fd);
-  closeSync(fd);
-  renameSync(tmp, join(dir, name));
-  const d = openSync(dir, C.O_RDONLY);
-  fsyncSync(d);
-  closeSync(d);
-}
+import { durableWriteInline, median, timeMs, type Benchmark } from './harness.js';
 
 export const benchmarks: Benchmark[] = [
   {
@@ -42,7 +29,7 @@ export const benchmarks: Benchmark[] = [
         for (let round = 0; round < rounds; round++) {
           base.push(
             (await timeMs(async () => {
-              for (let i = 0; i < perRound; i++) inlineDurable(dir, 'base.db', data);
+              for (let i = 0; i < perRound; i++) durableWriteInline([[dir, 'base.db', data, 0o600]], `${round}.${i}`);
             })) / perRound,
           );
           ours.push(
