@@ -2,13 +2,12 @@
  * Lock interop with a simulated cPanel writer (cpanel-authn-writer.pl, the SafeFile protocol in
  * Perl) and with other library processes. Real temp directories only: processes share the disk.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as nodeFs from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Disk } from '../../src/io/disk.js';
-import { backends, hostPath, peek, type DiskCtx } from '../helpers/disks.js';
+import { children } from '../helpers/children.js';
+import { hostPath, peek, tmpdirCtx, type DiskCtx } from '../helpers/disks.js';
 import { LOGIN, USERS, makeStore, rejectsWith, seedServer } from './setup.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -16,44 +15,22 @@ const USER_DB = `${USERS}/bob/bob.db`;
 const LINK_DB = `${LOGIN}/google.db`;
 
 describe('authn lock interop [tmpdir]', () => {
-  const children: ChildProcess[] = [];
-  const exits = new WeakMap<ChildProcess, Promise<number | null>>();
+  const kids = children();
   let cleanup = () => {};
   afterEach(() => {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-    children.length = 0;
+    kids.killAll();
     cleanup();
   });
 
   const setup = (lock: { timeoutMs: number; pollMs?: number } = { timeoutMs: 10_000, pollMs: 20 }): DiskCtx => {
-    const s = backends.find((b) => b.kind === 'tmpdir')!.setup();
-    cleanup = s.cleanup;
-    const ctx = { kind: 'tmpdir', fs: s.fs, root: s.root } as DiskCtx;
-    ctx.make = (o = {}) => new Disk({ fs: s.fs, root: s.root, owners: s.owners, lock, ...o });
-    ctx.disk = ctx.make();
+    const ctx = tmpdirCtx({ lock });
+    cleanup = ctx.cleanup;
     seedServer(ctx);
     return ctx;
   };
-  const stderr = new WeakMap<ChildProcess, string[]>();
-  const start = (cmd: string, args: string[]) => {
-    const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(c);
-    const err: string[] = [];
-    stderr.set(c, err);
-    c.stderr!.on('data', (d: Buffer) => err.push(d.toString()));
-    exits.set(c, new Promise((r) => c.on('exit', (code) => r(code))));
-    return c;
-  };
+  const start = (cmd: string, args: string[]) => kids.start(cmd, args);
   const perl = (ctx: DiskCtx, ...args: string[]) => start('perl', [join(here, 'cpanel-authn-writer.pl'), ctx.root, 'bob', 'bob', '1001', 'google', ...args]);
-  const waitLine = (c: ChildProcess, text: string) =>
-    new Promise<void>((resolve, reject) => {
-      let buf = '';
-      c.stdout!.on('data', (d: Buffer) => {
-        buf += d.toString();
-        if (buf.includes(text)) resolve();
-      });
-      c.on('exit', (code) => reject(new Error(`child exited ${code} before "${text}"`)));
-    });
+  const waitLine = kids.waitLine;
   const subjects = (ctx: DiskCtx) => Object.keys(JSON.parse(peek(ctx, USER_DB) ?? '{}').openid_connect?.google ?? {}).sort();
   const ldbSubjects = (ctx: DiskCtx) => Object.keys(JSON.parse(peek(ctx, LINK_DB) ?? '{}').user?.bob ?? {}).sort();
   const leftovers = (ctx: DiskCtx) =>
@@ -67,7 +44,7 @@ describe('authn lock interop [tmpdir]', () => {
     const t = Date.now();
     await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'ours' });
     expect(Date.now() - t).toBeGreaterThanOrEqual(1000);
-    expect(await exits.get(p)).toBe(0);
+    expect(await kids.exited(p)).toBe(0);
     expect(subjects(ctx)).toEqual(['from-cpanel', 'ours']);
     expect(ldbSubjects(ctx)).toEqual(['from-cpanel', 'ours']);
     expect(leftovers(ctx)).toEqual([]);
@@ -99,7 +76,7 @@ describe('authn lock interop [tmpdir]', () => {
     const lockFile = hostPath(ctx, `${USER_DB}.lock`);
     const ino = nodeFs.lstatSync(lockFile).ino;
     p.kill('SIGKILL');
-    await exits.get(p);
+    await kids.exited(p);
     expect(nodeFs.lstatSync(lockFile).ino).toBe(ino);
     const t = Date.now();
     await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'after-crash' });
@@ -120,8 +97,8 @@ describe('authn lock interop [tmpdir]', () => {
       start(process.execPath, [join(here, 'authn-child.mjs'), ctx.root, 'bob', 'google', String(N), 'lib-b']),
       perl(ctx, 'add', String(N), 'perl'),
     ];
-    const codes = await Promise.all(procs.map((c) => exits.get(c)));
-    expect(codes, procs.map((c) => stderr.get(c)?.join('')).join('\n')).toEqual([0, 0, 0]);
+    const codes = await Promise.all(procs.map((c) => kids.exited(c)));
+    expect(codes, procs.map((c) => kids.stderrOf(c)).join('\n')).toEqual([0, 0, 0]);
     const expected = ['lib-a', 'lib-b', 'perl'].flatMap((p) => Array.from({ length: N }, (_, i) => `${p}-${i + 1}`)).sort();
     expect(subjects(ctx)).toEqual(expected);
     expect(ldbSubjects(ctx)).toEqual(expected);

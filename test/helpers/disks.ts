@@ -115,3 +115,12 @@ export function snapshotTree(ctx: DiskCtx, cpanelDir = '/'): Record<string, stri
   walk(hostPath(ctx, cpanelDir), cpanelDir === '/' ? '' : cpanelDir);
   return out;
 }
+
+/** A real temporary directory as a DiskCtx outside `describeOnDisks` (multi-process suites). */
+export function tmpdirCtx(diskOptions: Omit<DiskOptions, 'root' | 'fs'> = {}): DiskCtx & { cleanup(): void } {
+  const s = (backends.find((b) => b.kind === 'tmpdir') as Backend).setup();
+  const ctx = { kind: 'tmpdir', fs: s.fs, root: s.root, cleanup: s.cleanup } as DiskCtx & { cleanup(): void };
+  ctx.make = (o = {}) => new Disk({ fs: s.fs, root: s.root, owners: s.owners, ...diskOptions, ...o });
+  ctx.disk = ctx.make();
+  return ctx;
+}

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,6 +5,7 @@ import { writeFileAtomic } from '../../src/io/commit.js';
 import { Disk } from '../../src/io/disk.js';
 import { cpanelLockPath, withDotLock } from '../../src/io/dot-lock.js';
 import type { LinkstoreError } from '../../src/io/errors.js';
+import { children } from '../helpers/children.js';
 import { backends, describeOnDisks, hostPath, peek, seed, type DiskCtx } from '../helpers/disks.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -153,31 +153,15 @@ describeOnDisks('cPanel dot-lock', (ctx) => {
 
 describe('dot-lock across processes [tmpdir]', () => {
   const tmp = backends.find((b) => b.kind === 'tmpdir')!;
-  const children: ChildProcess[] = [];
+  const kids = children();
   let cleanup = () => {};
   afterEach(() => {
-    for (const c of children) c.kill('SIGKILL');
-    children.length = 0;
+    kids.killAll();
     cleanup();
   });
-  const exits = new WeakMap<ChildProcess, Promise<number | null>>();
-  const start = (args: string[], cmd = process.execPath) => {
-    const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(c);
-    // Listen from the start: a child may exit before the test awaits it.
-    exits.set(c, new Promise((r) => c.on('exit', (code) => r(code))));
-    return c;
-  };
-  const waitLine = (c: ChildProcess, text: string) =>
-    new Promise<void>((resolve, reject) => {
-      let buf = '';
-      c.stdout!.on('data', (d: Buffer) => {
-        buf += d.toString();
-        if (buf.includes(text)) resolve();
-      });
-      c.on('exit', (code) => reject(new Error(`child exited ${code} before "${text}"`)));
-    });
-  const exit = (c: ChildProcess) => exits.get(c)!;
+  const start = (args: string[], cmd = process.execPath) => kids.start(cmd, args);
+  const waitLine = kids.waitLine;
+  const exit = kids.exited;
   const make = () => {
     const s = tmp.setup();
     cleanup = s.cleanup;

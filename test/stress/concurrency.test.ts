@@ -12,8 +12,7 @@ import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Disk } from '../../src/io/disk.js';
-import { backends, type DiskCtx } from '../helpers/disks.js';
+import { tmpdirCtx } from '../helpers/disks.js';
 import { makeLinkstore, seedServer } from '../hostile/server.js';
 import { stableDist } from './stable-dist.js';
 import { checkTree } from './tree-check.js';
@@ -38,7 +37,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ cod
 }
 
 describe('concurrency: 8 library processes and 2 simulated cPanel writers [tmpdir]', () => {
-  const tmp = backends.find((b) => b.kind === 'tmpdir')!.setup();
+  const tmp = tmpdirCtx();
   const dist = stableDist();
   afterAll(() => {
     tmp.cleanup();
@@ -46,9 +45,7 @@ describe('concurrency: 8 library processes and 2 simulated cPanel writers [tmpdi
   });
 
   it(`${PROCESSES} × ${ITERATIONS} mixed operations: nothing lost, stores agree, coherent triples, no unexpected error`, async () => {
-    const ctx = { kind: 'tmpdir', fs: tmp.fs, root: tmp.root } as DiskCtx;
-    ctx.make = (o = {}) => new Disk({ fs: tmp.fs, root: tmp.root, owners: tmp.owners, ...o });
-    ctx.disk = ctx.make();
+    const ctx = tmp;
     seedServer(ctx);
     const ls = makeLinkstore(ctx);
     const integ = await ls.integration();

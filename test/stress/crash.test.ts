@@ -13,8 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { backends, type DiskCtx } from '../helpers/disks.js';
-import { Disk } from '../../src/io/disk.js';
+import { tmpdirCtx } from '../helpers/disks.js';
 import { makeLinkstore, seedServer } from '../hostile/server.js';
 import { checkTree, type TreeReport } from './tree-check.js';
 import { runDoctor } from './doctor.js';
@@ -111,7 +110,7 @@ function applyAuthn(s: State, op: Op): { userDb: Set<string>; linkDb: Set<string
 }
 
 describe('crash safety: SIGKILL at random moments [tmpdir]', () => {
-  const tmp = backends.find((b) => b.kind === 'tmpdir')!.setup();
+  const tmp = tmpdirCtx();
   const dist = stableDist();
   const env = { ...process.env, LINKSTORE_DIST: dist.dir };
   const children: ChildProcess[] = [];
@@ -122,9 +121,7 @@ describe('crash safety: SIGKILL at random moments [tmpdir]', () => {
   });
 
   it(`${ITERATIONS} kills: old-or-new files, exact modes, no leaked secret, locks recovered, doctor --fix leaves a clean tree`, async () => {
-    const ctx = { kind: 'tmpdir', fs: tmp.fs, root: tmp.root } as DiskCtx;
-    ctx.make = (o = {}) => new Disk({ fs: tmp.fs, root: tmp.root, owners: tmp.owners, ...o });
-    ctx.disk = ctx.make();
+    const ctx = tmp;
     seedServer(ctx);
     const ls = makeLinkstore(ctx);
     const integ = await ls.integration();
