@@ -44,48 +44,54 @@ function dedupeDirs(specs: readonly DirSpec[]): DirSpec[] {
 }
 
 /**
- * Fast path: every directory already exists as a real directory with its mode (and owner), seen
- * with one parallel round of lstat. Anything else goes through planDirs/ensureDirs, which walk
- * and check each path component. (Writes resolve their paths again, so a symlink above the
- * managed tree is still refused there.)
+ * Fast path: every directory already exists as a real directory with its mode (and owner). The
+ * directories are resolved through `disk` (a scoped view, parents first), so this both checks them
+ * and leaves them resolved for the reads, locks and commit that follow. Anything else goes through
+ * planDirs/ensureDirs, which walk, explain and repair.
  */
-async function dirsInPlace(ctx: AuthnContext, dirs: readonly DirSpec[]): Promise<boolean> {
-  const disk = ctx.disk;
-  const stats = await Promise.all(dirs.map((d) => disk.lstatOrUndefined(disk.host(d.path))));
-  return stats.every((st, i) => {
-    const d = dirs[i] as DirSpec;
-    return st !== undefined && st.isDirectory() && (st.mode & 0o7777) === d.mode && (!disk.owners || (st.uid === d.uid && st.gid === d.gid));
-  });
+async function dirsInPlace(disk: Disk, dirs: readonly DirSpec[]): Promise<boolean> {
+  for (const d of dirs) {
+    const st = (await disk.resolveStat(d.path)).stat;
+    const ok = st !== undefined && st.isDirectory() && (st.mode & 0o7777) === d.mode && (!disk.owners || (st.uid === d.uid && st.gid === d.gid));
+    if (!ok) return false;
+  }
+  return true;
 }
 
 /**
  * One cPanel-compatible Transaction over one or more files: make the directories, take the
- * dot-locks in the given order, let `compute` read and return the file operations, commit them
- * durably (checking the locks just before publishing), release. In a dry run the directories
- * are planned, `compute` runs without locks and nothing is written.
+ * dot-locks in the given order, let `compute` read (through the disk it is given) and return the
+ * file operations, commit them durably (checking the locks just before publishing), release. In a
+ * dry run the directories are planned, `compute` runs without locks and nothing is written.
+ *
+ * The whole transaction works on a scoped view of the disk (`Disk.scoped`): each directory is
+ * resolved once, and the commit keeps what `compute` read as its rollback copy.
  */
 export async function transact(
   ctx: AuthnContext,
   t: { dirs: readonly DirSpec[]; locks: readonly { path: string; mode: number }[]; dryRun?: boolean },
-  compute: () => Promise<FileOp[]>,
+  compute: (disk: Disk) => Promise<FileOp[]>,
 ): Promise<MutationResult> {
-  const disk = ctx.disk;
   const dirs = dedupeDirs(t.dirs);
-  const dirOps = (await dirsInPlace(ctx, dirs)) ? [] : await planDirs(disk, dirs);
+  let disk = ctx.disk.scoped();
+  const dirOps = (await dirsInPlace(disk, dirs).catch(() => false)) ? [] : await planDirs(ctx.disk, dirs);
   if (t.dryRun) {
-    const ops = await compute();
+    const ops = await compute(disk);
     return { dryRun: true, ops: [...dirOps, ...describeOps(disk, ops)], warnings: [] };
   }
   if (dirOps.length > 0) {
     // Run the same reads and checks once, unlocked, before making any directory: a corrupt file or
     // a refused value then fails with nothing created (files are replaced by rename, so every read
     // sees a whole file). Only the first write into a new tree pays for this.
-    await compute();
-    await ensureDirs(disk, dirs);
+    await compute(disk);
+    await ensureDirs(ctx.disk, dirs);
+    // Directories were made or repaired: resolve afresh.
+    disk = ctx.disk.scoped();
   }
-  const ops = await withDotLocks(disk, t.locks, {}, async (held) => {
-    const planned = await compute();
-    await commitFiles(disk, planned, { beforePublish: verifyAll(held) });
+  const locked = disk;
+  const ops = await withDotLocks(locked, t.locks, {}, async (held) => {
+    const planned = await compute(locked);
+    await commitFiles(locked, planned, { beforePublish: verifyAll(held) });
     return planned;
   });
   return { dryRun: false, ops: [...dirOps, ...describeOps(disk, ops)], warnings: [] };

@@ -62,12 +62,9 @@ export function providersOf(db: AuthnUserDb, protocol: string): string[] {
 
 /** §3.2 add: `__VERSION` "1.0" and the subject's user-info (overwriting). Returns a new DB. */
 export function withLink(db: AuthnUserDb, protocol: string, provider: string, subject: string, info: AuthnUserInfo): AuthnUserDb {
-  const out = structuredClone(db);
-  out.__VERSION = USER_DB_VERSION;
-  const proto = (protocolMap(out, protocol) ?? {}) as Record<string, SubjectMap>;
-  proto[provider] = { ...(proto[provider] ?? {}), [subject]: info };
-  out[protocol] = proto;
-  return out;
+  // Copies only the maps on the edited path; the rest is shared with `db`, which stays unchanged.
+  const proto = protocolMap(db, protocol) ?? {};
+  return { ...db, __VERSION: USER_DB_VERSION, [protocol]: { ...proto, [provider]: { ...(proto[provider] ?? {}), [subject]: info } } };
 }
 
 /** §3.2 remove: delete the subject, then an empty provider, then an empty protocol. */

@@ -140,8 +140,8 @@ async function linkTransaction(
       ],
       dryRun: options.dryRun,
     },
-    async () => {
-      const [current, ldb] = await Promise.all([readUserDb(ctx.disk, ref.dbPath), readLinkDb(ctx.disk, ldbPath)]);
+    async (disk) => {
+      const [current, ldb] = await Promise.all([readUserDb(disk, ref.dbPath), readLinkDb(disk, ldbPath)]);
       // The LinkDB is rewritten only when it changes; its text before the edit tells (cheaper than
       // a deep copy and a second encoding, which matters as it grows with every link).
       const before = encodeCompact(ldb);

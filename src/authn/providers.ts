@@ -81,8 +81,9 @@ export function parseServiceFile(bytes: Buffer | undefined, hostPath: string): A
 
 /** §7.1 step 3: the provider's key is present in at least one service file (memoized by stat). */
 export async function enabledAnywhere(ctx: AuthnContext, provider: string): Promise<boolean> {
-  const files = await Promise.all(SERVICES.map((s) => ctx.serviceFiles.get(serviceFilePath(s))));
-  return files.some((f) => Object.hasOwn(f, provider));
+  // In order, stopping at the first service that has it: usually one memo check instead of three.
+  for (const s of SERVICES) if (Object.hasOwn(await ctx.serviceFiles.get(serviceFilePath(s)), provider)) return true;
+  return false;
 }
 
 /** Enabled in `service` the way cPanel counts it: the stored package equals the module's. */

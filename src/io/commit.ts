@@ -15,7 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { posix as path } from 'node:path';
-import type { Disk } from './disk.js';
+import type { Disk, Resolved } from './disk.js';
 import { LinkstoreError, errnoCode, ioError, isEnoent } from './errors.js';
 import type { PortStats } from './fs-port.js';
 import { closeQuietly, fsyncFds, readAll, unlinkQuietly, writeAll } from './sys.js';
@@ -71,27 +71,46 @@ interface Target {
   host: string;
   dir: string;
   existed: boolean;
+  /** The target's lstat when it was inspected (undefined when it did not exist). */
+  stat?: PortStats;
   backup?: { content: Buffer; mode: number; uid: number; gid: number };
   temp?: string;
 }
 
 /** The plan for `ops` as a dry run would print it. */
 export function describeOps(disk: Disk, ops: readonly FileOp[]): PlannedOp[] {
-  return ops.map((o) =>
-    o.op === 'write'
-      ? {
-          op: 'write',
-          path: disk.host(o.path),
-          mode: formatMode(o.mode),
-          owner: o.uid === undefined ? undefined : `${o.uid}:${o.gid ?? o.uid}`,
-          sha256: sha256(o.content),
-          bytes: o.content.length,
-        }
-      : { op: 'remove', path: disk.host(o.path) },
-  );
+  return ops.map((o) => {
+    if (o.op === 'remove') return { op: 'remove', path: disk.host(o.path) };
+    const planned: PlannedOp = {
+      op: 'write',
+      path: disk.host(o.path),
+      mode: formatMode(o.mode),
+      owner: o.uid === undefined ? undefined : `${o.uid}:${o.gid ?? o.uid}`,
+      sha256: '', // replaced in place (same key order) by the lazy property below
+      bytes: o.content.length,
+    };
+    return withLazySha256(planned, o.content);
+  });
 }
 
-async function inspectTarget(disk: Disk, op: FileOp, dirs: Map<string, Promise<{ host: string; stat: PortStats | undefined }>>): Promise<Target> {
+/**
+ * Adds `sha256` as an enumerable property computed on first read: most callers of a mutation
+ * never look at the plan's digests, and hashing every file written showed up in the link
+ * benchmark. Reading, spreading, JSON or structuredClone all see an ordinary string property.
+ */
+function withLazySha256(planned: PlannedOp, content: Uint8Array): PlannedOp {
+  let digest: string | undefined;
+  return Object.defineProperty(planned, 'sha256', {
+    enumerable: true,
+    configurable: true,
+    get: () => (digest ??= sha256(content)),
+    set: (v: string) => {
+      digest = v;
+    },
+  });
+}
+
+async function inspectTarget(disk: Disk, op: FileOp, dirs: Map<string, Promise<Resolved>>): Promise<Target> {
   const parent = path.dirname(op.path);
   let resolved = dirs.get(parent);
   if (!resolved) {
@@ -118,11 +137,17 @@ function inspectResolved(disk: Disk, op: FileOp, dir: string, host: string, dst:
       throw new LinkstoreError('E_WRITE_FAILED', `Refusing to write an empty file “${host}”.`, { path: host });
     }
   }
-  return { op, host, dir, existed: st !== undefined };
+  return { op, host, dir, existed: st !== undefined, stat: st };
 }
 
 function readBackup(disk: Disk, t: Target): void {
   if (!t.existed) return;
+  // A scoped disk that read this very file during the operation already holds its content.
+  const seen = t.stat && disk.recentRead(t.host, t.stat);
+  if (seen && t.stat) {
+    t.backup = { content: seen, mode: t.stat.mode & 0o7777, uid: t.stat.uid, gid: t.stat.gid };
+    return;
+  }
   const fs = disk.fs;
   let fd: number;
   try {
@@ -153,6 +178,7 @@ function stageTemp(
   mode: number,
   uid: number | undefined,
   gid: number | undefined,
+  umask: number,
 ): { temp: string; fd: number } {
   const fs = disk.fs;
   const c = fs.constants;
@@ -161,7 +187,7 @@ function stageTemp(
   try {
     // The umask may have removed bits; it can never have added any, so the file was never
     // more open than `mode`. Restore the removed ones.
-    if ((mode & umaskNow()) !== 0) fs.fchmodSync(fd, mode & 0o7777);
+    if ((mode & umask) !== 0) fs.fchmodSync(fd, mode & 0o7777);
     if (disk.owners && uid !== undefined) fs.fchownSync(fd, uid, gid ?? uid);
     writeAll(fs, fd, content);
     return { temp, fd };
@@ -215,7 +241,7 @@ function removeTemps(disk: Disk, targets: readonly Target[]): void {
 /** Put back what publishing step `t` replaced. Best effort: it runs while handling a failure. */
 async function undo(disk: Disk, t: Target): Promise<void> {
   if (t.backup) {
-    const { temp, fd } = stageTemp(disk, t.dir, path.basename(t.host), t.backup.content, t.backup.mode, t.backup.uid, t.backup.gid);
+    const { temp, fd } = stageTemp(disk, t.dir, path.basename(t.host), t.backup.content, t.backup.mode, t.backup.uid, t.backup.gid, umaskNow());
     try {
       await fsyncFds(disk.fs, [fd], disk.fsyncMode);
     } finally {
@@ -239,15 +265,17 @@ export async function commitFiles(disk: Disk, ops: readonly FileOp[], options: C
   if (ops.length === 0) return;
   const targets: Target[] = [];
   try {
-    const dirs = new Map<string, Promise<{ host: string; stat: PortStats | undefined }>>();
+    const dirs = new Map<string, Promise<Resolved>>();
     for (const op of ops) targets.push(await inspectTarget(disk, op, dirs));
     // The last target never needs a backup: nothing after it can fail and require an undo.
     for (let i = 0; i < targets.length - 1; i++) readBackup(disk, targets[i] as Target);
     const open: number[] = [];
+    // Read once per commit: the no-argument umask() is two system calls (set and restore).
+    const umask = umaskNow();
     try {
       for (const t of targets) {
         if (t.op.op !== 'write') continue;
-        const { temp, fd } = stageTemp(disk, t.dir, path.basename(t.host), t.op.content, t.op.mode, t.op.uid, t.op.gid);
+        const { temp, fd } = stageTemp(disk, t.dir, path.basename(t.host), t.op.content, t.op.mode, t.op.uid, t.op.gid, umask);
         t.temp = temp;
         open.push(fd);
       }

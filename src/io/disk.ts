@@ -40,6 +40,19 @@ export interface DiskOptions {
   fsync?: 'inline' | 'thread-pool';
 }
 
+/** A resolved host path and the lstat of its last component (undefined when it is missing). */
+export interface Resolved {
+  host: string;
+  stat: PortStats | undefined;
+}
+
+interface DiskScope {
+  /** Resolved existing directories by normalized cPanel path. */
+  dirs: Map<string, Resolved>;
+  /** Files read through the view: host path → the fstat they were read under and their bytes. */
+  reads: Map<string, { stat: PortStats; content: Buffer }>;
+}
+
 function isInside(base: string, p: string): boolean {
   return base === '/' || p === base || p.startsWith(base + '/');
 }
@@ -97,10 +110,57 @@ export class Disk {
    * a handful of hot directory entries, and a synchronous lstat costs ~1 µs where a thread-pool
    * round trip costs ~40 µs each (measured by io.atomic_write_1k).
    */
-  async resolveStat(cpanelPath: string): Promise<{ host: string; stat: PortStats | undefined }> {
-    const fast = this.resolveFast(cpanelPath);
-    if (fast !== undefined) return fast;
-    return this.resolveWalk(cpanelPath);
+  async resolveStat(cpanelPath: string): Promise<Resolved> {
+    const scope = this.scope;
+    if (scope === undefined) return this.resolveFast(cpanelPath) ?? this.resolveWalk(cpanelPath);
+    const norm = path.normalize(cpanelPath);
+    const known = scope.dirs.get(norm);
+    if (known !== undefined) return known;
+    const r = this.resolveFromParent(norm, scope.dirs.get(path.dirname(norm))) ?? this.resolveFast(norm) ?? (await this.resolveWalk(norm));
+    if (r.stat?.isDirectory()) scope.dirs.set(norm, r);
+    return r;
+  }
+
+  /**
+   * One step below a directory this scope already resolved: a single lstat of the last component.
+   * A symlink there (or no resolved parent) returns undefined, and the full resolution decides.
+   */
+  private resolveFromParent(norm: string, parent: Resolved | undefined): Resolved | undefined {
+    if (parent === undefined) return undefined;
+    const host = path.join(parent.host, path.basename(norm));
+    const stat = this.lstatSyncOrUndefined(host);
+    return stat?.isSymbolicLink() ? undefined : { host, stat };
+  }
+
+  private scope: DiskScope | undefined;
+
+  /**
+   * A view of this disk for one operation (one locked transaction): directories it resolves are
+   * remembered for the view's lifetime, so the per-user and LinkDB directories are checked once
+   * rather than by each read, lock and commit; and the files it reads are remembered with their
+   * stat, so a commit can keep the content it already read as its rollback copy (see
+   * `recentRead`). Only existing directories are remembered; the operation must not rename or
+   * remove directories while it uses the view. The same symlink policy applies: a directory is
+   * remembered only after the checks of `resolveStat` passed for it.
+   */
+  scoped(): Disk {
+    // The view shares everything with this disk through the prototype chain and owns only its
+    // scope; no state of the disk itself changes.
+    const view = Object.create(this) as Disk;
+    view.scope = { dirs: new Map(), reads: new Map() };
+    return view;
+  }
+
+  /**
+   * The content this scoped view read from `hostPath`, if the file is still the one it read:
+   * same inode, size, mtime and ctime as `now` (an lstat taken by the caller). Files here are
+   * replaced by rename, so an unchanged identity means unchanged content.
+   */
+  recentRead(hostPath: string, now: PortStats): Buffer | undefined {
+    const r = this.scope?.reads.get(hostPath);
+    if (r === undefined) return undefined;
+    const s = r.stat;
+    return s.ino === now.ino && s.dev === now.dev && s.size === now.size && s.mtimeMs === now.mtimeMs && s.ctimeMs === now.ctimeMs ? r.content : undefined;
   }
 
   /**
@@ -109,7 +169,7 @@ export class Disk {
    * `realpath` (a single libc call) replaces one lstat per component. Anything else — a missing
    * component, a symlink anywhere, an error — takes the walk, which decides and explains.
    */
-  private resolveFast(cpanelPath: string): { host: string; stat: PortStats | undefined } | undefined {
+  private resolveFast(cpanelPath: string): Resolved | undefined {
     const host = this.host(cpanelPath);
     const realRoot = this.realRoot();
     if (realRoot === undefined) return undefined;
@@ -125,18 +185,18 @@ export class Disk {
     return stat === undefined ? undefined : { host, stat };
   }
 
-  #realRoot: string | null | undefined;
+  private realRootMemo: string | null | undefined;
 
   /** The root's own real path (the root may itself sit behind a symlink, which is allowed). */
   private realRoot(): string | undefined {
-    if (this.#realRoot === undefined) {
+    if (this.realRootMemo === undefined) {
       try {
-        this.#realRoot = this.realpath(this.root);
+        this.realRootMemo = this.realpath(this.root);
       } catch {
-        this.#realRoot = null;
+        this.realRootMemo = null;
       }
     }
-    return this.#realRoot ?? undefined;
+    return this.realRootMemo ?? undefined;
   }
 
   private realpath(p: string): string {
@@ -145,7 +205,7 @@ export class Disk {
   }
 
   /** The component-by-component walk (see the class comment for the symlink policy). */
-  private async resolveWalk(cpanelPath: string): Promise<{ host: string; stat: PortStats | undefined }> {
+  private async resolveWalk(cpanelPath: string): Promise<Resolved> {
     const norm = path.normalize(cpanelPath);
     const tree = this.managedTreeOf(norm);
     const parts = norm.split('/').filter(Boolean);
@@ -212,7 +272,7 @@ export class Disk {
    * opens through one anywhere (O_NOFOLLOW on the resolved path).
    */
   async readFile(cpanelPath: string): Promise<Buffer | undefined> {
-    const hostPath = await this.resolve(cpanelPath);
+    const hostPath = this.scopedOpenPath(cpanelPath) ?? (await this.resolve(cpanelPath));
     const fs = this.fs;
     let fd: number;
     try {
@@ -229,13 +289,27 @@ export class Disk {
       if (!st.isFile()) {
         throw new LinkstoreError('E_NOT_FILE', `“${hostPath}” is not a regular file.`, { path: hostPath });
       }
-      return readAll(fs, fd, st);
+      const content = readAll(fs, fd, st);
+      this.scope?.reads.set(hostPath, { stat: st, content });
+      return content;
     } catch (e) {
       if (errnoCode(e) === 'EISDIR') throw new LinkstoreError('E_NOT_FILE', `“${hostPath}” is not a regular file.`, { path: hostPath, cause: e });
       throw ioError(e, 'read', hostPath);
     } finally {
       closeQuietly(fs, fd);
     }
+  }
+
+  /**
+   * In a scoped view, a file directly below a directory it resolved inside a managed tree: the
+   * path to open with O_NOFOLLOW, without an lstat first. Inside managed trees a symlink is
+   * refused at every component, and O_NOFOLLOW refuses one at the last (ELOOP → E_SYMLINK).
+   */
+  private scopedOpenPath(cpanelPath: string): string | undefined {
+    if (this.scope === undefined) return undefined;
+    const norm = path.normalize(cpanelPath);
+    const parent = this.scope.dirs.get(path.dirname(norm));
+    return parent !== undefined && this.managedTreeOf(norm) !== undefined ? path.join(parent.host, path.basename(norm)) : undefined;
   }
 
   /** Names in a directory (cPanel path), or `undefined` when it does not exist. */

@@ -17,7 +17,6 @@ import { LinkstoreError, errnoCode, ioError, isEnoent } from './errors.js';
 import { fnv1a32 } from './fnv.js';
 import { hostProcExists, nodeFsPort, type FsPort } from './fs-port.js';
 import { withMutex } from './mutex.js';
-import { umaskNow } from './umask.js';
 import { closeQuietly, readAll, unlinkQuietly, writeAll } from './sys.js';
 
 export const MAX_LOCK_BASENAME_BYTES = 225;
@@ -171,10 +170,12 @@ function writeLockTemp(disk: Disk, lockPath: string, mode: number, ownerName: st
     throw ioError(e, 'create a lock file next to', lockPath);
   }
   try {
-    if ((mode & umaskNow()) !== 0) fs.fchmodSync(fd, mode);
     // One write of the whole content, before the lock is installed: a lock is never seen empty.
     writeAll(fs, fd, Buffer.from(`${process.pid}\n${ownerName}\n`));
     const st = fs.fstatSync(fd);
+    // The umask may have removed bits from `mode` (never added any); the fstat that records the
+    // lock's identity shows it, so no umask read is needed. A chmod leaves mtime and size alone.
+    if ((st.mode & 0o7777) !== mode) fs.fchmodSync(fd, mode);
     return { temp, ino: st.ino, mtimeMs: st.mtimeMs, size: st.size };
   } catch (e) {
     unlinkQuietly(fs, temp);

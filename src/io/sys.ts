@@ -39,19 +39,24 @@ export function writeAll(fs: FsPort, fd: number, data: Uint8Array): void {
   }
 }
 
-/** Read a whole open file (up to `limit` bytes). */
+/**
+ * Read a whole open file (up to `limit` bytes). The first read asks for one byte more than the
+ * fstat size, so a file that did not grow is read with one call: a short read of a regular file
+ * means its end was reached.
+ */
 export function readAll(fs: FsPort, fd: number, st: PortStats, limit = Infinity): Buffer {
   const chunks: Buffer[] = [];
   let total = 0;
-  let size = Math.max(0, Math.min(st.size, limit));
-  for (;;) {
-    const buf = Buffer.allocUnsafe(Math.max(size - total, 8192));
-    const n = fs.readSync(fd, buf, 0, Math.min(buf.length, limit - total), total);
+  let want = Math.min(Math.max(0, st.size) + 1, limit);
+  while (want > 0) {
+    const buf = Buffer.allocUnsafe(Math.max(want, 1));
+    const n = fs.readSync(fd, buf, 0, want, total);
     if (n <= 0) break;
     chunks.push(buf.subarray(0, n));
     total += n;
-    if (total >= limit) break;
-    size = Math.max(size, total);
+    if (n < want) break;
+    // It grew since the fstat: keep reading in growing steps, up to the limit.
+    want = Math.min(Math.max(8192, total), limit - total);
   }
   return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
 }
