@@ -9,6 +9,7 @@ import { commitFiles, describeOps, syncDirs, type FileOp } from '../io/commit.js
 import { withDotLock, withDotLocks, verifyAll } from '../io/dot-lock.js';
 import { LinkstoreError, errnoCode, ioError, isEnoent } from '../io/errors.js';
 import { nodeFsPort } from '../io/fs-port.js';
+import { dropIdleLockTemps } from '../io/lock-temps.js';
 import { nodeNameProblem } from '../io/node-name.js';
 import { formatMode, type PlannedOp } from '../io/plan.js';
 import { LOGIN_DIR, MODE, PROTOCOL, linkDbPath, linkUserFromEntry, userDbPath, userDir } from './constants.js';
@@ -116,6 +117,7 @@ async function removeTree(ctx: AuthnContext, cpanelDir: string, dryRun: boolean 
   const st = await ctx.disk.lstatOrUndefined(host);
   if (st === undefined) return;
   if (!st.isDirectory()) throw new LinkstoreError('E_NOT_DIRECTORY', `“${host}” must be a directory but is not.`, { path: host });
+  if (!dryRun) dropIdleLockTemps(ctx.disk.fs, host);
   for (const name of (await ctx.disk.readdir(cpanelDir)) ?? []) {
     const child = path.join(cpanelDir, name);
     const cst = await ctx.disk.lstatOrUndefined(path.join(host, name));
@@ -183,6 +185,8 @@ async function renameNoReplace(ctx: AuthnContext, from: string, to: string): Pro
   const hf = await ctx.disk.resolve(from);
   const ht = await ctx.disk.resolve(to);
   if ((await ctx.disk.lstatOrUndefined(ht)) !== undefined) throw new LinkstoreError('E_INVALID_PARAM', MSG.renameTargetExists(ht), { path: ht });
+  // Our idle lock temps in a directory being moved would travel with it under their old names.
+  dropIdleLockTemps(ctx.disk.fs, hf);
   try {
     await ctx.disk.p.rename(hf, ht);
   } catch (e) {

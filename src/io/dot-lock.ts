@@ -18,6 +18,7 @@ import { fnv1a32 } from './fnv.js';
 import { hostProcExists, nodeFsPort, type FsPort } from './fs-port.js';
 import { withMutex } from './mutex.js';
 import { closeQuietly, readAll, unlinkQuietly, writeAll } from './sys.js';
+import { keepIdleLockTemp, lockTempKey, takeIdleLockTemp, type LockTemp } from './lock-temps.js';
 
 export const MAX_LOCK_BASENAME_BYTES = 225;
 export const LOCK_OWNER_NAME = 'cpanel-linkstore';
@@ -70,6 +71,13 @@ export interface DotLockOptions {
   ownerName?: string;
   /** PID liveness test (injectable for tests). */
   pidAlive?: (pid: number) => boolean;
+  /**
+   * Keep the lock's temp file after release and link it again for the next lock in the same
+   * directory, until the event loop next turns (see lock-temps.ts). Default: on with Node's fs,
+   * where it saves an inode create and free per lock; off with an injected fs such as memfs, so
+   * that tests listing a directory right after a call see only the data files.
+   */
+  reuseTemps?: boolean;
 }
 
 /** A held lock, passed to the critical section. */
@@ -89,6 +97,8 @@ interface Installed {
   ino: number;
   mtimeMs: number;
   size: number;
+  /** The temp name still linked to the lock's inode, kept for reuse after release. */
+  temp?: { key: string; file: LockTemp };
 }
 
 const PROCESS_START_MS = Date.now() - process.uptime() * 1000;
@@ -107,6 +117,7 @@ function installExitHook(): void {
       } catch {
         // nothing more can be done at exit
       }
+      if (h.temp) unlinkQuietly(h.fs, h.temp.file.path);
     }
   });
 }
@@ -159,7 +170,7 @@ function readLock(disk: Disk, lockPath: string): { content: Buffer; ino: number;
 }
 
 /** Create our temp lock file with content and mode; returns its identity. */
-function writeLockTemp(disk: Disk, lockPath: string, mode: number, ownerName: string): { temp: string; ino: number; mtimeMs: number; size: number } {
+function writeLockTemp(disk: Disk, lockPath: string, mode: number, ownerName: string): LockTemp {
   const fs = disk.fs;
   const c = fs.constants;
   const temp = lockTempName(lockPath);
@@ -176,7 +187,7 @@ function writeLockTemp(disk: Disk, lockPath: string, mode: number, ownerName: st
     // The umask may have removed bits from `mode` (never added any); the fstat that records the
     // lock's identity shows it, so no umask read is needed. A chmod leaves mtime and size alone.
     if ((st.mode & 0o7777) !== mode) fs.fchmodSync(fd, mode);
-    return { temp, ino: st.ino, mtimeMs: st.mtimeMs, size: st.size };
+    return { fs, path: temp, ino: st.ino, mtimeMs: st.mtimeMs, size: st.size };
   } catch (e) {
     unlinkQuietly(fs, temp);
     throw ioError(e, 'write the lock file', temp);
@@ -185,20 +196,47 @@ function writeLockTemp(disk: Disk, lockPath: string, mode: number, ownerName: st
   }
 }
 
+/**
+ * An idle temp for `key` that is still exactly the file we wrote (same inode, mtime and size):
+ * anything else (gone, or touched by someone) is left alone and a new temp is made instead.
+ */
+function takeUnchangedIdleTemp(disk: Disk, key: string): LockTemp | undefined {
+  const t = takeIdleLockTemp(disk.fs, key);
+  if (t === undefined) return undefined;
+  const st = disk.lstatSyncOrUndefined(t.path);
+  return st !== undefined && st.isFile() && st.ino === t.ino && st.mtimeMs === t.mtimeMs && st.size === t.size ? t : undefined;
+}
+
 async function acquire(disk: Disk, lockPath: string, dataPath: string, o: Required<Omit<DotLockOptions, 'dataMode'>> & { mode: number }): Promise<Installed> {
   const start = Date.now();
-  const mine = writeLockTemp(disk, lockPath, o.mode, o.ownerName);
+  const key = lockTempKey(path.dirname(lockPath), o.mode, o.ownerName);
+  let reused = o.reuseTemps ? takeUnchangedIdleTemp(disk, key) : undefined;
+  let mine = reused ?? writeLockTemp(disk, lockPath, o.mode, o.ownerName);
   let tempPresent = true;
+  const installed = (keepTemp: boolean): Installed => ({
+    fs: disk.fs,
+    lockPath,
+    ino: mine.ino,
+    mtimeMs: mine.mtimeMs,
+    size: mine.size,
+    temp: keepTemp ? { key, file: mine } : undefined,
+  });
   try {
     let emptySeen: { ino: number; mtimeMs: number; at: number } | undefined;
     for (;;) {
       try {
-        disk.fs.linkSync(mine.temp, lockPath);
-        // The second name is not needed (§9.1 item 5).
-        unlinkQuietly(disk.fs, mine.temp);
+        disk.fs.linkSync(mine.path, lockPath);
+        // The second name is not needed (§9.1 item 5); keep it only to link it again later.
+        if (!o.reuseTemps) unlinkQuietly(disk.fs, mine.path);
         tempPresent = false;
-        return { fs: disk.fs, lockPath, ino: mine.ino, mtimeMs: mine.mtimeMs, size: mine.size };
+        return installed(o.reuseTemps);
       } catch (e) {
+        if (reused !== undefined && isEnoent(e) && disk.lstatSyncOrUndefined(mine.path) === undefined) {
+          // The idle temp was removed meanwhile (with its directory, or as debris): make a new one.
+          reused = undefined;
+          mine = writeLockTemp(disk, lockPath, o.mode, o.ownerName);
+          continue;
+        }
         if (errnoCode(e) !== 'EEXIST') throw ioError(e, 'take the lock', lockPath);
       }
       const seen = readLock(disk, lockPath);
@@ -224,9 +262,10 @@ async function acquire(disk: Disk, lockPath: string, dataPath: string, o: Requir
           const now = disk.lstatSyncOrUndefined(lockPath);
           if (now === undefined || (now.ino === seen.ino && now.mtimeMs === seen.mtimeMs)) {
             // Overwrite, never unlink: a waiter must never see the lock absent.
-            disk.fs.renameSync(mine.temp, lockPath);
+            // The temp name is consumed by the rename: nothing to keep for reuse.
+            disk.fs.renameSync(mine.path, lockPath);
             tempPresent = false;
-            return { fs: disk.fs, lockPath, ino: mine.ino, mtimeMs: mine.mtimeMs, size: mine.size };
+            return installed(false);
           }
           continue;
         }
@@ -243,7 +282,7 @@ async function acquire(disk: Disk, lockPath: string, dataPath: string, o: Requir
       await sleep(Math.min(o.pollMs, Math.max(1, o.timeoutMs - (Date.now() - start))));
     }
   } finally {
-    if (tempPresent) unlinkQuietly(disk.fs, mine.temp);
+    if (tempPresent) unlinkQuietly(disk.fs, mine.path);
   }
 }
 
@@ -263,9 +302,17 @@ async function stillOurs(disk: Disk, h: Installed): Promise<'ours' | 'gone' | 'f
   return seen !== undefined && parseLockPid(seen.content) === process.pid ? 'ours' : 'foreign';
 }
 
-async function release(disk: Disk, h: Installed): Promise<void> {
+/**
+ * Remove the lock if it is still ours. `succeeded` says whether the critical section finished
+ * without error: only then may its temp stay for reuse, so a failed call leaves nothing behind.
+ */
+async function release(disk: Disk, h: Installed, succeeded: boolean): Promise<void> {
   held.delete(h);
   const state = await stillOurs(disk, h);
+  if (h.temp && (state !== 'ours' || !succeeded)) {
+    unlinkQuietly(disk.fs, h.temp.file.path);
+    h.temp = undefined;
+  }
   if (state === 'gone') {
     throw new LinkstoreError('E_LOCK_LOST', `The lock “${h.lockPath}” disappeared while it was held; another process may have written concurrently.`, {
       path: h.lockPath,
@@ -279,8 +326,11 @@ async function release(disk: Disk, h: Installed): Promise<void> {
   try {
     disk.fs.unlinkSync(h.lockPath);
   } catch (e) {
+    if (h.temp) unlinkQuietly(disk.fs, h.temp.file.path);
     if (!isEnoent(e)) throw ioError(e, 'release the lock', h.lockPath);
+    return;
   }
+  if (h.temp) keepIdleLockTemp(h.temp.key, h.temp.file);
 }
 
 /**
@@ -299,6 +349,7 @@ export async function withDotLock<T>(disk: Disk, dataPath: string, callerOptions
     criticalMs: options.criticalMs ?? 10_000,
     ownerName: (options.ownerName ?? LOCK_OWNER_NAME).replace(/\n/g, ' '),
     pidAlive: options.pidAlive ?? defaultPidAlive,
+    reuseTemps: options.reuseTemps ?? disk.fs === nodeFsPort,
     mode: 0o644 & options.dataMode,
   };
   return withMutex(lockPath, async () => {
@@ -327,10 +378,10 @@ export async function withDotLock<T>(disk: Disk, dataPath: string, callerOptions
     try {
       result = await fn(lock);
     } catch (e) {
-      await release(disk, h).catch(() => undefined);
+      await release(disk, h, false).catch(() => undefined);
       throw e;
     }
-    await release(disk, h);
+    await release(disk, h, true);
     return result;
   });
 }

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { AUTHN_MESSAGES as MSG, type AuthnStore } from '../../src/authn/index.js';
-import { describeOnDisks, hostPath, peek, seed, snapshotTree, type DiskCtx } from '../helpers/disks.js';
+import { describeOnDisks, hostPath, peek, seed, snapshotTree, type DiskCtx, settle } from '../helpers/disks.js';
 import { LOGIN, NOW, USERS, makeStore, rejectsWith, seedServer } from './setup.js';
 
 async function populate(store: AuthnStore): Promise<void> {
@@ -38,8 +38,10 @@ describeOnDisks('authn lifecycle', (ctx) => {
     await store.removeAllLinksForSystemUser('carol', { requireAccount: false });
     expect(ctx.fs.existsSync(hostPath(ctx, `${USERS}/carol`))).toBe(false);
     expect(json(ctx, `${LOGIN}/google.db`)).toEqual({ subject_unique_identifier: {}, user: {} });
+    await settle();
     const before = snapshotTree(ctx, '/');
     expect((await store.removeAllLinksForSystemUser('alice')).ops).toEqual([]);
+    await settle();
     expect(snapshotTree(ctx, '/')).toEqual(before);
   });
 
@@ -96,6 +98,7 @@ describeOnDisks('authn lifecycle', (ctx) => {
     const { store } = makeStore(ctx);
     await populate(store);
     await store.changeEmailDomain('bob', { 'bob.example': 'bobby.example', 'other.example': 'x.example' });
+    await settle();
     expect(ctx.fs.readdirSync(hostPath(ctx, `${USERS}/bob`)).sort()).toEqual(['bob.db', 'info@bobby.example.db']);
     const g = json(ctx, `${LOGIN}/google.db`);
     expect(g.user['info@bobby.example']).toEqual({ 'g-info': 1 });

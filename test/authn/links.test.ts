@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { AUTHN_MESSAGES as MSG } from '../../src/authn/index.js';
-import { describeOnDisks, hostPath, peek, seed, snapshotTree } from '../helpers/disks.js';
+import { describeOnDisks, hostPath, peek, seed, snapshotTree, settle } from '../helpers/disks.js';
 import { LOGIN, NOW, USERS, makeStore, rejectsWith, seedServer } from './setup.js';
 
 describeOnDisks('authn link and unlink', (ctx) => {
@@ -26,7 +26,8 @@ describeOnDisks('authn link and unlink', (ctx) => {
       expect([stat(`${USERS}/bob/bob.db`).uid, stat(`${USERS}/bob/bob.db`).gid]).toEqual([0, 1001]);
       expect([stat(`${LOGIN}/google.db`).uid, stat(`${LOGIN}/google.db`).gid]).toEqual([0, 0]);
     }
-    // Only the data files remain: no lock or temp names, nothing else ending in .db.
+    // Only the data files remain (once the loop turned): no lock or temp names, nothing else ending in .db.
+    await settle();
     expect(ctx.fs.readdirSync(hostPath(ctx, `${USERS}/bob`))).toEqual(['bob.db']);
     expect(ctx.fs.readdirSync(hostPath(ctx, LOGIN))).toEqual(['google.db']);
     expect(r.ops.filter((o) => o.op === 'write').map((o) => [o.path, o.mode, o.owner])).toEqual([

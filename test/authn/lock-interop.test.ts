@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { children } from '../helpers/children.js';
-import { hostPath, peek, tmpdirCtx, type DiskCtx } from '../helpers/disks.js';
+import { hostPath, peek, tmpdirCtx, type DiskCtx, settle } from '../helpers/disks.js';
 import { LOGIN, USERS, makeStore, rejectsWith, seedServer } from './setup.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -47,6 +47,7 @@ describe('authn lock interop [tmpdir]', () => {
     expect(await kids.exited(p)).toBe(0);
     expect(subjects(ctx)).toEqual(['from-cpanel', 'ours']);
     expect(ldbSubjects(ctx)).toEqual(['from-cpanel', 'ours']);
+    await settle();
     expect(leftovers(ctx)).toEqual([]);
     if (ctx.disk.owners) expect(nodeFs.statSync(hostPath(ctx, USER_DB)).gid).toBe(1001);
   });
@@ -85,6 +86,7 @@ describe('authn lock interop [tmpdir]', () => {
     // The dead writer's lock file is gone (overwritten, then released); only its temp name stays,
     // which cPanel also leaves behind after a crash and which never ends in .db.
     expect(nodeFs.existsSync(lockFile)).toBe(false);
+    await settle();
     expect(leftovers(ctx)).toHaveLength(1);
     expect(leftovers(ctx).every((n) => /^bob\.db\.lock-[0-9a-f]+-[0-9a-f]+-[0-9a-f]+$/.test(n))).toBe(true);
   });

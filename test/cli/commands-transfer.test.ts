@@ -1,7 +1,7 @@
 /** `linkstore export` / `import` through the real binary: round trip, dry run, bad lines, stdin. */
 import { afterEach, expect, it, describe } from 'vitest';
 import { rmSync, writeFileSync } from 'node:fs';
-import { snapshotTree } from '../helpers/disks.js';
+import { snapshotTree, settle } from '../helpers/disks.js';
 import { AUTHN, INT } from '../doctor/server.js';
 import { linkstore, tempServer } from './commands-helpers.js';
 
@@ -19,6 +19,7 @@ describe('linkstore export and import (binary)', () => {
 
   it('export writes sorted NDJSON; importing it into an empty server reproduces the same files', async () => {
     const a = await server(true);
+    await settle();
     const ex = linkstore(a.root, ['export']);
     expect([ex.status, ex.stderr]).toEqual([0, '']);
     const lines = ex.stdout.trimEnd().split('\n');

@@ -6,7 +6,7 @@
 import { beforeEach, expect, it } from 'vitest';
 import { doctor, renderDoctorTable, type DoctorReport, type FindingKind } from '../../src/doctor/index.js';
 import type { Linkstore } from '../../src/services.js';
-import { describeOnDisks, hostPath, peek, seed, snapshotTree } from '../helpers/disks.js';
+import { describeOnDisks, hostPath, peek, seed, snapshotTree, settle } from '../helpers/disks.js';
 import { D, L, LOGIN, USERS, age, makeLinkstore, populate, seedServer } from './server.js';
 
 const DEAD_PID = 999_999_9;
@@ -100,6 +100,7 @@ describeOnDisks('doctor', (ctx) => {
 
   it('reports every kind of damage per user and changes nothing without --fix', async () => {
     damage();
+    await settle();
     const before = snapshotTree(ctx, '/');
     const r = await doctor(ls, { pidAlive });
     expect(snapshotTree(ctx, '/')).toEqual(before);

@@ -91,6 +91,13 @@ export function peek(ctx: DiskCtx, cpanelPath: string): string | undefined {
   }
 }
 
+/**
+ * Let the event loop turn once, as it does after every call in a real program. With Node's fs the
+ * dot-lock keeps a released lock's temp file for reuse by a back-to-back call and sweeps it at the
+ * next turn (src/io/lock-temps.ts); tests that inspect a tree right after a call settle first.
+ */
+export const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** Every path (relative to root) and its content or `<dir>`/`-> target`, for before/after comparisons. */
 export function snapshotTree(ctx: DiskCtx, cpanelDir = '/'): Record<string, string> {
   const out: Record<string, string> = {};

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { Disk } from '../../src/io/disk.js';
 import { LinkstoreError } from '../../src/io/errors.js';
 import { Linkstore } from '../../src/services.js';
-import { backends, type DiskCtx } from '../helpers/disks.js';
+import { backends, type DiskCtx, settle } from '../helpers/disks.js';
 import { faultyFs } from '../helpers/faulty-fs.js';
 import { NOW_MS, makeLinkstore, seedServer } from './server.js';
 
@@ -210,6 +210,7 @@ for (const backend of backends) {
           ctx.make = (o = {}) => new Disk({ fs: s.fs, root: s.root, owners: s.owners, ...o });
           ctx.disk = ctx.make();
           await seedBase(ctx, out);
+          await settle();
           s.fs.cpSync(out, outRel, { recursive: true });
           for (const [cp, target] of Object.entries(c.plant)) {
             const host = path.join(s.root, cp);

@@ -4,7 +4,7 @@
  */
 import { beforeEach, expect, it } from 'vitest';
 import type { IntegrationStore } from '../../src/integration/index.js';
-import { describeOnDisks, hostPath, peek, snapshotTree } from '../helpers/disks.js';
+import { describeOnDisks, hostPath, peek, snapshotTree, settle } from '../helpers/disks.js';
 import { faultyFs } from '../helpers/faulty-fs.js';
 import { makeStore, seedServer } from './setup.js';
 
@@ -32,13 +32,16 @@ describeOnDisks('integration batch', (ctx) => {
     expect(r.results[22]).toMatchObject({ ok: false, app: 'bad app', error: { code: 'E_INVALID_PARAM' } });
     expect(progress.at(-1)).toBe(23);
     expect(await store.listLinks('carol')).toEqual(['app0', 'app1', 'app2', 'app3', 'app4', 'app5', 'app6']);
+    await settle();
     const batchBytes = snapshotTree(ctx, `${L}/alice`);
     const batchUi = peek(ctx, `${D}/bob/dynamicui_app3.conf`);
     await store.purgeUser('alice');
     for (let i = 0; i < 7; i++) await store.createLink('alice', `app${i}`, { url: `https://alice/${i}`, token: `t${i}` });
+    await settle();
     expect(snapshotTree(ctx, `${L}/alice`)).toEqual(batchBytes);
     await store.createLink('bob', 'app3', { url: 'https://bob/3', token: 't3' });
     expect(peek(ctx, `${D}/bob/dynamicui_app3.conf`)).toBe(batchUi);
+    await settle();
     expect(ls(L)).toEqual(['alice', 'bob', 'carol']);
   });
 

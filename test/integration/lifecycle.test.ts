@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeEach, expect, it } from 'vitest';
 import type { IntegrationStore } from '../../src/integration/index.js';
-import { describeOnDisks, hostPath, peek, seed, snapshotTree } from '../helpers/disks.js';
+import { describeOnDisks, hostPath, peek, seed, snapshotTree, settle } from '../helpers/disks.js';
 import { GID, expectError, makeStore, seedServer } from './setup.js';
 
 const L = '/var/cpanel/integration/links';
@@ -142,12 +142,14 @@ describeOnDisks('integration lifecycle', (ctx) => {
     ]);
     if (ctx.disk.owners) expect([ctx.fs.statSync(hostPath(ctx, `${L}/bob`)).gid, ctx.fs.statSync(hostPath(ctx, `${D}/bob`)).gid]).toEqual([GID.bob, GID.bob]);
     expect(await store.readToken('bob', 'a')).toBe('t');
+    await settle();
     expect(ls(L)).toEqual(['bob']);
   });
 
   it('renameUser refuses to merge into a non-empty target', async () => {
     await store.createLink('alice', 'a', U);
     await store.createLink('carol', 'c', U);
+    await settle();
     const before = snapshotTree(ctx, '/var/cpanel/integration');
     await expectError(store.renameUser('alice', 'carol'), 'E_INVALID_PARAM');
     expect(snapshotTree(ctx, '/var/cpanel/integration')).toEqual(before);

@@ -5,7 +5,7 @@
  */
 import { beforeEach, expect, it } from 'vitest';
 import { groupsData, linksData, userConfigData, type IntegrationStore } from '../../src/integration/index.js';
-import { describeOnDisks, hostPath, peek, seed, snapshotTree } from '../helpers/disks.js';
+import { describeOnDisks, hostPath, peek, seed, snapshotTree, settle } from '../helpers/disks.js';
 import { faultyFs } from '../helpers/faulty-fs.js';
 import { GID, TINY_PNG, expectError, makeStore, seedServer } from './setup.js';
 
@@ -57,6 +57,7 @@ describeOnDisks('integration links on disk', (ctx) => {
       expect([stat(`${L}/alice`).uid, stat(`${L}/alice`).gid, stat(`${D}/alice`).gid]).toEqual([0, GID.alice, GID.alice]);
       expect([stat(L).uid, stat(L).gid, stat(`${L}/alice/app1.userconfig`).uid, stat(`${L}/alice/app1.userconfig`).gid]).toEqual([0, 0, 0, 0]);
     }
+    await settle();
     expect([ls(`${L}/alice`), ls(`${D}/alice`), ls(L)]).toEqual([['app1.adminconfig', 'app1.userconfig'], ['dynamicui_app1.conf'], ['alice']]);
   });
 
@@ -148,8 +149,10 @@ describeOnDisks('integration links on disk', (ctx) => {
 
   it('update_integration_link_token rewrites only the adminconfig; missing link → E_NO_SUCH_LINK; allowOrphan = cPanel', async () => {
     await store.createLink('alice', 'a', { ...U, token: 'one' });
+    await settle();
     const before = snapshotTree(ctx, '/var/cpanel/integration');
     await store.updateLinkToken('alice', 'a', 'two');
+    await settle();
     const after = snapshotTree(ctx, '/var/cpanel/integration');
     const changed = Object.keys(after).filter((k) => after[k] !== before[k]);
     expect(changed).toEqual([`${L}/alice/a.adminconfig`]);
@@ -176,6 +179,7 @@ describeOnDisks('integration links on disk', (ctx) => {
   });
 
   it('dry run validates and plans (dirs, path, mode, owner, digest) without touching disk', async () => {
+    await settle();
     const before = snapshotTree(ctx, '/');
     const r = await store.createLink('alice', 'a', { ...U, token: 'secret' }, { dryRun: true });
     expect(snapshotTree(ctx, '/')).toEqual(before);
@@ -194,6 +198,7 @@ describeOnDisks('integration links on disk', (ctx) => {
     expect(JSON.stringify(r.ops)).not.toContain('secret');
     const real = await store.createLink('alice', 'a', { ...U, token: 'secret' });
     expect(real.ops.map((o) => o.sha256)).toEqual(r.ops.slice(5).map((o) => o.sha256));
+    await settle();
     const before2 = snapshotTree(ctx, '/');
     for (const plan of [
       store.removeLink('alice', 'a', { dryRun: true }),
@@ -226,6 +231,7 @@ describeOnDisks('integration links on disk', (ctx) => {
 
   it('a failed rename restores the previous link (no partial or deleted link), and leaves no temp or lock', async () => {
     await store.createLink('alice', 'a', { ...U, label: 'Old', token: 'old' });
+    await settle();
     const before = snapshotTree(ctx, '/var/cpanel/integration');
     const { fs } = faultyFs(ctx.fs, [{ op: 'rename', path: (p) => p.includes('dynamicui_a.conf'), code: 'EIO' }]);
     const s2 = makeStore(ctx, ctx.make({ fs }));
@@ -237,6 +243,7 @@ describeOnDisks('integration links on disk', (ctx) => {
     const { fs } = faultyFs(ctx.fs, [{ op: 'sync', path: (p) => p.includes('dynamicui_a.conf'), code: 'ENOSPC' }]);
     const s2 = makeStore(ctx, ctx.make({ fs }));
     await expectError(s2.createLink('alice', 'a', U), 'E_WRITE_FAILED');
+    await settle();
     expect([ls(`${L}/alice`), ls(`${D}/alice`), ls(L)]).toEqual([[], [], ['alice']]);
     expect(await store.listLinks('alice')).toEqual([]);
   });
@@ -247,6 +254,7 @@ describeOnDisks('integration links on disk', (ctx) => {
     await store.updateLinkToken('alice', 'a', 't');
     await store.removeLink('alice', 'a');
     await store.createLink('alice', 'c', { url: 'x', base64_png_image: TINY_PNG });
+    await settle();
     expect(ls(L)).toEqual(['alice']);
     expect([ls(`${L}/alice`), ls(`${D}/alice`)]).toEqual([['c.adminconfig', 'c.userconfig'], ['dynamicui_c.conf']]);
   });

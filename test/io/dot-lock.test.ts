@@ -31,7 +31,7 @@ describeOnDisks('cPanel dot-lock', (ctx) => {
 
   it('installs <file>.lock with "<pid>\\n<name>\\n", mode 0644 & data mode, and removes it on release', async () => {
     setup();
-    await withDotLock(ctx.disk, FILE, { dataMode: 0o640 }, async () => {
+    await withDotLock(ctx.disk, FILE, { dataMode: 0o640, reuseTemps: false }, async () => {
       expect(peek(ctx, LOCK)).toBe(`${process.pid}\ncpanel-linkstore\n`);
       expect(ctx.fs.statSync(hostPath(ctx, LOCK)).mode & 0o777).toBe(0o640);
       // The temp name was unlinked once linked: only the lock itself is there.
@@ -125,7 +125,7 @@ describeOnDisks('cPanel dot-lock', (ctx) => {
 
   it('bounds the critical section: verify() fails after criticalMs, nothing written', async () => {
     setup();
-    await withDotLock(ctx.disk, FILE, { dataMode: 0o600, criticalMs: 20 }, async (lock) => {
+    await withDotLock(ctx.disk, FILE, { dataMode: 0o600, criticalMs: 20, reuseTemps: false }, async (lock) => {
       await sleep(40);
       expect(await code(writeFileAtomic(ctx.disk, FILE, Buffer.from('x'), { mode: 0o600, beforePublish: lock.verify }))).toBe('E_CRITICAL_SECTION_TIMEOUT');
     });
@@ -144,7 +144,7 @@ describeOnDisks('cPanel dot-lock', (ctx) => {
   it('uses the hashed lock name for long basenames', async () => {
     setup();
     const long = '/var/cpanel/authn/' + 'x'.repeat(221);
-    await withDotLock(ctx.disk, long, { dataMode: 0o600 }, async () => {
+    await withDotLock(ctx.disk, long, { dataMode: 0o600, reuseTemps: false }, async () => {
       expect(lockDir(ctx)).toEqual(['4208058804.lock']);
     });
     expect(cpanelLockPath(long)).toBe('/var/cpanel/authn/4208058804.lock');

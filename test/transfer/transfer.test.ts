@@ -7,7 +7,7 @@ import { expect, it } from 'vitest';
 import { Disk } from '../../src/io/disk.js';
 import type { Linkstore } from '../../src/services.js';
 import { exportRecords, importRecords, recordLine, splitLines, type TransferRecord } from '../../src/transfer/index.js';
-import { describeOnDisks, snapshotTree, type DiskCtx } from '../helpers/disks.js';
+import { describeOnDisks, snapshotTree, type DiskCtx, settle } from '../helpers/disks.js';
 import { AUTHN, INT, makeLinkstore, populate, seedServer } from '../doctor/server.js';
 
 describeOnDisks('export and import', (ctx) => {
@@ -78,6 +78,7 @@ describeOnDisks('export and import', (ctx) => {
     const summary = await importRecords(b.ls, lines, { onProgress: (d) => progress.push(d) });
     expect(summary).toEqual({ dryRun: false, total: 9, applied: 9, skipped: 0, failed: 0, problems: [] });
     expect(progress.at(-1)).toBe(9);
+    await settle();
     expect(trees(b.sub)).toEqual(trees(a.sub));
     expect(Object.keys(trees(b.sub)).length).toBeGreaterThan(20);
     // Importing again changes nothing and says why.

@@ -1,0 +1,133 @@
+/**
+ * Lock temp reuse (src/io/lock-temps.ts): a released lock's temp is linked again by the next lock
+ * in the same directory, never outlives the event-loop turn, is never kept after a failed call,
+ * and is made afresh when it vanished or changed.
+ */
+import { spawnSync } from 'node:child_process';
+import * as nodeFs from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+import { Disk } from '../../src/io/disk.js';
+import { withDotLock } from '../../src/io/dot-lock.js';
+import { describeOnDisks, hostPath, peek, settle, tmpdirCtx, type DiskCtx } from '../helpers/disks.js';
+
+const DIR = '/var/cpanel/authn';
+const FILE = `${DIR}/counter`;
+const TEMP = /^counter\.lock-[0-9a-f]+-[0-9a-f]+-[0-9a-f]+$/;
+const here = dirname(fileURLToPath(import.meta.url));
+
+function names(ctx: DiskCtx, dir = DIR): string[] {
+  return (ctx.fs.readdirSync(hostPath(ctx, dir)) as string[]).sort();
+}
+
+describeOnDisks(
+  'lock temp reuse',
+  (ctx) => {
+    const setup = () => ctx.fs.mkdirSync(hostPath(ctx, DIR), { recursive: true });
+    const lockIno = () => ctx.fs.statSync(hostPath(ctx, `${FILE}.lock`)).ino;
+
+    it('links the same temp again for a back-to-back lock, and sweeps it when the loop turns', async () => {
+      setup();
+      const first = await withDotLock(ctx.disk, FILE, { dataMode: 0o640 }, async () => {
+        // While held, cPanel's own picture: the lock and its temp name, one inode.
+        const [lock, temp] = names(ctx);
+        expect(lock).toBe('counter.lock');
+        expect(temp).toMatch(TEMP);
+        expect(ctx.fs.statSync(hostPath(ctx, `${DIR}/${temp}`)).ino).toBe(lockIno());
+        return lockIno();
+      });
+      expect(names(ctx)).toHaveLength(1);
+      expect(names(ctx)[0]).toMatch(TEMP);
+      const second = await withDotLock(ctx.disk, FILE, { dataMode: 0o640 }, async () => {
+        expect(peek(ctx, `${FILE}.lock`)).toBe(`${process.pid}\ncpanel-linkstore\n`);
+        expect(ctx.fs.statSync(hostPath(ctx, `${FILE}.lock`)).mode & 0o777).toBe(0o640);
+        return lockIno();
+      });
+      expect(second).toBe(first);
+      await settle();
+      expect(names(ctx)).toEqual([]);
+    });
+
+    it('keeps nothing after a failed critical section', async () => {
+      setup();
+      await withDotLock(ctx.disk, FILE, { dataMode: 0o600 }, async () => undefined);
+      const err = await withDotLock(ctx.disk, FILE, { dataMode: 0o600 }, async () => {
+        throw new Error('boom');
+      }).catch((e: Error) => e);
+      expect((err as Error).message).toBe('boom');
+      // The idle temp of the first call was taken by the second, and removed with its failure.
+      expect(names(ctx)).toEqual([]);
+    });
+
+    it('does not share a temp between different modes, and makes a new one when it vanished or changed', async () => {
+      setup();
+      await withDotLock(ctx.disk, FILE, { dataMode: 0o600 }, async () => undefined);
+      const [idle] = names(ctx);
+      await withDotLock(ctx.disk, FILE, { dataMode: 0o644 }, async () => {
+        expect(ctx.fs.statSync(hostPath(ctx, `${FILE}.lock`)).mode & 0o777).toBe(0o644);
+      });
+      expect(names(ctx)).toHaveLength(2);
+      // Vanished (as with its directory, or removed as debris): a fresh temp, and the lock works.
+      for (const n of names(ctx)) ctx.fs.unlinkSync(hostPath(ctx, `${DIR}/${n}`));
+      await withDotLock(ctx.disk, FILE, { dataMode: 0o600 }, async () => {
+        expect(peek(ctx, `${FILE}.lock`)).toBe(`${process.pid}\ncpanel-linkstore\n`);
+      });
+      // Changed by someone else: left alone, never linked as our lock.
+      const [kept] = names(ctx);
+      expect(kept).not.toBe(idle);
+      ctx.fs.writeFileSync(hostPath(ctx, `${DIR}/${kept}`), 'tampered\n');
+      await withDotLock(ctx.disk, FILE, { dataMode: 0o600 }, async () => {
+        expect(peek(ctx, `${FILE}.lock`)).toBe(`${process.pid}\ncpanel-linkstore\n`);
+      });
+      expect(peek(ctx, `${DIR}/${kept}`)).toBe('tampered\n');
+      await settle();
+      expect(names(ctx)).toEqual([kept]);
+    });
+
+    it('keeps at most 16 idle temps however many directories a run touches', async () => {
+      for (let i = 0; i < 24; i++) {
+        ctx.fs.mkdirSync(hostPath(ctx, `${DIR}/d${i}`), { recursive: true });
+        await withDotLock(ctx.disk, `${DIR}/d${i}/f`, { dataMode: 0o600 }, async () => undefined);
+      }
+      const idle = Array.from({ length: 24 }, (_, i) => names(ctx, `${DIR}/d${i}`).length).reduce((a, b) => a + b, 0);
+      expect(idle).toBe(16);
+      expect(names(ctx, `${DIR}/d0`)).toEqual([]);
+      expect(names(ctx, `${DIR}/d23`)).toHaveLength(1);
+      await settle();
+      expect(Array.from({ length: 24 }, (_, i) => names(ctx, `${DIR}/d${i}`).length).reduce((a, b) => a + b, 0)).toBe(0);
+    });
+  },
+  { lock: { reuseTemps: true } },
+);
+
+it('is on by default with Node’s fs and off with an injected fs', async () => {
+  const real = tmpdirCtx();
+  try {
+    real.fs.mkdirSync(hostPath(real, DIR), { recursive: true });
+    await withDotLock(real.disk, FILE, { dataMode: 0o600 }, async () => undefined);
+    expect(names(real)).toHaveLength(1);
+    // The same tree through a wrapper of node:fs is an injected fs: nothing kept.
+    const wrapped = new Disk({ fs: { ...nodeFs, promises: nodeFs.promises }, root: real.root });
+    await settle();
+    await withDotLock(wrapped, FILE, { dataMode: 0o600 }, async () => undefined);
+    expect(names(real)).toEqual([]);
+  } finally {
+    real.cleanup();
+  }
+});
+
+it('sweeps idle temps when the process exits', () => {
+  const real = tmpdirCtx();
+  try {
+    real.fs.mkdirSync(hostPath(real, DIR), { recursive: true });
+    // The child locks twice back to back and exits from inside the same turn (process.exit).
+    const script = join(here, 'lock-temps-child.mjs');
+    const r = spawnSync(process.execPath, [script, real.root, FILE], { encoding: 'utf8' });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(r.stdout.trim()).toMatch(/^idle 1$/);
+    expect(names(real)).toEqual([]);
+  } finally {
+    real.cleanup();
+  }
+});
