@@ -18,7 +18,16 @@ export type SubjectMap = Record<string, AuthnUserInfo>;
  * 0-byte file or a false top-level scalar; otherwise it must be an object of format `schema`.
  */
 export async function readJsonObject(disk: Disk, cpanelPath: string, schema: SchemaId): Promise<Record<string, unknown> | undefined> {
+  return (await readJsonFile(disk, cpanelPath, schema)).value;
+}
+
+/** `readJsonObject`, also returning the bytes read (undefined when the file is missing). */
+async function readJsonFile(disk: Disk, cpanelPath: string, schema: SchemaId): Promise<{ value: Record<string, unknown> | undefined; bytes: Buffer | undefined }> {
   const bytes = await disk.readFile(cpanelPath);
+  return { value: decodeObject(disk, cpanelPath, schema, bytes), bytes };
+}
+
+function decodeObject(disk: Disk, cpanelPath: string, schema: SchemaId, bytes: Buffer | undefined): Record<string, unknown> | undefined {
   if (bytes === undefined || bytes.length === 0) return undefined;
   const file = disk.host(cpanelPath);
   const value = decodeStrict(bytes, file);
@@ -90,8 +99,13 @@ export interface LinkDb extends AuthnLinkDb {
 
 /** A LinkDB with both maps present (a missing file or `null` reads as empty maps). */
 export async function readLinkDb(disk: Disk, cpanelPath: string): Promise<LinkDb> {
-  const raw = ((await readJsonObject(disk, cpanelPath, 'authn-linkdb')) ?? {}) as AuthnLinkDb;
-  return normalizeLinkDb(raw);
+  return (await readLinkDbFile(disk, cpanelPath)).ldb;
+}
+
+/** `readLinkDb`, also returning the file's bytes as read (undefined when it is missing). */
+export async function readLinkDbFile(disk: Disk, cpanelPath: string): Promise<{ ldb: LinkDb; bytes: Buffer | undefined }> {
+  const { value, bytes } = await readJsonFile(disk, cpanelPath, 'authn-linkdb');
+  return { ldb: normalizeLinkDb((value ?? {}) as AuthnLinkDb), bytes };
 }
 
 export function normalizeLinkDb(raw: AuthnLinkDb): LinkDb {

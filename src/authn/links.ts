@@ -17,7 +17,7 @@ import {
   sysuserGid,
   transact,
 } from './context.js';
-import { encodeDb, readLinkDb, readUserDb, saveLinksForUser, protocolMap, subjectsOf, withLink, withoutLink, type LinkDb } from './db.js';
+import { encodeDb, readLinkDbFile, readUserDb, saveLinksForUser, protocolMap, subjectsOf, withLink, withoutLink, type LinkDb } from './db.js';
 import { MSG } from './messages.js';
 import { enabledAnywhere } from './providers.js';
 import {
@@ -141,14 +141,17 @@ async function linkTransaction(
       dryRun: options.dryRun,
     },
     async (disk) => {
-      const [current, ldb] = await Promise.all([readUserDb(disk, ref.dbPath), readLinkDb(disk, ldbPath)]);
-      // The LinkDB is rewritten only when it changes; its text before the edit tells (cheaper than
-      // a deep copy and a second encoding, which matters as it grows with every link).
-      const before = encodeCompact(ldb);
+      const [current, { ldb, bytes }] = await Promise.all([readUserDb(disk, ref.dbPath), readLinkDbFile(disk, ldbPath)]);
+      // The LinkDB is rewritten only when its bytes would change: compared with the file as read
+      // (no deep copy, no second encoding of a map that grows with every link). A file cPanel wrote
+      // in another key order is rewritten once, in ours. A missing file stays missing when the
+      // edit leaves the (empty) maps as they were.
+      const missingBefore = bytes === undefined ? encodeCompact(ldb) : undefined;
       const { db, order } = edit(current, ldb);
       const userOp = userDbWrite(ref, encodeDb('authn-user-db', db, ref.dbPath), gid);
       const after = encodeDb('authn-linkdb', ldb, ldbPath);
-      const ldbOps = Buffer.from(before, 'utf8').equals(after) ? [] : [linkDbWrite(provider, after)];
+      const unchanged = bytes !== undefined ? bytes.equals(after) : Buffer.from(missingBefore as string, 'utf8').equals(after);
+      const ldbOps = unchanged ? [] : [linkDbWrite(provider, after)];
       return order === 'user-db-first' ? [userOp, ...ldbOps] : [...ldbOps, userOp];
     },
   );

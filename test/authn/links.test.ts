@@ -67,6 +67,24 @@ describeOnDisks('authn link and unlink', (ctx) => {
     expect(await store.checkDrift()).toEqual([]);
   });
 
+  it('rewrites the LinkDB only when its bytes would change (a file in another key order once)', async () => {
+    seedServer(ctx);
+    const { store } = makeStore(ctx);
+    const link = () => store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: '1098', userInfo: { link_time: 5, preferred_username: 'b' } });
+    await link();
+    const ino = stat(`${LOGIN}/google.db`).ino;
+    const r = await link();
+    expect(r.ops.map((o) => o.path.slice(ctx.root.length))).toEqual([`${USERS}/bob/bob.db`]);
+    expect(stat(`${LOGIN}/google.db`).ino).toBe(ino);
+    // The same content as cPanel might order it: rewritten once in our order, then left alone.
+    const ours = peek(ctx, `${LOGIN}/google.db`) as string;
+    const theirs = JSON.stringify({ user: { bob: { 1098: 1 } }, subject_unique_identifier: JSON.parse(ours).subject_unique_identifier });
+    seed(ctx, `${LOGIN}/google.db`, theirs, 0o600);
+    expect((await link()).ops).toHaveLength(2);
+    expect(peek(ctx, `${LOGIN}/google.db`)).toBe(ours);
+    expect((await link()).ops).toHaveLength(1);
+  });
+
   it('stores a null preferred_username as absent and a number as text', async () => {
     seedServer(ctx);
     const { store } = makeStore(ctx);
