@@ -22,7 +22,11 @@ export async function readJsonObject(disk: Disk, cpanelPath: string, schema: Sch
 }
 
 /** `readJsonObject`, also returning the bytes read (undefined when the file is missing). */
-async function readJsonFile(disk: Disk, cpanelPath: string, schema: SchemaId): Promise<{ value: Record<string, unknown> | undefined; bytes: Buffer | undefined }> {
+async function readJsonFile(
+  disk: Disk,
+  cpanelPath: string,
+  schema: SchemaId,
+): Promise<{ value: Record<string, unknown> | undefined; bytes: Buffer | undefined }> {
   const bytes = await disk.readFile(cpanelPath);
   return { value: decodeObject(disk, cpanelPath, schema, bytes), bytes };
 }
