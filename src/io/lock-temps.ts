@@ -33,8 +33,11 @@ export interface LockTemp {
 
 const MAX_IDLE = 16;
 
-/** Idle temps by fs port, then by `dir \0 mode \0 owner name`; Map order is age order. */
-const idle = new Map<FsPort, Map<string, LockTemp>>();
+/**
+ * Idle temps by fs port, then by `dir \0 mode \0 owner name` (several per key: concurrent locks
+ * in one directory, as a batch takes them, each hold one). Map order is the age order of the keys.
+ */
+const idle = new Map<FsPort, Map<string, LockTemp[]>>();
 let sweepPending = false;
 let exitHookInstalled = false;
 let idleCount = 0;
@@ -46,37 +49,37 @@ export function lockTempKey(dir: string, mode: number, ownerName: string): strin
 /** Take an idle temp for `key` (it is no longer idle: the caller links it or removes it). */
 export function takeIdleLockTemp(fs: FsPort, key: string): LockTemp | undefined {
   const m = idle.get(fs);
-  const t = m?.get(key);
+  const list = m?.get(key);
+  const t = list?.pop();
   if (t === undefined || m === undefined) return undefined;
-  m.delete(key);
+  if (list?.length === 0) m.delete(key);
   idleCount--;
   return t;
 }
 
-/** Keep `t` for reuse (after its lock was released); a second idle temp for one key is removed. */
+/** Keep `t` for reuse (after its lock was released). */
 export function keepIdleLockTemp(key: string, t: LockTemp): void {
   let m = idle.get(t.fs);
   if (m === undefined) {
     m = new Map();
     idle.set(t.fs, m);
   }
-  const old = m.get(key);
-  if (old !== undefined) {
-    unlinkQuietly(old.fs, old.path);
-    m.delete(key);
-    idleCount--;
-  }
-  m.set(key, t);
+  const list = m.get(key) ?? [];
+  // Re-inserting the key makes it the newest.
+  m.delete(key);
+  m.set(key, [...list, t]);
   idleCount++;
   if (idleCount > MAX_IDLE) dropOldest();
   scheduleSweep();
 }
 
+/** Remove the oldest idle temp of the least recently used key. */
 function dropOldest(): void {
   for (const [fs, m] of idle) {
-    for (const [key, t] of m) {
+    for (const [key, list] of m) {
+      const t = list.shift() as LockTemp;
       unlinkQuietly(fs, t.path);
-      m.delete(key);
+      if (list.length === 0) m.delete(key);
       idleCount--;
       if (m.size === 0) idle.delete(fs);
       return;
@@ -88,11 +91,13 @@ function dropOldest(): void {
 export function dropIdleLockTemps(fs?: FsPort, underDir?: string): void {
   for (const [port, m] of idle) {
     if (fs !== undefined && port !== fs) continue;
-    for (const [key, t] of m) {
-      if (underDir !== undefined && !t.path.startsWith(underDir.endsWith('/') ? underDir : underDir + '/')) continue;
-      unlinkQuietly(port, t.path);
-      m.delete(key);
-      idleCount--;
+    const prefix = underDir === undefined || underDir.endsWith('/') ? underDir : underDir + '/';
+    for (const [key, list] of m) {
+      const keep = list.filter((t) => prefix !== undefined && !t.path.startsWith(prefix));
+      for (const t of list) if (!keep.includes(t)) unlinkQuietly(port, t.path);
+      idleCount -= list.length - keep.length;
+      if (keep.length === 0) m.delete(key);
+      else m.set(key, keep);
     }
     if (m.size === 0) idle.delete(port);
   }

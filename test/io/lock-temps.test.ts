@@ -85,6 +85,25 @@ describeOnDisks(
       expect(names(ctx)).toEqual([kept]);
     });
 
+    it('keeps one idle temp per concurrent lock in a directory, as a batch takes them', async () => {
+      setup();
+      const round = () =>
+        Promise.all(
+          ['a', 'b', 'c'].map((n) =>
+            withDotLock(ctx.disk, `${DIR}/${n}`, { dataMode: 0o600 }, async () => {
+              await new Promise((r) => setTimeout(r, 5));
+              return ctx.fs.statSync(hostPath(ctx, `${DIR}/${n}.lock`)).ino;
+            }),
+          ),
+        );
+      const first = await round();
+      expect(names(ctx)).toHaveLength(3);
+      const second = await round();
+      expect([...second].sort()).toEqual([...first].sort());
+      await settle();
+      expect(names(ctx)).toEqual([]);
+    });
+
     it('keeps at most 16 idle temps however many directories a run touches', async () => {
       for (let i = 0; i < 24; i++) {
         ctx.fs.mkdirSync(hostPath(ctx, `${DIR}/d${i}`), { recursive: true });
