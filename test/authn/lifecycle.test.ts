@@ -72,6 +72,18 @@ describeOnDisks('authn lifecycle', (ctx) => {
     ]);
   });
 
+  it('a directory rename right after a link does not carry an idle lock temp along (temp reuse on)', async () => {
+    seedServer(ctx);
+    const users = makeStore(ctx).users;
+    const { AuthnStore } = await import('../../src/authn/index.js');
+    const store = new AuthnStore({ disk: ctx.make({ lock: { reuseTemps: true } }), users, now: () => NOW * 1000, hostname: 'host.example.com' });
+    // Only an email user: the rename moves the directory without a lock of its own in it.
+    await store.linkUserAuthnProvider({ user: 'info@bob.example', provider: 'google', subject: 'g-info' });
+    expect(ctx.fs.readdirSync(hostPath(ctx, `${USERS}/bob`)).some((n) => n.includes('.lock-'))).toBe(true);
+    await store.renameSystemUser('bob', 'robert');
+    expect(ctx.fs.readdirSync(hostPath(ctx, `${USERS}/robert`))).toEqual(['info@bob.example.db']);
+  });
+
   it('renames a system user: directory, own DB and LinkDB names; email users keep theirs', async () => {
     seedServer(ctx);
     const { store } = makeStore(ctx);

@@ -40,6 +40,18 @@ describeOnDisks('cPanel dot-lock', (ctx) => {
     expect(lockDir(ctx)).toEqual([]);
   });
 
+  it('gives the lock file 0644 & data mode whatever the umask', async () => {
+    setup();
+    const old = process.umask(0o077);
+    try {
+      await withDotLock(ctx.disk, FILE, { dataMode: 0o644, reuseTemps: false }, async () => {
+        expect(ctx.fs.statSync(hostPath(ctx, LOCK)).mode & 0o777).toBe(0o644);
+      });
+    } finally {
+      process.umask(old);
+    }
+  });
+
   it('serializes concurrent holders in one process', async () => {
     setup();
     let inside = 0;
