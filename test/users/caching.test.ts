@@ -119,6 +119,9 @@ describeOnDisks('Users caches', (ctx) => {
     expect(await users.cpanelAccounts()).toEqual(['dave']);
     expect(await users.themeOf('dave')).toBe('jupiter');
 
+    // memfs keeps millisecond timestamps: a directory changed twice within one millisecond looks
+    // unchanged to any stat-validated cache (a real disk has nanoseconds). Let one pass.
+    await new Promise((r) => setTimeout(r, 2));
     ctx.fs.unlinkSync(hostPath(ctx, '/etc/allowstupidstuff'));
     ctx.fs.unlinkSync(hostPath(ctx, '/var/cpanel/users/dave'));
     step();
