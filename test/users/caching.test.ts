@@ -106,6 +106,7 @@ describeOnDisks('Users caches', (ctx) => {
     expect((await users.validateSystemUser('web_user')).valid_for_new).toBe(false);
     expect(await users.cpanelAccounts()).toEqual([]);
 
+    await new Promise((r) => setTimeout(r, 2)); // see below: memfs's millisecond timestamps
     seedFiles(ctx, {
       '/etc/localaliases': 'newalias: x\n',
       '/etc/allowstupidstuff': '',
