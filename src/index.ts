@@ -17,7 +17,7 @@ export {
   type CallOptions,
 } from './whm/index.js';
 export { LinkstoreError, isLinkstoreError, ERROR_CODES, type ErrorCode, type ErrorDetails } from './io/errors.js';
-export { Disk, type DiskOptions } from './io/disk.js';
+export { Disk, type DiskOptions, type Resolved } from './io/disk.js';
 export type { FsPort } from './io/fs-port.js';
 export type { PlannedOp } from './io/plan.js';
 export { encodePretty, encodeCompact, decodeStrict } from './io/json-codec.js';
