@@ -3,8 +3,8 @@
  * the server hostname; plus the transaction runner every mutation goes through.
  */
 import { posix as path } from 'node:path';
-import { commitFiles, describeOps, type FileOp } from '../io/commit.js';
-import { ensureDirs, planDirs, type DirSpec } from '../io/dirs.js';
+import { commitFiles, describeOps, isPublishedFailure, type FileOp } from '../io/commit.js';
+import { ensureDirs, planDirs, removeCreatedDirs, type DirSpec } from '../io/dirs.js';
 import type { Disk } from '../io/disk.js';
 import type { FileMemo } from '../io/file-memo.js';
 import type { AuthnServiceFile } from '../generated/schemas.js';
@@ -79,22 +79,30 @@ export async function transact(
     const ops = await compute(disk);
     return { dryRun: true, ops: [...dirOps, ...describeOps(disk, ops)], warnings: [] };
   }
-  if (dirOps.length > 0) {
-    // Run the same reads and checks once, unlocked, before making any directory: a corrupt file or
-    // a refused value then fails with nothing created (files are replaced by rename, so every read
-    // sees a whole file). Only the first write into a new tree pays for this.
-    await compute(disk);
-    await ensureDirs(ctx.disk, dirs);
-    // Directories were made or repaired: resolve afresh.
-    disk = ctx.disk.scoped();
+  const createdDirs: string[] = [];
+  const warnings: string[] = [];
+  try {
+    if (dirOps.length > 0) {
+      // Run the same reads and checks once, unlocked, before making any directory: a corrupt file or
+      // a refused value then fails with nothing created (files are replaced by rename, so every read
+      // sees a whole file). Only the first write into a new tree pays for this.
+      await compute(disk);
+      await ensureDirs(ctx.disk, dirs, createdDirs);
+      // Directories were made or repaired: resolve afresh.
+      disk = ctx.disk.scoped();
+    }
+    const locked = disk;
+    const ops = await withDotLocks(locked, t.locks, { warnings }, async (held) => {
+      const planned = await compute(locked);
+      await commitFiles(locked, planned, { beforePublish: verifyAll(held) });
+      return planned;
+    });
+    return { dryRun: false, ops: [...dirOps, ...describeOps(disk, ops)], warnings };
+  } catch (e) {
+    // Failed before publishing: leave the tree as it was, directories included.
+    if (!isPublishedFailure(e)) await removeCreatedDirs(ctx.disk, createdDirs);
+    throw e;
   }
-  const locked = disk;
-  const ops = await withDotLocks(locked, t.locks, {}, async (held) => {
-    const planned = await compute(locked);
-    await commitFiles(locked, planned, { beforePublish: verifyAll(held) });
-    return planned;
-  });
-  return { dryRun: false, ops: [...dirOps, ...describeOps(disk, ops)], warnings: [] };
 }
 
 /** Where a link user's DB lives. */

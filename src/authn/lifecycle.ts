@@ -8,7 +8,6 @@ import { posix as path } from 'node:path';
 import { commitFiles, describeOps, syncDirs, type FileOp } from '../io/commit.js';
 import { withDotLock, withDotLocks, verifyAll } from '../io/dot-lock.js';
 import { LinkstoreError, errnoCode, ioError, isEnoent } from '../io/errors.js';
-import { nodeFsPort } from '../io/fs-port.js';
 import { dropIdleLockTemps } from '../io/lock-temps.js';
 import { nodeNameProblem } from '../io/node-name.js';
 import { formatMode, type PlannedOp } from '../io/plan.js';
@@ -100,10 +99,11 @@ type RecursiveRmdir = (p: string, o: { recursive: boolean }) => Promise<void>;
  */
 async function rmdirChecked(ctx: AuthnContext, host: string): Promise<void> {
   try {
-    await ctx.disk.p.rmdir(host);
+    await ctx.disk.removeHostEntry(host, 'dir');
   } catch (e) {
-    if (isEnoent(e)) return;
-    if (errnoCode(e) === 'ENOTEMPTY' && ctx.disk.fs !== nodeFsPort && (await ctx.disk.p.readdir(host)).length === 0) {
+    const errno = errnoCode(e instanceof LinkstoreError && e.cause !== undefined ? e.cause : e);
+    if (errno === 'ENOENT') return;
+    if (errno === 'ENOTEMPTY' && !ctx.disk.capabilities.stableIdentity && (await ctx.disk.p.readdir(host)).length === 0) {
       await (ctx.disk.p.rmdir as unknown as RecursiveRmdir)(host, { recursive: true });
       return;
     }
@@ -187,11 +187,7 @@ async function renameNoReplace(ctx: AuthnContext, from: string, to: string): Pro
   if ((await ctx.disk.lstatOrUndefined(ht)) !== undefined) throw new LinkstoreError('E_INVALID_PARAM', MSG.renameTargetExists(ht), { path: ht });
   // Our idle lock temps in a directory being moved would travel with it under their old names.
   dropIdleLockTemps(ctx.disk.fs, hf);
-  try {
-    await ctx.disk.p.rename(hf, ht);
-  } catch (e) {
-    throw ioError(e, 'rename', hf);
-  }
+  await ctx.disk.renameHostEntry(hf, ht);
   await syncDirs(ctx.disk, new Set([path.dirname(hf), path.dirname(ht)]));
 }
 

@@ -7,7 +7,7 @@
  * so no symlink is ever followed; repairs re-check the entry right before acting.
  */
 import { posix as path } from 'node:path';
-import { isLibraryTempName } from '../io/commit.js';
+import { isLibraryTempName, libraryTempPid } from '../io/commit.js';
 import type { Disk } from '../io/disk.js';
 import { parseLockPid } from '../io/dot-lock.js';
 import { errnoCode, isEnoent, isLinkstoreError } from '../io/errors.js';
@@ -108,7 +108,7 @@ export async function checkNode(sc: ScanCtx, who: { user: string | null; area: D
   if (mode !== spec.mode) {
     await report(sc, { ...who, kind: 'mode', path: host, detail: `Mode is ${modeText(mode)}; cPanel uses ${modeText(spec.mode)}.` }, async () => {
       await sameEntry(sc.disk, host, st);
-      await sc.disk.p.chmod(host, spec.mode);
+      await sc.disk.setHostModeOwner(host, { mode: spec.mode });
       return `chmod ${modeText(spec.mode)}`;
     });
   }
@@ -116,7 +116,7 @@ export async function checkNode(sc: ScanCtx, who: { user: string | null; area: D
     const want = `${spec.uid}:${spec.gid}`;
     await report(sc, { ...who, kind: 'owner', path: host, detail: `Owner is ${st.uid}:${st.gid}; cPanel uses ${want}.` }, async () => {
       await sameEntry(sc.disk, host, st);
-      await sc.disk.p.lchown(host, spec.uid as number, spec.gid as number);
+      await sc.disk.setHostModeOwner(host, { uid: spec.uid as number, gid: spec.gid as number });
       return `chown ${want}`;
     });
   }
@@ -136,11 +136,7 @@ async function sameEntry(disk: Disk, host: string, st: PortStats): Promise<PortS
 export async function removeIfUnchanged(disk: Disk, host: string, st: PortStats): Promise<string> {
   const now = await sameEntry(disk, host, st);
   if (now.mtimeMs !== st.mtimeMs || !now.isFile()) throw new Error(`“${host}” changed while it was being checked; run doctor again`);
-  try {
-    await disk.p.unlink(host);
-  } catch (e) {
-    if (!isEnoent(e)) throw e;
-  }
+  await disk.removeHostEntry(host, 'file');
   return 'removed';
 }
 
@@ -149,12 +145,15 @@ export async function removeIfUnchanged(disk: Disk, host: string, st: PortStats)
  * when it is corrupt, `'empty'` when it has 0 bytes, undefined when fine.
  */
 export async function jsonProblem(disk: Disk, host: string, schema: SchemaId | undefined): Promise<string | 'empty' | undefined> {
-  let bytes: Uint8Array;
+  let bytes: Uint8Array | undefined;
   try {
-    bytes = await disk.p.readFile(host);
+    // Regular files only, never blocking, bounded by the read limit of the file's kind.
+    bytes = disk.readHostFile(host);
   } catch (e) {
-    return `It cannot be read (${errnoCode(e) ?? message(e)}).`;
+    if (isLinkstoreError(e) && e.code !== 'E_IO') return e.message;
+    return `It cannot be read (${errnoCode(isLinkstoreError(e) && e.cause !== undefined ? e.cause : e) ?? message(e)}).`;
   }
+  if (bytes === undefined) return 'It vanished while it was being checked; run doctor again.';
   if (bytes.length === 0) return 'empty';
   try {
     const value = decodeStrict(bytes, host);
@@ -205,9 +204,10 @@ export function classify(name: string, area: DoctorArea): EntryClass {
   return { kind: 'data' };
 }
 
+/** A lock file's content (a lock holds a PID and a name: 8 KiB is far more than enough). */
 async function readSmall(disk: Disk, host: string): Promise<Buffer | undefined> {
   try {
-    return Buffer.from(await disk.p.readFile(host));
+    return disk.readHostFile(host, { maxBytes: 8192 });
   } catch {
     return undefined;
   }
@@ -300,11 +300,12 @@ export async function checkDebris(
     await checkNode(sc, who, host, st, { type: 'file', mode: st.mode & 0o7777 });
     return;
   }
-  if (isProtected || sc.now - st.mtimeMs < sc.graceMs) return;
-  if (cls.kind === 'lock_temp') {
-    const pid = parseLockPid((await readSmall(sc.disk, host)) ?? Buffer.alloc(0));
-    if (pid !== undefined && sc.pidAlive(pid)) return;
-  }
+  if (isProtected) return;
+  // A temp that names its writer is judged by that writer alone: removed at once when it is dead,
+  // never while it runs, whatever the age. Only nameless temps (cPanel's own, an empty lock temp
+  // being written) wait out the grace period.
+  const pid = await writerPid(sc, host, cls);
+  if (pid !== undefined ? sc.pidAlive(pid) : sc.now - st.mtimeMs < sc.graceMs) return;
   const whose =
     cls.kind === 'our_temp'
       ? 'a temp file of this library'
@@ -316,6 +317,13 @@ export async function checkDebris(
             ? `a temp file of a cPanel Transaction save (for “${cls.target}”)`
             : 'a temp file';
   await report(sc, { ...who, kind: 'temp_debris', path: host, detail: `Left by a crashed writer: ${whose}.` }, () => removeIfUnchanged(sc.disk, host, st));
+}
+
+/** The PID of the process that made a temp, when the temp says it (our names; a lock temp's content). */
+async function writerPid(sc: ScanCtx, host: string, cls: EntryClass): Promise<number | undefined> {
+  if (cls.kind === 'our_temp') return libraryTempPid(path.basename(host));
+  if (cls.kind === 'lock_temp') return parseLockPid((await readSmall(sc.disk, host)) ?? Buffer.alloc(0));
+  return undefined;
 }
 
 /** lstat every entry of a directory (host path); undefined entries vanished meanwhile. */

@@ -48,13 +48,13 @@ export interface Ctx {
  * chain. Symlinks anywhere on the path are still refused by the commit's own path checks.
  * Returns the host paths of directories whose entries changed (to fsync).
  */
-export async function ensureUserDirs(ctx: Ctx, user: string, gid: number): Promise<string[]> {
+export async function ensureUserDirs(ctx: Ctx, user: string, gid: number, createdLog?: string[]): Promise<string[]> {
   const ok = async (p: string) => {
     const st = await ctx.disk.lstatOrUndefined(ctx.disk.host(p));
     return st !== undefined && st.isDirectory() && (st.mode & 0o7777) === USER_DIR_MODE && (!ctx.disk.owners || (st.uid === 0 && st.gid === gid));
   };
   if ((await ok(userLinksDir(user))) && (await ok(userDynamicUiDir(user)))) return [];
-  return ensureDirs(ctx.disk, userDirSpecs(user, gid));
+  return ensureDirs(ctx.disk, userDirSpecs(user, gid), createdLog);
 }
 
 /** UTF-8 bytes of the cPanel pretty JSON of `value`, after a schema check of what is written. */
@@ -73,12 +73,13 @@ export async function withUserLock<T>(
   user: string,
   fn: (beforePublish: (() => Promise<void>) | undefined) => Promise<T>,
   treeKnownToExist = false,
+  warnings?: string[],
 ): Promise<T> {
   if (!treeKnownToExist) {
     const st = await ctx.disk.statPath(LINKS_DIR);
     if (st === undefined || !st.isDirectory()) return fn(undefined);
   }
-  return withDotLock(ctx.disk, userLockDataPath(user), { ...ctx.lock, dataMode: USER_DIR_MODE }, (lock) => fn(() => lock.verify()));
+  return withDotLock(ctx.disk, userLockDataPath(user), { ...ctx.lock, dataMode: USER_DIR_MODE, warnings }, (lock) => fn(() => lock.verify()));
 }
 
 /** The three writes of a link, in cPanel's order: userconfig → adminconfig → dynamicui. */

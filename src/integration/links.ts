@@ -3,8 +3,8 @@
  * lock and the multi-file commit: create/replace, remove, list and read links and groups, and
  * token updates.
  */
-import { commitFiles, describeOps, syncDirs, type FileOp } from '../io/commit.js';
-import { planDirs } from '../io/dirs.js';
+import { commitFiles, describeOps, isPublishedFailure, syncDirs, type FileOp } from '../io/commit.js';
+import { planDirs, removeCreatedDirs } from '../io/dirs.js';
 import { LinkstoreError } from '../io/errors.js';
 import { compareCodePoints } from '../io/json-codec.js';
 import type { PlannedOp } from '../io/plan.js';
@@ -32,12 +32,19 @@ import type { MutationOptions, MutationResult } from '../io/plan.js';
  * Make the directories, take the user's lock, commit `ops` (all or nothing), and flush the
  * directories. With `dryRun`, return the plan instead.
  */
-export async function writeUserFiles(ctx: Ctx, facts: UserFacts, ops: FileOp[], dryRun: boolean): Promise<PlannedOp[]> {
+export async function writeUserFiles(ctx: Ctx, facts: UserFacts, ops: FileOp[], dryRun: boolean, warnings?: string[]): Promise<PlannedOp[]> {
   const specs = userDirSpecs(facts.user, facts.gid);
   if (dryRun) return [...(await planDirs(ctx.disk, specs)), ...describeOps(ctx.disk, ops)];
-  const created = await ensureUserDirs(ctx, facts.user, facts.gid);
-  await withUserLock(ctx, facts.user, (beforePublish) => commitFiles(ctx.disk, ops, { beforePublish }), true);
-  if (created.length > 0) await syncDirs(ctx.disk, created);
+  const createdDirs: string[] = [];
+  try {
+    const created = await ensureUserDirs(ctx, facts.user, facts.gid, createdDirs);
+    await withUserLock(ctx, facts.user, (beforePublish) => commitFiles(ctx.disk, ops, { beforePublish }), true, warnings);
+    if (created.length > 0) await syncDirs(ctx.disk, created);
+  } catch (e) {
+    // Failed before publishing: leave the tree as it was, directories included.
+    if (!isPublishedFailure(e)) await removeCreatedDirs(ctx.disk, createdDirs);
+    throw e;
+  }
   return describeOps(ctx.disk, ops);
 }
 
@@ -45,7 +52,7 @@ export async function writeUserFiles(ctx: Ctx, facts: UserFacts, ops: FileOp[], 
 export async function createLink(ctx: Ctx, user: string, app: string, params: Params, opts: MutationOptions = {}): Promise<MutationResult> {
   const v = await validateLink(ctx.users, user, app, params);
   const icons = await themeCache(ctx)(v.theme);
-  const ops = await writeUserFiles(ctx, v, linkOps(v, icons), opts.dryRun === true);
+  const ops = await writeUserFiles(ctx, v, linkOps(v, icons), opts.dryRun === true, v.warnings);
   return { dryRun: opts.dryRun === true, ops, warnings: v.warnings };
 }
 
@@ -53,7 +60,7 @@ export async function createLink(ctx: Ctx, user: string, app: string, params: Pa
 export async function createGroup(ctx: Ctx, user: string, groupId: string, params: Params, opts: MutationOptions = {}): Promise<MutationResult> {
   const v = await validateGroup(ctx.users, user, groupId, params);
   const icons = await themeCache(ctx)(v.theme);
-  const ops = await writeUserFiles(ctx, v, groupOps(v, icons), opts.dryRun === true);
+  const ops = await writeUserFiles(ctx, v, groupOps(v, icons), opts.dryRun === true, v.warnings);
   return { dryRun: opts.dryRun === true, ops, warnings: v.warnings };
 }
 

@@ -1,7 +1,7 @@
 /** Account removal (integration-links.md §7.1): both per-user trees go, symlinks are unlinked and never followed. */
 import { posix as path } from 'node:path';
 import { syncDirs } from '../io/commit.js';
-import { errnoCode, ioError } from '../io/errors.js';
+import { ioError } from '../io/errors.js';
 import type { PlannedOp } from '../io/plan.js';
 import { withUserLock, type Ctx } from './core.js';
 import type { MutationOptions, MutationResult } from './links.js';
@@ -27,14 +27,8 @@ async function planRemoveTree(ctx: Ctx, host: string, out: PlannedOp[]): Promise
 }
 
 async function applyRemovals(ctx: Ctx, ops: readonly PlannedOp[]): Promise<void> {
-  for (const o of ops) {
-    try {
-      if (o.op === 'rmdir') await ctx.disk.p.rmdir(o.path);
-      else await ctx.disk.p.unlink(o.path);
-    } catch (e) {
-      if (errnoCode(e) !== 'ENOENT') throw ioError(e, 'remove', o.path);
-    }
-  }
+  // Each removal goes through a verified handle on its parent (never by a path walked again).
+  for (const o of ops) await ctx.disk.removeHostEntry(o.path, o.op === 'rmdir' ? 'dir' : 'file');
 }
 
 /**

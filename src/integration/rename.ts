@@ -62,8 +62,8 @@ export async function renameUser(ctx: Ctx, oldUser: string, newUser: string, opt
     for (const l of held) await l.verify();
     for (const x of m) {
       try {
-        if (x.toExists) await ctx.disk.p.rmdir(x.to);
-        await ctx.disk.p.rename(x.from, x.to);
+        if (x.toExists) await ctx.disk.removeHostEntry(x.to, 'dir');
+        await ctx.disk.renameHostEntry(x.from, x.to);
       } catch (e) {
         throw ioError(e, 'move', x.from);
       }

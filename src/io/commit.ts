@@ -1,25 +1,33 @@
 /**
  * Atomic, durable replacement of one or many files.
  *
- * 1. Check every target (no symlink, a regular file or absent, parent directory present).
- * 2. Keep the old content of every target but the last, for rollback.
+ * 1. Inspect: open a verified handle on each target's directory (dir-handle.ts) and check every
+ *    target (no symlink, a regular file or absent). A write whose bytes, mode and owner already
+ *    match the file, and a removal of an absent file, are dropped: nothing changes, nothing is
+ *    written (no new inode, no new mtime).
+ * 2. Keep the old version of every target but the last, for rollback: the content the operation
+ *    already read, or else a hard link to the old inode (no read, so a huge file costs nothing).
  * 3. Stage: a hidden temp file per write in the target's directory, created O_EXCL|O_NOFOLLOW
  *    with the final mode (the umask can only remove bits, and an fchmod follows), chowned before
  *    it has any content, written fully; all temps are then fsynced together.
- * 4. Publish in the given order: rename each temp over its target, unlink removals.
- *    If step k fails, steps < k are undone from the saved old content (cPanel's rollback deletes
- *    files instead), and the remaining temps are removed.
- * 5. fsync every touched directory once.
+ * 4. Publish in the given order, after checking every directory is still where it was: rename
+ *    each temp over its target, unlink removals. If step k fails, steps < k are undone from the
+ *    kept versions (cPanel's rollback deletes files instead), and the remaining temps are removed.
+ * 5. fsync every touched directory once. A failure from here on is E_AFTER_PUBLISH: the new
+ *    content is in place, only its durability across a crash is not guaranteed.
  *
- * A failure before publishing leaves every old file intact and no temp file behind.
+ * Every name is used through the directory handles, never by a path walked again. A failure
+ * before publishing leaves every old file intact and no temp file behind.
  */
 import { randomBytes } from 'node:crypto';
 import { posix as path } from 'node:path';
-import type { Disk, Resolved } from './disk.js';
+import type { Disk } from './disk.js';
+import type { DirHandle } from './dir-handle.js';
 import { LinkstoreError, errnoCode, ioError, isEnoent } from './errors.js';
 import type { PortStats } from './fs-port.js';
-import { closeQuietly, fsyncFds, readAll, unlinkQuietly, writeAll } from './sys.js';
+import { closeQuietly, fsyncFds, openRegularForRead, readBounded, unlinkQuietly, writeAll } from './sys.js';
 import { flushFilesystems } from './flush.js';
+import { readLimitFor } from './read-limits.js';
 import { umaskNow } from './umask.js';
 import { formatMode, sha256, type PlannedOp } from './plan.js';
 
@@ -42,12 +50,22 @@ export interface CommitOptions {
   flush?: 'fsync' | 'filesystem';
 }
 
+/** What a commit did. */
+export interface CommitOutcome {
+  /** False when every operation already matched the disk and nothing was written. */
+  changed: boolean;
+  /** The operations that were carried out (those that matched the disk are left out). */
+  applied: FileOp[];
+}
+
 const TEMP_PREFIX = '.tmp.';
 const TEMP_SUFFIX = '.tmp';
 
 /**
  * The library's temp name for `base`: dot-prefixed (listers skip it), no cPanel suffix
- * (`.db`, `.userconfig`, `.adminconfig`), never starting with `dynamicui_` or `group_`.
+ * (`.db`, `.userconfig`, `.adminconfig`), never starting with `dynamicui_` or `group_`, and
+ * carrying the writer's PID, so `linkstore doctor` removes a dead writer's temp at once and never
+ * a live writer's: `.tmp.<16 hex>-<pid>.<base>.tmp`.
  */
 // Unpredictability is not what makes temp files safe (O_EXCL|O_NOFOLLOW does); uniqueness is.
 // A random per-process prefix plus a counter is unique and far cheaper than randomBytes per file.
@@ -56,24 +74,36 @@ let tempCounter = 0;
 
 export function tempNameFor(base: string): string {
   tempCounter = (tempCounter + 1) % 0x100000000;
-  const hex = tempPrefix + tempCounter.toString(16).padStart(8, '0');
+  const hex = `${tempPrefix}${tempCounter.toString(16).padStart(8, '0')}-${process.pid}`;
   const full = `${TEMP_PREFIX}${hex}.${base}${TEMP_SUFFIX}`;
   return Buffer.byteLength(full) <= 255 ? full : `${TEMP_PREFIX}${hex}.long${TEMP_SUFFIX}`;
 }
 
+const LIBRARY_TEMP = /^\.tmp\.[0-9a-f]{16}(?:-([1-9][0-9]*))?\..*\.tmp$/s;
+
 /** Whether a directory entry is one of our temp files (for doctor and listers). */
 export function isLibraryTempName(name: string): boolean {
-  return /^\.tmp\.[0-9a-f]{16}\..*\.tmp$/s.test(name);
+  return LIBRARY_TEMP.test(name);
+}
+
+/** The PID of the writer that made one of our temp files (undefined for names from before PIDs). */
+export function libraryTempPid(name: string): number | undefined {
+  const m = LIBRARY_TEMP.exec(name);
+  const pid = m?.[1] === undefined ? undefined : Number(m[1]);
+  return pid !== undefined && Number.isSafeInteger(pid) ? pid : undefined;
 }
 
 interface Target {
   op: FileOp;
+  dir: DirHandle;
+  name: string;
+  /** Host path, for messages. */
   host: string;
-  dir: string;
   existed: boolean;
   /** The target's lstat when it was inspected (undefined when it did not exist). */
   stat?: PortStats;
-  backup?: { content: Buffer; mode: number; uid: number; gid: number };
+  /** The old version for rollback: its content, or a hard link to it named `linked`. */
+  backup?: { content: Buffer; mode: number; uid: number; gid: number } | { linked: string };
   temp?: string;
 }
 
@@ -110,101 +140,186 @@ function withLazySha256(planned: PlannedOp, content: Uint8Array): PlannedOp {
   });
 }
 
-async function inspectTarget(disk: Disk, op: FileOp, dirs: Map<string, Promise<Resolved>>): Promise<Target> {
-  const parent = path.dirname(op.path);
-  let resolved = dirs.get(parent);
-  if (!resolved) {
-    resolved = disk.resolveStat(parent);
-    dirs.set(parent, resolved);
+/** Open (once per directory) the handles of the targets' directories and inspect each target. */
+async function inspectTargets(disk: Disk, ops: readonly FileOp[], handles: Map<string, DirHandle>): Promise<Target[]> {
+  const targets: Target[] = [];
+  for (const op of ops) {
+    const norm = path.normalize(op.path);
+    const parent = path.dirname(norm);
+    let dir = handles.get(parent);
+    if (dir === undefined) {
+      dir = await openTargetDir(disk, op, parent);
+      handles.set(parent, dir);
+    }
+    const name = path.basename(norm);
+    targets.push(inspectEntry(op, dir, name, disk.lstatSyncOrUndefined(dir.at(name))));
   }
-  const { host: dir, stat: dst } = await resolved;
-  const host = path.join(dir, path.basename(op.path));
-  return inspectResolved(disk, op, dir, host, dst, disk.lstatSyncOrUndefined(host));
+  return targets;
 }
 
-function inspectResolved(disk: Disk, op: FileOp, dir: string, host: string, dst: PortStats | undefined, st: PortStats | undefined): Target {
+async function openTargetDir(disk: Disk, op: FileOp, parent: string): Promise<DirHandle> {
+  try {
+    return await disk.openDir(parent);
+  } catch (e) {
+    if (e instanceof LinkstoreError && e.code === 'E_NOT_DIRECTORY') {
+      const host = disk.host(op.path);
+      throw new LinkstoreError('E_NOT_DIRECTORY', `Cannot write “${host}”: its directory does not exist.`, { path: host, cause: e });
+    }
+    throw e;
+  }
+}
+
+function inspectEntry(op: FileOp, dir: DirHandle, name: string, st: PortStats | undefined): Target {
+  const host = dir.hostOf(name);
   if (st?.isSymbolicLink()) {
     throw new LinkstoreError('E_SYMLINK', `Refusing to replace the symbolic link “${host}”; remove it and retry.`, { path: host });
   }
   if (st !== undefined && !st.isFile()) {
     throw new LinkstoreError('E_NOT_FILE', `“${host}” must be a regular file but is not.`, { path: host });
   }
-  if (op.op === 'write') {
-    if (dst === undefined || !dst.isDirectory()) {
-      throw new LinkstoreError('E_NOT_DIRECTORY', `Cannot write “${host}”: its directory does not exist.`, { path: host });
-    }
-    if (op.content.length === 0) {
-      throw new LinkstoreError('E_WRITE_FAILED', `Refusing to write an empty file “${host}”.`, { path: host });
-    }
+  if (op.op === 'write' && op.content.length === 0) {
+    throw new LinkstoreError('E_WRITE_FAILED', `Refusing to write an empty file “${host}”.`, { path: host });
   }
-  return { op, host, dir, existed: st !== undefined, stat: st };
+  return { op, dir, name, host, existed: st !== undefined, stat: st };
 }
 
-function readBackup(disk: Disk, t: Target): void {
-  if (!t.existed) return;
-  // A scoped disk that read this very file during the operation already holds its content.
-  const seen = t.stat && disk.recentRead(t.host, t.stat);
-  if (seen && t.stat) {
+/**
+ * Whether a target already is what the operation would make it: an absent file for a removal;
+ * the same bytes, mode and (when owners are managed) owner for a write. Bytes are compared only
+ * when the sizes match, from what the operation already read where possible.
+ */
+function alreadyInPlace(disk: Disk, t: Target): boolean {
+  const op = t.op;
+  if (op.op === 'remove') return !t.existed;
+  const st = t.stat;
+  if (st === undefined || st.size !== op.content.length || (st.mode & 0o7777) !== (op.mode & 0o7777)) return false;
+  if (disk.owners && op.uid !== undefined && (st.uid !== op.uid || st.gid !== (op.gid ?? op.uid))) return false;
+  const current = disk.recentRead(t.host, st) ?? readCurrent(disk, t, st);
+  return current !== undefined && Buffer.compare(current, op.content) === 0;
+}
+
+/** The target's current bytes for the comparison; undefined (so: rewrite) when it cannot be read. */
+function readCurrent(disk: Disk, t: Target, st: PortStats): Buffer | undefined {
+  try {
+    const opened = openRegularForRead(disk.fs, t.dir.at(t.name));
+    if (opened === undefined || opened.stat.ino !== st.ino) {
+      if (opened) closeQuietly(disk.fs, opened.fd);
+      return undefined;
+    }
+    try {
+      return readBounded(disk.fs, opened.fd, opened.stat, st.size, t.host);
+    } finally {
+      closeQuietly(disk.fs, opened.fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Keep the old version of a target for rollback. Content the operation already read is kept as
+ * is; otherwise a hard link to the old inode keeps it without reading (a file of any size, with
+ * its mode and owner), and only where links are refused is the file read, within its read limit.
+ */
+function keepBackup(disk: Disk, t: Target): void {
+  if (!t.existed || t.stat === undefined) return;
+  const seen = disk.recentRead(t.host, t.stat);
+  if (seen) {
     t.backup = { content: seen, mode: t.stat.mode & 0o7777, uid: t.stat.uid, gid: t.stat.gid };
     return;
   }
-  const fs = disk.fs;
-  let fd: number;
+  const linked = tempNameFor(t.name);
   try {
-    fd = fs.openSync(t.host, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    disk.fs.linkSync(t.dir.at(t.name), t.dir.at(linked));
+    t.backup = { linked };
+    return;
   } catch (e) {
     if (isEnoent(e)) {
       t.existed = false;
       return;
     }
-    throw ioError(e, 'read', t.host);
+    if (!['EPERM', 'EMLINK', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes(errnoCode(e) ?? '')) throw ioError(e, 'keep a rollback copy of', t.host);
+  }
+  const opened = openRegularForRead(disk.fs, t.dir.at(t.name));
+  if (opened === undefined) {
+    t.existed = false;
+    return;
   }
   try {
-    const st = fs.fstatSync(fd);
-    t.backup = { content: readAll(fs, fd, st), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
-  } catch (e) {
-    throw ioError(e, 'read', t.host);
+    const content = readBounded(disk.fs, opened.fd, opened.stat, readLimitFor(disk.limits, t.op.path), t.host);
+    t.backup = { content, mode: opened.stat.mode & 0o7777, uid: opened.stat.uid, gid: opened.stat.gid };
   } finally {
-    closeQuietly(fs, fd);
+    closeQuietly(disk.fs, opened.fd);
   }
 }
 
-/** Create, chmod, chown and fill a temp file; returns it open so the caller can fsync. */
-function stageTemp(
-  disk: Disk,
-  dir: string,
-  base: string,
-  content: Uint8Array,
-  mode: number,
-  uid: number | undefined,
-  gid: number | undefined,
-  umask: number,
-): { temp: string; fd: number } {
+function dropBackupLinks(disk: Disk, targets: readonly Target[]): void {
+  for (const t of targets) {
+    if (t.backup !== undefined && 'linked' in t.backup) unlinkQuietly(disk.fs, t.dir.at(t.backup.linked));
+  }
+}
+
+interface TempSpec {
+  content: Uint8Array;
+  mode: number;
+  uid?: number;
+  gid?: number;
+  umask: number;
+}
+
+/** Create, chmod, chown and fill a temp file in `dir`; returns it open so the caller can fsync. */
+function stageTemp(disk: Disk, dir: DirHandle, base: string, spec: TempSpec): { temp: string; fd: number } {
   const fs = disk.fs;
   const c = fs.constants;
-  const temp = path.join(dir, tempNameFor(base));
-  const fd = fs.openSync(temp, c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, mode & 0o7777);
+  const temp = tempNameFor(base);
+  const fd = fs.openSync(dir.at(temp), c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, spec.mode & 0o7777);
   try {
     // The umask may have removed bits; it can never have added any, so the file was never
     // more open than `mode`. Restore the removed ones.
-    if ((mode & umask) !== 0) fs.fchmodSync(fd, mode & 0o7777);
-    if (disk.owners && uid !== undefined) fs.fchownSync(fd, uid, gid ?? uid);
-    writeAll(fs, fd, content);
+    if ((spec.mode & spec.umask) !== 0) fs.fchmodSync(fd, spec.mode & 0o7777);
+    if (disk.owners && spec.uid !== undefined) fs.fchownSync(fd, spec.uid, spec.gid ?? spec.uid);
+    writeAll(fs, fd, spec.content);
     return { temp, fd };
   } catch (e) {
     closeQuietly(fs, fd);
-    unlinkQuietly(fs, temp);
+    unlinkQuietly(fs, dir.at(temp));
     throw e;
   }
 }
 
-async function syncDir(disk: Disk, dir: string): Promise<void> {
-  const fd = disk.fs.openSync(dir, disk.fs.constants.O_RDONLY);
+/** Stage every write's temp and make them durable (fsync each, or one filesystem flush). */
+async function stageWrites(disk: Disk, targets: readonly Target[], options: CommitOptions): Promise<void> {
+  const open: number[] = [];
+  // Read once per commit: the no-argument umask() is two system calls (set and restore).
+  const umask = umaskNow();
+  try {
+    for (const t of targets) {
+      if (t.op.op !== 'write') continue;
+      const { temp, fd } = stageTemp(disk, t.dir, t.name, { content: t.op.content, mode: t.op.mode, uid: t.op.uid, gid: t.op.gid, umask });
+      t.temp = temp;
+      open.push(fd);
+    }
+    const flushed = options.flush === 'filesystem' && open.length > 0 && (await flushFilesystems(disk, new Set(targets.map((t) => t.dir.host))));
+    if (!flushed) await fsyncFds(disk.fs, open, disk.fsyncMode);
+  } finally {
+    for (const fd of open) closeQuietly(disk.fs, fd);
+  }
+}
+
+async function fsyncDirFd(disk: Disk, fd: number): Promise<void> {
   try {
     await fsyncFds(disk.fs, [fd], disk.fsyncMode);
   } catch (e) {
     // Some filesystems cannot fsync a directory; that is not a failure of ours.
     if (errnoCode(e) !== 'EINVAL' && errnoCode(e) !== 'ENOTSUP') throw e;
+  }
+}
+
+async function syncDir(disk: Disk, dir: string): Promise<void> {
+  const c = disk.fs.constants;
+  const fd = disk.fs.openSync(dir, c.O_RDONLY | (c.O_DIRECTORY ?? 0) | (c.O_NONBLOCK ?? 0));
+  try {
+    await fsyncDirFd(disk, fd);
   } finally {
     closeQuietly(disk.fs, fd);
   }
@@ -212,7 +327,8 @@ async function syncDir(disk: Disk, dir: string): Promise<void> {
 
 /**
  * fsync each directory once; used by batches that deferred their directory syncs. With
- * `filesystem`, one filesystem flush replaces the per-directory fsyncs where available.
+ * `filesystem`, one filesystem flush replaces the per-directory fsyncs where available. Runs after
+ * publishing, so a failure is E_AFTER_PUBLISH.
  */
 export async function syncDirs(disk: Disk, dirs: Iterable<string>, options: { filesystem?: boolean } = {}): Promise<void> {
   const list = [...dirs];
@@ -221,94 +337,81 @@ export async function syncDirs(disk: Disk, dirs: Iterable<string>, options: { fi
     if (disk.fsyncMode === 'inline') for (const d of list) await syncDir(disk, d);
     else await Promise.all(list.map((d) => syncDir(disk, d)));
   } catch (e) {
-    throw wrapFailure(e, 'The files were replaced but the directory could not be flushed');
+    throw afterPublish(e, 'the directories holding them could not be flushed');
   }
 }
 
-function wrapFailure(e: unknown, what: string): LinkstoreError {
+/** A failure once the new content is in place: say so, and what is not guaranteed. */
+export function afterPublish(e: unknown, what: string): LinkstoreError {
+  const p = typeof e === 'object' && e !== null && 'path' in e ? String((e as { path: unknown }).path) : undefined;
+  const why = e instanceof LinkstoreError ? e.message : `${errnoCode(e) ?? 'error'}: ${e instanceof Error ? e.message : String(e)}`;
+  return new LinkstoreError(
+    'E_AFTER_PUBLISH',
+    `The new content is in place, but ${what} (${why}); it may not survive a crash of the machine. Retrying the same call is safe.`,
+    { path: p, cause: e },
+  );
+}
+
+function beforePublishFailure(e: unknown): LinkstoreError {
   if (e instanceof LinkstoreError) return e;
   const p = typeof e === 'object' && e !== null && 'path' in e ? String((e as { path: unknown }).path) : undefined;
-  return new LinkstoreError('E_WRITE_FAILED', `${what}: ${errnoCode(e) ?? ''} ${e instanceof Error ? e.message : String(e)}`.trim(), {
-    path: p,
-    cause: e,
-  });
+  const text = `Nothing was changed because a file could not be prepared: ${errnoCode(e) ?? ''} ${e instanceof Error ? e.message : String(e)}`;
+  return new LinkstoreError('E_WRITE_FAILED', text.replace(/\s+/g, ' ').trim(), { path: p, cause: e });
 }
 
 function removeTemps(disk: Disk, targets: readonly Target[]): void {
-  for (const t of targets) if (t.temp) unlinkQuietly(disk.fs, t.temp);
+  for (const t of targets) if (t.temp) unlinkQuietly(disk.fs, t.dir.at(t.temp));
 }
 
 /** Put back what publishing step `t` replaced. Best effort: it runs while handling a failure. */
 async function undo(disk: Disk, t: Target): Promise<void> {
-  if (t.backup) {
-    const { temp, fd } = stageTemp(disk, t.dir, path.basename(t.host), t.backup.content, t.backup.mode, t.backup.uid, t.backup.gid, umaskNow());
+  const b = t.backup;
+  if (b !== undefined && 'linked' in b) {
+    disk.fs.renameSync(t.dir.at(b.linked), t.dir.at(t.name));
+    t.backup = undefined;
+  } else if (b !== undefined) {
+    const { temp, fd } = stageTemp(disk, t.dir, t.name, { ...b, umask: umaskNow() });
     try {
       await fsyncFds(disk.fs, [fd], disk.fsyncMode);
     } finally {
       closeQuietly(disk.fs, fd);
     }
-    disk.fs.renameSync(temp, t.host);
+    disk.fs.renameSync(t.dir.at(temp), t.dir.at(t.name));
   } else if (t.op.op === 'write') {
     try {
-      disk.fs.unlinkSync(t.host);
+      disk.fs.unlinkSync(t.dir.at(t.name));
     } catch (e) {
       if (!isEnoent(e)) throw e;
     }
   }
 }
 
-/**
- * Apply `ops` atomically per file and all-or-nothing across files (see the file comment).
- * Throws a LinkstoreError; on E_COMMIT_FAILED the old files were restored.
- */
-export async function commitFiles(disk: Disk, ops: readonly FileOp[], options: CommitOptions = {}): Promise<void> {
-  if (ops.length === 0) return;
-  const targets: Target[] = [];
-  try {
-    const dirs = new Map<string, Promise<Resolved>>();
-    for (const op of ops) targets.push(await inspectTarget(disk, op, dirs));
-    // The last target never needs a backup: nothing after it can fail and require an undo.
-    for (let i = 0; i < targets.length - 1; i++) readBackup(disk, targets[i] as Target);
-    const open: number[] = [];
-    // Read once per commit: the no-argument umask() is two system calls (set and restore).
-    const umask = umaskNow();
-    try {
-      for (const t of targets) {
-        if (t.op.op !== 'write') continue;
-        const { temp, fd } = stageTemp(disk, t.dir, path.basename(t.host), t.op.content, t.op.mode, t.op.uid, t.op.gid, umask);
-        t.temp = temp;
-        open.push(fd);
-      }
-      const flushed = options.flush === 'filesystem' && open.length > 0 && (await flushFilesystems(disk, new Set(targets.map((t) => t.dir))));
-      if (!flushed) await fsyncFds(disk.fs, open, disk.fsyncMode);
-    } finally {
-      for (const fd of open) closeQuietly(disk.fs, fd);
-    }
-    await options.beforePublish?.();
-  } catch (e) {
-    removeTemps(disk, targets);
-    throw wrapFailure(e, 'Nothing was changed because a file could not be prepared');
+function publishOne(disk: Disk, t: Target): void {
+  if (t.op.op === 'write') {
+    disk.fs.renameSync(t.dir.at(t.temp as string), t.dir.at(t.name));
+    t.temp = undefined;
+    return;
   }
+  try {
+    disk.fs.unlinkSync(t.dir.at(t.name));
+  } catch (e) {
+    if (!isEnoent(e)) throw e;
+  }
+}
 
+/** Publish every target in order; on a failure undo the published ones and throw E_COMMIT_FAILED. */
+async function publish(disk: Disk, targets: readonly Target[]): Promise<void> {
   for (let i = 0; i < targets.length; i++) {
     const t = targets[i] as Target;
     try {
-      if (t.op.op === 'write') {
-        disk.fs.renameSync(t.temp as string, t.host);
-        t.temp = undefined;
-      } else {
-        try {
-          disk.fs.unlinkSync(t.host);
-        } catch (e) {
-          if (!isEnoent(e)) throw e;
-        }
-      }
+      publishOne(disk, t);
     } catch (e) {
       const undoErrors: unknown[] = [];
       for (let j = i - 1; j >= 0; j--) {
         await undo(disk, targets[j] as Target).catch((u: unknown) => undoErrors.push(u));
       }
       removeTemps(disk, targets);
+      dropBackupLinks(disk, targets);
       const restored = undoErrors.length === 0 ? 'the earlier files were restored' : `restoring the earlier files also failed (${undoErrors.length})`;
       throw new LinkstoreError('E_COMMIT_FAILED', `Could not replace “${t.host}” (${errnoCode(e) ?? 'error'}); ${restored}.`, {
         path: t.host,
@@ -316,12 +419,56 @@ export async function commitFiles(disk: Disk, ops: readonly FileOp[], options: C
       });
     }
   }
+}
 
+/** Prepare everything short of publishing; on failure nothing is left behind. */
+async function prepare(disk: Disk, targets: readonly Target[], options: CommitOptions): Promise<void> {
+  try {
+    // The last target never needs a backup: nothing after it can fail and require an undo.
+    for (let i = 0; i < targets.length - 1; i++) keepBackup(disk, targets[i] as Target);
+    await stageWrites(disk, targets, options);
+    await options.beforePublish?.();
+    // Right before the first rename: every directory must still be the one that was checked.
+    for (const d of new Set(targets.map((t) => t.dir))) d.verify();
+  } catch (e) {
+    removeTemps(disk, targets);
+    dropBackupLinks(disk, targets);
+    throw beforePublishFailure(e);
+  }
+}
+
+/** fsync each touched directory once, through the handles (or defer them to the caller). */
+async function syncTargetDirs(disk: Disk, targets: readonly Target[], options: CommitOptions): Promise<void> {
   const dirs = new Set(targets.map((t) => t.dir));
   if (options.deferDirSync) {
-    for (const d of dirs) options.deferDirSync.add(d);
-  } else {
-    await syncDirs(disk, dirs);
+    for (const d of dirs) options.deferDirSync.add(d.host);
+    return;
+  }
+  try {
+    await Promise.all([...dirs].map((d) => fsyncDirFd(disk, d.fd)));
+  } catch (e) {
+    throw afterPublish(e, 'the directory holding it could not be flushed');
+  }
+}
+
+/**
+ * Apply `ops` atomically per file and all-or-nothing across files (see the file comment).
+ * Throws a LinkstoreError: before publishing nothing changed; E_COMMIT_FAILED means the old
+ * files were restored; E_AFTER_PUBLISH means the new ones are in place.
+ */
+export async function commitFiles(disk: Disk, ops: readonly FileOp[], options: CommitOptions = {}): Promise<CommitOutcome> {
+  if (ops.length === 0) return { changed: false, applied: [] };
+  const handles = new Map<string, DirHandle>();
+  try {
+    const targets = (await inspectTargets(disk, ops, handles)).filter((t) => !alreadyInPlace(disk, t));
+    if (targets.length === 0) return { changed: false, applied: [] };
+    await prepare(disk, targets, options);
+    await publish(disk, targets);
+    dropBackupLinks(disk, targets);
+    await syncTargetDirs(disk, targets, options);
+    return { changed: true, applied: targets.map((t) => t.op) };
+  } finally {
+    for (const h of handles.values()) h.release();
   }
 }
 
@@ -331,7 +478,12 @@ export async function writeFileAtomic(
   cpanelPath: string,
   content: Uint8Array,
   options: { mode: number; uid?: number; gid?: number } & CommitOptions,
-): Promise<void> {
+): Promise<CommitOutcome> {
   const { mode, uid, gid, ...rest } = options;
-  await commitFiles(disk, [{ op: 'write', path: cpanelPath, content, mode, uid, gid }], rest);
+  return commitFiles(disk, [{ op: 'write', path: cpanelPath, content, mode, uid, gid }], rest);
+}
+
+/** Whether an error came after the new content was published (so nothing may be rolled back). */
+export function isPublishedFailure(e: unknown): boolean {
+  return e instanceof LinkstoreError && e.code === 'E_AFTER_PUBLISH';
 }

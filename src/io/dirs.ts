@@ -41,17 +41,22 @@ function notDir(host: string): LinkstoreError {
 
 /**
  * Make sure each directory exists with its mode and owner, parents first (the caller lists
- * them in order). Returns the host paths of directories it created, whose parents need an fsync.
+ * them in order). Each is made and fixed through a verified handle on its parent (mkdir, then an
+ * fchmod/fchown of the new directory opened without following links), never by a path walked
+ * again. Returns the host paths of directories it created, whose parents need an fsync; the
+ * cPanel paths of the directories it created are also appended to `createdLog` (for
+ * `removeCreatedDirs` when the call fails before publishing).
  */
-export async function ensureDirs(disk: Disk, specs: readonly DirSpec[]): Promise<string[]> {
+export async function ensureDirs(disk: Disk, specs: readonly DirSpec[], createdLog?: string[]): Promise<string[]> {
   const created: string[] = [];
   for (const spec of specs) {
     const host = await disk.resolve(spec.path);
     let st = await disk.lstatOrUndefined(host);
     if (st === undefined) {
       try {
-        await disk.p.mkdir(host, { mode: spec.mode });
+        await disk.mkdirEntry(spec.path, spec.mode);
         created.push(path.dirname(host));
+        createdLog?.push(spec.path);
       } catch (e) {
         if (errnoCode(e) !== 'EEXIST') throw ioError(e, 'create the directory', host);
       }
@@ -62,13 +67,26 @@ export async function ensureDirs(disk: Disk, specs: readonly DirSpec[]): Promise
       throw new LinkstoreError('E_SYMLINK', `Refusing to use the symbolic link “${host}” as a directory.`, { path: host });
     }
     if (!st.isDirectory()) throw notDir(host);
-    try {
-      // chmod after mkdir: mkdir's mode went through the umask.
-      if ((st.mode & 0o7777) !== spec.mode) await disk.p.chmod(host, spec.mode);
-      if (disk.owners && (st.uid !== spec.uid || st.gid !== spec.gid)) await disk.p.lchown(host, spec.uid, spec.gid);
-    } catch (e) {
-      throw ioError(e, 'set the mode or owner of', host);
+    // chmod after mkdir: mkdir's mode went through the umask.
+    const modeWrong = (st.mode & 0o7777) !== spec.mode;
+    const ownerWrong = disk.owners && (st.uid !== spec.uid || st.gid !== spec.gid);
+    if (modeWrong || ownerWrong) {
+      await disk.setModeOwner(spec.path, { mode: modeWrong ? spec.mode : undefined, ...(ownerWrong ? { uid: spec.uid, gid: spec.gid } : {}) });
     }
   }
   return created;
+}
+
+/**
+ * Undo `ensureDirs` after a call failed before publishing: remove the directories it created,
+ * deepest first, each only if it is still empty (something else may have written there since).
+ */
+export async function removeCreatedDirs(disk: Disk, createdLog: readonly string[]): Promise<void> {
+  for (const dir of [...createdLog].reverse()) {
+    try {
+      await disk.rmdirEntry(dir);
+    } catch {
+      // not empty, or already gone: leave it
+    }
+  }
 }

@@ -13,8 +13,11 @@
 import { posix as path } from 'node:path';
 import { LinkstoreError, errnoCode, ioError, isEnoent } from './errors.js';
 import type { DotLockOptions } from './dot-lock.js';
-import { asFsPort, nodeFsPort, type FsPort, type PortStats } from './fs-port.js';
-import { closeQuietly, readAll } from './sys.js';
+import { asFsPort, capabilitiesOf, nodeFsPort, type FsPort, type PortCapabilities, type PortStats } from './fs-port.js';
+import type { DirHandle} from './dir-handle.js';
+import { openDirHandle } from './dir-handle.js';
+import { readLimitFor, resolveReadLimits, type ReadLimits } from './read-limits.js';
+import { closeQuietly, openRegularForRead, readBounded } from './sys.js';
 
 export const MANAGED_TREES = ['/var/cpanel/integration', '/var/cpanel/authn'] as const;
 
@@ -38,12 +41,16 @@ export interface DiskOptions {
    * free during flushes, for daemons that serve other latency-sensitive work on the same thread.
    */
   fsync?: 'inline' | 'thread-pool';
+  /** Largest file read, in bytes, per kind of file (see read-limits.ts for the kinds and defaults). */
+  limits?: Partial<ReadLimits>;
 }
 
 /** A resolved host path and the lstat of its last component (undefined when it is missing). */
 export interface Resolved {
   host: string;
   stat: PortStats | undefined;
+  /** The real path the checks established (the kernel's name for it), when known. */
+  real?: string;
 }
 
 interface DiskScope {
@@ -51,6 +58,8 @@ interface DiskScope {
   dirs: Map<string, Resolved>;
   /** Files read through the view: host path → the fstat they were read under and their bytes. */
   reads: Map<string, { stat: PortStats; content: Buffer }>;
+  /** Open directory handles shared by the view's locks and commits, by host path. */
+  handles: Map<string, DirHandle>;
 }
 
 function isInside(base: string, p: string): boolean {
@@ -63,6 +72,8 @@ export class Disk {
   readonly owners: boolean;
   readonly lockDefaults: Omit<DotLockOptions, 'dataMode'>;
   readonly fsyncMode: 'inline' | 'thread-pool';
+  readonly capabilities: PortCapabilities;
+  readonly limits: ReadLimits;
 
   constructor(options: DiskOptions = {}) {
     this.fs = options.fs === undefined ? nodeFsPort : asFsPort(options.fs);
@@ -74,7 +85,9 @@ export class Disk {
     const euid = typeof process.geteuid === 'function' ? process.geteuid() : -1;
     this.owners = options.owners ?? euid === 0;
     this.lockDefaults = { ...options.lock };
-    this.fsyncMode = options.fsync ?? 'inline';
+    this.fsyncMode = options.fsync ?? 'thread-pool';
+    this.capabilities = capabilitiesOf(this.fs);
+    this.limits = resolveReadLimits(options.limits);
   }
 
   get p(): FsPort['promises'] {
@@ -129,7 +142,8 @@ export class Disk {
     if (parent === undefined) return undefined;
     const host = path.join(parent.host, path.basename(norm));
     const stat = this.lstatSyncOrUndefined(host);
-    return stat?.isSymbolicLink() ? undefined : { host, stat };
+    if (stat?.isSymbolicLink()) return undefined;
+    return { host, stat, real: parent.real === undefined ? undefined : path.join(parent.real, path.basename(norm)) };
   }
 
   private scope: DiskScope | undefined;
@@ -147,7 +161,7 @@ export class Disk {
     // The view shares everything with this disk through the prototype chain and owns only its
     // scope; no state of the disk itself changes.
     const view = Object.create(this) as Disk;
-    view.scope = { dirs: new Map(), reads: new Map() };
+    view.scope = { dirs: new Map(), reads: new Map(), handles: new Map() };
     return view;
   }
 
@@ -182,7 +196,7 @@ export class Disk {
     const expected = realRoot === '/' ? path.normalize(cpanelPath) : path.join(realRoot, path.normalize(cpanelPath));
     if (real !== expected) return undefined;
     const stat = this.lstatSyncOrUndefined(host);
-    return stat === undefined ? undefined : { host, stat };
+    return stat === undefined ? undefined : { host, stat, real: expected };
   }
 
   private realRootMemo: string | null | undefined;
@@ -210,14 +224,16 @@ export class Disk {
     const tree = this.managedTreeOf(norm);
     const parts = norm.split('/').filter(Boolean);
     let hostSoFar = this.root;
+    // The kernel's name for where we are: the root's real path, then a symlink's real target.
+    let realSoFar = this.realRoot() ?? this.root;
     let cpSoFar = '';
     let st: PortStats | undefined = undefined;
-    if (parts.length === 0) return { host: hostSoFar, stat: this.lstatSyncOrUndefined(hostSoFar) };
+    if (parts.length === 0) return { host: hostSoFar, stat: this.lstatSyncOrUndefined(hostSoFar), real: realSoFar };
     for (let i = 0; i < parts.length; i++) {
       cpSoFar += '/' + parts[i];
       const next = path.join(hostSoFar, parts[i] as string);
       st = this.lstatSyncOrUndefined(next);
-      if (st === undefined) return { host: path.join(next, ...parts.slice(i + 1)), stat: undefined };
+      if (st === undefined) return { host: path.join(next, ...parts.slice(i + 1)), stat: undefined, real: path.join(realSoFar, ...parts.slice(i)) };
       if (st.isSymbolicLink()) {
         if (tree !== undefined && isInside(tree, cpSoFar)) {
           throw new LinkstoreError(
@@ -235,7 +251,7 @@ export class Disk {
           }
           throw ioError(e, 'resolve', next);
         }
-        if (!isInside(this.root, real)) {
+        if (!isInside(this.root, real) && !isInside(this.realRoot() ?? this.root, real)) {
           throw new LinkstoreError(
             'E_OUTSIDE_ROOT',
             `The symbolic link “${next}” resolves to “${real}”, outside the root “${this.root}”; refusing to follow it.`,
@@ -243,12 +259,14 @@ export class Disk {
           );
         }
         hostSoFar = real;
+        realSoFar = real;
         st = this.lstatSyncOrUndefined(real);
       } else {
         hostSoFar = next;
+        realSoFar = path.join(realSoFar, parts[i] as string);
       }
     }
-    return { host: hostSoFar, stat: st };
+    return { host: hostSoFar, stat: st, real: realSoFar };
   }
 
   /** Synchronous lstat for the path walk; `undefined` when missing. */
@@ -269,35 +287,178 @@ export class Disk {
   /**
    * Read a whole regular file by cPanel path. Returns `undefined` when it does not exist.
    * Refuses symlinks at the final component inside managed trees (via `resolve`) and never
-   * opens through one anywhere (O_NOFOLLOW on the resolved path).
+   * opens through one anywhere (O_NOFOLLOW on the resolved path); never blocks on a FIFO or a
+   * device (O_NONBLOCK, then fstat: anything but a regular file is E_NOT_FILE); and never reads
+   * more than the limit for its kind of file (E_CORRUPT_FILE, checked before and while reading).
    */
-  async readFile(cpanelPath: string): Promise<Buffer | undefined> {
+  async readFile(cpanelPath: string, options: { maxBytes?: number } = {}): Promise<Buffer | undefined> {
     const hostPath = this.scopedOpenPath(cpanelPath) ?? (await this.resolve(cpanelPath));
-    const fs = this.fs;
-    let fd: number;
+    const limit = options.maxBytes ?? readLimitFor(this.limits, cpanelPath);
+    const opened = openRegularForRead(this.fs, hostPath);
+    if (opened === undefined) return undefined;
     try {
-      fd = fs.openSync(hostPath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-    } catch (e) {
-      if (isEnoent(e) || errnoCode(e) === 'ENOTDIR') return undefined;
-      if (errnoCode(e) === 'ELOOP') {
-        throw new LinkstoreError('E_SYMLINK', `Refusing to read through the symbolic link “${hostPath}”.`, { path: hostPath, cause: e });
-      }
-      throw ioError(e, 'open', hostPath);
-    }
-    try {
-      const st = fs.fstatSync(fd);
-      if (!st.isFile()) {
-        throw new LinkstoreError('E_NOT_FILE', `“${hostPath}” is not a regular file.`, { path: hostPath });
-      }
-      const content = readAll(fs, fd, st);
-      this.scope?.reads.set(hostPath, { stat: st, content });
+      const content = readBounded(this.fs, opened.fd, opened.stat, limit, hostPath);
+      this.scope?.reads.set(hostPath, { stat: opened.stat, content });
       return content;
-    } catch (e) {
-      if (errnoCode(e) === 'EISDIR') throw new LinkstoreError('E_NOT_FILE', `“${hostPath}” is not a regular file.`, { path: hostPath, cause: e });
-      throw ioError(e, 'read', hostPath);
     } finally {
-      closeQuietly(fs, fd);
+      closeQuietly(this.fs, opened.fd);
     }
+  }
+
+  /**
+   * Read a file by host path (doctor walks host paths) with the same rules as `readFile`:
+   * regular files only, no blocking, bounded by the limit of its kind.
+   */
+  readHostFile(hostPath: string, options: { maxBytes?: number } = {}): Buffer | undefined {
+    const opened = openRegularForRead(this.fs, hostPath);
+    if (opened === undefined) return undefined;
+    try {
+      const limit = options.maxBytes ?? readLimitFor(this.limits, this.cpanelPathOf(hostPath) ?? hostPath);
+      return readBounded(this.fs, opened.fd, opened.stat, limit, hostPath);
+    } finally {
+      closeQuietly(this.fs, opened.fd);
+    }
+  }
+
+  /** The cPanel path of a host path below the root, if it is one. */
+  cpanelPathOf(hostPath: string): string | undefined {
+    if (this.root === '/') return hostPath;
+    if (hostPath === this.root) return '/';
+    return hostPath.startsWith(this.root + '/') ? hostPath.slice(this.root.length) : undefined;
+  }
+
+  /** The cPanel path of a host path that must lie below the root (E_OUTSIDE_ROOT otherwise). */
+  private cpanelPathBelowRoot(hostPath: string): string {
+    const cp = this.cpanelPathOf(hostPath);
+    if (cp === undefined) {
+      throw new LinkstoreError('E_OUTSIDE_ROOT', `“${hostPath}” is outside the root “${this.root}”; refusing to change it.`, { path: hostPath });
+    }
+    return cp;
+  }
+
+  /**
+   * `unlinkEntry` / `rmdirEntry` / `renameEntry` for host paths below the root (as doctor and the
+   * tree walkers hold them): the change still goes through a verified handle on the parent.
+   */
+  async removeHostEntry(hostPath: string, kind: 'file' | 'dir'): Promise<boolean> {
+    const cp = this.cpanelPathBelowRoot(hostPath);
+    return kind === 'dir' ? this.rmdirEntry(cp) : this.unlinkEntry(cp);
+  }
+
+  async renameHostEntry(fromHost: string, toHost: string): Promise<void> {
+    await this.renameEntry(this.cpanelPathBelowRoot(fromHost), this.cpanelPathBelowRoot(toHost));
+  }
+
+  async setHostModeOwner(hostPath: string, change: { mode?: number; uid?: number; gid?: number }): Promise<void> {
+    await this.setModeOwner(this.cpanelPathBelowRoot(hostPath), change);
+  }
+
+  /**
+   * An open, verified handle on the existing directory `cpanelDir` (see dir-handle.ts). A scoped
+   * view shares one handle per directory among its locks and commits. Release it when done.
+   */
+  async openDir(cpanelDir: string): Promise<DirHandle> {
+    const r = await this.resolveStat(cpanelDir);
+    if (r.stat === undefined || !r.stat.isDirectory()) {
+      throw new LinkstoreError('E_NOT_DIRECTORY', `“${r.host}” must be an existing directory but is not.`, { path: r.host });
+    }
+    const handles = this.scope?.handles;
+    const known = handles?.get(r.host);
+    if (known !== undefined) return known.retain();
+    const proc = this.capabilities.procFdPaths;
+    const h = openDirHandle(this.fs, r.host, r.real ?? r.host, r.stat, proc, handles && ((x) => handles.get(x.host) === x && handles.delete(x.host)));
+    handles?.set(r.host, h);
+    return h;
+  }
+
+  /** Run `fn` with a handle on the directory of `cpanelPath` and the entry's base name. */
+  async inDir<T>(cpanelPath: string, fn: (dir: DirHandle, name: string) => T | Promise<T>): Promise<T> {
+    const norm = path.normalize(cpanelPath);
+    const dir = await this.openDir(path.dirname(norm));
+    try {
+      return await fn(dir, path.basename(norm));
+    } finally {
+      dir.release();
+    }
+  }
+
+  /** Remove a file (not a directory) through its verified directory; false when it was absent. */
+  async unlinkEntry(cpanelPath: string): Promise<boolean> {
+    return this.inDir(cpanelPath, (dir, name) => {
+      dir.verify();
+      try {
+        this.fs.unlinkSync(dir.at(name));
+        return true;
+      } catch (e) {
+        if (isEnoent(e)) return false;
+        throw ioError(e, 'remove', dir.hostOf(name));
+      }
+    });
+  }
+
+  /** Remove an empty directory through its verified parent; false when it was absent. */
+  async rmdirEntry(cpanelPath: string): Promise<boolean> {
+    return this.inDir(cpanelPath, (dir, name) => {
+      dir.verify();
+      try {
+        this.fs.rmdirSync(dir.at(name));
+        return true;
+      } catch (e) {
+        if (isEnoent(e)) return false;
+        throw ioError(e, 'remove the directory', dir.hostOf(name));
+      }
+    });
+  }
+
+  /** Create a directory (mode through the umask; the caller fixes it) through its verified parent. */
+  async mkdirEntry(cpanelPath: string, mode: number): Promise<void> {
+    await this.inDir(cpanelPath, (dir, name) => {
+      dir.verify();
+      this.fs.mkdirSync(dir.at(name), { mode });
+    });
+  }
+
+  /** Rename an entry to another name (same filesystem), both through verified directories. */
+  async renameEntry(fromCpanel: string, toCpanel: string): Promise<void> {
+    await this.inDir(fromCpanel, (from, fromName) =>
+      this.inDir(toCpanel, (to, toName) => {
+        from.verify();
+        to.verify();
+        try {
+          this.fs.renameSync(from.at(fromName), to.at(toName));
+        } catch (e) {
+          throw ioError(e, 'rename', `${from.hostOf(fromName)}” to “${to.hostOf(toName)}`);
+        }
+      }),
+    );
+  }
+
+  /**
+   * Set the mode and, when given, the owner of an existing file or directory through its verified
+   * directory: the entry is opened without following a symlink or blocking, and changed by its
+   * descriptor, so a symlink swapped in meanwhile is never followed.
+   */
+  async setModeOwner(cpanelPath: string, change: { mode?: number; uid?: number; gid?: number }): Promise<void> {
+    await this.inDir(cpanelPath, (dir, name) => {
+      const fs = this.fs;
+      const c = fs.constants;
+      if (!dir.pinned) return this.setModeOwnerByPath(dir.hostOf(name), change);
+      let fd: number;
+      try {
+        fd = fs.openSync(dir.at(name), c.O_RDONLY | c.O_NOFOLLOW | (c.O_NONBLOCK ?? 0));
+      } catch (e) {
+        if (errnoCode(e) === 'ELOOP') throw new LinkstoreError('E_SYMLINK', `Refusing to change the symbolic link “${dir.hostOf(name)}”.`, { path: dir.hostOf(name) });
+        throw ioError(e, 'open', dir.hostOf(name));
+      }
+      try {
+        if (change.mode !== undefined) fs.fchmodSync(fd, change.mode);
+        if (change.uid !== undefined) fs.fchownSync(fd, change.uid, change.gid ?? change.uid);
+      } catch (e) {
+        throw ioError(e, 'set the mode or owner of', dir.hostOf(name));
+      } finally {
+        closeQuietly(fs, fd);
+      }
+    });
   }
 
   /**
@@ -310,6 +471,22 @@ export class Disk {
     const norm = path.normalize(cpanelPath);
     const parent = this.scope.dirs.get(path.dirname(norm));
     return parent !== undefined && this.managedTreeOf(norm) !== undefined ? path.join(parent.host, path.basename(norm)) : undefined;
+  }
+
+  /**
+   * The path form of `setModeOwner` for ports without descriptor paths (memfs, which also refuses
+   * root an open of another user's 0640 file): the entry is checked not to be a symlink first.
+   */
+  private setModeOwnerByPath(hostPath: string, change: { mode?: number; uid?: number; gid?: number }): void {
+    const st = this.lstatSyncOrUndefined(hostPath);
+    if (st === undefined) throw new LinkstoreError('E_IO', `“${hostPath}” vanished before its mode or owner could be set.`, { path: hostPath });
+    if (st.isSymbolicLink()) throw new LinkstoreError('E_SYMLINK', `Refusing to change the symbolic link “${hostPath}”.`, { path: hostPath });
+    try {
+      if (change.mode !== undefined) this.fs.chmodSync(hostPath, change.mode);
+      if (change.uid !== undefined) this.fs.lchownSync(hostPath, change.uid, change.gid ?? change.uid);
+    } catch (e) {
+      throw ioError(e, 'set the mode or owner of', hostPath);
+    }
   }
 
   /** Names in a directory (cPanel path), or `undefined` when it does not exist. */

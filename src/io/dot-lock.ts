@@ -9,16 +9,25 @@
  *   checking it did not change. Never by age: a live cPanel holder is always waited for;
  * - release unlinks only the lock file we installed (same inode and mtime).
  * Same-process callers are serialized first by an in-process mutex keyed by the lock path.
+ *
+ * A process never blocks on a lock it installed itself: every lock it installs is remembered
+ * (directory, name, inode) until its file is gone. A release whose unlink fails is retried in the
+ * background (and at exit), and the next acquire of the same lock in this process recognises the
+ * leftover and takes it back at once instead of waiting on its own PID. The caller's call still
+ * succeeds: its files were published; the failed release becomes a warning.
+ *
+ * Every name is used through a verified handle on the lock's directory (dir-handle.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { posix as path } from 'node:path';
 import type { Disk } from './disk.js';
+import type { DirHandle } from './dir-handle.js';
 import { LinkstoreError, errnoCode, ioError, isEnoent } from './errors.js';
 import { fnv1a32 } from './fnv.js';
-import { hostProcExists, nodeFsPort, type FsPort } from './fs-port.js';
+import { hostProcExists } from './fs-port.js';
 import { withMutex } from './mutex.js';
 import { closeQuietly, readAll, unlinkQuietly, writeAll } from './sys.js';
-import { keepIdleLockTemp, lockTempKey, takeIdleLockTemp, type LockTemp } from './lock-temps.js';
+import { discardLockTemp, keepIdleLockTemp, lockTempKey, takeIdleLockTemp, type LockTemp } from './lock-temps.js';
 
 export const MAX_LOCK_BASENAME_BYTES = 225;
 export const LOCK_OWNER_NAME = 'cpanel-linkstore';
@@ -73,11 +82,18 @@ export interface DotLockOptions {
   pidAlive?: (pid: number) => boolean;
   /**
    * Keep the lock's temp file after release and link it again for the next lock in the same
-   * directory, until the event loop next turns (see lock-temps.ts). Default: on with Node's fs,
-   * where it saves an inode create and free per lock; off with an injected fs such as memfs, so
-   * that tests listing a directory right after a call see only the data files.
+   * directory, until the event loop next turns (see lock-temps.ts). Default: the port's
+   * `reuseLockTemps` capability (on with Node's fs, where it saves an inode create and free per
+   * lock; off with memfs, so tests listing a directory right after a call see only data files).
    */
   reuseTemps?: boolean;
+  /** The lock's clock and sleep (injectable for tests; default `Date.now` and a timer). */
+  clock?: { now(): number; sleep(ms: number): Promise<void> };
+  /**
+   * Where a release that could not complete is reported (the call itself succeeded: its files
+   * were published). Mutations pass their result's `warnings`.
+   */
+  warnings?: string[];
 }
 
 /** A held lock, passed to the critical section. */
@@ -92,7 +108,10 @@ export interface HeldLock {
 }
 
 interface Installed {
-  fs: FsPort;
+  /** The verified lock directory (one handle reference while the lock is installed). */
+  dir: DirHandle;
+  name: string;
+  /** Host path of the lock file, for messages and the registry. */
   lockPath: string;
   ino: number;
   mtimeMs: number;
@@ -102,22 +121,28 @@ interface Installed {
 }
 
 const PROCESS_START_MS = Date.now() - process.uptime() * 1000;
-const held = new Set<Installed>();
+/** Locks this process installed whose file may still be there: held ones and failed releases. */
+const installedLocks = new Map<string, Installed>();
+/** Installed locks whose release failed, retried in the background until their file is gone. */
+const leftovers = new Map<string, Installed>();
 let exitHookInstalled = false;
+let retryTimer: ReturnType<typeof setTimeout> | undefined;
+let retryDelayMs = 50;
+
+const realClock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
 
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   // Best effort, synchronous: nothing asynchronous runs at exit. Same inode check as release.
   process.once('exit', () => {
-    for (const h of held) {
+    for (const h of installedLocks.values()) {
       try {
-        const st = h.fs.lstatSync(h.lockPath);
-        if (st.ino === h.ino && st.mtimeMs === h.mtimeMs) h.fs.unlinkSync(h.lockPath);
+        if (identityState(h) === 'ours') unlinkQuietly(h.dir.fs, h.dir.at(h.name));
       } catch {
         // nothing more can be done at exit
       }
-      if (h.temp) unlinkQuietly(h.fs, h.temp.file.path);
+      if (h.temp) unlinkQuietly(h.dir.fs, h.temp.file.dir.at(h.temp.file.name));
     }
   });
 }
@@ -129,16 +154,12 @@ const lockTempRandom = randomBytes(4)
   .replace(/^0+(?=.)/, '');
 let lockTempCounter = 0;
 
-function lockTempName(lockPath: string): string {
+function lockTempName(lockName: string): string {
   lockTempCounter = (lockTempCounter + 1) % 0x100000000;
   const suffix = `-${lockTempRandom}-${lockTempCounter.toString(16)}-${process.pid.toString(16)}`;
-  const name = lockPath + suffix;
-  if (Buffer.byteLength(path.basename(name)) <= 255) return name;
-  return path.join(path.dirname(lockPath), `${lockTempRandom}.lock${suffix}`);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+  const name = lockName + suffix;
+  if (Buffer.byteLength(name) <= 255) return name;
+  return `${lockTempRandom}.lock${suffix}`;
 }
 
 function quantSeconds(ms: number): string {
@@ -146,39 +167,50 @@ function quantSeconds(ms: number): string {
   return s === 1 ? '1 second' : `${s} seconds`;
 }
 
-function readLock(disk: Disk, lockPath: string): { content: Buffer; ino: number; mtimeMs: number; size: number } | undefined {
-  const fs = disk.fs;
+interface SeenLock {
+  content: Buffer;
+  ino: number;
+  mtimeMs: number;
+  size: number;
+}
+
+function readLock(dir: DirHandle, name: string): SeenLock | undefined {
+  const fs = dir.fs;
+  const c = fs.constants;
+  const host = dir.hostOf(name);
   let fd: number;
   try {
-    fd = fs.openSync(lockPath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    // Non-blocking: a FIFO planted as the lock must not freeze the process (fstat refuses it).
+    fd = fs.openSync(dir.at(name), c.O_RDONLY | c.O_NOFOLLOW | (c.O_NONBLOCK ?? 0));
   } catch (e) {
     if (isEnoent(e)) return undefined;
     if (errnoCode(e) === 'ELOOP') {
-      throw new LinkstoreError('E_SYMLINK', `The lock file “${lockPath}” is a symbolic link; remove it.`, { path: lockPath, cause: e });
+      throw new LinkstoreError('E_SYMLINK', `The lock file “${host}” is a symbolic link; remove it.`, { path: host, cause: e });
     }
-    throw ioError(e, 'read the lock file', lockPath);
+    if (errnoCode(e) === 'ENXIO') throw new LinkstoreError('E_NOT_FILE', `The lock “${host}” is not a regular file; remove it.`, { path: host });
+    throw ioError(e, 'read the lock file', host);
   }
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw new LinkstoreError('E_NOT_FILE', `The lock “${lockPath}” is not a regular file; remove it.`, { path: lockPath });
+    if (!st.isFile()) throw new LinkstoreError('E_NOT_FILE', `The lock “${host}” is not a regular file; remove it.`, { path: host });
     return { content: readAll(fs, fd, st, MAX_LOCKFILE_SIZE), ino: st.ino, mtimeMs: st.mtimeMs, size: st.size };
   } catch (e) {
-    throw ioError(e, 'read the lock file', lockPath);
+    throw ioError(e, 'read the lock file', host);
   } finally {
     closeQuietly(fs, fd);
   }
 }
 
-/** Create our temp lock file with content and mode; returns its identity. */
-function writeLockTemp(disk: Disk, lockPath: string, mode: number, ownerName: string): LockTemp {
-  const fs = disk.fs;
+/** Create our temp lock file with content and mode; returns its identity (holding a handle reference). */
+function writeLockTemp(dir: DirHandle, lockName: string, mode: number, ownerName: string): LockTemp {
+  const fs = dir.fs;
   const c = fs.constants;
-  const temp = lockTempName(lockPath);
+  const name = lockTempName(lockName);
   let fd: number;
   try {
-    fd = fs.openSync(temp, c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, mode);
+    fd = fs.openSync(dir.at(name), c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, mode);
   } catch (e) {
-    throw ioError(e, 'create a lock file next to', lockPath);
+    throw ioError(e, 'create a lock file next to', dir.hostOf(lockName));
   }
   try {
     // One write of the whole content, before the lock is installed: a lock is never seen empty.
@@ -187,203 +219,324 @@ function writeLockTemp(disk: Disk, lockPath: string, mode: number, ownerName: st
     // The umask may have removed bits from `mode` (never added any); the fstat that records the
     // lock's identity shows it, so no umask read is needed. A chmod leaves mtime and size alone.
     if ((st.mode & 0o7777) !== mode) fs.fchmodSync(fd, mode);
-    return { fs, path: temp, ino: st.ino, mtimeMs: st.mtimeMs, size: st.size };
+    return { dir: dir.retain(), name, ino: st.ino, mtimeMs: st.mtimeMs, size: st.size };
   } catch (e) {
-    unlinkQuietly(fs, temp);
-    throw ioError(e, 'write the lock file', temp);
+    unlinkQuietly(fs, dir.at(name));
+    throw ioError(e, 'write the lock file', dir.hostOf(name));
   } finally {
     closeQuietly(fs, fd);
   }
 }
 
 /**
- * An idle temp for `key` that is still exactly the file we wrote (same inode, mtime and size):
- * anything else (gone, or touched by someone) is left alone and a new temp is made instead.
+ * An idle temp for `key` that is still exactly the file we wrote (same inode, mtime and size) in
+ * this very directory: anything else (gone, touched by someone, another directory now at that
+ * path) is discarded and a new temp is made instead.
  */
-function takeUnchangedIdleTemp(disk: Disk, key: string): LockTemp | undefined {
-  const t = takeIdleLockTemp(disk.fs, key);
+function takeUnchangedIdleTemp(dir: DirHandle, key: string): LockTemp | undefined {
+  const t = takeIdleLockTemp(dir.fs, key);
   if (t === undefined) return undefined;
-  const st = disk.lstatSyncOrUndefined(t.path);
-  return st !== undefined && st.isFile() && st.ino === t.ino && st.mtimeMs === t.mtimeMs && st.size === t.size ? t : undefined;
+  let st;
+  try {
+    st = dir.fs.lstatSync(t.dir.at(t.name));
+  } catch {
+    st = undefined;
+  }
+  const same = t.dir.ino === dir.ino && t.dir.dev === dir.dev;
+  if (same && st !== undefined && st.isFile() && st.ino === t.ino && st.mtimeMs === t.mtimeMs && st.size === t.size) return t;
+  if (st !== undefined && st.ino === t.ino && st.mtimeMs === t.mtimeMs) discardLockTemp(t);
+  else t.dir.release();
+  return undefined;
 }
 
-async function acquire(disk: Disk, lockPath: string, dataPath: string, o: Required<Omit<DotLockOptions, 'dataMode'>> & { mode: number }): Promise<Installed> {
-  const start = Date.now();
-  const key = lockTempKey(path.dirname(lockPath), o.mode, o.ownerName);
-  let reused = o.reuseTemps ? takeUnchangedIdleTemp(disk, key) : undefined;
-  let mine = reused ?? writeLockTemp(disk, lockPath, o.mode, o.ownerName);
-  let tempPresent = true;
-  const installed = (keepTemp: boolean): Installed => ({
-    fs: disk.fs,
-    lockPath,
-    ino: mine.ino,
-    mtimeMs: mine.mtimeMs,
-    size: mine.size,
-    temp: keepTemp ? { key, file: mine } : undefined,
-  });
+interface AcquireOptions {
+  timeoutMs: number;
+  pollMs: number;
+  ownerName: string;
+  pidAlive: (pid: number) => boolean;
+  reuseTemps: boolean;
+  mode: number;
+  clock: { now(): number; sleep(ms: number): Promise<void> };
+}
+
+/** What to do about a lock file someone holds: break it, take it back (ours), or wait. */
+type Verdict = 'break' | 'reclaim' | 'wait';
+
+/**
+ * Judge the holder of a lock (§7): a dead PID breaks it, so does an empty lock seen twice 300 ms
+ * apart unchanged, and a lock with our PID that predates this process (PID reuse). A lock with our
+ * PID that this process installed and could not remove is taken back. Anything else is waited for.
+ */
+function judge(key: string, seen: SeenLock, o: AcquireOptions, empty: { ino: number; mtimeMs: number; at: number } | undefined): { verdict: Verdict; empty?: typeof empty } {
+  const now = o.clock.now();
+  if (seen.size === 0) {
+    if (empty && empty.ino === seen.ino && empty.mtimeMs === seen.mtimeMs) return { verdict: now - empty.at >= 300 ? 'break' : 'wait', empty };
+    return { verdict: 'wait', empty: { ino: seen.ino, mtimeMs: seen.mtimeMs, at: now } };
+  }
+  const pid = parseLockPid(seen.content);
+  if (pid === process.pid) {
+    const mine = leftovers.get(key);
+    if (mine !== undefined && mine.ino === seen.ino && mine.mtimeMs === seen.mtimeMs) return { verdict: 'reclaim' };
+    // We hold the in-process mutex, so this is not ours unless it predates us (PID reuse).
+    return { verdict: seen.mtimeMs < PROCESS_START_MS ? 'break' : 'wait' };
+  }
+  if (pid !== undefined) return { verdict: o.pidAlive(pid) ? 'wait' : 'break' };
+  // No readable PID in a non-empty lock: wait, like cPanel (but without busy-looping).
+  return { verdict: 'wait' };
+}
+
+function timeoutError(dataHost: string, lockPath: string, waitedMs: number): LinkstoreError {
+  return new LinkstoreError(
+    'E_LOCK_TIMEOUT',
+    `The system failed to lock the file “${dataHost}” after ${quantSeconds(waitedMs)}. The lock “${lockPath}” is held by a live process; retry later or stop that process.`,
+    { path: lockPath },
+  );
+}
+
+/** Link our temp as the lock; false when a lock is already there. */
+function tryInstall(dir: DirHandle, name: string, temp: LockTemp): boolean {
   try {
-    let emptySeen: { ino: number; mtimeMs: number; at: number } | undefined;
+    dir.fs.linkSync(temp.dir.at(temp.name), dir.at(name));
+    return true;
+  } catch (e) {
+    if (errnoCode(e) === 'EEXIST') return false;
+    throw Object.assign(ioError(e, 'take the lock', dir.hostOf(name)), { errno: errnoCode(e) });
+  }
+}
+
+async function acquire(dir: DirHandle, name: string, dataHost: string, o: AcquireOptions): Promise<Installed> {
+  const start = o.clock.now();
+  const lockPath = dir.hostOf(name);
+  const key = lockTempKey(dir.host, o.mode, o.ownerName);
+  let reused = o.reuseTemps ? takeUnchangedIdleTemp(dir, key) : undefined;
+  let mine: LockTemp | undefined = reused ?? writeLockTemp(dir, name, o.mode, o.ownerName);
+  // `how`: the temp stays linked for reuse ('keep'), is removed ('drop'), or was renamed over the lock ('consumed').
+  const installed = (how: 'keep' | 'drop' | 'consumed'): Installed => {
+    const t = mine as LockTemp;
+    const h: Installed = { dir: dir.retain(), name, lockPath, ino: t.ino, mtimeMs: t.mtimeMs, size: t.size };
+    if (how === 'keep') h.temp = { key, file: t };
+    else if (how === 'drop') discardLockTemp(t);
+    else t.dir.release();
+    mine = undefined;
+    return h;
+  };
+  try {
+    let empty: { ino: number; mtimeMs: number; at: number } | undefined;
     for (;;) {
       try {
-        disk.fs.linkSync(mine.path, lockPath);
-        // The second name is not needed (§9.1 item 5); keep it only to link it again later.
-        if (!o.reuseTemps) unlinkQuietly(disk.fs, mine.path);
-        tempPresent = false;
-        return installed(o.reuseTemps);
+        if (tryInstall(dir, name, mine)) return installed(o.reuseTemps ? 'keep' : 'drop');
       } catch (e) {
-        if (reused !== undefined && isEnoent(e) && disk.lstatSyncOrUndefined(mine.path) === undefined) {
+        if (reused !== undefined && (e as { errno?: string }).errno === 'ENOENT') {
           // The idle temp was removed meanwhile (with its directory, or as debris): make a new one.
+          mine.dir.release();
           reused = undefined;
-          mine = writeLockTemp(disk, lockPath, o.mode, o.ownerName);
+          mine = writeLockTemp(dir, name, o.mode, o.ownerName);
           continue;
         }
-        if (errnoCode(e) !== 'EEXIST') throw ioError(e, 'take the lock', lockPath);
+        throw e;
       }
-      const seen = readLock(disk, lockPath);
+      const seen = readLock(dir, name);
       if (seen !== undefined) {
-        let breakIt = false;
-        if (seen.size === 0) {
-          // R3: empty on two looks at least 300 ms apart, unchanged in between.
-          if (emptySeen && emptySeen.ino === seen.ino && emptySeen.mtimeMs === seen.mtimeMs && Date.now() - emptySeen.at >= 300) breakIt = true;
-          else if (!emptySeen || emptySeen.ino !== seen.ino || emptySeen.mtimeMs !== seen.mtimeMs)
-            emptySeen = { ino: seen.ino, mtimeMs: seen.mtimeMs, at: Date.now() };
-        } else {
-          emptySeen = undefined;
-          const pid = parseLockPid(seen.content);
-          if (pid === process.pid) {
-            // We hold the in-process mutex, so this is not ours unless it predates us (PID reuse).
-            breakIt = seen.mtimeMs < PROCESS_START_MS;
-          } else if (pid !== undefined) {
-            breakIt = !o.pidAlive(pid);
-          }
-          // No readable PID in a non-empty lock: wait, like cPanel (but without busy-looping).
-        }
-        if (breakIt) {
-          const now = disk.lstatSyncOrUndefined(lockPath);
-          if (now === undefined || (now.ino === seen.ino && now.mtimeMs === seen.mtimeMs)) {
-            // Overwrite, never unlink: a waiter must never see the lock absent.
-            // The temp name is consumed by the rename: nothing to keep for reuse.
-            disk.fs.renameSync(mine.path, lockPath);
-            tempPresent = false;
-            return installed(false);
-          }
-          continue;
-        }
+        const j = judge(lockPath, seen, o, empty);
+        empty = j.empty;
+        if (j.verdict === 'reclaim') return reclaim(lockPath, mine);
+        if (j.verdict === 'break' && breakLock(dir, name, seen, mine)) return installed('consumed');
+        if (j.verdict === 'break') continue;
       }
-      if (Date.now() - start >= o.timeoutMs) {
-        throw new LinkstoreError(
-          'E_LOCK_TIMEOUT',
-          `The system failed to lock the file “${dataPath}” after ${quantSeconds(Date.now() - start)}. The lock “${lockPath}” is held by a live process; retry later or stop that process.`,
-          {
-            path: lockPath,
-          },
-        );
-      }
-      await sleep(Math.min(o.pollMs, Math.max(1, o.timeoutMs - (Date.now() - start))));
+      const waited = o.clock.now() - start;
+      if (waited >= o.timeoutMs) throw timeoutError(dataHost, lockPath, waited);
+      await o.clock.sleep(Math.min(o.pollMs, Math.max(1, o.timeoutMs - waited)));
     }
   } finally {
-    if (tempPresent) unlinkQuietly(disk.fs, mine.path);
+    if (mine !== undefined) discardLockTemp(mine);
   }
+}
+
+/** Take back our own leftover lock (its release failed earlier): it is already installed. */
+function reclaim(lockPath: string, temp: LockTemp): Installed {
+  const h = leftovers.get(lockPath) as Installed;
+  leftovers.delete(lockPath);
+  discardLockTemp(temp);
+  return h;
+}
+
+/**
+ * Break a lock by renaming our temp over it, after checking it did not change since it was judged
+ * (overwrite, never unlink: a waiter must never see the lock absent). The temp name is consumed.
+ */
+function breakLock(dir: DirHandle, name: string, seen: SeenLock, temp: LockTemp): boolean {
+  let now;
+  try {
+    now = dir.fs.lstatSync(dir.at(name));
+  } catch (e) {
+    if (!isEnoent(e)) throw ioError(e, 'inspect the lock', dir.hostOf(name));
+    now = undefined;
+  }
+  if (now !== undefined && (now.ino !== seen.ino || now.mtimeMs !== seen.mtimeMs)) return false;
+  dir.fs.renameSync(temp.dir.at(temp.name), dir.at(name));
+  return true;
 }
 
 /**
  * Whether the lock file is still the one we installed: same inode and mtime (cPanel's test), and,
- * because inode numbers are reused and mtimes can collide within a tick, still holding our PID.
+ * where the port's identities are not stable (memfs recycles inodes and keeps millisecond
+ * mtimes), still holding our PID.
  */
-async function stillOurs(disk: Disk, h: Installed): Promise<'ours' | 'gone' | 'foreign'> {
-  // A synchronous lstat: this runs twice per locked operation (verify, release) on one entry.
-  const st = disk.lstatSyncOrUndefined(h.lockPath);
-  if (st === undefined) return 'gone';
+function identityState(h: Installed): 'ours' | 'gone' | 'foreign' {
+  let st;
+  try {
+    st = h.dir.fs.lstatSync(h.dir.at(h.name));
+  } catch (e) {
+    if (isEnoent(e)) return 'gone';
+    throw e;
+  }
   if (st.ino !== h.ino || st.mtimeMs !== h.mtimeMs || st.size !== h.size || !st.isFile()) return 'foreign';
-  // Same identity and size: confirm the content only where inode numbers are recycled eagerly and
-  // mtimes are coarse (an injected fs such as memfs); on a real disk this cannot collide.
-  if (disk.fs === nodeFsPort) return 'ours';
-  const seen = readLock(disk, h.lockPath);
+  return 'ours';
+}
+
+function stillOurs(disk: Disk, h: Installed): 'ours' | 'gone' | 'foreign' {
+  const state = identityState(h);
+  if (state !== 'ours' || disk.capabilities.stableIdentity) return state;
+  const seen = readLock(h.dir, h.name);
   return seen !== undefined && parseLockPid(seen.content) === process.pid ? 'ours' : 'foreign';
+}
+
+/** Forget an installed lock whose file is gone (or no longer ours): drop its handle reference. */
+function forget(h: Installed): void {
+  installedLocks.delete(h.lockPath);
+  leftovers.delete(h.lockPath);
+  h.dir.release();
+}
+
+/** Retry the removal of leftover locks in the background, backing off, never keeping the process alive. */
+function scheduleLeftoverRetry(): void {
+  if (retryTimer !== undefined || leftovers.size === 0) return;
+  retryTimer = setTimeout(() => {
+    retryTimer = undefined;
+    for (const h of [...leftovers.values()]) {
+      try {
+        const state = identityState(h);
+        if (state === 'ours') h.dir.fs.unlinkSync(h.dir.at(h.name));
+        forget(h);
+      } catch {
+        // still failing: keep it for the next round
+      }
+    }
+    retryDelayMs = leftovers.size === 0 ? 50 : Math.min(retryDelayMs * 2, 5_000);
+    scheduleLeftoverRetry();
+  }, retryDelayMs);
+  retryTimer.unref();
 }
 
 /**
  * Remove the lock if it is still ours. `succeeded` says whether the critical section finished
  * without error: only then may its temp stay for reuse, so a failed call leaves nothing behind.
+ * Returns a warning when the release could not complete (the lock stays registered as a leftover
+ * and is retried, or it was broken by someone else), undefined when it was released.
  */
-async function release(disk: Disk, h: Installed, succeeded: boolean): Promise<void> {
-  held.delete(h);
-  const state = await stillOurs(disk, h);
+function release(disk: Disk, h: Installed, succeeded: boolean): string | undefined {
+  let state: 'ours' | 'gone' | 'foreign';
+  try {
+    state = stillOurs(disk, h);
+  } catch (e) {
+    return leaveForRetry(h, e);
+  }
   if (h.temp && (state !== 'ours' || !succeeded)) {
-    unlinkQuietly(disk.fs, h.temp.file.path);
+    discardLockTemp(h.temp.file);
     h.temp = undefined;
   }
-  if (state === 'gone') {
-    throw new LinkstoreError('E_LOCK_LOST', `The lock “${h.lockPath}” disappeared while it was held; another process may have written concurrently.`, {
-      path: h.lockPath,
-    });
-  }
-  if (state === 'foreign') {
-    throw new LinkstoreError('E_LOCK_LOST', `The lock “${h.lockPath}” was replaced by another process while it was held; it was left in place.`, {
-      path: h.lockPath,
-    });
+  if (state !== 'ours') {
+    forget(h);
+    return state === 'gone'
+      ? `The lock “${h.lockPath}” disappeared while it was held; another process may have written concurrently.`
+      : `The lock “${h.lockPath}” was replaced by another process while it was held; it was left in place.`;
   }
   try {
-    disk.fs.unlinkSync(h.lockPath);
+    disk.fs.unlinkSync(h.dir.at(h.name));
   } catch (e) {
-    if (h.temp) unlinkQuietly(disk.fs, h.temp.file.path);
-    if (!isEnoent(e)) throw ioError(e, 'release the lock', h.lockPath);
-    return;
+    if (!isEnoent(e)) {
+      if (h.temp) discardLockTemp(h.temp.file);
+      h.temp = undefined;
+      return leaveForRetry(h, e);
+    }
   }
-  if (h.temp) keepIdleLockTemp(h.temp.key, h.temp.file);
+  const temp = h.temp;
+  forget(h);
+  if (temp) keepIdleLockTemp(temp.key, temp.file);
+  return undefined;
 }
 
-/**
- * Hold cPanel's dot-lock on `dataPath` (a cPanel path) while `fn` runs. The lock directory must
- * exist. `fn` should call `lock.verify()` before publishing; the critical section is bounded.
- */
-export async function withDotLock<T>(disk: Disk, dataPath: string, callerOptions: DotLockOptions, fn: (lock: HeldLock) => Promise<T>): Promise<T> {
+function leaveForRetry(h: Installed, e: unknown): string {
+  leftovers.set(h.lockPath, h);
+  scheduleLeftoverRetry();
+  return `The lock “${h.lockPath}” could not be released yet (${errnoCode(e) ?? 'error'}); this process retries in the background and takes it back if it needs it again.`;
+}
+
+function resolveOptions(disk: Disk, callerOptions: DotLockOptions): AcquireOptions & { criticalMs: number; warnings: string[] | undefined } {
   const options: DotLockOptions = { ...disk.lockDefaults, ...callerOptions };
-  const lockCpanel = cpanelLockPath(dataPath);
-  const lockDir = await disk.resolve(path.dirname(lockCpanel));
-  const lockPath = path.join(lockDir, path.basename(lockCpanel));
-  const dataHost = path.join(lockDir, path.basename(dataPath));
-  const o = {
+  return {
     timeoutMs: options.timeoutMs ?? 60_000,
     pollMs: Math.min(options.pollMs ?? 100, 300),
     criticalMs: options.criticalMs ?? 10_000,
     ownerName: (options.ownerName ?? LOCK_OWNER_NAME).replace(/\n/g, ' '),
     pidAlive: options.pidAlive ?? defaultPidAlive,
-    reuseTemps: options.reuseTemps ?? disk.fs === nodeFsPort,
+    reuseTemps: options.reuseTemps ?? disk.capabilities.reuseLockTemps,
     mode: 0o644 & options.dataMode,
+    clock: options.clock ?? realClock,
+    warnings: options.warnings,
   };
-  return withMutex(lockPath, async () => {
-    const h = await acquire(disk, lockPath, dataHost, o);
-    installExitHook();
-    held.add(h);
-    const deadline = Date.now() + o.criticalMs;
-    const lock: HeldLock = {
-      lockPath,
-      async verify() {
-        if (Date.now() > deadline) {
-          throw new LinkstoreError(
-            'E_CRITICAL_SECTION_TIMEOUT',
-            `Work under the lock “${lockPath}” took longer than ${o.criticalMs} ms and was abandoned without writing.`,
-            {
-              path: lockPath,
-            },
-          );
-        }
-        if ((await stillOurs(disk, h)) !== 'ours') {
-          throw new LinkstoreError('E_LOCK_LOST', `The lock “${lockPath}” was broken by another process; nothing was written.`, { path: lockPath });
-        }
-      },
-    };
-    let result: T;
-    try {
-      result = await fn(lock);
-    } catch (e) {
-      await release(disk, h, false).catch(() => undefined);
-      throw e;
-    }
-    await release(disk, h, true);
-    return result;
-  });
+}
+
+function heldLock(disk: Disk, h: Installed, o: { criticalMs: number; clock: AcquireOptions['clock'] }): HeldLock {
+  const deadline = o.clock.now() + o.criticalMs;
+  return {
+    lockPath: h.lockPath,
+    async verify() {
+      if (o.clock.now() > deadline) {
+        throw new LinkstoreError(
+          'E_CRITICAL_SECTION_TIMEOUT',
+          `Work under the lock “${h.lockPath}” took longer than ${o.criticalMs} ms and was abandoned without writing.`,
+          { path: h.lockPath },
+        );
+      }
+      if (stillOurs(disk, h) !== 'ours') {
+        throw new LinkstoreError('E_LOCK_LOST', `The lock “${h.lockPath}” was broken by another process; nothing was written.`, { path: h.lockPath });
+      }
+    },
+  };
+}
+
+/**
+ * Hold cPanel's dot-lock on `dataPath` (a cPanel path) while `fn` runs. The lock directory must
+ * exist. `fn` should call `lock.verify()` before publishing; the critical section is bounded.
+ * A release that fails after `fn` succeeded does not fail the call: it is reported in
+ * `options.warnings` and retried (see the file comment).
+ */
+export async function withDotLock<T>(disk: Disk, dataPath: string, callerOptions: DotLockOptions, fn: (lock: HeldLock) => Promise<T>): Promise<T> {
+  const o = resolveOptions(disk, callerOptions);
+  const lockCpanel = cpanelLockPath(dataPath);
+  const dir = await disk.openDir(path.dirname(lockCpanel));
+  const name = path.basename(lockCpanel);
+  const lockPath = dir.hostOf(name);
+  try {
+    return await withMutex(lockPath, async () => {
+      const h = await acquire(dir, name, dir.hostOf(path.basename(dataPath)), o);
+      installExitHook();
+      installedLocks.set(lockPath, h);
+      let result: T;
+      try {
+        result = await fn(heldLock(disk, h, o));
+      } catch (e) {
+        release(disk, h, false);
+        throw e;
+      }
+      const warning = release(disk, h, true);
+      if (warning !== undefined) o.warnings?.push(warning);
+      return result;
+    });
+  } finally {
+    dir.release();
+  }
 }
 
 /** Hold several dot-locks in the given order (cPanel's order matters: per-user DB, then LinkDB). */

@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   E_CRITICAL_SECTION_TIMEOUT: 'Work under a lock took longer than the allowed bound and was abandoned.',
   E_WRITE_FAILED: 'A file could not be written; nothing was changed.',
   E_COMMIT_FAILED: 'A multi-file update failed; files were restored to their previous content.',
+  E_AFTER_PUBLISH: 'The new content is in place, but a step after publishing failed (its durability across a crash is not guaranteed).',
+  E_PATH_CHANGED: 'A directory was moved or replaced while the library was using it; nothing was changed there.',
   E_IO: 'An unexpected filesystem error.',
   E_NO_SUCH_USER: 'The user does not exist.',
   E_NOT_CPANEL_USER: 'The user is not a cPanel account.',

@@ -10,7 +10,6 @@
  */
 import { execFile } from 'node:child_process';
 import type { Disk } from './disk.js';
-import { nodeFsPort } from './fs-port.js';
 
 let available: boolean | undefined = process.platform === 'linux' ? undefined : false;
 let running: Promise<boolean> | undefined;
@@ -26,10 +25,32 @@ function runSync(dirs: readonly string[]): Promise<boolean> {
   });
 }
 
-/** Flush the filesystems holding `hostDirs`; true when done, false when the caller must fsync itself. */
+/**
+ * One directory per filesystem among `hostDirs`: `sync -f` flushes the whole filesystem of each
+ * argument (one syncfs per argument), so 20,000 directories of one disk need one argument, not
+ * 20,000 — which also exceeded the argument-size limit (E2BIG) at about 20,000 users.
+ */
+function onePerFilesystem(disk: Disk, hostDirs: Iterable<string>): string[] {
+  const byDevice = new Map<number, string>();
+  for (const d of hostDirs) {
+    let dev: number;
+    try {
+      dev = disk.fs.lstatSync(d).dev;
+    } catch {
+      continue; // gone: nothing of ours left there to flush
+    }
+    if (!byDevice.has(dev)) byDevice.set(dev, d);
+  }
+  return [...byDevice.values()];
+}
+
+/**
+ * Flush the filesystems holding `hostDirs`; true when done, false when the caller must fsync
+ * itself (no flush on this port, or it failed). Never throws.
+ */
 export function flushFilesystems(disk: Disk, hostDirs: Iterable<string>): Promise<boolean> {
-  if (disk.fs !== nodeFsPort || available === false) return Promise.resolve(false);
-  const dirs = [...hostDirs];
+  if (!disk.capabilities.filesystemFlush || available === false) return Promise.resolve(false);
+  const dirs = onePerFilesystem(disk, hostDirs);
   if (dirs.length === 0) return Promise.resolve(true);
   if (!running) {
     running = runSync(dirs).finally(() => {

@@ -71,7 +71,17 @@ export interface PortPromises {
  */
 export interface FsPort {
   promises: PortPromises;
-  constants: { O_NOFOLLOW: number; O_CREAT: number; O_EXCL: number; O_WRONLY: number; O_RDONLY: number; O_DIRECTORY?: number };
+  constants: {
+    O_NOFOLLOW: number;
+    O_CREAT: number;
+    O_EXCL: number;
+    O_WRONLY: number;
+    O_RDONLY: number;
+    O_DIRECTORY?: number;
+    O_NONBLOCK?: number;
+  };
+  /** What this port can do beyond the calls below (see `capabilitiesOf`); absent means none. */
+  linkstoreCapabilities?: Partial<PortCapabilities>;
   lstatSync(path: string): PortStats;
   unlinkSync(path: string): void;
   openSync(path: string, flags: number, mode?: number): number;
@@ -84,6 +94,11 @@ export interface FsPort {
   renameSync(from: string, to: string): void;
   linkSync(existing: string, newPath: string): void;
   readdirSync(path: string): string[];
+  readlinkSync(path: string): string;
+  mkdirSync(path: string, options?: { mode?: number }): unknown;
+  rmdirSync(path: string): void;
+  chmodSync(path: string, mode: number): void;
+  lchownSync(path: string, uid: number, gid: number): void;
   /** `realpathSync.native` (one libc call) is used when present. */
   realpathSync: ((path: string) => string) & { native?: (path: string) => string };
   /** The call on the write path that waits for the disk: inline or on the thread pool (Disk `fsync`). */
@@ -93,6 +108,62 @@ export interface FsPort {
 
 /** Node's own fs, the default port. */
 export const nodeFsPort: FsPort = nodeFs as unknown as FsPort;
+
+/**
+ * What a port can do beyond the common calls. Behaviour that needs a real kernel is switched on
+ * these flags, never on which object the port is, so a wrapping fs (the fault-injecting one in our
+ * tests, a user's instrumentation) declares them and runs the same production paths.
+ */
+export interface PortCapabilities {
+  /**
+   * `/proc/self/fd/<fd>/<name>` is resolved by the kernel from the open directory `<fd>`, and
+   * `readlink(/proc/self/fd/<fd>)` names where that directory is now (Linux). Changes inside a
+   * managed tree then go through verified directory descriptors (see dir-handle.ts).
+   */
+  procFdPaths: boolean;
+  /**
+   * Inode numbers and nanosecond mtimes identify a file (a real disk): a lock file with our
+   * inode and mtime is ours without reading it. memfs recycles inodes eagerly and keeps
+   * millisecond mtimes, so there the lock's content is read as well.
+   */
+  stableIdentity: boolean;
+  /** A filesystem flush (`sync -f DIR`, syncfs(2)) makes this port's files durable. */
+  filesystemFlush: boolean;
+  /** Keep a released dot-lock's temp for the next lock (lock-temps.ts); saves an inode create. */
+  reuseLockTemps: boolean;
+}
+
+const NO_CAPABILITIES: PortCapabilities = { procFdPaths: false, stableIdentity: false, filesystemFlush: false, reuseLockTemps: false };
+
+function detectNodeCapabilities(): PortCapabilities {
+  const linux = process.platform === 'linux';
+  let proc = false;
+  if (linux) {
+    try {
+      proc = nodeFs.statSync('/proc/self/fd').isDirectory();
+    } catch {
+      proc = false;
+    }
+  }
+  return { procFdPaths: proc, stableIdentity: true, filesystemFlush: linux, reuseLockTemps: true };
+}
+
+let nodeCapabilities: PortCapabilities | undefined;
+
+/**
+ * The capabilities of `fs`: its own `linkstoreCapabilities` when it declares them, Node's fs
+ * detected on this host, and none for anything else (memfs).
+ */
+export function capabilitiesOf(fs: FsPort): PortCapabilities {
+  if (fs.linkstoreCapabilities !== undefined) return { ...NO_CAPABILITIES, ...fs.linkstoreCapabilities };
+  if (fs === nodeFsPort) return (nodeCapabilities ??= detectNodeCapabilities());
+  return NO_CAPABILITIES;
+}
+
+/** Node's capabilities on this host, for a wrapping port that passes every call through to Node's fs. */
+export function nodeFsCapabilities(): PortCapabilities {
+  return capabilitiesOf(nodeFsPort);
+}
 
 /**
  * Accept Node's fs, memfs or anything shaped like them. The cast is confined here: memfs's

@@ -18,13 +18,15 @@
  * A temp that vanished (removed with its directory, or by `linkstore doctor` once its PID is dead)
  * is simply created afresh. cPanel's scanners ignore these names (`*.lock-<hex>-<hex>-<hex>`).
  */
+import type { DirHandle } from './dir-handle.js';
 import type { FsPort } from './fs-port.js';
 import { unlinkQuietly } from './sys.js';
 
 export interface LockTemp {
-  fs: FsPort;
-  /** Host path of the temp file. */
-  path: string;
+  /** The verified directory holding the temp; an idle temp keeps its handle (one reference). */
+  dir: DirHandle;
+  /** The temp's name in `dir`. */
+  name: string;
   /** Identity recorded when it was created (`fstat` after the write), checked at release. */
   ino: number;
   mtimeMs: number;
@@ -57,12 +59,18 @@ export function takeIdleLockTemp(fs: FsPort, key: string): LockTemp | undefined 
   return t;
 }
 
-/** Keep `t` for reuse (after its lock was released). */
+/** Remove a temp through its directory handle and drop the handle reference it held. */
+export function discardLockTemp(t: LockTemp): void {
+  unlinkQuietly(t.dir.fs, t.dir.at(t.name));
+  t.dir.release();
+}
+
+/** Keep `t` for reuse (after its lock was released); it keeps its directory handle's reference. */
 export function keepIdleLockTemp(key: string, t: LockTemp): void {
-  let m = idle.get(t.fs);
+  let m = idle.get(t.dir.fs);
   if (m === undefined) {
     m = new Map();
-    idle.set(t.fs, m);
+    idle.set(t.dir.fs, m);
   }
   const list = m.get(key) ?? [];
   // Re-inserting the key makes it the newest.
@@ -78,7 +86,7 @@ function dropOldest(): void {
   for (const [fs, m] of idle) {
     for (const [key, list] of m) {
       const t = list.shift() as LockTemp;
-      unlinkQuietly(fs, t.path);
+      discardLockTemp(t);
       if (list.length === 0) m.delete(key);
       idleCount--;
       if (m.size === 0) idle.delete(fs);
@@ -93,8 +101,8 @@ export function dropIdleLockTemps(fs?: FsPort, underDir?: string): void {
     if (fs !== undefined && port !== fs) continue;
     const prefix = underDir === undefined || underDir.endsWith('/') ? underDir : underDir + '/';
     for (const [key, list] of m) {
-      const keep = list.filter((t) => prefix !== undefined && !t.path.startsWith(prefix));
-      for (const t of list) if (!keep.includes(t)) unlinkQuietly(port, t.path);
+      const keep = list.filter((t) => prefix !== undefined && !(t.dir.host + '/').startsWith(prefix));
+      for (const t of list) if (!keep.includes(t)) discardLockTemp(t);
       idleCount -= list.length - keep.length;
       if (keep.length === 0) m.delete(key);
       else m.set(key, keep);

@@ -2,6 +2,7 @@
  * Small descriptor-level helpers over the port's synchronous calls (see FsPort for why the hot
  * path is synchronous except for fsync). Errors are the raw errno errors; callers wrap them.
  */
+import { LinkstoreError, errnoCode, ioError, isEnoent } from './errors.js';
 import type { FsPort, PortStats } from './fs-port.js';
 
 /** fsync descriptors: inline (one after another), or concurrently on the thread pool. */
@@ -59,4 +60,68 @@ export function readAll(fs: FsPort, fd: number, st: PortStats, limit = Infinity)
     want = Math.min(Math.max(8192, total), limit - total);
   }
   return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
+}
+
+function notFile(hostPath: string, cause?: unknown): LinkstoreError {
+  return new LinkstoreError('E_NOT_FILE', `“${hostPath}” is not a regular file (a FIFO, device, socket or directory is never read); remove or replace it.`, {
+    path: hostPath,
+    cause,
+  });
+}
+
+/**
+ * Open a file for reading the only way the library reads files: `O_RDONLY | O_NOFOLLOW |
+ * O_NONBLOCK`, then fstat. A FIFO or device therefore never blocks the open (a FIFO with no
+ * writer would block it forever, and with it the event loop), and anything but a regular file is
+ * refused as E_NOT_FILE before a byte is read. Returns undefined when the file does not exist.
+ */
+export function openRegularForRead(fs: FsPort, hostPath: string): { fd: number; stat: PortStats } | undefined {
+  const c = fs.constants;
+  let fd: number;
+  try {
+    fd = fs.openSync(hostPath, c.O_RDONLY | c.O_NOFOLLOW | (c.O_NONBLOCK ?? 0));
+  } catch (e) {
+    const code = errnoCode(e);
+    if (isEnoent(e) || code === 'ENOTDIR') return undefined;
+    if (code === 'ELOOP') {
+      throw new LinkstoreError('E_SYMLINK', `Refusing to read through the symbolic link “${hostPath}”.`, { path: hostPath, cause: e });
+    }
+    // A socket cannot be opened (ENXIO); a device may refuse (ENXIO, ENODEV): not a file either way.
+    if (code === 'ENXIO' || code === 'ENODEV' || code === 'EISDIR') throw notFile(hostPath, e);
+    throw ioError(e, 'open', hostPath);
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) throw notFile(hostPath);
+    return { fd, stat };
+  } catch (e) {
+    closeQuietly(fs, fd);
+    throw ioError(e, 'inspect', hostPath);
+  }
+}
+
+export function tooLarge(hostPath: string, limit: number): LinkstoreError {
+  return new LinkstoreError(
+    'E_CORRUPT_FILE',
+    `The file “${hostPath}” is too large to read: it holds more than ${limit} bytes, the limit for its kind of file (the \`limits\` option raises it).`,
+    { path: hostPath },
+  );
+}
+
+/**
+ * Read a whole open regular file of at most `limit` bytes: larger by fstat is refused before any
+ * read, and a file that grows past the limit while being read is refused too (one byte more than
+ * the limit is asked for, never more), so memory stays bounded by the limit, not by the file.
+ */
+export function readBounded(fs: FsPort, fd: number, st: PortStats, limit: number, hostPath: string): Buffer {
+  if (st.size > limit) throw tooLarge(hostPath, limit);
+  let content: Buffer;
+  try {
+    content = readAll(fs, fd, st, limit + 1);
+  } catch (e) {
+    if (errnoCode(e) === 'EISDIR') throw notFile(hostPath, e);
+    throw ioError(e, 'read', hostPath);
+  }
+  if (content.length > limit) throw tooLarge(hostPath, limit);
+  return content;
 }

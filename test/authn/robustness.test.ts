@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { AuthnStore } from '../../src/authn/index.js';
 import { Users } from '../../src/users/index.js';
-import { describeOnDisks, hostPath, peek, snapshotTree } from '../helpers/disks.js';
+import { describeOnDisks, hostPath, peek, settle, snapshotTree } from '../helpers/disks.js';
 import { faultyFs } from '../helpers/faulty-fs.js';
 import { LOGIN, NOW_MS, USERS, makeStore, rejectsWith, seedServer } from './setup.js';
 
@@ -11,6 +11,7 @@ describeOnDisks('authn robustness', (ctx) => {
     seedServer(ctx);
     const { store } = makeStore(ctx);
     await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'first' });
+    await settle();
     const before = snapshotTree(ctx, '/var/cpanel/authn');
     const { fs } = faultyFs(ctx.fs, [{ op: 'rename', path: (p) => p.includes('/login/') && p.includes('google.db'), code: 'EIO' }]);
     const disk = ctx.make({ fs });

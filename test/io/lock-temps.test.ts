@@ -87,15 +87,22 @@ describeOnDisks(
 
     it('keeps one idle temp per concurrent lock in a directory, as a batch takes them', async () => {
       setup();
-      const round = () =>
-        Promise.all(
+      // All three hold their locks at once (a barrier, not a timer: the releases then run in one
+      // event-loop turn, as a batch's do, before the idle sweep).
+      const round = () => {
+        let entered = 0;
+        let open!: () => void;
+        const all = new Promise<void>((r) => (open = r));
+        return Promise.all(
           ['a', 'b', 'c'].map((n) =>
             withDotLock(ctx.disk, `${DIR}/${n}`, { dataMode: 0o600 }, async () => {
-              await new Promise((r) => setTimeout(r, 5));
+              if (++entered === 3) open();
+              await all;
               return ctx.fs.statSync(hostPath(ctx, `${DIR}/${n}.lock`)).ino;
             }),
           ),
         );
+      };
       const first = await round();
       expect(names(ctx)).toHaveLength(3);
       const second = await round();
