@@ -14,8 +14,9 @@ import { posix as path } from 'node:path';
 import { LinkstoreError, errnoCode, ioError, isEnoent } from './errors.js';
 import type { DotLockOptions } from './dot-lock.js';
 import { asFsPort, capabilitiesOf, nodeFsPort, type FsPort, type PortCapabilities, type PortStats } from './fs-port.js';
-import type { DirHandle} from './dir-handle.js';
+import type { DirHandle } from './dir-handle.js';
 import { openDirHandle } from './dir-handle.js';
+import { pace } from './pace.js';
 import { readLimitFor, resolveReadLimits, type ReadLimits } from './read-limits.js';
 import { closeQuietly, openRegularForRead, readBounded } from './sys.js';
 
@@ -35,10 +36,10 @@ export interface DiskOptions {
   /** Defaults for every dot-lock taken through this disk (timeout, poll, critical-section bound). */
   lock?: Omit<DotLockOptions, 'dataMode'>;
   /**
-   * How fsync runs: `inline` (default) blocks the event loop for the disk's flush latency
-   * (typically 0.2–2 ms per file) and measured 30–50% faster per durable write than handing each
-   * fsync to the thread pool, whose wake-ups are costly on small VMs; `thread-pool` keeps the loop
-   * free during flushes, for daemons that serve other latency-sensitive work on the same thread.
+   * How fsync runs: `thread-pool` (default) hands each fsync to libuv's thread pool, so the event
+   * loop keeps serving the host process's timers and requests while the disk flushes (0.2–2 ms per
+   * file, far more on a busy disk); `inline` blocks the loop for each flush, and is what the
+   * one-shot CLI uses (nothing else shares its loop).
    */
   fsync?: 'inline' | 'thread-pool';
   /** Largest file read, in bytes, per kind of file (see read-limits.ts for the kinds and defaults). */
@@ -124,6 +125,8 @@ export class Disk {
    * round trip costs ~40 µs each (measured by io.atomic_write_1k).
    */
   async resolveStat(cpanelPath: string): Promise<Resolved> {
+    // Every operation resolves paths: the one place that keeps the host's event loop turning.
+    await pace();
     const scope = this.scope;
     if (scope === undefined) return this.resolveFast(cpanelPath) ?? this.resolveWalk(cpanelPath);
     const norm = path.normalize(cpanelPath);
@@ -292,6 +295,7 @@ export class Disk {
    * more than the limit for its kind of file (E_CORRUPT_FILE, checked before and while reading).
    */
   async readFile(cpanelPath: string, options: { maxBytes?: number } = {}): Promise<Buffer | undefined> {
+    await pace();
     const hostPath = this.scopedOpenPath(cpanelPath) ?? (await this.resolve(cpanelPath));
     const limit = options.maxBytes ?? readLimitFor(this.limits, cpanelPath);
     const opened = openRegularForRead(this.fs, hostPath);
@@ -447,7 +451,8 @@ export class Disk {
       try {
         fd = fs.openSync(dir.at(name), c.O_RDONLY | c.O_NOFOLLOW | (c.O_NONBLOCK ?? 0));
       } catch (e) {
-        if (errnoCode(e) === 'ELOOP') throw new LinkstoreError('E_SYMLINK', `Refusing to change the symbolic link “${dir.hostOf(name)}”.`, { path: dir.hostOf(name) });
+        if (errnoCode(e) === 'ELOOP')
+          throw new LinkstoreError('E_SYMLINK', `Refusing to change the symbolic link “${dir.hostOf(name)}”.`, { path: dir.hostOf(name) });
         throw ioError(e, 'open', dir.hostOf(name));
       }
       try {

@@ -267,7 +267,12 @@ type Verdict = 'break' | 'reclaim' | 'wait';
  * apart unchanged, and a lock with our PID that predates this process (PID reuse). A lock with our
  * PID that this process installed and could not remove is taken back. Anything else is waited for.
  */
-function judge(key: string, seen: SeenLock, o: AcquireOptions, empty: { ino: number; mtimeMs: number; at: number } | undefined): { verdict: Verdict; empty?: typeof empty } {
+function judge(
+  key: string,
+  seen: SeenLock,
+  o: AcquireOptions,
+  empty: { ino: number; mtimeMs: number; at: number } | undefined,
+): { verdict: Verdict; empty?: typeof empty } {
   const now = o.clock.now();
   if (seen.size === 0) {
     if (empty && empty.ino === seen.ino && empty.mtimeMs === seen.mtimeMs) return { verdict: now - empty.at >= 300 ? 'break' : 'wait', empty };

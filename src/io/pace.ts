@@ -1,0 +1,43 @@
+/**
+ * Cooperative pacing: the library never holds the host's event loop for long, whatever the
+ * sequence of calls.
+ *
+ * An awaited call that finds everything it needs without waiting on the disk (a read served from
+ * memory, a no-op write, a fast refusal) resolves through microtasks only, and a loop of such calls
+ * never lets the event loop turn: the host's timers and sockets starve. So every entry into the
+ * disk layer asks `pace()`, which costs one clock read, and yields a real event-loop turn
+ * (`setImmediate`) when the loop has not turned for `SLICE_MS`. An unref'd immediate records each
+ * turn the loop makes on its own, so a program that already yields (thread-pool fsync, sockets)
+ * never pays for an extra one.
+ */
+import { performance } from 'node:perf_hooks';
+
+/** Longest stretch the library runs without letting the event loop turn. */
+export const SLICE_MS = 8;
+
+let lastTurn = performance.now();
+let markerPending = false;
+
+function markTurn(): void {
+  markerPending = false;
+  lastTurn = performance.now();
+}
+
+/** Yield one event-loop turn when the loop has not turned for SLICE_MS; otherwise nothing. */
+export function pace(): Promise<void> | undefined {
+  const now = performance.now();
+  if (now - lastTurn < SLICE_MS) {
+    if (!markerPending) {
+      markerPending = true;
+      setImmediate(markTurn).unref();
+    }
+    return undefined;
+  }
+  return new Promise<void>((resolve) =>
+    // setTimeout (not setImmediate) so the timers phase of the loop runs before we continue.
+    setTimeout(() => {
+      lastTurn = performance.now();
+      resolve();
+    }, 0),
+  );
+}

@@ -1,0 +1,150 @@
+/**
+ * Racing symlinks (issue: hostile input). A C helper exchanges a managed directory with a symlink
+ * to a copy of it outside the root, with renameat2(RENAME_EXCHANGE), as fast as it can, while this
+ * process keeps calling the library on that directory. Path checks alone lose this race (the
+ * kernel walks the path again at each open/rename/link/unlink); the library works through verified
+ * directory handles, so no byte may ever be created, replaced or removed outside the root. A call
+ * that loses the race must fail with a LinkstoreError and leave nothing behind.
+ *
+ * Real disk only (renameat2 and /proc/self/fd). Duration per directory: RACE_MS (default 1500).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import * as nodeFs from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isLinkstoreError } from '../../src/io/errors.js';
+import type { Linkstore } from '../../src/services.js';
+import { tmpdirCtx, type DiskCtx } from '../helpers/disks.js';
+import { makeLinkstore, seedServer } from '../hostile/server.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const RACE_MS = Number(process.env.RACE_MS ?? 1500);
+const canRace = process.platform === 'linux' && nodeFs.existsSync('/proc/self/fd');
+
+/** Every entry below `dir`: type, mode, size, inode, mtime and a hash of the content. */
+function fingerprint(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string, rel: string) => {
+    for (const n of nodeFs.readdirSync(d).sort()) {
+      const p = join(d, n);
+      const st = nodeFs.lstatSync(p);
+      const content = st.isFile() ? createHash('sha256').update(nodeFs.readFileSync(p)).digest('hex') : st.isSymbolicLink() ? nodeFs.readlinkSync(p) : '';
+      out.set(`${rel}/${n}`, `${st.mode.toString(8)} ${st.size} ${st.ino} ${st.mtimeMs} ${content}`);
+      if (st.isDirectory()) walk(p, `${rel}/${n}`);
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
+interface RaceFigures {
+  target: string;
+  swaps: number;
+  calls: number;
+  ok: number;
+  lost: Record<string, number>;
+  changedOutside: number;
+}
+
+type Call = (ls: Linkstore, i: number) => Promise<unknown>;
+
+const integrationCalls: Call[] = [
+  async (ls, i) => (await ls.integration()).createLink('bob', `app${i % 3}`, { url: `https://x.example/${i}`, token: `SECRET-${i}` }),
+  async (ls, i) => (await ls.integration()).updateLinkToken('bob', `app${i % 3}`, `SECRET2-${i}`),
+  async (ls, i) => (await ls.integration()).removeLink('bob', `app${(i + 1) % 3}`),
+  async (ls, i) => (await ls.integration()).createGroup('bob', `g${i % 2}`, { label: `G${i}` }),
+];
+const authnCalls: Call[] = [
+  async (ls, i) => (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: `s${i % 4}` }),
+  async (ls, i) => (await ls.authn()).unlinkUserAuthnProvider({ user: 'bob', provider: 'google', subject: `s${(i + 2) % 4}` }),
+];
+const clientCalls: Call[] = [async (ls, i) => (await ls.authn()).setClientConfig('cpaneld', 'google', { client_id: `id-${i}`, client_secret: `SECRET-${i}` })];
+
+const TARGETS: { dir: string; calls: Call[] }[] = [
+  { dir: '/var/cpanel/integration/links/bob', calls: integrationCalls },
+  { dir: '/var/cpanel/integration/dynamicui/bob', calls: integrationCalls },
+  { dir: '/var/cpanel/authn/links/users/bob', calls: authnCalls },
+  { dir: '/var/cpanel/authn/links/openid_connect/login', calls: authnCalls },
+  { dir: '/var/cpanel/authn/client_config/openid_connect', calls: clientCalls },
+  { dir: '/var/cpanel', calls: [...integrationCalls, ...authnCalls, ...clientCalls] },
+];
+
+describe.skipIf(!canRace)('symlink race: a directory exchanged with a symlink mid-call', () => {
+  let racer = '';
+  let work = '';
+  const figures: RaceFigures[] = [];
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'linkstore-race-'));
+    racer = join(work, 'exchange-racer');
+    const cc = spawnSync('cc', ['-O2', '-o', racer, join(here, 'exchange-racer.c')], { encoding: 'utf8' });
+    expect(cc.status, `the C compiler is needed for this suite: ${cc.stderr}`).toBe(0);
+  });
+  afterAll(() => {
+    rmSync(work, { recursive: true, force: true });
+    if (figures.length > 0) process.stdout.write(`symlink race figures: ${JSON.stringify(figures)}\n`);
+  });
+
+  for (const target of TARGETS) {
+    it(`never changes a byte outside the root while ${target.dir} is exchanged`, async () => {
+      const ctx: DiskCtx & { cleanup(): void } = tmpdirCtx();
+      const outside = mkdtempSync(join(tmpdir(), 'linkstore-outside-'));
+      try {
+        seedServer(ctx);
+        const ls = makeLinkstore(ctx);
+        // Bring every directory into existence with a first round of calls.
+        // (Some of them, such as an unlink of a subject not linked yet, are refused: that is fine here.)
+        for (let i = 0; i < 4; i++) for (const c of [...integrationCalls, ...authnCalls, ...clientCalls]) await c(ls, i).catch(() => undefined);
+        const host = join(ctx.root, target.dir);
+        // The outside copy mirrors the directory, so a write that followed the symlink would succeed there.
+        const copy = join(outside, 'copy');
+        expect(spawnSync('cp', ['-a', host, copy]).status).toBe(0);
+        const swap = `${host}.swap`;
+        nodeFs.symlinkSync(copy, swap);
+        const before = fingerprint(outside);
+
+        const child = spawn(racer, [host, swap, String(RACE_MS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+        let running = true;
+        void exited.then(() => (running = false));
+
+        const f: RaceFigures = { target: target.dir, swaps: 0, calls: 0, ok: 0, lost: {}, changedOutside: 0 };
+        for (let i = 0; running; i++) {
+          const call = target.calls[i % target.calls.length] as Call;
+          f.calls++;
+          try {
+            await call(ls, i);
+            f.ok++;
+          } catch (e) {
+            // Losing the race is fine; anything but a typed error is not.
+            if (!isLinkstoreError(e)) throw e;
+            f.lost[e.code] = (f.lost[e.code] ?? 0) + 1;
+          }
+        }
+        expect(await exited).toBe(0);
+        f.swaps = Number(out.trim());
+        const after = fingerprint(outside);
+        f.changedOutside = [...new Set([...before.keys(), ...after.keys()])].filter((k) => before.get(k) !== after.get(k)).length;
+        figures.push(f);
+        expect(f.swaps).toBeGreaterThan(0);
+        expect(f.calls).toBeGreaterThan(0);
+        expect([...after.entries()]).toEqual([...before.entries()]);
+        // The tree is whole afterwards: the same calls succeed, and nothing of ours is left in it.
+        nodeFs.unlinkSync(swap);
+        for (const c of target.calls) await c(ls, 1000).catch((e: unknown) => expect(isLinkstoreError(e, 'E_INVALID_PARAM')).toBe(true));
+        await new Promise((r) => setImmediate(r));
+        const debris = [...fingerprint(join(ctx.root, 'var/cpanel')).keys()].filter((k) => /\/\.tmp\.|\.lock-[0-9a-f]+-/.test(k));
+        expect(debris).toEqual([]);
+      } finally {
+        ctx.cleanup();
+        rmSync(outside, { recursive: true, force: true });
+      }
+    });
+  }
+});
