@@ -22,6 +22,7 @@ export type { FsPort } from './io/fs-port.js';
 export type { PlannedOp } from './io/plan.js';
 export { encodePretty, encodeCompact, decodeStrict } from './io/json-codec.js';
 export { cpanelLockPath, withDotLock, type DotLockOptions } from './io/dot-lock.js';
+export { runtimeStats, type RuntimeStats } from './io/runtime-stats.js';
 export { Users, type UsersOptions, type UserLookup, type PasswdEntry, type SystemUserFlags } from './users/index.js';
 export type { MutationOptions, MutationResult } from './io/plan.js';
 export type { PortStats, PortPromises, PortFileHandle } from './io/fs-port.js';

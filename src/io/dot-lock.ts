@@ -565,3 +565,8 @@ export function verifyAll(locks: readonly HeldLock[]): () => Promise<void> {
     for (const l of locks) await l.verify();
   };
 }
+
+/** How many locks this process has installed and not yet removed, and how many of them are leftovers being retried. */
+export function lockRegistrySizes(): { installed: number; leftovers: number } {
+  return { installed: installedLocks.size, leftovers: leftovers.size };
+}

@@ -123,3 +123,8 @@ function scheduleSweep(): void {
     dropIdleLockTemps();
   }).unref();
 }
+
+/** How many idle lock temps are kept right now (bounded by MAX_IDLE). */
+export function idleLockTempCount(): number {
+  return idleCount;
+}

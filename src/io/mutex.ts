@@ -24,7 +24,7 @@ export async function withMutex<T>(key: string, fn: () => Promise<T>): Promise<T
   }
 }
 
-/** Whether some operation of this process currently holds or waits for `key`. */
-export function mutexBusy(key: string): boolean {
-  return tails.has(key);
+/** How many keys have a holder or waiter right now (0 when the process is idle). */
+export function mutexKeyCount(): number {
+  return tails.size;
 }

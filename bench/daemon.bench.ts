@@ -1,0 +1,174 @@
+/**
+ * What a daemon embedding the library sees, on a real temp directory with the library's defaults:
+ * - daemon.event_loop: 1,500 awaited createLink calls while a 5 ms interval timer runs in the
+ *   same process. Figures: the longest gap between ticks, the share of expected ticks delivered,
+ *   and the cost per link against the minimal durable 3-file write (inline, measured in the same
+ *   process, interleaved in rounds with ours).
+ * - daemon.concurrent_users: 64 creates for 64 different users started at once (then
+ *   Promise.all) against the same 64 calls awaited one after another, same durability.
+ */
+import * as fs from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Disk } from '../src/io/disk.js';
+import { encodePretty } from '../src/io/json-codec.js';
+import { IntegrationStore, linkEntry } from '../src/integration/index.js';
+import { Users } from '../src/users/index.js';
+import { durableWriteInline, median, type Benchmark } from './harness.js';
+
+function server(n: number): { root: string; store: IntegrationStore; cleanup(): void } {
+  const root = mkdtempSync(join(tmpdir(), 'linkstore-bench-daemon-'));
+  const w = (p: string, c: string) => {
+    fs.mkdirSync(join(root, p, '..'), { recursive: true });
+    fs.writeFileSync(join(root, p), c);
+  };
+  const passwd = ['root:x:0:0:root:/root:/bin/bash'];
+  const group = ['root:x:0:'];
+  fs.mkdirSync(join(root, 'var/cpanel/users'), { recursive: true });
+  for (let i = 0; i < n; i++) {
+    passwd.push(`u${i}:x:${2000 + i}:${2000 + i}::/home/u${i}:/bin/bash`);
+    group.push(`u${i}:x:${2000 + i}:`);
+    fs.writeFileSync(join(root, `var/cpanel/users/u${i}`), `DNS=u${i}.example\nRS=jupiter\n`);
+  }
+  w('/etc/passwd', passwd.join('\n') + '\n');
+  w('/etc/group', group.join('\n') + '\n');
+  w('/usr/local/cpanel/base/frontend/jupiter/config.json', '{"icon":{"feature":{"width":48,"height":48},"group":{"width":32,"height":32}}}');
+  // The library's defaults: no fsync or lock options.
+  const disk = new Disk({ root });
+  const store = new IntegrationStore({ disk, users: new Users(disk) });
+  return { root, store, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+const params = (i: number) => ({ url: `https://billing.example.com/cp/${i}`, label: 'WHMCS Billing', implements: 'billing', order: '5', token: `tok${i}` });
+
+function inlineThreeFiles(root: string, user: string, app: string, i: number): void {
+  const L = join(root, 'var/cpanel/integration/links', user);
+  const D = join(root, 'var/cpanel/integration/dynamicui', user);
+  const { token, ...uc } = params(i);
+  durableWriteInline(
+    [
+      [L, `${app}.userconfig`, encodePretty(uc), 0o644],
+      [L, `${app}.adminconfig`, encodePretty({ token }), 0o600],
+      [D, `dynamicui_${app}.conf`, encodePretty([linkEntry(app, uc, { width: 48, height: 48 })]), 0o644],
+    ],
+    i,
+  );
+}
+
+/** Ticks of a 5 ms interval timer while `fn` runs: the longest gap and the share delivered. */
+async function withTicks(fn: () => Promise<void>): Promise<{ ms: number; longestGap: number; delivered: number; expected: number }> {
+  const ticks: number[] = [];
+  const start = performance.now();
+  const timer = setInterval(() => ticks.push(performance.now()), 5);
+  await fn();
+  const end = performance.now();
+  clearInterval(timer);
+  let longestGap = 0;
+  let last = start;
+  for (const t of [...ticks, end]) {
+    longestGap = Math.max(longestGap, t - last);
+    last = t;
+  }
+  return { ms: end - start, longestGap, delivered: ticks.length, expected: Math.floor((end - start) / 5) };
+}
+
+const eventLoop: Benchmark = {
+  name: 'daemon.event_loop',
+  async run({ quick }) {
+    const s = server(1);
+    try {
+      const total = quick ? 300 : 1500;
+      const rounds = 10;
+      const per = total / rounds;
+      await s.store.createLink('u0', 'WHMCS_billing', params(0));
+      for (let i = 0; i < 5; i++) inlineThreeFiles(s.root, 'u0', 'inline', i);
+      let longestGap = 0;
+      let delivered = 0;
+      let expected = 0;
+      let oursMs = 0;
+      const baseMs: number[] = [];
+      for (let r = 0; r < rounds; r++) {
+        const t = await withTicks(async () => {
+          for (let i = 0; i < per; i++) await s.store.createLink('u0', `app${i % 8}`, params(r * per + i));
+        });
+        longestGap = Math.max(longestGap, t.longestGap);
+        delivered += t.delivered;
+        expected += t.expected;
+        oursMs += t.ms;
+        const b = performance.now();
+        for (let i = 0; i < per; i++) inlineThreeFiles(s.root, 'u0', `inline${i % 8}`, r * per + i);
+        baseMs.push(performance.now() - b);
+      }
+      const figure = oursMs / total;
+      const baseline = baseMs.reduce((a, b) => a + b, 0) / total;
+      const ratio = figure / baseline;
+      const share = delivered / Math.max(1, expected);
+      const met = longestGap <= 50 && share >= 0.7 && ratio <= 1.75;
+      return {
+        figure,
+        unit: 'ms/link',
+        baseline,
+        ratio,
+        target: 'gap ≤ 50 ms, ticks ≥ 70%, ratio ≤ 1.75',
+        met,
+        note: `${total} awaited creates; longest timer gap ${longestGap.toFixed(1)} ms; ${(share * 100).toFixed(0)}% of expected ticks`,
+      };
+    } finally {
+      s.cleanup();
+    }
+  },
+};
+
+const concurrentUsers: Benchmark = {
+  name: 'daemon.concurrent_users',
+  async run({ quick }) {
+    const n = 64;
+    const s = server(n);
+    try {
+      const rounds = quick ? 3 : 7;
+      const users = Array.from({ length: n }, (_, i) => `u${i}`);
+      // First writes create each user's directories: do them once, outside the measurement.
+      await Promise.all(users.map((u, i) => s.store.createLink(u, 'warm', params(i))));
+      const seq: number[] = [];
+      const conc: number[] = [];
+      for (let r = 0; r < rounds; r++) {
+        // Alternate which side goes first, so disk-state drift falls on both.
+        const runSeq = async () => {
+          const t = performance.now();
+          for (const [i, u] of users.entries()) await s.store.createLink(u, 'seq', params(r * n + i));
+          seq.push(performance.now() - t);
+        };
+        const runConc = async () => {
+          const t = performance.now();
+          await Promise.all(users.map((u, i) => s.store.createLink(u, 'conc', params(r * n + i))));
+          conc.push(performance.now() - t);
+        };
+        if (r % 2 === 0) {
+          await runSeq();
+          await runConc();
+        } else {
+          await runConc();
+          await runSeq();
+        }
+      }
+      const figure = median(conc);
+      const baseline = median(seq);
+      const speedup = baseline / figure;
+      return {
+        figure,
+        unit: 'ms/64',
+        baseline,
+        ratio: speedup,
+        target: 'speed-up ≥ 2',
+        met: speedup >= 2,
+        note: `median of ${rounds}; ratio is sequential ÷ concurrent`,
+      };
+    } finally {
+      s.cleanup();
+    }
+  },
+};
+
+export const benchmarks: Benchmark[] = [eventLoop, concurrentUsers];

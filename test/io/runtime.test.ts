@@ -1,0 +1,111 @@
+/**
+ * Daemon-grade runtime on both backends: a failed lock release never blocks the process on its own
+ * lock (it is retried, taken back, and reported as a warning of a successful call); a failure
+ * after publishing says so (E_AFTER_PUBLISH) and leaves the new content; a call that fails before
+ * publishing leaves no directory it made; the host's timers run between and during calls.
+ */
+import { expect, it } from 'vitest';
+import { AuthnStore } from '../../src/authn/index.js';
+import { runtimeStats } from '../../src/io/runtime-stats.js';
+import { Users } from '../../src/users/index.js';
+import { describeOnDisks, hostPath, peek, settle } from '../helpers/disks.js';
+import { faultyFs } from '../helpers/faulty-fs.js';
+import { makeStore as makeAuthnStore, seedServer as seedAuthnServer, NOW_MS } from '../authn/setup.js';
+import { expectError, makeStore, seedServer } from '../integration/setup.js';
+
+const L = '/var/cpanel/integration/links';
+const U = { url: 'https://billing.example.com/cp', token: 'tok' };
+
+describeOnDisks('runtime', (ctx) => {
+  const exists = (p: string) => ctx.fs.existsSync(hostPath(ctx, p));
+
+  it('a failed lock release is a warning of a successful call, and the process takes its own lock back at once', async () => {
+    seedServer(ctx);
+    await makeStore(ctx).createLink('alice', 'a', U);
+    // The lock's unlink fails once (as on EIO): the link is written, the release is left for a retry.
+    const { fs } = faultyFs(ctx.fs, [{ op: 'unlink', path: (p) => p.endsWith('alice.lock'), code: 'EIO', nth: 1 }]);
+    const store = makeStore(ctx, ctx.make({ fs, lock: { timeoutMs: 200, pollMs: 10 } }));
+    const r = await store.createLink('alice', 'b', U);
+    expect(r.warnings).toEqual([expect.stringContaining('could not be released yet')]);
+    expect(peek(ctx, `${L}/alice/b.userconfig`)).toContain('billing.example.com');
+    expect(runtimeStats().leftoverLocks).toBe(1);
+    // The next call for alice in this process takes its own leftover back instead of waiting on
+    // its own PID (which would end in E_LOCK_TIMEOUT after 200 ms).
+    await store.createLink('alice', 'c', U);
+    await settle();
+    expect(exists(`${L}/alice.lock`)).toBe(false);
+    expect(runtimeStats()).toMatchObject({ installedLocks: 0, leftoverLocks: 0, mutexKeys: 0 });
+  });
+
+  it('retries a failed release in the background, so other processes see the lock go', async () => {
+    seedServer(ctx);
+    await makeStore(ctx).createLink('alice', 'a', U);
+    const { fs } = faultyFs(ctx.fs, [{ op: 'unlink', path: (p) => p.endsWith('alice.lock'), code: 'EIO', nth: 1 }]);
+    const r = await makeStore(ctx, ctx.make({ fs })).createLink('alice', 'b', U);
+    expect(r.warnings).toHaveLength(1);
+    expect(exists(`${L}/alice.lock`)).toBe(true);
+    for (let i = 0; i < 100 && exists(`${L}/alice.lock`); i++) await new Promise((res) => setTimeout(res, 20));
+    expect(exists(`${L}/alice.lock`)).toBe(false);
+    expect(runtimeStats().leftoverLocks).toBe(0);
+  });
+
+  it('a directory flush that fails after the renames is E_AFTER_PUBLISH, with the new content in place', async () => {
+    seedServer(ctx);
+    await makeStore(ctx).createLink('alice', 'a', U);
+    const { fs } = faultyFs(ctx.fs, [{ op: 'sync', path: (p) => p.endsWith('/links/alice'), code: 'EIO' }]);
+    const err = await expectError(makeStore(ctx, ctx.make({ fs })).createLink('alice', 'a', { ...U, url: 'https://new.example.com/' }), 'E_AFTER_PUBLISH');
+    expect(err.message).toMatch(/^The new content is in place/);
+    expect(err.message).not.toMatch(/[Nn]othing was changed/);
+    expect(peek(ctx, `${L}/alice/a.userconfig`)).toContain('new.example.com');
+  });
+
+  it('a first authn link that fails while staging leaves no directory behind', async () => {
+    seedAuthnServer(ctx);
+    const before = exists('/var/cpanel/authn/links');
+    const { fs } = faultyFs(ctx.fs, [{ op: 'write', path: '.tmp.', code: 'ENOSPC' }]);
+    const disk = ctx.make({ fs });
+    const broken = new AuthnStore({ disk, users: new Users(disk, { checkIntervalMs: 0 }), now: () => NOW_MS, hostname: 'host.example.com' });
+    await expectError(broken.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 's' }), 'E_WRITE_FAILED');
+    await settle();
+    expect(exists('/var/cpanel/authn/links/users/bob')).toBe(false);
+    expect(exists('/var/cpanel/authn/links')).toBe(before);
+    // And the same call then works.
+    await makeAuthnStore(ctx).store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 's' });
+  });
+
+  it('writes nothing when nothing changes: the same create twice keeps every inode and mtime', async () => {
+    seedServer(ctx);
+    const store = makeStore(ctx);
+    await store.createLink('alice', 'a', U);
+    const files = [`${L}/alice/a.userconfig`, `${L}/alice/a.adminconfig`, '/var/cpanel/integration/dynamicui/alice/dynamicui_a.conf'];
+    const ids = () => files.map((f) => ctx.fs.statSync(hostPath(ctx, f))).map((s) => `${s.ino} ${s.mtimeMs}`);
+    const first = ids();
+    await new Promise((r) => setTimeout(r, 5));
+    await store.createLink('alice', 'a', U);
+    expect(ids()).toEqual(first);
+  });
+
+  it('lets the host’s timers run between awaited calls that never wait on the disk', async () => {
+    seedServer(ctx);
+    const store = makeStore(ctx);
+    await store.createLink('alice', 'a', U);
+    let fired = false;
+    setTimeout(() => (fired = true), 0);
+    // Reads served without any wait: without pacing, this loop would run to its end first.
+    let i = 0;
+    for (; i < 1_000_000 && !fired; i++) await store.listLinks('alice');
+    expect(fired).toBe(true);
+    expect(i).toBeLessThan(1_000_000);
+  });
+
+  it('lets the host’s timers run during one long call', async () => {
+    seedServer(ctx);
+    const store = makeStore(ctx);
+    const order: string[] = [];
+    await store.createLink('alice', 'a', U);
+    const items = Array.from({ length: 300 }, (_, i) => ({ user: 'alice', app: `b${i}`, params: U }));
+    setTimeout(() => order.push('timer'), 0);
+    await store.createLinks(items).then(() => order.push('done'));
+    expect(order).toEqual(['timer', 'done']);
+  });
+});
