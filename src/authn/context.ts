@@ -5,6 +5,7 @@
 import { posix as path } from 'node:path';
 import { commitFiles, describeOps, isPublishedFailure, type FileOp } from '../io/commit.js';
 import { ensureDirs, planDirs, removeCreatedDirs, type DirSpec } from '../io/dirs.js';
+import { changedOps } from '../io/unchanged.js';
 import type { Disk } from '../io/disk.js';
 import type { FileMemo } from '../io/file-memo.js';
 import type { AuthnServiceFile } from '../generated/schemas.js';
@@ -76,8 +77,8 @@ export async function transact(
   let disk = ctx.disk.scoped();
   const dirOps = (await dirsInPlace(disk, dirs).catch(() => false)) ? [] : await planDirs(ctx.disk, dirs);
   if (t.dryRun) {
-    const ops = await compute(disk);
-    return { dryRun: true, ops: [...dirOps, ...describeOps(disk, ops)], warnings: [] };
+    const ops = [...dirOps, ...describeOps(disk, await changedOps(disk, await compute(disk)))];
+    return { dryRun: true, ops, changed: ops.length > 0, warnings: [] };
   }
   const createdDirs: string[] = [];
   const warnings: string[] = [];
@@ -93,11 +94,12 @@ export async function transact(
     }
     const locked = disk;
     const ops = await withDotLocks(locked, t.locks, { warnings }, async (held) => {
-      const planned = await compute(locked);
-      await commitFiles(locked, planned, { beforePublish: verifyAll(held) });
-      return planned;
+      // Files that already hold what the edit computes are not rewritten (same inode, same mtime).
+      const outcome = await commitFiles(locked, await compute(locked), { beforePublish: verifyAll(held) });
+      return outcome.applied;
     });
-    return { dryRun: false, ops: [...dirOps, ...describeOps(disk, ops)], warnings };
+    const done = [...dirOps, ...describeOps(disk, ops)];
+    return { dryRun: false, ops: done, changed: done.length > 0, warnings };
   } catch (e) {
     // Failed before publishing: leave the tree as it was, directories included.
     if (!isPublishedFailure(e)) await removeCreatedDirs(ctx.disk, createdDirs);

@@ -177,7 +177,7 @@ export async function removeAllForSystemUser(ctx: AuthnContext, sysuser: string,
     errors.push(e);
   }
   throwCollected(errors);
-  return { dryRun: options.dryRun === true, ops, warnings: [] };
+  return { dryRun: options.dryRun === true, ops, changed: ops.length > 0, warnings: [] };
 }
 
 /** Rename a file or directory durably (fsync of the directory), refusing to replace anything. */
@@ -243,7 +243,7 @@ export async function renameSystemUser(ctx: AuthnContext, oldName: string, newNa
     throw new LinkstoreError('E_INVALID_NAME', `The new name “${newName}” cannot be used.`, { param: 'new_user' });
   }
   const ops: PlannedOp[] = [];
-  if ((await ctx.disk.statPath(userDir(oldName))) === undefined) return { dryRun: options.dryRun === true, ops, warnings: [] };
+  if ((await ctx.disk.statPath(userDir(oldName))) === undefined) return { dryRun: options.dryRun === true, ops, changed: ops.length > 0, warnings: [] };
   const target = await ctx.disk.resolve(userDir(newName));
   if ((await ctx.disk.lstatOrUndefined(target)) !== undefined) throw new LinkstoreError('E_INVALID_PARAM', MSG.renameTargetExists(target), { path: target });
   if ((await ctx.disk.statPath(userDbPath(oldName, oldName))) !== undefined) {
@@ -251,7 +251,7 @@ export async function renameSystemUser(ctx: AuthnContext, oldName: string, newNa
   }
   ops.push(...(await plannedRename(ctx, userDir(oldName), userDir(newName), true)));
   if (!options.dryRun) await renameNoReplace(ctx, userDir(oldName), userDir(newName));
-  return { dryRun: options.dryRun === true, ops, warnings: [] };
+  return { dryRun: options.dryRun === true, ops, changed: ops.length > 0, warnings: [] };
 }
 
 /**
@@ -289,5 +289,5 @@ export async function changeEmailDomains(
     }
   }
   throwCollected(errors);
-  return { dryRun: options.dryRun === true, ops, warnings: [] };
+  return { dryRun: options.dryRun === true, ops, changed: ops.length > 0, warnings: [] };
 }

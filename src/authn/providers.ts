@@ -120,7 +120,7 @@ export async function disableProvider(ctx: AuthnContext, service: string, provid
   const s = checkService(service);
   const keys = [provider, provider.toLowerCase()];
   const current = await readServiceFile(ctx, s);
-  if (!keys.some((k) => Object.hasOwn(current, k))) return { dryRun: options.dryRun === true, ops: [], warnings: [] };
+  if (!keys.some((k) => Object.hasOwn(current, k))) return { dryRun: options.dryRun === true, ops: [], changed: false, warnings: [] };
   return editServiceFile(ctx, s, (f) => keys.forEach((k) => delete f[k]), options);
 }
 
@@ -330,5 +330,5 @@ export async function disableFailing(ctx: AuthnContext, options: MutationOptions
       for (const id of ids) failing.get(id)?.failures_to_disable.push({ service_name: s, failure: e instanceof Error ? e.message : String(e) });
     }
   }
-  return { dryRun: options.dryRun === true, ops, warnings: [], payload: [...failing.values()] };
+  return { dryRun: options.dryRun === true, ops, changed: ops.length > 0, warnings: [], payload: [...failing.values()] };
 }

@@ -9,6 +9,7 @@
  */
 import { commitFiles, describeOps, syncDirs, type FileOp } from '../io/commit.js';
 import { planDirs } from '../io/dirs.js';
+import { changedOps } from '../io/unchanged.js';
 import { isLinkstoreError, type LinkstoreError } from '../io/errors.js';
 import type { PlannedOp } from '../io/plan.js';
 import { ensureUserDirs, linkOps, themeCache, withUserLock, type Ctx } from './core.js';
@@ -21,7 +22,9 @@ export interface BatchLinkItem {
   params: Params;
 }
 
-export type BatchItemResult = { ok: true; user: string; app: string; warnings: string[] } | { ok: false; user: string; app: string; error: LinkstoreError };
+export type BatchItemResult =
+  | { ok: true; user: string; app: string; warnings: string[]; /** False when its three files already held this content. */ changed: boolean }
+  | { ok: false; user: string; app: string; error: LinkstoreError };
 
 export interface BatchOptions {
   dryRun?: boolean;
@@ -40,12 +43,22 @@ export interface BatchResult {
   ops: PlannedOp[];
   succeeded: number;
   failed: number;
+  /** Whether any file or directory changed (or would). */
+  changed: boolean;
 }
 
 interface Prepared {
   index: number;
   v: ValidatedLink;
   ops: FileOp[];
+  /** The ops that change something, once compared with the disk (under the user's lock). */
+  todo?: FileOp[];
+}
+
+/** Compare each item's files with the disk; returns the ops of the chunk that change something. */
+async function pendingOps(ctx: Ctx, chunk: Prepared[]): Promise<FileOp[]> {
+  for (const p of chunk) p.todo = await changedOps(ctx.disk, p.ops);
+  return chunk.flatMap((p) => p.todo ?? p.ops);
 }
 
 /** Split a user's items into chunks that never hold the same app twice (a later one wins in order). */
@@ -103,6 +116,7 @@ export async function createLinks(ctx: Ctx, items: readonly BatchLinkItem[], opt
 
   const planned: PlannedOp[][] = [];
   const dirsToSync = new Set<string>();
+  let dirsMade = false;
   const chunkSize = Math.max(1, opts.chunkSize ?? 32);
   const users = [...byUser.entries()].map(([user, list], slot) => ({ user, list, slot }));
   await runPool(users, opts.concurrency ?? 8, async ({ user, list, slot }) => {
@@ -114,7 +128,7 @@ export async function createLinks(ctx: Ctx, items: readonly BatchLinkItem[], opt
       for (const p of chunk) {
         if (error !== undefined) fail(p.index, error);
         else {
-          results[p.index] = { ok: true, user, app: p.v.app, warnings: p.v.warnings };
+          results[p.index] = { ok: true, user, app: p.v.app, warnings: p.v.warnings, changed: (p.todo ?? p.ops).length > 0 };
           done++;
         }
       }
@@ -123,18 +137,16 @@ export async function createLinks(ctx: Ctx, items: readonly BatchLinkItem[], opt
     if (dryRun) {
       mine.push(...(await planDirs(ctx.disk, specs)));
       for (const chunk of chunksOf(list, chunkSize)) {
-        mine.push(
-          ...describeOps(
-            ctx.disk,
-            chunk.flatMap((p) => p.ops),
-          ),
-        );
+        mine.push(...describeOps(ctx.disk, await pendingOps(ctx, chunk)));
         settle(chunk);
       }
       return;
     }
     try {
-      for (const d of await ensureUserDirs(ctx, user, first.gid)) dirsToSync.add(d);
+      for (const d of await ensureUserDirs(ctx, user, first.gid)) {
+        dirsToSync.add(d);
+        dirsMade = true;
+      }
     } catch (e) {
       settle(list, e);
       return;
@@ -144,8 +156,8 @@ export async function createLinks(ctx: Ctx, items: readonly BatchLinkItem[], opt
       user,
       async (beforePublish) => {
         for (const chunk of chunksOf(list, chunkSize)) {
-          const ops = chunk.flatMap((p) => p.ops);
           try {
+            const ops = await pendingOps(ctx, chunk);
             await commitFiles(ctx.disk, ops, { beforePublish, deferDirSync: dirsToSync, flush: 'filesystem' });
             mine.push(...describeOps(ctx.disk, ops));
             settle(chunk);
@@ -165,5 +177,6 @@ export async function createLinks(ctx: Ctx, items: readonly BatchLinkItem[], opt
   });
   if (!dryRun) await syncDirs(ctx.disk, dirsToSync, { filesystem: true });
   const succeeded = results.filter((r) => r.ok).length;
-  return { dryRun, results, ops: planned.flat(), succeeded, failed: results.length - succeeded };
+  const ops = planned.flat();
+  return { dryRun, results, ops, succeeded, failed: results.length - succeeded, changed: dirsMade || ops.length > 0 };
 }

@@ -119,14 +119,15 @@ export async function rebuildDynamicUi(ctx: Ctx, user: string, opts: MutationOpt
     r.entries.filter((e) => e.state !== 'ok').map((e) => ({ op: 'write', path: e.path, content: e.expected, mode: DYNAMICUI_MODE, uid: 0, gid: 0 }));
   if (opts.dryRun) {
     const r = await checkDynamicUi(ctx, user);
-    return { dryRun: true, ops: describeOps(ctx.disk, planFor(r)), warnings: r.warnings };
+    const ops = describeOps(ctx.disk, planFor(r));
+    return { dryRun: true, ops, changed: ops.length > 0, warnings: r.warnings };
   }
-  if ((await ctx.disk.statPath(userLinksDir(user))) === undefined) return { dryRun: false, ops: [], warnings: [] };
-  await ensureDirs(ctx.disk, userDirSpecs(user, facts.gid));
+  if ((await ctx.disk.statPath(userLinksDir(user))) === undefined) return { dryRun: false, ops: [], changed: false, warnings: [] };
+  const created = await ensureDirs(ctx.disk, userDirSpecs(user, facts.gid));
   return withUserLock(ctx, user, async (beforePublish) => {
     const r = await checkDynamicUi(ctx, user);
     const ops = planFor(r);
     await commitFiles(ctx.disk, ops, { beforePublish });
-    return { dryRun: false, ops: describeOps(ctx.disk, ops), warnings: r.warnings };
+    return { dryRun: false, ops: describeOps(ctx.disk, ops), changed: ops.length > 0 || created.length > 0, warnings: r.warnings };
   });
 }

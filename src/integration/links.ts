@@ -4,6 +4,7 @@
  * token updates.
  */
 import { commitFiles, describeOps, isPublishedFailure, syncDirs, type FileOp } from '../io/commit.js';
+import { changedOps } from '../io/unchanged.js';
 import { planDirs, removeCreatedDirs } from '../io/dirs.js';
 import { LinkstoreError } from '../io/errors.js';
 import { compareCodePoints } from '../io/json-codec.js';
@@ -29,39 +30,47 @@ export type { MutationOptions, MutationResult } from '../io/plan.js';
 import type { MutationOptions, MutationResult } from '../io/plan.js';
 
 /**
- * Make the directories, take the user's lock, commit `ops` (all or nothing), and flush the
- * directories. With `dryRun`, return the plan instead.
+ * Make the directories, take the user's lock, commit the `ops` that change something (all or
+ * nothing), and flush the directories. With `dryRun`, return the plan instead. The plan lists
+ * only what is (or would be) done: empty when every file already holds its content.
  */
-export async function writeUserFiles(ctx: Ctx, facts: UserFacts, ops: FileOp[], dryRun: boolean, warnings?: string[]): Promise<PlannedOp[]> {
+export async function writeUserFiles(ctx: Ctx, facts: UserFacts, ops: FileOp[], dryRun: boolean, warnings?: string[]): Promise<MutationResult> {
   const specs = userDirSpecs(facts.user, facts.gid);
-  if (dryRun) return [...(await planDirs(ctx.disk, specs)), ...describeOps(ctx.disk, ops)];
+  if (dryRun) return result(true, [...(await planDirs(ctx.disk, specs)), ...describeOps(ctx.disk, await changedOps(ctx.disk, ops))], warnings);
   const createdDirs: string[] = [];
+  let done: FileOp[];
+  let created: string[];
   try {
-    const created = await ensureUserDirs(ctx, facts.user, facts.gid, createdDirs);
-    await withUserLock(ctx, facts.user, (beforePublish) => commitFiles(ctx.disk, ops, { beforePublish }), true, warnings);
+    created = await ensureUserDirs(ctx, facts.user, facts.gid, createdDirs);
+    // The commit leaves out the files that already hold their content (same inode, same mtime).
+    done = await withUserLock(ctx, facts.user, async (beforePublish) => (await commitFiles(ctx.disk, ops, { beforePublish })).applied, true, warnings);
     if (created.length > 0) await syncDirs(ctx.disk, created);
   } catch (e) {
     // Failed before publishing: leave the tree as it was, directories included.
     if (!isPublishedFailure(e)) await removeCreatedDirs(ctx.disk, createdDirs);
     throw e;
   }
-  return describeOps(ctx.disk, ops);
+  // Directories made count as a change even when every file was already in place.
+  return { ...result(false, describeOps(ctx.disk, done), warnings), changed: done.length > 0 || created.length > 0 };
+}
+
+/** A mutation result whose `changed` is whether any operation is (or would be) performed. */
+export function result(dryRun: boolean, ops: PlannedOp[], warnings: string[] = []): MutationResult {
+  return { dryRun, ops, changed: ops.length > 0, warnings };
 }
 
 /** create_integration_link: validate (§4.1) and write the three files (§3, §8.4). */
 export async function createLink(ctx: Ctx, user: string, app: string, params: Params, opts: MutationOptions = {}): Promise<MutationResult> {
   const v = await validateLink(ctx.users, user, app, params);
   const icons = await themeCache(ctx)(v.theme);
-  const ops = await writeUserFiles(ctx, v, linkOps(v, icons), opts.dryRun === true, v.warnings);
-  return { dryRun: opts.dryRun === true, ops, warnings: v.warnings };
+  return writeUserFiles(ctx, v, linkOps(v, icons), opts.dryRun === true, v.warnings);
 }
 
 /** create_integration_group: validate (§4.4) and write the two files. */
 export async function createGroup(ctx: Ctx, user: string, groupId: string, params: Params, opts: MutationOptions = {}): Promise<MutationResult> {
   const v = await validateGroup(ctx.users, user, groupId, params);
   const icons = await themeCache(ctx)(v.theme);
-  const ops = await writeUserFiles(ctx, v, groupOps(v, icons), opts.dryRun === true, v.warnings);
-  return { dryRun: opts.dryRun === true, ops, warnings: v.warnings };
+  return writeUserFiles(ctx, v, groupOps(v, icons), opts.dryRun === true, v.warnings);
 }
 
 /** The checks every read/remove function shares: user present, an account, valid names. */
@@ -93,14 +102,14 @@ async function removeFiles(ctx: Ctx, user: string, paths: string[], dryRun: bool
 export async function removeLink(ctx: Ctx, userIn: string, appIn: string, opts: MutationOptions = {}): Promise<MutationResult> {
   const [user, app] = await checkUserAndName(ctx, userIn, 'app', appIn, false);
   const ops = await removeFiles(ctx, user, [userconfigPath(user, app), adminconfigPath(user, app), dynamicUiPath(user, app)], opts.dryRun === true);
-  return { dryRun: opts.dryRun === true, ops, warnings: [] };
+  return result(opts.dryRun === true, ops);
 }
 
 /** remove_integration_group: idempotent; unlinks the group's userconfig and DynamicUI file. */
 export async function removeGroup(ctx: Ctx, userIn: string, groupIdIn: string, opts: MutationOptions = {}): Promise<MutationResult> {
   const [user, groupId] = await checkUserAndName(ctx, userIn, 'group_id', groupIdIn, false);
   const ops = await removeFiles(ctx, user, [groupUserconfigPath(user, groupId), groupDynamicUiPath(user, groupId)], opts.dryRun === true);
-  return { dryRun: opts.dryRun === true, ops, warnings: [] };
+  return result(opts.dryRun === true, ops);
 }
 
 export interface UpdateTokenOptions extends MutationOptions {
@@ -132,17 +141,19 @@ export async function updateLinkToken(ctx: Ctx, userIn: string, appIn: string, t
   };
   if (opts.allowOrphan) {
     const facts = await userFacts(ctx.users, user);
-    return { dryRun, ops: await writeUserFiles(ctx, facts, ops, dryRun), warnings: [] };
+    return writeUserFiles(ctx, facts, ops, dryRun);
   }
   if (dryRun) {
     await mustExist();
-    return { dryRun, ops: describeOps(ctx.disk, ops), warnings: [] };
+    return result(dryRun, describeOps(ctx.disk, await changedOps(ctx.disk, ops)));
   }
-  await withUserLock(ctx, user, async (beforePublish) => {
+  const done = await withUserLock(ctx, user, async (beforePublish) => {
     await mustExist();
-    await commitFiles(ctx.disk, ops, { beforePublish });
+    const todo = await changedOps(ctx.disk, ops);
+    await commitFiles(ctx.disk, todo, { beforePublish });
+    return todo;
   });
-  return { dryRun, ops: describeOps(ctx.disk, ops), warnings: [] };
+  return result(dryRun, describeOps(ctx.disk, done));
 }
 
 /** Names in `links/USER` with the given shape, sorted bytewise; temp and dot files are skipped. */

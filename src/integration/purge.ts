@@ -46,7 +46,10 @@ export async function purgeUser(ctx: Ctx, user: string, opts: MutationOptions = 
     }
     return out;
   };
-  if (opts.dryRun) return { dryRun: true, ops: await plan(), warnings: [] };
+  if (opts.dryRun) {
+    const planned = await plan();
+    return { dryRun: true, ops: planned, changed: planned.length > 0, warnings: [] };
+  }
   // Holding the lock excludes our own writers; releasing it removes the lock file, and taking
   // it breaks a stale one left by a dead process.
   const ops = await withUserLock(ctx, user, async (beforePublish) => {
@@ -61,5 +64,5 @@ export async function purgeUser(ctx: Ctx, user: string, opts: MutationOptions = 
     for (const p of parents) if ((await ctx.disk.lstatOrUndefined(p))?.isDirectory()) existing.push(p);
     await syncDirs(ctx.disk, existing);
   }
-  return { dryRun: false, ops, warnings: [] };
+  return { dryRun: false, ops, changed: ops.length > 0, warnings: [] };
 }

@@ -25,7 +25,7 @@ export async function renameUser(ctx: Ctx, oldUser: string, newUser: string, opt
   const facts = await userFacts(ctx.users, newUser);
   if (oldUser === newUser) return rebuildDynamicUi(ctx, newUser, opts);
   const linksSt = await ctx.disk.statPath(LINKS_DIR);
-  if (linksSt === undefined) return { dryRun: opts.dryRun === true, ops: [], warnings: [] };
+  if (linksSt === undefined) return { dryRun: opts.dryRun === true, ops: [], changed: false, warnings: [] };
 
   const moves = async () => {
     const out: { from: string; to: string; toExists: boolean }[] = [];
@@ -54,7 +54,10 @@ export async function renameUser(ctx: Ctx, oldUser: string, newUser: string, opt
       { op: 'mkdir' as const, path: x.to, mode: '0750', owner: `0:${facts.gid}` },
       { op: 'rmdir' as const, path: x.from },
     ]);
-  if (opts.dryRun) return { dryRun: true, ops: planned(await moves()), warnings: [] };
+  if (opts.dryRun) {
+    const ops = planned(await moves());
+    return { dryRun: true, ops, changed: ops.length > 0, warnings: [] };
+  }
 
   const locks = [oldUser, newUser].sort(compareCodePoints).map((u) => ({ path: userLockDataPath(u), mode: USER_DIR_MODE }));
   const ops = await withDotLocks(ctx.disk, locks, ctx.lock, async (held) => {
@@ -73,5 +76,5 @@ export async function renameUser(ctx: Ctx, oldUser: string, newUser: string, opt
     return planned(m);
   });
   const rebuilt = await rebuildDynamicUi(ctx, newUser);
-  return { dryRun: false, ops: [...ops, ...rebuilt.ops], warnings: rebuilt.warnings };
+  return { dryRun: false, ops: [...ops, ...rebuilt.ops], changed: ops.length > 0 || rebuilt.changed, warnings: rebuilt.warnings };
 }

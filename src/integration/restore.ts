@@ -16,6 +16,8 @@ export interface RestoreResult {
   failed: string[];
   warnings: string[];
   ops: PlannedOp[];
+  /** Whether any file changed (false when every restored link was already in place). */
+  changed: boolean;
 }
 
 /** Convert parsed userconfig values the way the restore path sees them, noting each change. */
@@ -69,7 +71,7 @@ function archivedToken(content: Uint8Array | undefined, file: string, warnings: 
  */
 export async function restoreUser(ctx: Ctx, archive: IntegrationArchive, newUser: string, opts: MutationOptions = {}): Promise<RestoreResult> {
   const byName = new Map(archive.files.map((f) => [f.name, f.content]));
-  const result: RestoreResult = { dryRun: opts.dryRun === true, restored: [], failed: [], warnings: [], ops: [] };
+  const result: RestoreResult = { dryRun: opts.dryRun === true, restored: [], failed: [], warnings: [], ops: [], changed: false };
   const names = [...byName.keys()].sort(compareCodePoints);
   for (const name of names) {
     if (name.endsWith(USERCONFIG_SUFFIX) && name.length > USERCONFIG_SUFFIX.length) continue;
@@ -91,6 +93,7 @@ export async function restoreUser(ctx: Ctx, archive: IntegrationArchive, newUser
         : await createLink(ctx, newUser, base, data, opts);
       result.warnings.push(...r.warnings);
       result.ops.push(...r.ops);
+      result.changed ||= r.changed;
       result.restored.push(base);
     } catch (e) {
       if (!isLinkstoreError(e)) throw e;

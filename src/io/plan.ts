@@ -36,6 +36,11 @@ export interface MutationOptions {
 export interface MutationResult {
   dryRun: boolean;
   ops: PlannedOp[];
+  /**
+   * Whether anything on disk changed (or, in a dry run, would change). False when every file
+   * already held what the mutation computes: nothing was written, no inode or mtime moved.
+   */
+  changed: boolean;
   /** cPanel's warnings (e.g. dropped keys); empty when there are none. */
   warnings: string[];
 }

@@ -9,6 +9,11 @@ export interface WhmMetadata {
   reason: string;
   result: 0 | 1;
   version: 1;
+  /**
+   * Mutations only: 1 when a file changed (or would, in a dry run), 0 when everything already
+   * held the result and nothing was written. Not part of cPanel's envelope.
+   */
+  changed?: 0 | 1;
   /** Our stable error code (failures only). Not part of cPanel's envelope. */
   error_code?: ErrorCode | 'E_INTERNAL';
 }
@@ -18,8 +23,17 @@ export interface WhmEnvelope<T = unknown> {
   metadata: WhmMetadata;
 }
 
-export function whmOk<T>(command: string, data?: T): WhmEnvelope<T> {
+/** What a mutating function's adapter returns: the envelope's `data` and whether anything changed. */
+export class MutationData {
+  constructor(
+    readonly data: unknown,
+    readonly changed: boolean,
+  ) {}
+}
+
+export function whmOk<T>(command: string, data?: T, changed?: boolean): WhmEnvelope<T> {
   const metadata: WhmMetadata = { command, reason: 'OK', result: 1, version: 1 };
+  if (changed !== undefined) metadata.changed = changed ? 1 : 0;
   // data first, as whmapi1 prints it.
   return data === undefined ? { metadata } : { data, metadata };
 }

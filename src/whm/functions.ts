@@ -6,6 +6,7 @@
  */
 import type { PlannedOp } from '../io/plan.js';
 import type { Linkstore } from '../services.js';
+import { MutationData } from './envelope.js';
 import { defined, nonEmpty, pick, type WhmParams } from './params.js';
 
 export interface ParamSpec {
@@ -25,10 +26,10 @@ export interface WhmFunction {
   run(ls: Linkstore, params: WhmParams, options: { dryRun: boolean }): Promise<unknown>;
 }
 
-/** `data` of a mutation: nothing (as cPanel), or the plan for a dry run. */
-function mutationData(r: { dryRun: boolean; ops: PlannedOp[]; warnings?: string[] }): unknown {
-  if (!r.dryRun) return r.warnings?.length ? { warnings: r.warnings } : undefined;
-  return { dry_run: 1, operations: r.ops, ...(r.warnings?.length ? { warnings: r.warnings } : {}) };
+/** `data` of a mutation: nothing (as cPanel), or the plan for a dry run; `changed` goes to the metadata. */
+function mutationData(r: { dryRun: boolean; ops: PlannedOp[]; changed: boolean; warnings?: string[] }, done?: unknown): MutationData {
+  if (!r.dryRun) return new MutationData(done ?? (r.warnings?.length ? { warnings: r.warnings } : undefined), r.changed);
+  return new MutationData({ dry_run: 1, operations: r.ops, ...(r.warnings?.length ? { warnings: r.warnings } : {}) }, r.changed);
 }
 
 const INTEGRATION = 'API failure: ';
@@ -233,7 +234,7 @@ export const WHM_FUNCTIONS: readonly WhmFunction[] = [
     mutates: true,
     async run(ls, _p, o) {
       const r = await (await ls.authn()).disableFailingProviders(o);
-      return r.dryRun ? { dry_run: 1, operations: r.ops, payload: r.payload } : { payload: r.payload };
+      return new MutationData(r.dryRun ? { dry_run: 1, operations: r.ops, payload: r.payload } : { payload: r.payload }, r.changed);
     },
   },
   {
@@ -256,7 +257,7 @@ export const WHM_FUNCTIONS: readonly WhmFunction[] = [
     mutates: true,
     async run(ls, p, o) {
       const r = await (await ls.authn()).setClientConfig(defined(p, 'service_name'), defined(p, 'provider_id'), defined(p, 'configurations'), o);
-      return r.dryRun ? mutationData(r) : {};
+      return mutationData(r, {});
     },
   },
   {
@@ -275,7 +276,7 @@ export const WHM_FUNCTIONS: readonly WhmFunction[] = [
     mutates: true,
     async run(ls, p, o) {
       const r = await (await ls.authn()).setDisplayConfig(defined(p, 'service_name'), defined(p, 'provider_id'), defined(p, 'configurations'), o);
-      return r.dryRun ? mutationData(r) : {};
+      return mutationData(r, {});
     },
   },
   // ---------------------------------------------------------------- usernames

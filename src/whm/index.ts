@@ -4,7 +4,7 @@
  */
 import { LinkstoreError } from '../io/errors.js';
 import type { Linkstore } from '../services.js';
-import { uapiFail, uapiOk, whmFail, whmOk, type UapiEnvelope, type WhmEnvelope } from './envelope.js';
+import { MutationData, uapiFail, uapiOk, whmFail, whmOk, type UapiEnvelope, type WhmEnvelope } from './envelope.js';
 import { whmFunction, WHM_FUNCTIONS } from './functions.js';
 import type { WhmParams } from './params.js';
 
@@ -27,7 +27,7 @@ export async function callWhm(ls: Linkstore, name: string, params: WhmParams = {
   }
   try {
     const data = await fn.run(ls, params, { dryRun: options.dryRun === true && fn.mutates });
-    return whmOk(name, data);
+    return data instanceof MutationData ? whmOk(name, data.data, data.changed) : whmOk(name, data);
   } catch (e) {
     return whmFail(name, e, fn.errorPrefix);
   }

@@ -73,16 +73,22 @@ describeOnDisks('authn link and unlink', (ctx) => {
     const link = () => store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: '1098', userInfo: { link_time: 5, preferred_username: 'b' } });
     await link();
     const ino = stat(`${LOGIN}/google.db`).ino;
+    const userDbIno = stat(`${USERS}/bob/bob.db`).ino;
+    // The same link with the same link_time: neither file is rewritten.
     const r = await link();
-    expect(r.ops.map((o) => o.path.slice(ctx.root.length))).toEqual([`${USERS}/bob/bob.db`]);
+    expect(r.ops).toEqual([]);
+    expect(r.changed).toBe(false);
     expect(stat(`${LOGIN}/google.db`).ino).toBe(ino);
+    expect(stat(`${USERS}/bob/bob.db`).ino).toBe(userDbIno);
     // The same content as cPanel might order it: rewritten once in our order, then left alone.
     const ours = peek(ctx, `${LOGIN}/google.db`) as string;
     const theirs = JSON.stringify({ user: { bob: { 1098: 1 } }, subject_unique_identifier: JSON.parse(ours).subject_unique_identifier });
     seed(ctx, `${LOGIN}/google.db`, theirs, 0o600);
-    expect((await link()).ops).toHaveLength(2);
+    const again = await link();
+    expect(again.ops.map((o) => o.path.slice(ctx.root.length))).toEqual([`${LOGIN}/google.db`]);
+    expect(again.changed).toBe(true);
     expect(peek(ctx, `${LOGIN}/google.db`)).toBe(ours);
-    expect((await link()).ops).toHaveLength(1);
+    expect((await link()).ops).toHaveLength(0);
   });
 
   it('stores a null preferred_username as absent and a number as text', async () => {

@@ -14,7 +14,7 @@ describe('WHM API 1 facade', () => {
       label: 'WHMCS Billing',
       token: 'subway',
     });
-    expect(created).toEqual({ metadata: { command: 'create_integration_link', reason: 'OK', result: 1, version: 1 } });
+    expect(created).toEqual({ metadata: { command: 'create_integration_link', reason: 'OK', result: 1, version: 1, changed: 1 } });
     expect(s.read('/var/cpanel/integration/links/bob/WHMCS_billing.adminconfig')).toBe('{\n   "token" : "subway"\n}\n');
     expect(s.mode('/var/cpanel/integration/links/bob/WHMCS_billing.adminconfig')).toBe(0o600);
     expect(await s.whm('list_integration_links', { user: 'bob' })).toEqual({
@@ -133,7 +133,7 @@ describe('WHM API 1 facade', () => {
       provider_id: 'google',
       configurations: '{"client_id":"id","client_secret":"s3cret"}',
     });
-    expect(set).toEqual({ data: {}, metadata: { command: 'set_provider_client_configurations', reason: 'OK', result: 1, version: 1 } });
+    expect(set).toEqual({ data: {}, metadata: { command: 'set_provider_client_configurations', reason: 'OK', result: 1, version: 1, changed: 1 } });
     expect(s.mode('/var/cpanel/authn/client_config/openid_connect/google')).toBe(0o600);
     const got = (await s.whm('get_provider_client_configurations', { service_name: 'cpaneld', provider_id: 'google' })).data as {
       client_configurations: { redirect_uris: string[] };
