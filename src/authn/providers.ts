@@ -218,13 +218,18 @@ function parseConfigurations(configurations: string | Record<string, unknown>): 
   return v;
 }
 
+export interface ClientConfigOptions extends MutationOptions {
+  /** Store these redirect URIs instead of this server's defaults (an import keeps the exported ones). */
+  redirectUris?: readonly string[];
+}
+
 /** set_provider_client_configurations: exactly the provider's fields, non-empty strings; 0600; drops the well-known cache. */
 export async function setClientConfig(
   ctx: AuthnContext,
   service: string,
   provider: string,
   configurations: string | Record<string, unknown>,
-  options: MutationOptions = {},
+  options: ClientConfigOptions = {},
 ): Promise<MutationResult> {
   checkService(service);
   const mod = await requireAvailable(ctx, provider);
@@ -242,7 +247,7 @@ export async function setClientConfig(
     if (hasLineTerminator(v)) throw new LinkstoreError('E_INVALID_PARAM', MSG.lineTerminators(f), { param: 'configurations' });
     config[f] = v;
   }
-  config.redirect_uris = await redirectUris(ctx, mod.id);
+  config.redirect_uris = options.redirectUris !== undefined ? [...options.redirectUris] : await redirectUris(ctx, mod.id);
   const p = clientConfigPath(mod.id);
   return transact(ctx, { dirs: clientConfigDirSpecs(), locks: [{ path: p, mode: MODE.clientConfig }], dryRun: options.dryRun }, async () => {
     const ops: FileOp[] = [{ op: 'write', path: p, content: encodeDb('authn-client-config', config, p), mode: MODE.clientConfig, uid: 0, gid: 0 }];

@@ -16,7 +16,9 @@ import { type AccountOptions, changeEmailDomains, removeAllForSystemUser, rename
 import { type LinkedAccount, type LinkedAccountsOptions, linkedAccounts } from './linked-accounts.js';
 import { type AuthnLink, type LinkParams, type UnlinkParams, addLink, getLinks, removeLink } from './links.js';
 import { type DriftEntry, type DriftOptions, type RebuildOptions, checkDrift, rebuildLinkDb } from './maint.js';
+import * as transfer from './transfer.js';
 import {
+  type ClientConfigOptions,
   type AvailableProvider,
   type FailingProvider,
   disableFailing,
@@ -88,6 +90,53 @@ export class AuthnStore {
     return linkedAccounts(this.#ctx, options);
   }
 
+  // -------------------------------------------------------------- whole-server transfer
+
+  /** Many links at once, batched per provider (one LinkDB edit per chunk of link users); see transfer.ts. */
+  importLinks(items: readonly transfer.ImportLinkItem[], options?: transfer.ImportLinksOptions): Promise<transfer.ImportLinkResult[]> {
+    return transfer.importLinks(this.#ctx, items, options);
+  }
+
+  /** System users with a links directory, sorted. */
+  linkSystemUsers(): Promise<string[]> {
+    return transfer.linkSystemUsers(this.#ctx);
+  }
+
+  /** The link users (`*.db`) of a system user, sorted. */
+  linkUsersOf(sysuser: string): Promise<string[]> {
+    return transfer.linkUsersOf(this.#ctx, sysuser);
+  }
+
+  /** Every link of one per-user DB with its full user_info (schema-checked; a corrupt DB is E_CORRUPT_FILE). */
+  storedLinksOf(sysuser: string, linkuser: string): Promise<transfer.StoredLink[]> {
+    return transfer.storedLinksOf(this.#ctx, sysuser, linkuser);
+  }
+
+  /** The provider keys of one service file. */
+  enabledIn(service: Service): Promise<string[]> {
+    return transfer.enabledIn(this.#ctx, service);
+  }
+
+  /** Providers with a stored client configuration. */
+  clientConfigProviders(): Promise<string[]> {
+    return transfer.clientConfigProviders(this.#ctx);
+  }
+
+  /** A client configuration exactly as stored (redirect_uris included), or undefined. */
+  storedClientConfig(provider: string): Promise<AuthnClientConfig | undefined> {
+    return transfer.storedClientConfig(this.#ctx, provider);
+  }
+
+  /** (provider, service) pairs with a custom display configuration file. */
+  displayConfigKeys(): Promise<Array<{ provider: string; service: Service }>> {
+    return transfer.displayConfigKeys(this.#ctx);
+  }
+
+  /** A custom display configuration as stored, or undefined. */
+  storedDisplayConfig(provider: string, service: Service): Promise<AuthnDisplayConfig | undefined> {
+    return transfer.storedDisplayConfig(this.#ctx, provider, service);
+  }
+
   // -------------------------------------------------------------- lifecycle
 
   /** Remove the links of a system user and all its email users: LinkDB entries, files, directory. */
@@ -149,7 +198,7 @@ export class AuthnStore {
     service: Service | string,
     provider: string,
     configurations: string | Record<string, unknown>,
-    options?: MutationOptions,
+    options?: ClientConfigOptions,
   ): Promise<MutationResult> {
     return setClientConfig(this.#ctx, service, provider, configurations, options);
   }

@@ -18,16 +18,19 @@ export interface ParsedArgs {
   positional: string[];
   /** Command flags such as --fix, --user U. */
   flags: Record<string, string | true>;
+  /** Every value of a repeatable option (`--map-user OLD=NEW`), in order. */
+  repeated: Record<string, string[]>;
 }
 
 export class UsageError extends Error {}
 
 const OUTPUTS: readonly OutputFormat[] = ['yaml', 'json', 'jsonpretty', 'table'];
-const VALUE_OPTIONS = new Set(['root', 'output', 'user']);
-const BOOL_OPTIONS = new Set(['dry-run', 'help', 'version', 'fix', 'quiet', 'progress']);
+const VALUE_OPTIONS = new Set(['root', 'output', 'user', 'out', 'hostname', 'map-user']);
+const REPEATABLE = new Set(['map-user']);
+const BOOL_OPTIONS = new Set(['dry-run', 'help', 'version', 'fix', 'quiet', 'progress', 'skip-corrupt', 'no-replace']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const out: ParsedArgs = { dryRun: false, help: false, version: false, params: {}, positional: [], flags: {} };
+  const out: ParsedArgs = { dryRun: false, help: false, version: false, params: {}, positional: [], flags: {}, repeated: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === '-h') {
@@ -45,7 +48,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
           value = value.toLowerCase();
           if (!OUTPUTS.includes(value as OutputFormat)) throw new UsageError(`Unknown output format “${value}”; use ${OUTPUTS.join(', ')}.`);
           out.output = value as OutputFormat;
-        } else out.flags[name] = value;
+        } else {
+          out.flags[name] = value;
+          if (REPEATABLE.has(name)) (out.repeated[name] ??= []).push(value);
+        }
       } else if (BOOL_OPTIONS.has(name) && eq === -1) {
         if (name === 'dry-run') out.dryRun = true;
         else if (name === 'help') out.help = true;

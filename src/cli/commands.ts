@@ -2,9 +2,12 @@
  * Maintenance commands (thin over src/doctor and src/transfer):
  * - `doctor [--fix] [--user U] [--output table|json|jsonpretty|yaml]`: exit 0 when nothing is
  *   left unfixed, 1 otherwise;
- * - `export [--user U]`: NDJSON on stdout;
- * - `import [--dry-run] FILE|-`: a progress bar on stderr when it is a terminal (or with
- *   `--progress`; never with `--quiet`), then a summary; exit 0 when no line failed.
+ * - `export [--user U] [--out FILE] [--skip-corrupt]`: NDJSON on stdout or in FILE (created 0600:
+ *   it holds secrets); with --skip-corrupt each damaged file is named on stderr, the rest is
+ *   exported and the exit code is 1;
+ * - `import [--dry-run] [--no-replace] [--map-user OLD=NEW]... [--hostname H] FILE|-`: a progress
+ *   bar on stderr when it is a terminal (or with `--progress`; never with `--quiet`), then a
+ *   report per record and totals (`--output json` for JSON); exit 0 when no line failed.
  * Usage errors exit 2.
  */
 import { isLinkstoreError } from '../io/errors.js';
@@ -16,8 +19,8 @@ import { format } from './output.js';
 
 const ALLOWED_FLAGS: Record<string, readonly string[]> = {
   doctor: ['fix', 'user'],
-  export: ['user'],
-  import: ['quiet', 'progress'],
+  export: ['user', 'out', 'skip-corrupt'],
+  import: ['quiet', 'progress', 'no-replace', 'map-user', 'hostname'],
 };
 
 function usage(io: CliIo, message: string): number {
@@ -53,12 +56,55 @@ async function runDoctor(ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<nu
   return report.ok ? 0 : 1;
 }
 
+/** Where export lines go: stdout, or a new 0600 file (client configurations hold secrets). */
+async function exportSink(io: CliIo, out: string | undefined): Promise<{ write: (s: string) => Promise<void>; close: () => Promise<void> }> {
+  if (out === undefined || out === '-') return { write: async (s) => io.stdout(s), close: async () => undefined };
+  const fh = await nodeFsPort.promises.open(out, 'w', 0o600);
+  // An existing file keeps its mode through open(); make sure it is 0600 before any secret lands.
+  await fh.chmod(0o600);
+  return { write: async (s) => void (await fh.write(Buffer.from(s, 'utf8'))), close: () => fh.close() };
+}
+
 async function runExport(ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<number> {
   if (args.positional.length) return usage(io, `“export” takes no arguments (got “${args.positional[0]}”).`);
-  const { exportRecords, recordLine } = await import('../transfer/index.js');
-  const records = await exportRecords(ls, { user: userFlag(args) });
-  if (records.length) io.stdout(records.map((r) => recordLine(r) + '\n').join(''));
-  return 0;
+  if (args.flags.out === '') return usage(io, 'the option --out needs a file name.');
+  const { exportStream, recordLine } = await import('../transfer/index.js');
+  let skipped = 0;
+  const onCorrupt =
+    args.flags['skip-corrupt'] === true
+      ? (file: string, e: { message: string }) => {
+          skipped++;
+          io.stderr(`linkstore export: skipped “${file}”: ${e.message}\n`);
+        }
+      : undefined;
+  const sink = await exportSink(io, typeof args.flags.out === 'string' ? args.flags.out : undefined);
+  try {
+    // Written in batches of lines: bounded memory, few writes.
+    let buf: string[] = [];
+    for await (const r of exportStream(ls, { user: userFlag(args), onCorrupt })) {
+      buf.push(recordLine(r) + '\n');
+      if (buf.length >= 512) {
+        await sink.write(buf.join(''));
+        buf = [];
+      }
+    }
+    if (buf.length) await sink.write(buf.join(''));
+  } finally {
+    await sink.close();
+  }
+  if (skipped > 0) io.stderr(`linkstore export: ${skipped} damaged file${skipped === 1 ? '' : 's'} skipped; every other record was exported.\n`);
+  return skipped > 0 ? 1 : 0;
+}
+
+/** `--map-user OLD=NEW` values as a map; a malformed one is a usage error (returned as text). */
+function userMap(args: ParsedArgs): Map<string, string> | string {
+  const map = new Map<string, string>();
+  for (const v of args.repeated['map-user'] ?? []) {
+    const eq = v.indexOf('=');
+    if (eq <= 0 || eq === v.length - 1) return `--map-user needs OLD=NEW (got “${v}”).`;
+    map.set(v.slice(0, eq), v.slice(eq + 1));
+  }
+  return map;
 }
 
 async function readInput(file: string): Promise<string> {
@@ -98,20 +144,33 @@ async function runImport(ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<nu
     io.stderr(`linkstore import: cannot read “${file}”: ${e instanceof Error ? e.message : String(e)}\n`);
     return 2;
   }
+  const map = userMap(args);
+  if (typeof map === 'string') return usage(io, map);
+  if (args.flags.hostname === '') return usage(io, 'the option --hostname needs a host name.');
   const { importRecords, splitLines } = await import('../transfer/index.js');
   const showProgress = (io.isTTY || args.flags.progress === true) && args.flags.quiet !== true;
   const bar = showProgress ? progressBar(io) : undefined;
-  const summary = await importRecords(ls, splitLines(text), { dryRun: args.dryRun, onProgress: bar?.update });
+  const summary = await importRecords(ls, splitLines(text), {
+    dryRun: args.dryRun,
+    onProgress: bar?.update,
+    noReplace: args.flags['no-replace'] === true,
+    mapUser: map,
+    hostname: typeof args.flags.hostname === 'string' ? args.flags.hostname : undefined,
+  });
   bar?.end();
   const fmt = args.output ?? 'table';
   if (fmt !== 'table') io.stdout(format(summary, fmt));
-  else {
-    const out = [
-      `${file === '-' ? 'standard input' : file}: ${summary.applied} applied, ${summary.skipped} skipped, ${summary.failed} failed` +
-        ` (${summary.total} line${summary.total === 1 ? '' : 's'})${summary.dryRun ? ' — dry run, nothing was written' : ''}.`,
-    ];
-    for (const p of summary.problems) out.push(`line ${p.line}: ${p.status}${p.key ? ` (${p.key})` : ''}: ${p.reason ?? ''}`);
-    io.stdout(out.join('\n') + '\n');
-  }
+  else io.stdout(importTable(file, summary));
   return summary.failed === 0 ? 0 : 1;
+}
+
+/** One line per record (line, status, key, reason), then the totals. */
+function importTable(file: string, s: import('../transfer/index.js').ImportSummary): string {
+  const out: string[] = [];
+  for (const r of s.results) out.push(`line ${r.line}: ${r.status}${r.key ? ` ${r.type} ${r.key}` : ''}${r.reason ? `: ${r.reason}` : ''}`);
+  out.push(
+    `${file === '-' ? 'standard input' : file}: ${s.created} created, ${s.replaced} replaced, ${s.unchanged} unchanged, ${s.conflict} conflict, ` +
+      `${s.skipped} skipped, ${s.failed} failed (${s.total} line${s.total === 1 ? '' : 's'})${s.dryRun ? ' — dry run, nothing was written' : ''}.`,
+  );
+  return out.join('\n') + '\n';
 }

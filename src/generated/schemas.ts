@@ -527,6 +527,284 @@ export interface IntegrationUserConfig {
   [k: string]: string | undefined;
 }
 
+export const transferAuthnClientConfigSchema = {
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "$id": "https://cpanel-linkstore.invalid/schemas/transfer-authn-client-config.schema.json",
+  "title": "AuthnClientConfigRecord",
+  "description": "An NDJSON export record: a provider's stored client configuration (secrets included; redirect_uris as stored).",
+  "type": "object",
+  "properties": {
+    "type": {
+      "const": "authn_client_config"
+    },
+    "provider": {
+      "type": "string",
+      "minLength": 1
+    },
+    "config": {
+      "type": "object",
+      "additionalProperties": true
+    }
+  },
+  "required": [
+    "type",
+    "provider",
+    "config"
+  ],
+  "additionalProperties": false
+} as const;
+
+/**
+ * An NDJSON export record: a provider's stored client configuration (secrets included; redirect_uris as stored).
+ */
+export interface AuthnClientConfigRecord {
+  type: "authn_client_config";
+  provider: string;
+  config: {
+    [k: string]: unknown;
+  };
+}
+
+export const transferAuthnDisplayConfigSchema = {
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "$id": "https://cpanel-linkstore.invalid/schemas/transfer-authn-display-config.schema.json",
+  "title": "AuthnDisplayConfigRecord",
+  "description": "An NDJSON export record: a provider's custom display configuration for one service.",
+  "type": "object",
+  "properties": {
+    "type": {
+      "const": "authn_display_config"
+    },
+    "service": {
+      "enum": [
+        "cpaneld",
+        "webmaild",
+        "whostmgrd"
+      ]
+    },
+    "provider": {
+      "type": "string",
+      "minLength": 1
+    },
+    "config": {
+      "type": "object",
+      "additionalProperties": {
+        "type": "string"
+      }
+    }
+  },
+  "required": [
+    "type",
+    "service",
+    "provider",
+    "config"
+  ],
+  "additionalProperties": false
+} as const;
+
+/**
+ * An NDJSON export record: a provider's custom display configuration for one service.
+ */
+export interface AuthnDisplayConfigRecord {
+  type: "authn_display_config";
+  service: "cpaneld" | "webmaild" | "whostmgrd";
+  provider: string;
+  config: {
+    [k: string]: string;
+  };
+}
+
+export const transferAuthnLinkSchema = {
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "$id": "https://cpanel-linkstore.invalid/schemas/transfer-authn-link.schema.json",
+  "title": "AuthnLinkRecord",
+  "description": "An NDJSON export record: one External Authentication link with its full user_info (link_time included, so re-importing is idempotent).",
+  "type": "object",
+  "properties": {
+    "type": {
+      "const": "authn_link"
+    },
+    "user": {
+      "type": "string",
+      "minLength": 1
+    },
+    "sysuser": {
+      "type": "string"
+    },
+    "protocol": {
+      "type": "string"
+    },
+    "provider": {
+      "type": "string",
+      "minLength": 1
+    },
+    "subject": {
+      "type": "string",
+      "minLength": 1
+    },
+    "user_info": {
+      "type": "object",
+      "additionalProperties": true
+    }
+  },
+  "required": [
+    "type",
+    "user",
+    "provider",
+    "subject"
+  ],
+  "additionalProperties": false
+} as const;
+
+/**
+ * An NDJSON export record: one External Authentication link with its full user_info (link_time included, so re-importing is idempotent).
+ */
+export interface AuthnLinkRecord {
+  type: "authn_link";
+  user: string;
+  sysuser?: string;
+  protocol?: string;
+  provider: string;
+  subject: string;
+  user_info?: {
+    [k: string]: unknown;
+  };
+}
+
+export const transferAuthnProviderSchema = {
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "$id": "https://cpanel-linkstore.invalid/schemas/transfer-authn-provider.schema.json",
+  "title": "AuthnProviderRecord",
+  "description": "An NDJSON export record: a provider enabled for one service (its key in authn/openid_connect/SERVICE).",
+  "type": "object",
+  "properties": {
+    "type": {
+      "const": "authn_provider"
+    },
+    "service": {
+      "enum": [
+        "cpaneld",
+        "webmaild",
+        "whostmgrd"
+      ]
+    },
+    "provider": {
+      "type": "string",
+      "minLength": 1
+    }
+  },
+  "required": [
+    "type",
+    "service",
+    "provider"
+  ],
+  "additionalProperties": false
+} as const;
+
+/**
+ * An NDJSON export record: a provider enabled for one service (its key in authn/openid_connect/SERVICE).
+ */
+export interface AuthnProviderRecord {
+  type: "authn_provider";
+  service: "cpaneld" | "webmaild" | "whostmgrd";
+  provider: string;
+}
+
+export const transferIntegrationGroupSchema = {
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "$id": "https://cpanel-linkstore.invalid/schemas/transfer-integration-group.schema.json",
+  "title": "IntegrationGroupRecord",
+  "description": "An NDJSON export record: an integration group (its group_GROUPID.userconfig).",
+  "type": "object",
+  "properties": {
+    "type": {
+      "const": "integration_group"
+    },
+    "user": {
+      "type": "string",
+      "minLength": 1
+    },
+    "group_id": {
+      "type": "string",
+      "minLength": 1
+    },
+    "userconfig": {
+      "type": "object",
+      "additionalProperties": true
+    }
+  },
+  "required": [
+    "type",
+    "user",
+    "group_id",
+    "userconfig"
+  ],
+  "additionalProperties": false
+} as const;
+
+/**
+ * An NDJSON export record: an integration group (its group_GROUPID.userconfig).
+ */
+export interface IntegrationGroupRecord {
+  type: "integration_group";
+  user: string;
+  group_id: string;
+  userconfig: {
+    [k: string]: unknown;
+  };
+}
+
+export const transferIntegrationLinkSchema = {
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "$id": "https://cpanel-linkstore.invalid/schemas/transfer-integration-link.schema.json",
+  "title": "IntegrationLinkRecord",
+  "description": "An NDJSON export record: an integration link (its APP.userconfig and the token of APP.adminconfig, null when it has none).",
+  "type": "object",
+  "properties": {
+    "type": {
+      "const": "integration_link"
+    },
+    "user": {
+      "type": "string",
+      "minLength": 1
+    },
+    "app": {
+      "type": "string",
+      "minLength": 1
+    },
+    "userconfig": {
+      "type": "object",
+      "additionalProperties": true
+    },
+    "token": {
+      "type": [
+        "string",
+        "null"
+      ]
+    }
+  },
+  "required": [
+    "type",
+    "user",
+    "app",
+    "userconfig"
+  ],
+  "additionalProperties": false
+} as const;
+
+/**
+ * An NDJSON export record: an integration link (its APP.userconfig and the token of APP.adminconfig, null when it has none).
+ */
+export interface IntegrationLinkRecord {
+  type: "integration_link";
+  user: string;
+  app: string;
+  userconfig: {
+    [k: string]: unknown;
+  };
+  token?: string | null;
+}
+
 export const schemaById = {
   'authn-client-config': authnClientConfigSchema,
   'authn-display-config': authnDisplayConfigSchema,
@@ -538,6 +816,12 @@ export const schemaById = {
   'integration-adminconfig': integrationAdminconfigSchema,
   'integration-group-userconfig': integrationGroupUserconfigSchema,
   'integration-userconfig': integrationUserconfigSchema,
+  'transfer-authn-client-config': transferAuthnClientConfigSchema,
+  'transfer-authn-display-config': transferAuthnDisplayConfigSchema,
+  'transfer-authn-link': transferAuthnLinkSchema,
+  'transfer-authn-provider': transferAuthnProviderSchema,
+  'transfer-integration-group': transferIntegrationGroupSchema,
+  'transfer-integration-link': transferIntegrationLinkSchema,
 } as const;
 
 export type SchemaId = keyof typeof schemaById;

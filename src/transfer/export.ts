@@ -1,98 +1,124 @@
 /**
- * `exportRecords`: every integration group and link and every authn link as records, sorted
- * (groups, then links, then authn links; by user, then name), so the same tree always gives the
- * same bytes. Integration links come from cPanel accounts' `links/USER` directories through the
- * store; authn links from the authoritative per-user DBs (with their full user_info).
+ * `exportStream` / `exportRecords`: a whole server as NDJSON records, sorted so the same tree
+ * always gives the same bytes: provider enables, client configurations, display configurations
+ * (whole-server exports only), then integration groups and links, then authn links (by user,
+ * then name). Every file is read through its store's own reader and schema (this module parses
+ * nothing itself), one file per read, so `onCorrupt` can skip a damaged file and go on. Records
+ * are produced per user, so memory stays bounded by the largest user, not the server.
  */
 import type { Linkstore } from '../services.js';
-import { LinkstoreError, isLinkstoreError } from '../io/errors.js';
-import { compareCodePoints, decodeStrict, isPlainObject } from '../io/json-codec.js';
+import { isLinkstoreError, type LinkstoreError } from '../io/errors.js';
+import { compareCodePoints } from '../io/json-codec.js';
 import { LINKS_DIR as INTEGRATION_LINKS_DIR } from '../integration/index.js';
-import { USERS_DIR, userDbPath, linkUserFromEntry } from '../authn/index.js';
-import type { UserInfoInput } from '../authn/index.js';
-import type { AuthnLinkRecord, IntegrationGroupRecord, IntegrationLinkRecord, TransferRecord } from './records.js';
+import { SERVICES, type UserInfoInput } from '../authn/index.js';
+import type { AuthnStore } from '../authn/index.js';
+import type { IntegrationStore } from '../integration/index.js';
+import type { TransferRecord } from './records.js';
 
 export interface ExportOptions {
   /** Only this user: an integration account, and the authn links of this system user (its mail users included). */
   user?: string;
+  /**
+   * Called for each file that cannot be read as its format (corrupt, not a regular file, a
+   * symlink); its records are left out and the export goes on. Without it the first such file
+   * is an error naming it.
+   */
+  onCorrupt?: (file: string, error: LinkstoreError) => void;
 }
 
-const cmp = compareCodePoints;
+/** Errors that mean "this one file is damaged", as opposed to a failing disk or a bug. */
+const DAMAGE = new Set(['E_CORRUPT_FILE', 'E_NOT_FILE', 'E_SYMLINK', 'E_NOT_DIRECTORY']);
 
-async function dirNames(ls: Linkstore, cpanelDir: string): Promise<string[]> {
-  return ((await ls.disk.readdir(cpanelDir)) ?? []).filter((n) => !n.startsWith('.')).sort(cmp);
-}
+type Guard = <T>(read: () => Promise<T>) => Promise<T | undefined>;
 
-async function integrationRecords(ls: Linkstore, only: string | undefined): Promise<TransferRecord[]> {
-  const users = await ls.users();
-  const store = await ls.integration();
-  const groups: IntegrationGroupRecord[] = [];
-  const links: IntegrationLinkRecord[] = [];
-  for (const user of await dirNames(ls, INTEGRATION_LINKS_DIR)) {
-    if ((only !== undefined && user !== only) || !(await users.isCpanelAccount(user))) continue;
-    for (const group_id of await store.listGroups(user)) {
-      groups.push({ type: 'integration_group', user, group_id, userconfig: await store.getGroupUserConfig(user, group_id) });
+function guardWith(options: ExportOptions): Guard {
+  return async (read) => {
+    try {
+      return await read();
+    } catch (e) {
+      if (!options.onCorrupt || !isLinkstoreError(e) || !DAMAGE.has(e.code)) throw e;
+      options.onCorrupt(e.path ?? '(unknown file)', e);
+      return undefined;
     }
+  };
+}
+
+async function* providerRecords(authn: AuthnStore, guard: Guard): AsyncGenerator<TransferRecord> {
+  for (const service of SERVICES) {
+    for (const provider of (await guard(() => authn.enabledIn(service))) ?? []) yield { type: 'authn_provider', service, provider };
+  }
+  for (const provider of await authn.clientConfigProviders()) {
+    const config = await guard(() => authn.storedClientConfig(provider));
+    if (config !== undefined) yield { type: 'authn_client_config', provider, config };
+  }
+  for (const { provider, service } of await authn.displayConfigKeys()) {
+    const config = await guard(() => authn.storedDisplayConfig(provider, service));
+    if (config !== undefined) yield { type: 'authn_display_config', service, provider, config: config as Record<string, string> };
+  }
+}
+
+async function* integrationRecords(ls: Linkstore, store: IntegrationStore, only: string | undefined, guard: Guard): AsyncGenerator<TransferRecord> {
+  const users = await ls.users();
+  const names = ((await ls.disk.readdir(INTEGRATION_LINKS_DIR)) ?? []).filter((n) => !n.startsWith('.')).sort(compareCodePoints);
+  // Groups of every user first, then links, as import applies them (links may name groups).
+  const accounts: string[] = [];
+  for (const user of names) if ((only === undefined || user === only) && (await users.isCpanelAccount(user))) accounts.push(user);
+  for (const user of accounts) {
+    for (const group_id of await store.listGroups(user)) {
+      const userconfig = await guard(() => store.getGroupUserConfig(user, group_id));
+      if (userconfig !== undefined) yield { type: 'integration_group', user, group_id, userconfig };
+    }
+  }
+  for (const user of accounts) {
     for (const app of await store.listLinks(user)) {
-      const userconfig = await store.getLinkUserConfig(user, app);
-      let token: string | null = null;
+      const userconfig = await guard(() => store.getLinkUserConfig(user, app));
+      if (userconfig === undefined) continue;
+      let token: string | null | undefined = null;
       try {
-        token = await store.readToken(user, app);
+        token = await guard(() => store.readToken(user, app));
       } catch (e) {
         // A link without an adminconfig has no token (doctor reports such links).
         if (!isLinkstoreError(e) || (e.code !== 'E_NO_SUCH_LINK' && e.code !== 'E_NOT_FOUND')) throw e;
       }
-      links.push({ type: 'integration_link', user, app, userconfig, token });
+      if (token === undefined) continue;
+      yield { type: 'integration_link', user, app, userconfig, token };
     }
   }
-  return [...groups, ...links];
 }
 
-/** The authn links of every system user (or of `only`), from the per-user DBs. */
-export async function authnRecords(ls: Linkstore, only: string | undefined): Promise<AuthnLinkRecord[]> {
-  const out: AuthnLinkRecord[] = [];
-  for (const sysuser of await dirNames(ls, USERS_DIR)) {
+async function* authnLinkRecords(authn: AuthnStore, only: string | undefined, guard: Guard): AsyncGenerator<TransferRecord> {
+  for (const sysuser of await authn.linkSystemUsers()) {
     if (only !== undefined && sysuser !== only) continue;
-    const names = (await ls.disk.readdir(`${USERS_DIR}/${sysuser}`)) ?? [];
-    for (const linkuser of names
-      .map(linkUserFromEntry)
-      .filter((u): u is string => u !== undefined)
-      .sort(cmp)) {
-      const p = userDbPath(sysuser, linkuser);
-      const bytes = await ls.disk.readFile(p);
-      if (bytes === undefined || bytes.length === 0) continue;
-      const db = decodeStrict(bytes, ls.disk.host(p));
-      if (db === null) continue;
-      if (!isPlainObject(db))
-        throw new LinkstoreError('E_CORRUPT_FILE', `The file “${ls.disk.host(p)}” is corrupt: it does not hold a JSON object.`, { path: ls.disk.host(p) });
-      for (const protocol of Object.keys(db).sort(cmp)) {
-        const providers = db[protocol];
-        if (protocol === '__VERSION' || !isPlainObject(providers)) continue;
-        for (const provider of Object.keys(providers).sort(cmp)) {
-          const subjects = providers[provider];
-          if (!isPlainObject(subjects)) continue;
-          for (const subject of Object.keys(subjects).sort(cmp)) {
-            const info = subjects[subject];
-            out.push({
-              type: 'authn_link',
-              user: linkuser,
-              sysuser,
-              protocol,
-              provider,
-              subject,
-              user_info: (isPlainObject(info) ? info : {}) as UserInfoInput,
-            });
-          }
-        }
+    for (const linkuser of await authn.linkUsersOf(sysuser)) {
+      for (const l of (await guard(() => authn.storedLinksOf(sysuser, linkuser))) ?? []) {
+        yield {
+          type: 'authn_link',
+          user: l.user,
+          sysuser,
+          protocol: l.protocol,
+          provider: l.provider,
+          subject: l.subject,
+          user_info: l.user_info as UserInfoInput,
+        };
       }
     }
   }
-  return out;
 }
 
-/** Every link as an export record, sorted and deterministic. */
+/** Every record of the server (or of `options.user`), in export order, one at a time. */
+export async function* exportStream(ls: Linkstore, options: ExportOptions = {}): AsyncGenerator<TransferRecord> {
+  const guard = guardWith(options);
+  const authn = await ls.authn();
+  if (options.user === undefined) yield* providerRecords(authn, guard);
+  yield* integrationRecords(ls, await ls.integration(), options.user, guard);
+  yield* authnLinkRecords(authn, options.user, guard);
+}
+
+/** Every record as an array, sorted and deterministic (see `exportStream` for large servers). */
 export async function exportRecords(ls: Linkstore, options: ExportOptions = {}): Promise<TransferRecord[]> {
-  return [...(await integrationRecords(ls, options.user)), ...(await authnRecords(ls, options.user))];
+  const out: TransferRecord[] = [];
+  for await (const r of exportStream(ls, options)) out.push(r);
+  return out;
 }
 
 /** One NDJSON line (no trailing newline) for a record. Keys keep the record's order. */

@@ -1,26 +1,37 @@
 /**
- * `importRecords`: apply NDJSON export lines. Every line is parsed and checked first (a bad line
- * fails alone, with its line number and reason); then groups are created (links may name them),
- * then all integration links go through the batch API (one lock per user, directory fsyncs
- * amortised), then the authn links. A record whose data is already stored is skipped.
+ * `importRecords`: apply NDJSON export lines. Every line is parsed and checked against its
+ * record kind's schema first (a bad line fails alone, with its line number and reason); then the
+ * records are applied kind by kind in dependency order — provider enables, client and display
+ * configurations, integration groups, integration links (through the batch API, in bounded
+ * slices), authn links (batched per provider, see authn/transfer.ts). Each record is reported as
+ * created, replaced, unchanged, conflict (with `noReplace`), skipped (a repeated key) or failed.
+ * A phase that fails as a whole marks its own records failed and the next phase still runs.
  */
 import type { Linkstore } from '../services.js';
 import { isLinkstoreError } from '../io/errors.js';
-import { encodeCompact, isPlainObject } from '../io/json-codec.js';
+import { isPlainObject } from '../io/json-codec.js';
+import { schemaValidator } from '../io/schema.js';
 import type { BatchLinkItem } from '../integration/index.js';
-import { PROTOCOL } from '../authn/index.js';
-import type { UserInfoInput } from '../authn/index.js';
-import { authnRecords } from './export.js';
-import type { AuthnLinkRecord, IntegrationGroupRecord, IntegrationLinkRecord, TransferRecord } from './records.js';
+import { PROTOCOL, type ImportLinkItem, type UserInfoInput } from '../authn/index.js';
+import { RECORD_SCHEMAS, RECORD_TYPES, type TransferRecord } from './records.js';
 
 export interface ImportOptions {
-  /** Validate and plan every line; write nothing. */
+  /** Validate and plan every line; write nothing. The report says what would happen. */
   dryRun?: boolean;
+  /** Leave differing existing records alone and report them as `conflict`. */
+  noReplace?: boolean;
+  /** OLD → NEW account names: records of OLD (and email users OLD owns) go to NEW. */
+  mapUser?: ReadonlyMap<string, string>;
+  /** Host name for client configurations' `redirect_uris` (the exported host is replaced). */
+  hostname?: string;
   /** Called as lines settle: (settled, total) over the non-blank lines. */
   onProgress?: (done: number, total: number) => void;
+  /** Integration links per batch call (bounds memory on big imports). Default 2000. */
+  sliceSize?: number;
 }
 
-export type LineStatus = 'applied' | 'skipped' | 'failed';
+export type LineStatus = 'created' | 'replaced' | 'unchanged' | 'conflict' | 'skipped' | 'failed';
+export const LINE_STATUSES: readonly LineStatus[] = ['created', 'replaced', 'unchanged', 'conflict', 'skipped', 'failed'];
 
 export interface LineResult {
   /** 1-based line number in the input. */
@@ -29,7 +40,7 @@ export interface LineResult {
   type?: TransferRecord['type'];
   /** What the line is about, e.g. `bob/wiki` or `bob google g-123`. */
   key?: string;
-  /** Why it was skipped or failed. */
+  /** Why it conflicts, was skipped or failed. */
   reason?: string;
 }
 
@@ -37,11 +48,16 @@ export interface ImportSummary {
   dryRun: boolean;
   /** Non-blank lines read. */
   total: number;
-  applied: number;
+  created: number;
+  replaced: number;
+  unchanged: number;
+  conflict: number;
   skipped: number;
   failed: number;
-  /** Lines that were skipped or failed, in line order (applied lines are only counted). */
-  problems: LineResult[];
+  /** Whether anything on disk changed (or would, in a dry run). */
+  changed: boolean;
+  /** One result per non-blank line, in line order. */
+  results: LineResult[];
 }
 
 interface Parsed {
@@ -49,35 +65,24 @@ interface Parsed {
   record: TransferRecord;
 }
 
-const isString = (v: unknown): v is string => typeof v === 'string' && v !== '';
+function describeSchemaError(type: TransferRecord['type'], errors: { instancePath?: string; message?: string }[] | null | undefined): string {
+  const e = errors?.[0];
+  return `not a valid ${type} record: ${e?.instancePath || 'the record'} ${e?.message ?? 'is not valid'}`;
+}
 
-/** Check a decoded line's shape; returns the record or the reason it is not one. */
+/** Check a decoded line against its kind's schema; returns the record or the reason it is not one. */
 export function parseRecord(value: unknown): TransferRecord | string {
   if (!isPlainObject(value)) return 'not a JSON object';
   const t = value.type;
-  if (t === 'integration_link') {
-    if (!isString(value.user) || !isString(value.app)) return 'an integration_link needs “user” and “app” strings';
-    if (!isPlainObject(value.userconfig)) return 'an integration_link needs a “userconfig” object';
-    if (value.token !== undefined && value.token !== null && typeof value.token !== 'string') return '“token” must be a string or null';
+  if (t === undefined) return 'no “type”';
+  if (typeof t !== 'string' || !(RECORD_TYPES as readonly string[]).includes(t)) return `unknown type ${JSON.stringify(t)}`;
+  const type = t as TransferRecord['type'];
+  const check = schemaValidator(RECORD_SCHEMAS[type]);
+  if (!check(value)) return describeSchemaError(type, check.errors);
+  if (type === 'integration_link') return { ...(value as object), token: (value.token as string | null | undefined) ?? null } as TransferRecord;
+  if (type === 'authn_link') {
     return {
-      type: t,
-      user: value.user,
-      app: value.app,
-      userconfig: value.userconfig as IntegrationLinkRecord['userconfig'],
-      token: (value.token as string | null | undefined) ?? null,
-    };
-  }
-  if (t === 'integration_group') {
-    if (!isString(value.user) || !isString(value.group_id)) return 'an integration_group needs “user” and “group_id” strings';
-    if (!isPlainObject(value.userconfig)) return 'an integration_group needs a “userconfig” object';
-    return { type: t, user: value.user, group_id: value.group_id, userconfig: value.userconfig as IntegrationGroupRecord['userconfig'] };
-  }
-  if (t === 'authn_link') {
-    for (const k of ['user', 'provider', 'subject'] as const) if (!isString(value[k])) return `an authn_link needs a “${k}” string`;
-    if (value.protocol !== undefined && typeof value.protocol !== 'string') return '“protocol” must be a string';
-    if (value.user_info !== undefined && !isPlainObject(value.user_info)) return '“user_info” must be an object';
-    return {
-      type: t,
+      type,
       user: value.user as string,
       sysuser: typeof value.sysuser === 'string' ? value.sysuser : '',
       protocol: (value.protocol as string | undefined) ?? PROTOCOL,
@@ -86,21 +91,43 @@ export function parseRecord(value: unknown): TransferRecord | string {
       user_info: (value.user_info ?? {}) as UserInfoInput,
     };
   }
-  return t === undefined ? 'no “type”' : `unknown type ${JSON.stringify(t)}`;
+  return value as unknown as TransferRecord;
 }
 
-function keyOf(r: TransferRecord): string {
-  if (r.type === 'integration_link') return `${r.user}/${r.app}`;
-  if (r.type === 'integration_group') return `${r.user}/group_${r.group_id}`;
-  return `${r.user} ${r.provider} ${r.subject}`;
+/** What a record is about; two lines with the same key describe the same thing. */
+export function keyOf(r: TransferRecord): string {
+  switch (r.type) {
+    case 'authn_provider':
+      return `${r.service} ${r.provider}`;
+    case 'authn_client_config':
+      return r.provider;
+    case 'authn_display_config':
+      return `${r.provider} ${r.service}`;
+    case 'integration_link':
+      return `${r.user}/${r.app}`;
+    case 'integration_group':
+      return `${r.user}/group_${r.group_id}`;
+    case 'authn_link':
+      return `${r.user} ${r.provider} ${r.subject}`;
+  }
+}
+
+/** Rename users on the way in: account names and the owner of email users keep their addresses. */
+function mapRecord(r: TransferRecord, map: ReadonlyMap<string, string> | undefined, hostname: string | undefined): TransferRecord {
+  const m = (u: string) => map?.get(u) ?? u;
+  if (r.type === 'integration_link' || r.type === 'integration_group') return { ...r, user: m(r.user) };
+  if (r.type === 'authn_link') return { ...r, user: r.user.includes('@') ? r.user : m(r.user), sysuser: m(r.sysuser) };
+  if (r.type === 'authn_client_config' && hostname !== undefined && Array.isArray(r.config.redirect_uris)) {
+    const uris = (r.config.redirect_uris as unknown[]).map((u) => (typeof u === 'string' ? u.replace(/^(https?:\/\/)[^/:]+/, `$1${hostname}`) : u));
+    return { ...r, config: { ...r.config, redirect_uris: uris } };
+  }
+  return r;
 }
 
 function reasonOf(e: unknown): string {
   if (isLinkstoreError(e)) return `${e.message} (${e.code})`;
-  throw e;
+  return `internal error: ${e instanceof Error ? e.message : String(e)}`;
 }
-
-const same = (a: unknown, b: unknown): boolean => encodeCompact(a) === encodeCompact(b);
 
 /** Split NDJSON text into lines (a final line without a newline counts; `\r\n` is accepted). */
 export function splitLines(text: string): string[] {
@@ -109,11 +136,27 @@ export function splitLines(text: string): string[] {
   return lines;
 }
 
-/** Apply export lines (one NDJSON line per element; line numbers count every element) to `ls`. */
-export async function importRecords(ls: Linkstore, lines: Iterable<string> | AsyncIterable<string>, options: ImportOptions = {}): Promise<ImportSummary> {
-  const dryRun = options.dryRun === true;
-  const results: LineResult[] = [];
+class Report {
+  readonly results: LineResult[] = [];
+  changed = false;
+  #done = 0;
+  constructor(
+    readonly total: () => number,
+    readonly onProgress: ImportOptions['onProgress'],
+  ) {}
+  settle(p: Parsed | { line: number }, status: LineStatus, reason?: string): void {
+    const rec = 'record' in p ? p.record : undefined;
+    this.results.push({ line: p.line, status, ...(rec ? { type: rec.type, key: keyOf(rec) } : {}), ...(reason !== undefined ? { reason } : {}) });
+    if (status === 'created' || status === 'replaced') this.changed = true;
+    this.#done++;
+    this.onProgress?.(this.#done, this.total());
+  }
+}
+
+/** Parse every line; bad lines settle as failed, repeated keys as skipped (the first one counts). */
+async function readLines(lines: Iterable<string> | AsyncIterable<string>, report: Report, opts: ImportOptions): Promise<Parsed[]> {
   const parsed: Parsed[] = [];
+  const seen = new Map<string, number>();
   let n = 0;
   for await (const raw of lines) {
     n++;
@@ -123,106 +166,213 @@ export async function importRecords(ls: Linkstore, lines: Iterable<string> | Asy
     try {
       value = JSON.parse(text);
     } catch (e) {
-      results.push({ line: n, status: 'failed', reason: `not valid JSON: ${e instanceof Error ? e.message : String(e)}` });
+      report.settle({ line: n }, 'failed', `not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
       continue;
     }
     const r = parseRecord(value);
-    if (typeof r === 'string') results.push({ line: n, status: 'failed', reason: r });
-    else parsed.push({ line: n, record: r });
-  }
-  const total = results.length + parsed.length;
-  let done = results.length;
-  const settle = (res: LineResult) => {
-    results.push(res);
-    done++;
-    options.onProgress?.(done, total);
-  };
-  options.onProgress?.(done, total);
-
-  const ist = await ls.integration();
-  const authn = await ls.authn();
-  const base = (p: Parsed): LineResult => ({ line: p.line, status: 'applied', type: p.record.type, key: keyOf(p.record) });
-
-  // 1. Groups, one at a time (few, and links may name them).
-  for (const p of parsed.filter((x) => x.record.type === 'integration_group')) {
-    const r = p.record as IntegrationGroupRecord;
-    try {
-      const current = await ist.getGroupUserConfig(r.user, r.group_id).catch(() => undefined);
-      if (current !== undefined && same(current, r.userconfig)) settle({ ...base(p), status: 'skipped', reason: 'already present with the same content' });
-      else {
-        await ist.createGroup(r.user, r.group_id, r.userconfig, { dryRun });
-        settle(base(p));
-      }
-    } catch (e) {
-      settle({ ...base(p), status: 'failed', reason: reasonOf(e) });
-    }
-  }
-
-  // 2. Links through the batch API.
-  const batch: { p: Parsed; item: BatchLinkItem }[] = [];
-  for (const p of parsed.filter((x) => x.record.type === 'integration_link')) {
-    const r = p.record as IntegrationLinkRecord;
-    const current = await ist
-      .getLinkUserConfig(r.user, r.app)
-      .then(async (u) => ({ u, t: await ist.readToken(r.user, r.app) }))
-      .catch(() => undefined);
-    if (current !== undefined && same(current.u, r.userconfig) && current.t === r.token) {
-      settle({ ...base(p), status: 'skipped', reason: 'already present with the same content' });
+    if (typeof r === 'string') {
+      report.settle({ line: n }, 'failed', r);
       continue;
     }
-    const params: Record<string, unknown> = { ...r.userconfig };
-    if (r.token !== null) params.token = r.token;
-    batch.push({ p, item: { user: r.user, app: r.app, params } });
+    const record = mapRecord(r, opts.mapUser, opts.hostname);
+    const key = `${record.type} ${keyOf(record)}`;
+    const first = seen.get(key);
+    if (first !== undefined) report.settle({ line: n, record }, 'skipped', `the same ${record.type} as line ${first}`);
+    else {
+      seen.set(key, n);
+      parsed.push({ line: n, record });
+    }
   }
-  if (batch.length > 0) {
-    const startDone = done;
-    const res = await ist.createLinks(
-      batch.map((b) => b.item),
-      { dryRun, onProgress: (d) => options.onProgress?.(startDone + d, total) },
-    );
-    res.results.forEach((r, i) => {
-      const p = (batch[i] as { p: Parsed }).p;
-      results.push(r.ok ? base(p) : { ...base(p), status: 'failed', reason: `${r.error.message} (${r.error.code})` });
-    });
-    done = startDone + batch.length;
-    options.onProgress?.(done, total);
-  }
+  return parsed;
+}
 
-  // 3. Authn links, each a cPanel Transaction on the per-user DB and the LinkDB.
-  for (const p of parsed.filter((x) => x.record.type === 'authn_link')) {
-    const r = p.record as AuthnLinkRecord;
+/** Apply export lines (one NDJSON line per element; line numbers count every element) to `ls`. */
+export async function importRecords(ls: Linkstore, lines: Iterable<string> | AsyncIterable<string>, options: ImportOptions = {}): Promise<ImportSummary> {
+  const dryRun = options.dryRun === true;
+  let total = 0;
+  const report = new Report(() => total, options.onProgress);
+  const parsed = await readLines(lines, report, options);
+  total = report.results.length + parsed.length;
+  options.onProgress?.(report.results.length, total);
+  const ofType = <T extends TransferRecord['type']>(t: T) =>
+    parsed.filter((p): p is Parsed & { record: Extract<TransferRecord, { type: T }> } => p.record.type === t);
+
+  const phases: Array<[TransferRecord['type'], () => Promise<void>]> = [
+    ['authn_provider', () => importProviders(ls, ofType('authn_provider'), options, report)],
+    ['authn_client_config', () => importClientConfigs(ls, ofType('authn_client_config'), options, report)],
+    ['authn_display_config', () => importDisplayConfigs(ls, ofType('authn_display_config'), options, report)],
+    ['integration_group', () => importGroups(ls, ofType('integration_group'), options, report)],
+    ['integration_link', () => importLinks(ls, ofType('integration_link'), options, report)],
+    ['authn_link', () => importAuthnLinks(ls, ofType('authn_link'), parsed, options, report)],
+  ];
+  for (const [type, run] of phases) {
     try {
-      const links = await authn.getAuthnLinks(r.user).catch(() => []);
-      const exists = links.some((l) => l.provider_protocol === r.protocol && l.provider_id === r.provider && l.subject_unique_identifier === r.subject);
-      if (exists && (await storedInfoEquals(ls, r))) {
-        settle({ ...base(p), status: 'skipped', reason: 'already present with the same content' });
-        continue;
-      }
-      await authn.linkUserAuthnProvider({ user: r.user, provider: r.provider, subject: r.subject, userInfo: r.user_info, protocol: r.protocol }, { dryRun });
-      settle(base(p));
+      await run();
     } catch (e) {
-      settle({ ...base(p), status: 'failed', reason: reasonOf(e) });
+      // The phase failed as a whole: its unsettled records fail with the reason; later phases still run.
+      const settled = new Set(report.results.map((r) => r.line));
+      for (const p of parsed) if (p.record.type === type && !settled.has(p.line)) report.settle(p, 'failed', reasonOf(e));
     }
   }
 
-  results.sort((a, b) => a.line - b.line);
-  const count = (s: LineStatus) => results.filter((r) => r.status === s).length;
-  return {
-    dryRun,
-    total,
-    applied: count('applied'),
-    skipped: count('skipped'),
-    failed: count('failed'),
-    problems: results.filter((r) => r.status !== 'applied'),
+  const results = report.results.sort((a, b) => a.line - b.line);
+  const counts = Object.fromEntries(LINE_STATUSES.map((s) => [s, 0])) as Record<LineStatus, number>;
+  for (const r of results) counts[r.status]++;
+  return { dryRun, total, ...counts, changed: report.changed, results };
+}
+
+type Of<T extends TransferRecord['type']> = Parsed & { record: Extract<TransferRecord, { type: T }> };
+
+/**
+ * One record through one mutation: `existed` says whether something is stored under its key.
+ * With `noReplace`, an existing record is only compared (a dry run of the mutation).
+ */
+async function applyOne(
+  p: Parsed,
+  existed: () => Promise<boolean>,
+  run: (dryRun: boolean) => Promise<{ changed: boolean }>,
+  opts: ImportOptions,
+  report: Report,
+): Promise<void> {
+  try {
+    const was = await existed();
+    if (was && opts.noReplace) {
+      const d = await run(true);
+      report.settle(p, d.changed ? 'conflict' : 'unchanged', d.changed ? 'differs from what is stored (--no-replace)' : undefined);
+      return;
+    }
+    const r = await run(opts.dryRun === true);
+    report.settle(p, !r.changed ? 'unchanged' : was ? 'replaced' : 'created');
+  } catch (e) {
+    report.settle(p, 'failed', reasonOf(e));
+  }
+}
+
+async function importProviders(ls: Linkstore, list: Of<'authn_provider'>[], opts: ImportOptions, report: Report): Promise<void> {
+  const authn = await ls.authn();
+  for (const p of list) {
+    const r = p.record;
+    await applyOne(
+      p,
+      async () => (await authn.enabledIn(r.service)).includes(r.provider.toLowerCase()),
+      (dryRun) => authn.enableProvider(r.service, r.provider, { dryRun }),
+      opts,
+      report,
+    );
+  }
+}
+
+async function importClientConfigs(ls: Linkstore, list: Of<'authn_client_config'>[], opts: ImportOptions, report: Report): Promise<void> {
+  const authn = await ls.authn();
+  for (const p of list) {
+    const { provider, config } = p.record;
+    const { redirect_uris, ...fields } = config;
+    const uris = Array.isArray(redirect_uris) && redirect_uris.every((u) => typeof u === 'string') ? (redirect_uris as string[]) : undefined;
+    await applyOne(
+      p,
+      async () => (await authn.storedClientConfig(provider.toLowerCase())) !== undefined,
+      (dryRun) => authn.setClientConfig('cpaneld', provider, fields, { dryRun, redirectUris: uris }),
+      opts,
+      report,
+    );
+  }
+}
+
+async function importDisplayConfigs(ls: Linkstore, list: Of<'authn_display_config'>[], opts: ImportOptions, report: Report): Promise<void> {
+  const authn = await ls.authn();
+  for (const p of list) {
+    const { provider, service, config } = p.record;
+    await applyOne(
+      p,
+      async () => (await authn.storedDisplayConfig(provider.toLowerCase(), service)) !== undefined,
+      (dryRun) => authn.setDisplayConfig(service, provider, config, { dryRun }),
+      opts,
+      report,
+    );
+  }
+}
+
+/** Names already stored per user (listed once per user, not per record). */
+function namesOf(list: (user: string) => Promise<string[]>): (user: string) => Promise<Set<string>> {
+  const cache = new Map<string, Promise<Set<string>>>();
+  return (user) => {
+    let s = cache.get(user);
+    if (!s) {
+      s = list(user)
+        .then((n) => new Set(n))
+        .catch(() => new Set<string>());
+      cache.set(user, s);
+    }
+    return s;
   };
 }
 
-/** Whether the stored user_info of an existing authn link equals the record's. */
-async function storedInfoEquals(ls: Linkstore, r: AuthnLinkRecord): Promise<boolean> {
-  const sysuser = r.sysuser !== '' ? r.sysuser : r.user;
-  const stored = (await authnRecords(ls, sysuser)).find(
-    (x): x is AuthnLinkRecord =>
-      x.type === 'authn_link' && x.user === r.user && x.protocol === r.protocol && x.provider === r.provider && x.subject === r.subject,
-  );
-  return stored !== undefined && same(stored.user_info, r.user_info);
+async function importGroups(ls: Linkstore, list: Of<'integration_group'>[], opts: ImportOptions, report: Report): Promise<void> {
+  const ist = await ls.integration();
+  const groups = namesOf((u) => ist.listGroups(u));
+  for (const p of list) {
+    const r = p.record;
+    await applyOne(
+      p,
+      async () => (await groups(r.user)).has(r.group_id),
+      (dryRun) => ist.createGroup(r.user, r.group_id, r.userconfig, { dryRun }),
+      opts,
+      report,
+    );
+  }
+}
+
+async function importLinks(ls: Linkstore, list: Of<'integration_link'>[], opts: ImportOptions, report: Report): Promise<void> {
+  const ist = await ls.integration();
+  const links = namesOf((u) => ist.listLinks(u));
+  const item = (p: Of<'integration_link'>): BatchLinkItem => {
+    const params: Record<string, unknown> = { ...p.record.userconfig };
+    if (p.record.token !== null) params.token = p.record.token;
+    return { user: p.record.user, app: p.record.app, params };
+  };
+  // In slices, so a big import never holds every file's bytes at once.
+  const size = Math.max(1, opts.sliceSize ?? 2000);
+  for (let at = 0; at < list.length; at += size) {
+    const slice = list.slice(at, at + size);
+    const existed = await Promise.all(slice.map(async (p) => (await links(p.record.user)).has(p.record.app)));
+    const compareOnly = opts.noReplace === true;
+    const apply = slice.filter((_, i) => !(compareOnly && existed[i]));
+    const compare = slice.filter((_, i) => compareOnly && existed[i]);
+    if (compare.length > 0) {
+      const res = await ist.createLinks(compare.map(item), { dryRun: true });
+      res.results.forEach((r, i) => {
+        const p = compare[i] as Of<'integration_link'>;
+        if (!r.ok) report.settle(p, 'failed', `${r.error.message} (${r.error.code})`);
+        else report.settle(p, r.changed ? 'conflict' : 'unchanged', r.changed ? 'differs from what is stored (--no-replace)' : undefined);
+      });
+    }
+    if (apply.length > 0) {
+      const was = new Map(slice.map((p, i) => [p, existed[i] as boolean]));
+      const res = await ist.createLinks(apply.map(item), { dryRun: opts.dryRun === true });
+      res.results.forEach((r, i) => {
+        const p = apply[i] as Of<'integration_link'>;
+        if (!r.ok) report.settle(p, 'failed', `${r.error.message} (${r.error.code})`);
+        else report.settle(p, !r.changed ? 'unchanged' : was.get(p) ? 'replaced' : 'created');
+      });
+    }
+  }
+}
+
+async function importAuthnLinks(ls: Linkstore, list: Of<'authn_link'>[], all: Parsed[], opts: ImportOptions, report: Report): Promise<void> {
+  if (list.length === 0) return;
+  const authn = await ls.authn();
+  // A dry run has not enabled the providers this import enables: count them as enabled.
+  const alsoEnabled = opts.dryRun ? new Set(all.flatMap((p) => (p.record.type === 'authn_provider' ? [p.record.provider.toLowerCase()] : []))) : undefined;
+  const items: ImportLinkItem[] = list.map(({ record: r }) => ({
+    user: r.user,
+    provider: r.provider,
+    subject: r.subject,
+    userInfo: r.user_info,
+    protocol: r.protocol,
+  }));
+  const results = await authn.importLinks(items, { dryRun: opts.dryRun, noReplace: opts.noReplace, alsoEnabled });
+  results.forEach((r, i) => {
+    const reason = r.status === 'conflict' ? 'differs from what is stored (--no-replace)' : r.reason;
+    report.settle(list[i] as Parsed, r.status, reason);
+  });
 }

@@ -1,5 +1,23 @@
-/** NDJSON export and import of integration and authn links (`linkstore export` / `import`). */
-export { exportRecords, recordLine, type ExportOptions } from './export.js';
-export { importRecords, parseRecord, splitLines, type ImportOptions, type ImportSummary, type LineResult, type LineStatus } from './import.js';
-export type { AuthnLinkRecord, IntegrationGroupRecord, IntegrationLinkRecord, TransferRecord } from './records.js';
-export { RECORD_TYPES } from './records.js';
+/** NDJSON export and import of a whole server's links and provider setup (`linkstore export` / `import`). */
+export { exportRecords, exportStream, recordLine, type ExportOptions } from './export.js';
+export {
+  importRecords,
+  keyOf,
+  parseRecord,
+  splitLines,
+  LINE_STATUSES,
+  type ImportOptions,
+  type ImportSummary,
+  type LineResult,
+  type LineStatus,
+} from './import.js';
+export type {
+  AuthnClientConfigRecord,
+  AuthnDisplayConfigRecord,
+  AuthnLinkRecord,
+  AuthnProviderRecord,
+  IntegrationGroupRecord,
+  IntegrationLinkRecord,
+  TransferRecord,
+} from './records.js';
+export { RECORD_SCHEMAS, RECORD_TYPES } from './records.js';

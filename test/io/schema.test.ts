@@ -14,6 +14,12 @@ const valid: Record<SchemaId, unknown> = {
   'authn-service': { google: 'Cpanel::Security::Authn::Provider::Google' },
   'authn-client-config': { client_id: 'a', client_secret: 'b', redirect_uris: ['https://h:2083/openid_connect_callback/google'] },
   'authn-display-config': { label: 'Log in via Google', color: 'cccccc' },
+  'transfer-authn-provider': { type: 'authn_provider', service: 'cpaneld', provider: 'google' },
+  'transfer-authn-client-config': { type: 'authn_client_config', provider: 'google', config: { client_id: 'a', client_secret: 'b' } },
+  'transfer-authn-display-config': { type: 'authn_display_config', service: 'webmaild', provider: 'google', config: { color: '336699' } },
+  'transfer-integration-group': { type: 'integration_group', user: 'bob', group_id: 'g', userconfig: { label: 'G' } },
+  'transfer-integration-link': { type: 'integration_link', user: 'bob', app: 'a', userconfig: { url: 'u' }, token: null },
+  'transfer-authn-link': { type: 'authn_link', user: 'bob', sysuser: 'bob', protocol: 'openid_connect', provider: 'google', subject: 's', user_info: {} },
 };
 const invalid: Record<SchemaId, unknown> = {
   'integration-userconfig': { url: ['not', 'a', 'string'] },
@@ -26,6 +32,12 @@ const invalid: Record<SchemaId, unknown> = {
   'authn-service': { google: 1 },
   'authn-client-config': { redirect_uris: 'https://h' },
   'authn-display-config': { color: 7 },
+  'transfer-authn-provider': { type: 'authn_provider', service: 'ftpd', provider: 'google' },
+  'transfer-authn-client-config': { type: 'authn_client_config', provider: 'google' },
+  'transfer-authn-display-config': { type: 'authn_display_config', service: 'webmaild', provider: 'google', config: { color: 7 } },
+  'transfer-integration-group': { type: 'integration_group', user: 'bob', group_id: '', userconfig: {} },
+  'transfer-integration-link': { type: 'integration_link', user: 'bob', app: 'a', userconfig: { url: 'u' }, token: 5 },
+  'transfer-authn-link': { type: 'authn_link', user: 'bob', provider: 'google', subject: 's', extra: 1 },
 };
 
 describe('schemas', () => {

@@ -6,7 +6,7 @@
 import { expect, it } from 'vitest';
 import { Disk } from '../../src/io/disk.js';
 import type { Linkstore } from '../../src/services.js';
-import { exportRecords, importRecords, recordLine, splitLines, type TransferRecord } from '../../src/transfer/index.js';
+import { exportRecords, importRecords, keyOf, recordLine, splitLines, type TransferRecord } from '../../src/transfer/index.js';
 import { describeOnDisks, snapshotTree, type DiskCtx, settle } from '../helpers/disks.js';
 import { AUTHN, INT, makeLinkstore, populate, seedServer } from '../doctor/server.js';
 
@@ -30,7 +30,14 @@ describeOnDisks('export and import', (ctx) => {
   it('exports every link as sorted, deterministic records', async () => {
     const { ls } = server('a');
     await populate(ls);
-    const records = await exportRecords(ls);
+    const all = await exportRecords(ls);
+    const providers = all.filter((r) => r.type.startsWith('authn_') && r.type !== 'authn_link');
+    expect(providers.map((r) => `${r.type} ${keyOf(r)}`)).toEqual([
+      'authn_provider cpaneld cpanelid',
+      'authn_provider cpaneld google',
+      'authn_provider whostmgrd google',
+    ]);
+    const records = all.slice(providers.length) as Exclude<TransferRecord, { type: 'authn_provider' | 'authn_client_config' | 'authn_display_config' }>[];
     expect(
       records.map(
         (r) => `${r.type} ${r.user} ${r.type === 'integration_link' ? r.app : r.type === 'integration_group' ? r.group_id : `${r.provider} ${r.subject}`}`,
@@ -65,8 +72,15 @@ describeOnDisks('export and import', (ctx) => {
     expect(recordLine(records[0] as TransferRecord)).toBe(
       '{"type":"integration_group","user":"bob","group_id":"tools","userconfig":{"label":"Tools","order":"3"}}',
     );
-    expect(await exportRecords(ls)).toEqual(records);
-    expect((await exportRecords(ls, { user: 'bob' })).map((r) => r.user)).toEqual(['bob', 'bob', 'bob', 'bob', 'bob', 'info@bob.example']);
+    expect(await exportRecords(ls)).toEqual(all);
+    expect((await exportRecords(ls, { user: 'bob' })).map((r) => ('user' in r ? r.user : r.type))).toEqual([
+      'bob',
+      'bob',
+      'bob',
+      'bob',
+      'bob',
+      'info@bob.example',
+    ]);
   });
 
   it('importing an export into an empty server reproduces the same files, byte for byte', async () => {
@@ -76,15 +90,17 @@ describeOnDisks('export and import', (ctx) => {
     const b = server('b');
     const progress: number[] = [];
     const summary = await importRecords(b.ls, lines, { onProgress: (d) => progress.push(d) });
-    expect(summary).toEqual({ dryRun: false, total: 9, applied: 9, skipped: 0, failed: 0, problems: [] });
-    expect(progress.at(-1)).toBe(9);
+    expect(summary).toMatchObject({ dryRun: false, total: 12, created: 9, unchanged: 3, replaced: 0, conflict: 0, skipped: 0, failed: 0, changed: true });
+    expect(summary.results.filter((r) => r.status === 'unchanged').map((r) => r.type)).toEqual(['authn_provider', 'authn_provider', 'authn_provider']);
+    expect(progress.at(-1)).toBe(12);
     await settle();
     expect(trees(b.sub)).toEqual(trees(a.sub));
     expect(Object.keys(trees(b.sub)).length).toBeGreaterThan(20);
     // Importing again changes nothing and says why.
     const again = await importRecords(b.ls, lines);
-    expect([again.applied, again.skipped, again.failed]).toEqual([0, 9, 0]);
-    expect(again.problems[0]).toMatchObject({ line: 1, status: 'skipped', reason: 'already present with the same content' });
+    expect(again).toMatchObject({ unchanged: 12, created: 0, replaced: 0, failed: 0, changed: false });
+    expect(again.results[0]).toEqual({ line: 1, status: 'unchanged', type: 'authn_provider', key: 'cpaneld cpanelid' });
+    await settle();
     expect(trees(b.sub)).toEqual(trees(a.sub));
   });
 
@@ -98,8 +114,8 @@ describeOnDisks('export and import', (ctx) => {
       dryRun: true,
     });
     expect(snapshotTree(b.sub, '/')).toEqual(before);
-    expect(summary).toMatchObject({ dryRun: true, total: 10, applied: 9, failed: 1 });
-    expect(summary.problems).toEqual([expect.objectContaining({ line: 10, status: 'failed', key: 'nobody-here/x' })]);
+    expect(summary).toMatchObject({ dryRun: true, total: 13, created: 9, unchanged: 3, failed: 1 });
+    expect(summary.results.filter((r) => r.status === 'failed')).toEqual([expect.objectContaining({ line: 13, status: 'failed', key: 'nobody-here/x' })]);
   });
 
   it('bad lines fail alone, with their line numbers and reasons; blank lines are ignored', async () => {
@@ -119,14 +135,14 @@ describeOnDisks('export and import', (ctx) => {
         '{"type":"integration_group","user":"alice","group_id":"bad id!","userconfig":{}}',
       ].join('\r\n') + '\r\n';
     const summary = await importRecords(ls, splitLines(text));
-    expect([summary.total, summary.applied, summary.skipped, summary.failed]).toEqual([10, 2, 0, 8]);
-    const byLine = Object.fromEntries(summary.problems.map((p) => [p.line, p.reason]));
+    expect([summary.total, summary.created, summary.skipped, summary.failed]).toEqual([10, 2, 0, 8]);
+    const byLine = Object.fromEntries(summary.results.filter((p) => p.status === 'failed').map((p) => [p.line, p.reason]));
     expect(Object.keys(byLine).map(Number)).toEqual([3, 4, 5, 6, 7, 8, 9, 11]);
     expect(byLine[3]).toMatch(/^not valid JSON/);
     expect(byLine[4]).toBe('not a JSON object');
     expect(byLine[5]).toBe('unknown type "weird"');
     expect(byLine[6]).toBe('no “type”');
-    expect(byLine[7]).toBe('an integration_link needs a “userconfig” object');
+    expect(byLine[7]).toBe("not a valid integration_link record: the record must have required property 'userconfig'");
     expect(byLine[8]).toMatch(/ghost.*\(E_NO_SUCH_USER\)$/);
     expect(byLine[9]).toMatch(/\(E_PROVIDER\)$/);
     expect(byLine[11]).toMatch(/\(E_INVALID_(PARAM|NAME)\)$/);
