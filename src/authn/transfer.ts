@@ -86,7 +86,8 @@ export async function enabledIn(ctx: AuthnContext, service: Service): Promise<st
 
 /** Providers that have a stored client configuration file. */
 export async function clientConfigProviders(ctx: AuthnContext): Promise<string[]> {
-  return visible(await ctx.disk.readdir(CLIENT_CONFIG_DIR));
+  // Provider ids never hold a dot; lock files (`google.lock`, `google.lock-…`) and hidden files do.
+  return visible(await ctx.disk.readdir(CLIENT_CONFIG_DIR)).filter((n) => !n.includes('.'));
 }
 
 /** A provider's client configuration as stored (redirect_uris included), or undefined. */

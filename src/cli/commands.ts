@@ -13,6 +13,7 @@
 import { isLinkstoreError } from '../io/errors.js';
 import { nodeFsPort } from '../io/fs-port.js';
 import type { Linkstore } from '../services.js';
+import type { ImportSummary } from '../transfer/index.js';
 import type { ParsedArgs } from './args.js';
 import type { CliIo } from './main.js';
 import { format } from './output.js';
@@ -165,7 +166,7 @@ async function runImport(ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<nu
 }
 
 /** One line per record (line, status, key, reason), then the totals. */
-function importTable(file: string, s: import('../transfer/index.js').ImportSummary): string {
+function importTable(file: string, s: ImportSummary): string {
   const out: string[] = [];
   for (const r of s.results) out.push(`line ${r.line}: ${r.status}${r.key ? ` ${r.type} ${r.key}` : ''}${r.reason ? `: ${r.reason}` : ''}`);
   out.push(

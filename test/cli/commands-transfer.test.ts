@@ -1,6 +1,6 @@
 /** `linkstore export` / `import` through the real binary: round trip, dry run, bad lines, stdin. */
 import { afterEach, expect, it, describe } from 'vitest';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { snapshotTree, settle } from '../helpers/disks.js';
 import { AUTHN, INT } from '../doctor/server.js';
 import { linkstore, tempServer } from './commands-helpers.js';
@@ -23,8 +23,9 @@ describe('linkstore export and import (binary)', () => {
     const ex = linkstore(a.root, ['export']);
     expect([ex.status, ex.stderr]).toEqual([0, '']);
     const lines = ex.stdout.trimEnd().split('\n');
-    expect(lines).toHaveLength(9);
-    expect(JSON.parse(lines[0] as string)).toMatchObject({ type: 'integration_group', user: 'bob', group_id: 'tools' });
+    expect(lines).toHaveLength(12);
+    expect(JSON.parse(lines[0] as string)).toEqual({ type: 'authn_provider', service: 'cpaneld', provider: 'cpanelid' });
+    expect(JSON.parse(lines[3] as string)).toMatchObject({ type: 'integration_group', user: 'bob', group_id: 'tools' });
     expect(ex.stdout.endsWith('\n')).toBe(true);
     expect(linkstore(a.root, ['export']).stdout).toBe(ex.stdout);
     expect(
@@ -41,18 +42,26 @@ describe('linkstore export and import (binary)', () => {
     const before = snapshotTree(b.ctx, '/');
     const dry = linkstore(b.root, ['import', '--dry-run', file]);
     expect(dry.status).toBe(0);
-    expect(dry.stdout).toBe(`${file}: 9 applied, 0 skipped, 0 failed (9 lines) — dry run, nothing was written.\n`);
+    expect(dry.stdout.split('\n').at(-2)).toBe(
+      `${file}: 9 created, 0 replaced, 3 unchanged, 0 conflict, 0 skipped, 0 failed (12 lines) — dry run, nothing was written.`,
+    );
+    expect(dry.stdout.split('\n')[3]).toBe('line 4: created integration_group bob/group_tools');
     expect(dry.stderr).toBe(''); // not a terminal: no progress bar
     expect(snapshotTree(b.ctx, '/')).toEqual(before);
 
     const imp = linkstore(b.root, ['import', file]);
-    expect([imp.status, imp.stdout]).toEqual([0, `${file}: 9 applied, 0 skipped, 0 failed (9 lines).\n`]);
+    expect([imp.status, imp.stdout.split('\n').at(-2)]).toEqual([
+      0,
+      `${file}: 9 created, 0 replaced, 3 unchanged, 0 conflict, 0 skipped, 0 failed (12 lines).`,
+    ]);
+    await settle();
     expect(trees(b)).toEqual(trees(a));
     expect(linkstore(b.root, ['export']).stdout).toBe(ex.stdout);
 
     const again = linkstore(b.root, ['import', '--output', 'json', '-'], ex.stdout);
     expect(again.status).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ applied: 0, skipped: 9, failed: 0 });
+    expect(JSON.parse(again.stdout)).toMatchObject({ created: 0, replaced: 0, unchanged: 12, failed: 0, changed: false });
+    expect(JSON.parse(again.stdout).results[4]).toEqual({ line: 5, status: 'unchanged', type: 'integration_link', key: 'alice/crm' });
   });
 
   it('reports bad lines with their line numbers and exits 1; --progress draws a bar on stderr', async () => {
@@ -65,12 +74,58 @@ describe('linkstore export and import (binary)', () => {
     const r = linkstore(b.root, ['import', '--progress', '-'], input);
     expect(r.status).toBe(1);
     const out = r.stdout.split('\n');
-    expect(out[0]).toBe('standard input: 1 applied, 0 skipped, 2 failed (3 lines).');
+    expect(out[3]).toBe('standard input: 1 created, 0 replaced, 0 unchanged, 0 conflict, 0 skipped, 2 failed (3 lines).');
+    expect(out[0]).toBe('line 1: created integration_link bob/ok');
     expect(out[1]).toMatch(/^line 2: failed: not valid JSON/);
-    expect(out[2]).toMatch(/^line 3: failed \(nobody@nowhere\.example google s\): .*\(E_NO_SUCH_USER\)$/);
+    expect(out[2]).toMatch(/^line 3: failed authn_link nobody@nowhere\.example google s: .*\(E_NO_SUCH_USER\)$/);
     expect(r.stderr).toContain('] 3/3');
     expect(r.stderr.endsWith('\n')).toBe(true);
     expect(linkstore(b.root, ['import', '--quiet', '--progress', '-'], input).stderr).toBe('');
+  });
+
+  it('export --out creates a 0600 file; --skip-corrupt names each damaged file, exports the rest and exits 1', async () => {
+    const a = await server(true);
+    await settle();
+    const out = `${a.root}.export.ndjson`;
+    cleanups.push(() => rmSync(out, { force: true }));
+    const full = linkstore(a.root, ['export']).stdout;
+    const ex = linkstore(a.root, ['export', '--out', out]);
+    expect([ex.status, ex.stdout, ex.stderr]).toEqual([0, '', '']);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    expect(readFileSync(out, 'utf8')).toBe(full);
+    writeFileSync(`${a.root}/var/cpanel/integration/links/bob/chat.userconfig`, '{"url": ');
+    const strict = linkstore(a.root, ['export']);
+    expect(strict.status).toBe(1);
+    expect(strict.stderr).toContain(`${a.root}/var/cpanel/integration/links/bob/chat.userconfig`);
+    const skip = linkstore(a.root, ['export', '--skip-corrupt']);
+    expect(skip.status).toBe(1);
+    expect(skip.stderr.split('\n')[0]).toMatch(/^linkstore export: skipped “.*\/links\/bob\/chat\.userconfig”: /);
+    expect(skip.stdout).toBe(
+      full
+        .split('\n')
+        .filter((l) => !l.includes('"app":"chat"'))
+        .join('\n'),
+    );
+  });
+
+  it('import --no-replace, --map-user and --hostname through the binary', async () => {
+    const a = await server(true);
+    const ex = linkstore(a.root, ['export']).stdout;
+    const b = await server(false);
+    const moved = linkstore(
+      b.root,
+      ['import', '--output', 'json', '--map-user', 'alice=acmewidgets', '--map-user=bob=bob', '--hostname', 'h.example', '-'],
+      ex,
+    );
+    expect(moved.status).toBe(0);
+    const report = JSON.parse(moved.stdout);
+    expect(report.results.find((r: { key?: string }) => r.key === 'acmewidgets/crm')).toMatchObject({ status: 'created' });
+    expect(linkstore(b.root, ['list_integration_links', 'user=acmewidgets', '--output', 'json']).stdout).toContain('"app":"crm"');
+    const edited = ex.replace('"url":"https://wiki.example/"', '"url":"https://wiki2.example/"');
+    const conflict = linkstore(b.root, ['import', '--no-replace', '--map-user', 'alice=acmewidgets', '-'], edited);
+    expect(conflict.status).toBe(0);
+    expect(conflict.stdout).toMatch(/^line \d+: conflict integration_link bob\/wiki: differs from what is stored \(--no-replace\)$/m);
+    expect(linkstore(b.root, ['import', '--map-user', 'alice', '-'], ex).status).toBe(2);
   });
 
   it('usage errors exit 2', async () => {
