@@ -10,19 +10,24 @@ import { fileURLToPath } from 'node:url';
 
 const top = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const sandbox = join(top, 'sandbox');
+// The second server of the server-to-server move (same accounts, nothing linked yet).
+const target = join(sandbox, 'new-server');
 const bin = join(top, 'bin/linkstore.js');
 
 rmSync(sandbox, { recursive: true, force: true });
 mkdirSync(sandbox, { recursive: true });
 cpSync(join(top, 'test/fixtures/users'), sandbox, { recursive: true });
 cpSync(join(top, 'test/fixtures/server'), sandbox, { recursive: true });
+mkdirSync(target, { recursive: true });
+cpSync(join(top, 'test/fixtures/users'), target, { recursive: true });
+cpSync(join(top, 'test/fixtures/server'), target, { recursive: true });
 
 const show = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
 let failures = 0;
 
-function step(title: string, args: string[], expectCode = 0): void {
-  process.stdout.write(`\n# ${title}\n$ linkstore --root ./${relative(top, sandbox)} ${args.map(show).join(' ')}\n`);
-  const r = spawnSync(process.execPath, [bin, '--root', sandbox, ...args], { encoding: 'utf8' });
+function step(title: string, args: string[], expectCode = 0, root = sandbox): void {
+  process.stdout.write(`\n# ${title}\n$ linkstore --root ./${relative(top, root)} ${args.map(show).join(' ')}\n`);
+  const r = spawnSync(process.execPath, [bin, '--root', root, ...args], { encoding: 'utf8' });
   process.stdout.write(r.stdout + r.stderr);
   if (r.status !== expectCode) {
     failures++;
@@ -43,6 +48,17 @@ step('Preview a link: --dry-run prints the planned files (mode, owner, SHA-256),
   'token=subway',
 ]);
 step('Create the link: userconfig, adminconfig (0600) and the DynamicUI entry change together', [
+  'create_integration_link',
+  'user=bob',
+  'app=WHMCS_billing',
+  'url=https://billing.example.com/cp',
+  'label=WHMCS Billing',
+  'implements=billing',
+  'group_id=whmcs',
+  'order=5',
+  'token=subway',
+]);
+step('The same call again changes nothing: no file is rewritten (metadata.changed: 0)', [
   'create_integration_link',
   'user=bob',
   'app=WHMCS_billing',
@@ -80,7 +96,19 @@ utimesSync(staleLock, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_
 step('Check the trees: a hand-made directory with the wrong mode and a crashed writer’s lock', ['doctor', '--output', 'table'], 1);
 step('Repair what is safe', ['doctor', '--fix', '--output', 'table']);
 step('A second look finds nothing', ['doctor', '--output', 'table']);
-step('Export every link as NDJSON (contains tokens: treat it like a backup)', ['export', '--user', 'bob']);
+step('Export bob’s links as NDJSON (contains tokens: treat it like a backup)', ['export', '--user', 'bob']);
+step('Configure the provider before the move (the client secret is stored 0600)', [
+  'set_provider_client_configurations',
+  'service_name=cpaneld',
+  'provider_id=google',
+  'configurations={"client_id":"demo-client","client_secret":"demo-secret"}',
+]);
+const moveFile = join(sandbox, 'move.ndjson');
+step('Server move, 1: export the whole server (providers, configurations, links) into a 0600 file', ['export', '--out', moveFile]);
+step('Server move, 2: a dry run on the new server reports every record', ['import', '--dry-run', '--hostname', 'new.example.com', moveFile], 0, target);
+step('Server move, 3: import for real', ['import', '--hostname', 'new.example.com', moveFile], 0, target);
+step('Server move, 4: re-running the import changes nothing (every record unchanged)', ['import', '--hostname', 'new.example.com', moveFile], 0, target);
+step('The new server answers for bob', ['--output=json', 'get_users_authn_linked_accounts'], 0, target);
 
 process.stdout.write(`\nSandbox tree: ${relative(process.cwd(), sandbox) || '.'}/var/cpanel — inspect it, or re-run “npm run demo” to start clean.\n`);
 if (failures) {

@@ -44,16 +44,26 @@ without DynamicUI files and the reverse, stale DynamicUI files, links of users t
 exist, and LinkDB drift. --fix repairs what is safe and lists what it left for a person.
 Exit status: 0 when nothing is left to fix, 1 otherwise.
 `,
-  export: `Usage: linkstore [--root DIR] export [--user U]
+  export: `Usage: linkstore [--root DIR] export [--user U] [--out FILE] [--skip-corrupt]
 
-Writes every link (integration links and groups with their tokens, authn links) as NDJSON on
-stdout, one JSON object per line. The output contains secrets (tokens): store it like a backup.
+Writes the server as NDJSON, one JSON object per line: providers enabled per service, client
+configurations (with their secrets), custom display configurations, integration groups and links
+(with their tokens), authn links (with link_time). On stdout, or in FILE, created with mode 0600.
+--user U: only U's integration links and the authn links of system user U (its mail users too).
+--skip-corrupt: leave out each damaged file, name it on stderr, export the rest, exit 1. Without
+it the first damaged file is an error naming it.
 `,
-  import: `Usage: linkstore [--root DIR] import [--dry-run] FILE
+  import: `Usage: linkstore [--root DIR] import [--dry-run] [--no-replace] [--map-user OLD=NEW]...
+                                     [--hostname H] [--output json] FILE
 
-Applies an NDJSON export (FILE, or - for stdin) with the batch API: one lock per user, fsyncs
-amortized. Prints a summary of applied, skipped and failed lines with reasons. A progress bar is
-shown on a terminal. Exit status: 0 when no line failed, 1 otherwise.
+Applies an NDJSON export (FILE, or - for stdin): providers first, then configurations, groups,
+integration links (batched per user) and authn links (batched per provider). Reports every line
+as created, replaced, unchanged, conflict, skipped (a repeated key) or failed, with its key and
+reason, then the totals; --output json gives the same as JSON. A dry run reports the same and
+writes nothing. --no-replace leaves differing existing records alone (conflict). --map-user moves
+OLD's records to NEW (email users keep their addresses); --hostname rewrites the host of client
+configurations' redirect_uris. A progress bar is shown on a terminal.
+Exit status: 0 when no line failed, 1 otherwise.
 `,
 };
 
