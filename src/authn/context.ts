@@ -9,6 +9,7 @@ import { changedOps } from '../io/unchanged.js';
 import type { Disk } from '../io/disk.js';
 import type { FileMemo } from '../io/file-memo.js';
 import type { AuthnServiceFile } from '../generated/schemas.js';
+import type { LinkDbIndex } from './linked-accounts.js';
 import { withDotLocks, verifyAll } from '../io/dot-lock.js';
 import { LinkstoreError } from '../io/errors.js';
 import { nodeNameProblem } from '../io/node-name.js';
@@ -34,6 +35,8 @@ export interface AuthnContext {
   hostname(): Promise<string>;
   /** Service files as last read, re-read when they change (for the read-only "enabled" check). */
   readonly serviceFiles: FileMemo<AuthnServiceFile>;
+  /** LinkDBs as last read, indexed by user (get_users_authn_linked_accounts), re-read when they change. */
+  readonly linkDbIndex?: FileMemo<LinkDbIndex>;
 }
 
 export type { MutationOptions, MutationResult } from '../io/plan.js';

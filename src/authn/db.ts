@@ -28,12 +28,12 @@ async function readJsonFile(
   schema: SchemaId,
 ): Promise<{ value: Record<string, unknown> | undefined; bytes: Buffer | undefined }> {
   const bytes = await disk.readFile(cpanelPath);
-  return { value: decodeObject(disk, cpanelPath, schema, bytes), bytes };
+  return { value: decodeObject(disk.host(cpanelPath), schema, bytes), bytes };
 }
 
-function decodeObject(disk: Disk, cpanelPath: string, schema: SchemaId, bytes: Buffer | undefined): Record<string, unknown> | undefined {
+/** The JSONReader rule on bytes already read (`file` is the host path, for messages). */
+export function decodeObject(file: string, schema: SchemaId, bytes: Buffer | undefined): Record<string, unknown> | undefined {
   if (bytes === undefined || bytes.length === 0) return undefined;
-  const file = disk.host(cpanelPath);
   const value = decodeStrict(bytes, file);
   if (value === null || value === false || value === 0 || value === '') return undefined;
   if (!isPlainObject(value)) {

@@ -2,9 +2,11 @@
  * WHM `get_users_authn_linked_accounts` (authn-links.md §8.1): read from the LinkDB of every
  * available provider, as cPanel does, filtered to the accounts the caller can see.
  */
+import { FileMemo } from '../io/file-memo.js';
+import type { AuthnLinkDb } from '../generated/schemas.js';
 import { PROTOCOL, linkDbPath } from './constants.js';
 import type { AuthnContext } from './context.js';
-import { readLinkDb } from './db.js';
+import { decodeObject, normalizeLinkDb } from './db.js';
 import { availableProviders } from './providers.js';
 
 /** One entry of `username_linked_accounts`. */
@@ -33,11 +35,59 @@ async function visibleAccounts(ctx: AuthnContext, reseller: string | undefined):
   return out;
 }
 
+/** A LinkDB's entries grouped by link user (without provider_id, added per provider). */
+export type LinkDbIndex = ReadonlyMap<string, readonly Omit<LinkedAccount, 'provider_id'>[]>;
+
+/**
+ * Parse a LinkDB (the store's own JSONReader rule and schema) into entries per user. Memoised by
+ * `FileMemo`, validated by stat: a warm call on an unchanged server parses nothing. A file that
+ * fails to parse throws and is not remembered.
+ */
+export function parseLinkDbIndex(bytes: Buffer | undefined, hostPath: string): LinkDbIndex {
+  const ldb = normalizeLinkDb((decodeObject(hostPath, 'authn-linkdb', bytes) ?? {}) as AuthnLinkDb);
+  const out = new Map<string, Omit<LinkedAccount, 'provider_id'>[]>();
+  for (const [username, subjects] of Object.entries(ldb.user)) {
+    const list: Omit<LinkedAccount, 'provider_id'>[] = [];
+    for (const subject of Object.keys(subjects)) {
+      const info = ldb.subject_unique_identifier[subject]?.[username];
+      list.push({
+        username,
+        provider_protocol: PROTOCOL,
+        subject_unique_identifier: subject,
+        link_time: typeof info?.link_time === 'number' ? info.link_time : undefined,
+        preferred_username: typeof info?.preferred_username === 'string' ? info.preferred_username : undefined,
+      });
+    }
+    out.set(username, list);
+  }
+  return out;
+}
+
+/** root's view as last computed, per LinkDB memo: valid while every input is the same object. */
+const rootViews = new WeakMap<object, { inputs: readonly unknown[]; result: readonly LinkedAccount[] }>();
+
+const sameInputs = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
 export async function linkedAccounts(ctx: AuthnContext, options: LinkedAccountsOptions = {}): Promise<LinkedAccount[]> {
+  const rootView = options.reseller === undefined || options.reseller === 'root';
+  if (!rootView || !ctx.linkDbIndex || !ctx.users.viewIdentity) return computeLinkedAccounts(ctx, options);
+  // Warm path: the LinkDB indexes (stat-validated), the provider list and the users' cached
+  // readers are the same objects as last time, so the answer is too. Only successes are kept.
+  const providers = [...(await availableProviders(ctx)).keys()].sort();
+  const inputs: unknown[] = [providers.join('\n'), ...(await ctx.users.viewIdentity())];
+  for (const p of providers) inputs.push(await ctx.linkDbIndex.get(linkDbPath(p)));
+  const hit = rootViews.get(ctx.linkDbIndex);
+  if (hit && sameInputs(hit.inputs, inputs)) return [...hit.result];
+  const result = await computeLinkedAccounts(ctx, options);
+  for (const r of result) Object.freeze(r);
+  rootViews.set(ctx.linkDbIndex, { inputs, result });
+  return [...result];
+}
+
+async function computeLinkedAccounts(ctx: AuthnContext, options: LinkedAccountsOptions): Promise<LinkedAccount[]> {
   const visible = await visibleAccounts(ctx, options.reseller);
   const domainVisible = new Map<string, boolean>();
-  const isVisible = async (name: string): Promise<boolean> => {
-    if (visible.has(name)) return true;
+  const isEmailVisible = async (name: string): Promise<boolean> => {
     const at = name.lastIndexOf('@');
     if (at === -1) return false;
     const domain = name.slice(at + 1);
@@ -51,19 +101,21 @@ export async function linkedAccounts(ctx: AuthnContext, options: LinkedAccountsO
   };
   const out: LinkedAccount[] = [];
   const providers = [...(await availableProviders(ctx)).keys()].sort();
+  const memo = ctx.linkDbIndex ?? new FileMemo(ctx.disk, parseLinkDbIndex);
   for (const provider of providers) {
-    const ldb = await readLinkDb(ctx.disk, linkDbPath(provider));
-    for (const [username, subjects] of Object.entries(ldb.user)) {
-      if (!(await isVisible(username))) continue;
-      for (const subject of Object.keys(subjects)) {
-        const info = ldb.subject_unique_identifier[subject]?.[username];
+    const index = await memo.get(linkDbPath(provider));
+    for (const [username, list] of index) {
+      // Accounts are checked without an await; only email users need their domain's owner.
+      if (!visible.has(username) && !(username.includes('@') && (await isEmailVisible(username)))) continue;
+      // Fresh objects: the memo's entries are never handed out.
+      for (const e of list) {
         out.push({
-          username,
-          provider_protocol: PROTOCOL,
+          username: e.username,
+          provider_protocol: e.provider_protocol,
           provider_id: provider,
-          subject_unique_identifier: subject,
-          link_time: typeof info?.link_time === 'number' ? info.link_time : undefined,
-          preferred_username: typeof info?.preferred_username === 'string' ? info.preferred_username : undefined,
+          subject_unique_identifier: e.subject_unique_identifier,
+          link_time: e.link_time,
+          preferred_username: e.preferred_username,
         });
       }
     }

@@ -13,7 +13,7 @@ import type { AuthnClientConfig, AuthnDisplayConfig } from '../generated/schemas
 import type { Service } from './constants.js';
 import { type AuthnContext, type MailUserQuery, type MutationOptions, type MutationResult, fileMailUserExists } from './context.js';
 import { type AccountOptions, changeEmailDomains, removeAllForSystemUser, renameSystemUser } from './lifecycle.js';
-import { type LinkedAccount, type LinkedAccountsOptions, linkedAccounts } from './linked-accounts.js';
+import { type LinkedAccount, type LinkedAccountsOptions, linkedAccounts, parseLinkDbIndex } from './linked-accounts.js';
 import { type AuthnLink, type LinkParams, type UnlinkParams, addLink, getLinks, removeLink } from './links.js';
 import { type DriftEntry, type DriftOptions, type RebuildOptions, checkDrift, rebuildLinkDb } from './maint.js';
 import * as transfer from './transfer.js';
@@ -60,6 +60,7 @@ export class AuthnStore {
       nowSeconds: () => Math.floor(now() / 1000),
       mailUserExists: mail,
       serviceFiles: new FileMemo(disk, parseServiceFile),
+      linkDbIndex: new FileMemo(disk, parseLinkDbIndex),
       hostname: () =>
         (host ??= disk
           .readFile('/etc/hostname')

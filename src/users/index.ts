@@ -138,6 +138,11 @@ export class Users implements UserLookup {
     return nodeNameProblem(name) === undefined && (await this.accounts.current()).has(name);
   }
 
+  /** The cached account set and userdomains map themselves: the same objects while unchanged. */
+  async viewIdentity(): Promise<readonly unknown[]> {
+    return [await this.accounts.current(), await this.userdomains.current()];
+  }
+
   async cpanelAccounts(): Promise<string[]> {
     return [...(await this.accounts.current())];
   }

@@ -29,4 +29,9 @@ export interface UserLookup {
   domainOwner(domain: string): Promise<string | undefined>;
   /** Drop every cache now. */
   refresh(): void;
+  /**
+   * Optional: objects whose identities stay the same while the account list and
+   * /etc/userdomains are unchanged (cached readers), so callers can memoise what they derive.
+   */
+  viewIdentity?(): Promise<readonly unknown[]>;
 }
