@@ -55,7 +55,8 @@ export interface AuthnLink {
   provider_protocol: string;
   provider_id: string;
   subject_unique_identifier: string;
-  link_time: number | undefined;
+  /** As found on disk: an integer, or a string of digits in entries cPanel's restore wrote. */
+  link_time: number | string | undefined;
   preferred_username: string | undefined;
 }
 

@@ -14,8 +14,10 @@ export const MSG = {
   providerNotEnabled: (p: string) => `The provider “${p}” is not enabled for any services with OpenID Connect authentication.`,
   /** cPanel (TooManyBytes), §7.1 step 5. */
   userInfoTooLarge: (key: string) => `The user_info element “${key}” is larger than the allowed size of 1024.`,
-  /** cPanel (UserNotFound). */
-  userNotFound: (u: string) => `The user “${u}” does not exist.`,
+  /** cPanel (UserNotFound), verified-against-cpanel.md §4: system and email users alike. */
+  userNotFound: (u: string) => `You do not have a user named “${u}”.`,
+  /** cPanel (InvalidParameter), verified-against-cpanel.md §3: an email name that is not a valid address. */
+  notValidAccountName: (u: string) => `“${u}” is not a valid account name.`,
   /** cPanel (InvalidParameter), §7.2. */
   subjectNotLinked: () => `The value of the parameter “subject_unique_identifier” is not valid for this user.`,
   /** cPanel, §8.2. */
