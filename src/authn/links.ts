@@ -21,6 +21,7 @@ import { encodeDb, readLinkDbFile, readUserDb, saveLinksForUser, protocolMap, su
 import { MSG } from './messages.js';
 import { enabledAnywhere } from './providers.js';
 import {
+  CHECKERS,
   type UserInfoInput,
   checkPreferredUsername,
   checkProtocol,
@@ -100,7 +101,7 @@ export async function removeLink(ctx: AuthnContext, params: UnlinkParams, option
   checkProtocol(protocol);
   const given = checkProviderName(params.provider);
   const subject = checkSubject(params.subject);
-  const user = checkUserParam(params.user);
+  const user = checkUserParam(params.user, CHECKERS.removeUser);
   const ref = await requireLinkUser(ctx, user);
 
   // Check before creating anything (cPanel would leave a 0-byte DB behind here).

@@ -4,8 +4,11 @@
  * cPanel wording is not in the spec.
  */
 export const MSG = {
-  /** cPanel (MissingParameter). */
-  missingParam: (name: string) => `Provide the “${name}” parameter.`,
+  /** cPanel (MissingParameter), naming the checking function when known (verified-against-cpanel.md §4). */
+  missingParam: (name: string, checker?: string) =>
+    checker === undefined ? `Provide the “${name}” parameter.` : `Provide the “${name}” parameter for the “${checker}” function.`,
+  /** cPanel (LineTerminatorFree), verified-against-cpanel.md §4. */
+  lineFeed: () => 'This value may not contain a line feed.',
   /** cPanel, §7.1 step 1. */
   badProtocol: (p: string) => `The system does not support the “${p}” authentication protocol.`,
   /** cPanel, §7.1 step 2. */

@@ -5,8 +5,8 @@
 import { LinkstoreError } from '../io/errors.js';
 import type { Linkstore } from '../services.js';
 import { uapiFail, uapiOk, whmFail, whmOk, type UapiEnvelope, type WhmEnvelope } from './envelope.js';
-import { whmFunction, WHM_FUNCTIONS } from './functions.js';
-import type { WhmParams } from './params.js';
+import { whmFunction, WHM_FUNCTIONS, type WhmFunction } from './functions.js';
+import { ParamReader, type WhmParams } from './params.js';
 
 export { WHM_FUNCTIONS, whmFunction, type WhmFunction, type ParamSpec } from './functions.js';
 export type { WhmEnvelope, WhmMetadata, UapiEnvelope } from './envelope.js';
@@ -15,6 +15,10 @@ export type { WhmParams } from './params.js';
 export interface CallOptions {
   /** Mutations validate and return `data.operations` without touching disk. */
   dryRun?: boolean;
+}
+
+function readerFor(fn: WhmFunction, params: WhmParams): ParamReader {
+  return new ParamReader(params, fn.perlPackage === undefined ? undefined : `${fn.perlPackage}::${fn.name}`);
 }
 
 export async function callWhm(ls: Linkstore, name: string, params: WhmParams = {}, options: CallOptions = {}): Promise<WhmEnvelope> {
@@ -26,7 +30,7 @@ export async function callWhm(ls: Linkstore, name: string, params: WhmParams = {
     );
   }
   try {
-    const data = await fn.run(ls, params, { dryRun: options.dryRun === true && fn.mutates });
+    const data = await fn.run(ls, readerFor(fn, params), { dryRun: options.dryRun === true && fn.mutates });
     return whmOk(name, data);
   } catch (e) {
     return whmFail(name, e, fn.errorPrefix);
