@@ -41,6 +41,7 @@ function mutationData(r: { dryRun: boolean; ops: PlannedOp[]; warnings?: string[
 }
 
 const INTEGRATION = 'API failure: ';
+const UAPI = { api: 'uapi', module: 'ExternalAuthentication', perlPackage: 'Cpanel::API::ExternalAuthentication' } as const;
 const user: ParamSpec = { name: 'user', required: true, description: 'The cPanel account.' };
 const app: ParamSpec = { name: 'app', required: true, description: 'The application name ([0-9A-Za-z_-]).' };
 const groupId: ParamSpec = { name: 'group_id', required: true, description: 'The group name ([0-9A-Za-z_-]).' };
@@ -209,13 +210,80 @@ export const WHM_FUNCTIONS: readonly WhmFunction[] = [
       return { username_linked_accounts: await (await ls.authn()).getUsersAuthnLinkedAccounts() };
     },
   },
+  // ---------------------------------------------------------------- UAPI ExternalAuthentication
   {
     name: 'get_authn_links',
     summary: 'UAPI ExternalAuthentication::get_authn_links: one user’s links, from the per-user DB.',
     params: [{ name: 'username', required: true, description: 'System user or local@domain.' }],
     mutates: false,
+    ...UAPI,
     async run(ls, p) {
       return (await ls.authn()).getAuthnLinks(p.required('username'));
+    },
+  },
+  {
+    name: 'add_authn_link',
+    summary: 'UAPI ExternalAuthentication::add_authn_link: link an identity to a cPanel or email account (both stores).',
+    params: [
+      { name: 'username', required: true, description: 'The cPanel account or local@domain (cPanel takes it from the session).' },
+      providerId,
+      { name: 'subject_unique_identifier', required: true, description: 'The identity’s subject (sub).' },
+      { name: 'preferred_username', required: true, description: 'Display name of the identity.' },
+      { name: 'service', description: 'cpaneld (default) or webmaild: where the call comes from.' },
+    ],
+    mutates: true,
+    ...UAPI,
+    async run(ls, p, o) {
+      const r = await (
+        await ls.authn()
+      ).addAuthnLink(
+        {
+          user: p.required('username'),
+          provider: p.required('provider_id'),
+          subject: p.required('subject_unique_identifier'),
+          preferredUsername: p.required('preferred_username'),
+          service: p.optional('service'),
+        },
+        o,
+      );
+      return mutationData(r) ?? null;
+    },
+  },
+  {
+    name: 'remove_authn_link',
+    summary: 'UAPI ExternalAuthentication::remove_authn_link: remove a link (both stores).',
+    params: [
+      { name: 'username', required: true, description: 'The linked cPanel account or local@domain (cPanel takes it from the session).' },
+      providerId,
+      { name: 'subject_unique_identifier', required: true, description: 'The subject to unlink.' },
+    ],
+    mutates: true,
+    ...UAPI,
+    async run(ls, p, o) {
+      const r = await (
+        await ls.authn()
+      ).removeAuthnLink({ user: p.required('username'), provider: p.required('provider_id'), subject: p.required('subject_unique_identifier') }, o);
+      return mutationData(r) ?? null;
+    },
+  },
+  {
+    name: 'configured_modules',
+    summary: 'UAPI ExternalAuthentication::configured_modules: display settings of providers enabled and configured for the service.',
+    params: [{ name: 'appname', description: 'webmaild for Webmail; absent for cPanel.' }],
+    mutates: false,
+    ...UAPI,
+    async run(ls, p) {
+      return (await ls.authn()).configuredModules(p.optional('appname'));
+    },
+  },
+  {
+    name: 'has_external_auth_modules_configured',
+    summary: 'UAPI ExternalAuthentication::has_external_auth_modules_configured: 1 when any provider is enabled for the service.',
+    params: [{ name: 'appname', description: 'webmaild for Webmail; absent for cPanel.' }],
+    mutates: false,
+    ...UAPI,
+    async run(ls, p) {
+      return (await ls.authn()).hasExternalAuthModulesConfigured(p.optional('appname'));
     },
   },
   // ---------------------------------------------------------------- providers
@@ -283,6 +351,16 @@ export const WHM_FUNCTIONS: readonly WhmFunction[] = [
     async run(ls, p, o) {
       const r = await (await ls.authn()).setClientConfig(p.defined('service_name'), p.defined('provider_id'), p.defined('configurations'), o);
       return r.dryRun ? mutationData(r) : {};
+    },
+  },
+  {
+    name: 'get_provider_configuration_fields',
+    perlPackage: 'Whostmgr::API::1::Authentication',
+    summary: 'A provider’s client-configuration fields with their current values (the secret included).',
+    params: [service, providerId],
+    mutates: false,
+    async run(ls, p) {
+      return { configuration_fields: await (await ls.authn()).getConfigurationFields(p.defined('service_name'), p.defined('provider_id')) };
     },
   },
   {
