@@ -47,8 +47,8 @@ export interface AuthnStoreOptions {
   /** Clock in epoch milliseconds (default `Date.now`); link_time is its whole seconds. */
   now?: () => number;
   /**
-   * Whether the email account `local@domain` (owned by `owner`) exists. Default: the owner's
-   * `<home>/etc/<domain>/passwd` has a `local:` line.
+   * Whether the email account `local@domain` (owned by `owner`) exists. Default: cPanel's rule,
+   * `<owner's home>/mail/<domain>/<local>` exists (stat only; verified-against-cpanel.md §3).
    */
   mailUserExists?: (q: MailUserQuery) => Promise<boolean>;
   /** Server hostname for redirect URIs (default: first line of /etc/hostname under the root, else `localhost`). */

@@ -92,7 +92,7 @@ export async function checkDynamicUi(ctx: Ctx, user: string): Promise<DynamicUiR
     try {
       const exp = await expectedDynamicUi(ctx, user, name, icons);
       const cur = await ctx.disk.readFile(exp.path);
-      const state: DynamicUiState = cur === undefined ? 'missing' : sameDynamicUi(cur, exp.content) ? 'ok' : 'stale';
+      const state: DynamicUiState = cur === undefined ? 'missing' : sameDynamicUi(cur, exp.content, ctx.cpanelDefaultImageSha256) ? 'ok' : 'stale';
       report.entries.push({ name, kind: exp.kind, path: exp.path, state, expected: exp.content });
     } catch (e) {
       if (!isLinkstoreError(e) || e.code === 'E_NO_SUCH_USER' || e.code === 'E_NOT_CPANEL_USER') throw e;
