@@ -8,6 +8,7 @@
 export { Linkstore, openLinkstore, type LinkstoreOptions } from './services.js';
 export {
   callWhm,
+  callUapi,
   callUapiGetAuthnLinks,
   WHM_FUNCTIONS,
   type WhmEnvelope,
