@@ -16,6 +16,8 @@ import { type AccountOptions, changeEmailDomains, removeAllForSystemUser, rename
 import { type LinkedAccount, type LinkedAccountsOptions, linkedAccounts } from './linked-accounts.js';
 import { type AuthnLink, type LinkParams, type UnlinkParams, addLink, getLinks, removeLink } from './links.js';
 import { type DriftEntry, type DriftOptions, type RebuildOptions, checkDrift, rebuildLinkDb } from './maint.js';
+import { type ArchiveFile, type AuthnRestoreResult, exportAuthnUser, restoreAuthnUser } from './archive.js';
+import { type RebuildAllResult, rebuildAllLinkDbs } from './rebuild-all.js';
 import {
   type ConfiguredModule,
   type UapiLinkParams,
@@ -136,7 +138,22 @@ export class AuthnStore {
     return changeEmailDomains(this.#ctx, sysuser, domains, options);
   }
 
+  /** Backup: the files of `links/users/USER/`, as pkgacct copies them into `authnlinks/`. */
+  exportUser(user: string): Promise<ArchiveFile[]> {
+    return exportAuthnUser(this.#ctx, user);
+  }
+
+  /** Restore: replay an archive's `authnlinks/*.db` under `newUser` with cPanel's rules and warnings. */
+  restoreUser(files: readonly ArchiveFile[], newUser: string, options?: MutationOptions): Promise<AuthnRestoreResult> {
+    return restoreAuthnUser(this.#ctx, files, newUser, options);
+  }
+
   // -------------------------------------------------------------- LinkDB maintenance
+
+  /** Rebuild every provider's LinkDB (those on disk and those the per-user DBs name). */
+  rebuildAllLinkDbs(options?: RebuildOptions): Promise<RebuildAllResult> {
+    return rebuildAllLinkDbs(this.#ctx, options);
+  }
 
   /** Rebuild a provider's LinkDB from the per-user DBs (cPanel's script; `includeRoot` keeps root). */
   rebuildLinkDb(provider: string, options?: RebuildOptions): Promise<MutationResult> {

@@ -23,8 +23,8 @@ export interface ParsedArgs {
 export class UsageError extends Error {}
 
 const OUTPUTS: readonly OutputFormat[] = ['yaml', 'json', 'jsonpretty', 'table'];
-const VALUE_OPTIONS = new Set(['root', 'output', 'user']);
-const BOOL_OPTIONS = new Set(['dry-run', 'help', 'version', 'fix', 'quiet', 'progress']);
+const VALUE_OPTIONS = new Set(['root', 'output', 'user', 'as']);
+const BOOL_OPTIONS = new Set(['dry-run', 'help', 'version', 'fix', 'quiet', 'progress', 'include-root']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const out: ParsedArgs = { dryRun: false, help: false, version: false, params: {}, positional: [], flags: {} };

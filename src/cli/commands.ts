@@ -18,6 +18,9 @@ const ALLOWED_FLAGS: Record<string, readonly string[]> = {
   doctor: ['fix', 'user'],
   export: ['user'],
   import: ['quiet', 'progress'],
+  archive: ['as'],
+  account: [],
+  'rebuild-linkdb': ['include-root'],
 };
 
 function usage(io: CliIo, message: string): number {
@@ -34,6 +37,10 @@ export async function runCommand(name: string, ls: Linkstore, args: ParsedArgs, 
   try {
     if (name === 'doctor') return await runDoctor(ls, args, io);
     if (name === 'export') return await runExport(ls, args, io);
+    if (name === 'archive' || name === 'account' || name === 'rebuild-linkdb') {
+      const { runLifecycle } = await import('./lifecycle.js');
+      return await runLifecycle(name, ls, args, io, (m) => usage(io, m));
+    }
     return await runImport(ls, args, io);
   } catch (e) {
     if (!isLinkstoreError(e)) throw e;

@@ -8,6 +8,10 @@ export function mainHelp(): string {
     '       linkstore [--root DIR] doctor [--fix] [--user U] [--output table|json|jsonpretty|yaml]',
     '       linkstore [--root DIR] export [--user U]            (NDJSON on stdout)',
     '       linkstore [--root DIR] import [--dry-run] FILE       (NDJSON from FILE or -)',
+    '       linkstore [--root DIR] archive export USER TARGET    (cpmove-USER/ or .tar.gz)',
+    '       linkstore [--root DIR] archive restore SOURCE [--as NEWUSER] [--dry-run]',
+    '       linkstore [--root DIR] account purge USER | rename OLD NEW | domain-change USER OLD NEW [--dry-run]',
+    '       linkstore [--root DIR] rebuild-linkdb [--include-root] [--dry-run]',
     '',
     'Reads and writes cPanel’s integration links, External Authentication links and username',
     'checks on disk, as WHM API 1 would. --root maps /var/cpanel and /etc under DIR (default /).',
@@ -54,6 +58,38 @@ stdout, one JSON object per line. The output contains secrets (tokens): store it
 Applies an NDJSON export (FILE, or - for stdin) with the batch API: one lock per user, fsyncs
 amortized. Prints a summary of applied, skipped and failed lines with reasons. A progress bar is
 shown on a terminal. Exit status: 0 when no line failed, 1 otherwise.
+`,
+  archive: `Usage: linkstore [--root DIR] archive export USER TARGET [--dry-run]
+       linkstore [--root DIR] archive restore SOURCE [--as NEWUSER] [--dry-run]
+
+cPanel account archives, offline. export writes USER's integration/links/ (the files of
+/var/cpanel/integration/links/USER) and authnlinks/ (the files of
+/var/cpanel/authn/links/users/USER/) as pkgacct does: sections 0700, files with their modes.
+TARGET is a cpmove-USER/ directory (created if missing; the sections go directly inside it) or a
+.tar.gz (.tgz, .tar) file: a new one, or an existing archive whose two sections are replaced while
+every other member is copied byte for byte.
+restore reads SOURCE — an extracted cpmove-USER/ directory anywhere, or the tarball itself —
+and replays it with cPanel's restore rules: integration links through full validation, authn
+DBs only at version 1.0, email link users kept only when their domain belongs to the account,
+warnings for unrecognized files. --as restores into another account (default: USER of
+cpmove-USER). An archive holding a link, a device, an absolute path or a “..” member is refused
+whole before anything is written. Exit status: 0 when every link was restored, 1 otherwise.
+`,
+  account: `Usage: linkstore [--root DIR] account purge USER [--dry-run]
+       linkstore [--root DIR] account rename OLD NEW [--dry-run]
+       linkstore [--root DIR] account domain-change USER OLD NEW [--dry-run]
+
+purge removes every link of the account from both stores (authn links of the account and its
+email users with their LinkDB entries, both integration trees, the lock file); the account need
+not exist any more. rename moves both stores' data from OLD to NEW, before or after the passwd
+rename (exactly one of OLD and NEW must be an account). domain-change renames the email link
+users local@OLD of USER to local@NEW (USER must be an account).
+`,
+  'rebuild-linkdb': `Usage: linkstore [--root DIR] rebuild-linkdb [--include-root] [--dry-run]
+
+Rebuilds every provider's LinkDB (links/openid_connect/login/PROVIDER.db) from the per-user DBs,
+as cPanel's rebuild_provider_openid_connect_links_db does. cPanel walks cPanel accounts only, so
+root's links drop out of the LinkDB; --include-root keeps them.
 `,
 };
 
