@@ -7,7 +7,7 @@
 import { LinkstoreError } from '../io/errors.js';
 import type { MutationOptions, PlannedOp } from '../io/plan.js';
 import type { RestoreResult } from '../integration/restore.js';
-import type { AuthnRestoreResult } from '../authn/archive.js';
+import { checkAuthnArchive, type AuthnRestoreResult } from '../authn/archive.js';
 import type { Linkstore } from '../services.js';
 import { loadAccountArchive } from './load.js';
 import type { AccountArchive } from './sections.js';
@@ -49,6 +49,8 @@ export async function restoreAccountArchive(ls: Linkstore, source: string | Acco
   if (!(await users.isCpanelAccount(user))) {
     throw new LinkstoreError('E_NO_SUCH_USER', `You do not have a user named “${user}”.`, { param: 'as' });
   }
+  // The authn phase runs second but its files can abort it: load them before the first write.
+  checkAuthnArchive(archive.authn ?? []);
   const dryRun = opts.dryRun === true;
   const warnings = archive.strays.map((s) => `The system has skipped the unrecognized file “${s}”.`);
   const integration = archive.integration?.length

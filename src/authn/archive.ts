@@ -54,6 +54,11 @@ function parseArchivedDb(f: ArchiveFile, label: string): Record<string, JsonValu
   return db;
 }
 
+/** Load every archived `*.db` as the restore does (throws on the first bad one); for a check before any phase writes. */
+export function checkAuthnArchive(files: readonly ArchiveFile[]): void {
+  for (const f of files) if (f.name.length >= 4 && f.name.endsWith('.db')) parseArchivedDb(f, `authnlinks/${f.name}`);
+}
+
 /**
  * Restore (§10.3): for each `*.db` of the archive, a name that is not an email address becomes
  * `newUser`; an email name is kept, and skipped with a warning unless its domain belongs to
