@@ -12,15 +12,16 @@ import type { ReadEntry } from 'tar';
 import type { FsPort } from '../io/fs-port.js';
 import { LinkstoreError } from '../io/errors.js';
 import { openHostFile, type HostReader } from '../io/outside.js';
+import { DEFAULT_READ_LIMITS } from '../io/read-limits.js';
 
 export interface ArchiveLimits {
-  /** Largest member of our sections that is read into memory (default 16 MiB). */
+  /** Largest member of our sections that is read into memory (default: the library's limit for data files, 8 MiB). */
   maxMemberBytes: number;
   /** Largest number of members kept from our sections (default 100,000). */
   maxKeptMembers: number;
 }
 
-export const DEFAULT_LIMITS: ArchiveLimits = { maxMemberBytes: 16 * 1024 * 1024, maxKeptMembers: 100_000 };
+export const DEFAULT_LIMITS: ArchiveLimits = { maxMemberBytes: DEFAULT_READ_LIMITS.data, maxKeptMembers: 100_000 };
 
 export interface TarMember {
   /** Path inside the archive, normalized (no leading `./`, no trailing `/`). */
