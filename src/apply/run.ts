@@ -53,6 +53,7 @@ export class ApplyError extends LinkstoreError {
 }
 
 const IDENTIFYING = new Set(['user', 'app', 'group_id', 'service_name', 'provider_id', 'username', 'subject_unique_identifier']);
+const LINK_IDENTIFYING = new Set(['user', 'app']);
 /** Codes a dry run raises for a value the API refuses: the state is invalid, not the server. */
 const REFUSALS = new Set<ErrorCode>(['E_INVALID_PARAM', 'E_MISSING_PARAM', 'E_INVALID_NAME', 'E_NO_SUCH_USER', 'E_NOT_CPANEL_USER', 'E_SCHEMA', 'E_ENCODE']);
 
@@ -125,7 +126,9 @@ async function planStep(ls: Linkstore, step: Step, enabling: ReadonlySet<string>
 
 function asChange(ls: Linkstore, p: Planned, ops: readonly PlannedOp[] | undefined): ApplyChange {
   const target: Record<string, string> = {};
-  for (const [k, v] of Object.entries(p.step.params)) if (IDENTIFYING.has(k)) target[k] = v;
+  // A link's group_id is one of its values, not part of its name.
+  const identifying = p.step.params.app === undefined ? IDENTIFYING : LINK_IDENTIFYING;
+  for (const [k, v] of Object.entries(p.step.params)) if (identifying.has(k)) target[k] = v;
   return { action: p.step.fn, key: p.step.key, target, files: [...new Set((ops ?? []).map((o) => cpanelPath(ls, o.path)))] };
 }
 

@@ -54,8 +54,10 @@ function describeSchemaError(e: ErrorObject): { key: string; message: string } {
     const key = keyPath([...at, String(params.additionalProperty)]);
     return { key, message: `“${key}” is not a known key${at.length ? ` of “${keyPath(at)}”` : ' at the top level'}.` };
   }
-  if (e.keyword === 'propertyNames' || (e.keyword === 'pattern' && params.propertyName !== undefined)) {
-    const key = keyPath([...at, String(params.propertyName)]);
+  // ajv puts the offending name on the error itself for the name's own check, in params for the wrapper.
+  const name = (e as { propertyName?: string }).propertyName ?? params.propertyName;
+  if (name !== undefined) {
+    const key = keyPath([...at, String(name)]);
     return { key, message: `the name in “${key}” is not acceptable there.` };
   }
   if (e.keyword === 'required') {
@@ -76,7 +78,6 @@ export function validateState(value: unknown, file: string): LinkstoreState {
   if (!validate(value)) {
     const first = validate.errors?.[0];
     if (first === undefined) throw invalid(file, 'it does not match the state schema.');
-    // propertyNames reports the name's own error first, then a wrapper; the first names the key.
     const { key, message } = describeSchemaError(first);
     throw invalid(file, message, key);
   }
