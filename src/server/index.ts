@@ -42,10 +42,16 @@ export function startServer(options: ServeOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   const server = createServer({ keepAliveTimeout: 5_000 }, createHandler({ linkstore: options.linkstore, token, maxBodyBytes: options.maxBodyBytes }));
   let closing: Promise<void> | undefined;
+  // Keep-alive connections without a request in flight would hold close() open: close them now,
+  // and each one that finishes its request in flight as soon as its response is sent.
+  server.on('request', (_req, res) => {
+    res.on('finish', () => {
+      if (closing !== undefined) setImmediate(() => server.closeIdleConnections());
+    });
+  });
   const close = (): Promise<void> =>
     (closing ??= new Promise((resolve, reject) => {
       server.close((e) => (e ? reject(e) : resolve()));
-      // Keep-alive connections without a request in flight would hold close() open.
       server.closeIdleConnections();
     }));
   return new Promise((resolve, reject) => {

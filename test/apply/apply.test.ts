@@ -83,7 +83,13 @@ describeOnDisks('linkstore apply', (ctx) => {
     expect(admin).toMatchObject({ op: 'write', before: null, mode: '0600' });
     expect(JSON.parse(admin?.after ?? '')).toEqual({ token: MASK });
     const user = link?.diff?.find((d) => d.path.endsWith('WHMCS_billing.userconfig'));
-    expect(JSON.parse(user?.after ?? '')).toEqual({ group_id: 'WHMCS', implements: 'billing', label: 'WHMCS Billing', order: '5', url: 'https://billing.example.com/cp' });
+    expect(JSON.parse(user?.after ?? '')).toEqual({
+      group_id: 'WHMCS',
+      implements: 'billing',
+      label: 'WHMCS Billing',
+      order: '5',
+      url: 'https://billing.example.com/cp',
+    });
     const webmaild = r.changes.flatMap((c) => c.diff ?? []).find((d) => d.path === '/var/cpanel/authn/openid_connect/webmaild');
     expect(JSON.parse(webmaild?.before ?? '')).toHaveProperty('google');
     expect(JSON.parse(webmaild?.after ?? '')).toEqual({});
@@ -93,7 +99,10 @@ describeOnDisks('linkstore apply', (ctx) => {
     const again = await applyState(linkstoreOn(ctx), state, { diff: true, check: true });
     expect(again.changes.map((c) => c.key)).toEqual(['accounts.bob.links.WHMCS_billing']);
     const changed = again.changes[0]?.diff?.map((d) => d.path);
-    expect(changed).toEqual(['/var/cpanel/integration/links/bob/WHMCS_billing.userconfig', '/var/cpanel/integration/dynamicui/bob/dynamicui_WHMCS_billing.conf']);
+    expect(changed).toEqual([
+      '/var/cpanel/integration/links/bob/WHMCS_billing.userconfig',
+      '/var/cpanel/integration/dynamicui/bob/dynamicui_WHMCS_billing.conf',
+    ]);
   });
 
   it('a new token rewrites only the adminconfig', async () => {

@@ -46,7 +46,14 @@ export function exampleState(): LinkstoreState {
     accounts: {
       bob: {
         links: {
-          WHMCS_billing: { url: 'https://billing.example.com/cp', label: 'WHMCS Billing', implements: 'billing', group_id: 'WHMCS', order: '5', token: 'subway' },
+          WHMCS_billing: {
+            url: 'https://billing.example.com/cp',
+            label: 'WHMCS Billing',
+            implements: 'billing',
+            group_id: 'WHMCS',
+            order: '5',
+            token: 'subway',
+          },
         },
         groups: { WHMCS: { label: 'WHMCS Control', order: '1' } },
         authn_links: [{ provider: 'google', subject: '109876543210', preferred_username: 'bob@gmail.com' }],
