@@ -11,7 +11,10 @@ export type BodyResult = { ok: true; body: Buffer } | { ok: false; status: 413 |
 
 export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<BodyResult> {
   const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > limit) return Promise.resolve({ ok: false, status: 413 });
+  if (declared !== undefined && Number(declared) > limit) {
+    req.resume(); // discard, as below
+    return Promise.resolve({ ok: false, status: 413 });
+  }
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -25,6 +28,8 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
       if (done) return;
       size += c.length;
       if (size > limit) {
+        // Keep reading, discarding, so the client can finish sending and read the 413; the
+        // connection closes after the answer, which bounds how long that lasts.
         chunks.length = 0;
         finish({ ok: false, status: 413 });
         return;

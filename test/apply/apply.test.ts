@@ -105,6 +105,16 @@ describeOnDisks('linkstore apply', (ctx) => {
     ]);
   });
 
+  it('an authn link for a provider the same run enables is planned after the enable', async () => {
+    seedSandbox(ctx);
+    await applyState(linkstoreOn(ctx), { providers: { google: { enabled: [] } } });
+    const planned = await applyState(linkstoreOn(ctx), exampleState(), { check: true });
+    expect(planned.changes.find((c) => c.key === 'accounts.bob.authn_links.0')).toMatchObject({ action: 'link_user_authn_provider', files: [] });
+    const applied = await applyState(linkstoreOn(ctx), exampleState());
+    expect(applied.changes.find((c) => c.key === 'accounts.bob.authn_links.0')?.files).toContain('/var/cpanel/authn/links/users/bob/bob.db');
+    expect((await applyState(linkstoreOn(ctx), exampleState())).changed).toBe(false);
+  });
+
   it('a new token rewrites only the adminconfig', async () => {
     seedSandbox(ctx);
     await applyState(linkstoreOn(ctx), exampleState());
