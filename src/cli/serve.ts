@@ -34,7 +34,12 @@ export async function runServe(ls: Linkstore, args: ParsedArgs, io: CliIo, usage
 
   const { readOrCreateToken, startServer } = await import('../server/index.js');
   const { token, created } = await readOrCreateToken(tokenFile);
-  const linkstore = memfs ? await (await import('../server/seed.js')).memfsLinkstore(args.flags.seed as string | undefined) : ls;
+  // Unlike a one-shot command, a server shares its event loop with every request in flight:
+  // fsync goes to the thread pool (the library's default), not inline as the CLI's Linkstore has it.
+  const { Linkstore } = await import('../services.js');
+  const linkstore = memfs
+    ? await (await import('../server/seed.js')).memfsLinkstore(args.flags.seed as string | undefined)
+    : new Linkstore({ root: ls.disk.root });
   const server = await startServer({ linkstore, token, host: listen.host, port: listen.port });
   io.stdout(`${server.url}\n`);
   io.stderr(
