@@ -40,7 +40,10 @@ function urlHost(host: string): string {
 export function startServer(options: ServeOptions): Promise<RunningServer> {
   const token = options.token ?? newToken();
   const host = options.host ?? '127.0.0.1';
-  const server = createServer({ keepAliveTimeout: 5_000 }, createHandler({ linkstore: options.linkstore, token, maxBodyBytes: options.maxBodyBytes }));
+  // Idle keep-alive connections are kept longer than clients keep theirs (undici: 4 s, proxies
+  // up to 60 s), so a client never reuses a socket the server is closing at that moment;
+  // shutdown closes idle connections at once whatever this is.
+  const server = createServer({ keepAliveTimeout: 65_000 }, createHandler({ linkstore: options.linkstore, token, maxBodyBytes: options.maxBodyBytes }));
   let closing: Promise<void> | undefined;
   // Keep-alive connections without a request in flight would hold close() open: close them now,
   // and each one that finishes its request in flight as soon as its response is sent.
