@@ -11,7 +11,7 @@ export interface ParsedArgs {
   dryRun: boolean;
   help: boolean;
   version: boolean;
-  /** FUNCTION or a command (doctor, export, import). */
+  /** FUNCTION or a command (doctor, export, import, serve, apply). */
   command?: string;
   params: Record<string, string>;
   /** Arguments of commands that take them (import FILE). */
@@ -23,8 +23,8 @@ export interface ParsedArgs {
 export class UsageError extends Error {}
 
 const OUTPUTS: readonly OutputFormat[] = ['yaml', 'json', 'jsonpretty', 'table'];
-const VALUE_OPTIONS = new Set(['root', 'output', 'user', 'as']);
-const BOOL_OPTIONS = new Set(['dry-run', 'help', 'version', 'fix', 'quiet', 'progress', 'include-root']);
+const VALUE_OPTIONS = new Set(['root', 'output', 'user', 'as', 'listen', 'token-file', 'seed']);
+const BOOL_OPTIONS = new Set(['dry-run', 'help', 'version', 'fix', 'quiet', 'progress', 'include-root', 'memfs', 'check', 'diff', 'prune']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const out: ParsedArgs = { dryRun: false, help: false, version: false, params: {}, positional: [], flags: {} };

@@ -21,6 +21,8 @@ const ALLOWED_FLAGS: Record<string, readonly string[]> = {
   archive: ['as'],
   account: [],
   'rebuild-linkdb': ['include-root'],
+  serve: ['listen', 'token-file', 'memfs', 'seed'],
+  apply: ['check', 'diff', 'prune'],
 };
 
 function usage(io: CliIo, message: string): number {
@@ -35,6 +37,8 @@ export async function runCommand(name: string, ls: Linkstore, args: ParsedArgs, 
   if (Object.keys(args.params).length > 0) return usage(io, `“${name}” takes no key=value parameters.`);
   if (args.flags.user === '') return usage(io, 'the option --user needs a user name.');
   try {
+    if (name === 'serve') return await (await import('./serve.js')).runServe(ls, args, io, usage);
+    if (name === 'apply') return await (await import('./apply.js')).runApply(ls, args, io, usage);
     if (name === 'doctor') return await runDoctor(ls, args, io);
     if (name === 'export') return await runExport(ls, args, io);
     if (name === 'archive' || name === 'account' || name === 'rebuild-linkdb') {

@@ -19,7 +19,7 @@ const defaultIo: CliIo = {
   isTTY: process.stdout.isTTY === true,
 };
 
-export const COMMANDS = ['doctor', 'export', 'import', 'archive', 'account', 'rebuild-linkdb'] as const;
+export const COMMANDS = ['doctor', 'export', 'import', 'archive', 'account', 'rebuild-linkdb', 'serve', 'apply'] as const;
 
 export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
   let args: ParsedArgs;

@@ -71,6 +71,27 @@ export interface TestServer {
   tree(cpanelPath?: string): Record<string, string>;
   /** Write a file (parents created) — e.g. to plant a cPanel-written file. */
   write(cpanelPath: string, content: string | Uint8Array, mode?: number): void;
+  /**
+   * Serve this server's WHM API 1 (and UAPI ExternalAuthentication) over HTTP on 127.0.0.1:
+   * `const { url, token, close } = await server.listen()`, then
+   * `fetch(`${url}/json-api/list_integration_links?api.version=1&user=bob`, { headers: { authorization: `whm root:${token}` } })`.
+   */
+  listen(options?: ListenOptions): Promise<Listening>;
+}
+
+export interface ListenOptions {
+  /** Default 0 (any free port). */
+  port?: number;
+  /** Default a new random token. */
+  token?: string;
+}
+
+export interface Listening {
+  /** Base URL such as `http://127.0.0.1:40123`. */
+  url: string;
+  token: string;
+  /** Stop the server (requests in flight finish first). */
+  close(): Promise<void>;
 }
 
 export interface MemFs {
@@ -225,5 +246,11 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
     list,
     tree,
     write: (p, content, mode = 0o644) => put(p, content, mode),
+    async listen(o = {}) {
+      // Loaded on demand: tests that never listen never load node:http.
+      const { startServer } = await import('../server/index.js');
+      const { url, token, close } = await startServer({ linkstore, port: o.port, token: o.token });
+      return { url, token, close };
+    },
   };
 }
