@@ -2,6 +2,7 @@
  * The checks of add/remove (authn-links.md §7.1, §7.2), each with cPanel's message, as small
  * pure functions. The store calls them in cPanel's order.
  */
+import { dict } from '../io/dict.js';
 import { LinkstoreError } from '../io/errors.js';
 import { nodeNameProblem } from '../io/node-name.js';
 import { MAX_USER_INFO_LENGTH, PROTOCOL, SERVICES, type Service } from './constants.js';
@@ -59,7 +60,7 @@ export function checkUserInfo(userInfo: unknown): UserInfoInput {
   if (typeof userInfo !== 'object' || userInfo === null || Array.isArray(userInfo)) {
     throw new LinkstoreError('E_INVALID_PARAM', MSG.userInfoNotObject(), { param: 'user_info' });
   }
-  const out: UserInfoInput = {};
+  const out = dict<UserInfoValue>();
   for (const [key, value] of Object.entries(userInfo as Record<string, unknown>)) {
     if (key.length > MAX_USER_INFO_LENGTH) throw new LinkstoreError('E_INVALID_PARAM', MSG.userInfoTooLarge(key), { param: 'user_info' });
     const problem = nodeNameProblem(key);

@@ -26,7 +26,7 @@ function usage(io: CliIo, message: string): number {
 }
 
 export async function runCommand(name: string, ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<number> {
-  const allowed = ALLOWED_FLAGS[name];
+  const allowed = Object.hasOwn(ALLOWED_FLAGS, name) ? ALLOWED_FLAGS[name] : undefined;
   if (allowed === undefined) return usage(io, `unknown command “${name}”.`);
   for (const f of Object.keys(args.flags)) if (!allowed.includes(f)) return usage(io, `the option --${f} does not apply to “${name}”.`);
   if (Object.keys(args.params).length > 0) return usage(io, `“${name}” takes no key=value parameters.`);

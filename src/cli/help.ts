@@ -58,5 +58,5 @@ shown on a terminal. Exit status: 0 when no line failed, 1 otherwise.
 };
 
 export function commandHelp(name: string): string {
-  return COMMAND_HELP[name] ?? '';
+  return Object.hasOwn(COMMAND_HELP, name) ? (COMMAND_HELP[name] as string) : '';
 }

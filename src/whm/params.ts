@@ -2,13 +2,15 @@
  * Flat `key=value` parameters as the WHM HTTP API receives them (all strings), with cPanel's
  * messages for missing and empty required parameters.
  */
+import { dict, own } from '../io/dict.js';
 import { LinkstoreError } from '../io/errors.js';
+import { parseJsonText } from '../io/json-codec.js';
 
 export type WhmParams = Readonly<Record<string, string>>;
 
 /** A required parameter that may be empty (the domain layer then rejects it with its own message). */
 export function defined(params: WhmParams, name: string): string {
-  const v = params[name];
+  const v = own(params, name);
   if (v === undefined) throw new LinkstoreError('E_MISSING_PARAM', `Provide the “${name}” parameter.`, { param: name });
   return v;
 }
@@ -23,12 +25,9 @@ export function nonEmpty(params: WhmParams, name: string): string {
 /** Parse a JSON object parameter (`configurations=...`). */
 export function jsonObject(params: WhmParams, name: string): Record<string, unknown> {
   const raw = defined(params, name);
-  let v: unknown;
-  try {
-    v = JSON.parse(raw);
-  } catch {
-    throw new LinkstoreError('E_INVALID_PARAM', `The “${name}” parameter must be a JSON object.`, { param: name });
-  }
+  const parsed = parseJsonText(raw);
+  if (!parsed.ok) throw new LinkstoreError('E_INVALID_PARAM', `The “${name}” parameter must be a JSON object.`, { param: name });
+  const v = parsed.value;
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
     throw new LinkstoreError('E_INVALID_PARAM', `The “${name}” parameter must be a JSON object.`, { param: name });
   }
@@ -37,7 +36,10 @@ export function jsonObject(params: WhmParams, name: string): Record<string, unkn
 
 /** Only the listed keys, for functions that pass the rest through to the domain layer. */
 export function pick(params: WhmParams, keys: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k of keys) if (params[k] !== undefined) out[k] = params[k] as string;
+  const out = dict<string>();
+  for (const k of keys) {
+    const v = own(params, k);
+    if (v !== undefined) out[k] = v;
+  }
   return out;
 }
