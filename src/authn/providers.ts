@@ -24,6 +24,7 @@ import {
   serviceFilePath,
   wellKnownPath,
 } from './constants.js';
+import { assertTextParam } from '../io/param-text.js';
 import { type AuthnContext, type MutationOptions, type MutationResult, transact } from './context.js';
 import { encodeDb, readJsonObject, sameJson } from './db.js';
 import { MSG } from './messages.js';
@@ -175,6 +176,7 @@ export async function setDisplayConfig(
     for (const [k, v] of Object.entries(input)) {
       if (!Object.hasOwn(current, k)) throw new LinkstoreError('E_INVALID_PARAM', MSG.unknownDisplayKey(k), { param: 'configurations' });
       if (typeof v !== 'string') throw new LinkstoreError('E_INVALID_PARAM', MSG.configValueEmpty(k), { param: 'configurations' });
+      assertTextParam(v, 'configurations');
       if ((k === 'color' || k === 'textcolor') && !COLOR.test(v)) throw new LinkstoreError('E_INVALID_PARAM', MSG.badColor(k, v), { param: 'configurations' });
     }
     const merged = { ...current, ...(input as Record<string, string>) };
@@ -215,6 +217,11 @@ function parseConfigurations(configurations: string | Record<string, unknown>): 
     v = parsed.ok ? parsed.value : undefined;
   }
   if (!isPlainObject(v)) throw new LinkstoreError('E_INVALID_PARAM', MSG.configNotObject(), { param: 'configurations' });
+  for (const [k, value] of Object.entries(v)) {
+    // Sizes are checked per field below (cPanel's message for client configurations).
+    assertTextParam(k, 'configurations', Infinity);
+    if (typeof value === 'string') assertTextParam(value, 'configurations', Infinity);
+  }
   return v;
 }
 

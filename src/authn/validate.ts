@@ -5,6 +5,7 @@
 import { dict } from '../io/dict.js';
 import { LinkstoreError } from '../io/errors.js';
 import { nodeNameProblem } from '../io/node-name.js';
+import { VALUE_LIMITS, assertTextParam } from '../io/param-text.js';
 import { MAX_USER_INFO_LENGTH, PROTOCOL, SERVICES, type Service } from './constants.js';
 import { MSG } from './messages.js';
 
@@ -34,6 +35,7 @@ export function checkProtocol(protocol: unknown): void {
 export function checkProviderName(provider: unknown): string {
   if (provider === undefined || provider === null || provider === '') throw missing('provider');
   if (typeof provider !== 'string') throw new LinkstoreError('E_INVALID_PARAM', MSG.notAString('provider'), { param: 'provider' });
+  assertTextParam(provider, 'provider', VALUE_LIMITS.default, { nul: false });
   if (nodeNameProblem(provider) !== undefined) {
     throw new LinkstoreError('E_INVALID_NAME', MSG.badProviderName(provider), { param: 'provider' });
   }
@@ -49,6 +51,7 @@ export function checkSubject(subject: unknown): string {
     throw new LinkstoreError('E_INVALID_PARAM', MSG.notAString('subject_unique_identifier'), { param: 'subject_unique_identifier' });
   }
   assertLineTerminatorFree(subject, 'subject_unique_identifier');
+  assertTextParam(subject, 'subject_unique_identifier');
   return subject;
 }
 
@@ -61,7 +64,13 @@ export function checkUserInfo(userInfo: unknown): UserInfoInput {
     throw new LinkstoreError('E_INVALID_PARAM', MSG.userInfoNotObject(), { param: 'user_info' });
   }
   const out = dict<UserInfoValue>();
-  for (const [key, value] of Object.entries(userInfo as Record<string, unknown>)) {
+  const entries = Object.entries(userInfo as Record<string, unknown>);
+  if (entries.length > VALUE_LIMITS.user_info_keys) {
+    throw new LinkstoreError('E_INVALID_PARAM', `“user_info” has ${entries.length} keys; the limit is ${VALUE_LIMITS.user_info_keys}.`, { param: 'user_info' });
+  }
+  for (const [key, value] of entries) {
+    assertTextParam(key, 'user_info', Infinity);
+    if (typeof value === 'string') assertTextParam(value, 'user_info', Infinity);
     if (key.length > MAX_USER_INFO_LENGTH) throw new LinkstoreError('E_INVALID_PARAM', MSG.userInfoTooLarge(key), { param: 'user_info' });
     const problem = nodeNameProblem(key);
     if (problem !== undefined) throw new LinkstoreError('E_INVALID_NAME', MSG.userInfoKeyInvalid(key, problem), { param: 'user_info' });
@@ -115,5 +124,6 @@ export function checkService(service: unknown): Service {
 export function checkUserParam(user: unknown): string {
   if (user === undefined || user === null || user === '') throw missing('user');
   if (typeof user !== 'string') throw new LinkstoreError('E_INVALID_PARAM', MSG.notAString('user'), { param: 'user' });
+  assertTextParam(user, 'user', VALUE_LIMITS.default, { nul: false });
   return user;
 }

@@ -16,7 +16,7 @@
  * well-formed UTF-16 are refused (JSON.stringify would write `\udXXX`, which cPanel rejects).
  */
 import { LinkstoreError } from './errors.js';
-import { describeSyntaxError } from './json-syntax.js';
+import { describeSyntaxError, locateSyntaxError } from './json-syntax.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -183,12 +183,12 @@ export function decodeStrict(bytes: Uint8Array, file: string): JsonValue {
  * come back as null-prototype maps, and a syntax error is described by position only
  * ("… at line 1, column 17"), never by the text, which may hold a secret.
  */
-export function parseJsonText(text: string): { ok: true; value: JsonValue } | { ok: false; problem: string } {
+export function parseJsonText(text: string): { ok: true; value: JsonValue } | { ok: false; problem: string; line: number; column: number } {
   let value: JsonValue;
   try {
     value = JSON.parse(text) as JsonValue;
   } catch {
-    return { ok: false, problem: describeSyntaxError(text) };
+    return { ok: false, ...locateSyntaxError(text) };
   }
   detach(value);
   return { ok: true, value };

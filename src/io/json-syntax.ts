@@ -120,10 +120,15 @@ export function lineAndColumn(t: string, offset: number): { line: number; column
   return { line, column: [...t.slice(lineStart, offset)].length + 1 };
 }
 
+/** What and where (1-based line and column) the first problem of a text JSON.parse refused is. */
+export function locateSyntaxError(t: string): { problem: string; line: number; column: number } {
+  const p = findSyntaxProblem(t);
+  if (p === undefined) return { problem: 'a syntax error', line: 1, column: 1 };
+  return { problem: p.problem, ...lineAndColumn(t, p.offset) };
+}
+
 /** "<problem> at line L, column C" for a text JSON.parse refused; never any of the text itself. */
 export function describeSyntaxError(t: string): string {
-  const p = findSyntaxProblem(t);
-  if (p === undefined) return 'a syntax error';
-  const { line, column } = lineAndColumn(t, p.offset);
-  return `${p.problem} at line ${line}, column ${column}`;
+  const { problem, line, column } = locateSyntaxError(t);
+  return `${problem} at line ${line}, column ${column}`;
 }
