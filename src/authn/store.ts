@@ -8,6 +8,7 @@
  */
 import type { Disk } from '../io/disk.js';
 import { FileMemo } from '../io/file-memo.js';
+import { memoSuccess, readHostname } from './hostname.js';
 import type { UserLookup } from '../users/lookup.js';
 import type { AuthnClientConfig, AuthnDisplayConfig } from '../generated/schemas.js';
 import type { Service } from './constants.js';
@@ -53,7 +54,11 @@ export interface AuthnStoreOptions {
    * `<owner's home>/mail/<domain>/<local>` exists (stat only; verified-against-cpanel.md §3).
    */
   mailUserExists?: (q: MailUserQuery) => Promise<boolean>;
-  /** Server hostname for redirect URIs (default: first line of /etc/hostname under the root, else `localhost`). */
+  /**
+   * Server hostname for redirect URIs. Default: the first line of /etc/hostname under the root
+   * (read once; a failed read is not remembered), or `localhost` when the file is missing or empty.
+   * A file that exists but cannot be read or holds no hostname is an error naming it.
+   */
   hostname?: string;
 }
 
@@ -64,18 +69,13 @@ export class AuthnStore {
     const { disk, users } = options;
     const now = options.now ?? Date.now;
     const mail = options.mailUserExists ?? fileMailUserExists(disk, users);
-    let host: Promise<string> | undefined = options.hostname === undefined ? undefined : Promise.resolve(options.hostname);
     this.#ctx = {
       disk,
       users,
       nowSeconds: () => Math.floor(now() / 1000),
       mailUserExists: mail,
       serviceFiles: new FileMemo(disk, parseServiceFile),
-      hostname: () =>
-        (host ??= disk
-          .readFile('/etc/hostname')
-          .then((b) => b?.toString('utf8').split('\n')[0]?.trim() || 'localhost')
-          .catch(() => 'localhost')),
+      hostname: options.hostname === undefined ? memoSuccess(() => readHostname(disk)) : () => Promise.resolve(options.hostname as string),
     };
   }
 

@@ -3,6 +3,8 @@
  * Options take `--opt value` or `--opt=value`; values may contain `=` after the first; `key=` is
  * the empty string. Anything malformed is a usage error (exit 2).
  */
+import { dict } from '../io/dict.js';
+
 export type OutputFormat = 'yaml' | 'json' | 'jsonpretty' | 'table';
 
 export interface ParsedArgs {
@@ -27,7 +29,7 @@ const VALUE_OPTIONS = new Set(['root', 'output', 'user', 'as', 'listen', 'token-
 const BOOL_OPTIONS = new Set(['dry-run', 'help', 'version', 'fix', 'quiet', 'progress', 'include-root', 'memfs', 'check', 'diff', 'prune']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const out: ParsedArgs = { dryRun: false, help: false, version: false, params: {}, positional: [], flags: {} };
+  const out: ParsedArgs = { dryRun: false, help: false, version: false, params: dict(), positional: [], flags: dict() };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === '-h') {

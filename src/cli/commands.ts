@@ -31,7 +31,7 @@ function usage(io: CliIo, message: string): number {
 }
 
 export async function runCommand(name: string, ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<number> {
-  const allowed = ALLOWED_FLAGS[name];
+  const allowed = Object.hasOwn(ALLOWED_FLAGS, name) ? ALLOWED_FLAGS[name] : undefined;
   if (allowed === undefined) return usage(io, `unknown command “${name}”.`);
   for (const f of Object.keys(args.flags)) if (!allowed.includes(f)) return usage(io, `the option --${f} does not apply to “${name}”.`);
   if (Object.keys(args.params).length > 0) return usage(io, `“${name}” takes no key=value parameters.`);
@@ -72,13 +72,14 @@ async function runExport(ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<nu
   return 0;
 }
 
-async function readInput(file: string): Promise<string> {
+/** The input's bytes, undecoded: import checks each line as UTF-8 and names the line that is not. */
+async function readInput(file: string): Promise<Buffer> {
   if (file === '-') {
     const chunks: Buffer[] = [];
     for await (const c of process.stdin) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
-    return Buffer.concat(chunks).toString('utf8');
+    return Buffer.concat(chunks);
   }
-  return Buffer.from(await nodeFsPort.promises.readFile(file)).toString('utf8');
+  return Buffer.from(await nodeFsPort.promises.readFile(file));
 }
 
 function progressBar(io: CliIo): { update: (done: number, total: number) => void; end: () => void } {
@@ -102,17 +103,17 @@ function progressBar(io: CliIo): { update: (done: number, total: number) => void
 async function runImport(ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<number> {
   if (args.positional.length !== 1) return usage(io, '“import” needs exactly one FILE (or - for standard input).');
   const file = args.positional[0] as string;
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readInput(file);
+    bytes = await readInput(file);
   } catch (e) {
     io.stderr(`linkstore import: cannot read “${file}”: ${e instanceof Error ? e.message : String(e)}\n`);
     return 2;
   }
-  const { importRecords, splitLines } = await import('../transfer/index.js');
+  const { importRecords, splitLineBytes } = await import('../transfer/index.js');
   const showProgress = (io.isTTY || args.flags.progress === true) && args.flags.quiet !== true;
   const bar = showProgress ? progressBar(io) : undefined;
-  const summary = await importRecords(ls, splitLines(text), { dryRun: args.dryRun, onProgress: bar?.update });
+  const summary = await importRecords(ls, splitLineBytes(bytes), { dryRun: args.dryRun, onProgress: bar?.update });
   bar?.end();
   const fmt = args.output ?? 'table';
   if (fmt !== 'table') io.stdout(format(summary, fmt));

@@ -128,5 +128,5 @@ Plain HTTP only: for TLS, put it behind a TLS proxy (README: "Serving over TLS")
 };
 
 export function commandHelp(name: string): string {
-  return COMMAND_HELP[name] ?? '';
+  return Object.hasOwn(COMMAND_HELP, name) ? (COMMAND_HELP[name] as string) : '';
 }

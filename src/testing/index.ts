@@ -13,6 +13,7 @@
 import { createRequire } from 'node:module';
 import { posix as path } from 'node:path';
 import { SHIPPED_PROVIDERS } from '../authn/index.js';
+import { dict, own } from '../io/dict.js';
 import { Disk } from '../io/disk.js';
 import { Linkstore, type LinkstoreOptions } from '../services.js';
 import { callWhm, type CallOptions, type WhmEnvelope } from '../whm/index.js';
@@ -178,12 +179,12 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
       put(`/usr/local/cpanel/base/frontend/${theme}/config.json`, JSON.stringify(options.themeConfig ?? JUPITER));
     }
   }
-  const services: Record<string, Record<string, string>> = { cpaneld: {}, webmaild: {}, whostmgrd: {} };
+  const services: Record<string, Record<string, string>> = { cpaneld: dict(), webmaild: dict(), whostmgrd: dict() };
   for (const p of options.providers ?? []) {
     const prov = typeof p === 'string' ? { id: p } : p;
-    const module = prov.module ?? SHIPPED_PROVIDERS[prov.id];
+    const module = prov.module ?? own(SHIPPED_PROVIDERS, prov.id);
     if (module === undefined) throw new Error(`Unknown provider “${prov.id}”: give its module name.`);
-    if (!(prov.id in SHIPPED_PROVIDERS))
+    if (!Object.hasOwn(SHIPPED_PROVIDERS, prov.id))
       put(`/var/cpanel/perl/Cpanel/Security/Authn/Provider/${module}.pm`, `package Cpanel::Security::Authn::Provider::${module};\n1;\n`);
     for (const s of prov.services ?? ['cpaneld', 'webmaild', 'whostmgrd'])
       (services[s] as Record<string, string>)[prov.id] = `Cpanel::Security::Authn::Provider::${module}`;
