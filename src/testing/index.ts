@@ -131,6 +131,17 @@ export function createMemfs(): { fs: unknown; canChown: boolean } {
   return { fs: createFsFromVolume(new Volume()), canChown };
 }
 
+/** A stand-in provider module holding only a made-up button icon (a tiny SVG naming the provider). */
+function madeUpModule(module: string, id: string): string {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16"><title>test icon ${id}</title></svg>`;
+  const b64 = (
+    Buffer.from(svg)
+      .toString('base64')
+      .match(/.{1,60}/g) as string[]
+  ).join('\n');
+  return `package Cpanel::Security::Authn::Provider::${module};\n\nsub _BUTTON_ICON {\n    return <<SVG;\n${b64}\nSVG\n}\n\n1;\n`;
+}
+
 export async function createTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const mem = createMemfs();
   const fs = mem.fs as MemFs;
@@ -186,6 +197,9 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
     if (module === undefined) throw new Error(`Unknown provider “${prov.id}”: give its module name.`);
     if (!Object.hasOwn(SHIPPED_PROVIDERS, prov.id))
       put(`/var/cpanel/perl/Cpanel/Security/Authn/Provider/${module}.pm`, `package Cpanel::Security::Authn::Provider::${module};\n1;\n`);
+    // A shipped provider's installed module, reduced to a made-up button icon (never the
+    // provider's artwork): the display configuration's icon default comes from it.
+    else put(`/usr/local/cpanel/Cpanel/Security/Authn/Provider/${module}.pm`, madeUpModule(module, prov.id));
     for (const s of prov.services ?? ['cpaneld', 'webmaild', 'whostmgrd'])
       (services[s] as Record<string, string>)[prov.id] = `Cpanel::Security::Authn::Provider::${module}`;
   }

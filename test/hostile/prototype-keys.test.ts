@@ -11,7 +11,7 @@ import { doctor } from '../../src/doctor/index.js';
 import { LinkstoreError } from '../../src/io/errors.js';
 import type { Linkstore } from '../../src/services.js';
 import { exportRecords, importRecords, recordLine } from '../../src/transfer/index.js';
-import { describeOnDisks, peek, seed, settle, type DiskCtx } from '../helpers/disks.js';
+import { describeOnDisks, hostPath, peek, seed, settle, type DiskCtx } from '../helpers/disks.js';
 import { makeLinkstore, seedServer } from './server.js';
 
 const NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'] as const;
@@ -42,6 +42,9 @@ async function seedHostile(ctx: DiskCtx): Promise<Linkstore> {
   seedServer(ctx);
   const mail = LINK_USERS.filter((u) => u.includes('@')).map((u) => `${u.split('@')[0]}:x:1001:1001::/home/bob/mail/bob.example/x:/bin/false\n`);
   seed(ctx, '/home/bob/etc/bob.example/passwd', `info:x:1001:1001::/home/bob/mail/bob.example/info:/usr/local/cpanel/bin/noshell\n${mail.join('')}`, 0o640);
+  // cPanel's rule for an email account is its mail directory (verified-against-cpanel.md §3).
+  for (const u of LINK_USERS.filter((x) => x.includes('@')))
+    ctx.fs.mkdirSync(hostPath(ctx, `/home/bob/mail/bob.example/${u.split('@')[0]}`), { recursive: true });
   for (const p of PROVIDERS.filter((p) => p !== 'google')) seed(ctx, `${MODULE_DIR}/${p}.pm`, `package Cpanel::Security::Authn::Provider::${p};\n1;\n`);
   const ls = makeLinkstore(ctx);
   const authn = await ls.authn();
