@@ -110,6 +110,30 @@ step('Server move, 3: import for real', ['import', '--hostname', 'new.example.co
 step('Server move, 4: re-running the import changes nothing (every record unchanged)', ['import', '--hostname', 'new.example.com', moveFile], 0, target);
 step('The new server answers for bob', ['--output=json', 'get_users_authn_linked_accounts'], 0, target);
 
+// A cPanel account archive: bob's two link sections into cpmove-bob.tar.gz (given as a host path,
+// as a backup disk would be; it stays inside ./sandbox like everything else the demo writes), then
+// the account's links are lost and restored straight from the tarball.
+const backups = join(sandbox, 'backups');
+mkdirSync(backups, { recursive: true });
+const tarball = join(backups, 'cpmove-bob.tar.gz');
+step('Write bob’s links into a cPanel account archive, as pkgacct would (integration/links/, authnlinks/)', [
+  'archive',
+  'export',
+  'bob',
+  relative(process.cwd(), tarball),
+]);
+step('Remove the account’s links from both stores (what account removal does)', ['account', 'purge', 'bob', '--output', 'json']);
+step('Preview the restore from the tarball: cPanel’s rules, nothing written', [
+  'archive',
+  'restore',
+  relative(process.cwd(), tarball),
+  '--dry-run',
+  '--output',
+  'json',
+]);
+step('Restore it', ['archive', 'restore', relative(process.cwd(), tarball), '--output', 'json']);
+step('The links are back', ['list_integration_links', 'user=bob']);
+
 process.stdout.write(`\nSandbox tree: ${relative(process.cwd(), sandbox) || '.'}/var/cpanel — inspect it, or re-run “npm run demo” to start clean.\n`);
 if (failures) {
   process.stdout.write(`${failures} step(s) did not behave as expected.\n`);

@@ -8,6 +8,7 @@
 export { Linkstore, openLinkstore, type LinkstoreOptions } from './services.js';
 export {
   callWhm,
+  callUapi,
   callUapiGetAuthnLinks,
   WHM_FUNCTIONS,
   type WhmEnvelope,
@@ -95,3 +96,18 @@ export {
   type IntegrationGroupRecord,
   type IntegrationLinkRecord,
 } from './transfer/index.js';
+export {
+  exportAccountArchive,
+  restoreAccountArchive,
+  loadAccountArchive,
+  DEFAULT_LIMITS as ARCHIVE_LIMITS,
+  type AccountArchive,
+  type ArchiveLimits,
+  type ArchiveExportOptions,
+  type ArchiveExportResult,
+  type AccountRestoreOptions,
+  type AccountRestoreResult,
+} from './archive/index.js';
+export { purgeAccount, renameAccount, changeAccountDomain, rebuildLinkDbs, type AccountResult } from './account/index.js';
+export type { AuthnRestoreResult, RebuildAllResult } from './authn/index.js';
+export type { RenameUserOptions } from './integration/index.js';

@@ -2,11 +2,14 @@
 export { AuthnStore, type AuthnStoreOptions } from './store.js';
 export type { MailUserQuery, MutationOptions, MutationResult } from './context.js';
 export type { AccountOptions } from './lifecycle.js';
+export type { AuthnRestoreResult } from './archive.js';
+export type { RebuildAllResult } from './rebuild-all.js';
 export type { LinkedAccount, LinkedAccountsOptions } from './linked-accounts.js';
 export type { AuthnLink, LinkParams, UnlinkParams } from './links.js';
 export type { DriftEntry, DriftKind, DriftOptions, RebuildOptions } from './maint.js';
-export type { AvailableProvider, ClientConfigOptions, FailingProvider, ProviderModule } from './providers.js';
+export type { AvailableProvider, ClientConfigOptions, ConfigurationField, FailingProvider, ProviderModule } from './providers.js';
 export type { ImportLinkItem, ImportLinkResult, ImportLinkStatus, ImportLinksOptions, StoredLink } from './transfer.js';
+export type { ConfiguredModule, UapiLinkParams, UapiUnlinkParams } from './uapi.js';
 export type { UserInfoInput, UserInfoValue } from './validate.js';
 export { MSG as AUTHN_MESSAGES } from './messages.js';
 export {

@@ -3,6 +3,7 @@
  * available provider, as cPanel does, filtered to the accounts the caller can see.
  */
 import { FileMemo } from '../io/file-memo.js';
+import { own } from '../io/dict.js';
 import type { AuthnLinkDb } from '../generated/schemas.js';
 import { PROTOCOL, linkDbPath } from './constants.js';
 import type { AuthnContext } from './context.js';
@@ -15,7 +16,8 @@ export interface LinkedAccount {
   provider_protocol: string;
   provider_id: string;
   subject_unique_identifier: string;
-  link_time: number | undefined;
+  /** As found in the LinkDB: an integer, or a string of digits after cPanel's account restore. */
+  link_time: number | string | undefined;
   preferred_username: string | undefined;
 }
 
@@ -49,12 +51,12 @@ export function parseLinkDbIndex(bytes: Buffer | undefined, hostPath: string): L
   for (const [username, subjects] of Object.entries(ldb.user)) {
     const list: Omit<LinkedAccount, 'provider_id'>[] = [];
     for (const subject of Object.keys(subjects)) {
-      const info = ldb.subject_unique_identifier[subject]?.[username];
+      const info = own(own(ldb.subject_unique_identifier, subject), username);
       list.push({
         username,
         provider_protocol: PROTOCOL,
         subject_unique_identifier: subject,
-        link_time: typeof info?.link_time === 'number' ? info.link_time : undefined,
+        link_time: typeof info?.link_time === 'number' || typeof info?.link_time === 'string' ? info.link_time : undefined,
         preferred_username: typeof info?.preferred_username === 'string' ? info.preferred_username : undefined,
       });
     }

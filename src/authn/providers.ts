@@ -4,8 +4,9 @@
  * how they are displayed. Every write is a locked Transaction with cPanel's modes.
  */
 import type { FileOp } from '../io/commit.js';
-import { LinkstoreError } from '../io/errors.js';
-import { decodeStrict, isPlainObject } from '../io/json-codec.js';
+import { dict, dictFrom, own } from '../io/dict.js';
+import { LinkstoreError, isEnoent } from '../io/errors.js';
+import { decodeStrict, isPlainObject, parseJsonText } from '../io/json-codec.js';
 import type { AuthnClientConfig, AuthnDisplayConfig, AuthnServiceFile } from '../generated/schemas.js';
 import {
   MAX_USER_INFO_LENGTH,
@@ -23,10 +24,12 @@ import {
   serviceFilePath,
   wellKnownPath,
 } from './constants.js';
+import { assertTextParam } from '../io/param-text.js';
 import { type AuthnContext, type MutationOptions, type MutationResult, transact } from './context.js';
 import { encodeDb, readJsonObject, sameJson } from './db.js';
 import { MSG } from './messages.js';
 import { checkService, hasLineTerminator } from './validate.js';
+import { type DisplayDefaults, displayDefaults } from './display-defaults.js';
 
 export interface ProviderModule {
   /** Lower-case provider id. */
@@ -45,7 +48,9 @@ export async function availableProviders(ctx: AuthnContext): Promise<Map<string,
     out.set(id, { id, module, package: PROVIDER_PACKAGE_PREFIX + module, shipped: true });
   }
   for (const dir of PROVIDER_MODULE_DIRS) {
-    const names = (await ctx.disk.readdir(dir).catch(() => undefined)) ?? [];
+    // A missing directory means no module installed there; any other failure is reported, never read as
+    // "not installed" (disableFailing would then disable a working provider).
+    const names = (await ctx.disk.readdir(dir).catch((e: unknown) => (isEnoent(e) ? undefined : Promise.reject(e)))) ?? [];
     for (const name of names.sort()) {
       if (!name.endsWith('.pm') || name.length <= 3) continue;
       const module = name.slice(0, -3);
@@ -57,7 +62,7 @@ export async function availableProviders(ctx: AuthnContext): Promise<Map<string,
   return out;
 }
 
-async function requireAvailable(ctx: AuthnContext, provider: unknown): Promise<ProviderModule> {
+export async function requireAvailable(ctx: AuthnContext, provider: unknown): Promise<ProviderModule> {
   const id = typeof provider === 'string' ? provider.toLowerCase() : '';
   const mod = id === '' ? undefined : (await availableProviders(ctx)).get(id);
   if (!mod) throw new LinkstoreError('E_PROVIDER', MSG.providerNotValid(String(provider)), { param: 'provider_id' });
@@ -71,10 +76,10 @@ export async function readServiceFile(ctx: AuthnContext, service: Service): Prom
 }
 
 export function parseServiceFile(bytes: Buffer | undefined, hostPath: string): AuthnServiceFile {
-  if (!bytes || bytes.length === 0) return {};
+  if (!bytes || bytes.length === 0) return dict();
   const v = decodeStrict(bytes, hostPath);
-  if (!isPlainObject(v)) return {};
-  const out: AuthnServiceFile = {};
+  if (!isPlainObject(v)) return dict();
+  const out = dict<string>();
   for (const [k, pkg] of Object.entries(v)) if (typeof pkg === 'string') out[k] = pkg;
   return out;
 }
@@ -89,7 +94,7 @@ export async function enabledAnywhere(ctx: AuthnContext, provider: string): Prom
 /** Enabled in `service` the way cPanel counts it: the stored package equals the module's. */
 export async function enabledServices(ctx: AuthnContext, mod: ProviderModule): Promise<Service[]> {
   const out: Service[] = [];
-  for (const s of SERVICES) if ((await readServiceFile(ctx, s))[mod.id] === mod.package) out.push(s);
+  for (const s of SERVICES) if (own(await readServiceFile(ctx, s), mod.id) === mod.package) out.push(s);
   return out;
 }
 
@@ -102,7 +107,7 @@ async function editServiceFile(ctx: AuthnContext, service: Service, edit: (f: Au
   const p = serviceFilePath(service);
   return transact(ctx, { dirs: serviceDirSpecs(), locks: [{ path: p, mode: MODE.serviceFile }], dryRun: options.dryRun }, async () => {
     const current = await readServiceFile(ctx, service);
-    const next = { ...current };
+    const next = dictFrom(current);
     edit(next);
     return sameJson(current, next) && (await ctx.disk.statPath(p)) !== undefined ? [] : [serviceWrite(service, next)];
   });
@@ -126,30 +131,17 @@ export async function disableProvider(ctx: AuthnContext, service: string, provid
 
 // ---------------------------------------------------------------- display configuration
 
-/** The module defaults (§6.3). Real modules may ship their own colours and icon; the library cannot load them. */
-export function defaultDisplayConfig(mod: ProviderModule): AuthnDisplayConfig {
-  return {
-    label: `Log in via ${mod.module}`,
-    link: `/openid_connect/${mod.id}`,
-    color: 'cccccc',
-    textcolor: '000000',
-    icon_type: 'image/svg+xml',
-    display_name: mod.module,
-    provider_name: mod.module,
-    documentation_url: '',
-  };
-}
-
-async function currentDisplayConfig(ctx: AuthnContext, mod: ProviderModule, service: Service): Promise<AuthnDisplayConfig> {
+export async function currentDisplayConfig(ctx: AuthnContext, mod: ProviderModule, service: Service): Promise<DisplayDefaults> {
   const custom = await readJsonObject(ctx.disk, displayConfigPath(mod.id, service), 'authn-display-config');
-  return (custom as AuthnDisplayConfig | undefined) ?? defaultDisplayConfig(mod);
+  // cPanel uses the custom file instead of the module's defaults, with no key-wise merge (verified §5).
+  return custom !== undefined ? { config: custom as AuthnDisplayConfig, undetermined: [] } : displayDefaults(ctx.disk, mod);
 }
 
 /** get_provider_display_configurations: one object per service, custom file or defaults, plus `service`. */
 export async function getDisplayConfigs(ctx: AuthnContext, provider: string): Promise<Array<AuthnDisplayConfig & { service: Service }>> {
   const mod = await requireAvailable(ctx, provider);
   const out: Array<AuthnDisplayConfig & { service: Service }> = [];
-  for (const s of SERVICES) out.push({ ...(await currentDisplayConfig(ctx, mod, s)), service: s });
+  for (const s of SERVICES) out.push({ ...(await currentDisplayConfig(ctx, mod, s)).config, service: s });
   return out;
 }
 
@@ -168,10 +160,16 @@ export async function setDisplayConfig(
   const input = parseConfigurations(configurations);
   const p = displayConfigPath(mod.id, s);
   return transact(ctx, { dirs: clientConfigDirSpecs(), locks: [{ path: p, mode: MODE.displayConfig }], dryRun: options.dryRun }, async () => {
-    const current = await currentDisplayConfig(ctx, mod, s);
+    const { config: current, undetermined } = await currentDisplayConfig(ctx, mod, s);
+    // The whole object is written and then used instead of the module's defaults: a key whose
+    // default is unknown here would vanish from the login button, so refuse unless it is given.
+    const unknown = undetermined.filter((k) => !Object.hasOwn(input, k));
+    if (unknown.length > 0) throw new LinkstoreError('E_PROVIDER_MODULE', MSG.displayDefaultUnknown(unknown, mod.id, mod.module), { param: 'configurations' });
     for (const [k, v] of Object.entries(input)) {
-      if (!Object.hasOwn(current, k)) throw new LinkstoreError('E_INVALID_PARAM', MSG.unknownDisplayKey(k), { param: 'configurations' });
+      if (!Object.hasOwn(current, k) && !undetermined.includes(k))
+        throw new LinkstoreError('E_INVALID_PARAM', MSG.unknownDisplayKey(k), { param: 'configurations' });
       if (typeof v !== 'string') throw new LinkstoreError('E_INVALID_PARAM', MSG.configValueEmpty(k), { param: 'configurations' });
+      assertTextParam(v, 'configurations');
       if ((k === 'color' || k === 'textcolor') && !COLOR.test(v)) throw new LinkstoreError('E_INVALID_PARAM', MSG.badColor(k, v), { param: 'configurations' });
     }
     const merged = { ...current, ...(input as Record<string, string>) };
@@ -181,9 +179,48 @@ export async function setDisplayConfig(
 
 // ---------------------------------------------------------------- client configuration
 
+/** A configuration field as `_CONFIG_FIELDS` describes it. */
+interface FieldSpec {
+  field_id: string;
+  label: string;
+  description: string;
+  display_order: number;
+}
+
+const BASE_FIELDS: readonly FieldSpec[] = [
+  { field_id: 'client_id', label: 'Client ID', description: 'The ID of the Client', display_order: 0 },
+  { field_id: 'client_secret', label: 'Client Secret', description: 'The Secret of the Client', display_order: 1 },
+];
+const WHMCS_FIELD: FieldSpec = {
+  field_id: 'well_known_config_uri',
+  label: 'Well Known Config URI',
+  description: 'The URI to the well known configuration for the Open ID Connect Provider',
+  display_order: 2,
+};
+
+function fieldSpecs(mod: ProviderModule): readonly FieldSpec[] {
+  return mod.id === 'whmcs' ? [...BASE_FIELDS, WHMCS_FIELD] : BASE_FIELDS;
+}
+
 /** The configuration fields of a provider (base: client_id, client_secret; WHMCS adds well_known_config_uri). */
 export function configurationFields(mod: ProviderModule): string[] {
-  return mod.id === 'whmcs' ? ['client_id', 'client_secret', 'well_known_config_uri'] : ['client_id', 'client_secret'];
+  return fieldSpecs(mod).map((f) => f.field_id);
+}
+
+/** One entry of get_provider_configuration_fields. `value` is the stored value (the secret too), null when unset. */
+export interface ConfigurationField extends FieldSpec {
+  value: string | null;
+}
+
+/** get_provider_configuration_fields: the provider's fields with their current values, by display_order. */
+export async function getConfigurationFields(ctx: AuthnContext, service: string, provider: string): Promise<ConfigurationField[]> {
+  checkService(service);
+  const mod = await requireAvailable(ctx, provider);
+  const stored = (await readJsonObject(ctx.disk, clientConfigPath(mod.id), 'authn-client-config')) ?? {};
+  return fieldSpecs(mod).map((f) => {
+    const v = Object.hasOwn(stored, f.field_id) ? stored[f.field_id] : undefined;
+    return { ...f, value: typeof v === 'string' ? v : null };
+  });
 }
 
 /** Default redirect URIs: cpaneld, whostmgrd, webmaild SSL bases + `/openid_connect_callback/<id>`. */
@@ -208,13 +245,15 @@ export async function getClientConfig(ctx: AuthnContext, service: string, provid
 function parseConfigurations(configurations: string | Record<string, unknown>): Record<string, unknown> {
   let v: unknown = configurations;
   if (typeof configurations === 'string') {
-    try {
-      v = JSON.parse(configurations);
-    } catch {
-      v = undefined;
-    }
+    const parsed = parseJsonText(configurations);
+    v = parsed.ok ? parsed.value : undefined;
   }
   if (!isPlainObject(v)) throw new LinkstoreError('E_INVALID_PARAM', MSG.configNotObject(), { param: 'configurations' });
+  for (const [k, value] of Object.entries(v)) {
+    // Sizes are checked per field below (cPanel's message for client configurations).
+    assertTextParam(k, 'configurations', Infinity);
+    if (typeof value === 'string') assertTextParam(value, 'configurations', Infinity);
+  }
   return v;
 }
 
@@ -238,9 +277,9 @@ export async function setClientConfig(
   for (const k of Object.keys(input)) {
     if (!fields.includes(k)) throw new LinkstoreError('E_INVALID_PARAM', MSG.unknownConfigField(k, mod.id), { param: 'configurations' });
   }
-  const config: Record<string, unknown> = {};
+  const config = dict<unknown>();
   for (const f of fields) {
-    const v = input[f];
+    const v = own(input, f);
     if (v === undefined) throw new LinkstoreError('E_MISSING_PARAM', MSG.missingParam(f), { param: 'configurations' });
     if (typeof v !== 'string' || v === '') throw new LinkstoreError('E_INVALID_PARAM', MSG.configValueEmpty(f), { param: 'configurations' });
     if (v.length > MAX_USER_INFO_LENGTH) throw new LinkstoreError('E_INVALID_PARAM', MSG.configTooLarge(f), { param: 'configurations' });
@@ -278,8 +317,8 @@ export async function listAvailable(ctx: AuthnContext): Promise<AvailableProvide
   >;
   const out: AvailableProvider[] = [];
   for (const mod of mods) {
-    const d = defaultDisplayConfig(mod);
-    const on = (s: Service): 0 | 1 => (files[s][mod.id] === mod.package ? 1 : 0);
+    const d = (await displayDefaults(ctx.disk, mod)).config;
+    const on = (s: Service): 0 | 1 => (own(files[s], mod.id) === mod.package ? 1 : 0);
     const { link: _link, ...display } = d;
     out.push({
       id: mod.id,

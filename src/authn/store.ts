@@ -8,6 +8,7 @@
  */
 import type { Disk } from '../io/disk.js';
 import { FileMemo } from '../io/file-memo.js';
+import { memoSuccess, readHostname } from './hostname.js';
 import type { UserLookup } from '../users/lookup.js';
 import type { AuthnClientConfig, AuthnDisplayConfig } from '../generated/schemas.js';
 import type { Service } from './constants.js';
@@ -16,10 +17,23 @@ import { type AccountOptions, changeEmailDomains, removeAllForSystemUser, rename
 import { type LinkedAccount, type LinkedAccountsOptions, linkedAccounts, parseLinkDbIndex } from './linked-accounts.js';
 import { type AuthnLink, type LinkParams, type UnlinkParams, addLink, getLinks, removeLink } from './links.js';
 import { type DriftEntry, type DriftOptions, type RebuildOptions, checkDrift, rebuildLinkDb } from './maint.js';
+import { type ArchiveFile, type AuthnRestoreResult, exportAuthnUser, restoreAuthnUser } from './archive.js';
+import { type RebuildAllResult, rebuildAllLinkDbs } from './rebuild-all.js';
+import {
+  type ConfiguredModule,
+  type UapiLinkParams,
+  type UapiUnlinkParams,
+  configuredModules,
+  hasModulesConfigured,
+  uapiAddLink,
+  uapiRemoveLink,
+} from './uapi.js';
 import * as transfer from './transfer.js';
 import {
   type ClientConfigOptions,
   type AvailableProvider,
+  type ConfigurationField,
+  getConfigurationFields,
   type FailingProvider,
   disableFailing,
   disableProvider,
@@ -38,11 +52,15 @@ export interface AuthnStoreOptions {
   /** Clock in epoch milliseconds (default `Date.now`); link_time is its whole seconds. */
   now?: () => number;
   /**
-   * Whether the email account `local@domain` (owned by `owner`) exists. Default: the owner's
-   * `<home>/etc/<domain>/passwd` has a `local:` line.
+   * Whether the email account `local@domain` (owned by `owner`) exists. Default: cPanel's rule,
+   * `<owner's home>/mail/<domain>/<local>` exists (stat only; verified-against-cpanel.md §3).
    */
   mailUserExists?: (q: MailUserQuery) => Promise<boolean>;
-  /** Server hostname for redirect URIs (default: first line of /etc/hostname under the root, else `localhost`). */
+  /**
+   * Server hostname for redirect URIs. Default: the first line of /etc/hostname under the root
+   * (read once; a failed read is not remembered), or `localhost` when the file is missing or empty.
+   * A file that exists but cannot be read or holds no hostname is an error naming it.
+   */
   hostname?: string;
 }
 
@@ -53,7 +71,6 @@ export class AuthnStore {
     const { disk, users } = options;
     const now = options.now ?? Date.now;
     const mail = options.mailUserExists ?? fileMailUserExists(disk, users);
-    let host: Promise<string> | undefined = options.hostname === undefined ? undefined : Promise.resolve(options.hostname);
     this.#ctx = {
       disk,
       users,
@@ -61,11 +78,7 @@ export class AuthnStore {
       mailUserExists: mail,
       serviceFiles: new FileMemo(disk, parseServiceFile),
       linkDbIndex: new FileMemo(disk, parseLinkDbIndex),
-      hostname: () =>
-        (host ??= disk
-          .readFile('/etc/hostname')
-          .then((b) => b?.toString('utf8').split('\n')[0]?.trim() || 'localhost')
-          .catch(() => 'localhost')),
+      hostname: options.hostname === undefined ? memoSuccess(() => readHostname(disk)) : () => Promise.resolve(options.hostname as string),
     };
   }
 
@@ -138,6 +151,28 @@ export class AuthnStore {
     return transfer.storedDisplayConfig(this.#ctx, provider, service);
   }
 
+  // -------------------------------------------------------------- UAPI
+
+  /** UAPI add_authn_link: service `cpaneld` (default) or `webmaild`, an installed provider, then the add. */
+  addAuthnLink(params: UapiLinkParams, options?: MutationOptions): Promise<MutationResult> {
+    return uapiAddLink(this.#ctx, params, options);
+  }
+
+  /** UAPI remove_authn_link. */
+  removeAuthnLink(params: UapiUnlinkParams, options?: MutationOptions): Promise<MutationResult> {
+    return uapiRemoveLink(this.#ctx, params, options);
+  }
+
+  /** UAPI configured_modules: display configurations of providers enabled and configured for the service. */
+  configuredModules(appname?: string): Promise<ConfiguredModule[]> {
+    return configuredModules(this.#ctx, appname);
+  }
+
+  /** UAPI has_external_auth_modules_configured: 1 when any provider is enabled for the service. */
+  hasExternalAuthModulesConfigured(appname?: string): Promise<0 | 1> {
+    return hasModulesConfigured(this.#ctx, appname);
+  }
+
   // -------------------------------------------------------------- lifecycle
 
   /** Remove the links of a system user and all its email users: LinkDB entries, files, directory. */
@@ -155,7 +190,22 @@ export class AuthnStore {
     return changeEmailDomains(this.#ctx, sysuser, domains, options);
   }
 
+  /** Backup: the files of `links/users/USER/`, as pkgacct copies them into `authnlinks/`. */
+  exportUser(user: string): Promise<ArchiveFile[]> {
+    return exportAuthnUser(this.#ctx, user);
+  }
+
+  /** Restore: replay an archive's `authnlinks/*.db` under `newUser` with cPanel's rules and warnings. */
+  restoreUser(files: readonly ArchiveFile[], newUser: string, options?: MutationOptions): Promise<AuthnRestoreResult> {
+    return restoreAuthnUser(this.#ctx, files, newUser, options);
+  }
+
   // -------------------------------------------------------------- LinkDB maintenance
+
+  /** Rebuild every provider's LinkDB (those on disk and those the per-user DBs name). */
+  rebuildAllLinkDbs(options?: RebuildOptions): Promise<RebuildAllResult> {
+    return rebuildAllLinkDbs(this.#ctx, options);
+  }
 
   /** Rebuild a provider's LinkDB from the per-user DBs (cPanel's script; `includeRoot` keeps root). */
   rebuildLinkDb(provider: string, options?: RebuildOptions): Promise<MutationResult> {
@@ -202,6 +252,11 @@ export class AuthnStore {
     options?: ClientConfigOptions,
   ): Promise<MutationResult> {
     return setClientConfig(this.#ctx, service, provider, configurations, options);
+  }
+
+  /** get_provider_configuration_fields: the client-configuration fields with their current values. */
+  getConfigurationFields(service: Service | string, provider: string): Promise<ConfigurationField[]> {
+    return getConfigurationFields(this.#ctx, service, provider);
   }
 
   /** get_provider_display_configurations. */

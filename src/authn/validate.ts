@@ -2,8 +2,10 @@
  * The checks of add/remove (authn-links.md §7.1, §7.2), each with cPanel's message, as small
  * pure functions. The store calls them in cPanel's order.
  */
+import { dict } from '../io/dict.js';
 import { LinkstoreError } from '../io/errors.js';
 import { nodeNameProblem } from '../io/node-name.js';
+import { VALUE_LIMITS, assertTextParam } from '../io/param-text.js';
 import { MAX_USER_INFO_LENGTH, PROTOCOL, SERVICES, type Service } from './constants.js';
 import { MSG } from './messages.js';
 
@@ -14,11 +16,21 @@ export function hasLineTerminator(s: string): boolean {
   return LINE_TERMINATORS.test(s);
 }
 
-function missing(param: string): LinkstoreError {
-  return new LinkstoreError('E_MISSING_PARAM', MSG.missingParam(param), { param });
+/** The Perl functions cPanel names when a parameter is missing (verified-against-cpanel.md §4). */
+export const CHECKERS = {
+  provider: 'Cpanel::Validate::AuthProvider::check_provider_name_or_die',
+  subject: 'Cpanel::Validate::OpenIdConnect::check_subject_unique_identifier_or_die',
+  addUser: 'Cpanel::Security::Authn::User::Modify::add_authn_link_for_user',
+  removeUser: 'Cpanel::Security::Authn::User::Modify::remove_authn_link_for_user',
+} as const;
+
+function missing(param: string, checker?: string): LinkstoreError {
+  return new LinkstoreError('E_MISSING_PARAM', MSG.missingParam(param, checker), { param });
 }
 
+/** cPanel's text for a line feed; the library's own for the other terminators. */
 export function assertLineTerminatorFree(value: string, param: string): void {
+  if (value.includes('\n')) throw new LinkstoreError('E_INVALID_PARAM', MSG.lineFeed(), { param });
   if (hasLineTerminator(value)) throw new LinkstoreError('E_INVALID_PARAM', MSG.lineTerminators(param), { param });
 }
 
@@ -31,8 +43,9 @@ export function checkProtocol(protocol: unknown): void {
 
 /** Step 2: non-empty, a node name, no line terminators. Not lower-cased here. */
 export function checkProviderName(provider: unknown): string {
-  if (provider === undefined || provider === null || provider === '') throw missing('provider');
+  if (provider === undefined || provider === null || provider === '') throw missing('provider', CHECKERS.provider);
   if (typeof provider !== 'string') throw new LinkstoreError('E_INVALID_PARAM', MSG.notAString('provider'), { param: 'provider' });
+  assertTextParam(provider, 'provider', VALUE_LIMITS.default, { nul: false });
   if (nodeNameProblem(provider) !== undefined) {
     throw new LinkstoreError('E_INVALID_NAME', MSG.badProviderName(provider), { param: 'provider' });
   }
@@ -42,12 +55,14 @@ export function checkProviderName(provider: unknown): string {
 
 /** Step 4: truthy (not "" and not "0"), a scalar, no line terminators. Numbers become strings. */
 export function checkSubject(subject: unknown): string {
-  if (subject === undefined || subject === null || subject === '' || subject === '0' || subject === 0) throw missing('subject_unique_identifier');
+  if (subject === undefined || subject === null || subject === '' || subject === '0' || subject === 0)
+    throw missing('subject_unique_identifier', CHECKERS.subject);
   if (typeof subject === 'number' && Number.isSafeInteger(subject)) subject = String(subject);
   if (typeof subject !== 'string') {
     throw new LinkstoreError('E_INVALID_PARAM', MSG.notAString('subject_unique_identifier'), { param: 'subject_unique_identifier' });
   }
   assertLineTerminatorFree(subject, 'subject_unique_identifier');
+  assertTextParam(subject, 'subject_unique_identifier');
   return subject;
 }
 
@@ -59,8 +74,14 @@ export function checkUserInfo(userInfo: unknown): UserInfoInput {
   if (typeof userInfo !== 'object' || userInfo === null || Array.isArray(userInfo)) {
     throw new LinkstoreError('E_INVALID_PARAM', MSG.userInfoNotObject(), { param: 'user_info' });
   }
-  const out: UserInfoInput = {};
-  for (const [key, value] of Object.entries(userInfo as Record<string, unknown>)) {
+  const out = dict<UserInfoValue>();
+  const entries = Object.entries(userInfo as Record<string, unknown>);
+  if (entries.length > VALUE_LIMITS.user_info_keys) {
+    throw new LinkstoreError('E_INVALID_PARAM', `“user_info” has ${entries.length} keys; the limit is ${VALUE_LIMITS.user_info_keys}.`, { param: 'user_info' });
+  }
+  for (const [key, value] of entries) {
+    assertTextParam(key, 'user_info', Infinity);
+    if (typeof value === 'string') assertTextParam(value, 'user_info', Infinity);
     if (key.length > MAX_USER_INFO_LENGTH) throw new LinkstoreError('E_INVALID_PARAM', MSG.userInfoTooLarge(key), { param: 'user_info' });
     const problem = nodeNameProblem(key);
     if (problem !== undefined) throw new LinkstoreError('E_INVALID_NAME', MSG.userInfoKeyInvalid(key, problem), { param: 'user_info' });
@@ -110,9 +131,10 @@ export function checkService(service: unknown): Service {
   return service as Service;
 }
 
-/** The user parameter (step 6, shape only): non-empty string. */
-export function checkUserParam(user: unknown): string {
-  if (user === undefined || user === null || user === '') throw missing('user');
+/** The user parameter (step 6, shape only): non-empty string. `checker` names the add or remove function. */
+export function checkUserParam(user: unknown, checker: string = CHECKERS.addUser): string {
+  if (user === undefined || user === null || user === '') throw missing('user', checker);
   if (typeof user !== 'string') throw new LinkstoreError('E_INVALID_PARAM', MSG.notAString('user'), { param: 'user' });
+  assertTextParam(user, 'user', VALUE_LIMITS.default, { nul: false });
   return user;
 }

@@ -3,6 +3,8 @@
  * Options take `--opt value` or `--opt=value`; values may contain `=` after the first; `key=` is
  * the empty string. Anything malformed is a usage error (exit 2).
  */
+import { dict } from '../io/dict.js';
+
 export type OutputFormat = 'yaml' | 'json' | 'jsonpretty' | 'table';
 
 export interface ParsedArgs {
@@ -11,7 +13,7 @@ export interface ParsedArgs {
   dryRun: boolean;
   help: boolean;
   version: boolean;
-  /** FUNCTION or a command (doctor, export, import). */
+  /** FUNCTION or a command (doctor, export, import, serve, apply). */
   command?: string;
   params: Record<string, string>;
   /** Arguments of commands that take them (import FILE). */
@@ -25,12 +27,26 @@ export interface ParsedArgs {
 export class UsageError extends Error {}
 
 const OUTPUTS: readonly OutputFormat[] = ['yaml', 'json', 'jsonpretty', 'table'];
-const VALUE_OPTIONS = new Set(['root', 'output', 'user', 'out', 'hostname', 'map-user']);
+const VALUE_OPTIONS = new Set(['root', 'output', 'user', 'as', 'listen', 'token-file', 'seed', 'out', 'hostname', 'map-user']);
 const REPEATABLE = new Set(['map-user']);
-const BOOL_OPTIONS = new Set(['dry-run', 'help', 'version', 'fix', 'quiet', 'progress', 'skip-corrupt', 'no-replace']);
+const BOOL_OPTIONS = new Set([
+  'dry-run',
+  'help',
+  'version',
+  'fix',
+  'quiet',
+  'progress',
+  'include-root',
+  'memfs',
+  'check',
+  'diff',
+  'prune',
+  'skip-corrupt',
+  'no-replace',
+]);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const out: ParsedArgs = { dryRun: false, help: false, version: false, params: {}, positional: [], flags: {}, repeated: {} };
+  const out: ParsedArgs = { dryRun: false, help: false, version: false, params: dict(), positional: [], flags: dict(), repeated: dict() };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === '-h') {

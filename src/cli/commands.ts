@@ -22,6 +22,11 @@ const ALLOWED_FLAGS: Record<string, readonly string[]> = {
   doctor: ['fix', 'user'],
   export: ['user', 'out', 'skip-corrupt'],
   import: ['quiet', 'progress', 'no-replace', 'map-user', 'hostname'],
+  archive: ['as'],
+  account: [],
+  'rebuild-linkdb': ['include-root'],
+  serve: ['listen', 'token-file', 'memfs', 'seed'],
+  apply: ['check', 'diff', 'prune'],
 };
 
 function usage(io: CliIo, message: string): number {
@@ -30,14 +35,20 @@ function usage(io: CliIo, message: string): number {
 }
 
 export async function runCommand(name: string, ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<number> {
-  const allowed = ALLOWED_FLAGS[name];
+  const allowed = Object.hasOwn(ALLOWED_FLAGS, name) ? ALLOWED_FLAGS[name] : undefined;
   if (allowed === undefined) return usage(io, `unknown command “${name}”.`);
   for (const f of Object.keys(args.flags)) if (!allowed.includes(f)) return usage(io, `the option --${f} does not apply to “${name}”.`);
   if (Object.keys(args.params).length > 0) return usage(io, `“${name}” takes no key=value parameters.`);
   if (args.flags.user === '') return usage(io, 'the option --user needs a user name.');
   try {
+    if (name === 'serve') return await (await import('./serve.js')).runServe(ls, args, io, usage);
+    if (name === 'apply') return await (await import('./apply.js')).runApply(ls, args, io, usage);
     if (name === 'doctor') return await runDoctor(ls, args, io);
     if (name === 'export') return await runExport(ls, args, io);
+    if (name === 'archive' || name === 'account' || name === 'rebuild-linkdb') {
+      const { runLifecycle } = await import('./lifecycle.js');
+      return await runLifecycle(name, ls, args, io, (m) => usage(io, m));
+    }
     return await runImport(ls, args, io);
   } catch (e) {
     if (!isLinkstoreError(e)) throw e;
@@ -108,13 +119,14 @@ function userMap(args: ParsedArgs): Map<string, string> | string {
   return map;
 }
 
-async function readInput(file: string): Promise<string> {
+/** The input's bytes, undecoded: import checks each line as UTF-8 and names the line that is not. */
+async function readInput(file: string): Promise<Buffer> {
   if (file === '-') {
     const chunks: Buffer[] = [];
     for await (const c of process.stdin) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
-    return Buffer.concat(chunks).toString('utf8');
+    return Buffer.concat(chunks);
   }
-  return Buffer.from(await nodeFsPort.promises.readFile(file)).toString('utf8');
+  return Buffer.from(await nodeFsPort.promises.readFile(file));
 }
 
 function progressBar(io: CliIo): { update: (done: number, total: number) => void; end: () => void } {
@@ -138,9 +150,9 @@ function progressBar(io: CliIo): { update: (done: number, total: number) => void
 async function runImport(ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<number> {
   if (args.positional.length !== 1) return usage(io, '“import” needs exactly one FILE (or - for standard input).');
   const file = args.positional[0] as string;
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readInput(file);
+    bytes = await readInput(file);
   } catch (e) {
     io.stderr(`linkstore import: cannot read “${file}”: ${e instanceof Error ? e.message : String(e)}\n`);
     return 2;
@@ -148,10 +160,10 @@ async function runImport(ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<nu
   const map = userMap(args);
   if (typeof map === 'string') return usage(io, map);
   if (args.flags.hostname === '') return usage(io, 'the option --hostname needs a host name.');
-  const { importRecords, splitLines } = await import('../transfer/index.js');
+  const { importRecords, splitLineBytes } = await import('../transfer/index.js');
   const showProgress = (io.isTTY || args.flags.progress === true) && args.flags.quiet !== true;
   const bar = showProgress ? progressBar(io) : undefined;
-  const summary = await importRecords(ls, splitLines(text), {
+  const summary = await importRecords(ls, splitLineBytes(bytes), {
     dryRun: args.dryRun,
     onProgress: bar?.update,
     noReplace: args.flags['no-replace'] === true,

@@ -9,6 +9,7 @@
  * their checks, through the stores (so under the same locks as every other writer).
  */
 import type { Linkstore } from '../services.js';
+import { dict } from '../io/dict.js';
 import { defaultPidAlive } from '../io/dot-lock.js';
 import { compareCodePoints } from '../io/json-codec.js';
 import { scanAuthn } from './authn.js';
@@ -56,7 +57,7 @@ export async function doctor(ls: Linkstore, options: DoctorOptions = {}): Promis
       return seen.has(key) ? false : (seen.add(key), true);
     })
     .sort(compareFindings);
-  const summary: DoctorSummary = { total: findings.length, fixed: 0, unfixed: 0, leftForPerson: 0, byUser: {} };
+  const summary: DoctorSummary = { total: findings.length, fixed: 0, unfixed: 0, leftForPerson: 0, byUser: dict() };
   for (const f of findings) {
     const u = (summary.byUser[f.user ?? '-'] ??= { total: 0, fixed: 0, unfixed: 0 });
     u.total++;

@@ -32,8 +32,10 @@ export const ERROR_CODES = {
   E_NO_SUCH_GROUP: 'The group does not exist.',
   E_NOT_FOUND: 'A file that must exist does not.',
   E_PROVIDER: 'The authentication provider is unknown or not enabled.',
+  E_PROVIDER_MODULE: 'A provider module file is missing, too large, or does not define a value in a form the library can read.',
   E_USAGE: 'The command line is not valid.',
   E_UNKNOWN_FUNCTION: 'The API function is not known.',
+  E_INVALID_STATE: 'A desired-state file for `linkstore apply` cannot be parsed or does not match its schema.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

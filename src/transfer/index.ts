@@ -4,6 +4,7 @@ export {
   importRecords,
   keyOf,
   parseRecord,
+  splitLineBytes,
   splitLines,
   LINE_STATUSES,
   type ImportOptions,

@@ -20,6 +20,7 @@ const valid: Record<SchemaId, unknown> = {
   'transfer-integration-group': { type: 'integration_group', user: 'bob', group_id: 'g', userconfig: { label: 'G' } },
   'transfer-integration-link': { type: 'integration_link', user: 'bob', app: 'a', userconfig: { url: 'u' }, token: null },
   'transfer-authn-link': { type: 'authn_link', user: 'bob', sysuser: 'bob', protocol: 'openid_connect', provider: 'google', subject: 's', user_info: {} },
+  'linkstore-state': { accounts: { bob: { links: { billing: { url: 'https://x', order: '5' } } } } },
 };
 const invalid: Record<SchemaId, unknown> = {
   'integration-userconfig': { url: ['not', 'a', 'string'] },
@@ -38,6 +39,7 @@ const invalid: Record<SchemaId, unknown> = {
   'transfer-integration-group': { type: 'integration_group', user: 'bob', group_id: '', userconfig: {} },
   'transfer-integration-link': { type: 'integration_link', user: 'bob', app: 'a', userconfig: { url: 'u' }, token: 5 },
   'transfer-authn-link': { type: 'authn_link', user: 'bob', provider: 'google', subject: 's', extra: 1 },
+  'linkstore-state': { accounts: { bob: { links: { billing: { order: 5 } } } } },
 };
 
 describe('schemas', () => {
