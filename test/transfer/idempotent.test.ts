@@ -10,6 +10,7 @@ import { callWhm } from '../../src/whm/index.js';
 import { Linkstore } from '../../src/services.js';
 import { describeOnDisks, settle, type DiskCtx } from '../helpers/disks.js';
 import { AUTHN, INT, makeLinkstore, populate, seedServer } from '../doctor/server.js';
+import { installShippedModules } from '../authn/provider-modules.js';
 
 /** inode and mtime of every regular file in the managed trees. */
 function identities(ctx: DiskCtx): Record<string, string> {
@@ -35,6 +36,8 @@ function identities(ctx: DiskCtx): Record<string, string> {
 describeOnDisks('idempotent mutations', (ctx) => {
   it('an identical re-run of every mutation writes nothing and says changed: false', async () => {
     seedServer(ctx);
+    // Display configuration needs the provider's module for its icon default.
+    installShippedModules(ctx);
     const ls = makeLinkstore(ctx.disk);
     await populate(ls);
     const ist = await ls.integration();

@@ -11,12 +11,15 @@ import type { Linkstore } from '../../src/services.js';
 import { exportRecords, importRecords, recordLine } from '../../src/transfer/index.js';
 import { describeOnDisks, seed, settle, type DiskCtx } from '../helpers/disks.js';
 import { AUTHN, INT, L, USERS, makeLinkstore, populate, seedServer } from '../doctor/server.js';
+import { installShippedModules } from '../authn/provider-modules.js';
 
 describeOnDisks('server move', (ctx) => {
   function server(name: string): { sub: DiskCtx; ls: Linkstore } {
     const sub = { ...ctx, root: `${ctx.root}/${name}` } as DiskCtx;
     ctx.fs.mkdirSync(sub.root, { recursive: true });
     seedServer(sub);
+    // Display configuration needs the provider's module for its icon default.
+    installShippedModules(sub);
     return { sub, ls: makeLinkstore(new Disk({ fs: ctx.fs, root: sub.root, owners: ctx.disk.owners })) };
   }
 
