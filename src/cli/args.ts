@@ -1,5 +1,5 @@
 /**
- * whmapi1-style command line: `linkstore [--root DIR] [--output FORMAT] [--dry-run] FUNCTION [key=value ...]`.
+ * whmapi1-style command line: `linkstore [--root DIR] [--output FORMAT] [--dry-run] [--strict] FUNCTION [key=value ...]`.
  * Options take `--opt value` or `--opt=value`; values may contain `=` after the first; `key=` is
  * the empty string. Anything malformed is a usage error (exit 2).
  */
@@ -9,6 +9,8 @@ export interface ParsedArgs {
   root?: string;
   output?: OutputFormat;
   dryRun: boolean;
+  /** Unknown key=value parameters are usage errors instead of warnings. */
+  strict: boolean;
   help: boolean;
   version: boolean;
   /** FUNCTION or a command (doctor, export, import). */
@@ -20,14 +22,16 @@ export interface ParsedArgs {
   flags: Record<string, string | true>;
 }
 
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
 
 const OUTPUTS: readonly OutputFormat[] = ['yaml', 'json', 'jsonpretty', 'table'];
 const VALUE_OPTIONS = new Set(['root', 'output', 'user']);
-const BOOL_OPTIONS = new Set(['dry-run', 'help', 'version', 'fix', 'quiet', 'progress']);
+const BOOL_OPTIONS = new Set(['dry-run', 'strict', 'help', 'version', 'fix', 'quiet', 'progress']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const out: ParsedArgs = { dryRun: false, help: false, version: false, params: {}, positional: [], flags: {} };
+  const out: ParsedArgs = { dryRun: false, strict: false, help: false, version: false, params: {}, positional: [], flags: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === '-h') {
@@ -48,6 +52,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         } else out.flags[name] = value;
       } else if (BOOL_OPTIONS.has(name) && eq === -1) {
         if (name === 'dry-run') out.dryRun = true;
+        else if (name === 'strict') out.strict = true;
         else if (name === 'help') out.help = true;
         else if (name === 'version') out.version = true;
         else out.flags[name] = true;
@@ -70,4 +75,19 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
   }
   return out;
+}
+
+/**
+ * The output format asked for, read leniently from raw arguments: a usage error found while
+ * parsing is still reported as an envelope when the caller asked for JSON.
+ */
+export function requestedOutput(argv: readonly string[]): OutputFormat | undefined {
+  let found: OutputFormat | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const value = a === '--output' ? argv[i + 1] : a.startsWith('--output=') ? a.slice('--output='.length) : undefined;
+    const v = value?.toLowerCase();
+    if (v !== undefined && OUTPUTS.includes(v as OutputFormat)) found = v as OutputFormat;
+  }
+  return found;
 }

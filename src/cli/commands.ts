@@ -1,7 +1,7 @@
 /**
  * Maintenance commands (thin over src/doctor and src/transfer):
- * - `doctor [--fix] [--user U] [--output table|json|jsonpretty|yaml]`: exit 0 when nothing is
- *   left unfixed, 1 otherwise;
+ * - `doctor [--fix [--dry-run]] [--user U] [--output table|json|jsonpretty|yaml]`: exit 0 when
+ *   nothing is left unfixed, 1 otherwise; `--fix --dry-run` lists what --fix would repair;
  * - `export [--user U]`: NDJSON on stdout;
  * - `import [--dry-run] FILE|-`: a progress bar on stderr when it is a terminal (or with
  *   `--progress`; never with `--quiet`), then a summary; exit 0 when no line failed.
@@ -11,7 +11,7 @@ import { isLinkstoreError } from '../io/errors.js';
 import { nodeFsPort } from '../io/fs-port.js';
 import type { Linkstore } from '../services.js';
 import type { ParsedArgs } from './args.js';
-import type { CliIo } from './main.js';
+import { commandFailure, usageFailure, type CliIo } from './usage.js';
 import { format } from './output.js';
 
 const ALLOWED_FLAGS: Record<string, readonly string[]> = {
@@ -20,24 +20,31 @@ const ALLOWED_FLAGS: Record<string, readonly string[]> = {
   import: ['quiet', 'progress'],
 };
 
-function usage(io: CliIo, message: string): number {
-  io.stderr(`linkstore: ${message}\nRun “linkstore --help” for usage.\n`);
-  return 2;
+/** Why `args` do not fit the command `name`, or undefined when they do. */
+function commandMisuse(name: string, args: ParsedArgs): string | undefined {
+  const allowed = ALLOWED_FLAGS[name];
+  if (allowed === undefined) return `unknown command “${name}”.`;
+  for (const f of Object.keys(args.flags)) if (!allowed.includes(f)) return `the option --${f} does not apply to “${name}”.`;
+  if (Object.keys(args.params).length > 0) return `“${name}” takes no key=value parameters.`;
+  if (args.flags.user === '') return 'the option --user needs a user name.';
+  // A dry run is only meaningful where the command writes: refused, never silently ignored.
+  if (args.dryRun && name === 'export') return '“export” does not write, so --dry-run does not apply.';
+  if (args.dryRun && name === 'doctor' && args.flags.fix !== true) return '“doctor” only writes with --fix; --dry-run applies to “doctor --fix”.';
+  if (args.output !== undefined && name === 'export') return '“export” always writes NDJSON; --output does not apply.';
+  return undefined;
 }
 
 export async function runCommand(name: string, ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<number> {
-  const allowed = ALLOWED_FLAGS[name];
-  if (allowed === undefined) return usage(io, `unknown command “${name}”.`);
-  for (const f of Object.keys(args.flags)) if (!allowed.includes(f)) return usage(io, `the option --${f} does not apply to “${name}”.`);
-  if (Object.keys(args.params).length > 0) return usage(io, `“${name}” takes no key=value parameters.`);
-  if (args.flags.user === '') return usage(io, 'the option --user needs a user name.');
+  const usage = (io: CliIo, message: string): number => usageFailure(io, args.output, name, message);
+  const misuse = commandMisuse(name, args);
+  if (misuse !== undefined) return usage(io, misuse);
   try {
     if (name === 'doctor') return await runDoctor(ls, args, io);
     if (name === 'export') return await runExport(ls, args, io);
     return await runImport(ls, args, io);
   } catch (e) {
     if (!isLinkstoreError(e)) throw e;
-    io.stderr(`linkstore ${name}: ${e.message}\n`);
+    commandFailure(io, args.output, name, e.message, e.code);
     return 1;
   }
 }
@@ -45,16 +52,16 @@ export async function runCommand(name: string, ls: Linkstore, args: ParsedArgs, 
 const userFlag = (args: ParsedArgs): string | undefined => (typeof args.flags.user === 'string' ? args.flags.user : undefined);
 
 async function runDoctor(ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<number> {
-  if (args.positional.length) return usage(io, `“doctor” takes no arguments (got “${args.positional[0]}”).`);
+  if (args.positional.length) return usageFailure(io, args.output, 'doctor', `“doctor” takes no arguments (got “${args.positional[0]}”).`);
   const { doctor, renderDoctorTable } = await import('../doctor/index.js');
-  const report = await doctor(ls, { fix: args.flags.fix === true, user: userFlag(args) });
+  const report = await doctor(ls, { fix: args.flags.fix === true, dryRun: args.dryRun, user: userFlag(args) });
   const fmt = args.output ?? (io.isTTY ? 'table' : 'json');
   io.stdout(fmt === 'table' ? renderDoctorTable(report) : format(report, fmt));
   return report.ok ? 0 : 1;
 }
 
 async function runExport(ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<number> {
-  if (args.positional.length) return usage(io, `“export” takes no arguments (got “${args.positional[0]}”).`);
+  if (args.positional.length) return usageFailure(io, args.output, 'export', `“export” takes no arguments (got “${args.positional[0]}”).`);
   const { exportRecords, recordLine } = await import('../transfer/index.js');
   const records = await exportRecords(ls, { user: userFlag(args) });
   if (records.length) io.stdout(records.map((r) => recordLine(r) + '\n').join(''));
@@ -89,14 +96,13 @@ function progressBar(io: CliIo): { update: (done: number, total: number) => void
 }
 
 async function runImport(ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<number> {
-  if (args.positional.length !== 1) return usage(io, '“import” needs exactly one FILE (or - for standard input).');
+  if (args.positional.length !== 1) return usageFailure(io, args.output, 'import', '“import” needs exactly one FILE (or - for standard input).');
   const file = args.positional[0] as string;
   let text: string;
   try {
     text = await readInput(file);
   } catch (e) {
-    io.stderr(`linkstore import: cannot read “${file}”: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 2;
+    return usageFailure(io, args.output, 'import', `cannot read “${file}”: ${e instanceof Error ? e.message : String(e)}`);
   }
   const { importRecords, splitLines } = await import('../transfer/index.js');
   const showProgress = (io.isTTY || args.flags.progress === true) && args.flags.quiet !== true;

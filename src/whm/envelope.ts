@@ -11,6 +11,8 @@ export interface WhmMetadata {
   version: 1;
   /** Our stable error code (failures only). Not part of cPanel's envelope. */
   error_code?: ErrorCode | 'E_INTERNAL';
+  /** Warnings of the call, where whmapi1 puts what a function warned about (e.g. ignored keys). */
+  output?: { warnings: string[] };
 }
 
 export interface WhmEnvelope<T = unknown> {
@@ -18,8 +20,9 @@ export interface WhmEnvelope<T = unknown> {
   metadata: WhmMetadata;
 }
 
-export function whmOk<T>(command: string, data?: T): WhmEnvelope<T> {
+export function whmOk<T>(command: string, data?: T, warnings: readonly string[] = []): WhmEnvelope<T> {
   const metadata: WhmMetadata = { command, reason: 'OK', result: 1, version: 1 };
+  if (warnings.length) metadata.output = { warnings: [...warnings] };
   // data first, as whmapi1 prints it.
   return data === undefined ? { metadata } : { data, metadata };
 }
