@@ -7,7 +7,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { parseArgs, requestedOutput, UsageError, type ParsedArgs } from './args.js';
 import { format } from './output.js';
-import { commandHelp, functionHelp, mainHelp } from './help.js';
 import { usageFailure, type CliIo } from './usage.js';
 import { nodeFsPort } from '../io/fs-port.js';
 import type { WhmFunction } from '../whm/functions.js';
@@ -67,7 +66,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
   const command = args.command;
   if (command === undefined) {
     if (!args.help) return usageFailure(io, args.output, 'linkstore', 'no FUNCTION or command given.');
-    io.stdout(mainHelp());
+    io.stdout((await import('./help.js')).mainHelp());
     return 0;
   }
   const { whmFunction } = await import('../whm/functions.js');
@@ -75,6 +74,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
   const fn = isCommand ? undefined : whmFunction(command);
   if (!isCommand && !fn) return usageFailure(io, args.output, command, `unknown function “${command}”.`, 'E_UNKNOWN_FUNCTION');
   if (args.help) {
+    const { commandHelp, functionHelp } = await import('./help.js');
     io.stdout(fn ? functionHelp(fn) : commandHelp(command));
     return 0;
   }

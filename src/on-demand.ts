@@ -1,0 +1,39 @@
+/**
+ * The entry points of the public API whose code loads on first call: `import('cpanel-linkstore')`
+ * stays cheap (the facade's table, doctor and transfer are most of the package) while callers,
+ * who await these anyway, see no difference.
+ */
+import type { DoctorOptions, DoctorReport } from './doctor/types.js';
+import type { Linkstore } from './services.js';
+import type { ExportOptions } from './transfer/export.js';
+import type { ImportOptions, ImportSummary } from './transfer/import.js';
+import type { TransferRecord } from './transfer/records.js';
+import type { CallOptions, UapiEnvelope, WhmEnvelope, WhmParams } from './whm/index.js';
+
+/**
+ * The WHM API 1 shape over the typed stores: `callWhm(ls, 'list_integration_links', { user: 'bob' })`.
+ * Flat string parameters in, envelope out; it never throws.
+ */
+export async function callWhm(ls: Linkstore, name: string, params: WhmParams = {}, options: CallOptions = {}): Promise<WhmEnvelope> {
+  return (await import('./whm/index.js')).callWhm(ls, name, params, options);
+}
+
+/** UAPI `ExternalAuthentication::get_authn_links` in UAPI's own envelope. */
+export async function callUapiGetAuthnLinks(ls: Linkstore, username: string): Promise<UapiEnvelope> {
+  return (await import('./whm/index.js')).callUapiGetAuthnLinks(ls, username);
+}
+
+/** Scan (and with `fix`, repair) the integration and authn trees; see `linkstore doctor`. */
+export async function doctor(ls: Linkstore, options: DoctorOptions = {}): Promise<DoctorReport> {
+  return (await import('./doctor/index.js')).doctor(ls, options);
+}
+
+/** Every link (integration links and groups with their tokens, authn links) as records. */
+export async function exportRecords(ls: Linkstore, options: ExportOptions = {}): Promise<TransferRecord[]> {
+  return (await import('./transfer/export.js')).exportRecords(ls, options);
+}
+
+/** Apply NDJSON lines of an export with the batch API; a summary per line. */
+export async function importRecords(ls: Linkstore, lines: Iterable<string> | AsyncIterable<string>, options: ImportOptions = {}): Promise<ImportSummary> {
+  return (await import('./transfer/import.js')).importRecords(ls, lines, options);
+}
