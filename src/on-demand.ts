@@ -8,15 +8,23 @@ import type { Linkstore } from './services.js';
 import type { ExportOptions } from './transfer/export.js';
 import type { ImportOptions, ImportSummary } from './transfer/import.js';
 import type { TransferRecord } from './transfer/records.js';
-import type { CallOptions, UapiEnvelope, WhmEnvelope, WhmParams } from './whm/index.js';
+import type { CallOptions, UapiEnvelope, WhmEnvelope } from './whm/index.js';
+import type { WhmDataOf, WhmFunctionName, WhmParamsOf } from './whm/types.js';
 
 /**
  * The WHM API 1 shape over the typed stores: `callWhm(ls, 'list_integration_links', { user: 'bob' })`.
- * Flat string parameters in, envelope out; it never throws.
+ * Flat string parameters in, envelope out; it never throws. Typed per function: an unknown name or
+ * parameter does not compile (at run time an unknown parameter is ignored with cPanel's warning,
+ * or fails the call with `strict`).
  */
-export async function callWhm(ls: Linkstore, name: string, params: WhmParams = {}, options: CallOptions = {}): Promise<WhmEnvelope> {
-  return (await import('./whm/index.js')).callWhm(ls, name, params, options);
+export async function callWhm<N extends WhmFunctionName>(ls: Linkstore, name: N, ...rest: CallArgs<N>): Promise<WhmEnvelope<WhmDataOf<N>>> {
+  const [params = {}, options = {}] = rest;
+  return (await import('./whm/index.js')).callWhm(ls, name, params, options) as Promise<WhmEnvelope<WhmDataOf<N>>>;
 }
+
+/** `params` may be left out only when the function requires none. */
+type CallArgs<N extends WhmFunctionName> =
+  object extends WhmParamsOf<N> ? [params?: WhmParamsOf<N>, options?: CallOptions] : [params: WhmParamsOf<N>, options?: CallOptions];
 
 /** UAPI `ExternalAuthentication::get_authn_links` in UAPI's own envelope. */
 export async function callUapiGetAuthnLinks(ls: Linkstore, username: string): Promise<UapiEnvelope> {

@@ -35,7 +35,7 @@ export class IntegrationStore {
   }
 
   /** create_integration_link: create or fully replace APP (userconfig, adminconfig, DynamicUI). */
-  createLink(user: string, app: string, params: LinkParams | Params, opts?: MutationOptions): Promise<MutationResult> {
+  createLink(user: string, app: string, params: LinkParams, opts?: MutationOptions): Promise<MutationResult> {
     return ops.createLink(this.#ctx, user, app, params, opts);
   }
 
@@ -75,7 +75,7 @@ export class IntegrationStore {
   }
 
   /** create_integration_group: create or replace a group. */
-  createGroup(user: string, groupId: string, params: GroupParams | Params, opts?: MutationOptions): Promise<MutationResult> {
+  createGroup(user: string, groupId: string, params: GroupParams, opts?: MutationOptions): Promise<MutationResult> {
     return ops.createGroup(this.#ctx, user, groupId, params, opts);
   }
 

@@ -153,11 +153,11 @@ describeOnDisks('authn link and unlink', (ctx) => {
     seedServer(ctx);
     const { store } = makeStore(ctx);
     const before = snapshotTree(ctx, '/var/cpanel');
-    await rejectsWith(store.unlinkUserAuthnProvider({ user: 'alice', provider: 'google', subject: 'nope' }), 'E_INVALID_PARAM', MSG.subjectNotLinked());
+    await rejectsWith(store.unlinkUserAuthnProvider({ user: 'alice', provider: 'google', subject: 'nope' }), 'E_NO_SUCH_LINK', MSG.subjectNotLinked());
     expect(snapshotTree(ctx, '/var/cpanel')).toEqual(before);
     await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'a' });
-    await rejectsWith(store.unlinkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'b' }), 'E_INVALID_PARAM', MSG.subjectNotLinked());
-    await rejectsWith(store.unlinkUserAuthnProvider({ user: 'bob', provider: 'cpanelid', subject: 'a' }), 'E_INVALID_PARAM', MSG.subjectNotLinked());
+    await rejectsWith(store.unlinkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'b' }), 'E_NO_SUCH_LINK', MSG.subjectNotLinked());
+    await rejectsWith(store.unlinkUserAuthnProvider({ user: 'bob', provider: 'cpanelid', subject: 'a' }), 'E_NO_SUCH_LINK', MSG.subjectNotLinked());
   });
 
   it('returns UAPI get_authn_links entries', async () => {

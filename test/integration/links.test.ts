@@ -144,7 +144,7 @@ describeOnDisks('integration links on disk', (ctx) => {
     expect((await expectError(store.getLinkUserConfig('alice', 'arr'), 'E_CORRUPT_FILE')).path).toBe(hostPath(ctx, `${L}/alice/arr.userconfig`));
     seed(ctx, `${L}/alice/x.adminconfig`, '{"nottoken":1}');
     await expectError(store.getAdminConfig('alice', 'x'), 'E_CORRUPT_FILE');
-    await expectError(store.getAdminConfig('alice', 'y'), 'E_NOT_FOUND');
+    await expectError(store.getAdminConfig('alice', 'y'), 'E_NO_SUCH_LINK');
   });
 
   it('update_integration_link_token rewrites only the adminconfig; missing link → E_NO_SUCH_LINK; allowOrphan = cPanel', async () => {
