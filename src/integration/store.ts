@@ -16,7 +16,7 @@ import type { Ctx } from './core.js';
 import * as life from './lifecycle.js';
 import * as ops from './links.js';
 import type { MutationOptions, MutationResult, UpdateTokenOptions } from './links.js';
-import type { GroupParams, LinkParams, Params } from './validate.js';
+import type { GroupParams, LinkParams } from './validate.js';
 
 export interface IntegrationStoreOptions {
   disk: Disk;
