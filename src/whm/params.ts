@@ -20,21 +20,6 @@ export function nonEmpty(params: WhmParams, name: string): string {
   return v;
 }
 
-/** Parse a JSON object parameter (`configurations=...`). */
-export function jsonObject(params: WhmParams, name: string): Record<string, unknown> {
-  const raw = defined(params, name);
-  let v: unknown;
-  try {
-    v = JSON.parse(raw);
-  } catch {
-    throw new LinkstoreError('E_INVALID_PARAM', `The “${name}” parameter must be a JSON object.`, { param: name });
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    throw new LinkstoreError('E_INVALID_PARAM', `The “${name}” parameter must be a JSON object.`, { param: name });
-  }
-  return v as Record<string, unknown>;
-}
-
 /** Only the listed keys, for functions that pass the rest through to the domain layer. */
 export function pick(params: WhmParams, keys: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
