@@ -29,6 +29,7 @@ describe('README', () => {
       'isLinkstoreError',
       'openLinkstore',
       'renderDoctorTable',
+      'runtimeStats',
     ]);
   });
   it('gives the two set-up commands', () => {

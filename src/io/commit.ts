@@ -458,7 +458,14 @@ async function syncTargetDirs(disk: Disk, targets: readonly Target[], options: C
     return;
   }
   try {
-    if (groupCommit(disk) && (await flushFilesystems(disk, [...dirs].map((d) => d.host)))) return;
+    if (
+      groupCommit(disk) &&
+      (await flushFilesystems(
+        disk,
+        [...dirs].map((d) => d.host),
+      ))
+    )
+      return;
     await Promise.all([...dirs].map((d) => fsyncDirFd(disk, d.fd)));
   } catch (e) {
     throw afterPublish(e, 'the directory holding it could not be flushed');
