@@ -10,9 +10,9 @@
  * facade's table and the errors: stores, doctor and transfer load on first use.
  */
 export { openLinkstore, type Linkstore, type LinkstoreOptions } from './services.js';
-export { callWhm, callUapiGetAuthnLinks, doctor, exportRecords, importRecords } from './on-demand.js';
+export { callWhm, callUapi, callUapiGetAuthnLinks, doctor, exportRecords, importRecords } from './on-demand.js';
 export type { WhmEnvelope, WhmMetadata, UapiEnvelope, WhmParams, CallOptions } from './whm/index.js';
-export type { WhmFunctionName, WhmParamsOf, WhmDataOf } from './whm/types.js';
+export type { WhmFunctionName, UapiFunctionName, WhmParamsOf, WhmDataOf } from './whm/types.js';
 export { LinkstoreError, isLinkstoreError, ERROR_CODES, type ErrorCode, type ErrorDetails } from './io/errors.js';
 export type { FsPort } from './io/fs-port.js';
 export type { PlannedOp } from './io/plan.js';

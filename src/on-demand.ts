@@ -9,7 +9,7 @@ import type { ExportOptions } from './transfer/export.js';
 import type { ImportOptions, ImportSummary } from './transfer/import.js';
 import type { TransferRecord } from './transfer/records.js';
 import type { CallOptions, UapiEnvelope, WhmEnvelope } from './whm/index.js';
-import type { WhmDataOf, WhmFunctionName, WhmParamsOf } from './whm/types.js';
+import type { UapiFunctionName, WhmDataOf, WhmFunctionName, WhmParamsOf } from './whm/types.js';
 
 /**
  * The WHM API 1 shape over the typed stores: `callWhm(ls, 'list_integration_links', { user: 'bob' })`.
@@ -25,6 +25,16 @@ export async function callWhm<N extends WhmFunctionName>(ls: Linkstore, name: N,
 /** `params` may be left out only when the function requires none. */
 type CallArgs<N extends WhmFunctionName> =
   object extends WhmParamsOf<N> ? [params?: WhmParamsOf<N>, options?: CallOptions] : [params: WhmParamsOf<N>, options?: CallOptions];
+
+/**
+ * A UAPI function of the table in UAPI's own envelope: `callUapi(ls, 'add_authn_link', { username, … })`.
+ * Never throws; typed per function like `callWhm` (unknown parameters warn in `result.warnings`,
+ * or fail the call with `strict`).
+ */
+export async function callUapi<N extends UapiFunctionName>(ls: Linkstore, name: N, ...rest: CallArgs<N>): Promise<UapiEnvelope<WhmDataOf<N>>> {
+  const [params = {}, options = {}] = rest;
+  return (await import('./whm/index.js')).callUapi(ls, name, params, options) as Promise<UapiEnvelope<WhmDataOf<N>>>;
+}
 
 /** UAPI `ExternalAuthentication::get_authn_links` in UAPI's own envelope. */
 export async function callUapiGetAuthnLinks(ls: Linkstore, username: string): Promise<UapiEnvelope> {

@@ -7,7 +7,7 @@ import { Disk, type DiskOptions } from './io/disk.js';
 import { LinkstoreError } from './io/errors.js';
 import type { FsPort } from './io/fs-port.js';
 import type { AuthnStore, AuthnStoreOptions } from './authn/store.js';
-import type { IntegrationStore } from './integration/store.js';
+import type { IntegrationStore, IntegrationStoreOptions } from './integration/store.js';
 import type { Users, UsersOptions } from './users/index.js';
 
 export interface LinkstoreOptions extends Omit<DiskOptions, 'fs'> {
@@ -21,8 +21,10 @@ export interface LinkstoreOptions extends Omit<DiskOptions, 'fs'> {
   hostname?: string;
   /** Clock in epoch milliseconds (authn `link_time`). */
   now?: () => number;
-  /** Email-account existence check for authn links (default: the owner's etc/<domain>/passwd). */
+  /** Email-account existence check for authn links (default: cPanel's rule, the owner's `mail/<domain>/<local>` exists). */
   mailUserExists?: AuthnStoreOptions['mailUserExists'];
+  /** Hashes that identify cPanel's default DynamicUI image (see IntegrationStoreOptions). */
+  cpanelDefaultImageSha256?: IntegrationStoreOptions['cpanelDefaultImageSha256'];
 }
 
 export class Linkstore {
@@ -45,7 +47,7 @@ export class Linkstore {
   /** Integration links, groups and DynamicUI entries. */
   integration(): Promise<IntegrationStore> {
     return (this.#integration ??= Promise.all([import('./integration/store.js'), this.users()]).then(
-      ([m, users]) => new m.IntegrationStore({ disk: this.disk, users }),
+      ([m, users]) => new m.IntegrationStore({ disk: this.disk, users, cpanelDefaultImageSha256: this.options.cpanelDefaultImageSha256 }),
     ));
   }
 

@@ -21,6 +21,7 @@ describe('README', () => {
     expect(names).toEqual([
       'ERROR_CODES',
       'LinkstoreError',
+      'callUapi',
       'callUapiGetAuthnLinks',
       'callWhm',
       'doctor',

@@ -14,7 +14,6 @@ import { nodeNameProblem } from '../io/node-name.js';
 import type { UserLookup } from '../users/lookup.js';
 import { userDbPath } from './constants.js';
 import { MSG } from './messages.js';
-import { isStrictWebmailUser } from './validate.js';
 
 /** An email account to check: `local@domain`, whose domain belongs to the system user `owner`. */
 export interface MailUserQuery {
@@ -121,8 +120,10 @@ function noUser(u: string): LinkstoreError {
 }
 
 /**
- * Find the DB of a link user without checking that the account exists. An email user's owner
- * comes from /etc/userdomains; an unknown domain is E_NO_SUCH_USER.
+ * Find the DB of a link user without checking that the account exists. For `local@domain` both
+ * parts must be node names and the address a valid cPanel email address (else cPanel's
+ * InvalidParameter “X” is not a valid account name.); the owner comes from /etc/userdomains, and
+ * an unknown domain is E_NO_SUCH_USER (verified-against-cpanel.md §3).
  */
 export async function locateLinkUser(ctx: AuthnContext, user: string): Promise<LinkUserRef> {
   const at = user.indexOf('@');
@@ -131,7 +132,8 @@ export async function locateLinkUser(ctx: AuthnContext, user: string): Promise<L
   if (at !== -1) {
     const local = user.slice(0, at);
     const domain = user.slice(at + 1);
-    const owner = domain === '' || domain.includes('@') ? undefined : await ctx.users.domainOwner(domain);
+    if (!isValidMailAddress(local, domain)) throw new LinkstoreError('E_INVALID_NAME', MSG.notValidAccountName(user), { param: 'user' });
+    const owner = await ctx.users.domainOwner(domain);
     if (owner === undefined || owner === 'nobody' || owner === '') throw noUser(user);
     sysuser = owner;
     email = { local, domain };
@@ -145,11 +147,7 @@ export async function locateLinkUser(ctx: AuthnContext, user: string): Promise<L
 
 /** §7.1 step 6: the link user exists (root always; a cPanel account; or an existing mail account). */
 export async function linkUserExists(ctx: AuthnContext, ref: LinkUserRef): Promise<boolean> {
-  if (ref.email) {
-    if (!isStrictWebmailUser(ref.linkuser)) return false;
-    if (!(await ctx.users.isCpanelAccount(ref.sysuser))) return false;
-    return ctx.mailUserExists({ local: ref.email.local, domain: ref.email.domain, owner: ref.sysuser });
-  }
+  if (ref.email) return ctx.mailUserExists({ local: ref.email.local, domain: ref.email.domain, owner: ref.sysuser });
   return ref.linkuser === 'root' || ctx.users.isCpanelAccount(ref.linkuser);
 }
 
@@ -169,21 +167,29 @@ export async function sysuserGid(ctx: AuthnContext, sysuser: string): Promise<nu
 }
 
 /**
- * Default email-user check: the account exists when the owner's `<home>/etc/<domain>/passwd`
- * (the file cPanel's mail account lookup reads) has a line `local:...`. The home directory comes
- * from the owner's passwd entry, falling back to `/home/<owner>`.
+ * Default email-user check, cPanel's rule (`does_mail_user_exist`, verified-against-cpanel.md §3):
+ * the account exists exactly when `<owner's home>/mail/<domain>/<local>` exists, of any type.
+ * Case is not folded, and `etc/<domain>/passwd` is not consulted. The path lies in a tree the
+ * cPanel user owns, so it is only ever stat-ed, never opened (a FIFO there cannot block us); a
+ * path that leaves the root prefix counts as missing.
  */
 export function fileMailUserExists(disk: Disk, users: UserLookup): (q: MailUserQuery) => Promise<boolean> {
   return async (q) => {
-    if (nodeNameProblem(q.domain) !== undefined) return false;
-    const home = (await users.passwdEntry(q.owner))?.home || path.join('/home', q.owner);
-    if (!home.startsWith('/')) return false;
-    const bytes = await disk.readFile(path.join(home, 'etc', q.domain, 'passwd')).catch(() => undefined);
-    if (!bytes) return false;
-    const prefix = `${q.local}:`;
-    return bytes
-      .toString('utf8')
-      .split('\n')
-      .some((line) => line.startsWith(prefix));
+    if (nodeNameProblem(q.domain) !== undefined || nodeNameProblem(q.local) !== undefined) return false;
+    const home = (await users.passwdEntry(q.owner))?.home;
+    if (home === undefined || !home.startsWith('/')) return false;
+    try {
+      return (await disk.statPath(path.join(home, 'mail', q.domain, q.local))) !== undefined;
+    } catch (e) {
+      if (e instanceof LinkstoreError && (e.code === 'E_OUTSIDE_ROOT' || e.code === 'E_SYMLINK' || e.code === 'E_IO')) return false;
+      throw e;
+    }
   };
+}
+
+/** A valid cPanel email address: node-name parts, a dot-atom local part, a host-name domain. */
+export function isValidMailAddress(local: string, domain: string): boolean {
+  if (nodeNameProblem(local) !== undefined || nodeNameProblem(domain) !== undefined) return false;
+  if (!/^[A-Za-z0-9!#$%&'*+=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+=?^_`{|}~-]+)*$/.test(local)) return false;
+  return domain.length <= 253 && /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(domain);
 }

@@ -5,7 +5,8 @@ export type { AccountOptions } from './lifecycle.js';
 export type { LinkedAccount, LinkedAccountsOptions } from './linked-accounts.js';
 export type { AuthnLink, LinkParams, UnlinkParams } from './links.js';
 export type { DriftEntry, DriftKind, DriftOptions, RebuildOptions } from './maint.js';
-export type { AvailableProvider, FailingProvider, ProviderModule } from './providers.js';
+export type { AvailableProvider, ConfigurationField, FailingProvider, ProviderModule } from './providers.js';
+export type { ConfiguredModule, UapiLinkParams, UapiUnlinkParams } from './uapi.js';
 export type { UserInfoInput, UserInfoValue } from './validate.js';
 export { MSG as AUTHN_MESSAGES } from './messages.js';
 export {

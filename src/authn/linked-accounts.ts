@@ -13,7 +13,8 @@ export interface LinkedAccount {
   provider_protocol: string;
   provider_id: string;
   subject_unique_identifier: string;
-  link_time: number | undefined;
+  /** As found in the LinkDB: an integer, or a string of digits after cPanel's account restore. */
+  link_time: number | string | undefined;
   preferred_username: string | undefined;
 }
 
@@ -62,7 +63,7 @@ export async function linkedAccounts(ctx: AuthnContext, options: LinkedAccountsO
           provider_protocol: PROTOCOL,
           provider_id: provider,
           subject_unique_identifier: subject,
-          link_time: typeof info?.link_time === 'number' ? info.link_time : undefined,
+          link_time: typeof info?.link_time === 'number' || typeof info?.link_time === 'string' ? info.link_time : undefined,
           preferred_username: typeof info?.preferred_username === 'string' ? info.preferred_username : undefined,
         });
       }

@@ -12,6 +12,7 @@ import { encodeDb, readLinkDbFile, readUserDb, saveLinksForUser, protocolMap, su
 import { MSG } from './messages.js';
 import { enabledAnywhere } from './providers.js';
 import {
+  CHECKERS,
   type UserInfoInput,
   checkPreferredUsername,
   checkProtocol,
@@ -46,7 +47,8 @@ export interface AuthnLink {
   provider_protocol: string;
   provider_id: string;
   subject_unique_identifier: string;
-  link_time: number | undefined;
+  /** As found on disk: an integer, or a string of digits in entries cPanel's restore wrote. */
+  link_time: number | string | undefined;
   preferred_username: string | undefined;
 }
 
@@ -90,7 +92,7 @@ export async function removeLink(ctx: AuthnContext, params: UnlinkParams, option
   checkProtocol(protocol);
   const given = checkProviderName(params.provider);
   const subject = checkSubject(params.subject);
-  const user = checkUserParam(params.user);
+  const user = checkUserParam(params.user, CHECKERS.removeUser);
   const ref = await requireLinkUser(ctx, user);
 
   // Check before creating anything (cPanel would leave a 0-byte DB behind here).

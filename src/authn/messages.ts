@@ -4,8 +4,11 @@
  * cPanel wording is not in the spec.
  */
 export const MSG = {
-  /** cPanel (MissingParameter). */
-  missingParam: (name: string) => `Provide the “${name}” parameter.`,
+  /** cPanel (MissingParameter), naming the checking function when known (verified-against-cpanel.md §4). */
+  missingParam: (name: string, checker?: string) =>
+    checker === undefined ? `Provide the “${name}” parameter.` : `Provide the “${name}” parameter for the “${checker}” function.`,
+  /** cPanel (LineTerminatorFree), verified-against-cpanel.md §4. */
+  lineFeed: () => 'This value may not contain a line feed.',
   /** cPanel, §7.1 step 1. */
   badProtocol: (p: string) => `The system does not support the “${p}” authentication protocol.`,
   /** cPanel, §7.1 step 2. */
@@ -14,12 +17,18 @@ export const MSG = {
   providerNotEnabled: (p: string) => `The provider “${p}” is not enabled for any services with OpenID Connect authentication.`,
   /** cPanel (TooManyBytes), §7.1 step 5. */
   userInfoTooLarge: (key: string) => `The user_info element “${key}” is larger than the allowed size of 1024.`,
-  /** cPanel (UserNotFound). */
-  userNotFound: (u: string) => `The user “${u}” does not exist.`,
+  /** cPanel (UserNotFound), verified-against-cpanel.md §4: system and email users alike. */
+  userNotFound: (u: string) => `You do not have a user named “${u}”.`,
+  /** cPanel (InvalidParameter), verified-against-cpanel.md §3: an email name that is not a valid address. */
+  notValidAccountName: (u: string) => `“${u}” is not a valid account name.`,
   /** cPanel (InvalidParameter), §7.2. */
   subjectNotLinked: () => `The value of the parameter “subject_unique_identifier” is not valid for this user.`,
   /** cPanel, §8.2. */
   badService: () => `Currently, only “cpaneld”, “webmaild”, and “whostmgrd” can use External Authentication.`,
+  /** cPanel, §9 (the admin side of add_authn_link). */
+  serviceNotValid: (s: string) => `The service “${s}” is not valid.`,
+  /** cPanel, §9. */
+  appnameWebmail: () => 'The “appname” argument must be set to “webmaild”.',
   /** cPanel, §8.2. */
   providerNotValid: (p: string) => `The requested provider “${p}” is not valid.`,
   /** Library wording (cPanel's InvalidCharacters text is not in the spec). */
@@ -44,6 +53,12 @@ export const MSG = {
   configTooLarge: (field: string) => `The configuration element “${field}” is larger than the allowed size of 1024.`,
   /** Library wording. */
   configNotObject: () => `The “configurations” parameter must be a JSON object.`,
+  /** Library wording (verified-against-cpanel.md §5: a writer must not silently drop a key). */
+  displayDefaultUnknown: (keys: readonly string[], provider: string, module: string) =>
+    `The default ${keys.length === 1 ? 'value' : 'values'} of ${keys.map((k) => `“${k}”`).join(', ')} for the provider “${provider}” cannot be determined: ` +
+    `its module “${module}.pm” is not installed under the root prefix, or defines ${keys.length === 1 ? 'it' : 'them'} in a form the library cannot read. ` +
+    `Writing the display configuration without ${keys.length === 1 ? 'it' : 'them'} would remove ${keys.length === 1 ? 'it' : 'them'} from the login button; ` +
+    `install the module or pass ${keys.length === 1 ? 'the value' : 'the values'} in “configurations”.`,
   /** Library wording. */
   unknownDisplayKey: (key: string) => `The display configuration “${key}” does not exist for this provider.`,
   /** Library wording. */

@@ -27,6 +27,7 @@ import { type AuthnContext, type MutationOptions, type MutationResult, transact 
 import { encodeDb, readJsonObject, sameJson } from './db.js';
 import { MSG } from './messages.js';
 import { checkService, hasLineTerminator } from './validate.js';
+import { type DisplayDefaults, displayDefaults } from './display-defaults.js';
 
 export interface ProviderModule {
   /** Lower-case provider id. */
@@ -57,7 +58,7 @@ export async function availableProviders(ctx: AuthnContext): Promise<Map<string,
   return out;
 }
 
-async function requireAvailable(ctx: AuthnContext, provider: unknown): Promise<ProviderModule> {
+export async function requireAvailable(ctx: AuthnContext, provider: unknown): Promise<ProviderModule> {
   const id = typeof provider === 'string' ? provider.toLowerCase() : '';
   const mod = id === '' ? undefined : (await availableProviders(ctx)).get(id);
   if (!mod) throw new LinkstoreError('E_PROVIDER', MSG.providerNotValid(String(provider)), { param: 'provider_id' });
@@ -119,30 +120,17 @@ export async function disableProvider(ctx: AuthnContext, service: string, provid
 
 // ---------------------------------------------------------------- display configuration
 
-/** The module defaults (§6.3). Real modules may ship their own colours and icon; the library cannot load them. */
-export function defaultDisplayConfig(mod: ProviderModule): AuthnDisplayConfig {
-  return {
-    label: `Log in via ${mod.module}`,
-    link: `/openid_connect/${mod.id}`,
-    color: 'cccccc',
-    textcolor: '000000',
-    icon_type: 'image/svg+xml',
-    display_name: mod.module,
-    provider_name: mod.module,
-    documentation_url: '',
-  };
-}
-
-async function currentDisplayConfig(ctx: AuthnContext, mod: ProviderModule, service: Service): Promise<AuthnDisplayConfig> {
+export async function currentDisplayConfig(ctx: AuthnContext, mod: ProviderModule, service: Service): Promise<DisplayDefaults> {
   const custom = await readJsonObject(ctx.disk, displayConfigPath(mod.id, service), 'authn-display-config');
-  return (custom as AuthnDisplayConfig | undefined) ?? defaultDisplayConfig(mod);
+  // cPanel uses the custom file instead of the module's defaults, with no key-wise merge (verified §5).
+  return custom !== undefined ? { config: custom as AuthnDisplayConfig, undetermined: [] } : displayDefaults(ctx.disk, mod);
 }
 
 /** get_provider_display_configurations: one object per service, custom file or defaults, plus `service`. */
 export async function getDisplayConfigs(ctx: AuthnContext, provider: string): Promise<Array<AuthnDisplayConfig & { service: Service }>> {
   const mod = await requireAvailable(ctx, provider);
   const out: Array<AuthnDisplayConfig & { service: Service }> = [];
-  for (const s of SERVICES) out.push({ ...(await currentDisplayConfig(ctx, mod, s)), service: s });
+  for (const s of SERVICES) out.push({ ...(await currentDisplayConfig(ctx, mod, s)).config, service: s });
   return out;
 }
 
@@ -161,9 +149,14 @@ export async function setDisplayConfig(
   const input = parseConfigurations(configurations);
   const p = displayConfigPath(mod.id, s);
   return transact(ctx, { dirs: clientConfigDirSpecs(), locks: [{ path: p, mode: MODE.displayConfig }], dryRun: options.dryRun }, async () => {
-    const current = await currentDisplayConfig(ctx, mod, s);
+    const { config: current, undetermined } = await currentDisplayConfig(ctx, mod, s);
+    // The whole object is written and then used instead of the module's defaults: a key whose
+    // default is unknown here would vanish from the login button, so refuse unless it is given.
+    const unknown = undetermined.filter((k) => !Object.hasOwn(input, k));
+    if (unknown.length > 0) throw new LinkstoreError('E_PROVIDER_MODULE', MSG.displayDefaultUnknown(unknown, mod.id, mod.module), { param: 'configurations' });
     for (const [k, v] of Object.entries(input)) {
-      if (!Object.hasOwn(current, k)) throw new LinkstoreError('E_INVALID_PARAM', MSG.unknownDisplayKey(k), { param: 'configurations' });
+      if (!Object.hasOwn(current, k) && !undetermined.includes(k))
+        throw new LinkstoreError('E_INVALID_PARAM', MSG.unknownDisplayKey(k), { param: 'configurations' });
       if (typeof v !== 'string') throw new LinkstoreError('E_INVALID_PARAM', MSG.configValueEmpty(k), { param: 'configurations' });
       if ((k === 'color' || k === 'textcolor') && !COLOR.test(v)) throw new LinkstoreError('E_INVALID_PARAM', MSG.badColor(k, v), { param: 'configurations' });
     }
@@ -174,9 +167,48 @@ export async function setDisplayConfig(
 
 // ---------------------------------------------------------------- client configuration
 
+/** A configuration field as `_CONFIG_FIELDS` describes it. */
+interface FieldSpec {
+  field_id: string;
+  label: string;
+  description: string;
+  display_order: number;
+}
+
+const BASE_FIELDS: readonly FieldSpec[] = [
+  { field_id: 'client_id', label: 'Client ID', description: 'The ID of the Client', display_order: 0 },
+  { field_id: 'client_secret', label: 'Client Secret', description: 'The Secret of the Client', display_order: 1 },
+];
+const WHMCS_FIELD: FieldSpec = {
+  field_id: 'well_known_config_uri',
+  label: 'Well Known Config URI',
+  description: 'The URI to the well known configuration for the Open ID Connect Provider',
+  display_order: 2,
+};
+
+function fieldSpecs(mod: ProviderModule): readonly FieldSpec[] {
+  return mod.id === 'whmcs' ? [...BASE_FIELDS, WHMCS_FIELD] : BASE_FIELDS;
+}
+
 /** The configuration fields of a provider (base: client_id, client_secret; WHMCS adds well_known_config_uri). */
 export function configurationFields(mod: ProviderModule): string[] {
-  return mod.id === 'whmcs' ? ['client_id', 'client_secret', 'well_known_config_uri'] : ['client_id', 'client_secret'];
+  return fieldSpecs(mod).map((f) => f.field_id);
+}
+
+/** One entry of get_provider_configuration_fields. `value` is the stored value (the secret too), null when unset. */
+export interface ConfigurationField extends FieldSpec {
+  value: string | null;
+}
+
+/** get_provider_configuration_fields: the provider's fields with their current values, by display_order. */
+export async function getConfigurationFields(ctx: AuthnContext, service: string, provider: string): Promise<ConfigurationField[]> {
+  checkService(service);
+  const mod = await requireAvailable(ctx, provider);
+  const stored = (await readJsonObject(ctx.disk, clientConfigPath(mod.id), 'authn-client-config')) ?? {};
+  return fieldSpecs(mod).map((f) => {
+    const v = Object.hasOwn(stored, f.field_id) ? stored[f.field_id] : undefined;
+    return { ...f, value: typeof v === 'string' ? v : null };
+  });
 }
 
 /** Default redirect URIs: cpaneld, whostmgrd, webmaild SSL bases + `/openid_connect_callback/<id>`. */
@@ -266,7 +298,7 @@ export async function listAvailable(ctx: AuthnContext): Promise<AvailableProvide
   >;
   const out: AvailableProvider[] = [];
   for (const mod of mods) {
-    const d = defaultDisplayConfig(mod);
+    const d = (await displayDefaults(ctx.disk, mod)).config;
     const on = (s: Service): 0 | 1 => (files[s][mod.id] === mod.package ? 1 : 0);
     const { link: _link, ...display } = d;
     out.push({

@@ -17,7 +17,18 @@ import { type LinkedAccount, type LinkedAccountsOptions, linkedAccounts } from '
 import { type AuthnLink, type LinkParams, type UnlinkParams, addLink, getLinks, removeLink } from './links.js';
 import { type DriftEntry, type DriftOptions, type RebuildOptions, checkDrift, rebuildLinkDb } from './maint.js';
 import {
+  type ConfiguredModule,
+  type UapiLinkParams,
+  type UapiUnlinkParams,
+  configuredModules,
+  hasModulesConfigured,
+  uapiAddLink,
+  uapiRemoveLink,
+} from './uapi.js';
+import {
   type AvailableProvider,
+  type ConfigurationField,
+  getConfigurationFields,
   type FailingProvider,
   disableFailing,
   disableProvider,
@@ -36,8 +47,8 @@ export interface AuthnStoreOptions {
   /** Clock in epoch milliseconds (default `Date.now`); link_time is its whole seconds. */
   now?: () => number;
   /**
-   * Whether the email account `local@domain` (owned by `owner`) exists. Default: the owner's
-   * `<home>/etc/<domain>/passwd` has a `local:` line.
+   * Whether the email account `local@domain` (owned by `owner`) exists. Default: cPanel's rule,
+   * `<owner's home>/mail/<domain>/<local>` exists (stat only; verified-against-cpanel.md §3).
    */
   mailUserExists?: (q: MailUserQuery) => Promise<boolean>;
   /** Server hostname for redirect URIs (default: first line of /etc/hostname under the root, else `localhost`). */
@@ -86,6 +97,26 @@ export class AuthnStore {
   /** WHM get_users_authn_linked_accounts: every link in the LinkDBs of available providers, filtered to what the caller sees. */
   getUsersAuthnLinkedAccounts(options?: LinkedAccountsOptions): Promise<LinkedAccount[]> {
     return linkedAccounts(this.#ctx, options);
+  }
+
+  /** UAPI add_authn_link: service `cpaneld` (default) or `webmaild`, an installed provider, then the add. */
+  addAuthnLink(params: UapiLinkParams, options?: MutationOptions): Promise<MutationResult> {
+    return uapiAddLink(this.#ctx, params, options);
+  }
+
+  /** UAPI remove_authn_link. */
+  removeAuthnLink(params: UapiUnlinkParams, options?: MutationOptions): Promise<MutationResult> {
+    return uapiRemoveLink(this.#ctx, params, options);
+  }
+
+  /** UAPI configured_modules: display configurations of providers enabled and configured for the service. */
+  configuredModules(appname?: string): Promise<ConfiguredModule[]> {
+    return configuredModules(this.#ctx, appname);
+  }
+
+  /** UAPI has_external_auth_modules_configured: 1 when any provider is enabled for the service. */
+  hasExternalAuthModulesConfigured(appname?: string): Promise<0 | 1> {
+    return hasModulesConfigured(this.#ctx, appname);
   }
 
   // -------------------------------------------------------------- lifecycle
@@ -152,6 +183,11 @@ export class AuthnStore {
     options?: MutationOptions,
   ): Promise<MutationResult> {
     return setClientConfig(this.#ctx, service, provider, configurations, options);
+  }
+
+  /** get_provider_configuration_fields: the client-configuration fields with their current values. */
+  getConfigurationFields(service: Service | string, provider: string): Promise<ConfigurationField[]> {
+    return getConfigurationFields(this.#ctx, service, provider);
   }
 
   /** get_provider_display_configurations. */

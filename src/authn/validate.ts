@@ -14,11 +14,21 @@ export function hasLineTerminator(s: string): boolean {
   return LINE_TERMINATORS.test(s);
 }
 
-function missing(param: string): LinkstoreError {
-  return new LinkstoreError('E_MISSING_PARAM', MSG.missingParam(param), { param });
+/** The Perl functions cPanel names when a parameter is missing (verified-against-cpanel.md §4). */
+export const CHECKERS = {
+  provider: 'Cpanel::Validate::AuthProvider::check_provider_name_or_die',
+  subject: 'Cpanel::Validate::OpenIdConnect::check_subject_unique_identifier_or_die',
+  addUser: 'Cpanel::Security::Authn::User::Modify::add_authn_link_for_user',
+  removeUser: 'Cpanel::Security::Authn::User::Modify::remove_authn_link_for_user',
+} as const;
+
+function missing(param: string, checker?: string): LinkstoreError {
+  return new LinkstoreError('E_MISSING_PARAM', MSG.missingParam(param, checker), { param });
 }
 
+/** cPanel's text for a line feed; the library's own for the other terminators. */
 export function assertLineTerminatorFree(value: string, param: string): void {
+  if (value.includes('\n')) throw new LinkstoreError('E_INVALID_PARAM', MSG.lineFeed(), { param });
   if (hasLineTerminator(value)) throw new LinkstoreError('E_INVALID_PARAM', MSG.lineTerminators(param), { param });
 }
 
@@ -31,7 +41,7 @@ export function checkProtocol(protocol: unknown): void {
 
 /** Step 2: non-empty, a node name, no line terminators. Not lower-cased here. */
 export function checkProviderName(provider: unknown): string {
-  if (provider === undefined || provider === null || provider === '') throw missing('provider');
+  if (provider === undefined || provider === null || provider === '') throw missing('provider', CHECKERS.provider);
   if (typeof provider !== 'string') throw new LinkstoreError('E_INVALID_PARAM', MSG.notAString('provider'), { param: 'provider' });
   if (nodeNameProblem(provider) !== undefined) {
     throw new LinkstoreError('E_INVALID_NAME', MSG.badProviderName(provider), { param: 'provider' });
@@ -42,7 +52,8 @@ export function checkProviderName(provider: unknown): string {
 
 /** Step 4: truthy (not "" and not "0"), a scalar, no line terminators. Numbers become strings. */
 export function checkSubject(subject: unknown): string {
-  if (subject === undefined || subject === null || subject === '' || subject === '0' || subject === 0) throw missing('subject_unique_identifier');
+  if (subject === undefined || subject === null || subject === '' || subject === '0' || subject === 0)
+    throw missing('subject_unique_identifier', CHECKERS.subject);
   if (typeof subject === 'number' && Number.isSafeInteger(subject)) subject = String(subject);
   if (typeof subject !== 'string') {
     throw new LinkstoreError('E_INVALID_PARAM', MSG.notAString('subject_unique_identifier'), { param: 'subject_unique_identifier' });
@@ -110,9 +121,9 @@ export function checkService(service: unknown): Service {
   return service as Service;
 }
 
-/** The user parameter (step 6, shape only): non-empty string. */
-export function checkUserParam(user: unknown): string {
-  if (user === undefined || user === null || user === '') throw missing('user');
+/** The user parameter (step 6, shape only): non-empty string. `checker` names the add or remove function. */
+export function checkUserParam(user: unknown, checker: string = CHECKERS.addUser): string {
+  if (user === undefined || user === null || user === '') throw missing('user', checker);
   if (typeof user !== 'string') throw new LinkstoreError('E_INVALID_PARAM', MSG.notAString('user'), { param: 'user' });
   return user;
 }

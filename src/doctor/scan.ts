@@ -8,6 +8,7 @@
  */
 import { posix as path } from 'node:path';
 import { isLibraryTempName, libraryTempPid } from '../io/commit.js';
+import { pace } from '../io/pace.js';
 import type { Disk } from '../io/disk.js';
 import { parseLockPid } from '../io/dot-lock.js';
 import { errnoCode, isEnoent, isLinkstoreError } from '../io/errors.js';
@@ -329,6 +330,8 @@ async function writerPid(sc: ScanCtx, host: string, cls: EntryClass): Promise<nu
 /** lstat every entry of a directory (host path); undefined entries vanished meanwhile. */
 export async function listDir(disk: Disk, dirHost: string): Promise<Map<string, PortStats>> {
   const out = new Map<string, PortStats>();
+  // A scan of thousands of accounts is one long call: let the host's event loop turn between directories.
+  await pace();
   let names: string[];
   try {
     names = await disk.p.readdir(dirHost);

@@ -127,7 +127,16 @@ export const authnLinkdbSchema = {
           "type": "string"
         },
         "link_time": {
-          "type": "integer"
+          "description": "Epoch seconds: an integer when cPanel links, a string of decimal digits after cPanel's account restore (verified-against-cpanel.md §1). Read and kept as found; new links are written with an integer.",
+          "anyOf": [
+            {
+              "type": "integer"
+            },
+            {
+              "type": "string",
+              "pattern": "^[0-9]+$"
+            }
+          ]
         },
         "version": {
           "type": "string"
@@ -156,7 +165,10 @@ export interface AuthnLinkDb {
 }
 export interface AuthnLinkDbUserInfo {
   preferred_username?: string;
-  link_time?: number;
+  /**
+   * Epoch seconds: an integer when cPanel links, a string of decimal digits after cPanel's account restore (verified-against-cpanel.md §1). Read and kept as found; new links are written with an integer.
+   */
+  link_time?: number | string;
   version?: string;
   [k: string]: unknown;
 }
@@ -208,7 +220,16 @@ export const authnUserDbSchema = {
           "type": "string"
         },
         "link_time": {
-          "type": "integer"
+          "description": "Epoch seconds: an integer when cPanel links, a string of decimal digits after cPanel's account restore (verified-against-cpanel.md §1). Read and kept as found; new links are written with an integer.",
+          "anyOf": [
+            {
+              "type": "integer"
+            },
+            {
+              "type": "string",
+              "pattern": "^[0-9]+$"
+            }
+          ]
         }
       },
       "additionalProperties": true
@@ -232,7 +253,10 @@ export interface AuthnUserDb {
 }
 export interface AuthnUserInfo {
   preferred_username?: string;
-  link_time?: number;
+  /**
+   * Epoch seconds: an integer when cPanel links, a string of decimal digits after cPanel's account restore (verified-against-cpanel.md §1). Read and kept as found; new links are written with an integer.
+   */
+  link_time?: number | string;
   [k: string]: unknown;
 }
 

@@ -40,6 +40,8 @@ export interface Ctx {
   /** Theme icon sizes shared across calls, re-read after `themeTtlMs` (see `themeCache`). */
   themes?: Map<string, { at: number; icons: Promise<ThemeIcons> }>;
   themeTtlMs?: number;
+  /** Hashes that identify cPanel's default DynamicUI image (see IntegrationStoreOptions). */
+  cpanelDefaultImageSha256?: readonly string[];
 }
 
 /**

@@ -5,6 +5,7 @@ import { LinkstoreError, isLinkstoreError } from '../io/errors.js';
 import { compareCodePoints } from '../io/json-codec.js';
 import type { IntegrationGroupUserConfig, IntegrationUserConfig } from '../generated/schemas.js';
 import { encodeFile, readJson, themeCache, withUserLock, type Ctx } from './core.js';
+import { sameDynamicUi } from './dynamicui-compare.js';
 import { groupEntry, linkEntry } from './dynamicui.js';
 import type { MutationOptions, MutationResult } from './links.js';
 import { MSG } from './messages.js';
@@ -91,7 +92,7 @@ export async function checkDynamicUi(ctx: Ctx, user: string): Promise<DynamicUiR
     try {
       const exp = await expectedDynamicUi(ctx, user, name, icons);
       const cur = await ctx.disk.readFile(exp.path);
-      const state: DynamicUiState = cur === undefined ? 'missing' : cur.equals(exp.content) ? 'ok' : 'stale';
+      const state: DynamicUiState = cur === undefined ? 'missing' : sameDynamicUi(cur, exp.content, ctx.cpanelDefaultImageSha256) ? 'ok' : 'stale';
       report.entries.push({ name, kind: exp.kind, path: exp.path, state, expected: exp.content });
     } catch (e) {
       if (!isLinkstoreError(e) || e.code === 'E_NO_SUCH_USER' || e.code === 'E_NOT_CPANEL_USER') throw e;

@@ -25,13 +25,26 @@ export interface IntegrationStoreOptions {
   lock?: Omit<DotLockOptions, 'dataMode'>;
   /** How long a theme's config.json sizes are reused before re-reading (default 1000 ms; 0 = always read). */
   themeTtlMs?: number;
+  /**
+   * SHA-256 (hex) of the base64 text of cPanel's built-in DynamicUI image, by which the DynamicUI
+   * check recognises it as "the default" (default: 11.120's, integration-links.md §3.6). For a
+   * cPanel build with another default image, or a test standing in for it.
+   */
+  cpanelDefaultImageSha256?: readonly string[];
 }
 
 export class IntegrationStore {
   readonly #ctx: Ctx;
 
   constructor(options: IntegrationStoreOptions) {
-    this.#ctx = { disk: options.disk, users: options.users, lock: { ...options.lock }, themes: new Map(), themeTtlMs: options.themeTtlMs };
+    this.#ctx = {
+      disk: options.disk,
+      users: options.users,
+      lock: { ...options.lock },
+      themes: new Map(),
+      themeTtlMs: options.themeTtlMs,
+      cpanelDefaultImageSha256: options.cpanelDefaultImageSha256,
+    };
   }
 
   /** create_integration_link: create or fully replace APP (userconfig, adminconfig, DynamicUI). */

@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   E_NO_SUCH_GROUP: 'The group does not exist.',
   E_NOT_FOUND: 'A file that must exist does not.',
   E_PROVIDER: 'The authentication provider is unknown or not enabled.',
+  E_PROVIDER_MODULE: 'A provider module file is missing, too large, or does not define a value in a form the library can read.',
   E_USAGE: 'The command line is not valid.',
   E_UNKNOWN_FUNCTION: 'The API function is not known.',
 } as const;

@@ -20,6 +20,7 @@
  */
 import type { DirHandle } from './dir-handle.js';
 import type { FsPort } from './fs-port.js';
+import { pacingInFlight } from './pace.js';
 import { unlinkQuietly } from './sys.js';
 
 export interface LockTemp {
@@ -120,7 +121,10 @@ function scheduleSweep(): void {
   sweepPending = true;
   setImmediate(() => {
     sweepPending = false;
-    dropIdleLockTemps();
+    // A turn made by a call's own pacing yield is not the host getting its loop back: keep the
+    // temps for that call's next lock and look again at the next turn.
+    if (pacingInFlight()) scheduleSweep();
+    else dropIdleLockTemps();
   }).unref();
 }
 

@@ -13,7 +13,9 @@ export function nodeNameProblem(name: string): string | undefined {
   if (name === '.' || name === '..') return `“${name}” is a reserved value.`;
   const bytes = Buffer.byteLength(name, 'utf8');
   if (bytes > MAX_NODE_NAME_BYTES) {
-    return `The “${name}” value exceeds the maximum length by ${bytes - MAX_NODE_NAME_BYTES} bytes. The maximum allowed length is ${MAX_NODE_NAME_BYTES} bytes.`;
+    const over = bytes - MAX_NODE_NAME_BYTES;
+    // cPanel's wording is singular for one (verified-against-cpanel.md §4).
+    return `The “${name}” value exceeds the maximum length by ${over} ${over === 1 ? 'byte' : 'bytes'}. The maximum allowed length is ${MAX_NODE_NAME_BYTES} bytes.`;
   }
   if (name.includes('/')) return 'This value may not contain the character “/”.';
   if (name.includes('\0')) return 'This value may not contain a NUL byte.';

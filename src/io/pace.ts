@@ -17,6 +17,15 @@ export const SLICE_MS = 8;
 
 let lastTurn = performance.now();
 let markerPending = false;
+let yieldsInFlight = 0;
+
+/**
+ * Whether a pacing yield of the library is in progress: the loop is turning only because a call
+ * yielded mid-way, not because the host got back to it (lock-temps.ts keeps its sweep for then).
+ */
+export function pacingInFlight(): boolean {
+  return yieldsInFlight > 0;
+}
 
 function markTurn(): void {
   markerPending = false;
@@ -33,9 +42,11 @@ export function pace(): Promise<void> | undefined {
     }
     return undefined;
   }
+  yieldsInFlight++;
   return new Promise<void>((resolve) =>
     // setTimeout (not setImmediate) so the timers phase of the loop runs before we continue.
     setTimeout(() => {
+      yieldsInFlight--;
       lastTurn = performance.now();
       resolve();
     }, 0),

@@ -6,7 +6,7 @@
  *   expect(server.readJson('/var/cpanel/integration/links/bob/billing.userconfig')).toEqual({ url: 'https://x' });
  *
  * It seeds /etc/passwd, /etc/group, /var/cpanel/users/<name> (theme jupiter), /etc/userdomains,
- * email accounts, the jupiter theme's config.json (icons 48×48 / 32×32) and the enabled providers,
+ * email accounts (mail directory and passwd line), the jupiter theme's config.json (icons 48×48 / 32×32) and the enabled providers,
  * then hands back a Linkstore on that volume plus helpers to read what was written.
  * Requires the optional peer dependency memfs.
  */
@@ -141,11 +141,14 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
       const [local, domain] = email.split('@') as [string, string];
       byDomain.set(domain, [...(byDomain.get(domain) ?? []), local]);
     }
-    for (const [domain, locals] of byDomain)
+    for (const [domain, locals] of byDomain) {
+      // What cPanel checks (the account's mail directory) and what it also keeps (the passwd line).
+      for (const l of locals) fs.mkdirSync(`/home/${u.name}/mail/${domain}/${l}/cur`, { recursive: true });
       put(
         `/home/${u.name}/etc/${domain}/passwd`,
         locals.map((l) => `${l}:x:${u.uid}:${u.gid}::/home/${u.name}/mail/${domain}/${l}:/usr/local/cpanel/bin/noshell`).join('\n') + '\n',
       );
+    }
   }
   userdomains.push('*: nobody');
   put('/etc/userdomains', userdomains.join('\n') + '\n');

@@ -26,6 +26,10 @@ export type FileRead<T> = { status: 'ok'; value: T } | { status: 'missing' } | {
 
 /** The value of a successful read, else `fallback` (for callers to whom missing and unreadable mean the same). */
 export function valueOr<T, F>(r: FileRead<T>, fallback: F): T | F {
+  // A file over its read limit is not "unreadable" in cPanel's sense (cPanel would read it line by
+  // line and find a name at its top): answering from the fallback would be a wrong answer, so it
+  // is an error (E_CORRUPT_FILE, too large) whatever the question.
+  if (r.status === 'unreadable' && r.error.code === 'E_CORRUPT_FILE') throw r.error;
   return r.status === 'ok' ? r.value : fallback;
 }
 

@@ -43,11 +43,12 @@ export interface UapiEnvelope<T = unknown> {
   apiversion: 3;
   func: string;
   module: string;
-  result: { data: T | null; errors: string[] | null; messages: null; metadata: Record<string, never>; status: 0 | 1; warnings: null };
+  result: { data: T | null; errors: string[] | null; messages: null; metadata: Record<string, never>; status: 0 | 1; warnings: string[] | null };
 }
 
-export function uapiOk<T>(module: string, func: string, data: T): UapiEnvelope<T> {
-  return { apiversion: 3, func, module, result: { data, errors: null, messages: null, metadata: {}, status: 1, warnings: null } };
+export function uapiOk<T>(module: string, func: string, data: T, warnings: readonly string[] = []): UapiEnvelope<T> {
+  const result = { data, errors: null, messages: null, metadata: {}, status: 1 as const, warnings: warnings.length ? [...warnings] : null };
+  return { apiversion: 3, func, module, result };
 }
 
 export function uapiFail(module: string, func: string, error: unknown): UapiEnvelope<never> {

@@ -6,7 +6,7 @@
  */
 import type { PlannedOp } from '../io/plan.js';
 import type { Linkstore } from '../services.js';
-import { defined, nonEmpty, pick, type WhmParams } from './params.js';
+import type { ParamReader } from './params.js';
 
 export interface ParamSpec {
   name: string;
@@ -22,7 +22,16 @@ export interface WhmFunction {
   mutates: boolean;
   /** cPanel's prefix for failure reasons of this function's module. */
   errorPrefix?: string;
-  run(ls: Linkstore, params: WhmParams, options: { dryRun: boolean }): Promise<unknown>;
+  /**
+   * The Perl package whose function cPanel names in missing-parameter messages
+   * (`<package>::<name>`), e.g. `Whostmgr::API::1::Integration`.
+   */
+  perlPackage?: string;
+  /** `uapi`: a UAPI call (answered in UAPI's envelope by `callUapi`); default WHM API 1. */
+  api?: 'whm' | 'uapi';
+  /** UAPI module name (UAPI functions only). */
+  module?: string;
+  run(ls: Linkstore, params: ParamReader, options: { dryRun: boolean }): Promise<unknown>;
 }
 
 /** `data` of a mutation: nothing (as cPanel), or the plan for a dry run. */
@@ -32,6 +41,7 @@ function mutationData(r: { dryRun: boolean; ops: PlannedOp[]; warnings?: string[
 }
 
 const INTEGRATION = 'API failure: ';
+const UAPI = { api: 'uapi', module: 'ExternalAuthentication', perlPackage: 'Cpanel::API::ExternalAuthentication' } as const;
 const user = { name: 'user', required: true, description: 'The cPanel account.' } as const satisfies ParamSpec;
 const app = { name: 'app', required: true, description: 'The application name ([0-9A-Za-z_-]).' } as const satisfies ParamSpec;
 const groupId = { name: 'group_id', required: true, description: 'The group name ([0-9A-Za-z_-]).' } as const satisfies ParamSpec;
@@ -62,9 +72,10 @@ export const WHM_FUNCTIONS = [
     ],
     mutates: true,
     errorPrefix: INTEGRATION,
+    perlPackage: 'Whostmgr::API::1::Integration',
     async run(ls, p, o) {
       const s = await ls.integration();
-      return mutationData(await s.createLink(nonEmpty(p, 'user'), nonEmpty(p, 'app'), pick(p, LINK_OPTIONAL), o));
+      return mutationData(await s.createLink(p.required('user'), p.required('app'), p.pick(LINK_OPTIONAL), o));
     },
   },
   {
@@ -73,8 +84,9 @@ export const WHM_FUNCTIONS = [
     params: [user, app],
     mutates: true,
     errorPrefix: INTEGRATION,
+    perlPackage: 'Whostmgr::API::1::Integration',
     async run(ls, p, o) {
-      return mutationData(await (await ls.integration()).removeLink(nonEmpty(p, 'user'), nonEmpty(p, 'app'), o));
+      return mutationData(await (await ls.integration()).removeLink(p.required('user'), p.required('app'), o));
     },
   },
   {
@@ -83,8 +95,9 @@ export const WHM_FUNCTIONS = [
     params: [user],
     mutates: false,
     errorPrefix: INTEGRATION,
+    perlPackage: 'Whostmgr::API::1::Integration',
     async run(ls, p) {
-      const apps = await (await ls.integration()).listLinks(nonEmpty(p, 'user'));
+      const apps = await (await ls.integration()).listLinks(p.required('user'));
       return { links: apps.map((a) => ({ app: a })) };
     },
   },
@@ -94,8 +107,9 @@ export const WHM_FUNCTIONS = [
     params: [user, app],
     mutates: false,
     errorPrefix: INTEGRATION,
+    perlPackage: 'Whostmgr::API::1::Integration',
     async run(ls, p) {
-      return { userconfig: await (await ls.integration()).getLinkUserConfig(nonEmpty(p, 'user'), nonEmpty(p, 'app')) };
+      return { userconfig: await (await ls.integration()).getLinkUserConfig(p.required('user'), p.required('app')) };
     },
   },
   {
@@ -104,8 +118,9 @@ export const WHM_FUNCTIONS = [
     params: [user, app, { name: 'token', required: true, description: 'The new token.' }],
     mutates: true,
     errorPrefix: INTEGRATION,
+    perlPackage: 'Whostmgr::API::1::Integration',
     async run(ls, p, o) {
-      return mutationData(await (await ls.integration()).updateLinkToken(nonEmpty(p, 'user'), nonEmpty(p, 'app'), nonEmpty(p, 'token'), o));
+      return mutationData(await (await ls.integration()).updateLinkToken(p.required('user'), p.required('app'), p.required('token'), o));
     },
   },
   {
@@ -114,8 +129,9 @@ export const WHM_FUNCTIONS = [
     params: [user, groupId, { name: 'label', description: 'Display name.' }, { name: 'order', description: 'Sort order.' }],
     mutates: true,
     errorPrefix: INTEGRATION,
+    perlPackage: 'Whostmgr::API::1::Integration',
     async run(ls, p, o) {
-      return mutationData(await (await ls.integration()).createGroup(nonEmpty(p, 'user'), nonEmpty(p, 'group_id'), pick(p, ['label', 'order']), o));
+      return mutationData(await (await ls.integration()).createGroup(p.required('user'), p.required('group_id'), p.pick(['label', 'order']), o));
     },
   },
   {
@@ -124,8 +140,9 @@ export const WHM_FUNCTIONS = [
     params: [user, groupId],
     mutates: true,
     errorPrefix: INTEGRATION,
+    perlPackage: 'Whostmgr::API::1::Integration',
     async run(ls, p, o) {
-      return mutationData(await (await ls.integration()).removeGroup(nonEmpty(p, 'user'), nonEmpty(p, 'group_id'), o));
+      return mutationData(await (await ls.integration()).removeGroup(p.required('user'), p.required('group_id'), o));
     },
   },
   {
@@ -134,14 +151,16 @@ export const WHM_FUNCTIONS = [
     params: [user],
     mutates: false,
     errorPrefix: INTEGRATION,
+    perlPackage: 'Whostmgr::API::1::Integration',
     async run(ls, p) {
-      const groups = await (await ls.integration()).listGroups(nonEmpty(p, 'user'));
+      const groups = await (await ls.integration()).listGroups(p.required('user'));
       return { links: groups.map((g) => ({ group: g })) };
     },
   },
   // ---------------------------------------------------------------- authn links
   {
     name: 'link_user_authn_provider',
+    perlPackage: 'Whostmgr::API::1::Accounts',
     summary: 'Link an OpenID Connect identity to a user (per-user DB, then the provider’s LinkDB).',
     params: [
       { name: 'username', required: true, description: 'System user, root, or local@domain.' },
@@ -155,10 +174,10 @@ export const WHM_FUNCTIONS = [
         await ls.authn()
       ).linkUserAuthnProvider(
         {
-          user: defined(p, 'username'),
-          provider: defined(p, 'provider_id'),
-          subject: defined(p, 'subject_unique_identifier'),
-          userInfo: { preferred_username: defined(p, 'preferred_username') },
+          user: p.defined('username'),
+          provider: p.defined('provider_id'),
+          subject: p.defined('subject_unique_identifier'),
+          userInfo: { preferred_username: p.defined('preferred_username') },
         },
         o,
       );
@@ -167,6 +186,7 @@ export const WHM_FUNCTIONS = [
   },
   {
     name: 'unlink_user_authn_provider',
+    perlPackage: 'Whostmgr::API::1::Accounts',
     summary: 'Remove an OpenID Connect link from a user (both stores).',
     params: [
       { name: 'username', required: true, description: 'The linked user.' },
@@ -177,12 +197,13 @@ export const WHM_FUNCTIONS = [
     async run(ls, p, o) {
       const r = await (
         await ls.authn()
-      ).unlinkUserAuthnProvider({ user: defined(p, 'username'), provider: defined(p, 'provider_id'), subject: defined(p, 'subject_unique_identifier') }, o);
+      ).unlinkUserAuthnProvider({ user: p.defined('username'), provider: p.defined('provider_id'), subject: p.defined('subject_unique_identifier') }, o);
       return mutationData(r);
     },
   },
   {
     name: 'get_users_authn_linked_accounts',
+    perlPackage: 'Whostmgr::API::1::Accounts',
     summary: 'Every linked account of every available provider, from the LinkDBs (as cPanel’s login reads them).',
     params: [],
     mutates: false,
@@ -190,18 +211,86 @@ export const WHM_FUNCTIONS = [
       return { username_linked_accounts: await (await ls.authn()).getUsersAuthnLinkedAccounts() };
     },
   },
+  // ---------------------------------------------------------------- UAPI ExternalAuthentication
   {
     name: 'get_authn_links',
     summary: 'UAPI ExternalAuthentication::get_authn_links: one user’s links, from the per-user DB.',
     params: [{ name: 'username', required: true, description: 'System user or local@domain.' }],
     mutates: false,
+    ...UAPI,
     async run(ls, p) {
-      return (await ls.authn()).getAuthnLinks(nonEmpty(p, 'username'));
+      return (await ls.authn()).getAuthnLinks(p.required('username'));
+    },
+  },
+  {
+    name: 'add_authn_link',
+    summary: 'UAPI ExternalAuthentication::add_authn_link: link an identity to a cPanel or email account (both stores).',
+    params: [
+      { name: 'username', required: true, description: 'The cPanel account or local@domain (cPanel takes it from the session).' },
+      providerId,
+      { name: 'subject_unique_identifier', required: true, description: 'The identity’s subject (sub).' },
+      { name: 'preferred_username', required: true, description: 'Display name of the identity.' },
+      { name: 'service', description: 'cpaneld (default) or webmaild: where the call comes from.' },
+    ],
+    mutates: true,
+    ...UAPI,
+    async run(ls, p, o) {
+      const r = await (
+        await ls.authn()
+      ).addAuthnLink(
+        {
+          user: p.required('username'),
+          provider: p.required('provider_id'),
+          subject: p.required('subject_unique_identifier'),
+          preferredUsername: p.required('preferred_username'),
+          service: p.optional('service'),
+        },
+        o,
+      );
+      return mutationData(r) ?? null;
+    },
+  },
+  {
+    name: 'remove_authn_link',
+    summary: 'UAPI ExternalAuthentication::remove_authn_link: remove a link (both stores).',
+    params: [
+      { name: 'username', required: true, description: 'The linked cPanel account or local@domain (cPanel takes it from the session).' },
+      providerId,
+      { name: 'subject_unique_identifier', required: true, description: 'The subject to unlink.' },
+    ],
+    mutates: true,
+    ...UAPI,
+    async run(ls, p, o) {
+      const r = await (
+        await ls.authn()
+      ).removeAuthnLink({ user: p.required('username'), provider: p.required('provider_id'), subject: p.required('subject_unique_identifier') }, o);
+      return mutationData(r) ?? null;
+    },
+  },
+  {
+    name: 'configured_modules',
+    summary: 'UAPI ExternalAuthentication::configured_modules: display settings of providers enabled and configured for the service.',
+    params: [{ name: 'appname', description: 'webmaild for Webmail; absent for cPanel.' }],
+    mutates: false,
+    ...UAPI,
+    async run(ls, p) {
+      return (await ls.authn()).configuredModules(p.optional('appname'));
+    },
+  },
+  {
+    name: 'has_external_auth_modules_configured',
+    summary: 'UAPI ExternalAuthentication::has_external_auth_modules_configured: 1 when any provider is enabled for the service.',
+    params: [{ name: 'appname', description: 'webmaild for Webmail; absent for cPanel.' }],
+    mutates: false,
+    ...UAPI,
+    async run(ls, p) {
+      return (await ls.authn()).hasExternalAuthModulesConfigured(p.optional('appname'));
     },
   },
   // ---------------------------------------------------------------- providers
   {
     name: 'get_available_authentication_providers',
+    perlPackage: 'Whostmgr::API::1::Authentication',
     summary: 'Installed providers with their enabled/configured state and display defaults.',
     params: [],
     mutates: false,
@@ -211,24 +300,27 @@ export const WHM_FUNCTIONS = [
   },
   {
     name: 'enable_authentication_provider',
+    perlPackage: 'Whostmgr::API::1::Authentication',
     summary: 'Enable a provider for a service.',
     params: [service, providerId],
     mutates: true,
     async run(ls, p, o) {
-      return mutationData(await (await ls.authn()).enableProvider(defined(p, 'service_name'), defined(p, 'provider_id'), o));
+      return mutationData(await (await ls.authn()).enableProvider(p.defined('service_name'), p.defined('provider_id'), o));
     },
   },
   {
     name: 'disable_authentication_provider',
+    perlPackage: 'Whostmgr::API::1::Authentication',
     summary: 'Disable a provider for a service (links are kept).',
     params: [service, providerId],
     mutates: true,
     async run(ls, p, o) {
-      return mutationData(await (await ls.authn()).disableProvider(defined(p, 'service_name'), defined(p, 'provider_id'), o));
+      return mutationData(await (await ls.authn()).disableProvider(p.defined('service_name'), p.defined('provider_id'), o));
     },
   },
   {
     name: 'disable_failing_authentication_providers',
+    perlPackage: 'Whostmgr::API::1::Authentication',
     summary: 'Disable enabled providers whose module is missing.',
     params: [],
     mutates: true,
@@ -239,15 +331,17 @@ export const WHM_FUNCTIONS = [
   },
   {
     name: 'get_provider_client_configurations',
+    perlPackage: 'Whostmgr::API::1::Authentication',
     summary: 'A provider’s client configuration, with the current default redirect_uris.',
     params: [service, providerId],
     mutates: false,
     async run(ls, p) {
-      return { client_configurations: await (await ls.authn()).getClientConfig(defined(p, 'service_name'), defined(p, 'provider_id')) };
+      return { client_configurations: await (await ls.authn()).getClientConfig(p.defined('service_name'), p.defined('provider_id')) };
     },
   },
   {
     name: 'set_provider_client_configurations',
+    perlPackage: 'Whostmgr::API::1::Authentication',
     summary: 'Store a provider’s client configuration (0600).',
     params: [
       service,
@@ -256,26 +350,38 @@ export const WHM_FUNCTIONS = [
     ],
     mutates: true,
     async run(ls, p, o) {
-      const r = await (await ls.authn()).setClientConfig(defined(p, 'service_name'), defined(p, 'provider_id'), defined(p, 'configurations'), o);
+      const r = await (await ls.authn()).setClientConfig(p.defined('service_name'), p.defined('provider_id'), p.defined('configurations'), o);
       return r.dryRun ? mutationData(r) : {};
     },
   },
   {
+    name: 'get_provider_configuration_fields',
+    perlPackage: 'Whostmgr::API::1::Authentication',
+    summary: 'A provider’s client-configuration fields with their current values (the secret included).',
+    params: [service, providerId],
+    mutates: false,
+    async run(ls, p) {
+      return { configuration_fields: await (await ls.authn()).getConfigurationFields(p.defined('service_name'), p.defined('provider_id')) };
+    },
+  },
+  {
     name: 'get_provider_display_configurations',
+    perlPackage: 'Whostmgr::API::1::Authentication',
     summary: 'A provider’s display configuration per service.',
     params: [providerId],
     mutates: false,
     async run(ls, p) {
-      return { configurations: await (await ls.authn()).getDisplayConfigs(defined(p, 'provider_id')) };
+      return { configurations: await (await ls.authn()).getDisplayConfigs(p.defined('provider_id')) };
     },
   },
   {
     name: 'set_provider_display_configurations',
+    perlPackage: 'Whostmgr::API::1::Authentication',
     summary: 'Merge display settings for a provider and service (0644).',
     params: [service, providerId, { name: 'configurations', required: true, description: 'JSON object, e.g. {"color":"336699"}.' }],
     mutates: true,
     async run(ls, p, o) {
-      const r = await (await ls.authn()).setDisplayConfig(defined(p, 'service_name'), defined(p, 'provider_id'), defined(p, 'configurations'), o);
+      const r = await (await ls.authn()).setDisplayConfig(p.defined('service_name'), p.defined('provider_id'), p.defined('configurations'), o);
       return r.dryRun ? mutationData(r) : {};
     },
   },
@@ -288,7 +394,7 @@ export const WHM_FUNCTIONS = [
     async run(ls, p) {
       const users = await ls.users();
       const { flagsToInts } = await import('../users/index.js');
-      return flagsToInts(await users.validateSystemUser(p.user));
+      return flagsToInts(await users.validateSystemUser(p.optional('user')));
     },
   },
   {
@@ -297,7 +403,7 @@ export const WHM_FUNCTIONS = [
     params: [{ name: 'user', required: true, description: 'The proposed name.' }],
     mutates: false,
     async run(ls, p) {
-      await (await ls.users()).verifyNewUsername(nonEmpty(p, 'user'));
+      await (await ls.users()).verifyNewUsername(p.nonEmpty('user'));
       return undefined;
     },
   },
@@ -307,7 +413,7 @@ export const WHM_FUNCTIONS = [
     params: [{ name: 'user', required: true, description: 'The proposed name.' }],
     mutates: false,
     async run(ls, p) {
-      await (await ls.users()).verifyNewUsernameForRestore(nonEmpty(p, 'user'));
+      await (await ls.users()).verifyNewUsernameForRestore(p.nonEmpty('user'));
       return undefined;
     },
   },

@@ -6,7 +6,7 @@ import { LinkstoreError } from '../io/errors.js';
 import type { Linkstore } from '../services.js';
 import { uapiFail, uapiOk, whmFail, whmOk, type UapiEnvelope, type WhmEnvelope } from './envelope.js';
 import { whmFunction, WHM_FUNCTIONS, type WhmFunction } from './functions.js';
-import type { WhmParams } from './params.js';
+import { ParamReader, type WhmParams } from './params.js';
 
 export { WHM_FUNCTIONS, whmFunction, type WhmFunction, type ParamSpec } from './functions.js';
 export type { WhmEnvelope, WhmMetadata, UapiEnvelope } from './envelope.js';
@@ -28,6 +28,20 @@ export function unknownParams(fn: WhmFunction, params: WhmParams): string[] {
 /** cPanel's warning for a key it drops. */
 export const ignoringKey = (key: string, value: string): string => `Ignoring unrecognized data key “${key}” (${value})!`;
 
+function ignoredWarnings(unknown: readonly string[], params: WhmParams): string[] {
+  return unknown.map((k) => ignoringKey(k, params[k] as string));
+}
+
+/** With `strict`, the first unknown key fails the call. */
+function strictError(name: string, unknown: readonly string[]): LinkstoreError {
+  const key = unknown[0] as string;
+  return new LinkstoreError('E_INVALID_PARAM', `The function “${name}” does not take the parameter “${key}”.`, { param: key });
+}
+
+function readerFor(fn: WhmFunction, params: WhmParams): ParamReader {
+  return new ParamReader(params, fn.perlPackage === undefined ? undefined : `${fn.perlPackage}::${fn.name}`);
+}
+
 export async function callWhm(ls: Linkstore, name: string, params: WhmParams = {}, options: CallOptions = {}): Promise<WhmEnvelope> {
   const fn = whmFunction(name);
   if (!fn) {
@@ -37,27 +51,43 @@ export async function callWhm(ls: Linkstore, name: string, params: WhmParams = {
     );
   }
   const unknown = unknownParams(fn, params);
-  if (options.strict === true && unknown.length) {
-    const key = unknown[0] as string;
-    return whmFail(name, new LinkstoreError('E_INVALID_PARAM', `The function “${name}” does not take the parameter “${key}”.`, { param: key }));
-  }
+  if (options.strict === true && unknown.length) return whmFail(name, strictError(name, unknown));
   try {
-    const data = await fn.run(ls, params, { dryRun: options.dryRun === true && fn.mutates });
-    return whmOk(
-      name,
-      data,
-      unknown.map((k) => ignoringKey(k, params[k] as string)),
-    );
+    const data = await fn.run(ls, readerFor(fn, params), { dryRun: options.dryRun === true && fn.mutates });
+    return whmOk(name, data, ignoredWarnings(unknown, params));
   } catch (e) {
     return whmFail(name, e, fn.errorPrefix);
   }
 }
 
+/**
+ * A UAPI function of the table (`api: 'uapi'`, e.g. `ExternalAuthentication::add_authn_link`) in
+ * UAPI's own envelope: `status` 1 and `data`, or `status` 0 and `errors`. It never throws.
+ * Unknown parameters are ignored with cPanel's warning in `result.warnings` (`strict` fails the call).
+ */
+export async function callUapi(ls: Linkstore, name: string, params: WhmParams = {}, options: CallOptions = {}): Promise<UapiEnvelope> {
+  const fn = whmFunction(name);
+  if (!fn || fn.api !== 'uapi') {
+    const known = (WHM_FUNCTIONS as readonly WhmFunction[]).filter((f) => f.api === 'uapi').map((f) => f.name);
+    return uapiFail(
+      'ExternalAuthentication',
+      name,
+      new LinkstoreError('E_UNKNOWN_FUNCTION', `Unknown UAPI function “${name}”. Known functions: ${known.join(', ')}.`),
+    );
+  }
+  const module = fn.module ?? 'ExternalAuthentication';
+  const unknown = unknownParams(fn, params);
+  if (options.strict === true && unknown.length) return uapiFail(module, name, strictError(name, unknown));
+  try {
+    const data = await fn.run(ls, readerFor(fn, params), { dryRun: options.dryRun === true && fn.mutates });
+    // UAPI's envelope has its own place for warnings: `result.warnings`.
+    return uapiOk(module, name, data ?? null, ignoredWarnings(unknown, params));
+  } catch (e) {
+    return uapiFail(module, name, e);
+  }
+}
+
 /** UAPI `ExternalAuthentication::get_authn_links` in UAPI's own envelope. */
 export async function callUapiGetAuthnLinks(ls: Linkstore, username: string): Promise<UapiEnvelope> {
-  try {
-    return uapiOk('ExternalAuthentication', 'get_authn_links', await (await ls.authn()).getAuthnLinks(username));
-  } catch (e) {
-    return uapiFail('ExternalAuthentication', 'get_authn_links', e);
-  }
+  return callUapi(ls, 'get_authn_links', { username });
 }

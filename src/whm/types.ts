@@ -10,6 +10,9 @@ type Table = (typeof WHM_FUNCTIONS)[number];
 /** Every function name `callWhm` answers. */
 export type WhmFunctionName = Table['name'];
 
+/** The functions `callUapi` answers (the table's `api: 'uapi'` rows). */
+export type UapiFunctionName = Extract<Table, { api: 'uapi' }>['name'];
+
 type FunctionOf<N extends WhmFunctionName> = Extract<Table, { name: N }>;
 type ParamOf<N extends WhmFunctionName> = FunctionOf<N>['params'][number];
 

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { AUTHN_MESSAGES as MSG } from '../../src/authn/index.js';
 import { describeOnDisks, hostPath, peek, seed, snapshotTree } from '../helpers/disks.js';
+import { fakeIcon, installShippedModules } from './provider-modules.js';
 import { PKG, makeStore, rejectsWith, seedServer } from './setup.js';
 
 const SVC = '/var/cpanel/authn/openid_connect';
@@ -57,6 +58,7 @@ describeOnDisks('authn providers', (ctx) => {
     seed(ctx, `${SVC}/webmaild`, `{"google":"Wrong::Package"}`, 0o644);
     seed(ctx, `${CC}/google`, '{"client_id":"a","client_secret":"b"}', 0o600);
     seed(ctx, '/var/cpanel/perl/Cpanel/Security/Authn/Provider/Extra.pm', '1;');
+    installShippedModules(ctx);
     const { store } = makeStore(ctx);
     const list = await store.listAvailableProviders();
     expect(list.map((p) => p.id)).toEqual(['amazon', 'cpanelid', 'extra', 'facebook', 'google', 'paypal', 'slack', 'whmcs']);
@@ -70,13 +72,25 @@ describeOnDisks('authn providers', (ctx) => {
       webmaild_link: '/openid_connect/google',
       whostmgrd_link: '/openid_connect/google',
       label: 'Log in via Google',
-      color: 'cccccc',
-      textcolor: '000000',
+      color: 'dd4b39',
+      textcolor: 'FFFFFF',
+      icon: fakeIcon('google'),
       icon_type: 'image/svg+xml',
       display_name: 'Google',
-      provider_name: 'Google',
-      documentation_url: '',
+      provider_name: 'google',
+      documentation_url: 'https://developers.google.com/identity/protocols/OpenIDConnect',
     });
+    // No module file under the root: the shipped values (verified-against-cpanel.md §5), no icon.
+    expect(list.find((p) => p.id === 'cpanelid')).toMatchObject({
+      label: 'Log in via cPanelID',
+      color: 'FF6C2C',
+      textcolor: 'FFFFFF',
+      icon_type: 'image/svg+xml',
+      display_name: 'cPanelID',
+      provider_name: 'cpanelid',
+      documentation_url: 'https://go.cpanel.net/cpanelidmanage',
+    });
+    expect(list.find((p) => p.id === 'cpanelid')).not.toHaveProperty('icon');
     expect(list.find((p) => p.id === 'extra')?.configured).toBe(0);
   });
 
@@ -117,12 +131,13 @@ describeOnDisks('authn providers', (ctx) => {
 
   it('gets and sets display configurations (merged, 0644, key and colour checks)', async () => {
     seedServer(ctx);
+    installShippedModules(ctx);
     const { store } = makeStore(ctx);
     const configs = await store.getDisplayConfigs('google');
-    expect(configs.map((c) => [c.service, c.label, c.color])).toEqual([
-      ['cpaneld', 'Log in via Google', 'cccccc'],
-      ['webmaild', 'Log in via Google', 'cccccc'],
-      ['whostmgrd', 'Log in via Google', 'cccccc'],
+    expect(configs.map((c) => [c.service, c.label, c.color, c.icon])).toEqual([
+      ['cpaneld', 'Log in via Google', 'dd4b39', fakeIcon('google')],
+      ['webmaild', 'Log in via Google', 'dd4b39', fakeIcon('google')],
+      ['whostmgrd', 'Log in via Google', 'dd4b39', fakeIcon('google')],
     ]);
     await store.setDisplayConfig('webmaild', 'google', { color: 'FF0', label: 'Google login' });
     const p = `${CC}/.google.webmaild.display_configurations`;

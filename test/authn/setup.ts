@@ -26,6 +26,9 @@ export function seedServer(
   }
   seed(ctx, '/home/bob/etc/bob.example/passwd', 'info:x:1001:1001::/home/bob/mail/bob.example/info:/usr/local/cpanel/bin/noshell\n', 0o640);
   seed(ctx, '/home/alice/etc/alice.example/passwd', 'sales:x:1002:1002::/home/alice/mail/alice.example/sales:/usr/local/cpanel/bin/noshell\n', 0o640);
+  // cPanel's rule: an email account exists when its mail directory does (the passwd lines above are kept as cPanel keeps them).
+  seed(ctx, '/home/bob/mail/bob.example/info/cur/.keep', '', 0o600);
+  seed(ctx, '/home/alice/mail/alice.example/sales/cur/.keep', '', 0o600);
 }
 
 export function makeStore(ctx: DiskCtx, options: Partial<AuthnStoreOptions> = {}): { store: AuthnStore; users: Users } {

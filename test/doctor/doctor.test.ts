@@ -209,6 +209,22 @@ describeOnDisks('doctor', (ctx) => {
     expect(peek(ctx, `${USERS}/carol/carol.db`)).toBeDefined();
   });
 
+  it('judges a temp that names its writer by that writer alone: a dead one’s goes at once, a live one’s never', async () => {
+    const fresh = `${L}/bob/.tmp.00112233445566ff-${DEAD_PID}.wiki.userconfig.tmp`;
+    const liveOld = `${L}/bob/.tmp.00112233445566aa-${process.pid}.chat.userconfig.tmp`;
+    const namelessFresh = `${L}/bob/.tmp.00112233445566bb.wiki.userconfig.tmp`;
+    seed(ctx, fresh, '{}');
+    seed(ctx, liveOld, '{}');
+    age(ctx, liveOld);
+    seed(ctx, namelessFresh, '{}');
+    const r = await doctor(ls, { pidAlive, fix: true });
+    const debris = r.findings.filter((f) => f.kind === 'temp_debris').map((f) => f.path);
+    expect(debris).toEqual([hostPath(ctx, fresh)]);
+    expect(peek(ctx, fresh)).toBeUndefined();
+    expect(peek(ctx, liveOld)).toBe('{}');
+    expect(peek(ctx, namelessFresh)).toBe('{}');
+  });
+
   it('owners: wrong owners are reported and fixed when the disk manages owners', async () => {
     if (!ctx.disk.owners) {
       // Without owner management a wrong owner is not even looked at.

@@ -13,7 +13,7 @@ describe('FilesystemNodeName', () => {
     expect(nodeNameProblem('a/b')).toBe('This value may not contain the character “/”.');
     expect(nodeNameProblem('a\0b')).toBe('This value may not contain a NUL byte.');
     const long = 'é'.repeat(128); // 256 bytes
-    expect(nodeNameProblem(long)).toBe(`The “${long}” value exceeds the maximum length by 1 bytes. The maximum allowed length is 255 bytes.`);
+    expect(nodeNameProblem(long)).toBe(`The “${long}” value exceeds the maximum length by 1 byte. The maximum allowed length is 255 bytes.`);
     for (const ok of ['bob', ' spaced ', '-lead', '.hidden', 'ünï', 'x'.repeat(255)]) expect(nodeNameProblem(ok)).toBeUndefined();
   });
   it('throws E_INVALID_NAME naming the parameter', () => {

@@ -1,7 +1,8 @@
 /**
- * doctor at the end of a stress run: the library's `--fix` with no grace period (every writer is
- * dead by then), then a library scan and the CLI's `linkstore doctor` (from the suite's private
- * build copy), which must both report a clean tree.
+ * doctor at the end of a stress run: the library's `--fix` run at once with its default grace
+ * period (the library's temps and locks name their writer, so a dead writer's go at once without
+ * waiting out the grace), then a library scan and the CLI's `linkstore doctor` (from the suite's
+ * private build copy), which must both report a clean tree.
  */
 import { execFile } from 'node:child_process';
 import { doctor, type DoctorReport } from '../../src/doctor/index.js';
@@ -14,7 +15,7 @@ export interface DoctorRun {
 }
 
 export async function runDoctor(ls: Linkstore, distDir: string, root: string): Promise<DoctorRun> {
-  const first = await doctor(ls, { fix: true, graceMs: 0 });
+  const first = await doctor(ls, { fix: true });
   const second = await doctor(ls, { graceMs: 0 });
   const script = `import(${JSON.stringify(`${distDir}/src/cli/main.js`)}).then((m) => m.main(['--root', ${JSON.stringify(root)}, '--output', 'json', 'doctor'])).then((c) => { process.exitCode = c; })`;
   const cli = await new Promise<DoctorRun['cli']>((resolve) => {

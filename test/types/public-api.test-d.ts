@@ -3,7 +3,18 @@
  * `@ts-expect-error` is a mistake that must not compile (the run fails if it ever does).
  */
 import { describe, expectTypeOf, it } from 'vitest';
-import { callWhm, openLinkstore, type FsPort, type IntegrationStore, type Linkstore, type WhmEnvelope, type WhmFunctionName } from '../../src/index.js';
+import {
+  callUapi,
+  callWhm,
+  openLinkstore,
+  type FsPort,
+  type UapiEnvelope,
+  type UapiFunctionName,
+  type IntegrationStore,
+  type Linkstore,
+  type WhmEnvelope,
+  type WhmFunctionName,
+} from '../../src/index.js';
 import type { LinkstoreOptions } from '../../src/index.js';
 
 declare const ls: Linkstore;
@@ -53,5 +64,18 @@ describe('callWhm', () => {
   it('types each function’s data', () => {
     expectTypeOf(callWhm(ls, 'list_integration_links', { user: 'bob' })).resolves.toEqualTypeOf<WhmEnvelope<{ links: { app: string }[] }>>();
     expectTypeOf(callWhm(ls, 'list_integration_groups', { user: 'bob' })).resolves.toEqualTypeOf<WhmEnvelope<{ links: { group: string }[] }>>();
+  });
+});
+
+describe('callUapi', () => {
+  it('takes only the UAPI functions of the table, with their parameters', () => {
+    expectTypeOf<'add_authn_link'>().toMatchTypeOf<UapiFunctionName>();
+    void callUapi(ls, 'get_authn_links', { username: 'bob' });
+    void callUapi(ls, 'configured_modules');
+    // @ts-expect-error a WHM API 1 function is not a UAPI function
+    void callUapi(ls, 'list_integration_links', { user: 'bob' });
+    // @ts-expect-error misspelled parameter
+    void callUapi(ls, 'get_authn_links', { usrname: 'bob' });
+    expectTypeOf(callUapi(ls, 'get_authn_links', { username: 'bob' })).resolves.toMatchTypeOf<UapiEnvelope>();
   });
 });

@@ -4,7 +4,7 @@
  * `strict`, the call refused).
  */
 import { describe, expect, it } from 'vitest';
-import { isLinkstoreError, LinkstoreError, openLinkstore } from '../../src/index.js';
+import { callUapi, isLinkstoreError, LinkstoreError, openLinkstore } from '../../src/index.js';
 import { createTestServer } from '../../src/testing/index.js';
 
 const LINK = { username: 'bob', provider_id: 'google', subject_unique_identifier: 'nope' };
@@ -73,5 +73,17 @@ describe('unknown parameters', () => {
     expect(env.metadata).toMatchObject({ result: 0, error_code: 'E_INVALID_PARAM' });
     expect(env.metadata.reason).toContain('“lable”');
     expect(s.list('/var/cpanel/integration/links')).toEqual([]);
+  });
+
+  it('through callUapi are warned in result.warnings, or refused with strict', async () => {
+    const s = await createTestServer({ users: ['bob'], providers: ['google'] });
+    const params = { username: 'bob', provider_id: 'google', subject_unique_identifier: '88', preferred_username: 'Bob', srvice: 'webmaild' };
+    const refused = await callUapi(s.linkstore, 'add_authn_link', params as never, { strict: true });
+    expect(refused.result).toMatchObject({ status: 0, data: null });
+    expect(refused.result.errors?.[0]).toContain('“srvice”');
+    expect(s.list('/var/cpanel/authn/links/users')).toEqual([]);
+    const added = await callUapi(s.linkstore, 'add_authn_link', params as never);
+    expect(added.result).toMatchObject({ status: 1, errors: null, warnings: ['Ignoring unrecognized data key “srvice” (webmaild)!'] });
+    expect((await callUapi(s.linkstore, 'get_authn_links', { username: 'bob' })).result.warnings).toBeNull();
   });
 });

@@ -48,9 +48,11 @@ describe('WHM API 1 facade', () => {
       error_code: 'E_INVALID_PARAM',
     });
     expect(bad.data).toBeUndefined();
-    expect((await s.whm('create_integration_link', { user: 'bob', url: 'u' })).metadata.reason).toBe('API failure: Provide the “app” parameter.');
+    expect((await s.whm('create_integration_link', { user: 'bob', url: 'u' })).metadata.reason).toBe(
+      'API failure: Provide the “app” parameter for the “Whostmgr::API::1::Integration::create_integration_link” function.',
+    );
     expect((await s.whm('create_integration_link', { user: 'bob', app: '', url: 'u' })).metadata.reason).toBe(
-      'API failure: The value of “app” may not be empty.',
+      'API failure: Provide the “app” parameter for the “Whostmgr::API::1::Integration::create_integration_link” function.',
     );
     expect((await s.whm('list_integration_links', { user: 'nobody' })).metadata.reason).toBe('API failure: You do not have a user named “nobody”.');
     const unknown = await s.whm('no_such_function', {});

@@ -1,0 +1,120 @@
+/**
+ * Untrusted files (issue: hostile input): a FIFO where any file the library reads belongs must
+ * never hang it, and a huge file must cost no more memory than the read limit of its kind.
+ *
+ * FIFOs are a real-disk attack (memfs has none): each call runs in a child process that the test
+ * kills after a bound, so a regression shows as a failed test, not a hung run. Sizes run on both
+ * backends: sparse multi-GiB files on the real disk, small limits on memfs.
+ */
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { isLinkstoreError } from '../../src/io/errors.js';
+import { Linkstore } from '../../src/services.js';
+import { describeOnDisks, hostPath, peek, tmpdirCtx } from '../helpers/disks.js';
+import { makeLinkstore, seedServer } from './server.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const L = '/var/cpanel/integration/links';
+
+/** Where the FIFO goes for each call of fifo-child.mjs, and the codes that call may answer. */
+const FIFO_CASES: { call: string; fifo: string; codes: (string | 'ok')[] }[] = [
+  { call: 'userconfig', fifo: `${L}/bob/app.userconfig`, codes: ['E_NOT_FILE'] },
+  { call: 'themeConfig', fifo: '/usr/local/cpanel/base/frontend/jupiter/config.json', codes: ['E_NOT_FILE'] },
+  { call: 'integrationLock', fifo: `${L}/bob.lock`, codes: ['E_NOT_FILE'] },
+  { call: 'userDb', fifo: '/var/cpanel/authn/links/users/bob/bob.db', codes: ['E_NOT_FILE'] },
+  { call: 'linkDb', fifo: '/var/cpanel/authn/links/openid_connect/login/google.db', codes: ['E_NOT_FILE'] },
+  { call: 'authnLock', fifo: '/var/cpanel/authn/links/users/bob/bob.db.lock', codes: ['E_NOT_FILE'] },
+  { call: 'serviceFile', fifo: '/var/cpanel/authn/openid_connect/cpaneld', codes: ['E_NOT_FILE'] },
+  { call: 'hostname', fifo: '/etc/hostname', codes: ['E_NOT_FILE'] },
+  // A path the cPanel user owns: a FIFO there may count as an account or not, but never hangs.
+  { call: 'mailPasswd', fifo: '/home/bob/etc/bob.example/passwd', codes: ['ok', 'E_NO_SUCH_USER', 'E_NOT_FILE'] },
+  // Unreadable /etc files get cPanel's fail-safe answers (usernames.md §7): the name is taken, or
+  // does not exist; what matters here is that the answer comes.
+  { call: 'group', fifo: '/etc/group', codes: ['E_USERNAME', 'E_NOT_FILE'] },
+  { call: 'passwd', fifo: '/etc/passwd', codes: ['ok', 'E_NOT_FILE'] },
+  { call: 'cpanelConfig', fifo: '/var/cpanel/cpanel.config', codes: ['E_NOT_FILE', 'ok'] },
+  { call: 'doctor', fifo: `${L}/bob/app.userconfig`, codes: ['ok'] },
+];
+
+describe('a FIFO where a file belongs [tmpdir]', () => {
+  it.each(FIFO_CASES)('$call never hangs on a FIFO at $fifo', async ({ call, fifo, codes }) => {
+    const ctx = tmpdirCtx();
+    try {
+      seedServer(ctx);
+      const ls = makeLinkstore(ctx);
+      await (await ls.integration()).createLink('bob', 'app', { url: 'https://x.example/', token: 'T' });
+      await (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'first' });
+      await new Promise((r) => setImmediate(r));
+      rmSync(hostPath(ctx, fifo), { force: true });
+      const mk = spawnSync('mkfifo', ['-m', '0644', hostPath(ctx, fifo)]);
+      expect(mk.status).toBe(0);
+      const r = spawnSync(process.execPath, [join(here, 'fifo-child.mjs'), ctx.root, call], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.signal, `${call} hung on the FIFO`).toBeNull();
+      const out = JSON.parse(r.stdout.trim()) as { ok: boolean; code?: string; message?: string; value?: unknown };
+      expect(codes, JSON.stringify(out)).toContain(out.ok ? 'ok' : out.code);
+      if (!out.ok && out.code === 'E_NOT_FILE') expect(out.message).toContain(hostPath(ctx, fifo).split('/').pop());
+      if (call === 'doctor') expect(out.value).toContain('wrong_type');
+    } finally {
+      ctx.cleanup();
+    }
+  });
+});
+
+describe('huge files [tmpdir]', () => {
+  it('a sparse 3 GiB userconfig is refused as too large, costs no memory, and its link can still be replaced and removed', async () => {
+    const ctx = tmpdirCtx();
+    try {
+      seedServer(ctx);
+      const ls = makeLinkstore(ctx);
+      const integ = await ls.integration();
+      await integ.createLink('bob', 'app', { url: 'https://x.example/', token: 'T' });
+      ctx.fs.truncateSync(hostPath(ctx, `${L}/bob/app.userconfig`), 3 * 1024 ** 3);
+      const rss = process.memoryUsage().rss;
+      const err = await integ.getLinkUserConfig('bob', 'app').catch((e: unknown) => e);
+      expect(isLinkstoreError(err, 'E_CORRUPT_FILE') && /too large/.test(err.message)).toBe(true);
+      await integ.createLink('bob', 'app', { url: 'https://replaced.example/', token: 'T2' });
+      expect(peek(ctx, `${L}/bob/app.userconfig`)).toContain('replaced.example');
+      ctx.fs.truncateSync(hostPath(ctx, `${L}/bob/app.userconfig`), 3 * 1024 ** 3);
+      await integ.removeLink('bob', 'app');
+      expect(peek(ctx, `${L}/bob/app.userconfig`)).toBeUndefined();
+      expect(process.memoryUsage().rss - rss).toBeLessThan(200 * 1024 ** 2);
+    } finally {
+      ctx.cleanup();
+    }
+  });
+
+  it('a sparse 1 GiB /etc/passwd is an error, never “this user does not exist”', async () => {
+    const ctx = tmpdirCtx();
+    try {
+      seedServer(ctx);
+      ctx.fs.truncateSync(hostPath(ctx, '/etc/passwd'), 1024 ** 3);
+      const err = await (await new Linkstore({ disk: ctx.disk }).users()).validateSystemUser('bob').catch((e: unknown) => e);
+      expect(isLinkstoreError(err, 'E_CORRUPT_FILE')).toBe(true);
+    } finally {
+      ctx.cleanup();
+    }
+  });
+});
+
+describeOnDisks(
+  'read limits',
+  (ctx) => {
+    it('a file over its limit is E_CORRUPT_FILE naming the limit; a remove and a replace still work', async () => {
+      seedServer(ctx);
+      const ls = makeLinkstore(ctx);
+      const integ = await ls.integration();
+      await integ.createLink('bob', 'app', { url: 'https://x.example/', token: 'T' });
+      ctx.fs.writeFileSync(hostPath(ctx, `${L}/bob/app.userconfig`), `{"url":"${'x'.repeat(5000)}"}`);
+      const err = await integ.getLinkUserConfig('bob', 'app').catch((e: unknown) => e);
+      expect(isLinkstoreError(err, 'E_CORRUPT_FILE')).toBe(true);
+      expect((err as Error).message).toContain('4096 bytes');
+      await integ.createLink('bob', 'app', { url: 'https://replaced.example/' });
+      await integ.removeLink('bob', 'app');
+      expect(peek(ctx, `${L}/bob/app.userconfig`)).toBeUndefined();
+    });
+  },
+  { limits: { data: 4096 } },
+);

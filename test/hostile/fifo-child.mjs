@@ -1,0 +1,32 @@
+// Child of the FIFO suite (imports the build in dist/): runs one library call on a tree in which a
+// FIFO was planted, and prints what happened as one JSON line. The parent kills it if it hangs.
+// Usage: node fifo-child.mjs <root> <call>
+import { Linkstore, doctor } from '../../dist/src/index.js';
+
+const [root, call] = process.argv.slice(2);
+const ls = new Linkstore({ root, now: () => 1_700_000_000_500, users: { checkIntervalMs: 0 } });
+const calls = {
+  userconfig: async () => (await ls.integration()).getLinkUserConfig('bob', 'app'),
+  themeConfig: async () => (await ls.integration()).createLink('alice', 'newapp', { url: 'https://x.example/' }),
+  integrationLock: async () => (await ls.integration()).createLink('bob', 'app2', { url: 'https://x.example/' }),
+  userDb: async () => (await ls.authn()).getAuthnLinks('bob'),
+  linkDb: async () => (await ls.authn()).getUsersAuthnLinkedAccounts(),
+  authnLock: async () => (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'x' }),
+  serviceFile: async () => (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'y' }),
+  hostname: async () => (await ls.authn()).setClientConfig('cpaneld', 'google', { client_id: 'id', client_secret: 's' }),
+  mailPasswd: async () => (await ls.authn()).linkUserAuthnProvider({ user: 'info@bob.example', provider: 'google', subject: 'z' }),
+  group: async () => (await ls.users()).verifyNewUsername('newname'),
+  passwd: async () => (await ls.users()).validateSystemUser('bob'),
+  cpanelConfig: async () => (await ls.users()).verifyNewUsername('newname2'),
+  doctor: async () => {
+    const r = await doctor(ls, {});
+    return r.findings.map((f) => f.kind);
+  },
+};
+const t = Date.now();
+try {
+  const value = await calls[call]();
+  process.stdout.write(JSON.stringify({ call, ok: true, value, ms: Date.now() - t }) + '\n');
+} catch (e) {
+  process.stdout.write(JSON.stringify({ call, ok: false, code: e?.code ?? String(e), message: e?.message, ms: Date.now() - t }) + '\n');
+}
