@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI lives in dist/src/cli (built by `npm run build`).
-import('../dist/src/cli/main.js')
-  .then((m) => m.main(process.argv.slice(2)))
+// The raw argument bytes (from /proc/self/cmdline) let the CLI refuse arguments that are not UTF-8.
+Promise.all([import('../dist/src/cli/main.js'), import('../dist/src/io/raw-argv.js')])
+  .then(([m, raw]) => {
+    const argv = process.argv.slice(2);
+    return m.main(argv, undefined, raw.rawArgvTail(argv.length));
+  })
   .then((code) => {
     process.exitCode = code;
   })

@@ -84,6 +84,30 @@ step('Repair what is safe', ['doctor', '--fix', '--output', 'table']);
 step('A second look finds nothing', ['doctor', '--output', 'table']);
 step('Export every link as NDJSON (contains tokens: treat it like a backup)', ['export', '--user', 'bob']);
 
+// A cPanel account archive: bob's two link sections into cpmove-bob.tar.gz (given as a host path,
+// as a backup disk would be; it stays inside ./sandbox like everything else the demo writes), then
+// the account's links are lost and restored straight from the tarball.
+const backups = join(sandbox, 'backups');
+mkdirSync(backups, { recursive: true });
+const tarball = join(backups, 'cpmove-bob.tar.gz');
+step('Write bob’s links into a cPanel account archive, as pkgacct would (integration/links/, authnlinks/)', [
+  'archive',
+  'export',
+  'bob',
+  relative(process.cwd(), tarball),
+]);
+step('Remove the account’s links from both stores (what account removal does)', ['account', 'purge', 'bob', '--output', 'json']);
+step('Preview the restore from the tarball: cPanel’s rules, nothing written', [
+  'archive',
+  'restore',
+  relative(process.cwd(), tarball),
+  '--dry-run',
+  '--output',
+  'json',
+]);
+step('Restore it', ['archive', 'restore', relative(process.cwd(), tarball), '--output', 'json']);
+step('The links are back', ['list_integration_links', 'user=bob']);
+
 process.stdout.write(`\nSandbox tree: ${relative(process.cwd(), sandbox) || '.'}/var/cpanel — inspect it, or re-run “npm run demo” to start clean.\n`);
 if (failures) {
   process.stdout.write(`${failures} step(s) did not behave as expected.\n`);

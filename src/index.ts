@@ -10,7 +10,21 @@
  * facade's table and the errors: stores, doctor and transfer load on first use.
  */
 export { openLinkstore, type Linkstore, type LinkstoreOptions } from './services.js';
-export { callWhm, callUapi, callUapiGetAuthnLinks, doctor, exportRecords, importRecords } from './on-demand.js';
+export {
+  callWhm,
+  callUapi,
+  callUapiGetAuthnLinks,
+  doctor,
+  exportRecords,
+  importRecords,
+  exportAccountArchive,
+  restoreAccountArchive,
+  loadAccountArchive,
+  purgeAccount,
+  renameAccount,
+  changeAccountDomain,
+  rebuildLinkDbs,
+} from './on-demand.js';
 export type { WhmEnvelope, WhmMetadata, UapiEnvelope, WhmParams, CallOptions } from './whm/index.js';
 export type { WhmFunctionName, UapiFunctionName, WhmParamsOf, WhmDataOf } from './whm/types.js';
 export { LinkstoreError, isLinkstoreError, ERROR_CODES, type ErrorCode, type ErrorDetails } from './io/errors.js';
@@ -78,3 +92,8 @@ export type {
   IntegrationGroupRecord,
   IntegrationLinkRecord,
 } from './transfer/index.js';
+export type { AccountArchive, ArchiveLimits, ArchiveExportOptions, ArchiveExportResult, AccountRestoreOptions, AccountRestoreResult } from './archive/index.js';
+export { DEFAULT_LIMITS as ARCHIVE_LIMITS } from './archive/limits.js';
+export type { AccountResult } from './account/index.js';
+export type { AuthnRestoreResult, RebuildAllResult } from './authn/index.js';
+export type { RenameUserOptions } from './integration/index.js';

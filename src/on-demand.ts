@@ -3,6 +3,10 @@
  * stays cheap (the facade's table, doctor and transfer are most of the package) while callers,
  * who await these anyway, see no difference.
  */
+import type * as ArchiveExportModule from './archive/export.js';
+import type * as ArchiveRestoreModule from './archive/restore.js';
+import type * as ArchiveLoadModule from './archive/load.js';
+import type * as AccountModule from './account/index.js';
 import type { DoctorOptions, DoctorReport } from './doctor/types.js';
 import type { Linkstore } from './services.js';
 import type { ExportOptions } from './transfer/export.js';
@@ -54,4 +58,45 @@ export async function exportRecords(ls: Linkstore, options: ExportOptions = {}):
 /** Apply NDJSON lines of an export with the batch API; a summary per line. */
 export async function importRecords(ls: Linkstore, lines: Iterable<string> | AsyncIterable<string>, options: ImportOptions = {}): Promise<ImportSummary> {
   return (await import('./transfer/import.js')).importRecords(ls, lines, options);
+}
+
+/** Export an account's link sections as pkgacct does (`cpmove-USER/` or a tarball); see `linkstore archive export`. */
+export async function exportAccountArchive(
+  ...args: Parameters<typeof ArchiveExportModule.exportAccountArchive>
+): ReturnType<typeof ArchiveExportModule.exportAccountArchive> {
+  return (await import('./archive/export.js')).exportAccountArchive(...args);
+}
+
+/** Restore an account archive with cPanel's rules; see `linkstore archive restore`. */
+export async function restoreAccountArchive(
+  ...args: Parameters<typeof ArchiveRestoreModule.restoreAccountArchive>
+): ReturnType<typeof ArchiveRestoreModule.restoreAccountArchive> {
+  return (await import('./archive/restore.js')).restoreAccountArchive(...args);
+}
+
+/** Read an account archive (directory or tarball) without restoring it. */
+export async function loadAccountArchive(
+  ...args: Parameters<typeof ArchiveLoadModule.loadAccountArchive>
+): ReturnType<typeof ArchiveLoadModule.loadAccountArchive> {
+  return (await import('./archive/load.js')).loadAccountArchive(...args);
+}
+
+/** Remove every link of an account from both stores; see `linkstore account purge`. */
+export async function purgeAccount(...args: Parameters<typeof AccountModule.purgeAccount>): ReturnType<typeof AccountModule.purgeAccount> {
+  return (await import('./account/index.js')).purgeAccount(...args);
+}
+
+/** Move both stores' data of an account to a new name; see `linkstore account rename`. */
+export async function renameAccount(...args: Parameters<typeof AccountModule.renameAccount>): ReturnType<typeof AccountModule.renameAccount> {
+  return (await import('./account/index.js')).renameAccount(...args);
+}
+
+/** Rename an account's email link users to a new domain; see `linkstore account domain-change`. */
+export async function changeAccountDomain(...args: Parameters<typeof AccountModule.changeAccountDomain>): ReturnType<typeof AccountModule.changeAccountDomain> {
+  return (await import('./account/index.js')).changeAccountDomain(...args);
+}
+
+/** Rebuild every provider's LinkDB from the per-user DBs; see `linkstore rebuild-linkdb`. */
+export async function rebuildLinkDbs(...args: Parameters<typeof AccountModule.rebuildLinkDbs>): ReturnType<typeof AccountModule.rebuildLinkDbs> {
+  return (await import('./account/index.js')).rebuildLinkDbs(...args);
 }

@@ -19,17 +19,25 @@ describe('README', () => {
     const documented = [...section.matchAll(/`([A-Za-z_]+)(?:\(|`)/g)].map((m) => m[1] as string);
     expect(names.filter((n) => !documented.includes(n))).toEqual([]);
     expect(names).toEqual([
+      'ARCHIVE_LIMITS',
       'ERROR_CODES',
       'LinkstoreError',
       'callUapi',
       'callUapiGetAuthnLinks',
       'callWhm',
+      'changeAccountDomain',
       'doctor',
+      'exportAccountArchive',
       'exportRecords',
       'importRecords',
       'isLinkstoreError',
+      'loadAccountArchive',
       'openLinkstore',
+      'purgeAccount',
+      'rebuildLinkDbs',
+      'renameAccount',
       'renderDoctorTable',
+      'restoreAccountArchive',
       'runtimeStats',
     ]);
   });

@@ -5,6 +5,7 @@
  */
 import type { Disk } from '../io/disk.js';
 import { LinkstoreError } from '../io/errors.js';
+import { cloneJson, dict, dictFrom, own } from '../io/dict.js';
 import { decodeStrict, encodeCompact, isPlainObject } from '../io/json-codec.js';
 import { assertFileSchema, assertWritable } from '../io/schema.js';
 import type { SchemaId } from '../generated/schemas.js';
@@ -53,39 +54,45 @@ export function encodeDb(schema: SchemaId, value: unknown, cpanelPath: string): 
 // ---------------------------------------------------------------- per-user DB
 
 export async function readUserDb(disk: Disk, cpanelPath: string): Promise<AuthnUserDb> {
-  return ((await readJsonObject(disk, cpanelPath, 'authn-user-db')) ?? {}) as AuthnUserDb;
+  return ((await readJsonObject(disk, cpanelPath, 'authn-user-db')) ?? dict()) as AuthnUserDb;
 }
 
 /** protocol → provider → subject → user-info of a per-user DB (without `__VERSION`). */
 export function protocolMap(db: AuthnUserDb, protocol: string): Record<string, SubjectMap> | undefined {
   if (protocol === '__VERSION') return undefined;
-  const v = db[protocol];
+  const v = own(db as Record<string, unknown>, protocol);
   return isPlainObject(v) ? (v as Record<string, SubjectMap>) : undefined;
 }
 
 export function subjectsOf(db: AuthnUserDb, protocol: string, provider: string): SubjectMap {
-  return protocolMap(db, protocol)?.[provider] ?? {};
+  return own(protocolMap(db, protocol), provider) ?? dict();
 }
 
 /** Every provider of `protocol` that holds at least one subject. */
 export function providersOf(db: AuthnUserDb, protocol: string): string[] {
   const m = protocolMap(db, protocol);
-  return m ? Object.keys(m).filter((p) => Object.keys(m[p] ?? {}).length > 0) : [];
+  return m ? Object.keys(m).filter((p) => Object.keys(own(m, p) ?? {}).length > 0) : [];
 }
 
 /** §3.2 add: `__VERSION` "1.0" and the subject's user-info (overwriting). Returns a new DB. */
 export function withLink(db: AuthnUserDb, protocol: string, provider: string, subject: string, info: AuthnUserInfo): AuthnUserDb {
   // Copies only the maps on the edited path; the rest is shared with `db`, which stays unchanged.
-  const proto = protocolMap(db, protocol) ?? {};
-  return { ...db, __VERSION: USER_DB_VERSION, [protocol]: { ...proto, [provider]: { ...(proto[provider] ?? {}), [subject]: info } } };
+  const proto = dictFrom(protocolMap(db, protocol));
+  const subjects = dictFrom(own(proto, provider));
+  subjects[subject] = info;
+  proto[provider] = subjects;
+  const out = dictFrom(db as Record<string, unknown>);
+  out.__VERSION = USER_DB_VERSION;
+  out[protocol] = proto;
+  return out as AuthnUserDb;
 }
 
 /** §3.2 remove: delete the subject, then an empty provider, then an empty protocol. */
 export function withoutLink(db: AuthnUserDb, protocol: string, provider: string, subject: string): AuthnUserDb | undefined {
   const proto = protocolMap(db, protocol);
-  const subs = proto?.[provider];
+  const subs = own(proto, provider);
   if (!subs || !Object.hasOwn(subs, subject)) return undefined;
-  const out = structuredClone(db);
+  const out = cloneJson(db);
   const p = protocolMap(out, protocol) as Record<string, SubjectMap>;
   const s = p[provider] as SubjectMap;
   delete s[subject];
@@ -113,11 +120,14 @@ export async function readLinkDbFile(disk: Disk, cpanelPath: string): Promise<{ 
 }
 
 export function normalizeLinkDb(raw: AuthnLinkDb): LinkDb {
-  return { ...raw, subject_unique_identifier: raw.subject_unique_identifier ?? {}, user: raw.user ?? {} };
+  const out = dictFrom(raw as Record<string, unknown>) as unknown as LinkDb;
+  out.subject_unique_identifier = raw.subject_unique_identifier ?? dict();
+  out.user = raw.user ?? dict();
+  return out;
 }
 
 function pruneSet<T>(map: Record<string, Record<string, T>>, outer: string, inner: string): void {
-  const m = map[outer];
+  const m = own(map, outer);
   if (!m) return;
   delete m[inner];
   if (Object.keys(m).length === 0) delete map[outer];
@@ -130,8 +140,9 @@ function pruneSet<T>(map: Record<string, Record<string, T>>, outer: string, inne
 export function saveLinksForUser(ldb: LinkDb, user: string, links: Record<string, AuthnUserInfo | null>): void {
   for (const [subject, info] of Object.entries(links)) {
     if (info && isPlainObject(info) && Object.keys(info).length > 0) {
-      (ldb.subject_unique_identifier[subject] ??= {})[user] = { ...info, version: LINKDB_VERSION };
-      (ldb.user[user] ??= {})[subject] = 1;
+      const byUser = own(ldb.subject_unique_identifier, subject) ?? (ldb.subject_unique_identifier[subject] = dict());
+      byUser[user] = Object.assign(dictFrom(info), { version: LINKDB_VERSION });
+      (own(ldb.user, user) ?? (ldb.user[user] = dict()))[subject] = 1;
     } else {
       pruneSet(ldb.subject_unique_identifier, subject, user);
       pruneSet(ldb.user, user, subject);
@@ -147,7 +158,7 @@ export function removeAllLinksForUsers(ldb: LinkDb, users: readonly string[]): v
   const gone = new Set(users);
   for (const u of users) delete ldb.user[u];
   for (const subject of Object.keys(ldb.subject_unique_identifier)) {
-    for (const u of Object.keys(ldb.subject_unique_identifier[subject] ?? {})) {
+    for (const u of Object.keys(own(ldb.subject_unique_identifier, subject) ?? {})) {
       if (gone.has(u)) pruneSet(ldb.subject_unique_identifier, subject, u);
     }
   }
@@ -157,9 +168,9 @@ export function removeAllLinksForUsers(ldb: LinkDb, users: readonly string[]): v
 export function changeUsernames(ldb: LinkDb, renames: Record<string, string>): void {
   for (const [from, to] of Object.entries(renames)) {
     if (from === to) continue;
-    const subjects = ldb.user[from];
+    const subjects = own(ldb.user, from);
     if (subjects) {
-      ldb.user[to] = { ...(ldb.user[to] ?? {}), ...subjects };
+      ldb.user[to] = Object.assign(dictFrom(own(ldb.user, to)), subjects);
       delete ldb.user[from];
     }
     for (const subject of Object.keys(ldb.subject_unique_identifier)) {

@@ -2,6 +2,8 @@
 export { AuthnStore, type AuthnStoreOptions } from './store.js';
 export type { MailUserQuery, MutationOptions, MutationResult } from './context.js';
 export type { AccountOptions } from './lifecycle.js';
+export type { AuthnRestoreResult } from './archive.js';
+export type { RebuildAllResult } from './rebuild-all.js';
 export type { LinkedAccount, LinkedAccountsOptions } from './linked-accounts.js';
 export type { AuthnLink, LinkParams, UnlinkParams } from './links.js';
 export type { DriftEntry, DriftKind, DriftOptions, RebuildOptions } from './maint.js';

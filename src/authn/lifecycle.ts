@@ -7,6 +7,7 @@
 import { posix as path } from 'node:path';
 import { commitFiles, describeOps, syncDirs, type FileOp } from '../io/commit.js';
 import { withDotLock, withDotLocks, verifyAll } from '../io/dot-lock.js';
+import { cloneJson } from '../io/dict.js';
 import { LinkstoreError, errnoCode, ioError, isEnoent } from '../io/errors.js';
 import { dropIdleLockTemps } from '../io/lock-temps.js';
 import { nodeNameProblem } from '../io/node-name.js';
@@ -62,7 +63,7 @@ async function editLinkDb(ctx: AuthnContext, provider: string, dryRun: boolean |
   const compute = async (): Promise<FileOp[]> => {
     if ((await ctx.disk.statPath(p)) === undefined) return [];
     const ldb = await readLinkDb(ctx.disk, p);
-    const before = structuredClone(ldb);
+    const before = cloneJson(ldb);
     edit(ldb);
     if (sameJson(before, ldb)) return [];
     return [{ op: 'write', path: p, content: encodeDb('authn-linkdb', ldb, p), mode: MODE.linkDb, uid: 0, gid: 0 }];

@@ -2,6 +2,7 @@
  * WHM `get_users_authn_linked_accounts` (authn-links.md §8.1): read from the LinkDB of every
  * available provider, as cPanel does, filtered to the accounts the caller can see.
  */
+import { own } from '../io/dict.js';
 import { PROTOCOL, linkDbPath } from './constants.js';
 import type { AuthnContext } from './context.js';
 import { readLinkDb } from './db.js';
@@ -57,7 +58,7 @@ export async function linkedAccounts(ctx: AuthnContext, options: LinkedAccountsO
     for (const [username, subjects] of Object.entries(ldb.user)) {
       if (!(await isVisible(username))) continue;
       for (const subject of Object.keys(subjects)) {
-        const info = ldb.subject_unique_identifier[subject]?.[username];
+        const info = own(own(ldb.subject_unique_identifier, subject), username);
         out.push({
           username,
           provider_protocol: PROTOCOL,

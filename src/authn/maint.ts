@@ -4,6 +4,7 @@
  * `rebuild_provider_openid_connect_links_db` (optionally keeping root's links, which cPanel
  * drops), and `checkDrift` lists every difference between the two stores.
  */
+import { dictFrom, own } from '../io/dict.js';
 import { LinkstoreError } from '../io/errors.js';
 import type { AuthnLinkDbUserInfo } from '../generated/schemas.js';
 import { MODE, PROTOCOL, USERS_DIR, linkDbPath, loginDirSpecs, userDbPath } from './constants.js';
@@ -49,7 +50,10 @@ export async function rebuildLinkDb(ctx: AuthnContext, provider: string, options
   return transact(ctx, { dirs: loginDirSpecs(), locks: [{ path: p, mode: MODE.linkDb }], dryRun: options.dryRun }, async () => {
     const expected = (await expectedLinkDbs(ctx, options.includeRoot === true, id)).get(id) as LinkDb;
     const current = await readLinkDb(ctx.disk, p);
-    const next: LinkDb = { ...current, subject_unique_identifier: expected.subject_unique_identifier, user: expected.user };
+    const next: LinkDb = Object.assign(dictFrom(current as Record<string, unknown>), {
+      subject_unique_identifier: expected.subject_unique_identifier,
+      user: expected.user,
+    });
     const exists = (await ctx.disk.statPath(p)) !== undefined;
     if (exists ? sameJson(current, next) : Object.keys(next.user).length === 0) return [];
     return [{ op: 'write', path: p, content: encodeDb('authn-linkdb', next, p), mode: MODE.linkDb, uid: 0, gid: 0 }];
@@ -94,21 +98,21 @@ export interface DriftOptions {
 function compare(provider: string, expected: LinkDb, actual: LinkDb, out: DriftEntry[]): void {
   for (const [subject, users] of Object.entries(expected.subject_unique_identifier)) {
     for (const [linkuser, info] of Object.entries(users)) {
-      const got = actual.subject_unique_identifier[subject]?.[linkuser];
+      const got = own(own(actual.subject_unique_identifier, subject), linkuser);
       if (got === undefined) out.push({ kind: 'missing_in_linkdb', provider, linkuser, subject, expected: info });
       else if (!sameJson(got, info)) out.push({ kind: 'user_info_differs', provider, linkuser, subject, expected: info, actual: got });
-      if (actual.user[linkuser]?.[subject] !== 1) out.push({ kind: 'user_map_missing', provider, linkuser, subject });
+      if (own(own(actual.user, linkuser), subject) !== 1) out.push({ kind: 'user_map_missing', provider, linkuser, subject });
     }
   }
   for (const [subject, users] of Object.entries(actual.subject_unique_identifier)) {
     for (const [linkuser, info] of Object.entries(users)) {
-      if (expected.subject_unique_identifier[subject]?.[linkuser] === undefined)
+      if (own(own(expected.subject_unique_identifier, subject), linkuser) === undefined)
         out.push({ kind: 'extra_in_linkdb', provider, linkuser, subject, actual: info });
     }
   }
   for (const [linkuser, subjects] of Object.entries(actual.user)) {
     for (const subject of Object.keys(subjects)) {
-      if (expected.user[linkuser]?.[subject] === undefined) out.push({ kind: 'user_map_extra', provider, linkuser, subject });
+      if (own(own(expected.user, linkuser), subject) === undefined) out.push({ kind: 'user_map_extra', provider, linkuser, subject });
     }
   }
 }

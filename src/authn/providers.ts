@@ -4,8 +4,9 @@
  * how they are displayed. Every write is a locked Transaction with cPanel's modes.
  */
 import type { FileOp } from '../io/commit.js';
-import { LinkstoreError } from '../io/errors.js';
-import { decodeStrict, isPlainObject } from '../io/json-codec.js';
+import { dict, dictFrom, own } from '../io/dict.js';
+import { LinkstoreError, isEnoent } from '../io/errors.js';
+import { decodeStrict, isPlainObject, parseJsonText } from '../io/json-codec.js';
 import type { AuthnClientConfig, AuthnDisplayConfig, AuthnServiceFile } from '../generated/schemas.js';
 import {
   MAX_USER_INFO_LENGTH,
@@ -23,6 +24,7 @@ import {
   serviceFilePath,
   wellKnownPath,
 } from './constants.js';
+import { assertTextParam } from '../io/param-text.js';
 import { type AuthnContext, type MutationOptions, type MutationResult, transact } from './context.js';
 import { encodeDb, readJsonObject, sameJson } from './db.js';
 import { MSG } from './messages.js';
@@ -46,7 +48,9 @@ export async function availableProviders(ctx: AuthnContext): Promise<Map<string,
     out.set(id, { id, module, package: PROVIDER_PACKAGE_PREFIX + module, shipped: true });
   }
   for (const dir of PROVIDER_MODULE_DIRS) {
-    const names = (await ctx.disk.readdir(dir).catch(() => undefined)) ?? [];
+    // A missing directory means no module installed there; any other failure is reported, never read as
+    // "not installed" (disableFailing would then disable a working provider).
+    const names = (await ctx.disk.readdir(dir).catch((e: unknown) => (isEnoent(e) ? undefined : Promise.reject(e)))) ?? [];
     for (const name of names.sort()) {
       if (!name.endsWith('.pm') || name.length <= 3) continue;
       const module = name.slice(0, -3);
@@ -72,10 +76,10 @@ export async function readServiceFile(ctx: AuthnContext, service: Service): Prom
 }
 
 export function parseServiceFile(bytes: Buffer | undefined, hostPath: string): AuthnServiceFile {
-  if (!bytes || bytes.length === 0) return {};
+  if (!bytes || bytes.length === 0) return dict();
   const v = decodeStrict(bytes, hostPath);
-  if (!isPlainObject(v)) return {};
-  const out: AuthnServiceFile = {};
+  if (!isPlainObject(v)) return dict();
+  const out = dict<string>();
   for (const [k, pkg] of Object.entries(v)) if (typeof pkg === 'string') out[k] = pkg;
   return out;
 }
@@ -96,7 +100,7 @@ async function editServiceFile(ctx: AuthnContext, service: Service, edit: (f: Au
   const p = serviceFilePath(service);
   return transact(ctx, { dirs: serviceDirSpecs(), locks: [{ path: p, mode: MODE.serviceFile }], dryRun: options.dryRun }, async () => {
     const current = await readServiceFile(ctx, service);
-    const next = { ...current };
+    const next = dictFrom(current);
     edit(next);
     return sameJson(current, next) && (await ctx.disk.statPath(p)) !== undefined ? [] : [serviceWrite(service, next)];
   });
@@ -158,6 +162,7 @@ export async function setDisplayConfig(
       if (!Object.hasOwn(current, k) && !undetermined.includes(k))
         throw new LinkstoreError('E_INVALID_PARAM', MSG.unknownDisplayKey(k), { param: 'configurations' });
       if (typeof v !== 'string') throw new LinkstoreError('E_INVALID_PARAM', MSG.configValueEmpty(k), { param: 'configurations' });
+      assertTextParam(v, 'configurations');
       if ((k === 'color' || k === 'textcolor') && !COLOR.test(v)) throw new LinkstoreError('E_INVALID_PARAM', MSG.badColor(k, v), { param: 'configurations' });
     }
     const merged = { ...current, ...(input as Record<string, string>) };
@@ -233,13 +238,15 @@ export async function getClientConfig(ctx: AuthnContext, service: string, provid
 function parseConfigurations(configurations: string | Record<string, unknown>): Record<string, unknown> {
   let v: unknown = configurations;
   if (typeof configurations === 'string') {
-    try {
-      v = JSON.parse(configurations);
-    } catch {
-      v = undefined;
-    }
+    const parsed = parseJsonText(configurations);
+    v = parsed.ok ? parsed.value : undefined;
   }
   if (!isPlainObject(v)) throw new LinkstoreError('E_INVALID_PARAM', MSG.configNotObject(), { param: 'configurations' });
+  for (const [k, value] of Object.entries(v)) {
+    // Sizes are checked per field below (cPanel's message for client configurations).
+    assertTextParam(k, 'configurations', Infinity);
+    if (typeof value === 'string') assertTextParam(value, 'configurations', Infinity);
+  }
   return v;
 }
 
@@ -258,9 +265,9 @@ export async function setClientConfig(
   for (const k of Object.keys(input)) {
     if (!fields.includes(k)) throw new LinkstoreError('E_INVALID_PARAM', MSG.unknownConfigField(k, mod.id), { param: 'configurations' });
   }
-  const config: Record<string, unknown> = {};
+  const config = dict<unknown>();
   for (const f of fields) {
-    const v = input[f];
+    const v = own(input, f);
     if (v === undefined) throw new LinkstoreError('E_MISSING_PARAM', MSG.missingParam(f), { param: 'configurations' });
     if (typeof v !== 'string' || v === '') throw new LinkstoreError('E_INVALID_PARAM', MSG.configValueEmpty(f), { param: 'configurations' });
     if (v.length > MAX_USER_INFO_LENGTH) throw new LinkstoreError('E_INVALID_PARAM', MSG.configTooLarge(f), { param: 'configurations' });
@@ -299,7 +306,7 @@ export async function listAvailable(ctx: AuthnContext): Promise<AvailableProvide
   const out: AvailableProvider[] = [];
   for (const mod of mods) {
     const d = (await displayDefaults(ctx.disk, mod)).config;
-    const on = (s: Service): 0 | 1 => (files[s][mod.id] === mod.package ? 1 : 0);
+    const on = (s: Service): 0 | 1 => (own(files[s], mod.id) === mod.package ? 1 : 0);
     const { link: _link, ...display } = d;
     out.push({
       id: mod.id,

@@ -8,6 +8,7 @@
  */
 import type { Disk } from '../io/disk.js';
 import { FileMemo } from '../io/file-memo.js';
+import { memoSuccess, readHostname } from './hostname.js';
 import type { UserLookup } from '../users/lookup.js';
 import type { AuthnClientConfig, AuthnDisplayConfig } from '../generated/schemas.js';
 import type { Service } from './constants.js';
@@ -16,6 +17,8 @@ import { type AccountOptions, changeEmailDomains, removeAllForSystemUser, rename
 import { type LinkedAccount, type LinkedAccountsOptions, linkedAccounts } from './linked-accounts.js';
 import { type AuthnLink, type LinkParams, type UnlinkParams, addLink, getLinks, removeLink } from './links.js';
 import { type DriftEntry, type DriftOptions, type RebuildOptions, checkDrift, rebuildLinkDb } from './maint.js';
+import { type ArchiveFile, type AuthnRestoreResult, exportAuthnUser, restoreAuthnUser } from './archive.js';
+import { type RebuildAllResult, rebuildAllLinkDbs } from './rebuild-all.js';
 import {
   type ConfiguredModule,
   type UapiLinkParams,
@@ -51,7 +54,11 @@ export interface AuthnStoreOptions {
    * `<owner's home>/mail/<domain>/<local>` exists (stat only; verified-against-cpanel.md §3).
    */
   mailUserExists?: (q: MailUserQuery) => Promise<boolean>;
-  /** Server hostname for redirect URIs (default: first line of /etc/hostname under the root, else `localhost`). */
+  /**
+   * Server hostname for redirect URIs. Default: the first line of /etc/hostname under the root
+   * (read once; a failed read is not remembered), or `localhost` when the file is missing or empty.
+   * A file that exists but cannot be read or holds no hostname is an error naming it.
+   */
   hostname?: string;
 }
 
@@ -62,18 +69,13 @@ export class AuthnStore {
     const { disk, users } = options;
     const now = options.now ?? Date.now;
     const mail = options.mailUserExists ?? fileMailUserExists(disk, users);
-    let host: Promise<string> | undefined = options.hostname === undefined ? undefined : Promise.resolve(options.hostname);
     this.#ctx = {
       disk,
       users,
       nowSeconds: () => Math.floor(now() / 1000),
       mailUserExists: mail,
       serviceFiles: new FileMemo(disk, parseServiceFile),
-      hostname: () =>
-        (host ??= disk
-          .readFile('/etc/hostname')
-          .then((b) => b?.toString('utf8').split('\n')[0]?.trim() || 'localhost')
-          .catch(() => 'localhost')),
+      hostname: options.hostname === undefined ? memoSuccess(() => readHostname(disk)) : () => Promise.resolve(options.hostname as string),
     };
   }
 
@@ -136,7 +138,22 @@ export class AuthnStore {
     return changeEmailDomains(this.#ctx, sysuser, domains, options);
   }
 
+  /** Backup: the files of `links/users/USER/`, as pkgacct copies them into `authnlinks/`. */
+  exportUser(user: string): Promise<ArchiveFile[]> {
+    return exportAuthnUser(this.#ctx, user);
+  }
+
+  /** Restore: replay an archive's `authnlinks/*.db` under `newUser` with cPanel's rules and warnings. */
+  restoreUser(files: readonly ArchiveFile[], newUser: string, options?: MutationOptions): Promise<AuthnRestoreResult> {
+    return restoreAuthnUser(this.#ctx, files, newUser, options);
+  }
+
   // -------------------------------------------------------------- LinkDB maintenance
+
+  /** Rebuild every provider's LinkDB (those on disk and those the per-user DBs name). */
+  rebuildAllLinkDbs(options?: RebuildOptions): Promise<RebuildAllResult> {
+    return rebuildAllLinkDbs(this.#ctx, options);
+  }
 
   /** Rebuild a provider's LinkDB from the per-user DBs (cPanel's script; `includeRoot` keeps root). */
   rebuildLinkDb(provider: string, options?: RebuildOptions): Promise<MutationResult> {

@@ -2,8 +2,10 @@
  * The checks of add/remove (authn-links.md §7.1, §7.2), each with cPanel's message, as small
  * pure functions. The store calls them in cPanel's order.
  */
+import { dict } from '../io/dict.js';
 import { LinkstoreError } from '../io/errors.js';
 import { nodeNameProblem } from '../io/node-name.js';
+import { VALUE_LIMITS, assertTextParam } from '../io/param-text.js';
 import { MAX_USER_INFO_LENGTH, PROTOCOL, SERVICES, type Service } from './constants.js';
 import { MSG } from './messages.js';
 
@@ -43,6 +45,7 @@ export function checkProtocol(protocol: unknown): void {
 export function checkProviderName(provider: unknown): string {
   if (provider === undefined || provider === null || provider === '') throw missing('provider', CHECKERS.provider);
   if (typeof provider !== 'string') throw new LinkstoreError('E_INVALID_PARAM', MSG.notAString('provider'), { param: 'provider' });
+  assertTextParam(provider, 'provider', VALUE_LIMITS.default, { nul: false });
   if (nodeNameProblem(provider) !== undefined) {
     throw new LinkstoreError('E_INVALID_NAME', MSG.badProviderName(provider), { param: 'provider' });
   }
@@ -59,6 +62,7 @@ export function checkSubject(subject: unknown): string {
     throw new LinkstoreError('E_INVALID_PARAM', MSG.notAString('subject_unique_identifier'), { param: 'subject_unique_identifier' });
   }
   assertLineTerminatorFree(subject, 'subject_unique_identifier');
+  assertTextParam(subject, 'subject_unique_identifier');
   return subject;
 }
 
@@ -70,8 +74,14 @@ export function checkUserInfo(userInfo: unknown): UserInfoInput {
   if (typeof userInfo !== 'object' || userInfo === null || Array.isArray(userInfo)) {
     throw new LinkstoreError('E_INVALID_PARAM', MSG.userInfoNotObject(), { param: 'user_info' });
   }
-  const out: UserInfoInput = {};
-  for (const [key, value] of Object.entries(userInfo as Record<string, unknown>)) {
+  const out = dict<UserInfoValue>();
+  const entries = Object.entries(userInfo as Record<string, unknown>);
+  if (entries.length > VALUE_LIMITS.user_info_keys) {
+    throw new LinkstoreError('E_INVALID_PARAM', `“user_info” has ${entries.length} keys; the limit is ${VALUE_LIMITS.user_info_keys}.`, { param: 'user_info' });
+  }
+  for (const [key, value] of entries) {
+    assertTextParam(key, 'user_info', Infinity);
+    if (typeof value === 'string') assertTextParam(value, 'user_info', Infinity);
     if (key.length > MAX_USER_INFO_LENGTH) throw new LinkstoreError('E_INVALID_PARAM', MSG.userInfoTooLarge(key), { param: 'user_info' });
     const problem = nodeNameProblem(key);
     if (problem !== undefined) throw new LinkstoreError('E_INVALID_NAME', MSG.userInfoKeyInvalid(key, problem), { param: 'user_info' });
@@ -125,5 +135,6 @@ export function checkService(service: unknown): Service {
 export function checkUserParam(user: unknown, checker: string = CHECKERS.addUser): string {
   if (user === undefined || user === null || user === '') throw missing('user', checker);
   if (typeof user !== 'string') throw new LinkstoreError('E_INVALID_PARAM', MSG.notAString('user'), { param: 'user' });
+  assertTextParam(user, 'user', VALUE_LIMITS.default, { nul: false });
   return user;
 }

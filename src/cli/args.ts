@@ -3,6 +3,8 @@
  * Options take `--opt value` or `--opt=value`; values may contain `=` after the first; `key=` is
  * the empty string. Anything malformed is a usage error (exit 2).
  */
+import { dict } from '../io/dict.js';
+
 export type OutputFormat = 'yaml' | 'json' | 'jsonpretty' | 'table';
 
 export interface ParsedArgs {
@@ -13,7 +15,7 @@ export interface ParsedArgs {
   strict: boolean;
   help: boolean;
   version: boolean;
-  /** FUNCTION or a command (doctor, export, import). */
+  /** FUNCTION or a command (doctor, export, import, serve, apply). */
   command?: string;
   params: Record<string, string>;
   /** Arguments of commands that take them (import FILE). */
@@ -27,11 +29,11 @@ export class UsageError extends Error {
 }
 
 const OUTPUTS: readonly OutputFormat[] = ['yaml', 'json', 'jsonpretty', 'table'];
-const VALUE_OPTIONS = new Set(['root', 'output', 'user']);
-const BOOL_OPTIONS = new Set(['dry-run', 'strict', 'help', 'version', 'fix', 'quiet', 'progress']);
+const VALUE_OPTIONS = new Set(['root', 'output', 'user', 'as', 'listen', 'token-file', 'seed']);
+const BOOL_OPTIONS = new Set(['dry-run', 'strict', 'help', 'version', 'fix', 'quiet', 'progress', 'include-root', 'memfs', 'check', 'diff', 'prune']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const out: ParsedArgs = { dryRun: false, strict: false, help: false, version: false, params: {}, positional: [], flags: {} };
+  const out: ParsedArgs = { dryRun: false, strict: false, help: false, version: false, params: dict(), positional: [], flags: dict() };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === '-h') {

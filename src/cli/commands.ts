@@ -18,11 +18,16 @@ const ALLOWED_FLAGS: Record<string, readonly string[]> = {
   doctor: ['fix', 'user'],
   export: ['user'],
   import: ['quiet', 'progress'],
+  archive: ['as'],
+  account: [],
+  'rebuild-linkdb': ['include-root'],
+  serve: ['listen', 'token-file', 'memfs', 'seed'],
+  apply: ['check', 'diff', 'prune'],
 };
 
 /** Why `args` do not fit the command `name`, or undefined when they do. */
 function commandMisuse(name: string, args: ParsedArgs): string | undefined {
-  const allowed = ALLOWED_FLAGS[name];
+  const allowed = Object.hasOwn(ALLOWED_FLAGS, name) ? ALLOWED_FLAGS[name] : undefined;
   if (allowed === undefined) return `unknown command “${name}”.`;
   for (const f of Object.keys(args.flags)) if (!allowed.includes(f)) return `the option --${f} does not apply to “${name}”.`;
   if (Object.keys(args.params).length > 0) return `“${name}” takes no key=value parameters.`;
@@ -39,8 +44,14 @@ export async function runCommand(name: string, ls: Linkstore, args: ParsedArgs, 
   const misuse = commandMisuse(name, args);
   if (misuse !== undefined) return usage(io, misuse);
   try {
+    if (name === 'serve') return await (await import('./serve.js')).runServe(ls, args, io, usage);
+    if (name === 'apply') return await (await import('./apply.js')).runApply(ls, args, io, usage);
     if (name === 'doctor') return await runDoctor(ls, args, io);
     if (name === 'export') return await runExport(ls, args, io);
+    if (name === 'archive' || name === 'account' || name === 'rebuild-linkdb') {
+      const { runLifecycle } = await import('./lifecycle.js');
+      return await runLifecycle(name, ls, args, io, (m) => usage(io, m));
+    }
     return await runImport(ls, args, io);
   } catch (e) {
     if (!isLinkstoreError(e)) throw e;
@@ -68,13 +79,14 @@ async function runExport(ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<nu
   return 0;
 }
 
-async function readInput(file: string): Promise<string> {
+/** The input's bytes, undecoded: import checks each line as UTF-8 and names the line that is not. */
+async function readInput(file: string): Promise<Buffer> {
   if (file === '-') {
     const chunks: Buffer[] = [];
     for await (const c of process.stdin) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
-    return Buffer.concat(chunks).toString('utf8');
+    return Buffer.concat(chunks);
   }
-  return Buffer.from(await nodeFsPort.promises.readFile(file)).toString('utf8');
+  return Buffer.from(await nodeFsPort.promises.readFile(file));
 }
 
 function progressBar(io: CliIo): { update: (done: number, total: number) => void; end: () => void } {
@@ -98,16 +110,16 @@ function progressBar(io: CliIo): { update: (done: number, total: number) => void
 async function runImport(ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<number> {
   if (args.positional.length !== 1) return usageFailure(io, args.output, 'import', '“import” needs exactly one FILE (or - for standard input).');
   const file = args.positional[0] as string;
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readInput(file);
+    bytes = await readInput(file);
   } catch (e) {
     return usageFailure(io, args.output, 'import', `cannot read “${file}”: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const { importRecords, splitLines } = await import('../transfer/index.js');
+  const { importRecords, splitLineBytes } = await import('../transfer/index.js');
   const showProgress = (io.isTTY || args.flags.progress === true) && args.flags.quiet !== true;
   const bar = showProgress ? progressBar(io) : undefined;
-  const summary = await importRecords(ls, splitLines(text), { dryRun: args.dryRun, onProgress: bar?.update });
+  const summary = await importRecords(ls, splitLineBytes(bytes), { dryRun: args.dryRun, onProgress: bar?.update });
   bar?.end();
   const fmt = args.output ?? 'table';
   if (fmt !== 'table') io.stdout(format(summary, fmt));

@@ -8,6 +8,12 @@ export function mainHelp(): string {
     '       linkstore [--root DIR] doctor [--fix [--dry-run]] [--user U] [--output table|json|jsonpretty|yaml]',
     '       linkstore [--root DIR] export [--user U]            (NDJSON on stdout)',
     '       linkstore [--root DIR] import [--dry-run] [--quiet|--progress] [--output table|json|jsonpretty|yaml] FILE',
+    '       linkstore [--root DIR] archive export USER TARGET    (cpmove-USER/ or .tar.gz)',
+    '       linkstore [--root DIR] archive restore SOURCE [--as NEWUSER] [--dry-run]',
+    '       linkstore [--root DIR] account purge USER | rename OLD NEW | domain-change USER OLD NEW [--dry-run]',
+    '       linkstore [--root DIR] rebuild-linkdb [--include-root] [--dry-run]',
+    '       linkstore [--root DIR] apply [--check] [--diff] [--prune] STATE.{json,yaml}',
+    '       linkstore (--root DIR | --memfs [--seed FIXTURE]) serve --token-file F [--listen [HOST:]PORT]',
     '',
     'Reads and writes cPanel’s integration links, External Authentication links and username',
     'checks on disk, as WHM API 1 would.',
@@ -74,8 +80,72 @@ amortized. Prints a summary of applied, skipped and failed lines with reasons (a
 --progress shows it anyway, --quiet never. --dry-run validates every line and writes nothing.
 Exit status: 0 when no line failed, 1 otherwise.
 `,
+  archive: `Usage: linkstore [--root DIR] archive export USER TARGET [--dry-run]
+       linkstore [--root DIR] archive restore SOURCE [--as NEWUSER] [--dry-run]
+
+cPanel account archives, offline. export writes USER's integration/links/ (the files of
+/var/cpanel/integration/links/USER) and authnlinks/ (the files of
+/var/cpanel/authn/links/users/USER/) as pkgacct does: sections 0700, files with their modes.
+TARGET is a cpmove-USER/ directory (created if missing; the sections go directly inside it) or a
+.tar.gz (.tgz, .tar) file: a new one, or an existing archive whose two sections are replaced while
+every other member is copied byte for byte.
+restore reads SOURCE — an extracted cpmove-USER/ directory anywhere, or the tarball itself —
+and replays it with cPanel's restore rules: integration links through full validation, authn
+DBs only at version 1.0, email link users kept only when their domain belongs to the account,
+warnings for unrecognized files. --as restores into another account (default: USER of
+cpmove-USER). An archive holding a link, a device, an absolute path or a “..” member is refused
+whole before anything is written. Exit status: 0 when every link was restored, 1 otherwise.
+`,
+  account: `Usage: linkstore [--root DIR] account purge USER [--dry-run]
+       linkstore [--root DIR] account rename OLD NEW [--dry-run]
+       linkstore [--root DIR] account domain-change USER OLD NEW [--dry-run]
+
+purge removes every link of the account from both stores (authn links of the account and its
+email users with their LinkDB entries, both integration trees, the lock file); the account need
+not exist any more. rename moves both stores' data from OLD to NEW, before or after the passwd
+rename (exactly one of OLD and NEW must be an account). domain-change renames the email link
+users local@OLD of USER to local@NEW (USER must be an account).
+`,
+  'rebuild-linkdb': `Usage: linkstore [--root DIR] rebuild-linkdb [--include-root] [--dry-run]
+
+Rebuilds every provider's LinkDB (links/openid_connect/login/PROVIDER.db) from the per-user DBs,
+as cPanel's rebuild_provider_openid_connect_links_db does. cPanel walks cPanel accounts only, so
+root's links drop out of the LinkDB; --include-root keeps them.
+`,
+  apply: `Usage: linkstore [--root DIR] [--output table|json|jsonpretty|yaml] apply [--check] [--diff] [--prune] STATE
+
+Makes the tree match a desired state (JSON, or YAML for any other extension; - reads standard
+input) validated against schemas/linkstore-state.schema.json: providers (enabled services, client
+and display configurations) and, per account, integration links, groups and authn links. Each
+step is planned first and compared with the files on disk; a step that would change nothing is
+not run, so a second apply of the same state writes nothing and moves no mtime.
+  --check   plan only: report what would change, write nothing (--dry-run is the same)
+  --diff    show each file before and after (JSON pretty-printed, secrets masked)
+  --prune   remove links, groups and authn links the state does not list, for the accounts and
+            sections it lists (a section left out is not managed)
+Output: one line per change, or with --output json the report { "changed": bool, "changes": [...] }.
+Exit status: 0 on success (changed or not, --check included), 2 for an invalid state (nothing is
+written; the message names the bad key), 1 when applying failed.
+`,
+  serve: `Usage: linkstore --root DIR serve --token-file F [--listen [HOST:]PORT]
+       linkstore serve --memfs [--seed FIXTURE] --token-file F [--listen [HOST:]PORT]
+
+Serves WHM API 1 over HTTP: GET or POST (form-urlencoded) /json-api/FUNCTION?api.version=1&...
+(also /cpsessNNN/json-api/FUNCTION) with the WHM envelope, and UAPI at
+/execute/ExternalAuthentication/FUNCTION with UAPI's envelope. A result-0 answer is HTTP 200.
+  --root DIR        serve the tree under DIR (a staging server)
+  --memfs           serve an in-memory tree; --seed FIXTURE copies a directory laid out as a root
+                    prefix into it, or takes a .json file of createTestServer options
+  --token-file F    the API token; created (0600, a new random token) when missing. Clients send
+                    "Authorization: whm root:TOKEN" (WHM API 1) or "cpanel USER:TOKEN" (UAPI,
+                    acting as USER); anything else is HTTP 401
+  --listen          [HOST:]PORT, default 127.0.0.1:2087; port 0 picks a free one
+The base URL is printed on standard output. Request bodies over 4 MiB are refused (413).
+SIGTERM or SIGINT stops the server after the requests in flight; exit status 0.
+Plain HTTP only: for TLS, put it behind a TLS proxy (README: "Serving over TLS").
+`,
 };
 
 export function commandHelp(name: string): string {
-  return COMMAND_HELP[name] ?? '';
+  return Object.hasOwn(COMMAND_HELP, name) ? (COMMAND_HELP[name] as string) : '';
 }

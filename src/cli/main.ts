@@ -13,13 +13,41 @@ import type { WhmFunction } from '../whm/functions.js';
 
 export type { CliIo } from './usage.js';
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The usage error for the first argument whose bytes are not valid UTF-8 (Node would have
+ * replaced them with U+FFFD), naming its parameter; `raw` is the arguments' bytes, when known.
+ */
+export function invalidUtf8Argument(argv: readonly string[], raw: readonly Uint8Array[] | undefined): string | undefined {
+  if (raw === undefined || raw.length !== argv.length) return undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const bytes = raw[i] as Uint8Array;
+    // Only judge the argument Node decoded from these bytes (a lossy decode that matches).
+    if (Buffer.from(bytes).toString('utf8') !== a) return undefined;
+    try {
+      strictUtf8.decode(bytes);
+    } catch {
+      const eq = a.indexOf('=');
+      const what = a.startsWith('--')
+        ? `the option ${a.slice(0, eq === -1 ? undefined : eq)}`
+        : eq > 0
+          ? `the parameter “${a.slice(0, eq)}”`
+          : `argument ${i + 1}`;
+      return `The value of ${what} is not valid UTF-8; pass text in UTF-8.`;
+    }
+  }
+  return undefined;
+}
+
 const defaultIo: CliIo = {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),
   isTTY: process.stdout.isTTY === true,
 };
 
-export const COMMANDS = ['doctor', 'export', 'import'] as const;
+export const COMMANDS = ['doctor', 'export', 'import', 'archive', 'account', 'rebuild-linkdb', 'serve', 'apply'] as const;
 
 /** `--root`, resolved against the working directory; it must be an existing directory. */
 async function rootDir(given: string | undefined): Promise<string> {
@@ -51,7 +79,17 @@ function functionMisuse(fn: WhmFunction, args: ParsedArgs, unknown: readonly str
   return undefined;
 }
 
-export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+/**
+ * Run the command line `argv`. `rawArgv` gives the arguments' bytes as the kernel holds them
+ * (the binary passes /proc/self/cmdline), so that bytes that are not UTF-8 are refused instead of
+ * being stored as U+FFFD.
+ */
+export async function main(argv: readonly string[], io: CliIo = defaultIo, rawArgv?: readonly Uint8Array[]): Promise<number> {
+  const badBytes = invalidUtf8Argument(argv, rawArgv);
+  if (badBytes !== undefined) {
+    io.stderr(`linkstore: ${badBytes}\n`);
+    return 2;
+  }
   let args: ParsedArgs;
   try {
     args = parseArgs(argv);

@@ -12,6 +12,7 @@ import type { Linkstore } from '../services.js';
 import { LinkstoreError } from '../io/errors.js';
 import { USERS_DIR as AUTHN_USERS_DIR } from '../authn/constants.js';
 import { DYNAMICUI_DIR, LINKS_DIR } from '../integration/paths.js';
+import { dict } from '../io/dict.js';
 import { defaultPidAlive } from '../io/dot-lock.js';
 import { compareCodePoints } from '../io/json-codec.js';
 import { scanAuthn } from './authn.js';
@@ -63,7 +64,7 @@ export async function doctor(ls: Linkstore, options: DoctorOptions = {}): Promis
       return seen.has(key) ? false : (seen.add(key), true);
     })
     .sort(compareFindings);
-  const summary: DoctorSummary = { total: findings.length, fixed: 0, unfixed: 0, leftForPerson: 0, fixable: 0, byUser: {} };
+  const summary: DoctorSummary = { total: findings.length, fixed: 0, unfixed: 0, leftForPerson: 0, fixable: 0, byUser: dict() };
   for (const f of findings) {
     const u = (summary.byUser[f.user ?? '-'] ??= { total: 0, fixed: 0, unfixed: 0 });
     u.total++;

@@ -551,6 +551,282 @@ export interface IntegrationUserConfig {
   [k: string]: string | undefined;
 }
 
+export const linkstoreStateSchema = {
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "$id": "https://cpanel-linkstore.invalid/schemas/linkstore-state.schema.json",
+  "title": "LinkstoreState",
+  "description": "The desired state that `linkstore apply` makes the tree match: providers (enabled services, client and display configurations) and, per named account, integration links, groups and authn links. Values are strings, as the WHM API takes them. Sections left out are not managed.",
+  "type": "object",
+  "properties": {
+    "providers": {
+      "description": "Authentication providers by id (e.g. google).",
+      "type": "object",
+      "propertyNames": {
+        "pattern": "^[A-Za-z0-9_-]{1,64}$"
+      },
+      "additionalProperties": {
+        "$ref": "#/definitions/provider"
+      }
+    },
+    "accounts": {
+      "description": "cPanel accounts by user name; each must exist on the server.",
+      "type": "object",
+      "propertyNames": {
+        "pattern": "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$"
+      },
+      "additionalProperties": {
+        "$ref": "#/definitions/account"
+      }
+    }
+  },
+  "additionalProperties": false,
+  "definitions": {
+    "service": {
+      "title": "StateService",
+      "type": "string",
+      "enum": [
+        "cpaneld",
+        "webmaild",
+        "whostmgrd"
+      ]
+    },
+    "provider": {
+      "title": "StateProvider",
+      "type": "object",
+      "properties": {
+        "enabled": {
+          "description": "Exactly the services the provider is enabled for (the others are disabled).",
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/service"
+          },
+          "uniqueItems": true
+        },
+        "client": {
+          "description": "The client configuration (set_provider_client_configurations), e.g. client_id and client_secret.",
+          "type": "object",
+          "additionalProperties": {
+            "type": "string"
+          }
+        },
+        "display": {
+          "description": "Display settings per service (set_provider_display_configurations; merged into what is there).",
+          "type": "object",
+          "properties": {
+            "cpaneld": {
+              "$ref": "#/definitions/display"
+            },
+            "webmaild": {
+              "$ref": "#/definitions/display"
+            },
+            "whostmgrd": {
+              "$ref": "#/definitions/display"
+            }
+          },
+          "additionalProperties": false
+        }
+      },
+      "additionalProperties": false
+    },
+    "display": {
+      "title": "StateDisplay",
+      "type": "object",
+      "additionalProperties": {
+        "type": "string"
+      }
+    },
+    "account": {
+      "title": "StateAccount",
+      "type": "object",
+      "properties": {
+        "links": {
+          "description": "Integration links by application name (create_integration_link).",
+          "type": "object",
+          "propertyNames": {
+            "pattern": "^[0-9A-Za-z_-]{1,128}$"
+          },
+          "additionalProperties": {
+            "$ref": "#/definitions/link"
+          }
+        },
+        "groups": {
+          "description": "Integration groups by group id (create_integration_group).",
+          "type": "object",
+          "propertyNames": {
+            "pattern": "^[0-9A-Za-z_-]{1,128}$"
+          },
+          "additionalProperties": {
+            "$ref": "#/definitions/group"
+          }
+        },
+        "authn_links": {
+          "description": "OpenID Connect identities linked to the account (link_user_authn_provider).",
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/authnLink"
+          }
+        }
+      },
+      "additionalProperties": false
+    },
+    "link": {
+      "title": "StateLink",
+      "type": "object",
+      "properties": {
+        "url": {
+          "type": "string"
+        },
+        "autologin_token_url": {
+          "type": "string"
+        },
+        "token": {
+          "type": "string"
+        },
+        "subscriber_unique_id": {
+          "type": "string"
+        },
+        "implements": {
+          "type": "string"
+        },
+        "label": {
+          "type": "string"
+        },
+        "order": {
+          "type": "string"
+        },
+        "group_id": {
+          "type": "string"
+        },
+        "hide": {
+          "type": "string"
+        },
+        "base64_png_image": {
+          "type": "string"
+        }
+      },
+      "additionalProperties": false
+    },
+    "group": {
+      "title": "StateGroup",
+      "type": "object",
+      "properties": {
+        "label": {
+          "type": "string"
+        },
+        "order": {
+          "type": "string"
+        }
+      },
+      "additionalProperties": false
+    },
+    "authnLink": {
+      "title": "StateAuthnLink",
+      "type": "object",
+      "properties": {
+        "provider": {
+          "type": "string",
+          "minLength": 1
+        },
+        "subject": {
+          "type": "string",
+          "minLength": 1
+        },
+        "preferred_username": {
+          "type": "string"
+        }
+      },
+      "required": [
+        "provider",
+        "subject",
+        "preferred_username"
+      ],
+      "additionalProperties": false
+    }
+  }
+} as const;
+
+export type StateService = "cpaneld" | "webmaild" | "whostmgrd";
+
+/**
+ * The desired state that `linkstore apply` makes the tree match: providers (enabled services, client and display configurations) and, per named account, integration links, groups and authn links. Values are strings, as the WHM API takes them. Sections left out are not managed.
+ */
+export interface LinkstoreState {
+  /**
+   * Authentication providers by id (e.g. google).
+   */
+  providers?: {
+    [k: string]: StateProvider;
+  };
+  /**
+   * cPanel accounts by user name; each must exist on the server.
+   */
+  accounts?: {
+    [k: string]: StateAccount;
+  };
+}
+export interface StateProvider {
+  /**
+   * Exactly the services the provider is enabled for (the others are disabled).
+   */
+  enabled?: StateService[];
+  /**
+   * The client configuration (set_provider_client_configurations), e.g. client_id and client_secret.
+   */
+  client?: {
+    [k: string]: string;
+  };
+  /**
+   * Display settings per service (set_provider_display_configurations; merged into what is there).
+   */
+  display?: {
+    cpaneld?: StateDisplay;
+    webmaild?: StateDisplay;
+    whostmgrd?: StateDisplay;
+  };
+}
+export interface StateDisplay {
+  [k: string]: string;
+}
+export interface StateAccount {
+  /**
+   * Integration links by application name (create_integration_link).
+   */
+  links?: {
+    [k: string]: StateLink;
+  };
+  /**
+   * Integration groups by group id (create_integration_group).
+   */
+  groups?: {
+    [k: string]: StateGroup;
+  };
+  /**
+   * OpenID Connect identities linked to the account (link_user_authn_provider).
+   */
+  authn_links?: StateAuthnLink[];
+}
+export interface StateLink {
+  url?: string;
+  autologin_token_url?: string;
+  token?: string;
+  subscriber_unique_id?: string;
+  implements?: string;
+  label?: string;
+  order?: string;
+  group_id?: string;
+  hide?: string;
+  base64_png_image?: string;
+}
+export interface StateGroup {
+  label?: string;
+  order?: string;
+}
+export interface StateAuthnLink {
+  provider: string;
+  subject: string;
+  preferred_username: string;
+}
+
 export const schemaById = {
   'authn-client-config': authnClientConfigSchema,
   'authn-display-config': authnDisplayConfigSchema,
@@ -562,6 +838,7 @@ export const schemaById = {
   'integration-adminconfig': integrationAdminconfigSchema,
   'integration-group-userconfig': integrationGroupUserconfigSchema,
   'integration-userconfig': integrationUserconfigSchema,
+  'linkstore-state': linkstoreStateSchema,
 } as const;
 
 export type SchemaId = keyof typeof schemaById;

@@ -10,6 +10,10 @@ export interface ArchiveFile {
   name: string;
   content: Uint8Array;
   mode: number;
+  /** Owner and modification time of the file (archives keep them; restore ignores them). */
+  uid?: number;
+  gid?: number;
+  mtimeMs?: number;
 }
 
 /** The integration part of a pkgacct archive: the files of `links/USER` (DynamicUI is rebuilt). */
@@ -20,7 +24,7 @@ export interface IntegrationArchive {
 }
 
 /** Read every regular file of a directory (cPanel path) into archive form; other entries are skipped. */
-async function readFilesOf(ctx: Ctx, dir: string): Promise<ArchiveFile[]> {
+export async function readFilesOf(ctx: Pick<Ctx, 'disk'>, dir: string): Promise<ArchiveFile[]> {
   const names = (await ctx.disk.readdir(dir)) ?? [];
   const files: ArchiveFile[] = [];
   for (const name of names.sort(compareCodePoints)) {
@@ -28,7 +32,7 @@ async function readFilesOf(ctx: Ctx, dir: string): Promise<ArchiveFile[]> {
     const st = await ctx.disk.lstatOrUndefined(host);
     if (!st?.isFile()) continue;
     const content = await ctx.disk.readFile(`${dir}/${name}`);
-    if (content !== undefined) files.push({ name, content, mode: st.mode & 0o7777 });
+    if (content !== undefined) files.push({ name, content, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtimeMs: st.mtimeMs });
   }
   return files;
 }

@@ -5,7 +5,7 @@
 export { IntegrationStore, type IntegrationStoreOptions } from './store.js';
 export type { MutationOptions, MutationResult, UpdateTokenOptions } from './links.js';
 export type { BatchLinkItem, BatchItemResult, BatchOptions, BatchResult } from './batch.js';
-export type { ArchiveFile, IntegrationArchive, RestoreResult, DynamicUiCheck, DynamicUiReport, DynamicUiState } from './lifecycle.js';
+export type { ArchiveFile, IntegrationArchive, RenameUserOptions, RestoreResult, DynamicUiCheck, DynamicUiReport, DynamicUiState } from './lifecycle.js';
 export { LINK_KEYS, GROUP_KEYS, isValidBase64, isPngBase64, type LinkParams, type GroupParams, type Params, type LinkKey, type GroupKey } from './validate.js';
 export { linkEntry, groupEntry, readThemeIcons, DEFAULT_GROUP, DEFAULT_ORDER, type IconSize, type ThemeIcons } from './dynamicui.js';
 export { DEFAULT_ICON_BASE64 } from './default-icon.js';

@@ -13,16 +13,26 @@ import { DYNAMICUI_DIR, LINKS_DIR, USER_DIR_MODE, userDirSpecs, userLockDataPath
 import { assertAccount, assertName, userFacts } from './validate.js';
 import { rebuildDynamicUi } from './dynamicui-check.js';
 
+export interface RenameUserOptions extends MutationOptions {
+  /**
+   * The cPanel account whose gid and theme the moved trees get. Default `newUser` (the passwd
+   * rename already happened); pass `oldUser` when it has not happened yet.
+   */
+  accountOf?: string;
+}
+
 /**
  * Account rename (§7.5): move `links/OLD` and `dynamicui/OLD` to NEW, give them NEW's gid, and
  * rebuild the DynamicUI files with NEW's theme. NEW must already be a cPanel account (the rename
- * happened); an existing non-empty NEW directory is refused rather than merged.
+ * happened) unless `accountOf` names the account to take them from; an existing non-empty NEW
+ * directory is refused rather than merged.
  */
-export async function renameUser(ctx: Ctx, oldUser: string, newUser: string, opts: MutationOptions = {}): Promise<MutationResult> {
+export async function renameUser(ctx: Ctx, oldUser: string, newUser: string, opts: RenameUserOptions = {}): Promise<MutationResult> {
   assertName(oldUser, 'user');
   assertName(newUser, 'newuser');
-  await assertAccount(ctx.users, newUser);
-  const facts = await userFacts(ctx.users, newUser);
+  const account = opts.accountOf ?? newUser;
+  await assertAccount(ctx.users, account);
+  const facts = await userFacts(ctx.users, account);
   if (oldUser === newUser) return rebuildDynamicUi(ctx, newUser, opts);
   const linksSt = await ctx.disk.statPath(LINKS_DIR);
   if (linksSt === undefined) return { dryRun: opts.dryRun === true, ops: [], warnings: [] };
@@ -72,6 +82,9 @@ export async function renameUser(ctx: Ctx, oldUser: string, newUser: string, opt
     await syncDirs(ctx.disk, [ctx.disk.host(LINKS_DIR), ctx.disk.host(DYNAMICUI_DIR)]);
     return planned(m);
   });
+  // Before the passwd rename the account (and so its theme) is the same: the moved DynamicUI
+  // files are still right, and NEW cannot be looked up yet.
+  if (account !== newUser) return { dryRun: false, ops, warnings: [] };
   const rebuilt = await rebuildDynamicUi(ctx, newUser);
   return { dryRun: false, ops: [...ops, ...rebuilt.ops], warnings: rebuilt.warnings };
 }

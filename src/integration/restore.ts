@@ -1,4 +1,5 @@
 /** Restore and transfer (integration-links.md §7.3): cPanel's replay of an archive through full validation, with its warnings. */
+import { dict } from '../io/dict.js';
 import { LinkstoreError, isLinkstoreError } from '../io/errors.js';
 import { compareCodePoints, decodeStrict, isPlainObject, type JsonValue } from '../io/json-codec.js';
 import type { PlannedOp } from '../io/plan.js';
@@ -20,7 +21,7 @@ export interface RestoreResult {
 
 /** Convert parsed userconfig values the way the restore path sees them, noting each change. */
 function normalizeData(obj: Record<string, JsonValue>, file: string, warnings: string[]): Record<string, unknown> {
-  const data: Record<string, unknown> = {};
+  const data = dict<unknown>();
   for (const [k, v] of Object.entries(obj)) {
     if (v === null) {
       warnings.push(MSG.nullDropped(file, k));

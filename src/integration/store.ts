@@ -128,7 +128,7 @@ export class IntegrationStore {
   }
 
   /** Account rename: move both trees, re-own them, rebuild DynamicUI with the new theme. */
-  renameUser(oldUser: string, newUser: string, opts?: MutationOptions): Promise<MutationResult> {
+  renameUser(oldUser: string, newUser: string, opts?: life.RenameUserOptions): Promise<MutationResult> {
     return life.renameUser(this.#ctx, oldUser, newUser, opts);
   }
 

@@ -5,6 +5,7 @@
  */
 import { LinkstoreError } from '../io/errors.js';
 import { nodeNameProblem } from '../io/node-name.js';
+import { assertTextParam, limitOf } from '../io/param-text.js';
 import type { IntegrationGroupUserConfig, IntegrationUserConfig } from '../generated/schemas.js';
 import type { UserLookup } from '../users/lookup.js';
 import { MSG } from './messages.js';
@@ -62,11 +63,15 @@ function invalid(message: string, param?: string): LinkstoreError {
   return new LinkstoreError('E_INVALID_PARAM', message, { param });
 }
 
+const NAME_PARAMS = new Set(['user', 'app', 'group_id']);
+
 /** §4.1 step 1: a required parameter must be present and non-empty. */
 export function requireParam(name: string, value: unknown): string {
   if (value === undefined || value === null) throw new LinkstoreError('E_MISSING_PARAM', MSG.missingParam(name), { param: name });
   if (typeof value !== 'string') throw invalid(MSG.notAString(name), name);
   if (value === '') throw invalid(MSG.emptyParam(name), name);
+  // Names (user, app, group_id) meet cPanel's node-name rule next, which has its own text for NUL.
+  assertTextParam(value, name, limitOf(name), { nul: !NAME_PARAMS.has(name) });
   return value;
 }
 
@@ -127,7 +132,7 @@ function filterKeys<K extends string>(params: Params, allowed: readonly K[], war
   for (const [k, v] of kept) {
     if (v === undefined || v === null) continue;
     if (typeof v !== 'string') throw invalid(MSG.notAString(k), k);
-    if (!v.isWellFormed()) throw invalid(`The value of “${k}” contains an unpaired UTF-16 surrogate, which cannot be stored.`, k);
+    assertTextParam(v, k);
     out[k] = v;
   }
   const label = (out as { label?: string }).label;

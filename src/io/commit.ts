@@ -29,7 +29,7 @@ import { closeQuietly, fsyncFds, openRegularForRead, readBounded, unlinkQuietly,
 import { flushFilesystems } from './flush.js';
 import { readLimitFor } from './read-limits.js';
 import { umaskNow } from './umask.js';
-import { formatMode, sha256, type PlannedOp } from './plan.js';
+import { formatMode, plannedContent, sha256, type PlannedOp } from './plan.js';
 
 export type FileOp =
   | { op: 'write'; /** cPanel path */ path: string; content: Uint8Array; mode: number; uid?: number; gid?: number }
@@ -130,6 +130,7 @@ export function describeOps(disk: Disk, ops: readonly FileOp[]): PlannedOp[] {
  */
 function withLazySha256(planned: PlannedOp, content: Uint8Array): PlannedOp {
   let digest: string | undefined;
+  plannedContent.set(planned, content);
   return Object.defineProperty(planned, 'sha256', {
     enumerable: true,
     configurable: true,

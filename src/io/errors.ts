@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   E_PROVIDER_MODULE: 'A provider module file is missing, too large, or does not define a value in a form the library can read.',
   E_USAGE: 'The command line is not valid.',
   E_UNKNOWN_FUNCTION: 'The API function is not known.',
+  E_INVALID_STATE: 'A desired-state file for `linkstore apply` cannot be parsed or does not match its schema.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

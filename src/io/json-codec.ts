@@ -6,13 +6,17 @@
  *   `JSON::XS->new->pretty->canonical`. Used by integration files.
  * - `encodeCompact`: no whitespace, no trailing newline, keys sorted. Used by authn files.
  * - `decodeStrict`: strict UTF-8 and strict JSON as `Cpanel::JSON::Load` reads them; a lone
- *   surrogate escape, a BOM, an empty or truncated file is E_CORRUPT_FILE naming the file.
+ *   surrogate escape, a BOM, an empty or truncated file is E_CORRUPT_FILE naming the file, and a
+ *   syntax error names its line and column but never quotes the text (it may hold a secret).
+ *   Every object it returns has a null prototype, so a key read from a file (`__proto__`,
+ *   `constructor`) is an ordinary key.
  *
  * String escaping is JSON.stringify's, which equals JSON::XS's for well-formed strings (`"`, `\`
  * and controls escaped, lower-case `\u00xx`, `/` and non-ASCII raw); strings that are not
  * well-formed UTF-16 are refused (JSON.stringify would write `\udXXX`, which cPanel rejects).
  */
 import { LinkstoreError } from './errors.js';
+import { describeSyntaxError, locateSyntaxError } from './json-syntax.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -41,7 +45,14 @@ export function compareCodePoints(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/**
+ * The keys of an object to write, sorted. Only plain objects and null-prototype maps are JSON
+ * objects here: anything else (a class instance, or an object whose `__proto__` was assigned,
+ * which hides that key) would lose data silently, so it is refused.
+ */
 function sortedKeys(o: object): string[] {
+  const proto: unknown = Object.getPrototypeOf(o);
+  if (proto !== null && proto !== Object.prototype) throw encodeError('An object with a prototype of its own cannot be written as a JSON object.');
   return Object.keys(o).sort(compareCodePoints);
 }
 
@@ -119,8 +130,12 @@ function corrupt(file: string, why: string, cause?: unknown): LinkstoreError {
   );
 }
 
-function assertWellFormed(root: unknown, file: string): void {
-  // Iterative: a hostile file can nest arrays deeper than the call stack.
+/**
+ * Check every string and key for lone surrogates and turn every object into a null-prototype map,
+ * so a key read from a file (`__proto__`, `constructor`, …) is only ever an ordinary key.
+ * Iterative: a hostile file can nest arrays deeper than the call stack.
+ */
+function checkAndDetach(root: unknown, file: string): void {
   const stack: unknown[] = [root];
   while (stack.length > 0) {
     const v = stack.pop();
@@ -129,9 +144,10 @@ function assertWellFormed(root: unknown, file: string): void {
     } else if (Array.isArray(v)) {
       for (const e of v) stack.push(e);
     } else if (v !== null && typeof v === 'object') {
-      for (const [k, e] of Object.entries(v)) {
+      Object.setPrototypeOf(v, null);
+      for (const k of Object.keys(v)) {
         if (!k.isWellFormed()) throw corrupt(file, 'a key contains an unpaired surrogate escape');
-        stack.push(e);
+        stack.push((v as Record<string, unknown>)[k]);
       }
     }
   }
@@ -154,11 +170,39 @@ export function decodeStrict(bytes: Uint8Array, file: string): JsonValue {
   let value: JsonValue;
   try {
     value = JSON.parse(text) as JsonValue;
-  } catch (e) {
-    throw corrupt(file, `it is not valid JSON (${e instanceof Error ? e.message : String(e)})`, e);
+  } catch {
+    // V8's message quotes the text around the error, which may be a secret: say where, not what.
+    throw corrupt(file, `it is not valid JSON (${describeSyntaxError(text)})`);
   }
-  assertWellFormed(value, file);
+  checkAndDetach(value, file);
   return value;
+}
+
+/**
+ * `JSON.parse` for text that is not a cPanel file (a request parameter, an NDJSON line): objects
+ * come back as null-prototype maps, and a syntax error is described by position only
+ * ("… at line 1, column 17"), never by the text, which may hold a secret.
+ */
+export function parseJsonText(text: string): { ok: true; value: JsonValue } | { ok: false; problem: string; line: number; column: number } {
+  let value: JsonValue;
+  try {
+    value = JSON.parse(text) as JsonValue;
+  } catch {
+    return { ok: false, ...locateSyntaxError(text) };
+  }
+  detach(value);
+  return { ok: true, value };
+}
+
+/** Turn every object of a parsed value into a null-prototype map (iterative, like the checks above). */
+function detach(root: unknown): void {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v === null || typeof v !== 'object') continue;
+    if (!Array.isArray(v)) Object.setPrototypeOf(v, null);
+    for (const e of Object.values(v)) if (e !== null && typeof e === 'object') stack.push(e);
+  }
 }
 
 export function isPlainObject(v: unknown): v is Record<string, JsonValue> {

@@ -18,6 +18,13 @@ export interface PlannedOp {
   bytes?: number;
 }
 
+/**
+ * The new content of each planned write, kept beside the plan rather than in it so that printing
+ * or serialising a plan can never leak a token. `linkstore apply --diff` reads it to show
+ * before/after (with secrets masked); entries go away with the plan.
+ */
+export const plannedContent = new WeakMap<PlannedOp, Uint8Array>();
+
 export function formatMode(mode: number): string {
   return '0' + (mode & 0o7777).toString(8).padStart(3, '0');
 }

@@ -13,6 +13,7 @@
 import { createRequire } from 'node:module';
 import { posix as path } from 'node:path';
 import { SHIPPED_PROVIDERS } from '../authn/index.js';
+import { dict, own } from '../io/dict.js';
 import { Disk } from '../io/disk.js';
 import { Linkstore, type LinkstoreOptions } from '../services.js';
 import { callWhm, type CallOptions, type WhmEnvelope } from '../whm/index.js';
@@ -71,6 +72,27 @@ export interface TestServer {
   tree(cpanelPath?: string): Record<string, string>;
   /** Write a file (parents created) — e.g. to plant a cPanel-written file. */
   write(cpanelPath: string, content: string | Uint8Array, mode?: number): void;
+  /**
+   * Serve this server's WHM API 1 (and UAPI ExternalAuthentication) over HTTP on 127.0.0.1:
+   * `const { url, token, close } = await server.listen()`, then
+   * `fetch(`${url}/json-api/list_integration_links?api.version=1&user=bob`, { headers: { authorization: `whm root:${token}` } })`.
+   */
+  listen(options?: ListenOptions): Promise<Listening>;
+}
+
+export interface ListenOptions {
+  /** Default 0 (any free port). */
+  port?: number;
+  /** Default a new random token. */
+  token?: string;
+}
+
+export interface Listening {
+  /** Base URL such as `http://127.0.0.1:40123`. */
+  url: string;
+  token: string;
+  /** Stop the server (requests in flight finish first). */
+  close(): Promise<void>;
 }
 
 export interface MemFs {
@@ -107,6 +129,17 @@ export function createMemfs(): { fs: unknown; canChown: boolean } {
   const { Volume, createFsFromVolume } = loadMemfs();
   const canChown = typeof process.getuid !== 'function' || process.getuid() === 0;
   return { fs: createFsFromVolume(new Volume()), canChown };
+}
+
+/** A stand-in provider module holding only a made-up button icon (a tiny SVG naming the provider). */
+function madeUpModule(module: string, id: string): string {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16"><title>test icon ${id}</title></svg>`;
+  const b64 = (
+    Buffer.from(svg)
+      .toString('base64')
+      .match(/.{1,60}/g) as string[]
+  ).join('\n');
+  return `package Cpanel::Security::Authn::Provider::${module};\n\nsub _BUTTON_ICON {\n    return <<SVG;\n${b64}\nSVG\n}\n\n1;\n`;
 }
 
 export async function createTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -157,13 +190,16 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
       put(`/usr/local/cpanel/base/frontend/${theme}/config.json`, JSON.stringify(options.themeConfig ?? JUPITER));
     }
   }
-  const services: Record<string, Record<string, string>> = { cpaneld: {}, webmaild: {}, whostmgrd: {} };
+  const services: Record<string, Record<string, string>> = { cpaneld: dict(), webmaild: dict(), whostmgrd: dict() };
   for (const p of options.providers ?? []) {
     const prov = typeof p === 'string' ? { id: p } : p;
-    const module = prov.module ?? SHIPPED_PROVIDERS[prov.id];
+    const module = prov.module ?? own(SHIPPED_PROVIDERS, prov.id);
     if (module === undefined) throw new Error(`Unknown provider “${prov.id}”: give its module name.`);
-    if (!(prov.id in SHIPPED_PROVIDERS))
+    if (!Object.hasOwn(SHIPPED_PROVIDERS, prov.id))
       put(`/var/cpanel/perl/Cpanel/Security/Authn/Provider/${module}.pm`, `package Cpanel::Security::Authn::Provider::${module};\n1;\n`);
+    // A shipped provider's installed module, reduced to a made-up button icon (never the
+    // provider's artwork): the display configuration's icon default comes from it.
+    else put(`/usr/local/cpanel/Cpanel/Security/Authn/Provider/${module}.pm`, madeUpModule(module, prov.id));
     for (const s of prov.services ?? ['cpaneld', 'webmaild', 'whostmgrd'])
       (services[s] as Record<string, string>)[prov.id] = `Cpanel::Security::Authn::Provider::${module}`;
   }
@@ -225,5 +261,11 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
     list,
     tree,
     write: (p, content, mode = 0o644) => put(p, content, mode),
+    async listen(o = {}) {
+      // Loaded on demand: tests that never listen never load node:http.
+      const { startServer } = await import('../server/index.js');
+      const { url, token, close } = await startServer({ linkstore, port: o.port, token: o.token });
+      return { url, token, close };
+    },
   };
 }

@@ -6,7 +6,7 @@
  */
 import type { Linkstore } from '../services.js';
 import { isLinkstoreError } from '../io/errors.js';
-import { encodeCompact, isPlainObject } from '../io/json-codec.js';
+import { encodeCompact, isPlainObject, parseJsonText } from '../io/json-codec.js';
 import type { BatchLinkItem } from '../integration/index.js';
 import { PROTOCOL } from '../authn/index.js';
 import type { UserInfoInput } from '../authn/index.js';
@@ -102,6 +102,20 @@ function reasonOf(e: unknown): string {
 
 const same = (a: unknown, b: unknown): boolean => encodeCompact(a) === encodeCompact(b);
 
+/** Split NDJSON bytes into lines at LF, undecoded, so that each line is checked as UTF-8 on its own. */
+export function splitLineBytes(bytes: Uint8Array): Uint8Array[] {
+  const lines: Uint8Array[] = [];
+  let start = 0;
+  for (let i = bytes.indexOf(0x0a); i !== -1; i = bytes.indexOf(0x0a, start)) {
+    lines.push(bytes.subarray(start, i));
+    start = i + 1;
+  }
+  if (start < bytes.length) lines.push(bytes.subarray(start));
+  return lines;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /** Split NDJSON text into lines (a final line without a newline counts; `\r\n` is accepted). */
 export function splitLines(text: string): string[] {
   const lines = text.split('\n');
@@ -109,24 +123,37 @@ export function splitLines(text: string): string[] {
   return lines;
 }
 
-/** Apply export lines (one NDJSON line per element; line numbers count every element) to `ls`. */
-export async function importRecords(ls: Linkstore, lines: Iterable<string> | AsyncIterable<string>, options: ImportOptions = {}): Promise<ImportSummary> {
+/**
+ * Apply export lines (one NDJSON line per element; line numbers count every element) to `ls`.
+ * A line given as bytes must be UTF-8 (a line that is not fails, naming it; nothing of it is applied).
+ */
+export async function importRecords(
+  ls: Linkstore,
+  lines: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>,
+  options: ImportOptions = {},
+): Promise<ImportSummary> {
   const dryRun = options.dryRun === true;
   const results: LineResult[] = [];
   const parsed: Parsed[] = [];
   let n = 0;
-  for await (const raw of lines) {
+  for await (const line of lines) {
     n++;
-    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (text.trim() === '') continue;
-    let value: unknown;
+    let raw: string;
     try {
-      value = JSON.parse(text);
-    } catch (e) {
-      results.push({ line: n, status: 'failed', reason: `not valid JSON: ${e instanceof Error ? e.message : String(e)}` });
+      raw = typeof line === 'string' ? line : strictUtf8.decode(line);
+    } catch {
+      results.push({ line: n, status: 'failed', reason: 'not valid UTF-8' });
       continue;
     }
-    const r = parseRecord(value);
+    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (text.trim() === '') continue;
+    // Position only: the line may hold a token, which an error message must never quote.
+    const json = parseJsonText(text);
+    if (!json.ok) {
+      results.push({ line: n, status: 'failed', reason: `not valid JSON: ${json.problem} at column ${json.column}` });
+      continue;
+    }
+    const r = parseRecord(json.value);
     if (typeof r === 'string') results.push({ line: n, status: 'failed', reason: r });
     else parsed.push({ line: n, record: r });
   }

@@ -4,6 +4,7 @@
  * the check (verified-against-cpanel.md §4):
  * `Provide the “app” parameter for the “Whostmgr::API::1::Integration::get_integration_link_user_config” function.`
  */
+import { dict, own } from '../io/dict.js';
 import { LinkstoreError } from '../io/errors.js';
 
 export type WhmParams = Readonly<Record<string, string>>;
@@ -27,14 +28,14 @@ export class ParamReader {
 
   /** A required parameter that may be empty (the domain layer then rejects it with its own message). */
   defined(name: string): string {
-    const v = this.raw[name];
+    const v = own(this.raw, name);
     if (v === undefined) throw missing(name, this.perlFunction);
     return v;
   }
 
   /** A required parameter that must also be non-empty (`get_length_required_argument`: the same message for both). */
   required(name: string): string {
-    const v = this.raw[name];
+    const v = own(this.raw, name);
     if (v === undefined || v === '') throw missing(name, this.perlFunction);
     return v;
   }
@@ -48,13 +49,16 @@ export class ParamReader {
 
   /** An optional parameter: undefined when absent. */
   optional(name: string): string | undefined {
-    return this.raw[name];
+    return own(this.raw, name);
   }
 
   /** Only the listed keys, for functions that pass the rest through to the domain layer. */
   pick(keys: readonly string[]): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const k of keys) if (this.raw[k] !== undefined) out[k] = this.raw[k] as string;
+    const out = dict<string>();
+    for (const k of keys) {
+      const v = own(this.raw, k);
+      if (v !== undefined) out[k] = v;
+    }
     return out;
   }
 }

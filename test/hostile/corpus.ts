@@ -207,6 +207,21 @@ export function buildCorpus(): CorpusCase[] {
   each('create_integration_link', 'hide', ['2', 'yes', 'true', '', ' 1']);
   each('create_integration_group', 'order', ['abc', '1.5', '+1']);
   each('create_integration_group', 'label', ["a'b", '\uD800']);
+  // -- every value: NUL refused, and a documented size cap (README “Size limits”).
+  each('create_integration_link', 'label', ['a\0b', 'x'.repeat(4097), 'é'.repeat(2049)]);
+  each('create_integration_link', 'url', ['https://example.com/\0', 'https://example.com/' + 'a'.repeat(8200)]);
+  each('create_integration_link', 'autologin_token_url', ['https://example.com/\0', 'https://example.com/' + 'a'.repeat(8200), '\uD800']);
+  each('create_integration_link', 'token', ['a\0b', 'x'.repeat(4097)]);
+  each('create_integration_link', 'subscriber_unique_id', ['a\0b', 'x'.repeat(1025), '\uDBFF']);
+  each('create_integration_link', 'implements', ['x'.repeat(256)]);
+  each('create_integration_group', 'label', ['a\0b', 'x'.repeat(4097)]);
+  each('update_integration_link_token', 'token', ['a\0b', 'x'.repeat(4097)]);
+  each('link_user_authn_provider', 'subject_unique_identifier', ['\uD800', 'a\uDC00', 'x'.repeat(4097)]);
+  each('link_user_authn_provider', 'provider_id', ['x'.repeat(5000)]);
+  each('unlink_user_authn_provider', 'subject_unique_identifier', ['\uD800']);
+  out.push(
+    whmCase('create_integration_link huge valid PNG over the 1 MiB cap', 'create_integration_link', { base64_png_image: TINY_PNG + 'A'.repeat(1 << 20) }),
+  );
   out.push(whmCase('create_integration_link without url', 'create_integration_link', { url: undefined }));
   out.push(whmCase('create_integration_link url=""', 'create_integration_link', { url: '' }));
   out.push(whmCase('update_integration_link_token token=""', 'update_integration_link_token', { token: '' }));

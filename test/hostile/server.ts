@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { Linkstore } from '../../src/services.js';
 import { seed, type DiskCtx } from '../helpers/disks.js';
+import { installShippedModules } from '../authn/provider-modules.js';
 import { seedServer as seedAuthnServer } from '../authn/setup.js';
 
 export const NOW_MS = 1_700_000_000_500;
@@ -18,6 +19,7 @@ export function seedServer(ctx: DiskCtx): void {
   seedAuthnServer(ctx);
   seed(ctx, '/usr/local/cpanel/base/frontend/jupiter/config.json', JUPITER_CONFIG);
   seed(ctx, '/etc/hostname', 'host.example.com\n');
+  installShippedModules(ctx);
   fixDirModes(ctx);
 }
 

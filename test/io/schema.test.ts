@@ -14,6 +14,7 @@ const valid: Record<SchemaId, unknown> = {
   'authn-service': { google: 'Cpanel::Security::Authn::Provider::Google' },
   'authn-client-config': { client_id: 'a', client_secret: 'b', redirect_uris: ['https://h:2083/openid_connect_callback/google'] },
   'authn-display-config': { label: 'Log in via Google', color: 'cccccc' },
+  'linkstore-state': { accounts: { bob: { links: { billing: { url: 'https://x', order: '5' } } } } },
 };
 const invalid: Record<SchemaId, unknown> = {
   'integration-userconfig': { url: ['not', 'a', 'string'] },
@@ -26,6 +27,7 @@ const invalid: Record<SchemaId, unknown> = {
   'authn-service': { google: 1 },
   'authn-client-config': { redirect_uris: 'https://h' },
   'authn-display-config': { color: 7 },
+  'linkstore-state': { accounts: { bob: { links: { billing: { order: 5 } } } } },
 };
 
 describe('schemas', () => {

@@ -1,0 +1,193 @@
+/**
+ * `linkstore archive export USER TARGET`: write an account's link sections as pkgacct does
+ * (integration-links.md §7.2, authn-links.md §10.3) — `integration/links/` with the files of
+ * `links/USER` and `authnlinks/` with the files of `links/users/USER/`, each 0700, files with
+ * their own modes and owners, strays included — into a `cpmove-USER/` directory or a
+ * `cpmove-USER.tar.gz`. A section whose source directory does not exist is left alone (pkgacct
+ * does nothing then); an existing one is synced, extra files at the destination removed.
+ */
+import { posix as path } from 'node:path';
+import { formatMode, sha256, type MutationResult, type PlannedOp } from '../io/plan.js';
+import { LinkstoreError } from '../io/errors.js';
+import type { FsPort } from '../io/fs-port.js';
+import { ensureHostDir, listHostDir, lstatHost, openHostFile, readHostFile, removeHostFile, writeHostFile } from '../io/outside.js';
+import type { ArchiveFile } from '../integration/archive.js';
+import { userLinksDir } from '../integration/paths.js';
+import { userDir as authnUserDir } from '../authn/constants.js';
+import type { Linkstore } from '../services.js';
+import { ARCHIVE_DIR_MODE, AUTHN_SECTION, INTEGRATION_SECTION, SECTION_DIR_MODE, TARBALL_MODE, isTarballPath, sectionOf } from './sections.js';
+import { DEFAULT_LIMITS, refuse, scanTarball, tarBytes, type ArchiveLimits } from './tar-read.js';
+import { END_OF_ARCHIVE, encodeMember, gzipStream, spliceTar, type NewMember } from './tar-write.js';
+
+export interface ArchiveExportOptions {
+  dryRun?: boolean;
+  limits?: ArchiveLimits;
+}
+
+export interface ArchiveExportResult extends MutationResult {
+  /** Host path written. */
+  target: string;
+  format: 'directory' | 'tarball';
+  /** The sections written (those whose source directory exists). */
+  sections: string[];
+}
+
+interface Section {
+  /** `integration/links` or `authnlinks`. */
+  dir: string;
+  files: ArchiveFile[];
+  mtimeMs: number;
+}
+
+/** The sections this account has on disk, read as pkgacct copies them. */
+async function sourceSections(ls: Linkstore, user: string): Promise<Section[]> {
+  const out: Section[] = [];
+  const ist = await ls.integration();
+  const archive = await ist.exportUser(user); // validates the name
+  const ldir = await ls.disk.statPath(userLinksDir(user));
+  if (ldir?.isDirectory()) out.push({ dir: INTEGRATION_SECTION, files: archive.files, mtimeMs: ldir.mtimeMs });
+  const adir = await ls.disk.statPath(authnUserDir(user));
+  if (adir?.isDirectory()) out.push({ dir: AUTHN_SECTION, files: await (await ls.authn()).exportUser(user), mtimeMs: adir.mtimeMs });
+  return out;
+}
+
+export async function exportAccountArchive(ls: Linkstore, user: string, target: string, opts: ArchiveExportOptions = {}): Promise<ArchiveExportResult> {
+  const sections = await sourceSections(ls, user);
+  const host = path.resolve(target);
+  const base = { dryRun: opts.dryRun === true, target: host, sections: sections.map((s) => s.dir), warnings: [] };
+  if (isTarballPath(host)) return { ...base, format: 'tarball', ops: await toTarball(ls, user, host, sections, opts) };
+  return { ...base, format: 'directory', ops: await toDirectory(ls.disk.fs, ls.disk.owners, host, sections, opts.dryRun === true) };
+}
+
+// ------------------------------------------------------------------ directory
+
+type DirAction = { op: 'mkdir'; host: string; mode: number } | { op: 'write'; host: string; file: ArchiveFile } | { op: 'remove'; host: string };
+
+function assertDirOrAbsent(fs: FsPort, top: string, rel: string): boolean {
+  const st = lstatHost(fs, path.join(top, rel));
+  if (st === undefined) return false;
+  if (!st.isDirectory()) throw refuse(top, rel || '.', st.isSymbolicLink() ? 'is a link' : 'is not a directory');
+  return true;
+}
+
+/** Whether the file at `host` already has these bytes and this mode (then it is not rewritten). */
+function sameFile(fs: FsPort, host: string, f: ArchiveFile): boolean {
+  const st = lstatHost(fs, host);
+  if (!st?.isFile() || (st.mode & 0o7777) !== f.mode || st.size !== f.content.length) return false;
+  return readHostFile(fs, host, f.content.length).equals(Buffer.from(f.content));
+}
+
+/** Everything checked first (nothing written when anything is refused), then applied in order. */
+function planDirectory(fs: FsPort, top: string, sections: readonly Section[]): DirAction[] {
+  const actions: DirAction[] = [];
+  if (!assertDirOrAbsent(fs, '/', top.slice(1))) actions.push({ op: 'mkdir', host: top, mode: ARCHIVE_DIR_MODE });
+  for (const s of sections) {
+    const parents = s.dir === INTEGRATION_SECTION ? ['integration', s.dir] : [s.dir];
+    const existing = parents.map((p) => assertDirOrAbsent(fs, top, p));
+    if (s.files.length === 0 && !existing[existing.length - 1]) continue; // both empty: nothing to do
+    parents.forEach((p, i) => {
+      if (!existing[i]) actions.push({ op: 'mkdir', host: path.join(top, p), mode: SECTION_DIR_MODE });
+    });
+    const dir = path.join(top, s.dir);
+    const present = listHostDir(fs, dir) ?? [];
+    const bad = present.find((e) => e.kind !== 'file');
+    if (bad) throw refuse(top, `${s.dir}/${bad.name}`, bad.kind === 'symlink' ? 'is a link' : 'is not a regular file');
+    const names = new Set(s.files.map((f) => f.name));
+    for (const f of s.files) if (!sameFile(fs, path.join(dir, f.name), f)) actions.push({ op: 'write', host: path.join(dir, f.name), file: f });
+    for (const e of present) if (!names.has(e.name)) actions.push({ op: 'remove', host: path.join(dir, e.name) });
+  }
+  return actions;
+}
+
+async function toDirectory(fs: FsPort, owners: boolean, top: string, sections: readonly Section[], dryRun: boolean): Promise<PlannedOp[]> {
+  const actions = planDirectory(fs, top, sections);
+  const ops: PlannedOp[] = actions.map((a) =>
+    a.op === 'mkdir'
+      ? { op: 'mkdir', path: a.host, mode: formatMode(a.mode) }
+      : a.op === 'write'
+        ? {
+            op: 'write',
+            path: a.host,
+            mode: formatMode(a.file.mode),
+            owner: `${a.file.uid ?? 0}:${a.file.gid ?? 0}`,
+            sha256: sha256(a.file.content),
+            bytes: a.file.content.length,
+          }
+        : { op: 'remove', path: a.host },
+  );
+  if (dryRun) return ops;
+  for (const a of actions) {
+    if (a.op === 'mkdir') await ensureHostDir(fs, a.host, a.mode);
+    else if (a.op === 'write') await writeHostFile(fs, a.host, [a.file.content], { mode: a.file.mode, uid: a.file.uid, gid: a.file.gid, owners });
+    else removeHostFile(fs, a.host);
+  }
+  return ops;
+}
+
+// ------------------------------------------------------------------ tarball
+
+async function sectionMembers(top: string, sections: readonly Section[], hasIntegrationDir: boolean): Promise<Buffer[]> {
+  const members: NewMember[] = [];
+  for (const s of sections) {
+    if (s.dir === INTEGRATION_SECTION && !hasIntegrationDir) {
+      members.push({ path: `${top}/integration`, kind: 'dir', mode: SECTION_DIR_MODE, uid: 0, gid: 0, mtimeMs: s.mtimeMs });
+    }
+    if (s.files.length === 0) continue;
+    members.push({ path: `${top}/${s.dir}`, kind: 'dir', mode: SECTION_DIR_MODE, uid: 0, gid: 0, mtimeMs: s.mtimeMs });
+    for (const f of s.files) {
+      members.push({
+        path: `${top}/${s.dir}/${f.name}`,
+        kind: 'file',
+        mode: f.mode,
+        uid: f.uid ?? 0,
+        gid: f.gid ?? 0,
+        mtimeMs: f.mtimeMs ?? s.mtimeMs,
+        content: f.content,
+      });
+    }
+  }
+  const out: Buffer[] = [];
+  for (const m of members) out.push(...(await encodeMember(m)));
+  return out;
+}
+
+async function toTarball(ls: Linkstore, user: string, host: string, sections: readonly Section[], opts: ArchiveExportOptions): Promise<PlannedOp[]> {
+  const fs = ls.disk.fs;
+  const existing = lstatHost(fs, host);
+  if (existing !== undefined && !existing.isFile()) throw refuse(host, path.basename(host), existing.isSymbolicLink() ? 'is a link' : 'is not a regular file');
+  if (lstatHost(fs, path.dirname(host))?.isDirectory() !== true) {
+    throw new LinkstoreError('E_NOT_DIRECTORY', `The directory “${path.dirname(host)}” for the archive does not exist.`, { path: host });
+  }
+  let top = `cpmove-${user}`;
+  let hasIntegrationDir = false;
+  if (existing !== undefined) {
+    // Pass 1: check every member (a hostile archive is refused before anything is written).
+    const scan = await scanTarball(fs, host, (p) => p.endsWith('/integration') && p.split('/').length === 2, opts.limits ?? DEFAULT_LIMITS);
+    top = scan.top ?? top;
+    hasIntegrationDir = scan.kept.some((m) => m.path === `${top}/integration`);
+  }
+  const additions = await sectionMembers(top, sections, hasIntegrationDir);
+  if (existing === undefined)
+    additions.unshift(...(await encodeMember({ path: top, kind: 'dir', mode: ARCHIVE_DIR_MODE, uid: 0, gid: 0, mtimeMs: Date.now() })));
+  const replaced = new Set(sections.map((s) => s.dir));
+  const drop = (p: string) => {
+    const where = p.startsWith(`${top}/`) ? sectionOf(p.slice(top.length + 1)) : undefined;
+    return where !== undefined && replaced.has(where.section === 'integration' ? INTEGRATION_SECTION : AUTHN_SECTION);
+  };
+  const mode = existing ? existing.mode & 0o7777 : TARBALL_MODE;
+  const plan: PlannedOp[] = [{ op: 'write', path: host, mode: formatMode(mode) }];
+  if (opts.dryRun) return plan;
+  // Pass 2: copy every other member through byte for byte, add ours, gzip, replace atomically.
+  const reader = existing ? await openHostFile(fs, host) : undefined;
+  try {
+    const raw = reader ? spliceTar(tarBytes(reader), drop, additions) : fromList([...additions, END_OF_ARCHIVE]);
+    await writeHostFile(fs, host, gzipStream(raw), { mode, uid: existing?.uid, gid: existing?.gid, owners: ls.disk.owners });
+  } finally {
+    await reader?.close();
+  }
+  return plan;
+}
+
+async function* fromList(list: readonly Buffer[]): AsyncGenerator<Buffer> {
+  for (const b of list) yield b;
+}

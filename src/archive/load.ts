@@ -1,0 +1,79 @@
+/**
+ * Load the link sections of an account archive from an extracted `cpmove-USER/` directory
+ * anywhere on the host, or straight from `cpmove-USER.tar.gz`. Directory reads are bounded and
+ * of regular files only; a link, device or FIFO inside a section refuses the whole archive,
+ * naming it, as a hostile tarball member does.
+ */
+import { posix as path } from 'node:path';
+import { LinkstoreError } from '../io/errors.js';
+import type { FsPort } from '../io/fs-port.js';
+import { lstatHost, listHostDir, readHostFile } from '../io/outside.js';
+import type { ArchiveFile } from '../integration/archive.js';
+import { AUTHN_SECTION, INTEGRATION_SECTION, sectionOf, userFromArchiveName, type AccountArchive } from './sections.js';
+import { DEFAULT_LIMITS, refuse, scanTarball, type ArchiveLimits } from './tar-read.js';
+
+/** A directory or a tarball, by what is on disk (E_NOT_FOUND when neither). */
+export async function loadAccountArchive(fs: FsPort, source: string, limits: ArchiveLimits = DEFAULT_LIMITS): Promise<AccountArchive> {
+  const st = lstatHost(fs, source);
+  if (st?.isFile()) return loadTarball(fs, source, limits);
+  return loadDirectory(fs, source, limits);
+}
+
+function loadSectionDir(fs: FsPort, top: string, section: string, limits: ArchiveLimits, strays: string[]): ArchiveFile[] | undefined {
+  const dir = path.join(top, section);
+  const entries = listHostDir(fs, dir);
+  if (entries === undefined) return undefined;
+  const bad = entries.find((e) => e.kind === 'symlink' || e.kind === 'other');
+  if (bad) throw refuse(top, `${section}/${bad.name}`, bad.kind === 'symlink' ? 'is a link' : 'is a device, FIFO or socket');
+  const files: ArchiveFile[] = [];
+  for (const e of entries) {
+    if (e.kind === 'dir') {
+      strays.push(`${section}/${e.name}`);
+      continue;
+    }
+    if (files.length >= limits.maxKeptMembers) throw refuse(top, `${section}/${e.name}`, `is beyond the limit of ${limits.maxKeptMembers} members`);
+    if (e.stat.size > limits.maxMemberBytes) throw refuse(top, `${section}/${e.name}`, `is larger than the limit of ${limits.maxMemberBytes} bytes`);
+    const content = readHostFile(fs, path.join(dir, e.name), limits.maxMemberBytes);
+    files.push({ name: e.name, content, mode: e.stat.mode & 0o7777, uid: e.stat.uid, gid: e.stat.gid, mtimeMs: e.stat.mtimeMs });
+  }
+  return files;
+}
+
+/** An extracted archive: the sections directly inside `dir`. */
+export async function loadDirectory(fs: FsPort, dir: string, limits: ArchiveLimits = DEFAULT_LIMITS): Promise<AccountArchive> {
+  const top = path.resolve(dir);
+  listHostDir(fs, top); // E_NOT_DIRECTORY / E_SYMLINK unless a real directory
+  if (lstatHost(fs, top) === undefined) throw new LinkstoreError('E_NOT_FOUND', `The archive “${top}” does not exist.`, { path: top });
+  for (const d of ['integration', INTEGRATION_SECTION, AUTHN_SECTION]) {
+    const st = lstatHost(fs, path.join(top, d));
+    if (st !== undefined && !st.isDirectory()) throw refuse(top, d, st.isSymbolicLink() ? 'is a link' : 'is not a directory');
+  }
+  const strays: string[] = [];
+  const integration = loadSectionDir(fs, top, INTEGRATION_SECTION, limits, strays);
+  const authn = loadSectionDir(fs, top, AUTHN_SECTION, limits, strays);
+  return { user: userFromArchiveName(path.basename(top)), integration, authn, strays };
+}
+
+/** A tarball: every member checked, our sections' members kept (bounded). */
+export async function loadTarball(fs: FsPort, file: string, limits: ArchiveLimits = DEFAULT_LIMITS): Promise<AccountArchive> {
+  const inSection = (p: string) => {
+    const slash = p.indexOf('/');
+    return slash !== -1 && sectionOf(p.slice(slash + 1)) !== undefined;
+  };
+  const scan = await scanTarball(fs, file, inSection, limits);
+  const out: AccountArchive = { user: userFromArchiveName(scan.top ?? '') ?? userFromArchiveName(path.basename(file)), strays: [] };
+  for (const m of scan.kept) {
+    if (m.path.split('/')[0] !== scan.top) continue;
+    const where = sectionOf(m.path.slice(m.path.indexOf('/') + 1));
+    if (where === undefined) continue;
+    const list = (out[where.section] ??= []);
+    if (where.inner === '') continue;
+    if (m.kind === 'dir' || where.inner.includes('/')) {
+      const stray = `${where.section === 'integration' ? INTEGRATION_SECTION : AUTHN_SECTION}/${where.inner.split('/')[0]}`;
+      if (!out.strays.includes(stray)) out.strays.push(stray);
+      continue;
+    }
+    list.push({ name: where.inner, content: m.content ?? Buffer.alloc(0), mode: m.mode, uid: m.uid, gid: m.gid, mtimeMs: m.mtimeMs });
+  }
+  return out;
+}

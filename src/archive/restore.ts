@@ -1,0 +1,68 @@
+/**
+ * `linkstore archive restore SOURCE [--as NEWUSER]`: cPanel's restore of the two link sections
+ * (integration-links.md §7.3, then authn-links.md §10.3, in cPanel's phase order), from an
+ * extracted directory anywhere or straight from the tarball. Everything is read and checked
+ * before the first write.
+ */
+import { LinkstoreError } from '../io/errors.js';
+import type { MutationOptions, PlannedOp } from '../io/plan.js';
+import type { RestoreResult } from '../integration/restore.js';
+import { checkAuthnArchive, type AuthnRestoreResult } from '../authn/archive.js';
+import type { Linkstore } from '../services.js';
+import { loadAccountArchive } from './load.js';
+import type { AccountArchive } from './sections.js';
+import { DEFAULT_LIMITS, type ArchiveLimits } from './tar-read.js';
+
+export interface AccountRestoreOptions extends MutationOptions {
+  /** Restore under this account (default: the `USER` of `cpmove-USER`). */
+  as?: string;
+  limits?: ArchiveLimits;
+}
+
+export interface AccountRestoreResult {
+  dryRun: boolean;
+  /** The account restored into. */
+  user: string;
+  integration: RestoreResult;
+  authn: AuthnRestoreResult;
+  /** Every warning: strays first, then the integration phase's, then the authn phase's. */
+  warnings: string[];
+  ops: PlannedOp[];
+}
+
+const emptyIntegration = (dryRun: boolean): RestoreResult => ({ dryRun, restored: [], failed: [], warnings: [], ops: [] });
+const emptyAuthn = (dryRun: boolean): AuthnRestoreResult => ({ dryRun, restored: [], failed: [], skipped: [], warnings: [], ops: [] });
+
+export async function restoreAccountArchive(ls: Linkstore, source: string | AccountArchive, opts: AccountRestoreOptions = {}): Promise<AccountRestoreResult> {
+  const archive = typeof source === 'string' ? await loadAccountArchive(ls.disk.fs, source, opts.limits ?? DEFAULT_LIMITS) : source;
+  const user = opts.as ?? archive.user;
+  if (user === undefined || user === '') {
+    throw new LinkstoreError(
+      'E_MISSING_PARAM',
+      'The archive’s name does not tell its account (it is not “cpmove-USER”); name the account to restore into (--as USER).',
+      {
+        param: 'as',
+      },
+    );
+  }
+  const users = await ls.users();
+  if (!(await users.isCpanelAccount(user))) {
+    throw new LinkstoreError('E_NO_SUCH_USER', `You do not have a user named “${user}”.`, { param: 'as' });
+  }
+  // The authn phase runs second but its files can abort it: load them before the first write.
+  checkAuthnArchive(archive.authn ?? []);
+  const dryRun = opts.dryRun === true;
+  const warnings = archive.strays.map((s) => `The system has skipped the unrecognized file “${s}”.`);
+  const integration = archive.integration?.length
+    ? await (await ls.integration()).restoreUser({ user: archive.user ?? user, files: archive.integration }, user, { dryRun })
+    : emptyIntegration(dryRun);
+  const authn = archive.authn?.length ? await (await ls.authn()).restoreUser(archive.authn, user, { dryRun }) : emptyAuthn(dryRun);
+  return {
+    dryRun,
+    user,
+    integration,
+    authn,
+    warnings: [...warnings, ...integration.warnings, ...authn.warnings],
+    ops: [...integration.ops, ...authn.ops],
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * `linkstore rebuild-linkdb`: cPanel's `rebuild_provider_openid_connect_links_db` for every
+ * provider that has a LinkDB or appears in a per-user DB, one provider's lock at a time.
+ */
+import type { PlannedOp } from '../io/plan.js';
+import type { AuthnContext, MutationResult } from './context.js';
+import { linkDbProviders, throwCollected } from './lifecycle.js';
+import { expectedLinkDbs, rebuildLinkDb, type RebuildOptions } from './maint.js';
+
+export interface RebuildAllResult extends MutationResult {
+  /** The providers whose LinkDB was checked, sorted. */
+  providers: string[];
+}
+
+export async function rebuildAllLinkDbs(ctx: AuthnContext, options: RebuildOptions = {}): Promise<RebuildAllResult> {
+  const names = new Set(await linkDbProviders(ctx));
+  for (const p of (await expectedLinkDbs(ctx, options.includeRoot === true)).keys()) names.add(p);
+  const providers = [...names].sort();
+  const ops: PlannedOp[] = [];
+  const errors: unknown[] = [];
+  for (const provider of providers) {
+    try {
+      ops.push(...(await rebuildLinkDb(ctx, provider, options)).ops);
+    } catch (e) {
+      errors.push(e);
+    }
+  }
+  throwCollected(errors);
+  return { dryRun: options.dryRun === true, ops, warnings: [], providers };
+}
