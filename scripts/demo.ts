@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: builds ./sandbox from test/fixtures (a small cPanel server tree) and walks through
  * the main jobs with the real CLI, printing each command and its output. Re-running starts clean.
- * Nothing outside ./sandbox is touched: every command runs with --root ./sandbox.
+ * Nothing outside ./sandbox is touched: every command runs with --root ./sandbox, as printed.
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
@@ -26,8 +26,10 @@ const show = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g
 let failures = 0;
 
 function step(title: string, args: string[], expectCode = 0, root = sandbox): void {
-  process.stdout.write(`\n# ${title}\n$ linkstore --root ./${relative(top, root)} ${args.map(show).join(' ')}\n`);
-  const r = spawnSync(process.execPath, [bin, '--root', root, ...args], { encoding: 'utf8' });
+  // Printed as a clone runs it, and run exactly so: the relative root, from the clone's top.
+  const rootArg = `./${relative(top, root)}`;
+  process.stdout.write(`\n# ${title}\n$ npx linkstore --root ${rootArg} ${args.map(show).join(' ')}\n`);
+  const r = spawnSync(process.execPath, [bin, '--root', rootArg, ...args], { encoding: 'utf8', cwd: top });
   process.stdout.write(r.stdout + r.stderr);
   if (r.status !== expectCode) {
     failures++;

@@ -4,11 +4,15 @@
  * loads the integration or authn code (CLI start-up budget), while library users simply await them.
  */
 import { Disk, type DiskOptions } from './io/disk.js';
+import { LinkstoreError } from './io/errors.js';
+import type { FsPort } from './io/fs-port.js';
 import type { AuthnStore, AuthnStoreOptions } from './authn/store.js';
 import type { IntegrationStore, IntegrationStoreOptions } from './integration/store.js';
 import type { Users, UsersOptions } from './users/index.js';
 
-export interface LinkstoreOptions extends DiskOptions {
+export interface LinkstoreOptions extends Omit<DiskOptions, 'fs'> {
+  /** Node's fs (default) or an object with its interface, such as memfs's `createFsFromVolume(vol)`. */
+  fs?: FsPort;
   /** Use this Disk instead of building one from `fs`/`root`/`owners`/`lock`. */
   disk?: Disk;
   /** Options of the username/passwd readers (cache interval, DB prefix length, ...). */
@@ -32,7 +36,7 @@ export class Linkstore {
 
   constructor(options: LinkstoreOptions = {}) {
     this.options = options;
-    this.disk = options.disk ?? new Disk(options);
+    this.disk = options.disk ?? openDisk(options);
   }
 
   /** Username checks and /etc look-ups (cached; shared by the other stores). */
@@ -53,6 +57,16 @@ export class Linkstore {
       ([m, users]) =>
         new m.AuthnStore({ disk: this.disk, users, hostname: this.options.hostname, now: this.options.now, mailUserExists: this.options.mailUserExists }),
     ));
+  }
+}
+
+/** The Disk of `options`; an unusable `fs` is a LinkstoreError like every other bad option. */
+function openDisk(options: LinkstoreOptions): Disk {
+  try {
+    return new Disk(options);
+  } catch (e) {
+    if (e instanceof LinkstoreError || !(e instanceof TypeError)) throw e;
+    throw new LinkstoreError('E_INVALID_PARAM', e.message, { param: 'fs', cause: e });
   }
 }
 

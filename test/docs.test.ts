@@ -13,6 +13,34 @@ describe('README', () => {
   it('lists every WHM function in the CLI table', () => {
     for (const fn of WHM_FUNCTIONS) expect(readme).toMatch(new RegExp(`\\| \`${fn.name}\`( \\(UAPI\\))? \\|`));
   });
+  it('documents every value the package exports, and the package exports nothing else', async () => {
+    const names = Object.keys(await import('../src/index.js')).sort();
+    const section = readme.slice(readme.indexOf('### What the package exports'), readme.indexOf('### ES modules and CommonJS'));
+    const documented = [...section.matchAll(/`([A-Za-z_]+)(?:\(|`)/g)].map((m) => m[1] as string);
+    expect(names.filter((n) => !documented.includes(n))).toEqual([]);
+    expect(names).toEqual([
+      'ARCHIVE_LIMITS',
+      'ERROR_CODES',
+      'LinkstoreError',
+      'callUapi',
+      'callUapiGetAuthnLinks',
+      'callWhm',
+      'changeAccountDomain',
+      'doctor',
+      'exportAccountArchive',
+      'exportRecords',
+      'importRecords',
+      'isLinkstoreError',
+      'loadAccountArchive',
+      'openLinkstore',
+      'purgeAccount',
+      'rebuildLinkDbs',
+      'renameAccount',
+      'renderDoctorTable',
+      'restoreAccountArchive',
+      'runtimeStats',
+    ]);
+  });
   it('gives the two set-up commands', () => {
     expect(readme).toContain('npm install && npm run demo');
     expect(readme).toContain('npm test');

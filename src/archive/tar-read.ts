@@ -12,7 +12,9 @@ import type { ReadEntry } from 'tar';
 import type { FsPort } from '../io/fs-port.js';
 import { LinkstoreError } from '../io/errors.js';
 import { openHostFile, type HostReader } from '../io/outside.js';
-import { DEFAULT_READ_LIMITS } from '../io/read-limits.js';
+import { DEFAULT_LIMITS } from './limits.js';
+
+export { DEFAULT_LIMITS };
 
 export interface ArchiveLimits {
   /** Largest member of our sections that is read into memory (default: the library's limit for data files, 8 MiB). */
@@ -20,8 +22,6 @@ export interface ArchiveLimits {
   /** Largest number of members kept from our sections (default 100,000). */
   maxKeptMembers: number;
 }
-
-export const DEFAULT_LIMITS: ArchiveLimits = { maxMemberBytes: DEFAULT_READ_LIMITS.data, maxKeptMembers: 100_000 };
 
 export interface TarMember {
   /** Path inside the archive, normalized (no leading `./`, no trailing `/`). */

@@ -7,16 +7,7 @@ import { LinkstoreError } from '../io/errors.js';
 import { encodeCompact } from '../io/json-codec.js';
 import type { AuthnUserDb, AuthnUserInfo } from '../generated/schemas.js';
 import { MODE, PROTOCOL, linkDbPath, loginDirSpecs, userDirSpecs } from './constants.js';
-import {
-  type AuthnContext,
-  type LinkUserRef,
-  type MutationOptions,
-  type MutationResult,
-  locateLinkUser,
-  requireLinkUser,
-  sysuserGid,
-  transact,
-} from './context.js';
+import { type AuthnContext, type LinkUserRef, type MutationOptions, type MutationResult, requireLinkUser, sysuserGid, transact } from './context.js';
 import { encodeDb, readLinkDbFile, readUserDb, saveLinksForUser, protocolMap, subjectsOf, withLink, withoutLink, type LinkDb } from './db.js';
 import { MSG } from './messages.js';
 import { enabledAnywhere } from './providers.js';
@@ -108,11 +99,11 @@ export async function removeLink(ctx: AuthnContext, params: UnlinkParams, option
   const current = await readUserDb(ctx.disk, ref.dbPath);
   const provider = [given, given.toLowerCase()].find((p) => Object.hasOwn(subjectsOf(current, protocol, p), subject));
   if (provider === undefined) {
-    throw new LinkstoreError('E_INVALID_PARAM', MSG.subjectNotLinked(), { param: 'subject_unique_identifier' });
+    throw new LinkstoreError('E_NO_SUCH_LINK', MSG.subjectNotLinked(), { param: 'subject_unique_identifier' });
   }
   return linkTransaction(ctx, ref, provider, options, (current, ldb) => {
     const db = withoutLink(current, protocol, provider, subject);
-    if (db === undefined) throw new LinkstoreError('E_INVALID_PARAM', MSG.subjectNotLinked(), { param: 'subject_unique_identifier' });
+    if (db === undefined) throw new LinkstoreError('E_NO_SUCH_LINK', MSG.subjectNotLinked(), { param: 'subject_unique_identifier' });
     saveLinksForUser(ldb, ref.linkuser, { [subject]: null });
     // cPanel's remove order: LinkDB saved first, then the per-user DB.
     return { db, order: 'linkdb-first' };
@@ -161,7 +152,8 @@ async function linkTransaction(
 
 /** UAPI `get_authn_links` for one link user, from the per-user DB. Sorted by provider, subject. */
 export async function getLinks(ctx: AuthnContext, user: string): Promise<AuthnLink[]> {
-  const ref = await locateLinkUser(ctx, checkUserParam(user));
+  // A user that does not exist is E_NO_SUCH_USER (one code per missing object), not an empty list.
+  const ref = await requireLinkUser(ctx, checkUserParam(user));
   const db = await readUserDb(ctx.disk, ref.dbPath);
   const out: AuthnLink[] = [];
   for (const protocol of Object.keys(db).sort()) {

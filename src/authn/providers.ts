@@ -91,13 +91,6 @@ export async function enabledAnywhere(ctx: AuthnContext, provider: string): Prom
   return false;
 }
 
-/** Enabled in `service` the way cPanel counts it: the stored package equals the module's. */
-export async function enabledServices(ctx: AuthnContext, mod: ProviderModule): Promise<Service[]> {
-  const out: Service[] = [];
-  for (const s of SERVICES) if (own(await readServiceFile(ctx, s), mod.id) === mod.package) out.push(s);
-  return out;
-}
-
 function serviceWrite(service: Service, content: AuthnServiceFile): FileOp {
   const p = serviceFilePath(service);
   return { op: 'write', path: p, content: encodeDb('authn-service', content, p), mode: MODE.serviceFile, uid: 0, gid: 0 };

@@ -89,7 +89,7 @@ export class AuthnStore {
     return addLink(this.#ctx, params, options);
   }
 
-  /** unlink_user_authn_provider: E_INVALID_PARAM when the subject is not linked; nothing is created then. */
+  /** unlink_user_authn_provider: E_NO_SUCH_LINK when the subject is not linked; nothing is created then. */
   unlinkUserAuthnProvider(params: UnlinkParams, options?: MutationOptions): Promise<MutationResult> {
     return removeLink(this.#ctx, params, options);
   }

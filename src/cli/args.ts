@@ -1,5 +1,5 @@
 /**
- * whmapi1-style command line: `linkstore [--root DIR] [--output FORMAT] [--dry-run] FUNCTION [key=value ...]`.
+ * whmapi1-style command line: `linkstore [--root DIR] [--output FORMAT] [--dry-run] [--strict] FUNCTION [key=value ...]`.
  * Options take `--opt value` or `--opt=value`; values may contain `=` after the first; `key=` is
  * the empty string. Anything malformed is a usage error (exit 2).
  */
@@ -11,6 +11,8 @@ export interface ParsedArgs {
   root?: string;
   output?: OutputFormat;
   dryRun: boolean;
+  /** Unknown key=value parameters are usage errors instead of warnings. */
+  strict: boolean;
   help: boolean;
   version: boolean;
   /** FUNCTION or a command (doctor, export, import, serve, apply). */
@@ -24,13 +26,16 @@ export interface ParsedArgs {
   repeated: Record<string, string[]>;
 }
 
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
 
 const OUTPUTS: readonly OutputFormat[] = ['yaml', 'json', 'jsonpretty', 'table'];
 const VALUE_OPTIONS = new Set(['root', 'output', 'user', 'as', 'listen', 'token-file', 'seed', 'out', 'hostname', 'map-user']);
 const REPEATABLE = new Set(['map-user']);
 const BOOL_OPTIONS = new Set([
   'dry-run',
+  'strict',
   'help',
   'version',
   'fix',
@@ -46,7 +51,7 @@ const BOOL_OPTIONS = new Set([
 ]);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const out: ParsedArgs = { dryRun: false, help: false, version: false, params: dict(), positional: [], flags: dict(), repeated: dict() };
+  const out: ParsedArgs = { dryRun: false, strict: false, help: false, version: false, params: dict(), positional: [], flags: dict(), repeated: dict() };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === '-h') {
@@ -70,6 +75,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         }
       } else if (BOOL_OPTIONS.has(name) && eq === -1) {
         if (name === 'dry-run') out.dryRun = true;
+        else if (name === 'strict') out.strict = true;
         else if (name === 'help') out.help = true;
         else if (name === 'version') out.version = true;
         else out.flags[name] = true;
@@ -92,4 +98,19 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
   }
   return out;
+}
+
+/**
+ * The output format asked for, read leniently from raw arguments: a usage error found while
+ * parsing is still reported as an envelope when the caller asked for JSON.
+ */
+export function requestedOutput(argv: readonly string[]): OutputFormat | undefined {
+  let found: OutputFormat | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const value = a === '--output' ? argv[i + 1] : a.startsWith('--output=') ? a.slice('--output='.length) : undefined;
+    const v = value?.toLowerCase();
+    if (v !== undefined && OUTPUTS.includes(v as OutputFormat)) found = v as OutputFormat;
+  }
+  return found;
 }

@@ -1,7 +1,7 @@
 /**
  * Maintenance commands (thin over src/doctor and src/transfer):
- * - `doctor [--fix] [--user U] [--output table|json|jsonpretty|yaml]`: exit 0 when nothing is
- *   left unfixed, 1 otherwise;
+ * - `doctor [--fix [--dry-run]] [--user U] [--output table|json|jsonpretty|yaml]`: exit 0 when
+ *   nothing is left unfixed, 1 otherwise; `--fix --dry-run` lists what --fix would repair;
  * - `export [--user U] [--out FILE] [--skip-corrupt]`: NDJSON on stdout or in FILE (created 0600:
  *   it holds secrets); with --skip-corrupt each damaged file is named on stderr, the rest is
  *   exported and the exit code is 1;
@@ -15,7 +15,7 @@ import { nodeFsPort } from '../io/fs-port.js';
 import type { Linkstore } from '../services.js';
 import type { ImportSummary } from '../transfer/index.js';
 import type { ParsedArgs } from './args.js';
-import type { CliIo } from './main.js';
+import { commandFailure, usageFailure, type CliIo } from './usage.js';
 import { format } from './output.js';
 
 const ALLOWED_FLAGS: Record<string, readonly string[]> = {
@@ -29,17 +29,24 @@ const ALLOWED_FLAGS: Record<string, readonly string[]> = {
   apply: ['check', 'diff', 'prune'],
 };
 
-function usage(io: CliIo, message: string): number {
-  io.stderr(`linkstore: ${message}\nRun “linkstore --help” for usage.\n`);
-  return 2;
+/** Why `args` do not fit the command `name`, or undefined when they do. */
+function commandMisuse(name: string, args: ParsedArgs): string | undefined {
+  const allowed = Object.hasOwn(ALLOWED_FLAGS, name) ? ALLOWED_FLAGS[name] : undefined;
+  if (allowed === undefined) return `unknown command “${name}”.`;
+  for (const f of Object.keys(args.flags)) if (!allowed.includes(f)) return `the option --${f} does not apply to “${name}”.`;
+  if (Object.keys(args.params).length > 0) return `“${name}” takes no key=value parameters.`;
+  if (args.flags.user === '') return 'the option --user needs a user name.';
+  // A dry run is only meaningful where the command writes: refused, never silently ignored.
+  if (args.dryRun && name === 'export') return '“export” does not write, so --dry-run does not apply.';
+  if (args.dryRun && name === 'doctor' && args.flags.fix !== true) return '“doctor” only writes with --fix; --dry-run applies to “doctor --fix”.';
+  if (args.output !== undefined && name === 'export') return '“export” always writes NDJSON; --output does not apply.';
+  return undefined;
 }
 
 export async function runCommand(name: string, ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<number> {
-  const allowed = Object.hasOwn(ALLOWED_FLAGS, name) ? ALLOWED_FLAGS[name] : undefined;
-  if (allowed === undefined) return usage(io, `unknown command “${name}”.`);
-  for (const f of Object.keys(args.flags)) if (!allowed.includes(f)) return usage(io, `the option --${f} does not apply to “${name}”.`);
-  if (Object.keys(args.params).length > 0) return usage(io, `“${name}” takes no key=value parameters.`);
-  if (args.flags.user === '') return usage(io, 'the option --user needs a user name.');
+  const usage = (io: CliIo, message: string): number => usageFailure(io, args.output, name, message);
+  const misuse = commandMisuse(name, args);
+  if (misuse !== undefined) return usage(io, misuse);
   try {
     if (name === 'serve') return await (await import('./serve.js')).runServe(ls, args, io, usage);
     if (name === 'apply') return await (await import('./apply.js')).runApply(ls, args, io, usage);
@@ -52,7 +59,7 @@ export async function runCommand(name: string, ls: Linkstore, args: ParsedArgs, 
     return await runImport(ls, args, io);
   } catch (e) {
     if (!isLinkstoreError(e)) throw e;
-    io.stderr(`linkstore ${name}: ${e.message}\n`);
+    commandFailure(io, args.output, name, e.message, e.code);
     return 1;
   }
 }
@@ -60,9 +67,9 @@ export async function runCommand(name: string, ls: Linkstore, args: ParsedArgs, 
 const userFlag = (args: ParsedArgs): string | undefined => (typeof args.flags.user === 'string' ? args.flags.user : undefined);
 
 async function runDoctor(ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<number> {
-  if (args.positional.length) return usage(io, `“doctor” takes no arguments (got “${args.positional[0]}”).`);
+  if (args.positional.length) return usageFailure(io, args.output, 'doctor', `“doctor” takes no arguments (got “${args.positional[0]}”).`);
   const { doctor, renderDoctorTable } = await import('../doctor/index.js');
-  const report = await doctor(ls, { fix: args.flags.fix === true, user: userFlag(args) });
+  const report = await doctor(ls, { fix: args.flags.fix === true, dryRun: args.dryRun, user: userFlag(args) });
   const fmt = args.output ?? (io.isTTY ? 'table' : 'json');
   io.stdout(fmt === 'table' ? renderDoctorTable(report) : format(report, fmt));
   return report.ok ? 0 : 1;
@@ -78,8 +85,8 @@ async function exportSink(io: CliIo, out: string | undefined): Promise<{ write: 
 }
 
 async function runExport(ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<number> {
-  if (args.positional.length) return usage(io, `“export” takes no arguments (got “${args.positional[0]}”).`);
-  if (args.flags.out === '') return usage(io, 'the option --out needs a file name.');
+  if (args.positional.length) return usageFailure(io, args.output, 'export', `“export” takes no arguments (got “${args.positional[0]}”).`);
+  if (args.flags.out === '') return usageFailure(io, args.output, 'export', 'the option --out needs a file name.');
   const { exportStream, recordLine } = await import('../transfer/index.js');
   let skipped = 0;
   const onCorrupt =
@@ -148,18 +155,17 @@ function progressBar(io: CliIo): { update: (done: number, total: number) => void
 }
 
 async function runImport(ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<number> {
-  if (args.positional.length !== 1) return usage(io, '“import” needs exactly one FILE (or - for standard input).');
+  if (args.positional.length !== 1) return usageFailure(io, args.output, 'import', '“import” needs exactly one FILE (or - for standard input).');
   const file = args.positional[0] as string;
   let bytes: Buffer;
   try {
     bytes = await readInput(file);
   } catch (e) {
-    io.stderr(`linkstore import: cannot read “${file}”: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 2;
+    return usageFailure(io, args.output, 'import', `cannot read “${file}”: ${e instanceof Error ? e.message : String(e)}`);
   }
   const map = userMap(args);
-  if (typeof map === 'string') return usage(io, map);
-  if (args.flags.hostname === '') return usage(io, 'the option --hostname needs a host name.');
+  if (typeof map === 'string') return usageFailure(io, args.output, 'import', map);
+  if (args.flags.hostname === '') return usageFailure(io, args.output, 'import', 'the option --hostname needs a host name.');
   const { importRecords, splitLineBytes } = await import('../transfer/index.js');
   const showProgress = (io.isTTY || args.flags.progress === true) && args.flags.quiet !== true;
   const bar = showProgress ? progressBar(io) : undefined;

@@ -4,10 +4,10 @@ import { WHM_FUNCTIONS, type WhmFunction } from '../whm/functions.js';
 export function mainHelp(): string {
   const width = Math.max(...WHM_FUNCTIONS.map((f) => f.name.length));
   return [
-    'Usage: linkstore [--root DIR] [--output yaml|json|jsonpretty] [--dry-run] FUNCTION [key=value ...]',
-    '       linkstore [--root DIR] doctor [--fix] [--user U] [--output table|json|jsonpretty|yaml]',
+    'Usage: linkstore [--root DIR] [--output yaml|json|jsonpretty] [--dry-run] [--strict] FUNCTION [key=value ...]',
+    '       linkstore [--root DIR] doctor [--fix [--dry-run]] [--user U] [--output table|json|jsonpretty|yaml]',
     '       linkstore [--root DIR] export [--user U]            (NDJSON on stdout)',
-    '       linkstore [--root DIR] import [--dry-run] FILE       (NDJSON from FILE or -)',
+    '       linkstore [--root DIR] import [--dry-run] [--quiet|--progress] [--output table|json|jsonpretty|yaml] FILE',
     '       linkstore [--root DIR] archive export USER TARGET    (cpmove-USER/ or .tar.gz)',
     '       linkstore [--root DIR] archive restore SOURCE [--as NEWUSER] [--dry-run]',
     '       linkstore [--root DIR] account purge USER | rename OLD NEW | domain-change USER OLD NEW [--dry-run]',
@@ -16,8 +16,22 @@ export function mainHelp(): string {
     '       linkstore (--root DIR | --memfs [--seed FIXTURE]) serve --token-file F [--listen [HOST:]PORT]',
     '',
     'Reads and writes cPanel’s integration links, External Authentication links and username',
-    'checks on disk, as WHM API 1 would. --root maps /var/cpanel and /etc under DIR (default /).',
-    'Exit status: 0 when result is 1, 1 when result is 0, 2 on a usage error.',
+    'checks on disk, as WHM API 1 would.',
+    '',
+    'Options:',
+    '  --root DIR      DIR stands for / (/var/cpanel and /etc are used under it); relative to the',
+    '                  working directory; it must exist. Default /.',
+    '  --output FMT    yaml (whmapi1’s default), json or jsonpretty for functions; doctor and import',
+    '                  also take table (their default on a terminal; doctor prints json otherwise).',
+    '                  With json or jsonpretty every failure, usage errors included, is an envelope.',
+    '  --dry-run       Validate and print the planned file operations; write nothing. Only for',
+    '                  functions marked [writes], import and doctor --fix.',
+    '  --strict        Unknown key=value parameters are a usage error (default: ignored with',
+    '                  cPanel’s warning, in metadata.output.warnings and on stderr).',
+    '  --fix, --user   doctor: repair what is safe; limit to one user (export takes --user too).',
+    '  --quiet         import: no progress bar.  --progress: a progress bar even when not a terminal.',
+    '',
+    'Exit status: 0 when result is 1, 1 when it is 0, 2 on a usage error.',
     '',
     'Functions:',
     ...WHM_FUNCTIONS.map((f) => `  ${f.name.padEnd(width)}  ${f.summary}${f.mutates ? ' [writes]' : ''}`),
@@ -42,12 +56,15 @@ export function functionHelp(fn: WhmFunction): string {
 }
 
 const COMMAND_HELP: Record<string, string> = {
-  doctor: `Usage: linkstore [--root DIR] doctor [--fix] [--user U] [--output table|json|jsonpretty|yaml]
+  doctor: `Usage: linkstore [--root DIR] doctor [--fix [--dry-run]] [--user U] [--output table|json|jsonpretty|yaml]
 
 Scans /var/cpanel/integration and /var/cpanel/authn and reports, per user: wrong modes or owners,
 symlinks, corrupt JSON, 0-byte DBs, temp-file and stale-lock debris, orphan adminconfigs, links
 without DynamicUI files and the reverse, stale DynamicUI files, links of users that no longer
-exist, and LinkDB drift. --fix repairs what is safe and lists what it left for a person.
+exist, and LinkDB drift. --fix repairs what is safe and lists what it left for a person;
+--fix --dry-run lists what --fix would repair and changes nothing. The summary says how many
+findings --fix can repair. --user U of a user without an account or files is E_NO_SUCH_USER.
+Output: table on a terminal, json otherwise (or --output table|json|jsonpretty|yaml).
 Exit status: 0 when nothing is left to fix, 1 otherwise.
 `,
   export: `Usage: linkstore [--root DIR] export [--user U] [--out FILE] [--skip-corrupt]
@@ -60,7 +77,7 @@ configurations (with their secrets), custom display configurations, integration 
 it the first damaged file is an error naming it.
 `,
   import: `Usage: linkstore [--root DIR] import [--dry-run] [--no-replace] [--map-user OLD=NEW]...
-                                     [--hostname H] [--output json] FILE
+                                     [--hostname H] [--quiet|--progress] [--output table|json|jsonpretty|yaml] FILE
 
 Applies an NDJSON export (FILE, or - for stdin): providers first, then configurations, groups,
 integration links (batched per user) and authn links (batched per provider). Reports every line
@@ -68,7 +85,8 @@ as created, replaced, unchanged, conflict, skipped (a repeated key) or failed, w
 reason, then the totals; --output json gives the same as JSON. A dry run reports the same and
 writes nothing. --no-replace leaves differing existing records alone (conflict). --map-user moves
 OLD's records to NEW (email users keep their addresses); --hostname rewrites the host of client
-configurations' redirect_uris. A progress bar is shown on a terminal.
+configurations' redirect_uris. A progress bar is shown on stderr when it is a terminal;
+--progress shows it anyway, --quiet never.
 Exit status: 0 when no line failed, 1 otherwise.
 `,
   archive: `Usage: linkstore [--root DIR] archive export USER TARGET [--dry-run]

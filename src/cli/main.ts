@@ -1,17 +1,17 @@
 /**
  * The `linkstore` command: thin. It parses arguments, builds a Linkstore on `--root`, calls the
  * WHM facade (or a maintenance command), prints the envelope and maps it to an exit code:
- * 0 when `result` is 1, 1 when it is 0, 2 for a usage error.
+ * 0 when `result` is 1, 1 when it is 0, 2 for a usage error. With `--output json|jsonpretty`
+ * every failure, usage errors included, also prints an envelope on stdout.
  */
-import { parseArgs, UsageError, type ParsedArgs } from './args.js';
+import { isAbsolute, resolve } from 'node:path';
+import { parseArgs, requestedOutput, UsageError, type ParsedArgs } from './args.js';
 import { format } from './output.js';
-import { commandHelp, functionHelp, mainHelp } from './help.js';
+import { usageFailure, type CliIo } from './usage.js';
+import { nodeFsPort } from '../io/fs-port.js';
+import type { WhmFunction } from '../whm/functions.js';
 
-export interface CliIo {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-  isTTY: boolean;
-}
+export type { CliIo } from './usage.js';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -49,6 +49,36 @@ const defaultIo: CliIo = {
 
 export const COMMANDS = ['doctor', 'export', 'import', 'archive', 'account', 'rebuild-linkdb', 'serve', 'apply'] as const;
 
+/** `--root`, resolved against the working directory; it must be an existing directory. */
+async function rootDir(given: string | undefined): Promise<string> {
+  if (given === undefined) return '/';
+  if (given === '') throw new UsageError('The option --root needs a directory.');
+  const dir = isAbsolute(given) ? given : resolve(process.cwd(), given);
+  let isDir: boolean;
+  try {
+    isDir = (await nodeFsPort.promises.stat(dir)).isDirectory();
+  } catch {
+    throw new UsageError(`The root “${given}” does not exist.`);
+  }
+  if (!isDir) throw new UsageError(`The root “${given}” is not a directory.`);
+  return dir;
+}
+
+/** The flags and parameters a WHM function does not take, as a usage error message. */
+function functionMisuse(fn: WhmFunction, args: ParsedArgs, unknown: readonly string[]): string | undefined {
+  const paramNames = fn.params.map((p) => p.name);
+  for (const flag of Object.keys(args.flags)) {
+    const asParam = flag === 'user' ? paramNames.find((n) => n === 'user' || n === 'username') : paramNames.find((n) => n === flag);
+    if (asParam) return `“${fn.name}” takes parameters as key=value: write ${asParam}=… instead of --${flag}.`;
+    return `the option --${flag} does not apply to “${fn.name}”.`;
+  }
+  if (args.output === 'table') return `the output format “table” does not apply to “${fn.name}”; use yaml, json or jsonpretty.`;
+  if (args.dryRun && !fn.mutates) return `“${fn.name}” does not write, so --dry-run does not apply.`;
+  if (args.positional.length) return `“${args.positional[0]}” is not a key=value parameter.`;
+  if (args.strict && unknown.length) return `“${fn.name}” does not take the parameter “${unknown[0]}” (--strict).`;
+  return undefined;
+}
+
 /**
  * Run the command line `argv`. `rawArgv` gives the arguments' bytes as the kernel holds them
  * (the binary passes /proc/self/cmdline), so that bytes that are not UTF-8 are refused instead of
@@ -64,49 +94,48 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, rawAr
   try {
     args = parseArgs(argv);
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.stderr(`linkstore: ${e.message}\nRun “linkstore --help” for usage.\n`);
-      return 2;
-    }
+    if (e instanceof UsageError) return usageFailure(io, requestedOutput(argv), 'linkstore', e.message);
     throw e;
   }
   if (args.version) {
     io.stdout('cpanel-linkstore 0.1.0\n');
     return 0;
   }
-  const { whmFunction } = await import('../whm/functions.js');
-  if (args.command === undefined) {
-    io[args.help ? 'stdout' : 'stderr'](mainHelp());
-    return args.help ? 0 : 2;
-  }
-  const isCommand = (COMMANDS as readonly string[]).includes(args.command);
-  const fn = isCommand ? undefined : whmFunction(args.command);
-  if (args.help) {
-    if (isCommand) io.stdout(commandHelp(args.command));
-    else if (fn) io.stdout(functionHelp(fn));
-    else {
-      io.stderr(`linkstore: unknown function “${args.command}”.\n`);
-      return 2;
-    }
+  const command = args.command;
+  if (command === undefined) {
+    if (!args.help) return usageFailure(io, args.output, 'linkstore', 'no FUNCTION or command given.');
+    io.stdout((await import('./help.js')).mainHelp());
     return 0;
   }
-  if (!isCommand && !fn) {
-    io.stderr(`linkstore: unknown function “${args.command}”. Run “linkstore --help” for the list.\n`);
-    return 2;
+  const { whmFunction } = await import('../whm/functions.js');
+  const isCommand = (COMMANDS as readonly string[]).includes(command);
+  const fn = isCommand ? undefined : whmFunction(command);
+  if (!isCommand && !fn) return usageFailure(io, args.output, command, `unknown function “${command}”.`, 'E_UNKNOWN_FUNCTION');
+  if (args.help) {
+    const { commandHelp, functionHelp } = await import('./help.js');
+    io.stdout(fn ? functionHelp(fn) : commandHelp(command));
+    return 0;
   }
-  if (fn && args.positional.length) {
-    io.stderr(`linkstore: “${args.positional[0]}” is not a key=value parameter.\n`);
-    return 2;
+  let root: string;
+  try {
+    root = await rootDir(args.root);
+  } catch (e) {
+    if (e instanceof UsageError) return usageFailure(io, args.output, command, e.message);
+    throw e;
   }
   const { Linkstore } = await import('../services.js');
   // A one-shot command shares its event loop with nobody: inline fsync is the fastest there.
-  const ls = new Linkstore({ root: args.root ?? '/', fsync: 'inline' });
-  if (isCommand) {
+  const ls = new Linkstore({ root, fsync: 'inline' });
+  if (!fn) {
     const { runCommand } = await import('./commands.js');
-    return runCommand(args.command, ls, args, io);
+    return runCommand(command, ls, args, io);
   }
-  const { callWhm } = await import('../whm/index.js');
-  const env = await callWhm(ls, args.command, args.params, { dryRun: args.dryRun });
+  const { callWhm, unknownParams } = await import('../whm/index.js');
+  const unknown = unknownParams(fn, args.params);
+  const misuse = functionMisuse(fn, args, unknown);
+  if (misuse !== undefined) return usageFailure(io, args.output, command, misuse);
+  const env = await callWhm(ls, command, args.params, { dryRun: args.dryRun });
+  for (const w of env.metadata.output?.warnings ?? []) io.stderr(`linkstore: warning: ${w}\n`);
   io.stdout(format(env, args.output ?? 'yaml'));
   return env.metadata.result === 1 ? 0 : 1;
 }

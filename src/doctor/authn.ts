@@ -139,8 +139,11 @@ async function scanFiles(
       if (st.isSymbolicLink()) await checkNode(sc, who, host, st, { type: 'file', mode: 0 });
       continue;
     }
-    if (!(await checkNode(sc, who, host, st, want.spec))) continue;
-    const problem = await jsonProblem(sc.disk, host, want.schema);
+    // A 0-byte DB is removed as debris: checked first, so that no mode or owner finding is
+    // reported (and repaired) on a file the same run removes.
+    const emptyDb = want.db && st.isFile() && st.size === 0;
+    if (!emptyDb && !(await checkNode(sc, who, host, st, want.spec))) continue;
+    const problem = emptyDb ? 'empty' : await jsonProblem(sc.disk, host, want.schema);
     if (problem === undefined) continue;
     if (problem === 'empty' && want.db) {
       const inUse = lockLive(`${name}.lock`);

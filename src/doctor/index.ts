@@ -9,6 +9,9 @@
  * their checks, through the stores (so under the same locks as every other writer).
  */
 import type { Linkstore } from '../services.js';
+import { LinkstoreError } from '../io/errors.js';
+import { USERS_DIR as AUTHN_USERS_DIR } from '../authn/constants.js';
+import { DYNAMICUI_DIR, LINKS_DIR } from '../integration/paths.js';
 import { dict } from '../io/dict.js';
 import { defaultPidAlive } from '../io/dot-lock.js';
 import { compareCodePoints } from '../io/json-codec.js';
@@ -21,6 +24,9 @@ export type { DoctorArea, DoctorOptions, DoctorReport, DoctorSummary, Finding, F
 export { renderDoctorTable } from './render.js';
 
 export const DEFAULT_GRACE_MS = 120_000;
+
+/** Where a user's own files live in the two trees. */
+const USER_DIRS = [LINKS_DIR, DYNAMICUI_DIR, AUTHN_USERS_DIR];
 
 const AREA_ORDER = { integration: 0, authn: 1 } as const;
 
@@ -38,7 +44,7 @@ function compareFindings(a: Finding, b: Finding): number {
 export async function doctor(ls: Linkstore, options: DoctorOptions = {}): Promise<DoctorReport> {
   const sc: ScanCtx = {
     disk: ls.disk,
-    fix: options.fix === true,
+    fix: options.fix === true && options.dryRun !== true,
     user: options.user,
     graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
     now: (options.now ?? Date.now)(),
@@ -47,6 +53,7 @@ export async function doctor(ls: Linkstore, options: DoctorOptions = {}): Promis
   };
   const users = await ls.users();
   users.refresh();
+  if (options.user !== undefined) await requireKnownUser(ls, options.user);
   await scanIntegration(sc, users, await ls.integration());
   await scanAuthn(sc, users, await ls.authn());
 
@@ -57,7 +64,7 @@ export async function doctor(ls: Linkstore, options: DoctorOptions = {}): Promis
       return seen.has(key) ? false : (seen.add(key), true);
     })
     .sort(compareFindings);
-  const summary: DoctorSummary = { total: findings.length, fixed: 0, unfixed: 0, leftForPerson: 0, byUser: dict() };
+  const summary: DoctorSummary = { total: findings.length, fixed: 0, unfixed: 0, leftForPerson: 0, fixable: 0, byUser: dict() };
   for (const f of findings) {
     const u = (summary.byUser[f.user ?? '-'] ??= { total: 0, fixed: 0, unfixed: 0 });
     u.total++;
@@ -67,9 +74,21 @@ export async function doctor(ls: Linkstore, options: DoctorOptions = {}): Promis
     } else {
       summary.unfixed++;
       u.unfixed++;
-      if (!f.fixable) summary.leftForPerson++;
+      if (f.fixable) summary.fixable++;
+      else summary.leftForPerson++;
     }
   }
   const leftForPerson = findings.filter((f) => !f.fixed && !f.fixable);
-  return { fix: sc.fix, user: options.user ?? null, ok: summary.unfixed === 0, findings, summary, leftForPerson };
+  const dryRun = options.fix === true && options.dryRun === true;
+  return { fix: sc.fix, dryRun, user: options.user ?? null, ok: summary.unfixed === 0, findings, summary, leftForPerson };
+}
+
+/**
+ * `--user NAME` of a name that is neither a system user nor has files in either tree is a typo,
+ * not a clean bill of health: E_NO_SUCH_USER. (A removed user's leftovers are still scanned.)
+ */
+async function requireKnownUser(ls: Linkstore, user: string): Promise<void> {
+  if ((await (await ls.users()).passwdEntry(user)) !== undefined) return;
+  for (const dir of USER_DIRS) if ((await ls.disk.statPath(`${dir}/${user}`)) !== undefined) return;
+  throw new LinkstoreError('E_NO_SUCH_USER', `You do not have a user named “${user}”, and no integration or authn files exist for it.`, { param: 'user' });
 }

@@ -1,10 +1,11 @@
 /** The human-readable form of a doctor report: one table per user, then a summary. */
 import type { DoctorReport, Finding } from './types.js';
 
-function status(f: Finding, fix: boolean): string {
+function status(f: Finding, report: DoctorReport): string {
   if (f.fixed) return 'fixed';
   if (!f.fixable) return 'left for a person';
-  return fix ? 'NOT fixed' : 'fixable';
+  if (report.dryRun) return 'would fix';
+  return report.fix ? 'NOT fixed' : 'fixable';
 }
 
 function pad(s: string, n: number): string {
@@ -27,7 +28,7 @@ export function renderDoctorTable(report: DoctorReport): string {
   }
   for (const [user, list] of groups) {
     out.push(user === '-' ? 'Tree-wide' : `User ${user}`);
-    const rows = list.map((f) => [f.area, f.kind, status(f, report.fix), f.path, f.detail]);
+    const rows = list.map((f) => [f.area, f.kind, status(f, report), f.path, f.detail]);
     const head = ['AREA', 'KIND', 'STATUS', 'PATH'];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
     out.push(
@@ -51,7 +52,10 @@ export function renderDoctorTable(report: DoctorReport): string {
     out.push('');
   }
   const s = report.summary;
-  out.push(`${s.total} finding${s.total === 1 ? '' : 's'}: ${s.fixed} fixed, ${s.unfixed} not fixed (${s.leftForPerson} left for a person).`);
-  if (!report.fix && s.unfixed > s.leftForPerson) out.push('Run with --fix to repair what is safe.');
+  out.push(
+    `${s.total} finding${s.total === 1 ? '' : 's'}: ${s.fixed} fixed, ${s.unfixed} not fixed (${s.fixable} --fix can repair, ${s.leftForPerson} left for a person).`,
+  );
+  if (report.dryRun) out.push(`Dry run: nothing was changed; --fix would repair ${s.fixable} finding${s.fixable === 1 ? '' : 's'}.`);
+  else if (!report.fix && s.fixable > 0) out.push(`Run with --fix to repair what is safe (${s.fixable} finding${s.fixable === 1 ? '' : 's'}).`);
   return out.join('\n') + '\n';
 }

@@ -52,6 +52,8 @@ export interface Finding {
 export interface DoctorOptions {
   /** Repair what is safe (modes, owners, debris, stale locks, DynamicUI, LinkDB). Default false. */
   fix?: boolean;
+  /** With `fix`: repair nothing, report what `fix` would repair (the findings it marks `fixable`). */
+  dryRun?: boolean;
   /** Only this user's files (integration account or authn system user); tree-wide items are skipped. */
   user?: string;
   /**
@@ -78,12 +80,17 @@ export interface DoctorSummary {
   unfixed: number;
   /** Unfixed findings that `--fix` does not repair. */
   leftForPerson: number;
+  /** Unfixed findings that `--fix` repairs (what a `--fix` run, or `--fix --dry-run`, would change). */
+  fixable: number;
   /** Counts per user (`-` for tree-wide items). */
   byUser: Record<string, UserSummary>;
 }
 
 export interface DoctorReport {
+  /** Whether repairs were made in this run (false for a dry run). */
   fix: boolean;
+  /** A `fix` dry run: nothing was changed; the `fixable` findings are what `fix` would repair. */
+  dryRun: boolean;
   user: string | null;
   /** True when nothing is left unfixed. */
   ok: boolean;

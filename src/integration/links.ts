@@ -218,6 +218,6 @@ export async function getAdminConfig(ctx: Ctx, userIn: string, appIn: string): P
   const p = adminconfigPath(user, app);
   return readJson<IntegrationAdminConfig>(ctx, 'integration-adminconfig', p, () => {
     const host = ctx.disk.host(p);
-    return new LinkstoreError('E_NOT_FOUND', MSG.noSuchAdminConfig(user, app) + ' ' + MSG.cannotOpen(p), { path: host, param: 'app' });
+    return new LinkstoreError('E_NO_SUCH_LINK', MSG.noSuchAdminConfig(user, app) + ' ' + MSG.cannotOpen(p), { path: host, param: 'app' });
   });
 }

@@ -16,7 +16,7 @@ import type { Ctx } from './core.js';
 import * as life from './lifecycle.js';
 import * as ops from './links.js';
 import type { MutationOptions, MutationResult, UpdateTokenOptions } from './links.js';
-import type { GroupParams, LinkParams, Params } from './validate.js';
+import type { GroupParams, LinkParams } from './validate.js';
 
 export interface IntegrationStoreOptions {
   disk: Disk;
@@ -48,7 +48,7 @@ export class IntegrationStore {
   }
 
   /** create_integration_link: create or fully replace APP (userconfig, adminconfig, DynamicUI). */
-  createLink(user: string, app: string, params: LinkParams | Params, opts?: MutationOptions): Promise<MutationResult> {
+  createLink(user: string, app: string, params: LinkParams, opts?: MutationOptions): Promise<MutationResult> {
     return ops.createLink(this.#ctx, user, app, params, opts);
   }
 
@@ -88,7 +88,7 @@ export class IntegrationStore {
   }
 
   /** create_integration_group: create or replace a group. */
-  createGroup(user: string, groupId: string, params: GroupParams | Params, opts?: MutationOptions): Promise<MutationResult> {
+  createGroup(user: string, groupId: string, params: GroupParams, opts?: MutationOptions): Promise<MutationResult> {
     return ops.createGroup(this.#ctx, user, groupId, params, opts);
   }
 

@@ -4,7 +4,7 @@
  * or replacing an entry changes the directory's mtime.
  */
 import { posix as path } from 'node:path';
-import { type Disk } from '../io/index.js';
+import type { Disk } from '../io/disk.js';
 import { CPANEL_USERS_DIR } from './cpuser.js';
 import { isAbsence, Watched, type CacheClock } from './file-cache.js';
 

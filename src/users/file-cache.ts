@@ -8,7 +8,10 @@
  * with the read can only cause one extra re-read later, never a stale value under a new signature.
  * Concurrent callers share one check (single flight).
  */
-import { LinkstoreError, errnoCode, ioError, isLinkstoreError, type Disk, type PortStats } from '../io/index.js';
+// Direct module imports, not the io barrel: a username check must not load the writers (start-up).
+import type { Disk } from '../io/disk.js';
+import { LinkstoreError, errnoCode, ioError, isLinkstoreError } from '../io/errors.js';
+import type { PortStats } from '../io/fs-port.js';
 import { bytesToKeyText } from './bytes.js';
 
 /** Time source and check interval shared by every cache of one `Users`. */

@@ -13,7 +13,9 @@
  *   there" (`undefined`); any other failure is thrown, because a caller about to chown must not
  *   mistake "cannot read" for "no such user".
  */
-import { LinkstoreError, nodeNameProblem, type Disk } from '../io/index.js';
+import type { Disk } from '../io/disk.js';
+import { LinkstoreError } from '../io/errors.js';
+import { nodeNameProblem } from '../io/node-name.js';
 import type { PasswdEntry, UserLookup } from './lookup.js';
 import { WatchedAccounts } from './accounts.js';
 import { ALIAS_PATHS, parseAliasNames } from './aliases.js';

@@ -16,6 +16,8 @@ export interface WhmMetadata {
   changed?: 0 | 1;
   /** Our stable error code (failures only). Not part of cPanel's envelope. */
   error_code?: ErrorCode | 'E_INTERNAL';
+  /** Warnings of the call, where whmapi1 puts what a function warned about (e.g. ignored keys). */
+  output?: { warnings: string[] };
 }
 
 export interface WhmEnvelope<T = unknown> {
@@ -31,9 +33,10 @@ export class MutationData {
   ) {}
 }
 
-export function whmOk<T>(command: string, data?: T, changed?: boolean): WhmEnvelope<T> {
+export function whmOk<T>(command: string, data?: T, warnings: readonly string[] = [], changed?: boolean): WhmEnvelope<T> {
   const metadata: WhmMetadata = { command, reason: 'OK', result: 1, version: 1 };
   if (changed !== undefined) metadata.changed = changed ? 1 : 0;
+  if (warnings.length) metadata.output = { warnings: [...warnings] };
   // data first, as whmapi1 prints it.
   return data === undefined ? { metadata } : { data, metadata };
 }
@@ -54,11 +57,12 @@ export interface UapiEnvelope<T = unknown> {
   apiversion: 3;
   func: string;
   module: string;
-  result: { data: T | null; errors: string[] | null; messages: null; metadata: Record<string, never>; status: 0 | 1; warnings: null };
+  result: { data: T | null; errors: string[] | null; messages: null; metadata: Record<string, never>; status: 0 | 1; warnings: string[] | null };
 }
 
-export function uapiOk<T>(module: string, func: string, data: T): UapiEnvelope<T> {
-  return { apiversion: 3, func, module, result: { data, errors: null, messages: null, metadata: {}, status: 1, warnings: null } };
+export function uapiOk<T>(module: string, func: string, data: T, warnings: readonly string[] = []): UapiEnvelope<T> {
+  const result = { data, errors: null, messages: null, metadata: {}, status: 1 as const, warnings: warnings.length ? [...warnings] : null };
+  return { apiversion: 3, func, module, result };
 }
 
 export function uapiFail(module: string, func: string, error: unknown): UapiEnvelope<never> {

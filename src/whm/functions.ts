@@ -43,15 +43,16 @@ function mutationData(r: { dryRun: boolean; ops: PlannedOp[]; changed: boolean; 
 
 const INTEGRATION = 'API failure: ';
 const UAPI = { api: 'uapi', module: 'ExternalAuthentication', perlPackage: 'Cpanel::API::ExternalAuthentication' } as const;
-const user: ParamSpec = { name: 'user', required: true, description: 'The cPanel account.' };
-const app: ParamSpec = { name: 'app', required: true, description: 'The application name ([0-9A-Za-z_-]).' };
-const groupId: ParamSpec = { name: 'group_id', required: true, description: 'The group name ([0-9A-Za-z_-]).' };
-const service: ParamSpec = { name: 'service_name', required: true, description: 'cpaneld, webmaild or whostmgrd.' };
-const providerId: ParamSpec = { name: 'provider_id', required: true, description: 'The provider id, e.g. google.' };
+const user = { name: 'user', required: true, description: 'The cPanel account.' } as const satisfies ParamSpec;
+const app = { name: 'app', required: true, description: 'The application name ([0-9A-Za-z_-]).' } as const satisfies ParamSpec;
+const groupId = { name: 'group_id', required: true, description: 'The group name ([0-9A-Za-z_-]).' } as const satisfies ParamSpec;
+const service = { name: 'service_name', required: true, description: 'cpaneld, webmaild or whostmgrd.' } as const satisfies ParamSpec;
+const providerId = { name: 'provider_id', required: true, description: 'The provider id, e.g. google.' } as const satisfies ParamSpec;
 
 const LINK_OPTIONAL = ['autologin_token_url', 'url', 'token', 'subscriber_unique_id', 'implements', 'label', 'order', 'group_id', 'hide', 'base64_png_image'];
 
-export const WHM_FUNCTIONS: readonly WhmFunction[] = [
+/** `as const`, so that the public `callWhm` types each function's name, parameters and data from it. */
+export const WHM_FUNCTIONS = [
   // ---------------------------------------------------------------- integration
   {
     name: 'create_integration_link',
@@ -417,9 +418,9 @@ export const WHM_FUNCTIONS: readonly WhmFunction[] = [
       return undefined;
     },
   },
-];
+] as const satisfies readonly WhmFunction[];
 
-const byName = new Map(WHM_FUNCTIONS.map((f) => [f.name, f]));
+const byName = new Map<string, WhmFunction>(WHM_FUNCTIONS.map((f) => [f.name, f]));
 
 export function whmFunction(name: string): WhmFunction | undefined {
   return byName.get(name);

@@ -15,6 +15,27 @@ export type { WhmParams } from './params.js';
 export interface CallOptions {
   /** Mutations validate and return `data.operations` without touching disk. */
   dryRun?: boolean;
+  /** Unknown parameters fail the call (`E_INVALID_PARAM`) instead of being ignored with a warning. */
+  strict?: boolean;
+}
+
+/** The parameters `fn` does not take, in the order given. */
+export function unknownParams(fn: WhmFunction, params: WhmParams): string[] {
+  const known = new Set(fn.params.map((p) => p.name));
+  return Object.keys(params).filter((k) => !known.has(k));
+}
+
+/** cPanel's warning for a key it drops. */
+export const ignoringKey = (key: string, value: string): string => `Ignoring unrecognized data key “${key}” (${value})!`;
+
+function ignoredWarnings(unknown: readonly string[], params: WhmParams): string[] {
+  return unknown.map((k) => ignoringKey(k, params[k] as string));
+}
+
+/** With `strict`, the first unknown key fails the call. */
+function strictError(name: string, unknown: readonly string[]): LinkstoreError {
+  const key = unknown[0] as string;
+  return new LinkstoreError('E_INVALID_PARAM', `The function “${name}” does not take the parameter “${key}”.`, { param: key });
 }
 
 function readerFor(fn: WhmFunction, params: WhmParams): ParamReader {
@@ -29,9 +50,12 @@ export async function callWhm(ls: Linkstore, name: string, params: WhmParams = {
       new LinkstoreError('E_UNKNOWN_FUNCTION', `Unknown function “${name}”. Known functions: ${WHM_FUNCTIONS.map((f) => f.name).join(', ')}.`),
     );
   }
+  const unknown = unknownParams(fn, params);
+  if (options.strict === true && unknown.length) return whmFail(name, strictError(name, unknown));
   try {
     const data = await fn.run(ls, readerFor(fn, params), { dryRun: options.dryRun === true && fn.mutates });
-    return data instanceof MutationData ? whmOk(name, data.data, data.changed) : whmOk(name, data);
+    const warnings = ignoredWarnings(unknown, params);
+    return data instanceof MutationData ? whmOk(name, data.data, warnings, data.changed) : whmOk(name, data, warnings);
   } catch (e) {
     return whmFail(name, e, fn.errorPrefix);
   }
@@ -40,11 +64,12 @@ export async function callWhm(ls: Linkstore, name: string, params: WhmParams = {
 /**
  * A UAPI function of the table (`api: 'uapi'`, e.g. `ExternalAuthentication::add_authn_link`) in
  * UAPI's own envelope: `status` 1 and `data`, or `status` 0 and `errors`. It never throws.
+ * Unknown parameters are ignored with cPanel's warning in `result.warnings` (`strict` fails the call).
  */
 export async function callUapi(ls: Linkstore, name: string, params: WhmParams = {}, options: CallOptions = {}): Promise<UapiEnvelope> {
   const fn = whmFunction(name);
   if (!fn || fn.api !== 'uapi') {
-    const known = WHM_FUNCTIONS.filter((f) => f.api === 'uapi').map((f) => f.name);
+    const known = (WHM_FUNCTIONS as readonly WhmFunction[]).filter((f) => f.api === 'uapi').map((f) => f.name);
     return uapiFail(
       'ExternalAuthentication',
       name,
@@ -52,11 +77,13 @@ export async function callUapi(ls: Linkstore, name: string, params: WhmParams = 
     );
   }
   const module = fn.module ?? 'ExternalAuthentication';
+  const unknown = unknownParams(fn, params);
+  if (options.strict === true && unknown.length) return uapiFail(module, name, strictError(name, unknown));
   try {
     const result = await fn.run(ls, readerFor(fn, params), { dryRun: options.dryRun === true && fn.mutates });
-    // UAPI's envelope has no `changed`: only the data of a mutation goes out.
+    // UAPI's envelope has no `changed`, and its own place for warnings: `result.warnings`.
     const data = result instanceof MutationData ? result.data : result;
-    return uapiOk(module, name, data ?? null);
+    return uapiOk(module, name, data ?? null, ignoredWarnings(unknown, params));
   } catch (e) {
     return uapiFail(module, name, e);
   }

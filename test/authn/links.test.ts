@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { AUTHN_MESSAGES as MSG } from '../../src/authn/index.js';
-import { describeOnDisks, hostPath, peek, seed, snapshotTree, settle } from '../helpers/disks.js';
+import { describeOnDisks, hostPath, peek, seed, snapshotTree, settle, expectOwners } from '../helpers/disks.js';
 import { LOGIN, NOW, USERS, makeStore, rejectsWith, seedServer } from './setup.js';
 
 describeOnDisks('authn link and unlink', (ctx) => {
@@ -22,10 +22,10 @@ describeOnDisks('authn link and unlink', (ctx) => {
     expect(mode(`${LOGIN}/google.db`)).toBe(0o600);
     for (const d of ['/var/cpanel/authn', '/var/cpanel/authn/links', USERS, `${USERS}/bob`]) expect(mode(d)).toBe(0o711);
     for (const d of ['/var/cpanel/authn/links/openid_connect', LOGIN]) expect(mode(d)).toBe(0o700);
-    if (ctx.disk.owners) {
+    expectOwners(ctx, 'per-user DB root:bob, LinkDB root:root', () => {
       expect([stat(`${USERS}/bob/bob.db`).uid, stat(`${USERS}/bob/bob.db`).gid]).toEqual([0, 1001]);
       expect([stat(`${LOGIN}/google.db`).uid, stat(`${LOGIN}/google.db`).gid]).toEqual([0, 0]);
-    }
+    });
     // Only the data files remain (once the loop turned): no lock or temp names, nothing else ending in .db.
     await settle();
     expect(ctx.fs.readdirSync(hostPath(ctx, `${USERS}/bob`))).toEqual(['bob.db']);
@@ -46,7 +46,7 @@ describeOnDisks('authn link and unlink', (ctx) => {
       openid_connect: { google: { s1: { preferred_username: 'x', link_time: NOW } } },
     });
     expect(JSON.parse(peek(ctx, `${USERS}/root/root.db`)!).openid_connect.cpanelid.s2.link_time).toBe(NOW);
-    if (ctx.disk.owners) expect(stat(`${USERS}/root/root.db`).gid).toBe(0);
+    expectOwners(ctx, 'root.db group root', () => expect(stat(`${USERS}/root/root.db`).gid).toBe(0));
     expect(JSON.parse(peek(ctx, `${LOGIN}/google.db`)!).user).toEqual({ 'info@bob.example': { s1: 1 } });
   });
 
@@ -159,11 +159,11 @@ describeOnDisks('authn link and unlink', (ctx) => {
     seedServer(ctx);
     const { store } = makeStore(ctx);
     const before = snapshotTree(ctx, '/var/cpanel');
-    await rejectsWith(store.unlinkUserAuthnProvider({ user: 'alice', provider: 'google', subject: 'nope' }), 'E_INVALID_PARAM', MSG.subjectNotLinked());
+    await rejectsWith(store.unlinkUserAuthnProvider({ user: 'alice', provider: 'google', subject: 'nope' }), 'E_NO_SUCH_LINK', MSG.subjectNotLinked());
     expect(snapshotTree(ctx, '/var/cpanel')).toEqual(before);
     await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'a' });
-    await rejectsWith(store.unlinkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'b' }), 'E_INVALID_PARAM', MSG.subjectNotLinked());
-    await rejectsWith(store.unlinkUserAuthnProvider({ user: 'bob', provider: 'cpanelid', subject: 'a' }), 'E_INVALID_PARAM', MSG.subjectNotLinked());
+    await rejectsWith(store.unlinkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'b' }), 'E_NO_SUCH_LINK', MSG.subjectNotLinked());
+    await rejectsWith(store.unlinkUserAuthnProvider({ user: 'bob', provider: 'cpanelid', subject: 'a' }), 'E_NO_SUCH_LINK', MSG.subjectNotLinked());
   });
 
   it('returns UAPI get_authn_links entries', async () => {

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { children } from '../helpers/children.js';
-import { hostPath, peek, tmpdirCtx, type DiskCtx, settle } from '../helpers/disks.js';
+import { hostPath, peek, tmpdirCtx, type DiskCtx, settle, expectOwners } from '../helpers/disks.js';
 import { LOGIN, USERS, makeStore, rejectsWith, seedServer } from './setup.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -49,7 +49,7 @@ describe('authn lock interop [tmpdir]', () => {
     expect(ldbSubjects(ctx)).toEqual(['from-cpanel', 'ours']);
     await settle();
     expect(leftovers(ctx)).toEqual([]);
-    if (ctx.disk.owners) expect(nodeFs.statSync(hostPath(ctx, USER_DB)).gid).toBe(1001);
+    expectOwners(ctx, 'per-user DB group bob', () => expect(nodeFs.statSync(hostPath(ctx, USER_DB)).gid).toBe(1001));
   });
 
   it('times out against a live holder without touching its lock or the data', async () => {

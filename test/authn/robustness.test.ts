@@ -75,7 +75,7 @@ describeOnDisks('authn robustness', (ctx) => {
             await store.unlinkUserAuthnProvider({ user: o.user, provider: o.provider, subject: o.subject });
             set.delete(o.subject);
           } else {
-            await rejectsWith(store.unlinkUserAuthnProvider({ user: o.user, provider: o.provider, subject: o.subject }), 'E_INVALID_PARAM');
+            await rejectsWith(store.unlinkUserAuthnProvider({ user: o.user, provider: o.provider, subject: o.subject }), 'E_NO_SUCH_LINK');
           }
           model.set(key, set);
         }

@@ -145,7 +145,7 @@ describeOnDisks('authn validation', (ctx) => {
     );
     await rejectsWith(rm({ user: 'carol' }), 'E_NO_SUCH_USER', MSG.userNotFound('carol'));
     // A provider that is not enabled (or installed) is no reason to refuse a removal.
-    await rejectsWith(rm({ provider: 'nosuch' }), 'E_INVALID_PARAM', MSG.subjectNotLinked());
+    await rejectsWith(rm({ provider: 'nosuch' }), 'E_NO_SUCH_LINK', MSG.subjectNotLinked());
   });
 
   it('uses an injected mail-account check', async () => {

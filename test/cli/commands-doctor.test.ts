@@ -50,11 +50,12 @@ describe('linkstore doctor (binary)', () => {
     expect(table.status).toBe(1);
     expect(table.stdout).toContain('User alice\n');
     expect(table.stdout).toMatch(/orphan_adminconfig\s+left for a person/);
-    expect(table.stdout).toContain('4 findings: 0 fixed, 4 not fixed (1 left for a person).');
+    expect(table.stdout).toContain('4 findings: 0 fixed, 4 not fixed (3 --fix can repair, 1 left for a person).');
 
     const fixed = json(['--fix']);
     expect(fixed.status).toBe(1);
-    expect(fixed.report.summary).toMatchObject({ total: 4, fixed: 3, unfixed: 1, leftForPerson: 1 });
+    expect(r.report.summary).toMatchObject({ total: 4, fixed: 0, unfixed: 4, fixable: 3, leftForPerson: 1 });
+    expect(fixed.report.summary).toMatchObject({ total: 4, fixed: 3, unfixed: 1, fixable: 0, leftForPerson: 1 });
     expect(fixed.report.leftForPerson.map((f) => f.kind)).toEqual(['orphan_adminconfig']);
     expect(statSync(`${root}${L}/bob/wiki.userconfig`).mode & 0o7777).toBe(0o644);
     expect(existsSync(`${root}${L}/bob.lock`)).toBe(false);

@@ -31,7 +31,7 @@ describeOnDisks('doctor', (ctx) => {
     const r = await doctor(ls, { pidAlive });
     expect(r.findings).toEqual([]);
     expect(r.ok).toBe(true);
-    expect(r.summary).toEqual({ total: 0, fixed: 0, unfixed: 0, leftForPerson: 0, byUser: {} });
+    expect(r.summary).toEqual({ total: 0, fixed: 0, unfixed: 0, leftForPerson: 0, fixable: 0, byUser: {} });
     expect(renderDoctorTable(r)).toBe('No problems found.\n');
   });
 
@@ -74,7 +74,7 @@ describeOnDisks('doctor', (ctx) => {
     ctx.fs.unlinkSync(h(`${D}/bob/dynamicui_chat.conf`));
     ctx.fs.writeFileSync(h(`${D}/bob/dynamicui_group_tools.conf`), '[]\n');
     // 0-byte per-user DB, links of a user that no longer exists, LinkDB drift
-    seed(ctx, `${USERS}/alice/sales@alice.example.db`, '', 0o640);
+    seed(ctx, `${USERS}/alice/sales@alice.example.db`, '', 0o644); // wrong mode too: removed, so no mode finding
     own(`${USERS}/alice/sales@alice.example.db`, 1002);
     seed(ctx, `${L}/ghost/x.userconfig`, '{\n   "url" : "u"\n}\n', 0o644);
     ctx.fs.chmodSync(h(`${L}/ghost`), 0o750);
@@ -133,12 +133,12 @@ describeOnDisks('doctor', (ctx) => {
     expect(kinds(r, { user: 'ghost' })).toEqual(['ghost integration missing_user /integration/links/ghost']);
     expect(r.findings.every((f) => !f.fixed)).toBe(true);
     expect(r.leftForPerson.map((f) => f.kind).sort()).toEqual(['corrupt_json', 'missing_user', 'orphan_adminconfig', 'orphan_dynamicui', 'symlink']);
-    expect(r.summary).toMatchObject({ total: r.findings.length, fixed: 0, unfixed: r.findings.length, leftForPerson: 5 });
+    expect(r.summary).toMatchObject({ total: r.findings.length, fixed: 0, unfixed: r.findings.length, leftForPerson: 5, fixable: r.findings.length - 5 });
     expect(r.summary.byUser.bob).toEqual({ total: 10, fixed: 0, unfixed: 10 });
     const table = renderDoctorTable(r);
     expect(table).toContain('User bob\n');
     expect(table).toContain('left for a person');
-    expect(table).toContain('Run with --fix to repair what is safe.');
+    expect(table).toContain('Run with --fix to repair what is safe (14 findings).');
   });
 
   it('--fix repairs what is safe, leaves user data and live locks alone, and a second run finds only what needs a person', async () => {
@@ -147,6 +147,12 @@ describeOnDisks('doctor', (ctx) => {
     expect(r.findings.filter((f) => f.fixable && !f.fixed)).toEqual([]);
     expect(r.ok).toBe(false);
     expect(r.summary.fixed).toBe(r.findings.length - 5);
+    // A file the fix removed has no follow-up findings.
+    const removed = new Set(r.findings.filter((f) => f.fixed && ['temp_debris', 'stale_lock', 'empty_db'].includes(f.kind)).map((f) => f.path));
+    expect(removed.size).toBeGreaterThan(3);
+    expect(r.findings.filter((f) => removed.has(f.path)).map((f) => `${f.kind} ${f.path}`)).toEqual(
+      r.findings.filter((f) => removed.has(f.path) && f.fixed && ['temp_debris', 'stale_lock', 'empty_db'].includes(f.kind)).map((f) => `${f.kind} ${f.path}`),
+    );
     // modes
     expect(ctx.fs.statSync(hostPath(ctx, `${L}/bob/wiki.userconfig`)).mode & 0o7777).toBe(0o644);
     expect(ctx.fs.statSync(hostPath(ctx, `${L}/alice`)).mode & 0o7777).toBe(0o750);

@@ -7,7 +7,7 @@ import * as nodeFs from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe } from 'vitest';
+import { afterEach, beforeEach, describe, expect } from 'vitest';
 import { Disk, type DiskOptions } from '../../src/io/disk.js';
 import { createMemfs } from '../../src/testing/index.js';
 
@@ -130,4 +130,16 @@ export function tmpdirCtx(diskOptions: Omit<DiskOptions, 'root' | 'fs'> = {}): D
   ctx.make = (o = {}) => new Disk({ fs: s.fs, root: s.root, owners: s.owners, ...diskOptions, ...o });
   ctx.disk = ctx.make();
   return ctx;
+}
+
+/**
+ * Owner assertions need a disk that manages owners (root). As a normal user they cannot run; the
+ * skip is made visible (a line on stderr naming the test and the check) instead of vanishing.
+ */
+export function expectOwners(ctx: DiskCtx, what: string, check: () => void): void {
+  if (ctx.disk.owners) {
+    check();
+    return;
+  }
+  process.stderr.write(`owner check skipped (the disk does not manage owners; run as root): ${what} [${expect.getState().currentTestName ?? ''}]\n`);
 }

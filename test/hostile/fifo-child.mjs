@@ -1,10 +1,10 @@
 // Child of the FIFO suite (imports the build in dist/): runs one library call on a tree in which a
 // FIFO was planted, and prints what happened as one JSON line. The parent kills it if it hangs.
 // Usage: node fifo-child.mjs <root> <call>
-import { Linkstore, doctor } from '../../dist/src/index.js';
+import { doctor, openLinkstore } from '../../dist/src/index.js';
 
 const [root, call] = process.argv.slice(2);
-const ls = new Linkstore({ root, now: () => 1_700_000_000_500, users: { checkIntervalMs: 0 } });
+const ls = openLinkstore({ root, now: () => 1_700_000_000_500, users: { checkIntervalMs: 0 } });
 const calls = {
   userconfig: async () => (await ls.integration()).getLinkUserConfig('bob', 'app'),
   themeConfig: async () => (await ls.integration()).createLink('alice', 'newapp', { url: 'https://x.example/' }),

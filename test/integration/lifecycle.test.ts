@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeEach, expect, it } from 'vitest';
 import type { IntegrationStore } from '../../src/integration/index.js';
-import { describeOnDisks, hostPath, peek, seed, snapshotTree, settle } from '../helpers/disks.js';
+import { describeOnDisks, hostPath, peek, seed, snapshotTree, settle, expectOwners } from '../helpers/disks.js';
 import { GID, expectError, makeStore, seedServer } from './setup.js';
 
 const L = '/var/cpanel/integration/links';
@@ -142,7 +142,9 @@ describeOnDisks('integration lifecycle', (ctx) => {
       `${D}/bob/dynamicui_a.conf`,
       `${D}/bob/dynamicui_group_g.conf`,
     ]);
-    if (ctx.disk.owners) expect([ctx.fs.statSync(hostPath(ctx, `${L}/bob`)).gid, ctx.fs.statSync(hostPath(ctx, `${D}/bob`)).gid]).toEqual([GID.bob, GID.bob]);
+    expectOwners(ctx, 'renamed directories group bob', () =>
+      expect([ctx.fs.statSync(hostPath(ctx, `${L}/bob`)).gid, ctx.fs.statSync(hostPath(ctx, `${D}/bob`)).gid]).toEqual([GID.bob, GID.bob]),
+    );
     expect(await store.readToken('bob', 'a')).toBe('t');
     await settle();
     expect(ls(L)).toEqual(['bob']);

@@ -5,7 +5,7 @@
  */
 import { beforeEach, expect, it } from 'vitest';
 import { groupsData, linksData, userConfigData, type IntegrationStore } from '../../src/integration/index.js';
-import { describeOnDisks, hostPath, peek, seed, snapshotTree, settle } from '../helpers/disks.js';
+import { describeOnDisks, hostPath, peek, seed, snapshotTree, settle, expectOwners } from '../helpers/disks.js';
 import { faultyFs } from '../helpers/faulty-fs.js';
 import { GID, TINY_PNG, expectError, makeStore, seedServer } from './setup.js';
 
@@ -53,10 +53,10 @@ describeOnDisks('integration links on disk', (ctx) => {
       [`${L}/alice/app1.adminconfig`]: 0o600,
       [`${D}/alice/dynamicui_app1.conf`]: 0o644,
     });
-    if (ctx.disk.owners) {
+    expectOwners(ctx, 'user directories root:alice, files root:root', () => {
       expect([stat(`${L}/alice`).uid, stat(`${L}/alice`).gid, stat(`${D}/alice`).gid]).toEqual([0, GID.alice, GID.alice]);
       expect([stat(L).uid, stat(L).gid, stat(`${L}/alice/app1.userconfig`).uid, stat(`${L}/alice/app1.userconfig`).gid]).toEqual([0, 0, 0, 0]);
-    }
+    });
     await settle();
     expect([ls(`${L}/alice`), ls(`${D}/alice`), ls(L)]).toEqual([['app1.adminconfig', 'app1.userconfig'], ['dynamicui_app1.conf'], ['alice']]);
   });
@@ -66,7 +66,7 @@ describeOnDisks('integration links on disk', (ctx) => {
     ctx.fs.chmodSync(hostPath(ctx, `${L}/alice`), 0o777);
     await store.createLink('alice', 'a', U);
     expect(stat(`${L}/alice`).mode & 0o7777).toBe(0o750);
-    if (ctx.disk.owners) expect(stat(`${L}/alice`).gid).toBe(GID.alice);
+    expectOwners(ctx, 'user directory group alice', () => expect(stat(`${L}/alice`).gid).toBe(GID.alice));
   });
 
   it('replace is a full replacement: keys missing from the new call disappear, no token → null', async () => {
@@ -144,7 +144,7 @@ describeOnDisks('integration links on disk', (ctx) => {
     expect((await expectError(store.getLinkUserConfig('alice', 'arr'), 'E_CORRUPT_FILE')).path).toBe(hostPath(ctx, `${L}/alice/arr.userconfig`));
     seed(ctx, `${L}/alice/x.adminconfig`, '{"nottoken":1}');
     await expectError(store.getAdminConfig('alice', 'x'), 'E_CORRUPT_FILE');
-    await expectError(store.getAdminConfig('alice', 'y'), 'E_NOT_FOUND');
+    await expectError(store.getAdminConfig('alice', 'y'), 'E_NO_SUCH_LINK');
   });
 
   it('update_integration_link_token rewrites only the adminconfig; missing link → E_NO_SUCH_LINK; allowOrphan = cPanel', async () => {

@@ -183,7 +183,9 @@ describeOnDisks('create_integration_link validation', (ctx) => {
   });
 
   it('drops unknown keys with cPanel’s warning and never stores token, app or user in userconfig', async () => {
-    const r = await store.createLink('alice', 'a', { ...U, user: 'alice', app: 'a', token: 't', colour: 'blue', label: 'L' });
+    // An untyped (JavaScript or WHM) caller: the typed API refuses these keys at compile time.
+    const untyped: Record<string, string> = { ...U, user: 'alice', app: 'a', token: 't', colour: 'blue', label: 'L' };
+    const r = await store.createLink('alice', 'a', untyped);
     expect(r.warnings).toEqual(['Ignoring unrecognized data key “colour” (blue)!']);
     expect(await store.getLinkUserConfig('alice', 'a')).toEqual({ ...U, label: 'L' });
     expect(await store.readToken('alice', 'a')).toBe('t');
@@ -263,7 +265,8 @@ describeOnDisks('create_integration_group validation', (ctx) => {
 
   it('group order is looser than link order (1-2 and -- pass); other keys are dropped with a warning', async () => {
     expect((await store.createGroup('alice', 'g', { order: '1-2' })).warnings).toEqual([]);
-    expect((await store.createGroup('alice', 'h', { order: '--', url: 'x', group_id: 'h' })).warnings).toEqual(['Ignoring unrecognized data key “url” (x)!']);
+    const untyped: Record<string, string> = { order: '--', url: 'x', group_id: 'h' };
+    expect((await store.createGroup('alice', 'h', untyped)).warnings).toEqual(['Ignoring unrecognized data key “url” (x)!']);
     expect(await store.listGroups('alice')).toEqual(['g', 'h']);
     expect(await store.getGroupUserConfig('alice', 'h')).toEqual({ order: '--' });
   });

@@ -52,4 +52,4 @@ export function everyFunctionCalls(): Call[] {
   return [...SCRIPTED, ...WHM_FUNCTIONS.filter((f) => !scripted.has(f.name)).map((f) => ({ fn: f.name, params: {} }))];
 }
 
-export const MUTATES = new Set(WHM_FUNCTIONS.filter((f) => f.mutates).map((f) => f.name));
+export const MUTATES = new Set<string>(WHM_FUNCTIONS.filter((f) => f.mutates).map((f) => f.name));

@@ -1,0 +1,31 @@
+/** How the CLI talks back: its output streams, and usage errors in the shape scripts can read. */
+import type { OutputFormat } from './args.js';
+import { format } from './output.js';
+
+export interface CliIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  isTTY: boolean;
+}
+
+export type FailureCode = 'E_USAGE' | 'E_UNKNOWN_FUNCTION';
+
+/** A failed command: the message on stderr and, with a JSON output format, an envelope on stdout. */
+export function commandFailure(io: CliIo, output: OutputFormat | undefined, command: string, message: string, code: string): void {
+  io.stderr(`linkstore ${command}: ${message}\n`);
+  if (output === 'json' || output === 'jsonpretty') {
+    io.stdout(format({ metadata: { command, reason: message, result: 0, version: 1, error_code: code } }, output));
+  }
+}
+
+/**
+ * A usage error: the message on stderr, and with a JSON output format a failure envelope on
+ * stdout too, so that a script reading stdout always gets one.
+ */
+export function usageFailure(io: CliIo, output: OutputFormat | undefined, command: string, message: string, code: FailureCode = 'E_USAGE'): number {
+  io.stderr(`linkstore: ${message}\nRun “linkstore --help” for usage.\n`);
+  if (output === 'json' || output === 'jsonpretty') {
+    io.stdout(format({ metadata: { command, reason: message, result: 0, version: 1, error_code: code } }, output));
+  }
+  return 2;
+}

@@ -1,0 +1,89 @@
+/**
+ * One code per missing object across the stores and the facade, LinkstoreError for bad options,
+ * and cPanel's warning for an unknown parameter returned in `metadata.output.warnings` (or, with
+ * `strict`, the call refused).
+ */
+import { describe, expect, it } from 'vitest';
+import { callUapi, isLinkstoreError, LinkstoreError, openLinkstore } from '../../src/index.js';
+import { createTestServer } from '../../src/testing/index.js';
+
+const LINK = { username: 'bob', provider_id: 'google', subject_unique_identifier: 'nope' };
+
+describe('missing objects', () => {
+  it('unlinking a subject that is not linked is E_NO_SUCH_LINK (store and facade)', async () => {
+    const s = await createTestServer({ users: ['bob'], providers: ['google'] });
+    const env = await s.whm('unlink_user_authn_provider', LINK);
+    expect(env.metadata).toMatchObject({ result: 0, error_code: 'E_NO_SUCH_LINK' });
+    const authn = await s.linkstore.authn();
+    await expect(authn.unlinkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'nope' })).rejects.toMatchObject({ code: 'E_NO_SUCH_LINK' });
+  });
+
+  it('the links of a user that does not exist are E_NO_SUCH_USER, not an empty list', async () => {
+    const s = await createTestServer({ users: ['bob'] });
+    expect((await s.whm('get_authn_links', { username: 'ghost' })).metadata).toMatchObject({ result: 0, error_code: 'E_NO_SUCH_USER' });
+    expect((await s.whm('get_authn_links', { username: 'bob' })).data).toEqual([]);
+  });
+
+  it('the adminconfig and token of a missing link are E_NO_SUCH_LINK', async () => {
+    const s = await createTestServer({ users: ['bob'] });
+    const integration = await s.linkstore.integration();
+    await expect(integration.getAdminConfig('bob', 'nolink')).rejects.toMatchObject({ code: 'E_NO_SUCH_LINK' });
+    await expect(integration.readToken('bob', 'nolink')).rejects.toMatchObject({ code: 'E_NO_SUCH_LINK' });
+  });
+});
+
+describe('bad options are LinkstoreErrors', () => {
+  it.each([[{}], [42], [{ promises: {} }]])('openLinkstore({ fs: %j })', (fs) => {
+    let caught: unknown;
+    try {
+      openLinkstore({ fs: fs as never });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(LinkstoreError);
+    expect(isLinkstoreError(caught, 'E_INVALID_PARAM')).toBe(true);
+  });
+
+  it('a relative root too', () => {
+    expect(() => openLinkstore({ root: 'relative' })).toThrow(LinkstoreError);
+  });
+});
+
+describe('unknown parameters', () => {
+  it('are ignored with cPanel’s warning in metadata.output.warnings; nothing of them is stored', async () => {
+    const s = await createTestServer({ users: ['bob'] });
+    const env = await s.whm('create_integration_link', { user: 'bob', app: 'a', url: 'https://x', lable: 'Foo', tokn: 'k' });
+    expect(env.metadata).toEqual({
+      command: 'create_integration_link',
+      reason: 'OK',
+      result: 1,
+      version: 1,
+      output: { warnings: ['Ignoring unrecognized data key “lable” (Foo)!', 'Ignoring unrecognized data key “tokn” (k)!'] },
+    });
+    expect(s.readJson('/var/cpanel/integration/links/bob/a.userconfig')).toEqual({ url: 'https://x' });
+    expect((await s.whm('validate_system_user', { user: 'bob', usr: 'x' })).metadata.output).toEqual({
+      warnings: ['Ignoring unrecognized data key “usr” (x)!'],
+    });
+    expect((await s.whm('validate_system_user', { user: 'bob' })).metadata.output).toBeUndefined();
+  });
+
+  it('fail the call with strict, naming the key, and nothing is written', async () => {
+    const s = await createTestServer({ users: ['bob'] });
+    const env = await s.whm('create_integration_link', { user: 'bob', app: 'a', url: 'https://x', lable: 'Foo' }, { strict: true });
+    expect(env.metadata).toMatchObject({ result: 0, error_code: 'E_INVALID_PARAM' });
+    expect(env.metadata.reason).toContain('“lable”');
+    expect(s.list('/var/cpanel/integration/links')).toEqual([]);
+  });
+
+  it('through callUapi are warned in result.warnings, or refused with strict', async () => {
+    const s = await createTestServer({ users: ['bob'], providers: ['google'] });
+    const params = { username: 'bob', provider_id: 'google', subject_unique_identifier: '88', preferred_username: 'Bob', srvice: 'webmaild' };
+    const refused = await callUapi(s.linkstore, 'add_authn_link', params as never, { strict: true });
+    expect(refused.result).toMatchObject({ status: 0, data: null });
+    expect(refused.result.errors?.[0]).toContain('“srvice”');
+    expect(s.list('/var/cpanel/authn/links/users')).toEqual([]);
+    const added = await callUapi(s.linkstore, 'add_authn_link', params as never);
+    expect(added.result).toMatchObject({ status: 1, errors: null, warnings: ['Ignoring unrecognized data key “srvice” (webmaild)!'] });
+    expect((await callUapi(s.linkstore, 'get_authn_links', { username: 'bob' })).result.warnings).toBeNull();
+  });
+});
