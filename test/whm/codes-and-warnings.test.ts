@@ -54,6 +54,7 @@ describe('unknown parameters', () => {
     const s = await createTestServer({ users: ['bob'] });
     const env = await s.whm('create_integration_link', { user: 'bob', app: 'a', url: 'https://x', lable: 'Foo', tokn: 'k' });
     expect(env.metadata).toEqual({
+      changed: 1,
       command: 'create_integration_link',
       reason: 'OK',
       result: 1,
