@@ -7,39 +7,15 @@
  * - daemon.concurrent_users: 64 creates for 64 different users started at once (then
  *   Promise.all) against the same 64 calls awaited one after another, same durability.
  */
-import * as fs from 'node:fs';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Disk } from '../src/io/disk.js';
 import { encodePretty } from '../src/io/json-codec.js';
-import { IntegrationStore, linkEntry } from '../src/integration/index.js';
-import { Users } from '../src/users/index.js';
+import { linkEntry } from '../src/integration/index.js';
 import { durableWriteInline, median, type Benchmark } from './harness.js';
+import { integrationServer } from './integration.bench.js';
 
-function server(n: number): { root: string; store: IntegrationStore; cleanup(): void } {
-  const root = mkdtempSync(join(tmpdir(), 'linkstore-bench-daemon-'));
-  const w = (p: string, c: string) => {
-    fs.mkdirSync(join(root, p, '..'), { recursive: true });
-    fs.writeFileSync(join(root, p), c);
-  };
-  const passwd = ['root:x:0:0:root:/root:/bin/bash'];
-  const group = ['root:x:0:'];
-  fs.mkdirSync(join(root, 'var/cpanel/users'), { recursive: true });
-  for (let i = 0; i < n; i++) {
-    passwd.push(`u${i}:x:${2000 + i}:${2000 + i}::/home/u${i}:/bin/bash`);
-    group.push(`u${i}:x:${2000 + i}:`);
-    fs.writeFileSync(join(root, `var/cpanel/users/u${i}`), `DNS=u${i}.example\nRS=jupiter\n`);
-  }
-  w('/etc/passwd', passwd.join('\n') + '\n');
-  w('/etc/group', group.join('\n') + '\n');
-  w('/usr/local/cpanel/base/frontend/jupiter/config.json', '{"icon":{"feature":{"width":48,"height":48},"group":{"width":32,"height":32}}}');
-  // The library's defaults: no fsync or lock options.
-  const disk = new Disk({ root });
-  const store = new IntegrationStore({ disk, users: new Users(disk) });
-  return { root, store, cleanup: () => rmSync(root, { recursive: true, force: true }) };
-}
+/** The same temp server tree as the integration benchmarks, with the library's defaults. */
+const server = integrationServer;
 
 const params = (i: number) => ({ url: `https://billing.example.com/cp/${i}`, label: 'WHMCS Billing', implements: 'billing', order: '5', token: `tok${i}` });
 

@@ -23,6 +23,10 @@ interface Server {
 }
 
 /** A temp server tree with `n` jupiter accounts u0..u{n-1}. */
+export function integrationServer(n: number): Server {
+  return server(n);
+}
+
 function server(n: number): Server {
   const root = mkdtempSync(join(tmpdir(), 'linkstore-bench-'));
   const w = (p: string, c: string) => {
