@@ -305,8 +305,8 @@ export async function checkDebris(
   // A temp that names its writer is judged by that writer alone: removed at once when it is dead,
   // never while it runs, whatever the age. Only nameless temps (cPanel's own, an empty lock temp
   // being written) wait out the grace period.
-  const pid = await writerPid(sc, host, cls);
-  if (pid !== undefined ? sc.pidAlive(pid) : sc.now - st.mtimeMs < sc.graceMs) return;
+  const pids = await writerPids(sc, host, cls);
+  if (pids !== undefined ? pids.some((pid) => sc.pidAlive(pid)) : sc.now - st.mtimeMs < sc.graceMs) return;
   const whose =
     cls.kind === 'our_temp'
       ? 'a temp file of this library'
@@ -320,11 +320,35 @@ export async function checkDebris(
   await report(sc, { ...who, kind: 'temp_debris', path: host, detail: `Left by a crashed writer: ${whose}.` }, () => removeIfUnchanged(sc.disk, host, st));
 }
 
-/** The PID of the process that made a temp, when the temp says it (our names; a lock temp's content). */
-async function writerPid(sc: ScanCtx, host: string, cls: EntryClass): Promise<number | undefined> {
-  if (cls.kind === 'our_temp') return libraryTempPid(path.basename(host));
-  if (cls.kind === 'lock_temp') return parseLockPid((await readSmall(sc.disk, host)) ?? Buffer.alloc(0));
-  return undefined;
+/**
+ * The process that made a temp, or every process that can have made it: our temp names carry the
+ * PID; a lock temp's content does once written. A lock temp killed between its create and its one
+ * write is empty, but its name still ends in a PID — ours in hex, cPanel's with its decimal digits
+ * reversed (cpanel-locking.md §4.1) — so it is debris at once when every candidate is dead.
+ */
+async function writerPids(sc: ScanCtx, host: string, cls: EntryClass): Promise<number[] | undefined> {
+  if (cls.kind === 'our_temp') {
+    const pid = libraryTempPid(path.basename(host));
+    return pid === undefined ? undefined : [pid];
+  }
+  if (cls.kind !== 'lock_temp') return undefined;
+  const pid = parseLockPid((await readSmall(sc.disk, host)) ?? Buffer.alloc(0));
+  return pid !== undefined ? [pid] : lockTempNamePids(path.basename(host));
+}
+
+/** Linux's largest PID (`pid_max` can be at most 2^22). */
+const PID_MAX = 4_194_304;
+
+/** The PIDs a lock temp's name can stand for: its last hex field as our writer writes it, or as cPanel's. */
+export function lockTempNamePids(name: string): number[] | undefined {
+  const last = /-([0-9a-f]{1,8})$/.exec(name)?.[1];
+  if (last === undefined) return undefined;
+  const value = parseInt(last, 16);
+  const out = new Set<number>();
+  if (value > 0 && value <= PID_MAX) out.add(value);
+  // cPanel's: the PID's decimal digits reversed, so trailing zeros of the PID are lost.
+  for (let pid = Number([...String(value)].reverse().join('')); pid > 0 && pid <= PID_MAX; pid *= 10) out.add(pid);
+  return out.size === 0 ? undefined : [...out];
 }
 
 /** lstat every entry of a directory (host path); undefined entries vanished meanwhile. */

@@ -8,6 +8,7 @@ import { doctor, renderDoctorTable, type DoctorReport, type FindingKind } from '
 import type { Linkstore } from '../../src/services.js';
 import { describeOnDisks, hostPath, peek, seed, snapshotTree, settle } from '../helpers/disks.js';
 import { D, L, LOGIN, USERS, age, makeLinkstore, populate, seedServer } from './server.js';
+import { lockTempNamePids } from '../../src/doctor/scan.js';
 
 const DEAD_PID = 999_999_9;
 const pidAlive = (pid: number) => pid !== DEAD_PID;
@@ -223,6 +224,19 @@ describeOnDisks('doctor', (ctx) => {
     expect(peek(ctx, fresh)).toBeUndefined();
     expect(peek(ctx, liveOld)).toBe('{}');
     expect(peek(ctx, namelessFresh)).toBe('{}');
+  });
+
+  it('an empty lock temp (its writer killed before the one write) goes at once when every PID its name can stand for is dead', async () => {
+    // Last field 0x10e1 = 4321: our writer's PID 4321, or cPanel's reversed digits of 1234, 12340, …
+    const cpanelLive = `${L}/bob.lock-ab-1-${(4321).toString(16)}`;
+    const allDead = `${L}/bob.lock-ab-2-${(4322).toString(16)}`;
+    seed(ctx, cpanelLive, '');
+    seed(ctx, allDead, '');
+    const r = await doctor(ls, { pidAlive: (pid) => pid === 1234, fix: true });
+    expect(r.findings.filter((f) => f.kind === 'temp_debris').map((f) => f.path)).toEqual([hostPath(ctx, allDead)]);
+    expect(peek(ctx, allDead)).toBeUndefined();
+    expect(peek(ctx, cpanelLive)).toBe('');
+    expect(lockTempNamePids('x.lock-1-2-1388')).toEqual([5000, 5, 50, 500, 50_000, 500_000]);
   });
 
   it('owners: wrong owners are reported and fixed when the disk manages owners', async () => {
