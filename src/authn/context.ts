@@ -3,9 +3,8 @@
  * the server hostname; plus the transaction runner every mutation goes through.
  */
 import { posix as path } from 'node:path';
-import { commitFiles, describeOps, isPublishedFailure, type FileOp } from '../io/commit.js';
+import { changedOps, commitFiles, describeOps, isPublishedFailure, type FileOp } from '../io/commit.js';
 import { ensureDirs, planDirs, removeCreatedDirs, type DirSpec } from '../io/dirs.js';
-import { changedOps } from '../io/unchanged.js';
 import type { Disk } from '../io/disk.js';
 import type { FileMemo } from '../io/file-memo.js';
 import type { AuthnServiceFile } from '../generated/schemas.js';

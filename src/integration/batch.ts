@@ -7,9 +7,8 @@
  * whole batch are fsynced once at the end, so everything is durable when the call returns.
  * Several users are processed concurrently (each under its own lock).
  */
-import { commitFiles, describeOps, syncDirs, type FileOp } from '../io/commit.js';
+import { changedOps, commitFiles, describeOps, syncDirs, type FileOp } from '../io/commit.js';
 import { planDirs } from '../io/dirs.js';
-import { changedOps } from '../io/unchanged.js';
 import { isLinkstoreError, type LinkstoreError } from '../io/errors.js';
 import type { PlannedOp } from '../io/plan.js';
 import { ensureUserDirs, linkOps, themeCache, withUserLock, type Ctx } from './core.js';

@@ -3,8 +3,7 @@
  * lock and the multi-file commit: create/replace, remove, list and read links and groups, and
  * token updates.
  */
-import { commitFiles, describeOps, isPublishedFailure, syncDirs, type FileOp } from '../io/commit.js';
-import { changedOps } from '../io/unchanged.js';
+import { changedOps, commitFiles, describeOps, isPublishedFailure, syncDirs, type FileOp } from '../io/commit.js';
 import { planDirs, removeCreatedDirs } from '../io/dirs.js';
 import { LinkstoreError } from '../io/errors.js';
 import { compareCodePoints } from '../io/json-codec.js';
@@ -149,9 +148,7 @@ export async function updateLinkToken(ctx: Ctx, userIn: string, appIn: string, t
   }
   const done = await withUserLock(ctx, user, async (beforePublish) => {
     await mustExist();
-    const todo = await changedOps(ctx.disk, ops);
-    await commitFiles(ctx.disk, todo, { beforePublish });
-    return todo;
+    return (await commitFiles(ctx.disk, ops, { beforePublish })).applied;
   });
   return result(dryRun, describeOps(ctx.disk, done));
 }

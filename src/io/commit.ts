@@ -496,6 +496,39 @@ export async function commitFiles(disk: Disk, ops: readonly FileOp[], options: C
   }
 }
 
+/**
+ * The operations of `ops` that would change something, in their order: the commit's own no-op
+ * test (`alreadyInPlace`) without committing, for dry runs and for callers that report per item.
+ * A directory that does not exist yet holds nothing, so every write into it counts.
+ */
+export async function changedOps(disk: Disk, ops: readonly FileOp[]): Promise<FileOp[]> {
+  const handles = new Map<string, DirHandle | null>();
+  const out: FileOp[] = [];
+  try {
+    for (const op of ops) {
+      const norm = path.normalize(op.path);
+      const parent = path.dirname(norm);
+      let dir = handles.get(parent);
+      if (dir === undefined) {
+        dir = await openTargetDir(disk, op, parent).catch((e: unknown) => {
+          if (e instanceof LinkstoreError && e.code === 'E_NOT_DIRECTORY') return null;
+          throw e;
+        });
+        handles.set(parent, dir);
+      }
+      if (dir === null) {
+        if (op.op === 'write') out.push(op);
+        continue;
+      }
+      const name = path.basename(norm);
+      if (!alreadyInPlace(disk, inspectEntry(op, dir, name, disk.lstatSyncOrUndefined(dir.at(name))))) out.push(op);
+    }
+    return out;
+  } finally {
+    for (const h of handles.values()) h?.release();
+  }
+}
+
 /** One file, atomically and durably: the single-target case of `commitFiles`. */
 export async function writeFileAtomic(
   disk: Disk,

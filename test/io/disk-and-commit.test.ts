@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { commitFiles, describeOps, isLibraryTempName, writeFileAtomic } from '../../src/io/commit.js';
+import { changedOps, commitFiles, describeOps, isLibraryTempName, writeFileAtomic } from '../../src/io/commit.js';
 import { ensureDirs, planDirs } from '../../src/io/dirs.js';
 import { flushFilesystems } from '../../src/io/flush.js';
 import type { LinkstoreError } from '../../src/io/errors.js';
@@ -244,6 +244,27 @@ describeOnDisks('atomic writes and multi-file commit', (ctx) => {
       { op: 'remove', path: `${D}/never-existed` },
     ]);
     expect(names(ctx, D)).toEqual(['keep']);
+  });
+
+  it('changedOps: the commit’s own no-op test, for dry runs (same bytes and mode drop out; a missing directory holds nothing)', async () => {
+    setup();
+    await writeFileAtomic(ctx.disk, `${D}/same.db`, enc('{"x":1}'), { mode: 0o640 });
+    await writeFileAtomic(ctx.disk, `${D}/mode.db`, enc('{"x":1}'), { mode: 0o640 });
+    const ops = [
+      { op: 'write', path: `${D}/same.db`, content: enc('{"x":1}'), mode: 0o640 },
+      { op: 'write', path: `${D}/mode.db`, content: enc('{"x":1}'), mode: 0o600 },
+      { op: 'write', path: `${D}/new.db`, content: enc('{}'), mode: 0o600 },
+      { op: 'remove', path: `${D}/absent.db` },
+      { op: 'remove', path: `${D}/same.db` },
+      { op: 'write', path: `${D}/nodir/x.db`, content: enc('{}'), mode: 0o600 },
+      { op: 'remove', path: `${D}/nodir/y.db` },
+    ] as const;
+    const before = snapshotTree(ctx, D);
+    const todo = await changedOps(ctx.disk, ops);
+    expect(todo.map((o) => `${o.op} ${o.path.slice(D.length)}`)).toEqual(['write /mode.db', 'write /new.db', 'remove /same.db', 'write /nodir/x.db']);
+    expect(snapshotTree(ctx, D)).toEqual(before);
+    ctx.fs.symlinkSync('same.db', hostPath(ctx, `${D}/link.db`));
+    await rejectsWith(changedOps(ctx.disk, [{ op: 'write', path: `${D}/link.db`, content: enc('{}'), mode: 0o600 }]), 'E_SYMLINK');
   });
 
   it('describes a plan (mode, owner, digest) without touching disk', async () => {
