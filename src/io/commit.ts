@@ -102,6 +102,8 @@ interface Target {
   existed: boolean;
   /** The target's lstat when it was inspected (undefined when it did not exist). */
   stat?: PortStats;
+  /** The target's bytes when the no-op test read them (same inode as `stat`). */
+  current?: Buffer;
   /** The old version for rollback: its content, or a hard link to it named `linked`. */
   backup?: { content: Buffer; mode: number; uid: number; gid: number } | { linked: string };
   temp?: string;
@@ -196,6 +198,7 @@ function alreadyInPlace(disk: Disk, t: Target): boolean {
   if (st === undefined || st.size !== op.content.length || (st.mode & 0o7777) !== (op.mode & 0o7777)) return false;
   if (disk.owners && op.uid !== undefined && (st.uid !== op.uid || st.gid !== (op.gid ?? op.uid))) return false;
   const current = disk.recentRead(t.host, st) ?? readCurrent(disk, t, st);
+  t.current = current;
   return current !== undefined && Buffer.compare(current, op.content) === 0;
 }
 
@@ -218,15 +221,24 @@ function readCurrent(disk: Disk, t: Target, st: PortStats): Buffer | undefined {
 }
 
 /**
- * Keep the old version of a target for rollback. Content the operation already read is kept as
- * is; otherwise a hard link to the old inode keeps it without reading (a file of any size, with
- * its mode and owner), and only where links are refused is the file read, within its read limit.
+ * Files up to this size are kept for rollback by reading them: open, read and close change no
+ * metadata, while a hard link costs two journaled operations (link, later unlink) that wait on
+ * every journal commit in flight — with many commits at once, the main cost of a commit.
+ */
+const READ_BACKUP_MAX = 256 * 1024;
+
+/**
+ * Keep the old version of a target for rollback. Content the operation or the no-op test already
+ * read is kept as is, and a small file is read; otherwise a hard link to the old inode keeps it
+ * without reading (a file of any size, with its mode and owner), and only where links are refused
+ * is a large file read, within its read limit.
  */
 function keepBackup(disk: Disk, t: Target): void {
   if (!t.existed || t.stat === undefined) return;
-  const seen = disk.recentRead(t.host, t.stat);
+  const st = t.stat;
+  const seen = disk.recentRead(t.host, st) ?? t.current ?? (st.size <= READ_BACKUP_MAX ? readCurrent(disk, t, st) : undefined);
   if (seen) {
-    t.backup = { content: seen, mode: t.stat.mode & 0o7777, uid: t.stat.uid, gid: t.stat.gid };
+    t.backup = { content: seen, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
     return;
   }
   const linked = tempNameFor(t.name);

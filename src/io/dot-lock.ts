@@ -27,7 +27,7 @@ import { fnv1a32 } from './fnv.js';
 import { hostProcExists } from './fs-port.js';
 import { withMutex } from './mutex.js';
 import { closeQuietly, readAll, unlinkQuietly, writeAll } from './sys.js';
-import { discardLockTemp, keepIdleLockTemp, lockTempKey, takeIdleLockTemp, type LockTemp } from './lock-temps.js';
+import { addLockHolder, discardLockTemp, dropLockHolder, lockTempKey, retireSharedLockTemp, sharedLockTemp, takeIdleLockTemp, type LockTemp } from './lock-temps.js';
 
 export const MAX_LOCK_BASENAME_BYTES = 225;
 export const LOCK_OWNER_NAME = 'cpanel-linkstore';
@@ -219,7 +219,7 @@ function writeLockTemp(dir: DirHandle, lockName: string, mode: number, ownerName
     // The umask may have removed bits from `mode` (never added any); the fstat that records the
     // lock's identity shows it, so no umask read is needed. A chmod leaves mtime and size alone.
     if ((st.mode & 0o7777) !== mode) fs.fchmodSync(fd, mode);
-    return { dir: dir.retain(), name, ino: st.ino, mtimeMs: st.mtimeMs, size: st.size };
+    return { dir: dir.retain(), holders: 0, name, ino: st.ino, mtimeMs: st.mtimeMs, size: st.size };
   } catch (e) {
     unlinkQuietly(fs, dir.at(name));
     throw ioError(e, 'write the lock file', dir.hostOf(name));
@@ -309,18 +309,48 @@ function tryInstall(dir: DirHandle, name: string, temp: LockTemp): boolean {
   }
 }
 
+/**
+ * The temp an acquire links as its lock: one that other held locks of the same directory already
+ * share (`shared`, never removed or renamed by this acquire), an idle one, or a new one.
+ */
+interface TempInHand {
+  file: LockTemp;
+  /** Reused (shared or idle): its name may have vanished since it was made. */
+  reused: boolean;
+  shared: boolean;
+}
+
+function sharedTempFor(dir: DirHandle, key: string): LockTemp | undefined {
+  const t = sharedLockTemp(dir.fs, key);
+  return t !== undefined && t.dir.ino === dir.ino && t.dir.dev === dir.dev ? t : undefined;
+}
+
+function tempInHand(dir: DirHandle, name: string, key: string, o: AcquireOptions): TempInHand {
+  const shared = o.reuseTemps ? sharedTempFor(dir, key) : undefined;
+  if (shared !== undefined) return { file: shared, reused: true, shared: true };
+  const idle = o.reuseTemps ? takeUnchangedIdleTemp(dir, key) : undefined;
+  if (idle !== undefined) return { file: idle, reused: true, shared: false };
+  return { file: writeLockTemp(dir, name, o.mode, o.ownerName), reused: false, shared: false };
+}
+
+/** Let go of a temp this acquire did not install: a shared one stays with its holders. */
+function letGo(t: TempInHand): void {
+  if (!t.shared) discardLockTemp(t.file);
+}
+
 async function acquire(dir: DirHandle, name: string, dataHost: string, o: AcquireOptions): Promise<Installed> {
   const start = o.clock.now();
   const lockPath = dir.hostOf(name);
   const key = lockTempKey(dir.host, o.mode, o.ownerName);
-  let reused = o.reuseTemps ? takeUnchangedIdleTemp(dir, key) : undefined;
-  let mine: LockTemp | undefined = reused ?? writeLockTemp(dir, name, o.mode, o.ownerName);
+  let mine: TempInHand | undefined = tempInHand(dir, name, key, o);
   // `how`: the temp stays linked for reuse ('keep'), is removed ('drop'), or was renamed over the lock ('consumed').
   const installed = (how: 'keep' | 'drop' | 'consumed'): Installed => {
-    const t = mine as LockTemp;
+    const t = (mine as TempInHand).file;
     const h: Installed = { dir: dir.retain(), name, lockPath, ino: t.ino, mtimeMs: t.mtimeMs, size: t.size };
-    if (how === 'keep') h.temp = { key, file: t };
-    else if (how === 'drop') discardLockTemp(t);
+    if (how === 'keep') {
+      h.temp = { key, file: t };
+      addLockHolder(key, t);
+    } else if (how === 'drop') discardLockTemp(t);
     else t.dir.release();
     mine = undefined;
     return h;
@@ -329,13 +359,13 @@ async function acquire(dir: DirHandle, name: string, dataHost: string, o: Acquir
     let empty: { ino: number; mtimeMs: number; at: number } | undefined;
     for (;;) {
       try {
-        if (tryInstall(dir, name, mine)) return installed(o.reuseTemps ? 'keep' : 'drop');
+        if (tryInstall(dir, name, mine.file)) return installed(o.reuseTemps ? 'keep' : 'drop');
       } catch (e) {
-        if (reused !== undefined && (e as { errno?: string }).errno === 'ENOENT') {
-          // The idle temp was removed meanwhile (with its directory, or as debris): make a new one.
-          mine.dir.release();
-          reused = undefined;
-          mine = writeLockTemp(dir, name, o.mode, o.ownerName);
+        if (mine.reused && (e as { errno?: string }).errno === 'ENOENT') {
+          // The reused temp was removed meanwhile (with its directory, or as debris): make a new one.
+          if (mine.shared) retireSharedLockTemp(key, mine.file);
+          else mine.file.dir.release();
+          mine = { file: writeLockTemp(dir, name, o.mode, o.ownerName), reused: false, shared: false };
           continue;
         }
         throw e;
@@ -344,24 +374,31 @@ async function acquire(dir: DirHandle, name: string, dataHost: string, o: Acquir
       if (seen !== undefined) {
         const j = judge(lockPath, seen, o, empty);
         empty = j.empty;
-        if (j.verdict === 'reclaim') return reclaim(lockPath, mine);
-        if (j.verdict === 'break' && breakLock(dir, name, seen, mine)) return installed('consumed');
-        if (j.verdict === 'break') continue;
+        if (j.verdict === 'reclaim') {
+          letGo(mine);
+          mine = undefined;
+          return reclaim(lockPath);
+        }
+        if (j.verdict === 'break') {
+          // Breaking renames the temp over the lock: never a name that other locks share.
+          if (mine.shared) mine = { file: writeLockTemp(dir, name, o.mode, o.ownerName), reused: false, shared: false };
+          if (breakLock(dir, name, seen, mine.file)) return installed('consumed');
+          continue;
+        }
       }
       const waited = o.clock.now() - start;
       if (waited >= o.timeoutMs) throw timeoutError(dataHost, lockPath, waited);
       await o.clock.sleep(Math.min(o.pollMs, Math.max(1, o.timeoutMs - waited)));
     }
   } finally {
-    if (mine !== undefined) discardLockTemp(mine);
+    if (mine !== undefined) letGo(mine);
   }
 }
 
 /** Take back our own leftover lock (its release failed earlier): it is already installed. */
-function reclaim(lockPath: string, temp: LockTemp): Installed {
+function reclaim(lockPath: string): Installed {
   const h = leftovers.get(lockPath) as Installed;
   leftovers.delete(lockPath);
-  discardLockTemp(temp);
   return h;
 }
 
@@ -447,7 +484,7 @@ function release(disk: Disk, h: Installed, succeeded: boolean): string | undefin
     return leaveForRetry(h, e);
   }
   if (h.temp && (state !== 'ours' || !succeeded)) {
-    discardLockTemp(h.temp.file);
+    dropLockHolder(h.temp.key, h.temp.file, false);
     h.temp = undefined;
   }
   if (state !== 'ours') {
@@ -460,14 +497,14 @@ function release(disk: Disk, h: Installed, succeeded: boolean): string | undefin
     disk.fs.unlinkSync(h.dir.at(h.name));
   } catch (e) {
     if (!isEnoent(e)) {
-      if (h.temp) discardLockTemp(h.temp.file);
+      if (h.temp) dropLockHolder(h.temp.key, h.temp.file, false);
       h.temp = undefined;
       return leaveForRetry(h, e);
     }
   }
   const temp = h.temp;
   forget(h);
-  if (temp) keepIdleLockTemp(temp.key, temp.file);
+  if (temp) dropLockHolder(temp.key, temp.file, true);
   return undefined;
 }
 

@@ -13,11 +13,26 @@ import type { Disk } from './disk.js';
 
 let available: boolean | undefined = process.platform === 'linux' ? undefined : false;
 let running: Promise<boolean> | undefined;
-let next: { dirs: Set<string>; promise: Promise<boolean> } | undefined;
+let next: { dirs: Map<number, string>; promise: Promise<boolean> } | undefined;
 
-function runSync(dirs: readonly string[]): Promise<boolean> {
+/** coreutils' `sync`, found once: a bare name would make every spawn walk the PATH. */
+let syncBinary: string | undefined;
+
+function findSync(disk: Disk): string {
+  if (syncBinary !== undefined) return syncBinary;
+  for (const p of ['/usr/bin/sync', '/bin/sync']) {
+    try {
+      if (disk.fs.lstatSync(p).isFile()) return (syncBinary = p);
+    } catch {
+      // not there: try the next
+    }
+  }
+  return (syncBinary = 'sync');
+}
+
+function runSync(binary: string, dirs: readonly string[]): Promise<boolean> {
   return new Promise((resolve) => {
-    execFile('sync', ['-f', ...dirs], { timeout: 120_000 }, (err) => {
+    execFile(binary, ['-f', ...dirs], { timeout: 120_000 }, (err) => {
       if (err && available === undefined) available = false;
       else if (!err) available = true;
       resolve(!err);
@@ -30,7 +45,7 @@ function runSync(dirs: readonly string[]): Promise<boolean> {
  * argument (one syncfs per argument), so 20,000 directories of one disk need one argument, not
  * 20,000 — which also exceeded the argument-size limit (E2BIG) at about 20,000 users.
  */
-function onePerFilesystem(disk: Disk, hostDirs: Iterable<string>): string[] {
+function onePerFilesystem(disk: Disk, hostDirs: Iterable<string>): Map<number, string> {
   const byDevice = new Map<number, string>();
   for (const d of hostDirs) {
     let dev: number;
@@ -41,7 +56,7 @@ function onePerFilesystem(disk: Disk, hostDirs: Iterable<string>): string[] {
     }
     if (!byDevice.has(dev)) byDevice.set(dev, d);
   }
-  return [...byDevice.values()];
+  return byDevice;
 }
 
 /**
@@ -51,25 +66,28 @@ function onePerFilesystem(disk: Disk, hostDirs: Iterable<string>): string[] {
 export function flushFilesystems(disk: Disk, hostDirs: Iterable<string>): Promise<boolean> {
   if (!disk.capabilities.filesystemFlush || available === false) return Promise.resolve(false);
   const dirs = onePerFilesystem(disk, hostDirs);
-  if (dirs.length === 0) return Promise.resolve(true);
+  if (dirs.size === 0) return Promise.resolve(true);
+  const binary = findSync(disk);
   if (!running) {
-    running = runSync(dirs).finally(() => {
+    running = runSync(binary, [...dirs.values()]).finally(() => {
       running = undefined;
     });
     return running;
   }
-  // A flush is in progress and may have started before our data was written: join the next one.
+  // A flush is in progress and may have started before our data was written: join the next one,
+  // which flushes each filesystem once however many callers joined it.
   if (!next) {
-    const batch = { dirs: new Set<string>(), promise: undefined as unknown as Promise<boolean> };
+    const batch = { dirs: new Map<number, string>(), promise: undefined as unknown as Promise<boolean> };
     batch.promise = running.then(() => {
       next = undefined;
-      running = runSync([...batch.dirs]).finally(() => {
+      running = runSync(binary, [...batch.dirs.values()]).finally(() => {
         running = undefined;
       });
       return running;
     });
     next = batch;
   }
-  for (const d of dirs) next.dirs.add(d);
-  return next.promise;
+  const joined = next;
+  for (const [dev, d] of dirs) if (!joined.dirs.has(dev)) joined.dirs.set(dev, d);
+  return joined.promise;
 }

@@ -17,6 +17,13 @@
  * - process exit (synchronous sweep), and our own directory renames (`dropIdleLockTemps`).
  * A temp that vanished (removed with its directory, or by `linkstore doctor` once its PID is dead)
  * is simply created afresh. cPanel's scanners ignore these names (`*.lock-<hex>-<hex>-<hex>`).
+ *
+ * Locks held at the same time in one directory share one temp: each lock file is one more hard
+ * link of the temp's inode (same content, mode and owner name, so a reader of any of them sees
+ * exactly what a temp of its own would hold). A daemon serving 64 users at once then creates and
+ * removes one temp instead of 64: each lock costs a `link` and an `unlink`, both journaled, and
+ * on ext4 those metadata operations wait for any journal commit in flight — with many commits at
+ * once they were the main cost. The temp is removed or kept idle when its last lock is released.
  */
 import type { DirHandle } from './dir-handle.js';
 import type { FsPort } from './fs-port.js';
@@ -26,6 +33,8 @@ import { unlinkQuietly } from './sys.js';
 export interface LockTemp {
   /** The verified directory holding the temp; an idle temp keeps its handle (one reference). */
   dir: DirHandle;
+  /** How many installed locks are links of this temp's inode right now (0: idle or being installed). */
+  holders: number;
   /** The temp's name in `dir`. */
   name: string;
   /** Identity recorded when it was created (`fstat` after the write), checked at release. */
@@ -47,6 +56,48 @@ let idleCount = 0;
 
 export function lockTempKey(dir: string, mode: number, ownerName: string): string {
   return `${dir}\0${mode}\0${ownerName}`;
+}
+
+/** Temps linked as at least one installed lock, by fs port, then by key (one per key). */
+const inUse = new Map<FsPort, Map<string, LockTemp>>();
+
+/** The temp that locks of `key` hold right now, to link one more lock to (it stays shared). */
+export function sharedLockTemp(fs: FsPort, key: string): LockTemp | undefined {
+  return inUse.get(fs)?.get(key);
+}
+
+/** A lock was installed as a link of `t`: count it, and offer `t` to the next lock of `key`. */
+export function addLockHolder(key: string, t: LockTemp): void {
+  t.holders++;
+  let m = inUse.get(t.dir.fs);
+  if (m === undefined) {
+    m = new Map();
+    inUse.set(t.dir.fs, m);
+  }
+  m.set(key, t);
+}
+
+/**
+ * A lock linked to `t` is gone (released, lost or abandoned). When it was the last one, `t` is kept
+ * idle for reuse (`reusable`: the lock's call succeeded) or removed; while other locks still hold
+ * it, nothing is removed.
+ */
+export function dropLockHolder(key: string, t: LockTemp, reusable: boolean): void {
+  t.holders = Math.max(0, t.holders - 1);
+  if (t.holders > 0) return;
+  const m = inUse.get(t.dir.fs);
+  if (m?.get(key) === t) {
+    m.delete(key);
+    if (m.size === 0) inUse.delete(t.dir.fs);
+  }
+  if (reusable) keepIdleLockTemp(key, t);
+  else discardLockTemp(t);
+}
+
+/** Stop offering `t` to new locks (its name vanished or changed); its holders keep their counts. */
+export function retireSharedLockTemp(key: string, t: LockTemp): void {
+  const m = inUse.get(t.dir.fs);
+  if (m?.get(key) === t) m.delete(key);
 }
 
 /** Take an idle temp for `key` (it is no longer idle: the caller links it or removes it). */

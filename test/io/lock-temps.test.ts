@@ -85,7 +85,7 @@ describeOnDisks(
       expect(names(ctx)).toEqual([kept]);
     });
 
-    it('keeps one idle temp per concurrent lock in a directory, as a batch takes them', async () => {
+    it('locks held at once in a directory share one temp (one inode, one name), kept idle after the last release', async () => {
       setup();
       // All three hold their locks at once (a barrier, not a timer: the releases then run in one
       // event-loop turn, as a batch's do, before the idle sweep).
@@ -104,9 +104,39 @@ describeOnDisks(
         );
       };
       const first = await round();
-      expect(names(ctx)).toHaveLength(3);
+      expect(new Set(first).size).toBe(1);
+      expect(names(ctx)).toHaveLength(1);
       const second = await round();
-      expect([...second].sort()).toEqual([...first].sort());
+      expect(second).toEqual(first);
+      await settle();
+      expect(names(ctx)).toEqual([]);
+    });
+
+    it('a shared temp outlives a failed call while other locks hold it, and breaking a stale lock never renames it away', async () => {
+      setup();
+      // A stale lock (dead PID) on c: taking it renames a temp over it, which must be a private one.
+      ctx.fs.writeFileSync(hostPath(ctx, `${DIR}/c.lock`), '999999999\ngone\n');
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let holderIno = 0;
+      const holder = withDotLock(ctx.disk, `${DIR}/a`, { dataMode: 0o600 }, async () => {
+        holderIno = ctx.fs.statSync(hostPath(ctx, `${DIR}/a.lock`)).ino;
+        await held;
+      });
+      await settle();
+      const failing = withDotLock(ctx.disk, `${DIR}/b`, { dataMode: 0o600 }, async () => {
+        expect(ctx.fs.statSync(hostPath(ctx, `${DIR}/b.lock`)).ino).toBe(holderIno);
+        throw new Error('boom');
+      });
+      await expect(failing).rejects.toThrow('boom');
+      const temps = names(ctx).filter((n) => /\.lock-/.test(n));
+      expect(temps).toHaveLength(1);
+      expect(ctx.fs.statSync(hostPath(ctx, `${DIR}/${temps[0] as string}`)).ino).toBe(holderIno);
+      const broke = await withDotLock(ctx.disk, `${DIR}/c`, { dataMode: 0o600, pidAlive: () => false }, async () => ctx.fs.statSync(hostPath(ctx, `${DIR}/c.lock`)).ino);
+      expect(broke).not.toBe(holderIno);
+      expect(names(ctx).filter((n) => /\.lock-/.test(n))).toEqual(temps);
+      release();
+      await holder;
       await settle();
       expect(names(ctx)).toEqual([]);
     });
