@@ -27,7 +27,16 @@ import { fnv1a32 } from './fnv.js';
 import { hostProcExists } from './fs-port.js';
 import { withMutex } from './mutex.js';
 import { closeQuietly, readAll, unlinkQuietly, writeAll } from './sys.js';
-import { addLockHolder, discardLockTemp, dropLockHolder, lockTempKey, retireSharedLockTemp, sharedLockTemp, takeIdleLockTemp, type LockTemp } from './lock-temps.js';
+import {
+  addLockHolder,
+  discardLockTemp,
+  dropLockHolder,
+  lockTempKey,
+  retireSharedLockTemp,
+  sharedLockTemp,
+  takeIdleLockTemp,
+  type LockTemp,
+} from './lock-temps.js';
 
 export const MAX_LOCK_BASENAME_BYTES = 225;
 export const LOCK_OWNER_NAME = 'cpanel-linkstore';

@@ -132,7 +132,12 @@ describeOnDisks(
       const temps = names(ctx).filter((n) => /\.lock-/.test(n));
       expect(temps).toHaveLength(1);
       expect(ctx.fs.statSync(hostPath(ctx, `${DIR}/${temps[0] as string}`)).ino).toBe(holderIno);
-      const broke = await withDotLock(ctx.disk, `${DIR}/c`, { dataMode: 0o600, pidAlive: () => false }, async () => ctx.fs.statSync(hostPath(ctx, `${DIR}/c.lock`)).ino);
+      const broke = await withDotLock(
+        ctx.disk,
+        `${DIR}/c`,
+        { dataMode: 0o600, pidAlive: () => false },
+        async () => ctx.fs.statSync(hostPath(ctx, `${DIR}/c.lock`)).ino,
+      );
       expect(broke).not.toBe(holderIno);
       expect(names(ctx).filter((n) => /\.lock-/.test(n))).toEqual(temps);
       release();
