@@ -24,7 +24,7 @@ import { posix as path } from 'node:path';
 import type { Disk } from './disk.js';
 import type { DirHandle } from './dir-handle.js';
 import { LinkstoreError, errnoCode, ioError, isEnoent } from './errors.js';
-import type { PortStats } from './fs-port.js';
+import type { FsPort, PortStats } from './fs-port.js';
 import { closeQuietly, fsyncFds, openRegularForRead, readBounded, unlinkQuietly, writeAll } from './sys.js';
 import { flushFilesystems } from './flush.js';
 import { readLimitFor } from './read-limits.js';
@@ -280,12 +280,31 @@ interface TempSpec {
   umask: number;
 }
 
+const tempFlags = (fs: FsPort) => fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
+
 /** Create, chmod, chown and fill a temp file in `dir`; returns it open so the caller can fsync. */
 function stageTemp(disk: Disk, dir: DirHandle, base: string, spec: TempSpec): { temp: string; fd: number } {
-  const fs = disk.fs;
-  const c = fs.constants;
   const temp = tempNameFor(base);
-  const fd = fs.openSync(dir.at(temp), c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, spec.mode & 0o7777);
+  return fillTemp(disk, dir, temp, disk.fs.openSync(dir.at(temp), tempFlags(disk.fs), spec.mode & 0o7777), spec);
+}
+
+/**
+ * `stageTemp` with the create on the thread pool (where the port has it): a create waits for the
+ * journal when a flush is running, and while several commits overlap that wait must not stop the
+ * event loop from running the others.
+ */
+async function stageTempOverlapped(disk: Disk, dir: DirHandle, base: string, spec: TempSpec): Promise<{ temp: string; fd: number }> {
+  const open = disk.fs.open;
+  if (open === undefined) return stageTemp(disk, dir, base, spec);
+  const temp = tempNameFor(base);
+  const fd = await new Promise<number>((resolve, reject) =>
+    open.call(disk.fs, dir.at(temp), tempFlags(disk.fs), spec.mode & 0o7777, (err, fd) => (err ? reject(err) : resolve(fd))),
+  );
+  return fillTemp(disk, dir, temp, fd, spec);
+}
+
+function fillTemp(disk: Disk, dir: DirHandle, temp: string, fd: number, spec: TempSpec): { temp: string; fd: number } {
+  const fs = disk.fs;
   try {
     // The umask may have removed bits; it can never have added any, so the file was never
     // more open than `mode`. Restore the removed ones.
@@ -317,14 +336,16 @@ async function stageWrites(disk: Disk, targets: readonly Target[], options: Comm
   const open: number[] = [];
   // Read once per commit: the no-argument umask() is two system calls (set and restore).
   const umask = umaskNow();
+  const overlapped = groupCommit(disk);
   try {
     for (const t of targets) {
       if (t.op.op !== 'write') continue;
-      const { temp, fd } = stageTemp(disk, t.dir, t.name, { content: t.op.content, mode: t.op.mode, uid: t.op.uid, gid: t.op.gid, umask });
+      const spec = { content: t.op.content, mode: t.op.mode, uid: t.op.uid, gid: t.op.gid, umask };
+      const { temp, fd } = overlapped ? await stageTempOverlapped(disk, t.dir, t.name, spec) : stageTemp(disk, t.dir, t.name, spec);
       t.temp = temp;
       open.push(fd);
     }
-    const shared = options.flush === 'filesystem' || groupCommit(disk);
+    const shared = options.flush === 'filesystem' || overlapped;
     const flushed = shared && open.length > 0 && (await flushFilesystems(disk, new Set(targets.map((t) => t.dir.host))));
     if (!flushed) await fsyncFds(disk.fs, open, disk.fsyncMode);
   } finally {
@@ -412,9 +433,11 @@ async function undo(disk: Disk, t: Target): Promise<void> {
   }
 }
 
-function publishOne(disk: Disk, t: Target): void {
+/** Publish one target; while commits overlap, a rename runs on the thread pool (see stageTempOverlapped). */
+async function publishOne(disk: Disk, t: Target, overlapped: boolean): Promise<void> {
   if (t.op.op === 'write') {
-    disk.fs.renameSync(t.dir.at(t.temp as string), t.dir.at(t.name));
+    if (overlapped) await disk.fs.promises.rename(t.dir.at(t.temp as string), t.dir.at(t.name));
+    else disk.fs.renameSync(t.dir.at(t.temp as string), t.dir.at(t.name));
     t.temp = undefined;
     return;
   }
@@ -427,10 +450,11 @@ function publishOne(disk: Disk, t: Target): void {
 
 /** Publish every target in order; on a failure undo the published ones and throw E_COMMIT_FAILED. */
 async function publish(disk: Disk, targets: readonly Target[]): Promise<void> {
+  const overlapped = groupCommit(disk);
   for (let i = 0; i < targets.length; i++) {
     const t = targets[i] as Target;
     try {
-      publishOne(disk, t);
+      await publishOne(disk, t, overlapped);
     } catch (e) {
       const undoErrors: unknown[] = [];
       for (let j = i - 1; j >= 0; j--) {

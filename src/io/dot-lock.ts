@@ -397,7 +397,10 @@ async function acquire(dir: DirHandle, name: string, dataHost: string, o: Acquir
       }
       const waited = o.clock.now() - start;
       if (waited >= o.timeoutMs) throw timeoutError(dataHost, lockPath, waited);
+      // A shared temp is never held across a wait: its last holder may release it meanwhile.
+      if (mine.shared) mine = undefined;
       await o.clock.sleep(Math.min(o.pollMs, Math.max(1, o.timeoutMs - waited)));
+      mine ??= tempInHand(dir, name, key, o);
     }
   } finally {
     if (mine !== undefined) letGo(mine);

@@ -3,13 +3,14 @@
  *
  * A batch of thousands of files would otherwise pay one fsync per file. Instead it stages every
  * temp file, flushes the filesystem once, renames, and flushes once more. Node has no syncfs, so
- * this runs `sync -f DIR...` (one short child process per flush); concurrent requests share the
- * next flush. Only for Node's own fs on Linux; elsewhere (memfs, other platforms, `sync` missing)
+ * this runs coreutils' `sync -f DIR` (the first flush as its own child process, later ones through
+ * a long-lived shell, see sync-server.ts); concurrent requests share the next flush. Only for Node's own fs on Linux; elsewhere (memfs, other platforms, `sync` missing)
  * it answers false and callers fall back to per-file fsync. Single-file writes never use it: a
  * filesystem flush also writes back other processes' dirty data, which only pays off in bulk.
  */
 import { execFile } from 'node:child_process';
 import type { Disk } from './disk.js';
+import { syncThroughServer } from './sync-server.js';
 
 let available: boolean | undefined = process.platform === 'linux' ? undefined : false;
 let running: Promise<boolean> | undefined;
@@ -30,9 +31,14 @@ function findSync(disk: Disk): string {
   return (syncBinary = 'sync');
 }
 
+const FLUSH_TIMEOUT_MS = 120_000;
+
 function runSync(binary: string, dirs: readonly string[]): Promise<boolean> {
+  // Once `sync` is known to work, flushes go through the long-lived server (no fork per flush).
+  const served = available === true ? syncThroughServer(binary, dirs, FLUSH_TIMEOUT_MS) : undefined;
+  if (served !== undefined) return served;
   return new Promise((resolve) => {
-    execFile(binary, ['-f', ...dirs], { timeout: 120_000 }, (err) => {
+    execFile(binary, ['-f', ...dirs], { timeout: FLUSH_TIMEOUT_MS }, (err) => {
       if (err && available === undefined) available = false;
       else if (!err) available = true;
       resolve(!err);

@@ -103,6 +103,12 @@ export interface FsPort {
   realpathSync: ((path: string) => string) & { native?: (path: string) => string };
   /** The call on the write path that waits for the disk: inline or on the thread pool (Disk `fsync`). */
   fsync(fd: number, callback: (err: Error | null) => void): void;
+  /**
+   * `open` on the thread pool. Optional: when present, commits that overlap (a daemon serving many
+   * users at once) create their temp files with it, so one commit's create waiting on the
+   * filesystem journal does not hold up the others' work on the event loop.
+   */
+  open?(path: string, flags: number, mode: number, callback: (err: Error | null, fd: number) => void): void;
   fsyncSync(fd: number): void;
 }
 

@@ -94,6 +94,22 @@ export function faultyFs(base: typeof nodeFs, faults: Fault[]): { fs: typeof nod
           return fd;
         };
       }
+      if (name === 'open') {
+        // The thread-pool create of overlapping commits (FsPort.open).
+        return (path: string, flags: number, mode: number, cb: (err: Error | null, fd?: number) => void) => {
+          calls.push(`pool-open ${path}`);
+          try {
+            check('open', String(path));
+          } catch (e) {
+            setImmediate(() => cb(e as Error));
+            return;
+          }
+          fn.call(target, path, flags, mode, (err: Error | null, fd?: number) => {
+            if (!err && fd !== undefined) fdPaths.set(fd, String(path));
+            cb(err, fd);
+          });
+        };
+      }
       if (name === 'closeSync') {
         return (fd: number) => {
           fdPaths.delete(fd);

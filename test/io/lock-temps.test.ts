@@ -146,6 +146,39 @@ describeOnDisks(
       expect(names(ctx)).toEqual([]);
     });
 
+    it('a waiting lock lets go of a shared temp: its last holder may release it during the wait', async () => {
+      setup();
+      // b.lock is held by another live process until we remove it.
+      ctx.fs.writeFileSync(hostPath(ctx, `${DIR}/b.lock`), '4242\nother\n');
+      let releaseA!: () => void;
+      const gate = new Promise<void>((r) => (releaseA = r));
+      let aIno = 0;
+      const a = withDotLock(ctx.disk, `${DIR}/a`, { dataMode: 0o600 }, async () => {
+        aIno = ctx.fs.statSync(hostPath(ctx, `${DIR}/a.lock`)).ino;
+        await gate;
+      });
+      await settle();
+      const b = withDotLock(
+        ctx.disk,
+        `${DIR}/b`,
+        { dataMode: 0o600, pidAlive: () => true, pollMs: 10, timeoutMs: 5_000 },
+        async () => ctx.fs.statSync(hostPath(ctx, `${DIR}/b.lock`)).ino,
+      );
+      await new Promise((r) => setTimeout(r, 30));
+      releaseA();
+      await a;
+      await settle();
+      ctx.fs.unlinkSync(hostPath(ctx, `${DIR}/b.lock`));
+      expect(await b).toBeGreaterThan(0);
+      expect(aIno).toBeGreaterThan(0);
+      await settle();
+      expect(names(ctx)).toEqual([]);
+      // The lock directory's handle is still sound for the next lock.
+      await withDotLock(ctx.disk, `${DIR}/a`, { dataMode: 0o600 }, async () => undefined);
+      await settle();
+      expect(names(ctx)).toEqual([]);
+    });
+
     it('keeps at most 16 idle temps however many directories a run touches', async () => {
       for (let i = 0; i < 24; i++) {
         ctx.fs.mkdirSync(hostPath(ctx, `${DIR}/d${i}`), { recursive: true });
