@@ -26,7 +26,7 @@ import type { DirHandle } from './dir-handle.js';
 import { LinkstoreError, errnoCode, ioError, isEnoent } from './errors.js';
 import type { FsPort, PortStats } from './fs-port.js';
 import { closeQuietly, fsyncFds, openRegularForRead, readBounded, unlinkQuietly, writeAll } from './sys.js';
-import { flushFilesystems } from './flush.js';
+import { filesystemFlushIsCheap, flushFilesystems } from './flush.js';
 import { readLimitFor } from './read-limits.js';
 import { umaskNow } from './umask.js';
 import { formatMode, plannedContent, sha256, type PlannedOp } from './plan.js';
@@ -321,14 +321,24 @@ function fillTemp(disk: Disk, dir: DirHandle, temp: string, fd: number, spec: Te
 
 /**
  * Commits of this process between their first inspection and their end. When several overlap
- * (a daemon serving many users at once), each one's flushes join one shared filesystem flush
- * (`flushFilesystems`, group commit) instead of queueing their fsyncs on the four threads of the
- * pool: the same durability, one disk flush for all of them.
+ * (a daemon serving many users at once), their creates and renames run on the thread pool
+ * (`stageTempOverlapped`), so one commit waiting on the filesystem journal never stops the others'
+ * work. Their flushes: while at least `GROUP_MIN` overlap and filesystem flushes are cheap right
+ * now, each joins one shared filesystem flush (group commit: one `syncfs` for all of them instead
+ * of five fsyncs each queued on the pool's four threads); otherwise their fsyncs queue side by
+ * side on the pool, which the journal commits together. A filesystem flush also writes back every
+ * other process's dirty data — seconds on a busy server — so flush.ts watches how long flushes
+ * take and stops offering them while they are slow.
  */
 let commitsInFlight = 0;
+const GROUP_MIN = 4;
 
-function groupCommit(disk: Disk): boolean {
-  return commitsInFlight > 1 && disk.capabilities.filesystemFlush;
+function overlapping(): boolean {
+  return commitsInFlight > 1;
+}
+
+function groupFlush(disk: Disk): boolean {
+  return commitsInFlight >= GROUP_MIN && filesystemFlushIsCheap(disk);
 }
 
 /** Stage every write's temp and make them durable (fsync each, or one filesystem flush). */
@@ -336,7 +346,7 @@ async function stageWrites(disk: Disk, targets: readonly Target[], options: Comm
   const open: number[] = [];
   // Read once per commit: the no-argument umask() is two system calls (set and restore).
   const umask = umaskNow();
-  const overlapped = groupCommit(disk);
+  const overlapped = overlapping();
   try {
     for (const t of targets) {
       if (t.op.op !== 'write') continue;
@@ -345,8 +355,8 @@ async function stageWrites(disk: Disk, targets: readonly Target[], options: Comm
       t.temp = temp;
       open.push(fd);
     }
-    const shared = options.flush === 'filesystem' || overlapped;
-    const flushed = shared && open.length > 0 && (await flushFilesystems(disk, new Set(targets.map((t) => t.dir.host))));
+    const flushed =
+      (options.flush === 'filesystem' || groupFlush(disk)) && open.length > 0 && (await flushFilesystems(disk, new Set(targets.map((t) => t.dir.host))));
     if (!flushed) await fsyncFds(disk.fs, open, disk.fsyncMode);
   } finally {
     for (const fd of open) closeQuietly(disk.fs, fd);
@@ -450,7 +460,7 @@ async function publishOne(disk: Disk, t: Target, overlapped: boolean): Promise<v
 
 /** Publish every target in order; on a failure undo the published ones and throw E_COMMIT_FAILED. */
 async function publish(disk: Disk, targets: readonly Target[]): Promise<void> {
-  const overlapped = groupCommit(disk);
+  const overlapped = overlapping();
   for (let i = 0; i < targets.length; i++) {
     const t = targets[i] as Target;
     try {
@@ -496,7 +506,7 @@ async function syncTargetDirs(disk: Disk, targets: readonly Target[], options: C
   }
   try {
     if (
-      groupCommit(disk) &&
+      groupFlush(disk) &&
       (await flushFilesystems(
         disk,
         [...dirs].map((d) => d.host),

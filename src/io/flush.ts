@@ -9,6 +9,7 @@
  * filesystem flush also writes back other processes' dirty data, which only pays off in bulk.
  */
 import { execFile } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import type { Disk } from './disk.js';
 import { syncThroughServer } from './sync-server.js';
 
@@ -33,10 +34,43 @@ function findSync(disk: Disk): string {
 
 const FLUSH_TIMEOUT_MS = 120_000;
 
+/**
+ * How long recent flushes took (a moving average, ms), and when one was last slow. A filesystem
+ * flush writes back every process's dirty data: cheap on a quiet disk, seconds on a busy one.
+ */
+let flushMsAverage: number | undefined;
+let lastSlowAt = -Infinity;
+const CHEAP_FLUSH_MS = 25;
+const SLOW_FLUSH_RETRY_MS = 10_000;
+
+function recordDuration(ms: number): void {
+  flushMsAverage = flushMsAverage === undefined ? ms : flushMsAverage * 0.7 + ms * 0.3;
+  if (flushMsAverage > CHEAP_FLUSH_MS) lastSlowAt = performance.now();
+}
+
+/**
+ * Whether a filesystem flush is worth sharing among small overlapping commits now: available, and
+ * recent ones were cheap (after a slow spell, tried again at most every 10 s).
+ */
+export function filesystemFlushIsCheap(disk: Disk): boolean {
+  if (!disk.capabilities.filesystemFlush || available === false) return false;
+  if (flushMsAverage === undefined || flushMsAverage <= CHEAP_FLUSH_MS) return true;
+  if (performance.now() - lastSlowAt < SLOW_FLUSH_RETRY_MS) return false;
+  flushMsAverage = undefined;
+  return true;
+}
+
 function runSync(binary: string, dirs: readonly string[]): Promise<boolean> {
-  // Once `sync` is known to work, flushes go through the long-lived server (no fork per flush).
+  // Once `sync` is known to work, flushes go through the long-lived server (no fork per flush);
+  // only those are timed (a spawn's own cost would make every first flush look slow).
+  const started = performance.now();
   const served = available === true ? syncThroughServer(binary, dirs, FLUSH_TIMEOUT_MS) : undefined;
-  if (served !== undefined) return served;
+  if (served !== undefined) {
+    return served.then((ok) => {
+      if (ok) recordDuration(performance.now() - started);
+      return ok;
+    });
+  }
   return new Promise((resolve) => {
     execFile(binary, ['-f', ...dirs], { timeout: FLUSH_TIMEOUT_MS }, (err) => {
       if (err && available === undefined) available = false;

@@ -13,6 +13,24 @@ const FILE = '/var/cpanel/authn/counter';
 const LOCK = FILE + '.lock';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The lock's clock, injected: `sleep` advances `now` at once (one event-loop turn, so other work
+ * still interleaves) and records each wait. With `real`, time and sleeps are the wall's, only counted.
+ */
+function virtualClock(real = false): { now(): number; sleep(ms: number): Promise<void>; sleeps: number[] } {
+  let t = 0;
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => (real ? Date.now() : t),
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+      if (real) await sleep(ms);
+      else await new Promise<void>((r) => setImmediate(r)).then(() => void (t += ms));
+    },
+  };
+}
+
 function lockDir(ctx: DiskCtx): string[] {
   return (ctx.fs.readdirSync(hostPath(ctx, '/var/cpanel/authn')) as string[]).sort();
 }
@@ -72,12 +90,14 @@ describeOnDisks('cPanel dot-lock', (ctx) => {
   it('waits for a live-PID lock, never breaks it, and times out with E_LOCK_TIMEOUT', async () => {
     setup();
     seed(ctx, LOCK, '424242\n/usr/local/cpanel/bin/whostmgr\n', 0o600);
-    const disk = ctx.make({ lock: { pidAlive: () => true, timeoutMs: 400, pollMs: 50 } });
-    const t = Date.now();
+    const clock = virtualClock();
+    const disk = ctx.make({ lock: { pidAlive: () => true, timeoutMs: 400, pollMs: 50, clock } });
     const err = await withDotLock(disk, FILE, { dataMode: 0o600 }, async () => 'no').catch((e: LinkstoreError) => e);
     expect((err as LinkstoreError).code).toBe('E_LOCK_TIMEOUT');
     expect((err as LinkstoreError).message).toContain('The system failed to lock the file');
-    expect(Date.now() - t).toBeGreaterThanOrEqual(350);
+    // It polled every 50 ms until the 400 ms were up, then gave up (the lock's clock, not the wall's).
+    expect(clock.sleeps).toEqual(Array.from({ length: 8 }, () => 50));
+    expect(clock.now()).toBe(400);
     expect(peek(ctx, LOCK)).toBe('424242\n/usr/local/cpanel/bin/whostmgr\n');
     expect(lockDir(ctx)).toEqual(['counter.lock']);
   });
@@ -95,9 +115,10 @@ describeOnDisks('cPanel dot-lock', (ctx) => {
   it('breaks an empty lock only after two looks 300 ms apart', async () => {
     setup();
     seed(ctx, LOCK, '', 0o600);
-    const t = Date.now();
-    await withDotLock(ctx.make({ lock: { timeoutMs: 3000, pollMs: 50 } }), FILE, { dataMode: 0o600 }, async () => undefined);
-    expect(Date.now() - t).toBeGreaterThanOrEqual(290);
+    const clock = virtualClock();
+    await withDotLock(ctx.make({ lock: { timeoutMs: 3000, pollMs: 50, clock } }), FILE, { dataMode: 0o600 }, async () => undefined);
+    // Broken on the first look at least 300 ms after the first one, and not before.
+    expect(clock.now()).toBe(300);
     expect(lockDir(ctx)).toEqual([]);
   });
 
@@ -199,9 +220,10 @@ describe('dot-lock across processes [tmpdir]', () => {
     expect(pidInLock).toBe(String(holder.pid));
     holder.kill('SIGKILL');
     await exit(holder);
-    const t = Date.now();
-    await withDotLock(new Disk({ root: s.root, lock: { timeoutMs: 5000 } }), FILE, { dataMode: 0o600 }, async () => undefined);
-    expect(Date.now() - t).toBeLessThan(1000);
+    const clock = virtualClock();
+    await withDotLock(new Disk({ root: s.root, lock: { timeoutMs: 5000, clock } }), FILE, { dataMode: 0o600 }, async () => undefined);
+    // Taken at the first look: no wait at all.
+    expect(clock.sleeps).toEqual([]);
     expect(s.fs.existsSync(join(s.root, LOCK))).toBe(false);
   });
 
@@ -209,14 +231,15 @@ describe('dot-lock across processes [tmpdir]', () => {
     const s = make();
     const perl = start([join(here, 'cpanel-lock-holder.pl'), join(s.root, FILE), '1.2'], 'perl');
     await waitLine(perl, 'held');
-    const disk = new Disk({ root: s.root, lock: { timeoutMs: 10_000, pollMs: 50 } });
-    const t = Date.now();
+    const clock = virtualClock(true);
+    const disk = new Disk({ root: s.root, lock: { timeoutMs: 10_000, pollMs: 50, clock } });
     await withDotLock(disk, FILE, { dataMode: 0o600 }, async (lock) => {
       // cPanel's write happened entirely before we got the lock.
       expect(s.fs.readFileSync(join(s.root, FILE), 'utf8')).toBe('cpanel');
       await writeFileAtomic(disk, FILE, Buffer.from('ours'), { mode: 0o600, beforePublish: lock.verify });
     });
-    expect(Date.now() - t).toBeGreaterThanOrEqual(900);
+    // It waited (polled) for the holder instead of breaking its live lock.
+    expect(clock.sleeps.length).toBeGreaterThan(0);
     expect(await exit(perl)).toBe(0);
     expect(s.fs.readFileSync(join(s.root, FILE), 'utf8')).toBe('ours');
   });

@@ -1,8 +1,8 @@
 /**
  * Overlapping commits (a daemon serving many users at once) on a real disk: their temp creates and
- * renames run on the thread pool and their flushes join one filesystem flush through the
- * long-lived sync server (src/io/sync-server.ts). Same results, same cleanup on failure, and the
- * server never keeps a process alive.
+ * renames run on the thread pool, with the same results and the same cleanup on failure. Batches'
+ * filesystem flushes go through the long-lived sync server (src/io/sync-server.ts), which is reused
+ * and never keeps a process alive.
  */
 import { spawnSync } from 'node:child_process';
 import * as nodeFs from 'node:fs';
@@ -36,7 +36,7 @@ describe.runIf(linux)('overlapping commits on a real disk', () => {
     { op: 'write' as const, path: `${D}/u${i}/app.adminconfig`, content: enc(`{"t":"${v}"}`), mode: 0o600 },
   ];
 
-  it('eight users at once: every file in place with its mode, no temp left, the flush server reused', async () => {
+  it('eight users at once: every file in place with its mode, no temp left', async () => {
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => commitFiles(ctx.disk, writes(i, 'one'))));
     expect(results.every((r) => r.changed)).toBe(true);
     await Promise.all(Array.from({ length: 8 }, (_, i) => commitFiles(ctx.disk, writes(i, 'two'))));
@@ -45,8 +45,13 @@ describe.runIf(linux)('overlapping commits on a real disk', () => {
       expect(nodeFs.statSync(hostPath(ctx, `${D}/u${i}/app.adminconfig`)).mode & 0o7777).toBe(0o600);
       expect(nodeFs.readdirSync(hostPath(ctx, `${D}/u${i}`)).sort()).toEqual(['app.adminconfig', 'app.userconfig']);
     }
+  });
+
+  it('filesystem flushes after the first go through one long-lived server', async () => {
     expect(await flushFilesystems(ctx.disk, [hostPath(ctx, D)])).toBe(true);
+    expect(await flushFilesystems(ctx.disk, [hostPath(ctx, `${D}/u1`), hostPath(ctx, `${D}/u2`)])).toBe(true);
     expect(syncServerRunning()).toBe(true);
+    expect(await flushFilesystems(ctx.disk, [hostPath(ctx, D)])).toBe(true);
   });
 
   it('a create failing on the thread pool fails that commit alone, with nothing left behind', async () => {
