@@ -142,56 +142,72 @@ function madeUpModule(module: string, id: string): string {
   return `package Cpanel::Security::Authn::Provider::${module};\n\nsub _BUTTON_ICON {\n    return <<SVG;\n${b64}\nSVG\n}\n\n1;\n`;
 }
 
-export async function createTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const mem = createMemfs();
-  const fs = mem.fs as MemFs;
-  const put = (p: string, content: string | Uint8Array, mode = 0o644) => {
+type Put = (p: string, content: string | Uint8Array, mode?: number) => void;
+
+/** Write a file with its directories and an exact mode (memfs applies no umask to chmod). */
+function putter(fs: MemFs): Put {
+  return (p, content, mode = 0o644) => {
     fs.mkdirSync(path.dirname(p), { recursive: true });
     fs.writeFileSync(p, content, { mode });
     fs.chmodSync(p, mode);
   };
-  const users: TestUser[] = (options.users ?? [])
+}
+
+/** The accounts as given (names or objects), with uids, gids, a domain and the jupiter theme filled in. */
+function accountsOf(options: TestServerOptions): TestUser[] {
+  return (options.users ?? [])
     .map((u) => (typeof u === 'string' ? { name: u } : u))
-    .map((u, i) => ({
-      uid: 1000 + i,
-      gid: 1000 + i,
-      domain: `${u.name}.example`,
-      theme: 'jupiter',
-      ...u,
-    }));
+    .map((u, i) => ({ uid: 1000 + i, gid: 1000 + i, domain: `${u.name}.example`, theme: 'jupiter', ...u }));
+}
+
+/** /etc/passwd, /etc/group, cpanel.config. */
+function writeSystemFiles(put: Put, users: readonly TestUser[]): void {
   const passwd = ['root:x:0:0:root:/root:/bin/bash', ...users.map((u) => `${u.name}:x:${u.uid}:${u.gid}::/home/${u.name}:/bin/bash`)];
   const group = ['root:x:0:', 'wheel:x:10:', ...users.map((u) => `${u.name}:x:${u.gid}:`)];
   put('/etc/passwd', passwd.join('\n') + '\n');
   put('/etc/group', group.join('\n') + '\n');
   put('/var/cpanel/cpanel.config', 'database_prefix=1\n');
+}
+
+/** Each account's cPanel user file and email accounts, and /etc/userdomains. */
+function writeAccounts(fs: MemFs, put: Put, users: readonly TestUser[]): void {
   const userdomains: string[] = [];
   for (const u of users) {
-    const domains = [u.domain as string, ...(u.domains ?? [])];
     put(`/var/cpanel/users/${u.name}`, `DNS=${u.domain}\nRS=${u.theme}\nUSER=${u.name}\nOWNER=root\n`);
-    for (const d of domains) userdomains.push(`${d}: ${u.name}`);
-    const byDomain = new Map<string, string[]>();
-    for (const email of u.emails ?? []) {
-      const [local, domain] = email.split('@') as [string, string];
-      byDomain.set(domain, [...(byDomain.get(domain) ?? []), local]);
-    }
-    for (const [domain, locals] of byDomain) {
-      // What cPanel checks (the account's mail directory) and what it also keeps (the passwd line).
-      for (const l of locals) fs.mkdirSync(`/home/${u.name}/mail/${domain}/${l}/cur`, { recursive: true });
-      put(
-        `/home/${u.name}/etc/${domain}/passwd`,
-        locals.map((l) => `${l}:x:${u.uid}:${u.gid}::/home/${u.name}/mail/${domain}/${l}:/usr/local/cpanel/bin/noshell`).join('\n') + '\n',
-      );
-    }
+    for (const d of [u.domain as string, ...(u.domains ?? [])]) userdomains.push(`${d}: ${u.name}`);
+    writeEmailAccounts(fs, put, u);
   }
   userdomains.push('*: nobody');
   put('/etc/userdomains', userdomains.join('\n') + '\n');
-  if (options.themeConfig !== null) {
-    for (const theme of new Set(['jupiter', ...users.map((u) => u.theme as string)])) {
-      put(`/usr/local/cpanel/base/frontend/${theme}/config.json`, JSON.stringify(options.themeConfig ?? JUPITER));
-    }
+}
+
+function writeEmailAccounts(fs: MemFs, put: Put, u: TestUser): void {
+  const byDomain = new Map<string, string[]>();
+  for (const email of u.emails ?? []) {
+    const [local, domain] = email.split('@') as [string, string];
+    byDomain.set(domain, [...(byDomain.get(domain) ?? []), local]);
   }
+  for (const [domain, locals] of byDomain) {
+    // What cPanel checks (the account's mail directory) and what it also keeps (the passwd line).
+    for (const l of locals) fs.mkdirSync(`/home/${u.name}/mail/${domain}/${l}/cur`, { recursive: true });
+    put(
+      `/home/${u.name}/etc/${domain}/passwd`,
+      locals.map((l) => `${l}:x:${u.uid}:${u.gid}::/home/${u.name}/mail/${domain}/${l}:/usr/local/cpanel/bin/noshell`).join('\n') + '\n',
+    );
+  }
+}
+
+function writeThemes(put: Put, users: readonly TestUser[], themeConfig: TestServerOptions['themeConfig']): void {
+  if (themeConfig === null) return;
+  for (const theme of new Set(['jupiter', ...users.map((u) => u.theme as string)])) {
+    put(`/usr/local/cpanel/base/frontend/${theme}/config.json`, JSON.stringify(themeConfig ?? JUPITER));
+  }
+}
+
+/** Provider modules and the services that enable them. */
+function writeProviders(put: Put, providers: TestServerOptions['providers']): void {
   const services: Record<string, Record<string, string>> = { cpaneld: dict(), webmaild: dict(), whostmgrd: dict() };
-  for (const p of options.providers ?? []) {
+  for (const p of providers ?? []) {
     const prov = typeof p === 'string' ? { id: p } : p;
     const module = prov.module ?? own(SHIPPED_PROVIDERS, prov.id);
     if (module === undefined) throw new Error(`Unknown provider “${prov.id}”: give its module name.`);
@@ -203,13 +219,12 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
     for (const s of prov.services ?? ['cpaneld', 'webmaild', 'whostmgrd'])
       (services[s] as Record<string, string>)[prov.id] = `Cpanel::Security::Authn::Provider::${module}`;
   }
-  if (options.providers?.length) {
-    for (const [s, map] of Object.entries(services)) put(`/var/cpanel/authn/openid_connect/${s}`, JSON.stringify(map));
-  }
-  for (const [p, content] of Object.entries(options.files ?? {})) put(p, content);
+  if (!providers?.length) return;
+  for (const [s, map] of Object.entries(services)) put(`/var/cpanel/authn/openid_connect/${s}`, JSON.stringify(map));
+}
 
-  const disk = new Disk({ fs, root: '/', owners: mem.canChown, ...('lock' in (options.linkstore ?? {}) ? { lock: options.linkstore?.lock } : {}) });
-  const linkstore = new Linkstore({ ...options.linkstore, disk });
+/** Read-only looks at the memfs tree: what a test asserts on. */
+function inspector(fs: MemFs): Pick<TestServer, 'read' | 'readJson' | 'mode' | 'owner' | 'list' | 'tree'> {
   const stat = (p: string) => {
     try {
       return fs.lstatSync(p);
@@ -241,10 +256,6 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
     return out;
   };
   return {
-    linkstore,
-    disk,
-    fs,
-    whm: (name, params = {}, o = {}) => callWhm(linkstore, name, params, o),
     read,
     readJson: (p) => {
       const t = read(p);
@@ -260,6 +271,28 @@ export async function createTestServer(options: TestServerOptions = {}): Promise
     },
     list,
     tree,
+  };
+}
+
+export async function createTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const mem = createMemfs();
+  const fs = mem.fs as MemFs;
+  const put = putter(fs);
+  const users = accountsOf(options);
+  writeSystemFiles(put, users);
+  writeAccounts(fs, put, users);
+  writeThemes(put, users, options.themeConfig);
+  writeProviders(put, options.providers);
+  for (const [p, content] of Object.entries(options.files ?? {})) put(p, content);
+
+  const disk = new Disk({ fs, root: '/', owners: mem.canChown, ...('lock' in (options.linkstore ?? {}) ? { lock: options.linkstore?.lock } : {}) });
+  const linkstore = new Linkstore({ ...options.linkstore, disk });
+  return {
+    linkstore,
+    disk,
+    fs,
+    whm: (name, params = {}, o = {}) => callWhm(linkstore, name, params, o),
+    ...inspector(fs),
     write: (p, content, mode = 0o644) => put(p, content, mode),
     async listen(o = {}) {
       // Loaded on demand: tests that never listen never load node:http.
