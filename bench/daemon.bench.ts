@@ -58,7 +58,7 @@ const eventLoop: Benchmark = {
       const total = quick ? 300 : 1500;
       const rounds = 10;
       const per = total / rounds;
-      await s.store.createLink('u0', 'WHMCS_billing', params(0));
+      await s.store.createLink({ user: 'u0', app: 'WHMCS_billing', ...params(0) });
       for (let i = 0; i < 5; i++) inlineThreeFiles(s.root, 'u0', 'inline', i);
       let longestGap = 0;
       let delivered = 0;
@@ -67,7 +67,7 @@ const eventLoop: Benchmark = {
       const baseMs: number[] = [];
       for (let r = 0; r < rounds; r++) {
         const t = await withTicks(async () => {
-          for (let i = 0; i < per; i++) await s.store.createLink('u0', `app${i % 8}`, params(r * per + i));
+          for (let i = 0; i < per; i++) await s.store.createLink({ user: 'u0', app: `app${i % 8}`, ...params(r * per + i) });
         });
         longestGap = Math.max(longestGap, t.longestGap);
         delivered += t.delivered;
@@ -106,19 +106,19 @@ const concurrentUsers: Benchmark = {
       const rounds = quick ? 3 : 7;
       const users = Array.from({ length: n }, (_, i) => `u${i}`);
       // First writes create each user's directories: do them once, outside the measurement.
-      await Promise.all(users.map((u, i) => s.store.createLink(u, 'warm', params(i))));
+      await Promise.all(users.map((u, i) => s.store.createLink({ user: u, app: 'warm', ...params(i) })));
       const seq: number[] = [];
       const conc: number[] = [];
       for (let r = 0; r < rounds; r++) {
         // Alternate which side goes first, so disk-state drift falls on both.
         const runSeq = async () => {
           const t = performance.now();
-          for (const [i, u] of users.entries()) await s.store.createLink(u, 'seq', params(r * n + i));
+          for (const [i, u] of users.entries()) await s.store.createLink({ user: u, app: 'seq', ...params(r * n + i) });
           seq.push(performance.now() - t);
         };
         const runConc = async () => {
           const t = performance.now();
-          await Promise.all(users.map((u, i) => s.store.createLink(u, 'conc', params(r * n + i))));
+          await Promise.all(users.map((u, i) => s.store.createLink({ user: u, app: 'conc', ...params(r * n + i) })));
           conc.push(performance.now() - t);
         };
         if (r % 2 === 0) {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Disk } from '../src/io/disk.js';
 import { encodePretty } from '../src/io/json-codec.js';
-import { IntegrationStore, linkEntry, DEFAULT_ICON_BASE64, type BatchLinkItem } from '../src/integration/index.js';
+import { IntegrationStore, linkEntry, DEFAULT_ICON_BASE64, type CreateLinkParams } from '../src/integration/index.js';
 import { Users } from '../src/users/index.js';
 import { durableWriteInline, median, medianMs, timeMs, type Benchmark } from './harness.js';
 
@@ -71,13 +71,13 @@ const createDurable: Benchmark = {
     const s = server(1);
     try {
       const n = quick ? 30 : 200;
-      await s.store.createLink('u0', 'WHMCS_billing', params(0));
+      await s.store.createLink({ user: 'u0', app: 'WHMCS_billing', ...params(0) });
       for (let i = 0; i < 5; i++) inlineThreeFiles(s.root, 'u0', 'inline', i);
       // Interleave the two so disk-cache state drifts equally for both.
       const ours: number[] = [];
       const base: number[] = [];
       for (let i = 0; i < n; i++) {
-        ours.push(await timeMs(() => s.store.createLink('u0', 'WHMCS_billing', params(i))));
+        ours.push(await timeMs(() => s.store.createLink({ user: 'u0', app: 'WHMCS_billing', ...params(i) })));
         base.push(await timeMs(() => inlineThreeFiles(s.root, 'u0', 'inline', i)));
       }
       const med = (a: number[]) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)] as number;
@@ -97,13 +97,13 @@ const bulk: Benchmark = {
     const users = quick ? 100 : 1000;
     const perUser = 10;
     const total = users * perUser;
-    const items: BatchLinkItem[] = [];
-    for (let u = 0; u < users; u++) for (let k = 0; k < perUser; k++) items.push({ user: `u${u}`, app: `app${k}`, params: params(k) });
+    const items: CreateLinkParams[] = [];
+    for (let u = 0; u < users; u++) for (let k = 0; k < perUser; k++) items.push({ user: `u${u}`, app: `app${k}`, ...params(k) });
     const a = server(users);
     const b = server(users);
     try {
-      await a.store.listLinks('u0'); // warm the user caches of both the same way
-      await b.store.listLinks('u0');
+      await a.store.listLinks({ user: 'u0' }); // warm the user caches of both the same way
+      await b.store.listLinks({ user: 'u0' });
       // Interleave rounds (a slice of the users each) so that the disk's drifting speed on this
       // kind of VM affects both sides alike: 5 rounds of 200 users (finer rounds leave the batch
       // pool draining more often, which is not what a bulk run looks like), the side that goes
@@ -123,7 +123,7 @@ const bulk: Benchmark = {
           });
         const runSingles = () =>
           timeMs(async () => {
-            for (const it of slice) await b.store.createLink(it.user, it.app, it.params);
+            for (const it of slice) await b.store.createLink(it);
           });
         let tb: number;
         let ts: number;
@@ -160,12 +160,12 @@ const list1k: Benchmark = {
   async run({ quick }) {
     const s = server(1);
     try {
-      const items = Array.from({ length: 1000 }, (_, k) => ({ user: 'u0', app: `app${k}`, params: { url: 'https://x/' } }));
+      const items = Array.from({ length: 1000 }, (_, k) => ({ user: 'u0', app: `app${k}`, url: 'https://x/' }));
       await s.store.createLinks(items);
-      await s.store.createGroup('u0', 'g', {});
-      for (let i = 0; i < 20; i++) await s.store.listLinks('u0');
+      await s.store.createGroup({ user: 'u0', group_id: 'g' });
+      for (let i = 0; i < 20; i++) await s.store.listLinks({ user: 'u0' });
       const figure = await medianMs(quick ? 50 : 300, async () => {
-        const l = await s.store.listLinks('u0');
+        const l = await s.store.listLinks({ user: 'u0' });
         if (l.length !== 1000) throw new Error('bad listing');
       });
       return { figure, unit: 'ms', target: '≤ 2 ms', met: figure <= 2, note: `default icon ${DEFAULT_ICON_BASE64.length} chars` };

@@ -46,7 +46,7 @@ export async function purgeAccount(ls: Linkstore, user: string, opts: MutationOp
   const dryRun = opts.dryRun === true;
   return bothStores(dryRun, [
     ['authn', () => authn.removeAllLinksForSystemUser(user, { dryRun, requireAccount: false })],
-    ['integration', () => integration.purgeUser(user, { dryRun })],
+    ['integration', () => integration.purgeUser({ user }, { dryRun })],
   ]);
 }
 
@@ -70,7 +70,7 @@ export async function renameAccount(ls: Linkstore, oldUser: string, newUser: str
   const dryRun = opts.dryRun === true;
   return bothStores(dryRun, [
     ['authn', () => authn.renameSystemUser(oldUser, newUser, { dryRun, requireAccount: false })],
-    ['integration', () => integration.renameUser(oldUser, newUser, { dryRun, accountOf: oldIs ? oldUser : newUser })],
+    ['integration', () => integration.renameUser({ user: oldUser, newUser }, { dryRun, accountOf: oldIs ? oldUser : newUser })],
   ]);
 }
 

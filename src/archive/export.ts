@@ -43,11 +43,11 @@ interface Section {
 async function sourceSections(ls: Linkstore, user: string): Promise<Section[]> {
   const out: Section[] = [];
   const ist = await ls.integration();
-  const archive = await ist.exportUser(user); // validates the name
+  const archive = await ist.exportUser({ user }); // validates the name
   const ldir = await ls.disk.statPath(userLinksDir(user));
   if (ldir?.isDirectory()) out.push({ dir: INTEGRATION_SECTION, files: archive.files, mtimeMs: ldir.mtimeMs });
   const adir = await ls.disk.statPath(authnUserDir(user));
-  if (adir?.isDirectory()) out.push({ dir: AUTHN_SECTION, files: await (await ls.authn()).exportUser(user), mtimeMs: adir.mtimeMs });
+  if (adir?.isDirectory()) out.push({ dir: AUTHN_SECTION, files: await (await ls.authn()).exportUser({ user }), mtimeMs: adir.mtimeMs });
   return out;
 }
 

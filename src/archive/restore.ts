@@ -54,9 +54,9 @@ export async function restoreAccountArchive(ls: Linkstore, source: string | Acco
   const dryRun = opts.dryRun === true;
   const warnings = archive.strays.map((s) => `The system has skipped the unrecognized file “${s}”.`);
   const integration = archive.integration?.length
-    ? await (await ls.integration()).restoreUser({ user: archive.user ?? user, files: archive.integration }, user, { dryRun })
+    ? await (await ls.integration()).restoreUser({ archive: { user: archive.user ?? user, files: archive.integration }, user }, { dryRun })
     : emptyIntegration(dryRun);
-  const authn = archive.authn?.length ? await (await ls.authn()).restoreUser(archive.authn, user, { dryRun }) : emptyAuthn(dryRun);
+  const authn = archive.authn?.length ? await (await ls.authn()).restoreUser({ archive: archive.authn, user }, { dryRun }) : emptyAuthn(dryRun);
   return {
     dryRun,
     user,

@@ -46,6 +46,15 @@ import {
   setDisplayConfig,
 } from './providers.js';
 
+/** The target of a per-user call: a system user (or, for links, a link user). */
+export interface UserTarget {
+  user: string;
+}
+export interface RestoreUserParams extends UserTarget {
+  /** The archive's `authnlinks/*.db` files (what `exportUser` returned); restored under `user`. */
+  archive: readonly ArchiveFile[];
+}
+
 export interface AuthnStoreOptions {
   disk: Disk;
   users: UserLookup;
@@ -191,13 +200,13 @@ export class AuthnStore {
   }
 
   /** Backup: the files of `links/users/USER/`, as pkgacct copies them into `authnlinks/`. */
-  exportUser(user: string): Promise<ArchiveFile[]> {
-    return exportAuthnUser(this.#ctx, user);
+  exportUser(params: UserTarget): Promise<ArchiveFile[]> {
+    return exportAuthnUser(this.#ctx, params.user);
   }
 
   /** Restore: replay an archive's `authnlinks/*.db` under `newUser` with cPanel's rules and warnings. */
-  restoreUser(files: readonly ArchiveFile[], newUser: string, options?: MutationOptions): Promise<AuthnRestoreResult> {
-    return restoreAuthnUser(this.#ctx, files, newUser, options);
+  restoreUser(params: RestoreUserParams, options?: MutationOptions): Promise<AuthnRestoreResult> {
+    return restoreAuthnUser(this.#ctx, params.archive, params.user, options);
   }
 
   // -------------------------------------------------------------- LinkDB maintenance

@@ -175,7 +175,7 @@ async function scanDynamicUiDir(sc: ScanCtx, user: string, dirHost: string, lock
 async function checkDynamicUi(sc: ScanCtx, store: IntegrationStore, user: string, lockHeld: boolean): Promise<void> {
   let r;
   try {
-    r = await store.checkDynamicUi(user);
+    r = await store.checkDynamicUi({ user });
   } catch (e) {
     if (!isLinkstoreError(e)) throw e;
     await report(sc, { user, area, kind: 'check_failed', path: sc.disk.host(`${LINKS_DIR}/${user}`), detail: `The DynamicUI check failed: ${e.message}` });
@@ -214,8 +214,8 @@ async function checkDynamicUi(sc: ScanCtx, store: IntegrationStore, user: string
     return;
   }
   try {
-    await store.rebuildDynamicUi(user);
-    const after = await store.checkDynamicUi(user);
+    await store.rebuildDynamicUi({ user });
+    const after = await store.checkDynamicUi({ user });
     const ok = new Set(after.entries.filter((e) => e.state === 'ok').map((e) => sc.disk.host(e.path)));
     for (const f of pending) {
       if (ok.has(f.path)) {

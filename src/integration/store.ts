@@ -18,6 +18,33 @@ import * as ops from './links.js';
 import type { MutationOptions, MutationResult, UpdateTokenOptions } from './links.js';
 import type { GroupParams, LinkParams } from './validate.js';
 
+/** The target of a per-user call. */
+export interface UserTarget {
+  user: string;
+}
+/** One link of a user. */
+export interface LinkTarget extends UserTarget {
+  app: string;
+}
+/** One group of a user (`group_id`, as WHM names it). */
+export interface GroupTarget extends UserTarget {
+  group_id: string;
+}
+/** create_integration_link's parameters, as WHM takes them: the target and the link's keys. */
+export type CreateLinkParams = LinkTarget & LinkParams;
+/** create_integration_group's parameters. */
+export type CreateGroupParams = GroupTarget & GroupParams;
+export interface SetLinkTokenParams extends LinkTarget {
+  token: string;
+}
+export interface RestoreUserParams extends UserTarget {
+  /** What `exportUser` returned (or an archive read from a pkgacct tree); restored under `user`. */
+  archive: life.IntegrationArchive;
+}
+export interface RenameUserParams extends UserTarget {
+  newUser: string;
+}
+
 export interface IntegrationStoreOptions {
   disk: Disk;
   users: UserLookup;
@@ -32,6 +59,9 @@ export interface IntegrationStoreOptions {
    */
   cpanelDefaultImageSha256?: readonly string[];
 }
+
+// Set by the class's static block: the one way to reach a store's private context.
+let contextOf: (store: IntegrationStore) => Ctx;
 
 export class IntegrationStore {
   readonly #ctx: Ctx;
@@ -48,102 +78,107 @@ export class IntegrationStore {
   }
 
   /** create_integration_link: create or fully replace APP (userconfig, adminconfig, DynamicUI). */
-  createLink(user: string, app: string, params: LinkParams, opts?: MutationOptions): Promise<MutationResult> {
-    return ops.createLink(this.#ctx, user, app, params, opts);
+  createLink(params: CreateLinkParams, options?: MutationOptions): Promise<MutationResult> {
+    const { user, app, ...data } = params;
+    return ops.createLink(this.#ctx, user, app, data, options);
   }
 
-  /** Many create_integration_link calls with one lock per user and one fsync per directory. */
-  createLinks(items: readonly BatchLinkItem[], opts?: BatchOptions): Promise<BatchResult> {
-    return createLinks(this.#ctx, items, opts);
+  /** Many create_integration_link calls (each item as `createLink` takes it) with one lock per user and one fsync per directory. */
+  createLinks(links: readonly CreateLinkParams[], options?: BatchOptions): Promise<BatchResult> {
+    return createLinks(this.#ctx, links.map(batchItem), options);
   }
 
   /** remove_integration_link: idempotent. */
-  removeLink(user: string, app: string, opts?: MutationOptions): Promise<MutationResult> {
-    return ops.removeLink(this.#ctx, user, app, opts);
+  removeLink(params: LinkTarget, options?: MutationOptions): Promise<MutationResult> {
+    return ops.removeLink(this.#ctx, params.user, params.app, options);
   }
 
   /** list_integration_links: app names, sorted bytewise. */
-  listLinks(user: string): Promise<string[]> {
-    return ops.listLinks(this.#ctx, user);
+  listLinks(params: UserTarget): Promise<string[]> {
+    return ops.listLinks(this.#ctx, params.user);
   }
 
-  /** get_integration_link_user_config. */
-  getLinkUserConfig(user: string, app: string): Promise<IntegrationUserConfig> {
-    return ops.getLinkUserConfig(this.#ctx, user, app);
+  /** get_integration_link_user_config: E_NO_SUCH_LINK when APP has no userconfig. */
+  getLinkUserConfig(params: LinkTarget): Promise<IntegrationUserConfig> {
+    return ops.getLinkUserConfig(this.#ctx, params.user, params.app);
   }
 
-  /** The parsed `APP.adminconfig`. */
-  getAdminConfig(user: string, app: string): Promise<IntegrationAdminConfig> {
-    return ops.getAdminConfig(this.#ctx, user, app);
+  /** The parsed `APP.adminconfig`: E_NO_SUCH_LINK when it is missing. */
+  getLinkAdminConfig(params: LinkTarget): Promise<IntegrationAdminConfig> {
+    return ops.getAdminConfig(this.#ctx, params.user, params.app);
   }
 
-  /** The link's token (null when it has none), for autologin daemons. */
-  async readToken(user: string, app: string): Promise<string | null> {
-    return (await ops.getAdminConfig(this.#ctx, user, app)).token;
+  /** The link's token (null when it has none), for autologin daemons: E_NO_SUCH_LINK as `getLinkAdminConfig`. */
+  async getLinkToken(params: LinkTarget): Promise<string | null> {
+    return (await ops.getAdminConfig(this.#ctx, params.user, params.app)).token;
   }
 
   /** update_integration_link_token: E_NO_SUCH_LINK unless the link exists (or `allowOrphan`). */
-  updateLinkToken(user: string, app: string, token: string, opts?: UpdateTokenOptions): Promise<MutationResult> {
-    return ops.updateLinkToken(this.#ctx, user, app, token, opts);
+  setLinkToken(params: SetLinkTokenParams, options?: UpdateTokenOptions): Promise<MutationResult> {
+    return ops.updateLinkToken(this.#ctx, params.user, params.app, params.token, options);
   }
 
   /** create_integration_group: create or replace a group. */
-  createGroup(user: string, groupId: string, params: GroupParams, opts?: MutationOptions): Promise<MutationResult> {
-    return ops.createGroup(this.#ctx, user, groupId, params, opts);
+  createGroup(params: CreateGroupParams, options?: MutationOptions): Promise<MutationResult> {
+    const { user, group_id, ...data } = params;
+    return ops.createGroup(this.#ctx, user, group_id, data, options);
   }
 
   /** list_integration_groups: group ids, sorted bytewise. */
-  listGroups(user: string): Promise<string[]> {
-    return ops.listGroups(this.#ctx, user);
+  listGroups(params: UserTarget): Promise<string[]> {
+    return ops.listGroups(this.#ctx, params.user);
   }
 
-  /** The parsed `group_GROUPID.userconfig`. */
-  getGroupUserConfig(user: string, groupId: string): Promise<IntegrationGroupUserConfig> {
-    return ops.getGroupUserConfig(this.#ctx, user, groupId);
+  /** The parsed `group_GROUPID.userconfig`: E_NO_SUCH_GROUP when it is missing. */
+  getGroupUserConfig(params: GroupTarget): Promise<IntegrationGroupUserConfig> {
+    return ops.getGroupUserConfig(this.#ctx, params.user, params.group_id);
   }
 
   /** remove_integration_group: idempotent. */
-  removeGroup(user: string, groupId: string, opts?: MutationOptions): Promise<MutationResult> {
-    return ops.removeGroup(this.#ctx, user, groupId, opts);
+  removeGroup(params: GroupTarget, options?: MutationOptions): Promise<MutationResult> {
+    return ops.removeGroup(this.#ctx, params.user, params.group_id, options);
   }
 
   /** Account removal: both per-user trees and the user's lock file. */
-  purgeUser(user: string, opts?: MutationOptions): Promise<MutationResult> {
-    return life.purgeUser(this.#ctx, user, opts);
+  purgeUser(params: UserTarget, options?: MutationOptions): Promise<MutationResult> {
+    return life.purgeUser(this.#ctx, params.user, options);
   }
 
   /** The files of `links/USER`, as pkgacct archives them. */
-  exportUser(user: string): Promise<life.IntegrationArchive> {
-    return life.exportUser(this.#ctx, user);
+  exportUser(params: UserTarget): Promise<life.IntegrationArchive> {
+    return life.exportUser(this.#ctx, params.user);
   }
 
-  /** Read an extracted archive directory (`<work>/integration/links`, cPanel path) for `restoreUser`. */
-  loadArchiveDir(dir: string): Promise<life.IntegrationArchive> {
-    return life.loadArchiveDir(this.#ctx, dir);
+  /** Restore/transfer: replay `archive` through full validation under `user`, with warnings. */
+  restoreUser(params: RestoreUserParams, options?: MutationOptions): Promise<life.RestoreResult> {
+    return life.restoreUser(this.#ctx, params.archive, params.user, options);
   }
 
-  /** Restore/transfer: replay the archive through full validation under `newUser`, with warnings. */
-  restoreUser(archive: life.IntegrationArchive, newUser: string, opts?: MutationOptions): Promise<life.RestoreResult> {
-    return life.restoreUser(this.#ctx, archive, newUser, opts);
-  }
-
-  /** Account rename: move both trees, re-own them, rebuild DynamicUI with the new theme. */
-  renameUser(oldUser: string, newUser: string, opts?: life.RenameUserOptions): Promise<MutationResult> {
-    return life.renameUser(this.#ctx, oldUser, newUser, opts);
-  }
-
-  /** The DynamicUI bytes a link (`APP`) or group (`group_ID`) should have now. */
-  expectedDynamicUi(user: string, name: string): Promise<{ path: string; content: Buffer; kind: 'link' | 'group' }> {
-    return life.expectedDynamicUi(this.#ctx, user, name);
+  /** Account rename: move both trees from `user` to `newUser`, re-own them, rebuild DynamicUI with the new theme. */
+  renameUser(params: RenameUserParams, options?: life.RenameUserOptions): Promise<MutationResult> {
+    return life.renameUser(this.#ctx, params.user, params.newUser, options);
   }
 
   /** Missing, stale and orphan DynamicUI files of a user (read-only; for doctor). */
-  checkDynamicUi(user: string): Promise<life.DynamicUiReport> {
-    return life.checkDynamicUi(this.#ctx, user);
+  checkDynamicUi(params: UserTarget): Promise<life.DynamicUiReport> {
+    return life.checkDynamicUi(this.#ctx, params.user);
   }
 
   /** Rewrite missing or stale DynamicUI files of a user. */
-  rebuildDynamicUi(user: string, opts?: MutationOptions): Promise<MutationResult> {
-    return life.rebuildDynamicUi(this.#ctx, user, opts);
+  rebuildDynamicUi(params: UserTarget, options?: MutationOptions): Promise<MutationResult> {
+    return life.rebuildDynamicUi(this.#ctx, params.user, options);
   }
+
+  static {
+    contextOf = (store) => store.#ctx;
+  }
+}
+
+/** The store's context, for the package's own modules (archive, transfer, tests) that call the domain functions directly. */
+export function integrationContext(store: IntegrationStore): Ctx {
+  return contextOf(store);
+}
+
+function batchItem({ user, app, ...params }: CreateLinkParams): BatchLinkItem {
+  return { user, app, params };
 }

@@ -2,7 +2,7 @@
  * `cpanel-linkstore/testing`: a ready server on memfs for our users' tests (and ours).
  *
  *   const server = await createTestServer({ users: ['bob'], providers: ['google'] });
- *   await (await server.linkstore.integration()).createLink('bob', 'billing', { url: 'https://x' });
+ *   await (await server.linkstore.integration()).createLink({ user: 'bob', app: 'billing', url: 'https://x' });
  *   expect(server.readJson('/var/cpanel/integration/links/bob/billing.userconfig')).toEqual({ url: 'https://x' });
  *
  * It seeds /etc/passwd, /etc/group, /var/cpanel/users/<name> (theme jupiter), /etc/userdomains,

@@ -64,18 +64,18 @@ async function* integrationRecords(ls: Linkstore, store: IntegrationStore, only:
   const accounts: string[] = [];
   for (const user of names) if ((only === undefined || user === only) && (await users.isCpanelAccount(user))) accounts.push(user);
   for (const user of accounts) {
-    for (const group_id of await store.listGroups(user)) {
-      const userconfig = await guard(() => store.getGroupUserConfig(user, group_id));
+    for (const group_id of await store.listGroups({ user })) {
+      const userconfig = await guard(() => store.getGroupUserConfig({ user, group_id }));
       if (userconfig !== undefined) yield { type: 'integration_group', user, group_id, userconfig };
     }
   }
   for (const user of accounts) {
-    for (const app of await store.listLinks(user)) {
-      const userconfig = await guard(() => store.getLinkUserConfig(user, app));
+    for (const app of await store.listLinks({ user })) {
+      const userconfig = await guard(() => store.getLinkUserConfig({ user, app }));
       if (userconfig === undefined) continue;
       let token: string | null | undefined = null;
       try {
-        token = await guard(() => store.readToken(user, app));
+        token = await guard(() => store.getLinkToken({ user, app }));
       } catch (e) {
         // A link without an adminconfig has no token (doctor reports such links).
         if (!isLinkstoreError(e) || (e.code !== 'E_NO_SUCH_LINK' && e.code !== 'E_NOT_FOUND')) throw e;

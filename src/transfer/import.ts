@@ -11,7 +11,9 @@ import type { Linkstore } from '../services.js';
 import { isLinkstoreError } from '../io/errors.js';
 import { isPlainObject, parseJsonText } from '../io/json-codec.js';
 import { schemaValidator } from '../io/schema.js';
-import type { BatchLinkItem } from '../integration/index.js';
+import { createLinks, type BatchLinkItem } from '../integration/batch.js';
+import { createGroup } from '../integration/links.js';
+import { integrationContext } from '../integration/store.js';
 import { PROTOCOL, type ImportLinkItem, type UserInfoInput } from '../authn/index.js';
 import { RECORD_SCHEMAS, RECORD_TYPES, type TransferRecord } from './records.js';
 
@@ -339,13 +341,13 @@ function namesOf(list: (user: string) => Promise<string[]>): (user: string) => P
 
 async function importGroups(ls: Linkstore, list: Of<'integration_group'>[], opts: ImportOptions, report: Report): Promise<void> {
   const ist = await ls.integration();
-  const groups = namesOf((u) => ist.listGroups(u));
+  const groups = namesOf((u) => ist.listGroups({ user: u }));
   for (const p of list) {
     const r = p.record;
     await applyOne(
       p,
       async () => (await groups(r.user)).has(r.group_id),
-      (dryRun) => ist.createGroup(r.user, r.group_id, r.userconfig, { dryRun }),
+      (dryRun) => createGroup(integrationContext(ist), r.user, r.group_id, r.userconfig, { dryRun }),
       opts,
       report,
     );
@@ -354,7 +356,7 @@ async function importGroups(ls: Linkstore, list: Of<'integration_group'>[], opts
 
 async function importLinks(ls: Linkstore, list: Of<'integration_link'>[], opts: ImportOptions, report: Report): Promise<void> {
   const ist = await ls.integration();
-  const links = namesOf((u) => ist.listLinks(u));
+  const links = namesOf((u) => ist.listLinks({ user: u }));
   const item = (p: Of<'integration_link'>): BatchLinkItem => {
     const params: Record<string, unknown> = { ...p.record.userconfig };
     if (p.record.token !== null) params.token = p.record.token;
@@ -369,7 +371,7 @@ async function importLinks(ls: Linkstore, list: Of<'integration_link'>[], opts: 
     const apply = slice.filter((_, i) => !(compareOnly && existed[i]));
     const compare = slice.filter((_, i) => compareOnly && existed[i]);
     if (compare.length > 0) {
-      const res = await ist.createLinks(compare.map(item), { dryRun: true });
+      const res = await createLinks(integrationContext(ist), compare.map(item), { dryRun: true });
       res.results.forEach((r, i) => {
         const p = compare[i] as Of<'integration_link'>;
         if (!r.ok) report.settle(p, 'failed', `${r.error.message} (${r.error.code})`);
@@ -378,7 +380,7 @@ async function importLinks(ls: Linkstore, list: Of<'integration_link'>[], opts: 
     }
     if (apply.length > 0) {
       const was = new Map(slice.map((p, i) => [p, existed[i] as boolean]));
-      const res = await ist.createLinks(apply.map(item), { dryRun: opts.dryRun === true });
+      const res = await createLinks(integrationContext(ist), apply.map(item), { dryRun: opts.dryRun === true });
       res.results.forEach((r, i) => {
         const p = apply[i] as Of<'integration_link'>;
         if (!r.ok) report.settle(p, 'failed', `${r.error.message} (${r.error.code})`);

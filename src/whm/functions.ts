@@ -76,7 +76,7 @@ export const WHM_FUNCTIONS = [
     perlPackage: 'Whostmgr::API::1::Integration',
     async run(ls, p, o) {
       const s = await ls.integration();
-      return mutationData(await s.createLink(p.required('user'), p.required('app'), p.pick(LINK_OPTIONAL), o));
+      return mutationData(await s.createLink({ user: p.required('user'), app: p.required('app'), ...p.pick(LINK_OPTIONAL) }, o));
     },
   },
   {
@@ -87,7 +87,7 @@ export const WHM_FUNCTIONS = [
     errorPrefix: INTEGRATION,
     perlPackage: 'Whostmgr::API::1::Integration',
     async run(ls, p, o) {
-      return mutationData(await (await ls.integration()).removeLink(p.required('user'), p.required('app'), o));
+      return mutationData(await (await ls.integration()).removeLink({ user: p.required('user'), app: p.required('app') }, o));
     },
   },
   {
@@ -98,7 +98,7 @@ export const WHM_FUNCTIONS = [
     errorPrefix: INTEGRATION,
     perlPackage: 'Whostmgr::API::1::Integration',
     async run(ls, p) {
-      const apps = await (await ls.integration()).listLinks(p.required('user'));
+      const apps = await (await ls.integration()).listLinks({ user: p.required('user') });
       return { links: apps.map((a) => ({ app: a })) };
     },
   },
@@ -110,7 +110,7 @@ export const WHM_FUNCTIONS = [
     errorPrefix: INTEGRATION,
     perlPackage: 'Whostmgr::API::1::Integration',
     async run(ls, p) {
-      return { userconfig: await (await ls.integration()).getLinkUserConfig(p.required('user'), p.required('app')) };
+      return { userconfig: await (await ls.integration()).getLinkUserConfig({ user: p.required('user'), app: p.required('app') }) };
     },
   },
   {
@@ -121,7 +121,7 @@ export const WHM_FUNCTIONS = [
     errorPrefix: INTEGRATION,
     perlPackage: 'Whostmgr::API::1::Integration',
     async run(ls, p, o) {
-      return mutationData(await (await ls.integration()).updateLinkToken(p.required('user'), p.required('app'), p.required('token'), o));
+      return mutationData(await (await ls.integration()).setLinkToken({ user: p.required('user'), app: p.required('app'), token: p.required('token') }, o));
     },
   },
   {
@@ -132,7 +132,9 @@ export const WHM_FUNCTIONS = [
     errorPrefix: INTEGRATION,
     perlPackage: 'Whostmgr::API::1::Integration',
     async run(ls, p, o) {
-      return mutationData(await (await ls.integration()).createGroup(p.required('user'), p.required('group_id'), p.pick(['label', 'order']), o));
+      return mutationData(
+        await (await ls.integration()).createGroup({ user: p.required('user'), group_id: p.required('group_id'), ...p.pick(['label', 'order']) }, o),
+      );
     },
   },
   {
@@ -143,7 +145,7 @@ export const WHM_FUNCTIONS = [
     errorPrefix: INTEGRATION,
     perlPackage: 'Whostmgr::API::1::Integration',
     async run(ls, p, o) {
-      return mutationData(await (await ls.integration()).removeGroup(p.required('user'), p.required('group_id'), o));
+      return mutationData(await (await ls.integration()).removeGroup({ user: p.required('user'), group_id: p.required('group_id') }, o));
     },
   },
   {
@@ -154,7 +156,7 @@ export const WHM_FUNCTIONS = [
     errorPrefix: INTEGRATION,
     perlPackage: 'Whostmgr::API::1::Integration',
     async run(ls, p) {
-      const groups = await (await ls.integration()).listGroups(p.required('user'));
+      const groups = await (await ls.integration()).listGroups({ user: p.required('user') });
       return { links: groups.map((g) => ({ group: g })) };
     },
   },

@@ -68,9 +68,9 @@ describeOnDisks('account lifecycle', (ctx) => {
         // The passwd rename follows; the trees are already where the account will be.
         passwdRename();
         const ist = await ls.integration();
-        expect((await ist.checkDynamicUi('robert')).entries.every((e) => e.state === 'ok')).toBe(true);
+        expect((await ist.checkDynamicUi({ user: 'robert' })).entries.every((e) => e.state === 'ok')).toBe(true);
       }
-      expect(await (await ls.integration()).readToken('robert', 'wiki')).toBe('s3cret');
+      expect(await (await ls.integration()).getLinkToken({ user: 'robert', app: 'wiki' })).toBe('s3cret');
     });
   }
 

@@ -182,7 +182,7 @@ describeOnDisks('doctor', (ctx) => {
     expect(peek(ctx, `${L}/ghost/x.userconfig`)).toBeDefined();
     // DynamicUI regenerated, LinkDB rebuilt
     const ist = await ls.integration();
-    expect((await ist.checkDynamicUi('bob')).entries.map((e) => e.state)).toEqual(['ok', 'ok', 'ok']);
+    expect((await ist.checkDynamicUi({ user: 'bob' })).entries.map((e) => e.state)).toEqual(['ok', 'ok', 'ok']);
     expect(await (await ls.authn()).checkDrift()).toEqual([]);
 
     const again = await doctor(ls, { pidAlive });

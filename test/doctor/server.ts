@@ -46,10 +46,10 @@ export function makeLinkstore(disk: Disk): Linkstore {
 /** Links, groups and authn links for bob, alice and their mail users. */
 export async function populate(ls: Linkstore): Promise<void> {
   const ist = await ls.integration();
-  await ist.createGroup('bob', 'tools', { label: 'Tools', order: '3' });
-  await ist.createLink('bob', 'wiki', { url: 'https://wiki.example/', token: 's3cret', group_id: 'tools', label: 'Wiki' });
-  await ist.createLink('bob', 'chat', { autologin_token_url: 'https://chat.example/auto', base64_png_image: TINY_PNG, hide: '1' });
-  await ist.createLink('alice', 'crm', { url: 'https://crm.example/é', order: '7' });
+  await ist.createGroup({ user: 'bob', group_id: 'tools', label: 'Tools', order: '3' });
+  await ist.createLink({ user: 'bob', app: 'wiki', url: 'https://wiki.example/', token: 's3cret', group_id: 'tools', label: 'Wiki' });
+  await ist.createLink({ user: 'bob', app: 'chat', autologin_token_url: 'https://chat.example/auto', base64_png_image: TINY_PNG, hide: '1' });
+  await ist.createLink({ user: 'alice', app: 'crm', url: 'https://crm.example/é', order: '7' });
   const authn = await ls.authn();
   await authn.linkUserAuthnProvider({
     user: 'bob',

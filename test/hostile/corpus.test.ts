@@ -25,8 +25,8 @@ async function seedBase(ctx: DiskCtx): Promise<void> {
   seedServer(ctx);
   const ls = makeLinkstore(ctx);
   const integ = await ls.integration();
-  await integ.createLink('bob', 'existing', { url: 'https://example.com/', token: 'secret-token' });
-  await integ.createGroup('bob', 'grp', { label: 'Group' });
+  await integ.createLink({ user: 'bob', app: 'existing', url: 'https://example.com/', token: 'secret-token' });
+  await integ.createGroup({ user: 'bob', group_id: 'grp', label: 'Group' });
   await (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'sub-existing', userInfo: { preferred_username: 'bobby' } });
   fixDirModes(ctx);
   await settle();

@@ -67,35 +67,35 @@ type Typed = (ls: Linkstore, p: Record<string, string>) => Promise<unknown>;
 const FUNCS: Record<string, { base: Record<string, string>; typed: Typed }> = {
   create_integration_link: {
     base: { user: 'bob', app: 'newapp', url: 'https://example.com/' },
-    typed: async (ls, { user, app, ...rest }) => (await ls.integration()).createLink(user!, app!, rest),
+    typed: async (ls, { user, app, ...rest }) => (await ls.integration()).createLink({ user: user!, app: app!, ...rest }),
   },
   remove_integration_link: {
     base: { user: 'bob', app: 'existing' },
-    typed: async (ls, p) => (await ls.integration()).removeLink(p.user!, p.app!),
+    typed: async (ls, p) => (await ls.integration()).removeLink({ user: p.user!, app: p.app! }),
   },
   list_integration_links: {
     base: { user: 'bob' },
-    typed: async (ls, p) => (await ls.integration()).listLinks(p.user!),
+    typed: async (ls, p) => (await ls.integration()).listLinks({ user: p.user! }),
   },
   get_integration_link_user_config: {
     base: { user: 'bob', app: 'existing' },
-    typed: async (ls, p) => (await ls.integration()).getLinkUserConfig(p.user!, p.app!),
+    typed: async (ls, p) => (await ls.integration()).getLinkUserConfig({ user: p.user!, app: p.app! }),
   },
   update_integration_link_token: {
     base: { user: 'bob', app: 'existing', token: 'new-token' },
-    typed: async (ls, p) => (await ls.integration()).updateLinkToken(p.user!, p.app!, p.token!),
+    typed: async (ls, p) => (await ls.integration()).setLinkToken({ user: p.user!, app: p.app!, token: p.token! }),
   },
   create_integration_group: {
     base: { user: 'bob', group_id: 'newgroup', label: 'New' },
-    typed: async (ls, { user, group_id, ...rest }) => (await ls.integration()).createGroup(user!, group_id!, rest),
+    typed: async (ls, { user, group_id, ...rest }) => (await ls.integration()).createGroup({ user: user!, group_id: group_id!, ...rest }),
   },
   remove_integration_group: {
     base: { user: 'bob', group_id: 'grp' },
-    typed: async (ls, p) => (await ls.integration()).removeGroup(p.user!, p.group_id!),
+    typed: async (ls, p) => (await ls.integration()).removeGroup({ user: p.user!, group_id: p.group_id! }),
   },
   list_integration_groups: {
     base: { user: 'bob' },
-    typed: async (ls, p) => (await ls.integration()).listGroups(p.user!),
+    typed: async (ls, p) => (await ls.integration()).listGroups({ user: p.user! }),
   },
   link_user_authn_provider: {
     base: { username: 'bob', provider_id: 'google', subject_unique_identifier: 'sub-new', preferred_username: 'bobby' },
@@ -278,14 +278,17 @@ export function buildCorpus(): CorpusCase[] {
   ];
   for (const [t, v] of wrong) {
     const s = v as string;
-    out.push({ id: `typed createLink user=${t}`, api: async (ls) => (await ls.integration()).createLink(s, 'app', { url: 'https://x/' }) });
-    out.push({ id: `typed createLink app=${t}`, api: async (ls) => (await ls.integration()).createLink('bob', s, { url: 'https://x/' }) });
-    out.push({ id: `typed createLink url=${t}`, api: async (ls) => (await ls.integration()).createLink('bob', 'app', { url: s }) });
+    out.push({ id: `typed createLink user=${t}`, api: async (ls) => (await ls.integration()).createLink({ user: s, app: 'app', url: 'https://x/' }) });
+    out.push({ id: `typed createLink app=${t}`, api: async (ls) => (await ls.integration()).createLink({ user: 'bob', app: s, url: 'https://x/' }) });
+    out.push({ id: `typed createLink url=${t}`, api: async (ls) => (await ls.integration()).createLink({ user: 'bob', app: 'app', url: s }) });
     // A null token means "no token" (restore replays cPanel files that way).
     if (t !== 'null')
-      out.push({ id: `typed createLink token=${t}`, api: async (ls) => (await ls.integration()).createLink('bob', 'app', { url: 'https://x/', token: s }) });
-    out.push({ id: `typed updateLinkToken token=${t}`, api: async (ls) => (await ls.integration()).updateLinkToken('bob', 'existing', s) });
-    out.push({ id: `typed createGroup group=${t}`, api: async (ls) => (await ls.integration()).createGroup('bob', s, { label: 'x' }) });
+      out.push({
+        id: `typed createLink token=${t}`,
+        api: async (ls) => (await ls.integration()).createLink({ user: 'bob', app: 'app', url: 'https://x/', token: s }),
+      });
+    out.push({ id: `typed updateLinkToken token=${t}`, api: async (ls) => (await ls.integration()).setLinkToken({ user: 'bob', app: 'existing', token: s }) });
+    out.push({ id: `typed createGroup group=${t}`, api: async (ls) => (await ls.integration()).createGroup({ user: 'bob', group_id: s, label: 'x' }) });
     out.push({ id: `typed link user=${t}`, api: async (ls) => (await ls.authn()).linkUserAuthnProvider({ user: s, provider: 'google', subject: 's' }) });
     out.push({ id: `typed link provider=${t}`, api: async (ls) => (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: s, subject: 's' }) });
     if (t !== 'number')

@@ -45,9 +45,9 @@ const authn = (ls: Linkstore) => ls.authn();
 export function buildDiskCorpus(): DiskCase[] {
   const out: DiskCase[] = [];
   const userconfigCalls: DiskCase['calls'] = [
-    { name: 'getLinkUserConfig', run: async (ls) => (await integration(ls)).getLinkUserConfig('bob', 'bad') },
-    { name: 'rebuildDynamicUi', run: async (ls) => (await integration(ls)).rebuildDynamicUi('bob'), maySucceed: true },
-    { name: 'checkDynamicUi', run: async (ls) => (await integration(ls)).checkDynamicUi('bob'), maySucceed: true },
+    { name: 'getLinkUserConfig', run: async (ls) => (await integration(ls)).getLinkUserConfig({ user: 'bob', app: 'bad' }) },
+    { name: 'rebuildDynamicUi', run: async (ls) => (await integration(ls)).rebuildDynamicUi({ user: 'bob' }), maySucceed: true },
+    { name: 'checkDynamicUi', run: async (ls) => (await integration(ls)).checkDynamicUi({ user: 'bob' }), maySucceed: true },
   ];
   for (const [what, text] of BROKEN_JSON) {
     // cPanel's authn readers take a missing, 0-byte or `null` file as empty, and a service file
@@ -60,8 +60,8 @@ export function buildDiskCorpus(): DiskCase[] {
       files: { [`${L}/bad.userconfig`]: '{\n   "url" : "https://x/"\n}\n', [`${L}/bad.adminconfig`]: text },
       mode: 0o600,
       calls: [
-        { name: 'getAdminConfig', run: async (ls) => (await integration(ls)).getAdminConfig('bob', 'bad') },
-        { name: 'readToken', run: async (ls) => (await integration(ls)).readToken('bob', 'bad') },
+        { name: 'getAdminConfig', run: async (ls) => (await integration(ls)).getLinkAdminConfig({ user: 'bob', app: 'bad' }) },
+        { name: 'readToken', run: async (ls) => (await integration(ls)).getLinkToken({ user: 'bob', app: 'bad' }) },
       ],
     });
     if (!emptyForAuthn)
@@ -123,7 +123,7 @@ export function buildDiskCorpus(): DiskCase[] {
       id: `adminconfig ${what}`,
       files: { [`${L}/bad.userconfig`]: '{"url":"https://x/"}', [`${L}/bad.adminconfig`]: text },
       mode: 0o600,
-      calls: [{ name: 'readToken', run: async (ls) => (await integration(ls)).readToken('bob', 'bad') }],
+      calls: [{ name: 'readToken', run: async (ls) => (await integration(ls)).getLinkToken({ user: 'bob', app: 'bad' }) }],
     });
   }
   const userDbWrong: [string, string][] = [

@@ -25,16 +25,16 @@ const authn = (ls: Linkstore) => ls.authn();
 
 /** Each text parameter of the typed API, by the name its errors carry. */
 const PARAMS: [string, Call][] = [
-  ['user', async (ls, v) => (await integ(ls)).createLink(v, 'app', { url: 'https://x.example/' })],
-  ['app', async (ls, v) => (await integ(ls)).createLink('bob', v, { url: 'https://x.example/' })],
-  ['url', async (ls, v) => (await integ(ls)).createLink('bob', 'app', { url: v })],
-  ['autologin_token_url', async (ls, v) => (await integ(ls)).createLink('bob', 'app', { autologin_token_url: v })],
-  ['label', async (ls, v) => (await integ(ls)).createLink('bob', 'app', { url: 'https://x.example/', label: v })],
-  ['token', async (ls, v) => (await integ(ls)).createLink('bob', 'app', { url: 'https://x.example/', token: v })],
-  ['subscriber_unique_id', async (ls, v) => (await integ(ls)).createLink('bob', 'app', { url: 'https://x.example/', subscriber_unique_id: v })],
-  ['token', async (ls, v) => (await integ(ls)).updateLinkToken('bob', 'existing', v)],
-  ['group_id', async (ls, v) => (await integ(ls)).createGroup('bob', v, { label: 'G' })],
-  ['label', async (ls, v) => (await integ(ls)).createGroup('bob', 'grp2', { label: v })],
+  ['user', async (ls, v) => (await integ(ls)).createLink({ user: v, app: 'app', url: 'https://x.example/' })],
+  ['app', async (ls, v) => (await integ(ls)).createLink({ user: 'bob', app: v, url: 'https://x.example/' })],
+  ['url', async (ls, v) => (await integ(ls)).createLink({ user: 'bob', app: 'app', url: v })],
+  ['autologin_token_url', async (ls, v) => (await integ(ls)).createLink({ user: 'bob', app: 'app', autologin_token_url: v })],
+  ['label', async (ls, v) => (await integ(ls)).createLink({ user: 'bob', app: 'app', url: 'https://x.example/', label: v })],
+  ['token', async (ls, v) => (await integ(ls)).createLink({ user: 'bob', app: 'app', url: 'https://x.example/', token: v })],
+  ['subscriber_unique_id', async (ls, v) => (await integ(ls)).createLink({ user: 'bob', app: 'app', url: 'https://x.example/', subscriber_unique_id: v })],
+  ['token', async (ls, v) => (await integ(ls)).setLinkToken({ user: 'bob', app: 'existing', token: v })],
+  ['group_id', async (ls, v) => (await integ(ls)).createGroup({ user: 'bob', group_id: v, label: 'G' })],
+  ['label', async (ls, v) => (await integ(ls)).createGroup({ user: 'bob', group_id: 'grp2', label: v })],
   ['user', async (ls, v) => (await authn(ls)).linkUserAuthnProvider({ user: v, provider: 'google', subject: 's' })],
   ['provider', async (ls, v) => (await authn(ls)).linkUserAuthnProvider({ user: 'bob', provider: v, subject: 's' })],
   ['subject_unique_identifier', async (ls, v) => (await authn(ls)).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: v })],
@@ -48,7 +48,7 @@ const PARAMS: [string, Call][] = [
 async function seeded(ctx: Parameters<Parameters<typeof describeOnDisks>[1]>[0]): Promise<Record<string, string>> {
   seedServer(ctx);
   const ls = makeLinkstore(ctx);
-  await (await integ(ls)).createLink('bob', 'existing', { url: 'https://x.example/', token: 't' });
+  await (await integ(ls)).createLink({ user: 'bob', app: 'existing', url: 'https://x.example/', token: 't' });
   await settle();
   return snapshotTree(ctx);
 }
@@ -91,20 +91,20 @@ describeOnDisks('values at the door', (ctx) => {
     const i = await integ(ls);
     const a = await authn(ls);
     const capped: [string, number, () => Promise<unknown>][] = [
-      ['label', VALUE_LIMITS.label, () => i.createLink('bob', 'app', { url: 'https://x.example/', label: 'é'.repeat(VALUE_LIMITS.label / 2 + 1) })],
-      ['url', VALUE_LIMITS.url, () => i.createLink('bob', 'app', { url: 'https://x.example/' + 'a'.repeat(VALUE_LIMITS.url) })],
-      ['token', VALUE_LIMITS.token, () => i.updateLinkToken('bob', 'existing', 't'.repeat(VALUE_LIMITS.token + 1))],
+      ['label', VALUE_LIMITS.label, () => i.createLink({ user: 'bob', app: 'app', url: 'https://x.example/', label: 'é'.repeat(VALUE_LIMITS.label / 2 + 1) })],
+      ['url', VALUE_LIMITS.url, () => i.createLink({ user: 'bob', app: 'app', url: 'https://x.example/' + 'a'.repeat(VALUE_LIMITS.url) })],
+      ['token', VALUE_LIMITS.token, () => i.setLinkToken({ user: 'bob', app: 'existing', token: 't'.repeat(VALUE_LIMITS.token + 1) })],
       [
         'subscriber_unique_id',
         VALUE_LIMITS.subscriber_unique_id,
-        () => i.createLink('bob', 'app', { url: 'https://x.example/', subscriber_unique_id: 'x'.repeat(1025) }),
+        () => i.createLink({ user: 'bob', app: 'app', url: 'https://x.example/', subscriber_unique_id: 'x'.repeat(1025) }),
       ],
       [
         'base64_png_image',
         VALUE_LIMITS.base64_png_image,
-        () => i.createLink('bob', 'app', { url: 'https://x.example/', base64_png_image: TINY_PNG.slice(0, -4) + 'A'.repeat(1 << 20) }),
+        () => i.createLink({ user: 'bob', app: 'app', url: 'https://x.example/', base64_png_image: TINY_PNG.slice(0, -4) + 'A'.repeat(1 << 20) }),
       ],
-      ['label', VALUE_LIMITS.label, () => i.createGroup('bob', 'g', { label: 'x'.repeat(VALUE_LIMITS.label + 1) })],
+      ['label', VALUE_LIMITS.label, () => i.createGroup({ user: 'bob', group_id: 'g', label: 'x'.repeat(VALUE_LIMITS.label + 1) })],
       [
         'subject_unique_identifier',
         VALUE_LIMITS.subject_unique_identifier,
@@ -123,7 +123,7 @@ describeOnDisks('values at the door', (ctx) => {
     expect(e.message).toContain(`the limit is ${VALUE_LIMITS.user_info_keys}`);
     expect(snapshotTree(ctx)).toEqual(before);
     // At the cap exactly, values are accepted.
-    await i.createLink('bob', 'atcap', { url: 'https://x.example/', label: 'x'.repeat(VALUE_LIMITS.label), token: 't'.repeat(VALUE_LIMITS.token) });
+    await i.createLink({ user: 'bob', app: 'atcap', url: 'https://x.example/', label: 'x'.repeat(VALUE_LIMITS.label), token: 't'.repeat(VALUE_LIMITS.token) });
     expect(peek(ctx, '/var/cpanel/integration/links/bob/atcap.userconfig')).toContain('x'.repeat(VALUE_LIMITS.label));
   });
 
@@ -141,7 +141,7 @@ describeOnDisks('values at the door', (ctx) => {
     const s = await importRecords(ls, splitLineBytes(text));
     expect(s.created).toBe(2);
     expect(s.results.filter((r) => r.status === 'failed')).toEqual([{ line: 2, status: 'failed', reason: 'not valid UTF-8' }]);
-    expect((await (await integ(ls)).listLinks('bob')).sort()).toEqual(['existing', 'one', 'two']);
+    expect((await (await integ(ls)).listLinks({ user: 'bob' })).sort()).toEqual(['existing', 'one', 'two']);
   });
 
   it('import reports a broken line by position, never by its content', async () => {

@@ -45,7 +45,7 @@ describe('a FIFO where a file belongs [tmpdir]', () => {
     try {
       seedServer(ctx);
       const ls = makeLinkstore(ctx);
-      await (await ls.integration()).createLink('bob', 'app', { url: 'https://x.example/', token: 'T' });
+      await (await ls.integration()).createLink({ user: 'bob', app: 'app', url: 'https://x.example/', token: 'T' });
       await (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'first' });
       await new Promise((r) => setImmediate(r));
       rmSync(hostPath(ctx, fifo), { force: true });
@@ -70,15 +70,15 @@ describe('huge files [tmpdir]', () => {
       seedServer(ctx);
       const ls = makeLinkstore(ctx);
       const integ = await ls.integration();
-      await integ.createLink('bob', 'app', { url: 'https://x.example/', token: 'T' });
+      await integ.createLink({ user: 'bob', app: 'app', url: 'https://x.example/', token: 'T' });
       ctx.fs.truncateSync(hostPath(ctx, `${L}/bob/app.userconfig`), 3 * 1024 ** 3);
       const rss = process.memoryUsage().rss;
-      const err = await integ.getLinkUserConfig('bob', 'app').catch((e: unknown) => e);
+      const err = await integ.getLinkUserConfig({ user: 'bob', app: 'app' }).catch((e: unknown) => e);
       expect(isLinkstoreError(err, 'E_CORRUPT_FILE') && /too large/.test(err.message)).toBe(true);
-      await integ.createLink('bob', 'app', { url: 'https://replaced.example/', token: 'T2' });
+      await integ.createLink({ user: 'bob', app: 'app', url: 'https://replaced.example/', token: 'T2' });
       expect(peek(ctx, `${L}/bob/app.userconfig`)).toContain('replaced.example');
       ctx.fs.truncateSync(hostPath(ctx, `${L}/bob/app.userconfig`), 3 * 1024 ** 3);
-      await integ.removeLink('bob', 'app');
+      await integ.removeLink({ user: 'bob', app: 'app' });
       expect(peek(ctx, `${L}/bob/app.userconfig`)).toBeUndefined();
       expect(process.memoryUsage().rss - rss).toBeLessThan(200 * 1024 ** 2);
     } finally {
@@ -106,13 +106,13 @@ describeOnDisks(
       seedServer(ctx);
       const ls = makeLinkstore(ctx);
       const integ = await ls.integration();
-      await integ.createLink('bob', 'app', { url: 'https://x.example/', token: 'T' });
+      await integ.createLink({ user: 'bob', app: 'app', url: 'https://x.example/', token: 'T' });
       ctx.fs.writeFileSync(hostPath(ctx, `${L}/bob/app.userconfig`), `{"url":"${'x'.repeat(5000)}"}`);
-      const err = await integ.getLinkUserConfig('bob', 'app').catch((e: unknown) => e);
+      const err = await integ.getLinkUserConfig({ user: 'bob', app: 'app' }).catch((e: unknown) => e);
       expect(isLinkstoreError(err, 'E_CORRUPT_FILE')).toBe(true);
       expect((err as Error).message).toContain('4096 bytes');
-      await integ.createLink('bob', 'app', { url: 'https://replaced.example/' });
-      await integ.removeLink('bob', 'app');
+      await integ.createLink({ user: 'bob', app: 'app', url: 'https://replaced.example/' });
+      await integ.removeLink({ user: 'bob', app: 'app' });
       expect(peek(ctx, `${L}/bob/app.userconfig`)).toBeUndefined();
     });
   },

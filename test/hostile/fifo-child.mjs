@@ -6,9 +6,9 @@ import { doctor, openLinkstore } from '../../dist/src/index.js';
 const [root, call] = process.argv.slice(2);
 const ls = openLinkstore({ root, now: () => 1_700_000_000_500, users: { checkIntervalMs: 0 } });
 const calls = {
-  userconfig: async () => (await ls.integration()).getLinkUserConfig('bob', 'app'),
-  themeConfig: async () => (await ls.integration()).createLink('alice', 'newapp', { url: 'https://x.example/' }),
-  integrationLock: async () => (await ls.integration()).createLink('bob', 'app2', { url: 'https://x.example/' }),
+  userconfig: async () => (await ls.integration()).getLinkUserConfig({ user: 'bob', app: 'app' }),
+  themeConfig: async () => (await ls.integration()).createLink({ user: 'alice', app: 'newapp', url: 'https://x.example/' }),
+  integrationLock: async () => (await ls.integration()).createLink({ user: 'bob', app: 'app2', url: 'https://x.example/' }),
   userDb: async () => (await ls.authn()).getAuthnLinks('bob'),
   linkDb: async () => (await ls.authn()).getUsersAuthnLinkedAccounts(),
   authnLock: async () => (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'x' }),

@@ -33,8 +33,8 @@ async function baseVolume(): Promise<Record<string, string | null>> {
   ctx.disk = ctx.make();
   seedServer(ctx);
   const ls = store(fs);
-  await (await ls.integration()).createLink('bob', 'app', { url: 'https://x/', token: 'tok', label: 'App', base64_png_image: TINY_PNG });
-  await (await ls.integration()).createGroup('bob', 'grp', { label: 'G' });
+  await (await ls.integration()).createLink({ user: 'bob', app: 'app', url: 'https://x/', token: 'tok', label: 'App', base64_png_image: TINY_PNG });
+  await (await ls.integration()).createGroup({ user: 'bob', group_id: 'grp', label: 'G' });
   await (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'sub-1', userInfo: { preferred_username: 'bob' } });
   await (await ls.authn()).setClientConfig('cpaneld', 'google', { client_id: 'a', client_secret: 'b' });
   return vol.toJSON() as Record<string, string | null>;
@@ -74,34 +74,37 @@ const TARGETS: { file: string; reads: Read[]; style: 'colon' | 'pretty' | 'compa
   { file: '/var/cpanel/cpanel.config', reads: USERS_READS, style: 'kv' },
   {
     file: '/var/cpanel/users/bob',
-    reads: [...USERS_READS, ['createLink dry run', async (ls) => (await ls.integration()).createLink('bob', 'n', { url: 'https://x/' }, { dryRun: true })]],
+    reads: [
+      ...USERS_READS,
+      ['createLink dry run', async (ls) => (await ls.integration()).createLink({ user: 'bob', app: 'n', url: 'https://x/' }, { dryRun: true })],
+    ],
     style: 'kv',
   },
   {
     file: '/var/cpanel/integration/links/bob/app.userconfig',
     reads: [
-      ['getLinkUserConfig', async (ls) => (await ls.integration()).getLinkUserConfig('bob', 'app')],
-      ['checkDynamicUi', async (ls) => (await ls.integration()).checkDynamicUi('bob')],
-      ['exportUser', async (ls) => (await ls.integration()).exportUser('bob')],
+      ['getLinkUserConfig', async (ls) => (await ls.integration()).getLinkUserConfig({ user: 'bob', app: 'app' })],
+      ['checkDynamicUi', async (ls) => (await ls.integration()).checkDynamicUi({ user: 'bob' })],
+      ['exportUser', async (ls) => (await ls.integration()).exportUser({ user: 'bob' })],
     ],
     style: 'pretty',
   },
   {
     file: '/var/cpanel/integration/links/bob/group_grp.userconfig',
     reads: [
-      ['getGroupUserConfig', async (ls) => (await ls.integration()).getGroupUserConfig('bob', 'grp')],
-      ['checkDynamicUi', async (ls) => (await ls.integration()).checkDynamicUi('bob')],
+      ['getGroupUserConfig', async (ls) => (await ls.integration()).getGroupUserConfig({ user: 'bob', group_id: 'grp' })],
+      ['checkDynamicUi', async (ls) => (await ls.integration()).checkDynamicUi({ user: 'bob' })],
     ],
     style: 'pretty',
   },
   {
     file: '/var/cpanel/integration/links/bob/app.adminconfig',
-    reads: [['readToken', async (ls) => (await ls.integration()).readToken('bob', 'app')]],
+    reads: [['readToken', async (ls) => (await ls.integration()).getLinkToken({ user: 'bob', app: 'app' })]],
     style: 'pretty',
   },
   {
     file: '/var/cpanel/integration/dynamicui/bob/dynamicui_app.conf',
-    reads: [['checkDynamicUi', async (ls) => (await ls.integration()).checkDynamicUi('bob')]],
+    reads: [['checkDynamicUi', async (ls) => (await ls.integration()).checkDynamicUi({ user: 'bob' })]],
     style: 'pretty',
   },
   {

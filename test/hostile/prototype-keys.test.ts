@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { doctor } from '../../src/doctor/index.js';
 import { LinkstoreError } from '../../src/io/errors.js';
+import type { CreateLinkParams } from '../../src/integration/index.js';
 import type { Linkstore } from '../../src/services.js';
 import { exportRecords, importRecords, recordLine } from '../../src/transfer/index.js';
 import { describeOnDisks, hostPath, peek, seed, settle, type DiskCtx } from '../helpers/disks.js';
@@ -103,15 +104,15 @@ async function apply(ls: Linkstore, op: Op, m: Model): Promise<void> {
     }
     case 'create':
       // A parameter named like a prototype member is an unknown key: dropped with cPanel's warning.
-      await integ.createLink('bob', op.app, { url: 'https://example.com/', label: `L ${op.app}`, [op.labelKey]: 'x' } as Record<string, string>);
+      await integ.createLink({ user: 'bob', app: op.app, url: 'https://example.com/', label: `L ${op.app}`, [op.labelKey]: 'x' } as CreateLinkParams);
       m.apps.add(op.app);
       return;
     case 'remove':
-      await integ.removeLink('bob', op.app);
+      await integ.removeLink({ user: 'bob', app: op.app });
       m.apps.delete(op.app);
       return;
     case 'group':
-      await integ.createGroup('bob', op.group, { label: `G ${op.group}` });
+      await integ.createGroup({ user: 'bob', group_id: op.group, label: `G ${op.group}` });
       m.groups.add(op.group);
   }
 }
@@ -135,9 +136,9 @@ async function assertState(ls: Linkstore, m: Model): Promise<void> {
     expect(r.user_info[k]).toBe(`v-${k}`);
   }
   const integ = await ls.integration();
-  expect((await integ.listLinks('bob')).sort()).toEqual([...m.apps].sort());
-  for (const app of m.apps) expect((await integ.getLinkUserConfig('bob', app)).label).toBe(`L ${app}`);
-  expect((await integ.listGroups('bob')).sort()).toEqual([...m.groups].sort());
+  expect((await integ.listLinks({ user: 'bob' })).sort()).toEqual([...m.apps].sort());
+  for (const app of m.apps) expect((await integ.getLinkUserConfig({ user: 'bob', app })).label).toBe(`L ${app}`);
+  expect((await integ.listGroups({ user: 'bob' })).sort()).toEqual([...m.groups].sort());
   expect(await authn.checkDrift()).toEqual([]);
   // In step: a rebuild writes no file (it may make the login directory of a provider never used).
   for (const p of PROVIDERS) expect((await authn.rebuildLinkDb(p, { includeRoot: true })).ops.filter((o) => o.op !== 'mkdir')).toEqual([]);

@@ -80,7 +80,7 @@ async function seedBase(ctx: DiskCtx): Promise<void> {
   ctx.fs.mkdirSync(ctx.root, { recursive: true });
   seedServer(ctx);
   const ls = makeLinkstore(ctx);
-  await (await ls.integration()).createLink('bob', 'existing', { url: 'https://example.com/', token: 't' });
+  await (await ls.integration()).createLink({ user: 'bob', app: 'existing', url: 'https://example.com/', token: 't' });
   const authn = await ls.authn();
   await authn.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'sub-existing', userInfo: { preferred_username: 'bobby' } });
   await authn.setClientConfig('cpaneld', 'google', '{"client_id":"cid","client_secret":"s"}');
@@ -99,8 +99,8 @@ async function everyMessage(ls: Linkstore): Promise<string[]> {
   };
   const integ = await ls.integration();
   const authn = await ls.authn();
-  await typed(() => integ.readToken('bob', 'existing'));
-  await typed(() => integ.getAdminConfig('bob', 'existing'));
+  await typed(() => integ.getLinkToken({ user: 'bob', app: 'existing' }));
+  await typed(() => integ.getLinkAdminConfig({ user: 'bob', app: 'existing' }));
   await typed(() => authn.getClientConfig('cpaneld', 'google'));
   await typed(() => authn.getAuthnLinks('bob'));
   await typed(() => authn.getUsersAuthnLinkedAccounts());

@@ -24,13 +24,13 @@ const integ = (ls: Linkstore) => ls.integration();
 const authn = (ls: Linkstore) => ls.authn();
 
 const INTEGRATION_CALLS: Call[] = [
-  ['createLink', async (ls) => (await integ(ls)).createLink('bob', 'app', { url: 'https://x/', token: 'SECRET' })],
-  ['getLinkUserConfig', async (ls) => (await integ(ls)).getLinkUserConfig('bob', 'app')],
-  ['readToken', async (ls) => (await integ(ls)).readToken('bob', 'app')],
-  ['updateLinkToken', async (ls) => (await integ(ls)).updateLinkToken('bob', 'app', 'SECRET2')],
-  ['removeLink', async (ls) => (await integ(ls)).removeLink('bob', 'app')],
-  ['listLinks', async (ls) => (await integ(ls)).listLinks('bob')],
-  ['createGroup', async (ls) => (await integ(ls)).createGroup('bob', 'grp', { label: 'G' })],
+  ['createLink', async (ls) => (await integ(ls)).createLink({ user: 'bob', app: 'app', url: 'https://x/', token: 'SECRET' })],
+  ['getLinkUserConfig', async (ls) => (await integ(ls)).getLinkUserConfig({ user: 'bob', app: 'app' })],
+  ['readToken', async (ls) => (await integ(ls)).getLinkToken({ user: 'bob', app: 'app' })],
+  ['updateLinkToken', async (ls) => (await integ(ls)).setLinkToken({ user: 'bob', app: 'app', token: 'SECRET2' })],
+  ['removeLink', async (ls) => (await integ(ls)).removeLink({ user: 'bob', app: 'app' })],
+  ['listLinks', async (ls) => (await integ(ls)).listLinks({ user: 'bob' })],
+  ['createGroup', async (ls) => (await integ(ls)).createGroup({ user: 'bob', group_id: 'grp', label: 'G' })],
 ];
 const AUTHN_CALLS: Call[] = [
   ['link', async (ls) => (await authn(ls)).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'new' })],
@@ -156,8 +156,8 @@ const CASES: Case[] = [
 async function seedBase(ctx: DiskCtx, out: string): Promise<void> {
   seedServer(ctx);
   const ls = makeLinkstore(ctx);
-  await (await ls.integration()).createLink('bob', 'app', { url: 'https://x/', token: 'SECRET-token' });
-  await (await ls.integration()).createLink('alice', 'app', { url: 'https://x/', token: 'SECRET-token' });
+  await (await ls.integration()).createLink({ user: 'bob', app: 'app', url: 'https://x/', token: 'SECRET-token' });
+  await (await ls.integration()).createLink({ user: 'alice', app: 'app', url: 'https://x/', token: 'SECRET-token' });
   await (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'sub-1' });
   await (await ls.authn()).setClientConfig('cpaneld', 'google', { client_id: 'a', client_secret: 'SECRET-c' });
   const fs = ctx.fs;

@@ -21,25 +21,24 @@ describeOnDisks('integration batch', (ctx) => {
 
   it('creates many links across users, reports per item, and writes the same bytes as single creates', async () => {
     const items = [];
-    for (const user of ['alice', 'carol', 'bob'])
-      for (let i = 0; i < 7; i++) items.push({ user, app: `app${i}`, params: { url: `https://${user}/${i}`, token: `t${i}` } });
-    items.push({ user: 'ghost', app: 'x', params: { url: 'u' } });
-    items.push({ user: 'alice', app: 'bad app', params: { url: 'u' } });
+    for (const user of ['alice', 'carol', 'bob']) for (let i = 0; i < 7; i++) items.push({ user, app: `app${i}`, url: `https://${user}/${i}`, token: `t${i}` });
+    items.push({ user: 'ghost', app: 'x', url: 'u' });
+    items.push({ user: 'alice', app: 'bad app', url: 'u' });
     const progress: number[] = [];
     const r = await store.createLinks(items, { chunkSize: 3, concurrency: 2, onProgress: (d) => progress.push(d) });
     expect([r.succeeded, r.failed]).toEqual([21, 2]);
     expect(r.results[21]).toMatchObject({ ok: false, user: 'ghost', error: { code: 'E_NO_SUCH_USER' } });
     expect(r.results[22]).toMatchObject({ ok: false, app: 'bad app', error: { code: 'E_INVALID_PARAM' } });
     expect(progress.at(-1)).toBe(23);
-    expect(await store.listLinks('carol')).toEqual(['app0', 'app1', 'app2', 'app3', 'app4', 'app5', 'app6']);
+    expect(await store.listLinks({ user: 'carol' })).toEqual(['app0', 'app1', 'app2', 'app3', 'app4', 'app5', 'app6']);
     await settle();
     const batchBytes = snapshotTree(ctx, `${L}/alice`);
     const batchUi = peek(ctx, `${D}/bob/dynamicui_app3.conf`);
-    await store.purgeUser('alice');
-    for (let i = 0; i < 7; i++) await store.createLink('alice', `app${i}`, { url: `https://alice/${i}`, token: `t${i}` });
+    await store.purgeUser({ user: 'alice' });
+    for (let i = 0; i < 7; i++) await store.createLink({ user: 'alice', app: `app${i}`, url: `https://alice/${i}`, token: `t${i}` });
     await settle();
     expect(snapshotTree(ctx, `${L}/alice`)).toEqual(batchBytes);
-    await store.createLink('bob', 'app3', { url: 'https://bob/3', token: 't3' });
+    await store.createLink({ user: 'bob', app: 'app3', url: 'https://bob/3', token: 't3' });
     expect(peek(ctx, `${D}/bob/dynamicui_app3.conf`)).toBe(batchUi);
     await settle();
     expect(ls(L)).toEqual(['alice', 'bob', 'carol']);
@@ -47,19 +46,19 @@ describeOnDisks('integration batch', (ctx) => {
 
   it('the same app twice in one batch: the later item wins', async () => {
     const r = await store.createLinks([
-      { user: 'alice', app: 'a', params: { url: 'first' } },
-      { user: 'alice', app: 'a', params: { url: 'second' } },
+      { user: 'alice', app: 'a', url: 'first' },
+      { user: 'alice', app: 'a', url: 'second' },
     ]);
     expect(r.succeeded).toBe(2);
-    expect(await store.getLinkUserConfig('alice', 'a')).toEqual({ url: 'second' });
+    expect(await store.getLinkUserConfig({ user: 'alice', app: 'a' })).toEqual({ url: 'second' });
   });
 
   it('dry run plans every file and touches nothing', async () => {
     const before = snapshotTree(ctx, '/');
     const r = await store.createLinks(
       [
-        { user: 'alice', app: 'a', params: { url: 'u' } },
-        { user: 'carol', app: 'b', params: { url: 'u' } },
+        { user: 'alice', app: 'a', url: 'u' },
+        { user: 'carol', app: 'b', url: 'u' },
       ],
       { dryRun: true },
     );
@@ -71,7 +70,7 @@ describeOnDisks('integration batch', (ctx) => {
   it('a failing chunk fails only its items and leaves no partial link', async () => {
     const { fs } = faultyFs(ctx.fs, [{ op: 'rename', path: (p) => p.includes('dynamicui_b1.conf'), code: 'EIO' }]);
     const s2 = makeStore(ctx, ctx.make({ fs }));
-    const items = ['a0', 'a1', 'b0', 'b1'].map((app) => ({ user: 'alice', app, params: { url: 'u' } }));
+    const items = ['a0', 'a1', 'b0', 'b1'].map((app) => ({ user: 'alice', app, url: 'u' }));
     const r = await s2.createLinks(items, { chunkSize: 2 });
     expect(r.results.map((x) => x.ok)).toEqual([true, true, false, false]);
     expect(ls(`${L}/alice`)).toEqual(['a0.adminconfig', 'a0.userconfig', 'a1.adminconfig', 'a1.userconfig']);

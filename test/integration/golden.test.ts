@@ -23,7 +23,9 @@ describeOnDisks('integration golden files', (ctx) => {
   });
 
   it('APP.userconfig and APP.adminconfig (§3.1, §3.2)', async () => {
-    await store.createLink('alice', 'WHMCS_billing', {
+    await store.createLink({
+      user: 'alice',
+      app: 'WHMCS_billing',
       url: 'https://billing.example.com/cp',
       subscriber_unique_id: '1234',
       order: '5',
@@ -37,23 +39,23 @@ describeOnDisks('integration golden files', (ctx) => {
   });
 
   it('adminconfig without a token is {"token" : null}', async () => {
-    await store.createLink('alice', 'notoken', { url: 'https://x.example/' });
+    await store.createLink({ user: 'alice', app: 'notoken', url: 'https://x.example/' });
     expect(bytes('/var/cpanel/integration/links/alice/notoken.adminconfig')).toEqual(golden('notoken.adminconfig'));
   });
 
   it('dynamicui_APP.conf with defaults on jupiter (§3.4 example)', async () => {
-    await store.createLink('alice', 'WHMCS_billing', { label: 'WHMCS Billing', implements: 'billing', url: 'https://billing.example.com/cp' });
+    await store.createLink({ user: 'alice', app: 'WHMCS_billing', label: 'WHMCS Billing', implements: 'billing', url: 'https://billing.example.com/cp' });
     expect(bytes('/var/cpanel/integration/dynamicui/alice/dynamicui_WHMCS_billing.conf')).toEqual(golden('dynamicui_WHMCS_billing.conf'));
   });
 
   it('dynamicui_APP.conf hidden, own image/group/order, theme without config.json (null sizes)', async () => {
-    await store.createLink('bob', 'support', { url: 'https://s.example/', hide: '1', base64_png_image: TINY_PNG, group_id: 'whmcs', order: '-6' });
+    await store.createLink({ user: 'bob', app: 'support', url: 'https://s.example/', hide: '1', base64_png_image: TINY_PNG, group_id: 'whmcs', order: '-6' });
     expect(bytes('/var/cpanel/integration/dynamicui/bob/dynamicui_support.conf')).toEqual(golden('dynamicui_support.conf'));
   });
 
   it('group files (§3.3, §3.5) and the empty group {}', async () => {
-    await store.createGroup('alice', 'whmcs', { label: 'WHMCS Control', order: '1' });
-    await store.createGroup('alice', 'empty', {});
+    await store.createGroup({ user: 'alice', group_id: 'whmcs', label: 'WHMCS Control', order: '1' });
+    await store.createGroup({ user: 'alice', group_id: 'empty' });
     expect(bytes('/var/cpanel/integration/links/alice/group_whmcs.userconfig')).toEqual(golden('group_whmcs.userconfig'));
     expect(bytes('/var/cpanel/integration/dynamicui/alice/dynamicui_group_whmcs.conf')).toEqual(golden('dynamicui_group_whmcs.conf'));
     expect(bytes('/var/cpanel/integration/links/alice/group_empty.userconfig')).toEqual(golden('group_empty.userconfig'));
@@ -61,7 +63,7 @@ describeOnDisks('integration golden files', (ctx) => {
 
   it('string escaping is byte-exact (§2.2 example)', async () => {
     const label = 'a"b\\c/d\te\u0001f\u001fg\u007fh\u00e9i\nj\rk\bl\fm';
-    await store.createLink('alice', 'esc', { label, url: 'u' });
+    await store.createLink({ user: 'alice', app: 'esc', label, url: 'u' });
     expect(bytes('/var/cpanel/integration/links/alice/esc.userconfig')).toEqual(goldenRaw('escaping.userconfig'));
   });
 

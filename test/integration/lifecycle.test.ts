@@ -7,6 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeEach, expect, it } from 'vitest';
 import type { IntegrationStore } from '../../src/integration/index.js';
+import { expectedDynamicUi, loadArchiveDir } from '../../src/integration/lifecycle.js';
+import { integrationContext } from '../../src/integration/store.js';
 import { describeOnDisks, hostPath, peek, seed, snapshotTree, settle, expectOwners } from '../helpers/disks.js';
 import { GID, expectError, makeStore, seedServer } from './setup.js';
 
@@ -25,32 +27,32 @@ describeOnDisks('integration lifecycle', (ctx) => {
   });
 
   it('purgeUser removes both per-user trees and a stale lock, keeps base dirs and other users', async () => {
-    await store.createLink('alice', 'a', U);
-    await store.createGroup('alice', 'g', {});
-    await store.createLink('carol', 'c', U);
+    await store.createLink({ user: 'alice', app: 'a', ...U });
+    await store.createGroup({ user: 'alice', group_id: 'g' });
+    await store.createLink({ user: 'carol', app: 'c', ...U });
     seed(ctx, `${L}/alice.lock`, '999999999\ncpanel-linkstore\n', 0o640); // dead PID
-    const r = await store.purgeUser('alice');
+    const r = await store.purgeUser({ user: 'alice' });
     expect(r.ops.filter((o) => o.op === 'rmdir').map((o) => o.path.slice(ctx.root.length))).toEqual([`${L}/alice`, `${D}/alice`]);
     expect([ls(L), ls(D), ls('/var/cpanel/integration')]).toEqual([['carol'], ['carol'], ['dynamicui', 'links']]);
-    expect(await store.listLinks('carol')).toEqual(['c']);
-    expect((await store.purgeUser('alice')).ops).toEqual([]);
-    await expectError(store.purgeUser('a/b'), 'E_INVALID_NAME', 'This value may not contain the character “/”.');
+    expect(await store.listLinks({ user: 'carol' })).toEqual(['c']);
+    expect((await store.purgeUser({ user: 'alice' })).ops).toEqual([]);
+    await expectError(store.purgeUser({ user: 'a/b' }), 'E_INVALID_NAME', 'This value may not contain the character “/”.');
   });
 
   it('purgeUser unlinks a symlinked per-user root without following it', async () => {
-    await store.createLink('carol', 'c', U);
+    await store.createLink({ user: 'carol', app: 'c', ...U });
     seed(ctx, '/elsewhere/keep/file', 'precious');
     ctx.fs.symlinkSync(hostPath(ctx, '/elsewhere/keep'), hostPath(ctx, `${L}/alice`));
-    await store.purgeUser('alice');
+    await store.purgeUser({ user: 'alice' });
     expect(exists(`${L}/alice`)).toBe(false);
     expect(peek(ctx, '/elsewhere/keep/file')).toBe('precious');
   });
 
   it('exportUser returns every regular file of links/USER (strays included), not DynamicUI', async () => {
-    await store.createLink('alice', 'a', { ...U, token: 't' });
-    await store.createGroup('alice', 'g', { label: 'G' });
+    await store.createLink({ user: 'alice', app: 'a', ...U, token: 't' });
+    await store.createGroup({ user: 'alice', group_id: 'g', label: 'G' });
     seed(ctx, `${L}/alice/stray.txt`, 'x');
-    const a = await store.exportUser('alice');
+    const a = await store.exportUser({ user: 'alice' });
     expect(a.user).toBe('alice');
     expect(a.files.map((f) => [f.name, f.mode.toString(8)])).toEqual([
       ['a.adminconfig', '600'],
@@ -59,14 +61,14 @@ describeOnDisks('integration lifecycle', (ctx) => {
       ['stray.txt', '644'],
     ]);
     expect(Buffer.from(a.files[1]!.content).toString()).toBe(peek(ctx, `${L}/alice/a.userconfig`));
-    expect((await store.exportUser('carol')).files).toEqual([]);
+    expect((await store.exportUser({ user: 'carol' })).files).toEqual([]);
   });
 
   it('export → restore under a new user re-creates the same bytes (a rename by restore)', async () => {
-    await store.createLink('alice', 'WHMCS_billing', { ...U, label: 'WHMCS Billing', order: '5', implements: 'billing', token: 'subway' });
-    await store.createGroup('alice', 'whmcs', { label: 'WHMCS Control', order: '1' });
-    const archive = await store.exportUser('alice');
-    const r = await store.restoreUser(archive, 'carol');
+    await store.createLink({ user: 'alice', app: 'WHMCS_billing', ...U, label: 'WHMCS Billing', order: '5', implements: 'billing', token: 'subway' });
+    await store.createGroup({ user: 'alice', group_id: 'whmcs', label: 'WHMCS Control', order: '1' });
+    const archive = await store.exportUser({ user: 'alice' });
+    const r = await store.restoreUser({ archive, user: 'carol' });
     expect([r.warnings, r.failed, r.restored]).toEqual([[], [], ['WHMCS_billing', 'group_whmcs']]);
     for (const f of ['WHMCS_billing.userconfig', 'WHMCS_billing.adminconfig', 'group_whmcs.userconfig']) {
       expect(peek(ctx, `${L}/carol/${f}`)).toBe(peek(ctx, `${L}/alice/${f}`));
@@ -76,9 +78,9 @@ describeOnDisks('integration lifecycle', (ctx) => {
 
   it('restores a hand-made cPanel-style archive with cPanel’s warnings (random key order, strays, group, falsy token)', async () => {
     for (const name of readdirSync(archiveDir)) seed(ctx, `/home/carol/restore/integration/links/${name}`, readFileSync(join(archiveDir, name)));
-    const archive = await store.loadArchiveDir('/home/carol/restore/integration/links');
+    const archive = await loadArchiveDir(integrationContext(store), '/home/carol/restore/integration/links');
     expect(archive.files).toHaveLength(14);
-    const r = await store.restoreUser(archive, 'carol');
+    const r = await store.restoreUser({ archive, user: 'carol' });
     const tmpName = '.tmp.9f3a.WHMCS_billing';
     expect(r.restored).toEqual(['WHMCS_billing', 'group_whmcs', 'legacy', 'support']);
     expect(r.failed).toEqual([tmpName, 'badjson', 'broken', 'nourl']);
@@ -94,14 +96,14 @@ describeOnDisks('integration lifecycle', (ctx) => {
       'The system could not restore “nourl.userconfig”: You must supply one of the following parameters: autologin_token_url, url',
       '“support.adminconfig”: the token is empty or “0” and was dropped (the link is restored without a token).',
     ]);
-    expect(await store.listLinks('carol')).toEqual(['WHMCS_billing', 'legacy', 'support']);
-    expect(await store.listGroups('carol')).toEqual(['whmcs']);
-    expect(await store.getLinkUserConfig('carol', 'legacy')).toEqual({ order: '7', url: 'https://legacy.example.com/' });
-    expect([await store.readToken('carol', 'WHMCS_billing'), await store.readToken('carol', 'support'), await store.readToken('carol', 'legacy')]).toEqual([
-      'subway',
-      null,
-      null,
-    ]);
+    expect(await store.listLinks({ user: 'carol' })).toEqual(['WHMCS_billing', 'legacy', 'support']);
+    expect(await store.listGroups({ user: 'carol' })).toEqual(['whmcs']);
+    expect(await store.getLinkUserConfig({ user: 'carol', app: 'legacy' })).toEqual({ order: '7', url: 'https://legacy.example.com/' });
+    expect([
+      await store.getLinkToken({ user: 'carol', app: 'WHMCS_billing' }),
+      await store.getLinkToken({ user: 'carol', app: 'support' }),
+      await store.getLinkToken({ user: 'carol', app: 'legacy' }),
+    ]).toEqual(['subway', null, null]);
     // canonical (sorted) re-serialisation of the random-order cPanel file
     expect(peek(ctx, `${L}/carol/WHMCS_billing.userconfig`)).toBe(
       '{\n   "implements" : "billing",\n   "label" : "WHMCS Billing",\n   "order" : "5",\n   "url" : "https://billing.example.com/cp"\n}\n',
@@ -113,23 +115,23 @@ describeOnDisks('integration lifecycle', (ctx) => {
   });
 
   it('restore dry run plans without writing; restore into an unknown user fails per link', async () => {
-    await store.createLink('alice', 'a', U);
-    const archive = await store.exportUser('alice');
+    await store.createLink({ user: 'alice', app: 'a', ...U });
+    const archive = await store.exportUser({ user: 'alice' });
     // Let the idle lock temp of the createLink be swept first: the snapshot compares files only.
     await settle();
     const before = snapshotTree(ctx, '/');
-    const dry = await store.restoreUser(archive, 'carol', { dryRun: true });
+    const dry = await store.restoreUser({ archive, user: 'carol' }, { dryRun: true });
     expect(dry.ops.filter((o) => o.op === 'write')).toHaveLength(3);
     expect(snapshotTree(ctx, '/')).toEqual(before);
-    const r = await store.restoreUser(archive, 'ghost');
+    const r = await store.restoreUser({ archive, user: 'ghost' });
     expect([r.restored, r.failed, r.warnings]).toEqual([[], ['a'], ['The system could not restore “a.userconfig”: You do not have a user named “ghost”.']]);
   });
 
   it('renameUser moves both trees, re-owns them and rebuilds DynamicUI for the new theme', async () => {
-    await store.createLink('alice', 'a', { ...U, token: 't' });
-    await store.createGroup('alice', 'g', { label: 'G' });
+    await store.createLink({ user: 'alice', app: 'a', ...U, token: 't' });
+    await store.createGroup({ user: 'alice', group_id: 'g', label: 'G' });
     // bob's theme has no config.json: sizes become null
-    const r = await store.renameUser('alice', 'bob');
+    const r = await store.renameUser({ user: 'alice', newUser: 'bob' });
     expect([exists(`${L}/alice`), exists(`${D}/alice`)]).toEqual([false, false]);
     expect([ls(`${L}/bob`), ls(`${D}/bob`)]).toEqual([
       ['a.adminconfig', 'a.userconfig', 'group_g.userconfig'],
@@ -145,38 +147,38 @@ describeOnDisks('integration lifecycle', (ctx) => {
     expectOwners(ctx, 'renamed directories group bob', () =>
       expect([ctx.fs.statSync(hostPath(ctx, `${L}/bob`)).gid, ctx.fs.statSync(hostPath(ctx, `${D}/bob`)).gid]).toEqual([GID.bob, GID.bob]),
     );
-    expect(await store.readToken('bob', 'a')).toBe('t');
+    expect(await store.getLinkToken({ user: 'bob', app: 'a' })).toBe('t');
     await settle();
     expect(ls(L)).toEqual(['bob']);
   });
 
   it('renameUser refuses to merge into a non-empty target', async () => {
-    await store.createLink('alice', 'a', U);
-    await store.createLink('carol', 'c', U);
+    await store.createLink({ user: 'alice', app: 'a', ...U });
+    await store.createLink({ user: 'carol', app: 'c', ...U });
     await settle();
     const before = snapshotTree(ctx, '/var/cpanel/integration');
-    await expectError(store.renameUser('alice', 'carol'), 'E_INVALID_PARAM');
+    await expectError(store.renameUser({ user: 'alice', newUser: 'carol' }), 'E_INVALID_PARAM');
     expect(snapshotTree(ctx, '/var/cpanel/integration')).toEqual(before);
   });
 
   it('checkDynamicUi finds missing, stale and orphan files; rebuildDynamicUi repairs them', async () => {
-    await store.createLink('alice', 'a', U);
-    await store.createLink('alice', 'b', U);
-    await store.createLink('alice', 'c', U);
+    await store.createLink({ user: 'alice', app: 'a', ...U });
+    await store.createLink({ user: 'alice', app: 'b', ...U });
+    await store.createLink({ user: 'alice', app: 'c', ...U });
     ctx.fs.unlinkSync(hostPath(ctx, `${D}/alice/dynamicui_a.conf`));
     seed(ctx, `${D}/alice/dynamicui_b.conf`, '[{"file":"b"}]');
     seed(ctx, `${D}/alice/dynamicui_gone.conf`, '[{"file":"gone"}]');
-    const rep = await store.checkDynamicUi('alice');
+    const rep = await store.checkDynamicUi({ user: 'alice' });
     expect(rep.entries.map((e) => [e.name, e.state])).toEqual([
       ['a', 'missing'],
       ['b', 'stale'],
       ['c', 'ok'],
     ]);
     expect(rep.orphans).toEqual([`${D}/alice/dynamicui_gone.conf`]);
-    const expected = await store.expectedDynamicUi('alice', 'c');
+    const expected = await expectedDynamicUi(integrationContext(store), 'alice', 'c');
     expect(ctx.fs.readFileSync(hostPath(ctx, expected.path))).toEqual(expected.content);
-    const fixed = await store.rebuildDynamicUi('alice');
+    const fixed = await store.rebuildDynamicUi({ user: 'alice' });
     expect(fixed.ops.map((o) => o.path.slice(ctx.root.length))).toEqual([`${D}/alice/dynamicui_a.conf`, `${D}/alice/dynamicui_b.conf`]);
-    expect((await store.checkDynamicUi('alice')).entries.every((e) => e.state === 'ok')).toBe(true);
+    expect((await store.checkDynamicUi({ user: 'alice' })).entries.every((e) => e.state === 'ok')).toBe(true);
   });
 });

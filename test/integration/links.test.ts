@@ -26,7 +26,7 @@ describeOnDisks('integration links on disk', (ctx) => {
   it('creates the directories and files with exact modes and owners (§1, §6)', async () => {
     const old = process.umask(0o077);
     try {
-      await store.createLink('alice', 'app1', { ...U, token: 'tok' });
+      await store.createLink({ user: 'alice', app: 'app1', ...U, token: 'tok' });
     } finally {
       process.umask(old);
     }
@@ -64,52 +64,52 @@ describeOnDisks('integration links on disk', (ctx) => {
   it('repairs a wrong per-user directory mode and owner, and does not chown when right', async () => {
     seed(ctx, `${L}/alice/keep`, 'x');
     ctx.fs.chmodSync(hostPath(ctx, `${L}/alice`), 0o777);
-    await store.createLink('alice', 'a', U);
+    await store.createLink({ user: 'alice', app: 'a', ...U });
     expect(stat(`${L}/alice`).mode & 0o7777).toBe(0o750);
     expectOwners(ctx, 'user directory group alice', () => expect(stat(`${L}/alice`).gid).toBe(GID.alice));
   });
 
   it('replace is a full replacement: keys missing from the new call disappear, no token → null', async () => {
-    await store.createLink('alice', 'a', { ...U, label: 'Old', order: '3', token: 'T' });
-    await store.createLink('alice', 'a', { autologin_token_url: 'https://t/' });
-    expect(await store.getLinkUserConfig('alice', 'a')).toEqual({ autologin_token_url: 'https://t/' });
-    expect(await store.readToken('alice', 'a')).toBeNull();
+    await store.createLink({ user: 'alice', app: 'a', ...U, label: 'Old', order: '3', token: 'T' });
+    await store.createLink({ user: 'alice', app: 'a', autologin_token_url: 'https://t/' });
+    expect(await store.getLinkUserConfig({ user: 'alice', app: 'a' })).toEqual({ autologin_token_url: 'https://t/' });
+    expect(await store.getLinkToken({ user: 'alice', app: 'a' })).toBeNull();
     expect(JSON.parse(peek(ctx, `${D}/alice/dynamicui_a.conf`)!)[0].itemdesc).toBe("$LANG{'a'}");
   });
 
   it('remove_integration_link removes the three files, is idempotent and creates nothing', async () => {
-    await store.createLink('alice', 'a', U);
-    await store.createLink('alice', 'b', U);
-    const r = await store.removeLink('alice', 'a');
+    await store.createLink({ user: 'alice', app: 'a', ...U });
+    await store.createLink({ user: 'alice', app: 'b', ...U });
+    const r = await store.removeLink({ user: 'alice', app: 'a' });
     expect(r.ops.map((o) => [o.op, o.path.slice(ctx.root.length)])).toEqual([
       ['remove', `${L}/alice/a.userconfig`],
       ['remove', `${L}/alice/a.adminconfig`],
       ['remove', `${D}/alice/dynamicui_a.conf`],
     ]);
     expect([ls(`${L}/alice`), ls(`${D}/alice`)]).toEqual([['b.adminconfig', 'b.userconfig'], ['dynamicui_b.conf']]);
-    expect((await store.removeLink('alice', 'a')).ops).toEqual([]);
+    expect((await store.removeLink({ user: 'alice', app: 'a' })).ops).toEqual([]);
     // a user without any directory: success, and still no directory
-    expect((await store.removeLink('carol', 'a')).ops).toEqual([]);
-    expect((await store.removeGroup('carol', 'g')).ops).toEqual([]);
+    expect((await store.removeLink({ user: 'carol', app: 'a' })).ops).toEqual([]);
+    expect((await store.removeGroup({ user: 'carol', group_id: 'g' })).ops).toEqual([]);
     expect([exists(`${L}/carol`), exists(`${D}/carol`)]).toEqual([false, false]);
-    await expectError(store.removeLink('alice', 'group_x'), 'E_INVALID_PARAM', 'The “app” argument cannot begin with “group_”.');
-    await expectError(store.removeLink('ghost', 'a'), 'E_NO_SUCH_USER');
+    await expectError(store.removeLink({ user: 'alice', app: 'group_x' }), 'E_INVALID_PARAM', 'The “app” argument cannot begin with “group_”.');
+    await expectError(store.removeLink({ user: 'ghost', app: 'a' }), 'E_NO_SUCH_USER');
   });
 
   it('list: sorted bytewise, WHM shape, skips groups, temp, dot, lock and foreign files; missing dir → []', async () => {
-    expect(await store.listLinks('alice')).toEqual([]);
+    expect(await store.listLinks({ user: 'alice' })).toEqual([]);
     expect(exists(`${L}/alice`)).toBe(false);
-    for (const a of ['b', 'B', 'a_1', 'Z']) await store.createLink('alice', a, U);
-    await store.createGroup('alice', 'g', {});
+    for (const a of ['b', 'B', 'a_1', 'Z']) await store.createLink({ user: 'alice', app: a, ...U });
+    await store.createGroup({ user: 'alice', group_id: 'g' });
     seed(ctx, `${L}/alice/.tmp.0123abcd.x.userconfig`, '{}');
     seed(ctx, `${L}/alice/orphan.adminconfig`, '{"token":null}');
     seed(ctx, `${L}/alice/README`, 'hello');
     seed(ctx, `${L}/alice/.userconfig`, '{}');
     ctx.fs.mkdirSync(hostPath(ctx, `${L}/alice/subdir`));
-    expect(await store.listLinks('alice')).toEqual(['B', 'Z', 'a_1', 'b']);
-    expect(linksData(await store.listLinks('alice'))).toEqual({ links: [{ app: 'B' }, { app: 'Z' }, { app: 'a_1' }, { app: 'b' }] });
-    expect(groupsData(await store.listGroups('alice'))).toEqual({ links: [{ group: 'g' }] });
-    await expectError(store.listLinks('ghost'), 'E_NO_SUCH_USER', 'You do not have a user named “ghost”.');
+    expect(await store.listLinks({ user: 'alice' })).toEqual(['B', 'Z', 'a_1', 'b']);
+    expect(linksData(await store.listLinks({ user: 'alice' }))).toEqual({ links: [{ app: 'B' }, { app: 'Z' }, { app: 'a_1' }, { app: 'b' }] });
+    expect(groupsData(await store.listGroups({ user: 'alice' }))).toEqual({ links: [{ group: 'g' }] });
+    await expectError(store.listLinks({ user: 'ghost' }), 'E_NO_SUCH_USER', 'You do not have a user named “ghost”.');
   });
 
   it('reads what cPanel wrote: any key order, app/user keys, number itemorder, group_ via get', async () => {
@@ -117,13 +117,13 @@ describeOnDisks('integration links on disk', (ctx) => {
     seed(ctx, `${L}/alice/whmcs.adminconfig`, '{\n   "token" : "abc"\n}\n', 0o600);
     seed(ctx, `${L}/alice/group_g.userconfig`, '{"order":"2","label":"G"}');
     seed(ctx, `${D}/alice/dynamicui_whmcs.conf`, JSON.stringify([{ itemorder: 99999, file: 'whmcs', width: 48, height: 48 }]));
-    expect(userConfigData(await store.getLinkUserConfig('alice', 'whmcs'))).toEqual({
+    expect(userConfigData(await store.getLinkUserConfig({ user: 'alice', app: 'whmcs' }))).toEqual({
       userconfig: { user: 'alice', url: 'https://u/', app: 'whmcs', label: 'W' },
     });
-    expect(await store.getLinkUserConfig('alice', 'group_g')).toEqual({ order: '2', label: 'G' });
-    expect(await store.getGroupUserConfig('alice', 'g')).toEqual({ order: '2', label: 'G' });
-    expect(await store.getAdminConfig('alice', 'whmcs')).toEqual({ token: 'abc' });
-    const report = await store.checkDynamicUi('alice');
+    expect(await store.getLinkUserConfig({ user: 'alice', app: 'group_g' })).toEqual({ order: '2', label: 'G' });
+    expect(await store.getGroupUserConfig({ user: 'alice', group_id: 'g' })).toEqual({ order: '2', label: 'G' });
+    expect(await store.getLinkAdminConfig({ user: 'alice', app: 'whmcs' })).toEqual({ token: 'abc' });
+    const report = await store.checkDynamicUi({ user: 'alice' });
     expect(report.entries.map((e) => [e.name, e.state])).toEqual([
       ['group_g', 'missing'],
       ['whmcs', 'stale'],
@@ -132,56 +132,60 @@ describeOnDisks('integration links on disk', (ctx) => {
 
   it('missing and corrupt files are typed errors naming the file', async () => {
     const p = `${L}/alice/nope.userconfig`;
-    await expectError(store.getLinkUserConfig('alice', 'nope'), 'E_NO_SUCH_LINK', `Cannot open “${p}”: No such file or directory`);
+    await expectError(store.getLinkUserConfig({ user: 'alice', app: 'nope' }), 'E_NO_SUCH_LINK', `Cannot open “${p}”: No such file or directory`);
     seed(ctx, `${L}/alice/empty.userconfig`, '');
-    const e1 = await expectError(store.getLinkUserConfig('alice', 'empty'), 'E_CORRUPT_FILE', `“${hostPath(ctx, `${L}/alice/empty.userconfig`)}” is empty.`);
+    const e1 = await expectError(
+      store.getLinkUserConfig({ user: 'alice', app: 'empty' }),
+      'E_CORRUPT_FILE',
+      `“${hostPath(ctx, `${L}/alice/empty.userconfig`)}” is empty.`,
+    );
     expect(e1.path).toBe(hostPath(ctx, `${L}/alice/empty.userconfig`));
     seed(ctx, `${L}/alice/bad.userconfig`, '{"url": ');
-    expect((await expectError(store.getLinkUserConfig('alice', 'bad'), 'E_CORRUPT_FILE')).message).toContain('bad.userconfig');
+    expect((await expectError(store.getLinkUserConfig({ user: 'alice', app: 'bad' }), 'E_CORRUPT_FILE')).message).toContain('bad.userconfig');
     seed(ctx, `${L}/alice/latin1.userconfig`, Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xe9, 0x22, 0x7d]));
-    expect((await expectError(store.getLinkUserConfig('alice', 'latin1'), 'E_CORRUPT_FILE')).message).toContain('UTF-8');
+    expect((await expectError(store.getLinkUserConfig({ user: 'alice', app: 'latin1' }), 'E_CORRUPT_FILE')).message).toContain('UTF-8');
     seed(ctx, `${L}/alice/arr.userconfig`, '[1]');
-    expect((await expectError(store.getLinkUserConfig('alice', 'arr'), 'E_CORRUPT_FILE')).path).toBe(hostPath(ctx, `${L}/alice/arr.userconfig`));
+    expect((await expectError(store.getLinkUserConfig({ user: 'alice', app: 'arr' }), 'E_CORRUPT_FILE')).path).toBe(hostPath(ctx, `${L}/alice/arr.userconfig`));
     seed(ctx, `${L}/alice/x.adminconfig`, '{"nottoken":1}');
-    await expectError(store.getAdminConfig('alice', 'x'), 'E_CORRUPT_FILE');
-    await expectError(store.getAdminConfig('alice', 'y'), 'E_NO_SUCH_LINK');
+    await expectError(store.getLinkAdminConfig({ user: 'alice', app: 'x' }), 'E_CORRUPT_FILE');
+    await expectError(store.getLinkAdminConfig({ user: 'alice', app: 'y' }), 'E_NO_SUCH_LINK');
   });
 
   it('update_integration_link_token rewrites only the adminconfig; missing link → E_NO_SUCH_LINK; allowOrphan = cPanel', async () => {
-    await store.createLink('alice', 'a', { ...U, token: 'one' });
+    await store.createLink({ user: 'alice', app: 'a', ...U, token: 'one' });
     await settle();
     const before = snapshotTree(ctx, '/var/cpanel/integration');
-    await store.updateLinkToken('alice', 'a', 'two');
+    await store.setLinkToken({ user: 'alice', app: 'a', token: 'two' });
     await settle();
     const after = snapshotTree(ctx, '/var/cpanel/integration');
     const changed = Object.keys(after).filter((k) => after[k] !== before[k]);
     expect(changed).toEqual([`${L}/alice/a.adminconfig`]);
     expect(peek(ctx, `${L}/alice/a.adminconfig`)).toBe('{\n   "token" : "two"\n}\n');
     expect(stat(`${L}/alice/a.adminconfig`).mode & 0o7777).toBe(0o600);
-    await expectError(store.updateLinkToken('alice', 'ghost', 'x'), 'E_NO_SUCH_LINK');
+    await expectError(store.setLinkToken({ user: 'alice', app: 'ghost', token: 'x' }), 'E_NO_SUCH_LINK');
     expect(exists(`${L}/alice/ghost.adminconfig`)).toBe(false);
-    await expectError(store.updateLinkToken('alice', 'a', ''), 'E_INVALID_PARAM', 'The value of “token” may not be empty.');
-    await expectError(store.updateLinkToken('alice', 'group_a', 'x'), 'E_INVALID_PARAM', 'The “app” argument cannot begin with “group_”.');
-    await store.updateLinkToken('carol', 'orphan', 'x', { allowOrphan: true });
-    expect(await store.listLinks('carol')).toEqual([]);
-    expect(await store.readToken('carol', 'orphan')).toBe('x');
+    await expectError(store.setLinkToken({ user: 'alice', app: 'a', token: '' }), 'E_INVALID_PARAM', 'The value of “token” may not be empty.');
+    await expectError(store.setLinkToken({ user: 'alice', app: 'group_a', token: 'x' }), 'E_INVALID_PARAM', 'The “app” argument cannot begin with “group_”.');
+    await store.setLinkToken({ user: 'carol', app: 'orphan', token: 'x' }, { allowOrphan: true });
+    expect(await store.listLinks({ user: 'carol' })).toEqual([]);
+    expect(await store.getLinkToken({ user: 'carol', app: 'orphan' })).toBe('x');
   });
 
   it('groups: create, replace without merge, list, remove', async () => {
-    await store.createGroup('alice', 'whmcs', { label: 'W', order: '1' });
-    await store.createGroup('alice', 'whmcs', { label: 'W2' });
-    expect(await store.getGroupUserConfig('alice', 'whmcs')).toEqual({ label: 'W2' });
+    await store.createGroup({ user: 'alice', group_id: 'whmcs', label: 'W', order: '1' });
+    await store.createGroup({ user: 'alice', group_id: 'whmcs', label: 'W2' });
+    expect(await store.getGroupUserConfig({ user: 'alice', group_id: 'whmcs' })).toEqual({ label: 'W2' });
     const entry = JSON.parse(peek(ctx, `${D}/alice/dynamicui_group_whmcs.conf`)!)[0];
     expect([entry.grouporder, entry.groupdesc, entry.width]).toEqual(['99999', "$LANG{'W2'}", 32]);
     expect(exists(`${L}/alice/group_whmcs.adminconfig`)).toBe(false);
-    await store.removeGroup('alice', 'whmcs');
+    await store.removeGroup({ user: 'alice', group_id: 'whmcs' });
     expect([ls(`${L}/alice`), ls(`${D}/alice`)]).toEqual([[], []]);
   });
 
   it('dry run validates and plans (dirs, path, mode, owner, digest) without touching disk', async () => {
     await settle();
     const before = snapshotTree(ctx, '/');
-    const r = await store.createLink('alice', 'a', { ...U, token: 'secret' }, { dryRun: true });
+    const r = await store.createLink({ user: 'alice', app: 'a', ...U, token: 'secret' }, { dryRun: true });
     expect(snapshotTree(ctx, '/')).toEqual(before);
     expect(r.dryRun).toBe(true);
     expect(r.ops.map((o) => [o.op, o.path.slice(ctx.root.length), o.mode])).toEqual([
@@ -196,66 +200,66 @@ describeOnDisks('integration links on disk', (ctx) => {
     ]);
     expect(r.ops[3]!.owner).toBe(`0:${GID.alice}`);
     expect(JSON.stringify(r.ops)).not.toContain('secret');
-    const real = await store.createLink('alice', 'a', { ...U, token: 'secret' });
+    const real = await store.createLink({ user: 'alice', app: 'a', ...U, token: 'secret' });
     expect(real.ops.map((o) => o.sha256)).toEqual(r.ops.slice(5).map((o) => o.sha256));
     await settle();
     const before2 = snapshotTree(ctx, '/');
     for (const plan of [
-      store.removeLink('alice', 'a', { dryRun: true }),
-      store.updateLinkToken('alice', 'a', 'n', { dryRun: true }),
-      store.createGroup('alice', 'g', {}, { dryRun: true }),
-      store.removeGroup('alice', 'g', { dryRun: true }),
-      store.purgeUser('alice', { dryRun: true }),
-      store.rebuildDynamicUi('alice', { dryRun: true }),
-      store.renameUser('alice', 'carol', { dryRun: true }),
+      store.removeLink({ user: 'alice', app: 'a' }, { dryRun: true }),
+      store.setLinkToken({ user: 'alice', app: 'a', token: 'n' }, { dryRun: true }),
+      store.createGroup({ user: 'alice', group_id: 'g' }, { dryRun: true }),
+      store.removeGroup({ user: 'alice', group_id: 'g' }, { dryRun: true }),
+      store.purgeUser({ user: 'alice' }, { dryRun: true }),
+      store.rebuildDynamicUi({ user: 'alice' }, { dryRun: true }),
+      store.renameUser({ user: 'alice', newUser: 'carol' }, { dryRun: true }),
     ]) {
       expect((await plan).dryRun).toBe(true);
     }
-    expect((await store.removeLink('alice', 'a', { dryRun: true })).ops.map((o) => o.op)).toEqual(['remove', 'remove', 'remove']);
+    expect((await store.removeLink({ user: 'alice', app: 'a' }, { dryRun: true })).ops.map((o) => o.op)).toEqual(['remove', 'remove', 'remove']);
     expect(snapshotTree(ctx, '/')).toEqual(before2);
   });
 
   it('refuses symlinks in the managed tree and never writes through them', async () => {
-    await store.createLink('alice', 'a', U);
+    await store.createLink({ user: 'alice', app: 'a', ...U });
     seed(ctx, '/elsewhere/target', 'precious');
     ctx.fs.unlinkSync(hostPath(ctx, `${L}/alice/a.adminconfig`));
     ctx.fs.symlinkSync(hostPath(ctx, '/elsewhere/target'), hostPath(ctx, `${L}/alice/a.adminconfig`));
-    await expectError(store.createLink('alice', 'a', { ...U, token: 'x' }), 'E_SYMLINK');
-    await expectError(store.updateLinkToken('alice', 'a', 'x'), 'E_SYMLINK');
+    await expectError(store.createLink({ user: 'alice', app: 'a', ...U, token: 'x' }), 'E_SYMLINK');
+    await expectError(store.setLinkToken({ user: 'alice', app: 'a', token: 'x' }), 'E_SYMLINK');
     expect(peek(ctx, '/elsewhere/target')).toBe('precious');
     ctx.fs.mkdirSync(hostPath(ctx, '/elsewhere/dir'));
     ctx.fs.symlinkSync(hostPath(ctx, '/elsewhere/dir'), hostPath(ctx, `${D}/carol`));
-    await expectError(store.createLink('carol', 'a', U), 'E_SYMLINK');
+    await expectError(store.createLink({ user: 'carol', app: 'a', ...U }), 'E_SYMLINK');
     expect(ls('/elsewhere/dir')).toEqual([]);
   });
 
   it('a failed rename restores the previous link (no partial or deleted link), and leaves no temp or lock', async () => {
-    await store.createLink('alice', 'a', { ...U, label: 'Old', token: 'old' });
+    await store.createLink({ user: 'alice', app: 'a', ...U, label: 'Old', token: 'old' });
     await settle();
     const before = snapshotTree(ctx, '/var/cpanel/integration');
     const { fs } = faultyFs(ctx.fs, [{ op: 'rename', path: (p) => p.includes('dynamicui_a.conf'), code: 'EIO' }]);
     const s2 = makeStore(ctx, ctx.make({ fs }));
-    await expectError(s2.createLink('alice', 'a', { ...U, label: 'New', token: 'new' }), 'E_COMMIT_FAILED');
+    await expectError(s2.createLink({ user: 'alice', app: 'a', ...U, label: 'New', token: 'new' }), 'E_COMMIT_FAILED');
     expect(snapshotTree(ctx, '/var/cpanel/integration')).toEqual(before);
   });
 
   it('a failed first create leaves no half link (no userconfig without its DynamicUI file)', async () => {
     const { fs } = faultyFs(ctx.fs, [{ op: 'sync', path: (p) => p.includes('dynamicui_a.conf'), code: 'ENOSPC' }]);
     const s2 = makeStore(ctx, ctx.make({ fs }));
-    await expectError(s2.createLink('alice', 'a', U), 'E_WRITE_FAILED');
+    await expectError(s2.createLink({ user: 'alice', app: 'a', ...U }), 'E_WRITE_FAILED');
     await settle();
     // Nothing was changed, and so nothing is left: not even the directories it made (here the
     // whole tree, which did not exist before the call).
     expect([exists(`${L}/alice`), exists(`${D}/alice`), exists(L), exists(D)]).toEqual([false, false, false, false]);
-    expect(await store.listLinks('alice')).toEqual([]);
+    expect(await store.listLinks({ user: 'alice' })).toEqual([]);
   });
 
   it('leaves no lock or temp file anywhere after success or failure', async () => {
-    await store.createLink('alice', 'a', U);
-    await expectError(store.createLink('alice', 'b', { url: 'x', order: 'bad' }), 'E_INVALID_PARAM');
-    await store.updateLinkToken('alice', 'a', 't');
-    await store.removeLink('alice', 'a');
-    await store.createLink('alice', 'c', { url: 'x', base64_png_image: TINY_PNG });
+    await store.createLink({ user: 'alice', app: 'a', ...U });
+    await expectError(store.createLink({ user: 'alice', app: 'b', url: 'x', order: 'bad' }), 'E_INVALID_PARAM');
+    await store.setLinkToken({ user: 'alice', app: 'a', token: 't' });
+    await store.removeLink({ user: 'alice', app: 'a' });
+    await store.createLink({ user: 'alice', app: 'c', url: 'x', base64_png_image: TINY_PNG });
     await settle();
     expect(ls(L)).toEqual(['alice']);
     expect([ls(`${L}/alice`), ls(`${D}/alice`)]).toEqual([['c.adminconfig', 'c.userconfig'], ['dynamicui_c.conf']]);
@@ -263,10 +267,10 @@ describeOnDisks('integration links on disk', (ctx) => {
 
   it('the theme config.json decides width/height; a corrupt one is a typed error', async () => {
     seed(ctx, '/usr/local/cpanel/base/frontend/oldtheme/config.json', '{"icon":{"feature":{"width":"64","height":64}}}');
-    await store.createLink('bob', 'a', U);
+    await store.createLink({ user: 'bob', app: 'a', ...U });
     const e = JSON.parse(peek(ctx, `${D}/bob/dynamicui_a.conf`)!)[0];
     expect([e.width, e.height]).toEqual([64, 64]);
     seed(ctx, '/usr/local/cpanel/base/frontend/oldtheme/config.json', '{');
-    expect((await expectError(store.createLink('bob', 'b', U), 'E_CORRUPT_FILE')).message).toContain('config.json');
+    expect((await expectError(store.createLink({ user: 'bob', app: 'b', ...U }), 'E_CORRUPT_FILE')).message).toContain('config.json');
   });
 });

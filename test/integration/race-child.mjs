@@ -21,7 +21,7 @@ async function markers() {
 if (mode === 'write') {
   for (let i = 0; i < Number(b); i++) {
     const m = `${a}-${i}`;
-    await store.createLink('alice', 'shared', { url: `https://w/${m}`, subscriber_unique_id: m, token: m, label: m });
+    await store.createLink({ user: 'alice', app: 'shared', url: `https://w/${m}`, subscriber_unique_id: m, token: m, label: m });
   }
 } else if (mode === 'observe') {
   let seen = 0;

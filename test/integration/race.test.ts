@@ -37,15 +37,15 @@ describe('integration writers racing in separate processes [tmpdir]', () => {
     seedServer(ctx);
     const disk = new Disk({ fs: s.fs, root: s.root });
     const store = new IntegrationStore({ disk, users: new Users(disk) });
-    await store.createLink('alice', 'shared', { url: 'https://w/init', subscriber_unique_id: 'init', token: 'init', label: 'init' });
+    await store.createLink({ user: 'alice', app: 'shared', url: 'https://w/init', subscriber_unique_id: 'init', token: 'init', label: 'init' });
     const writers = Array.from({ length: 6 }, (_, id) => run(['write', s.root, `w${id}`, '15']));
     const observer = run(['observe', s.root, '60']);
     const results = await Promise.all([...writers, observer]);
     expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0, 0, 0, 0]);
     expect(results[6]!.out).toMatch(/^observed \d+\n$/);
 
-    const u = await store.getLinkUserConfig('alice', 'shared');
-    const token = await store.readToken('alice', 'shared');
+    const u = await store.getLinkUserConfig({ user: 'alice', app: 'shared' });
+    const token = await store.getLinkToken({ user: 'alice', app: 'shared' });
     const ui = JSON.parse((await disk.readFile('/var/cpanel/integration/dynamicui/alice/dynamicui_shared.conf'))!.toString())[0];
     expect(u.subscriber_unique_id).toMatch(/^w[0-5]-\d+$/);
     expect([token, ui.itemdesc, u.url]).toEqual([u.subscriber_unique_id, `$LANG{'${u.subscriber_unique_id}'}`, `https://w/${u.subscriber_unique_id}`]);

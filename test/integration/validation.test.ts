@@ -5,6 +5,8 @@
 import { beforeEach, expect, it } from 'vitest';
 import type { IntegrationStore, Params } from '../../src/integration/index.js';
 import { isPngBase64, isValidBase64 } from '../../src/integration/index.js';
+import { expectedDynamicUi } from '../../src/integration/lifecycle.js';
+import { integrationContext } from '../../src/integration/store.js';
 import type { ErrorCode } from '../../src/io/errors.js';
 import { describeOnDisks, snapshotTree } from '../helpers/disks.js';
 import { TINY_PNG, expectError, makeStore, seedServer } from './setup.js';
@@ -157,24 +159,31 @@ describeOnDisks('create_integration_link validation', (ctx) => {
   for (const [title, user, app, params, code, message] of linkCases) {
     it(`${title}: ${code}`, async () => {
       const before = snapshotTree(ctx, '/var/cpanel');
-      await expectError(store.createLink(user as string, app as string, params), code, message);
+      await expectError(store.createLink({ user: user as string, app: app as string, ...params }), code, message);
       // validation runs before any directory is created (library improvement over cPanel)
       expect(snapshotTree(ctx, '/var/cpanel')).toEqual(before);
     });
   }
 
   it('Perl-falsy values ("0", "") skip the override checks and the image check', async () => {
-    const r = await store.createLink('alice', 'a', { ...U, order: '0', group_id: '', implements: '0', base64_png_image: '0', label: '0' });
+    const r = await store.createLink({ user: 'alice', app: 'a', ...U, order: '0', group_id: '', implements: '0', base64_png_image: '0', label: '0' });
     expect(r.warnings).toEqual([]);
-    const entry = JSON.parse((await store.expectedDynamicUi('alice', 'a')).content.toString())[0];
+    const entry = JSON.parse((await expectedDynamicUi(integrationContext(store), 'alice', 'a')).content.toString())[0];
     expect([entry.itemorder, entry.group, entry.implements, entry.itemdesc]).toEqual(['99999', 'preferences', 'a', "$LANG{'a'}"]);
-    expect(await store.getLinkUserConfig('alice', 'a')).toEqual({ ...U, order: '0', group_id: '', implements: '0', base64_png_image: '0', label: '0' });
+    expect(await store.getLinkUserConfig({ user: 'alice', app: 'a' })).toEqual({
+      ...U,
+      order: '0',
+      group_id: '',
+      implements: '0',
+      base64_png_image: '0',
+      label: '0',
+    });
   });
 
   it('accepts FilesystemNodeName-valid names cPanel accepts, negative order, whitespace in base64, autologin url only', async () => {
     const spaced = TINY_PNG.slice(0, 20) + '\n ' + TINY_PNG.slice(20);
-    await store.createLink('alice', 'A-b_9', { autologin_token_url: 'https://t.example/', order: '-6', base64_png_image: spaced, hide: '1' });
-    expect(await store.getLinkUserConfig('alice', 'A-b_9')).toEqual({
+    await store.createLink({ user: 'alice', app: 'A-b_9', autologin_token_url: 'https://t.example/', order: '-6', base64_png_image: spaced, hide: '1' });
+    expect(await store.getLinkUserConfig({ user: 'alice', app: 'A-b_9' })).toEqual({
       autologin_token_url: 'https://t.example/',
       order: '-6',
       base64_png_image: spaced,
@@ -185,10 +194,10 @@ describeOnDisks('create_integration_link validation', (ctx) => {
   it('drops unknown keys with cPanel’s warning and never stores token, app or user in userconfig', async () => {
     // An untyped (JavaScript or WHM) caller: the typed API refuses these keys at compile time.
     const untyped: Record<string, string> = { ...U, user: 'alice', app: 'a', token: 't', colour: 'blue', label: 'L' };
-    const r = await store.createLink('alice', 'a', untyped);
+    const r = await store.createLink({ user: 'alice', app: 'a', ...untyped });
     expect(r.warnings).toEqual(['Ignoring unrecognized data key “colour” (blue)!']);
-    expect(await store.getLinkUserConfig('alice', 'a')).toEqual({ ...U, label: 'L' });
-    expect(await store.readToken('alice', 'a')).toBe('t');
+    expect(await store.getLinkUserConfig({ user: 'alice', app: 'a' })).toEqual({ ...U, label: 'L' });
+    expect(await store.getLinkToken({ user: 'alice', app: 'a' })).toBe('t');
   });
 
   it('validation helpers: Base64 and PNG signature rules', () => {
@@ -258,16 +267,16 @@ describeOnDisks('create_integration_group validation', (ctx) => {
   for (const [title, user, groupId, params, code, message] of groupCases) {
     it(`${title}: ${code}`, async () => {
       const before = snapshotTree(ctx, '/var/cpanel');
-      await expectError(store.createGroup(user as string, groupId as string, params), code, message);
+      await expectError(store.createGroup({ user: user as string, group_id: groupId as string, ...params }), code, message);
       expect(snapshotTree(ctx, '/var/cpanel')).toEqual(before);
     });
   }
 
   it('group order is looser than link order (1-2 and -- pass); other keys are dropped with a warning', async () => {
-    expect((await store.createGroup('alice', 'g', { order: '1-2' })).warnings).toEqual([]);
+    expect((await store.createGroup({ user: 'alice', group_id: 'g', order: '1-2' })).warnings).toEqual([]);
     const untyped: Record<string, string> = { order: '--', url: 'x', group_id: 'h' };
-    expect((await store.createGroup('alice', 'h', untyped)).warnings).toEqual(['Ignoring unrecognized data key “url” (x)!']);
-    expect(await store.listGroups('alice')).toEqual(['g', 'h']);
-    expect(await store.getGroupUserConfig('alice', 'h')).toEqual({ order: '--' });
+    expect((await store.createGroup({ user: 'alice', group_id: 'h', ...untyped })).warnings).toEqual(['Ignoring unrecognized data key “url” (x)!']);
+    expect(await store.listGroups({ user: 'alice' })).toEqual(['g', 'h']);
+    expect(await store.getGroupUserConfig({ user: 'alice', group_id: 'h' })).toEqual({ order: '--' });
   });
 });

@@ -21,17 +21,17 @@ describeOnDisks('runtime', (ctx) => {
 
   it('a failed lock release is a warning of a successful call, and the process takes its own lock back at once', async () => {
     seedServer(ctx);
-    await makeStore(ctx).createLink('alice', 'a', U);
+    await makeStore(ctx).createLink({ user: 'alice', app: 'a', ...U });
     // The lock's unlink fails once (as on EIO): the link is written, the release is left for a retry.
     const { fs } = faultyFs(ctx.fs, [{ op: 'unlink', path: (p) => p.endsWith('alice.lock'), code: 'EIO', nth: 1 }]);
     const store = makeStore(ctx, ctx.make({ fs, lock: { timeoutMs: 200, pollMs: 10 } }));
-    const r = await store.createLink('alice', 'b', U);
+    const r = await store.createLink({ user: 'alice', app: 'b', ...U });
     expect(r.warnings).toEqual([expect.stringContaining('could not be released yet')]);
     expect(peek(ctx, `${L}/alice/b.userconfig`)).toContain('billing.example.com');
     expect(runtimeStats().leftoverLocks).toBe(1);
     // The next call for alice in this process takes its own leftover back instead of waiting on
     // its own PID (which would end in E_LOCK_TIMEOUT after 200 ms).
-    await store.createLink('alice', 'c', U);
+    await store.createLink({ user: 'alice', app: 'c', ...U });
     await settle();
     expect(exists(`${L}/alice.lock`)).toBe(false);
     expect(runtimeStats()).toMatchObject({ installedLocks: 0, leftoverLocks: 0, mutexKeys: 0 });
@@ -39,9 +39,9 @@ describeOnDisks('runtime', (ctx) => {
 
   it('retries a failed release in the background, so other processes see the lock go', async () => {
     seedServer(ctx);
-    await makeStore(ctx).createLink('alice', 'a', U);
+    await makeStore(ctx).createLink({ user: 'alice', app: 'a', ...U });
     const { fs } = faultyFs(ctx.fs, [{ op: 'unlink', path: (p) => p.endsWith('alice.lock'), code: 'EIO', nth: 1 }]);
-    const r = await makeStore(ctx, ctx.make({ fs })).createLink('alice', 'b', U);
+    const r = await makeStore(ctx, ctx.make({ fs })).createLink({ user: 'alice', app: 'b', ...U });
     expect(r.warnings).toHaveLength(1);
     expect(exists(`${L}/alice.lock`)).toBe(true);
     for (let i = 0; i < 100 && exists(`${L}/alice.lock`); i++) await new Promise((res) => setTimeout(res, 20));
@@ -51,9 +51,12 @@ describeOnDisks('runtime', (ctx) => {
 
   it('a directory flush that fails after the renames is E_AFTER_PUBLISH, with the new content in place', async () => {
     seedServer(ctx);
-    await makeStore(ctx).createLink('alice', 'a', U);
+    await makeStore(ctx).createLink({ user: 'alice', app: 'a', ...U });
     const { fs } = faultyFs(ctx.fs, [{ op: 'sync', path: (p) => p.endsWith('/links/alice'), code: 'EIO' }]);
-    const err = await expectError(makeStore(ctx, ctx.make({ fs })).createLink('alice', 'a', { ...U, url: 'https://new.example.com/' }), 'E_AFTER_PUBLISH');
+    const err = await expectError(
+      makeStore(ctx, ctx.make({ fs })).createLink({ user: 'alice', app: 'a', ...U, url: 'https://new.example.com/' }),
+      'E_AFTER_PUBLISH',
+    );
     expect(err.message).toMatch(/^The new content is in place/);
     expect(err.message).not.toMatch(/[Nn]othing was changed/);
     expect(peek(ctx, `${L}/alice/a.userconfig`)).toContain('new.example.com');
@@ -76,24 +79,24 @@ describeOnDisks('runtime', (ctx) => {
   it('writes nothing when nothing changes: the same create twice keeps every inode and mtime', async () => {
     seedServer(ctx);
     const store = makeStore(ctx);
-    await store.createLink('alice', 'a', U);
+    await store.createLink({ user: 'alice', app: 'a', ...U });
     const files = [`${L}/alice/a.userconfig`, `${L}/alice/a.adminconfig`, '/var/cpanel/integration/dynamicui/alice/dynamicui_a.conf'];
     const ids = () => files.map((f) => ctx.fs.statSync(hostPath(ctx, f))).map((s) => `${s.ino} ${s.mtimeMs}`);
     const first = ids();
     await new Promise((r) => setTimeout(r, 5));
-    await store.createLink('alice', 'a', U);
+    await store.createLink({ user: 'alice', app: 'a', ...U });
     expect(ids()).toEqual(first);
   });
 
   it('lets the host’s timers run between awaited calls that never wait on the disk', async () => {
     seedServer(ctx);
     const store = makeStore(ctx);
-    await store.createLink('alice', 'a', U);
+    await store.createLink({ user: 'alice', app: 'a', ...U });
     let fired = false;
     setTimeout(() => (fired = true), 0);
     // Reads served without any wait: without pacing, this loop would run to its end first.
     let i = 0;
-    for (; i < 1_000_000 && !fired; i++) await store.listLinks('alice');
+    for (; i < 1_000_000 && !fired; i++) await store.listLinks({ user: 'alice' });
     expect(fired).toBe(true);
     expect(i).toBeLessThan(1_000_000);
   });
@@ -102,8 +105,8 @@ describeOnDisks('runtime', (ctx) => {
     seedServer(ctx);
     const store = makeStore(ctx);
     const order: string[] = [];
-    await store.createLink('alice', 'a', U);
-    const items = Array.from({ length: 300 }, (_, i) => ({ user: 'alice', app: `b${i}`, params: U }));
+    await store.createLink({ user: 'alice', app: 'a', ...U });
+    const items = Array.from({ length: 300 }, (_, i) => ({ user: 'alice', app: `b${i}`, ...U }));
     setTimeout(() => order.push('timer'), 0);
     await store.createLinks(items).then(() => order.push('done'));
     expect(order).toEqual(['timer', 'done']);

@@ -21,13 +21,13 @@ for (let n = 1; n <= Number(iterations); n++) {
   try {
     if (r < 0.25) {
       op = { op: 'shared', user, m };
-      await integ.createLink(user, 'shared', { url: `https://x/${m}`, token: m, label: m, subscriber_unique_id: m });
+      await integ.createLink({ user: user, app: 'shared', url: `https://x/${m}`, token: m, label: m, subscriber_unique_id: m });
     } else if (r < 0.35) {
       op = { op: 'own', user, app: `own-${id}`, m };
-      await integ.createLink(user, op.app, { url: `https://x/${m}`, token: m, label: m });
+      await integ.createLink({ user: user, app: op.app, url: `https://x/${m}`, token: m, label: m });
     } else if (r < 0.5) {
       op = { op: 'token', user, m };
-      await integ.updateLinkToken(user, 'tokapp', m);
+      await integ.setLinkToken({ user, app: 'tokapp', token: m });
     } else if (r < 0.8 || mine[user].length === 0) {
       op = { op: 'link', user, subject: `c-${m}` };
       await authn.linkUserAuthnProvider({ user, provider: 'google', subject: op.subject, userInfo: { preferred_username: user } });

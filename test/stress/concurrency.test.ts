@@ -50,8 +50,8 @@ describe('concurrency: 8 library processes and 2 simulated cPanel writers [tmpdi
     const ls = makeLinkstore(ctx);
     const integ = await ls.integration();
     for (const user of ['bob', 'alice']) {
-      await integ.createLink(user, 'shared', { url: 'https://x/init', token: 'init', label: 'init', subscriber_unique_id: 'init' });
-      await integ.createLink(user, 'tokapp', { url: 'https://x/tokapp', token: 'init' });
+      await integ.createLink({ user: user, app: 'shared', url: 'https://x/init', token: 'init', label: 'init', subscriber_unique_id: 'init' });
+      await integ.createLink({ user: user, app: 'tokapp', url: 'https://x/tokapp', token: 'init' });
     }
     const env = { ...process.env, LINKSTORE_DIST: dist.dir };
     const t0 = Date.now();
@@ -118,16 +118,16 @@ describe('concurrency: 8 library processes and 2 simulated cPanel writers [tmpdi
     // No lost integration link; the racing replacements left coherent triples.
     for (const [key, m] of own) {
       const [user, app] = key.split('/') as [string, string];
-      expect((await integ.getLinkUserConfig(user, app)).url, key).toBe(`https://x/${m}`);
-      expect(await integ.readToken(user, app), key).toBe(m);
+      expect((await integ.getLinkUserConfig({ user, app })).url, key).toBe(`https://x/${m}`);
+      expect(await integ.getLinkToken({ user, app }), key).toBe(m);
     }
     for (const user of ['bob', 'alice']) {
-      const u = await integ.getLinkUserConfig(user, 'shared');
+      const u = await integ.getLinkUserConfig({ user, app: 'shared' });
       const m = u.subscriber_unique_id as string;
       expect(sharedDone[user]!.has(m), `${user}/shared holds ${m}`).toBe(true);
       const ui = report.files.get(`${I}/dynamicui/${user}/dynamicui_shared.conf`) as { itemdesc: string }[];
-      expect([u.url, u.label, await integ.readToken(user, 'shared'), ui[0]!.itemdesc]).toEqual([`https://x/${m}`, m, m, `$LANG{'${m}'}`]);
-      expect(tokensDone[user]!.has((await integ.readToken(user, 'tokapp')) as string)).toBe(true);
+      expect([u.url, u.label, await integ.getLinkToken({ user, app: 'shared' }), ui[0]!.itemdesc]).toEqual([`https://x/${m}`, m, m, `$LANG{'${m}'}`]);
+      expect(tokensDone[user]!.has((await integ.getLinkToken({ user, app: 'tokapp' })) as string)).toBe(true);
     }
     expect(report.problems).toEqual([]);
     expect(report.debris).toEqual([]);

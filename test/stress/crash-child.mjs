@@ -32,12 +32,12 @@ for (let n = 1; ; n++) {
   log({ phase: 'begin', ...op });
   const t0 = Date.now();
   try {
-    if (op.op === 'create') await integ.createLink('bob', op.app, linkParams(v));
-    else if (op.op === 'token') await integ.updateLinkToken('bob', op.app, `SECRET-${v}`);
+    if (op.op === 'create') await integ.createLink({ user: 'bob', app: op.app, ...linkParams(v) });
+    else if (op.op === 'token') await integ.setLinkToken({ user: 'bob', app: op.app, token: `SECRET-${v}` });
     else if (op.op === 'batch') {
       const r = await integ.createLinks([
-        { user: 'bob', app: 'batch0', params: linkParams(v) },
-        { user: 'alice', app: 'batch1', params: linkParams(v) },
+        { user: 'bob', app: 'batch0', ...linkParams(v) },
+        { user: 'alice', app: 'batch1', ...linkParams(v) },
       ]);
       if (r.failed !== 0) throw r.results.find((x) => !x.ok).error;
     } else if (op.op === 'import') {

@@ -125,7 +125,7 @@ describe('crash safety: SIGKILL at random moments [tmpdir]', () => {
     seedServer(ctx);
     const ls = makeLinkstore(ctx);
     const integ = await ls.integration();
-    for (const app of ['app0', 'app1']) await integ.createLink('bob', app, { url: 'https://x/init', token: 'SECRET-init', label: 'Linit' });
+    for (const app of ['app0', 'app1']) await integ.createLink({ user: 'bob', app: app, url: 'https://x/init', token: 'SECRET-init', label: 'Linit' });
 
     const watcher = spawn(process.execPath, [join(here, 'secret-watcher.mjs'), tmp.root], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(watcher);
@@ -234,7 +234,7 @@ describe('crash safety: SIGKILL at random moments [tmpdir]', () => {
       }
     }
     expect(await (await ls.authn()).checkDrift('google')).toEqual([]);
-    await integ.createLink('bob', 'after', { url: 'https://x/after', token: 'SECRET-after' });
+    await integ.createLink({ user: 'bob', app: 'after', url: 'https://x/after', token: 'SECRET-after' });
 
     console.log(`crash figures: ${JSON.stringify({ iterations: ITERATIONS, ...figures, watcherScans: scans, doctor: doc.first.summary })}`);
     expect(problems).toEqual([]);

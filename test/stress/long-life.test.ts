@@ -33,10 +33,10 @@ describeOnDisks('long life', (ctx) => {
     const users = await ls.users();
     const people = ['bob', 'alice', 'acmewidgets'];
     const ops: ((i: number) => Promise<unknown>)[] = [
-      (i) => integ.createLink(people[i % 3] as string, `app${i % 7}`, { url: `https://x.example/${i}`, token: `T${i}` }),
-      (i) => integ.updateLinkToken(people[i % 3] as string, `app${(i + 3) % 7}`, `T2-${i}`),
-      (i) => integ.removeLink(people[i % 3] as string, `app${(i + 5) % 7}`),
-      (i) => integ.listLinks(people[i % 3] as string),
+      (i) => integ.createLink({ user: people[i % 3] as string, app: `app${i % 7}`, url: `https://x.example/${i}`, token: `T${i}` }),
+      (i) => integ.setLinkToken({ user: people[i % 3] as string, app: `app${(i + 3) % 7}`, token: `T2-${i}` }),
+      (i) => integ.removeLink({ user: people[i % 3] as string, app: `app${(i + 5) % 7}` }),
+      (i) => integ.listLinks({ user: people[i % 3] as string }),
       (i) => authn.linkUserAuthnProvider({ user: people[i % 3] as string, provider: 'google', subject: `s${i % 11}` }),
       (i) => authn.unlinkUserAuthnProvider({ user: people[i % 3] as string, provider: 'google', subject: `s${(i + 5) % 11}` }),
       (i) => authn.getAuthnLinks(people[i % 3] as string),

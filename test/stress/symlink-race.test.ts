@@ -53,10 +53,10 @@ interface RaceFigures {
 type Call = (ls: Linkstore, i: number) => Promise<unknown>;
 
 const integrationCalls: Call[] = [
-  async (ls, i) => (await ls.integration()).createLink('bob', `app${i % 3}`, { url: `https://x.example/${i}`, token: `SECRET-${i}` }),
-  async (ls, i) => (await ls.integration()).updateLinkToken('bob', `app${i % 3}`, `SECRET2-${i}`),
-  async (ls, i) => (await ls.integration()).removeLink('bob', `app${(i + 1) % 3}`),
-  async (ls, i) => (await ls.integration()).createGroup('bob', `g${i % 2}`, { label: `G${i}` }),
+  async (ls, i) => (await ls.integration()).createLink({ user: 'bob', app: `app${i % 3}`, url: `https://x.example/${i}`, token: `SECRET-${i}` }),
+  async (ls, i) => (await ls.integration()).setLinkToken({ user: 'bob', app: `app${i % 3}`, token: `SECRET2-${i}` }),
+  async (ls, i) => (await ls.integration()).removeLink({ user: 'bob', app: `app${(i + 1) % 3}` }),
+  async (ls, i) => (await ls.integration()).createGroup({ user: 'bob', group_id: `g${i % 2}`, label: `G${i}` }),
 ];
 const authnCalls: Call[] = [
   async (ls, i) => (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: `s${i % 4}` }),

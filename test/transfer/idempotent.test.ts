@@ -43,8 +43,8 @@ describeOnDisks('idempotent mutations', (ctx) => {
     const ist = await ls.integration();
     const authn = await ls.authn();
     const first = [
-      await ist.createLink('bob', 'extra', { url: 'https://x.example/', token: 't' }),
-      await ist.createGroup('alice', 'g', { label: 'G' }),
+      await ist.createLink({ user: 'bob', app: 'extra', url: 'https://x.example/', token: 't' }),
+      await ist.createGroup({ user: 'alice', group_id: 'g', label: 'G' }),
       await authn.setClientConfig('cpaneld', 'google', { client_id: 'id', client_secret: 'sec' }),
       await authn.setDisplayConfig('cpaneld', 'google', { color: '336699' }),
     ];
@@ -53,13 +53,13 @@ describeOnDisks('idempotent mutations', (ctx) => {
     const before = identities(ctx);
     expect(Object.keys(before).length).toBeGreaterThan(15);
     const again = [
-      await ist.createLink('bob', 'extra', { url: 'https://x.example/', token: 't' }),
-      await ist.createLink('bob', 'wiki', { url: 'https://wiki.example/', token: 's3cret', group_id: 'tools', label: 'Wiki' }),
-      await ist.createGroup('alice', 'g', { label: 'G' }),
-      await ist.updateLinkToken('bob', 'extra', 't'),
-      await ist.removeLink('bob', 'never-was'),
-      await ist.removeGroup('bob', 'never-was'),
-      await ist.rebuildDynamicUi('bob'),
+      await ist.createLink({ user: 'bob', app: 'extra', url: 'https://x.example/', token: 't' }),
+      await ist.createLink({ user: 'bob', app: 'wiki', url: 'https://wiki.example/', token: 's3cret', group_id: 'tools', label: 'Wiki' }),
+      await ist.createGroup({ user: 'alice', group_id: 'g', label: 'G' }),
+      await ist.setLinkToken({ user: 'bob', app: 'extra', token: 't' }),
+      await ist.removeLink({ user: 'bob', app: 'never-was' }),
+      await ist.removeGroup({ user: 'bob', group_id: 'never-was' }),
+      await ist.rebuildDynamicUi({ user: 'bob' }),
       await authn.enableProvider('cpaneld', 'google'),
       await authn.disableProvider('whostmgrd', 'facebook'),
       await authn.setClientConfig('cpaneld', 'google', { client_id: 'id', client_secret: 'sec' }),
@@ -75,8 +75,8 @@ describeOnDisks('idempotent mutations', (ctx) => {
     expect(again.map((r) => r.changed)).toEqual(again.map(() => false));
     expect(again.flatMap((r) => r.ops)).toEqual([]);
     const batch = await ist.createLinks([
-      { user: 'bob', app: 'extra', params: { url: 'https://x.example/', token: 't' } },
-      { user: 'alice', app: 'crm', params: { url: 'https://crm.example/é', order: '7' } },
+      { user: 'bob', app: 'extra', url: 'https://x.example/', token: 't' },
+      { user: 'alice', app: 'crm', url: 'https://crm.example/é', order: '7' },
     ]);
     expect(batch).toMatchObject({ changed: false, succeeded: 2, ops: [] });
     expect(batch.results.map((r) => r.ok && r.changed)).toEqual([false, false]);
@@ -89,15 +89,15 @@ describeOnDisks('idempotent mutations', (ctx) => {
     const ls = makeLinkstore(ctx.disk);
     await populate(ls);
     const ist = await ls.integration();
-    const dry = await ist.createLink('bob', 'wiki', { url: 'https://wiki.example/v2' }, { dryRun: true });
+    const dry = await ist.createLink({ user: 'bob', app: 'wiki', url: 'https://wiki.example/v2' }, { dryRun: true });
     expect(dry.changed).toBe(true);
     expect(dry.ops.map((o) => o.path.split('/').at(-1))).toEqual(['wiki.userconfig', 'wiki.adminconfig', 'dynamicui_wiki.conf']);
-    const sameDry = await ist.createLink('alice', 'crm', { url: 'https://crm.example/é', order: '7' }, { dryRun: true });
+    const sameDry = await ist.createLink({ user: 'alice', app: 'crm', url: 'https://crm.example/é', order: '7' }, { dryRun: true });
     expect(sameDry).toMatchObject({ changed: false, ops: [] });
     // Only the file whose bytes differ is rewritten: a new token touches only the adminconfig.
     await settle();
     const before = identities(ctx);
-    const token = await ist.createLink('bob', 'wiki', { url: 'https://wiki.example/', token: 'new', group_id: 'tools', label: 'Wiki' });
+    const token = await ist.createLink({ user: 'bob', app: 'wiki', url: 'https://wiki.example/', token: 'new', group_id: 'tools', label: 'Wiki' });
     expect(token.changed).toBe(true);
     expect(token.ops.map((o) => o.path.split('/').at(-1))).toEqual(['wiki.adminconfig']);
     await settle();
@@ -105,8 +105,8 @@ describeOnDisks('idempotent mutations', (ctx) => {
     const moved = Object.keys(after).filter((p) => after[p] !== before[p]);
     expect(moved.map((p) => p.slice(ctx.root.length))).toEqual([`${INT}/links/bob/wiki.adminconfig`]);
     const batch = await ist.createLinks([
-      { user: 'alice', app: 'crm', params: { url: 'https://crm.example/é', order: '7' } },
-      { user: 'alice', app: 'crm2', params: { url: 'https://crm.example/2' } },
+      { user: 'alice', app: 'crm', url: 'https://crm.example/é', order: '7' },
+      { user: 'alice', app: 'crm2', url: 'https://crm.example/2' },
     ]);
     expect(batch.changed).toBe(true);
     expect(batch.results.map((r) => r.ok && r.changed)).toEqual([false, true]);

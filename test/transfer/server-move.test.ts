@@ -81,7 +81,7 @@ describeOnDisks('server move', (ctx) => {
     const lines = (await exportRecords(a.ls)).map(recordLine);
     const b = await populated('b');
     const ist = await b.ls.integration();
-    await ist.createLink('bob', 'wiki', { url: 'https://other.example/' });
+    await ist.createLink({ user: 'bob', app: 'wiki', url: 'https://other.example/' });
     const authn = await b.ls.authn();
     await authn.linkUserAuthnProvider({ user: 'alice', provider: 'google', subject: 'g-alice', userInfo: { preferred_username: 'Other', link_time: 5 } });
     await settle();
@@ -94,7 +94,7 @@ describeOnDisks('server move', (ctx) => {
     }
     await settle();
     expect(identities(b.sub)).toEqual(before);
-    expect(await ist.getLinkUserConfig('bob', 'wiki')).toEqual({ url: 'https://other.example/' });
+    expect(await ist.getLinkUserConfig({ user: 'bob', app: 'wiki' })).toEqual({ url: 'https://other.example/' });
     const replaced = await importRecords(b.ls, lines);
     expect(replaced.results.filter((r) => r.status === 'replaced').map((r) => r.key)).toEqual(['bob/wiki', 'alice google g-alice']);
   });
@@ -106,8 +106,8 @@ describeOnDisks('server move', (ctx) => {
     const s = await importRecords(b.ls, lines, { mapUser: new Map([['alice', 'acmewidgets']]), hostname: 'new.example.net' });
     expect(s.failed).toBe(0);
     const ist = await b.ls.integration();
-    expect(await ist.listLinks('acmewidgets')).toEqual(['crm']);
-    expect(await ist.listLinks('alice')).toEqual([]);
+    expect(await ist.listLinks({ user: 'acmewidgets' })).toEqual(['crm']);
+    expect(await ist.listLinks({ user: 'alice' })).toEqual([]);
     const authn = await b.ls.authn();
     expect((await authn.getAuthnLinks('acmewidgets')).map((l) => l.subject_unique_identifier)).toEqual(['g-alice']);
     expect((await authn.storedClientConfig('google'))?.redirect_uris).toEqual([

@@ -22,15 +22,15 @@ declare const integration: IntegrationStore;
 
 describe('typed API', () => {
   it('link parameters are exact: a misspelled key or a non-string value does not compile', () => {
-    void integration.createLink('bob', 'app', { url: 'https://x', order: '5', hide: '1' });
+    void integration.createLink({ user: 'bob', app: 'app', url: 'https://x', order: '5', hide: '1' });
     // @ts-expect-error misspelled key
-    void integration.createLink('bob', 'app', { urll: 'typo' });
+    void integration.createLink({ user: 'bob', app: 'app', urll: 'typo' });
     // @ts-expect-error order is a string, as cPanel stores it
-    void integration.createLink('bob', 'app', { url: 'https://x', order: 5 });
+    void integration.createLink({ user: 'bob', app: 'app', url: 'https://x', order: 5 });
     // @ts-expect-error hide is "0" or "1"
-    void integration.createLink('bob', 'app', { url: 'https://x', hide: true });
+    void integration.createLink({ user: 'bob', app: 'app', url: 'https://x', hide: true });
     // @ts-expect-error misspelled group key
-    void integration.createGroup('bob', 'g', { lable: 'x' });
+    void integration.createGroup({ user: 'bob', group_id: 'g', lable: 'x' });
   });
 
   it('openLinkstore takes the fs port, not anything', () => {

@@ -27,8 +27,8 @@ describe('missing objects', () => {
   it('the adminconfig and token of a missing link are E_NO_SUCH_LINK', async () => {
     const s = await createTestServer({ users: ['bob'] });
     const integration = await s.linkstore.integration();
-    await expect(integration.getAdminConfig('bob', 'nolink')).rejects.toMatchObject({ code: 'E_NO_SUCH_LINK' });
-    await expect(integration.readToken('bob', 'nolink')).rejects.toMatchObject({ code: 'E_NO_SUCH_LINK' });
+    await expect(integration.getLinkAdminConfig({ user: 'bob', app: 'nolink' })).rejects.toMatchObject({ code: 'E_NO_SUCH_LINK' });
+    await expect(integration.getLinkToken({ user: 'bob', app: 'nolink' })).rejects.toMatchObject({ code: 'E_NO_SUCH_LINK' });
   });
 });
 
