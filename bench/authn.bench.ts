@@ -80,7 +80,7 @@ const linkDurable: Benchmark = {
     try {
       const n = quick ? 30 : 200;
       const linker = (t: Server) => (i: number) =>
-        t.store.linkUserAuthnProvider({ user: 'u0', provider: 'google', subject: 'subject-1', userInfo: { preferred_username: `p${i}` } });
+        t.store.linkAccount({ user: 'u0', provider: 'google', subject: 'subject-1', userInfo: { preferred_username: `p${i}` } });
       const link = linker(s);
       const linkFresh = linker(fresh);
       for (let i = 0; i < 5; i++) {
@@ -136,9 +136,9 @@ const linkedAccountsBench = (name: string, total: number, warmTargetMs?: number)
       const login = join(s.root, 'var/cpanel/authn/links/openid_connect/login');
       fs.mkdirSync(login, { recursive: true, mode: 0o700 });
       for (const [p, ldb] of ldbs) fs.writeFileSync(join(login, `${p}.db`), encodeCompact(ldb), { mode: 0o600 });
-      const first = await s.store.getUsersAuthnLinkedAccounts();
+      const first = await s.store.listLinkedAccounts();
       if (first.length !== total) throw new Error(`expected ${total} links, got ${first.length}`);
-      const figure = await medianMs(quick ? 5 : 25, () => s.store.getUsersAuthnLinkedAccounts());
+      const figure = await medianMs(quick ? 5 : 25, () => s.store.listLinkedAccounts());
       const note = `${total} links, 3 providers, ${accounts} accounts, 1/4 email users; warm user caches and LinkDB memo`;
       if (warmTargetMs === undefined) return { figure, unit: 'ms', note };
       return { figure, unit: 'ms', target: `≤ ${warmTargetMs} ms`, met: figure <= warmTargetMs, note };

@@ -45,7 +45,7 @@ export async function purgeAccount(ls: Linkstore, user: string, opts: MutationOp
   const [authn, integration] = [await ls.authn(), await ls.integration()];
   const dryRun = opts.dryRun === true;
   return bothStores(dryRun, [
-    ['authn', () => authn.removeAllLinksForSystemUser(user, { dryRun, requireAccount: false })],
+    ['authn', () => authn.purgeUser({ user }, { dryRun, requireAccount: false })],
     ['integration', () => integration.purgeUser({ user }, { dryRun })],
   ]);
 }
@@ -69,7 +69,7 @@ export async function renameAccount(ls: Linkstore, oldUser: string, newUser: str
   const [authn, integration] = [await ls.authn(), await ls.integration()];
   const dryRun = opts.dryRun === true;
   return bothStores(dryRun, [
-    ['authn', () => authn.renameSystemUser(oldUser, newUser, { dryRun, requireAccount: false })],
+    ['authn', () => authn.renameUser({ user: oldUser, newUser }, { dryRun, requireAccount: false })],
     ['integration', () => integration.renameUser({ user: oldUser, newUser }, { dryRun, accountOf: oldIs ? oldUser : newUser })],
   ]);
 }
@@ -85,10 +85,10 @@ export async function changeAccountDomain(
   if (!(await (await ls.users()).isCpanelAccount(user))) throw noUser(user);
   const authn = await ls.authn();
   const dryRun = opts.dryRun === true;
-  return bothStores(dryRun, [['authn', () => authn.changeEmailDomain(user, { [oldDomain]: newDomain }, { dryRun })]]);
+  return bothStores(dryRun, [['authn', () => authn.renameEmailDomains({ user, domains: { [oldDomain]: newDomain } }, { dryRun })]]);
 }
 
 /** Rebuild every provider's LinkDB from the per-user DBs (`includeRoot` keeps root's links, which cPanel drops). */
 export async function rebuildLinkDbs(ls: Linkstore, opts: MutationOptions & { includeRoot?: boolean } = {}): Promise<RebuildAllResult> {
-  return (await ls.authn()).rebuildAllLinkDbs(opts);
+  return (await ls.authn()).rebuildLinkDbs(opts);
 }

@@ -50,6 +50,32 @@ import {
 export interface UserTarget {
   user: string;
 }
+/** A provider (its id, as `provider_id` names it in WHM). */
+export interface ProviderTarget {
+  provider: string;
+}
+/** A service (`cpaneld`, `webmaild`, `whostmgrd`; WHM's `service_name`). */
+export interface ServiceTarget {
+  service: Service | string;
+}
+/** A provider in a service. */
+export interface ProviderServiceTarget extends ProviderTarget, ServiceTarget {}
+/** set_provider_client_configurations / set_provider_display_configurations. */
+export interface SetConfigParams extends ProviderServiceTarget {
+  /** A JSON object, as text (as WHM receives it) or parsed. */
+  configurations: string | Record<string, unknown>;
+}
+/** The UAPI service selector: an `appname` that mentions webmail means `webmaild`, else `cpaneld`. */
+export interface AppnameParams {
+  appname?: string;
+}
+export interface RenameUserParams extends UserTarget {
+  newUser: string;
+}
+export interface RenameEmailDomainsParams extends UserTarget {
+  /** `{ old: new }` domain pairs. */
+  domains: Record<string, string>;
+}
 export interface RestoreUserParams extends UserTarget {
   /** The archive's `authnlinks/*.db` files (what `exportUser` returned); restored under `user`. */
   archive: readonly ArchiveFile[];
@@ -73,6 +99,9 @@ export interface AuthnStoreOptions {
   hostname?: string;
 }
 
+// Set by the class's static block: the one way to reach a store's private context.
+let contextOf: (store: AuthnStore) => AuthnContext;
+
 export class AuthnStore {
   readonly #ctx: AuthnContext;
 
@@ -94,109 +123,67 @@ export class AuthnStore {
   // -------------------------------------------------------------- links
 
   /** link_user_authn_provider: validate (cPanel's order and messages), write the per-user DB, then the LinkDB. */
-  linkUserAuthnProvider(params: LinkParams, options?: MutationOptions): Promise<MutationResult> {
+  linkAccount(params: LinkParams, options?: MutationOptions): Promise<MutationResult> {
     return addLink(this.#ctx, params, options);
   }
 
   /** unlink_user_authn_provider: E_NO_SUCH_LINK when the subject is not linked; nothing is created then. */
-  unlinkUserAuthnProvider(params: UnlinkParams, options?: MutationOptions): Promise<MutationResult> {
+  unlinkAccount(params: UnlinkParams, options?: MutationOptions): Promise<MutationResult> {
     return removeLink(this.#ctx, params, options);
   }
 
   /** UAPI get_authn_links: one link user's links, from the per-user DB. */
-  getAuthnLinks(user: string): Promise<AuthnLink[]> {
-    return getLinks(this.#ctx, user);
+  listLinks(params: UserTarget): Promise<AuthnLink[]> {
+    return getLinks(this.#ctx, params.user);
   }
 
   /** WHM get_users_authn_linked_accounts: every link in the LinkDBs of available providers, filtered to what the caller sees. */
-  getUsersAuthnLinkedAccounts(options?: LinkedAccountsOptions): Promise<LinkedAccount[]> {
+  listLinkedAccounts(options?: LinkedAccountsOptions): Promise<LinkedAccount[]> {
     return linkedAccounts(this.#ctx, options);
   }
-
-  // -------------------------------------------------------------- whole-server transfer
 
   /** Many links at once, batched per provider (one LinkDB edit per chunk of link users); see transfer.ts. */
   importLinks(items: readonly transfer.ImportLinkItem[], options?: transfer.ImportLinksOptions): Promise<transfer.ImportLinkResult[]> {
     return transfer.importLinks(this.#ctx, items, options);
   }
 
-  /** System users with a links directory, sorted. */
-  linkSystemUsers(): Promise<string[]> {
-    return transfer.linkSystemUsers(this.#ctx);
-  }
-
-  /** The link users (`*.db`) of a system user, sorted. */
-  linkUsersOf(sysuser: string): Promise<string[]> {
-    return transfer.linkUsersOf(this.#ctx, sysuser);
-  }
-
-  /** Every link of one per-user DB with its full user_info (schema-checked; a corrupt DB is E_CORRUPT_FILE). */
-  storedLinksOf(sysuser: string, linkuser: string): Promise<transfer.StoredLink[]> {
-    return transfer.storedLinksOf(this.#ctx, sysuser, linkuser);
-  }
-
-  /** The provider keys of one service file. */
-  enabledIn(service: Service): Promise<string[]> {
-    return transfer.enabledIn(this.#ctx, service);
-  }
-
-  /** Providers with a stored client configuration. */
-  clientConfigProviders(): Promise<string[]> {
-    return transfer.clientConfigProviders(this.#ctx);
-  }
-
-  /** A client configuration exactly as stored (redirect_uris included), or undefined. */
-  storedClientConfig(provider: string): Promise<AuthnClientConfig | undefined> {
-    return transfer.storedClientConfig(this.#ctx, provider);
-  }
-
-  /** (provider, service) pairs with a custom display configuration file. */
-  displayConfigKeys(): Promise<Array<{ provider: string; service: Service }>> {
-    return transfer.displayConfigKeys(this.#ctx);
-  }
-
-  /** A custom display configuration as stored, or undefined. */
-  storedDisplayConfig(provider: string, service: Service): Promise<AuthnDisplayConfig | undefined> {
-    return transfer.storedDisplayConfig(this.#ctx, provider, service);
-  }
-
   // -------------------------------------------------------------- UAPI
 
-  /** UAPI add_authn_link: service `cpaneld` (default) or `webmaild`, an installed provider, then the add. */
-  addAuthnLink(params: UapiLinkParams, options?: MutationOptions): Promise<MutationResult> {
+  /** UAPI add_authn_link: service `cpaneld` (default) or `webmaild`, an installed provider, then the link. */
+  linkOwnAccount(params: UapiLinkParams, options?: MutationOptions): Promise<MutationResult> {
     return uapiAddLink(this.#ctx, params, options);
   }
 
   /** UAPI remove_authn_link. */
-  removeAuthnLink(params: UapiUnlinkParams, options?: MutationOptions): Promise<MutationResult> {
+  unlinkOwnAccount(params: UapiUnlinkParams, options?: MutationOptions): Promise<MutationResult> {
     return uapiRemoveLink(this.#ctx, params, options);
   }
 
   /** UAPI configured_modules: display configurations of providers enabled and configured for the service. */
-  configuredModules(appname?: string): Promise<ConfiguredModule[]> {
-    return configuredModules(this.#ctx, appname);
+  listConfiguredModules(params: AppnameParams = {}): Promise<ConfiguredModule[]> {
+    return configuredModules(this.#ctx, params.appname);
   }
 
   /** UAPI has_external_auth_modules_configured: 1 when any provider is enabled for the service. */
-  hasExternalAuthModulesConfigured(appname?: string): Promise<0 | 1> {
-    return hasModulesConfigured(this.#ctx, appname);
+  checkModulesConfigured(params: AppnameParams = {}): Promise<0 | 1> {
+    return hasModulesConfigured(this.#ctx, params.appname);
   }
 
   // -------------------------------------------------------------- lifecycle
 
   /** Remove the links of a system user and all its email users: LinkDB entries, files, directory. */
-  removeAllLinksForSystemUser(sysuser: string, options?: AccountOptions): Promise<MutationResult> {
-    return removeAllForSystemUser(this.#ctx, sysuser, options);
+  purgeUser(params: UserTarget, options?: AccountOptions): Promise<MutationResult> {
+    return removeAllForSystemUser(this.#ctx, params.user, options);
   }
 
   /** Rename a system user's link directory and DB, and its name in the LinkDBs. */
-  renameSystemUser(oldName: string, newName: string, options?: AccountOptions): Promise<MutationResult> {
-    return renameSystemUser(this.#ctx, oldName, newName, options);
+  renameUser(params: RenameUserParams, options?: AccountOptions): Promise<MutationResult> {
+    return renameSystemUser(this.#ctx, params.user, params.newUser, options);
   }
 
-  /** Rename `local@old` email link users of `sysuser` to `local@new` for each `{old: new}`. */
-  changeEmailDomain(sysuser: string, domains: Record<string, string>, options?: MutationOptions): Promise<MutationResult> {
-    return changeEmailDomains(this.#ctx, sysuser, domains, options);
+  /** Rename `local@old` email link users of `user` to `local@new` for each `{old: new}` of `domains`. */
+  renameEmailDomains(params: RenameEmailDomainsParams, options?: MutationOptions): Promise<MutationResult> {
+    return changeEmailDomains(this.#ctx, params.user, params.domains, options);
   }
 
   /** Backup: the files of `links/users/USER/`, as pkgacct copies them into `authnlinks/`. */
@@ -204,7 +191,7 @@ export class AuthnStore {
     return exportAuthnUser(this.#ctx, params.user);
   }
 
-  /** Restore: replay an archive's `authnlinks/*.db` under `newUser` with cPanel's rules and warnings. */
+  /** Restore: replay an archive's `authnlinks/*.db` under `user` with cPanel's rules and warnings. */
   restoreUser(params: RestoreUserParams, options?: MutationOptions): Promise<AuthnRestoreResult> {
     return restoreAuthnUser(this.#ctx, params.archive, params.user, options);
   }
@@ -212,18 +199,18 @@ export class AuthnStore {
   // -------------------------------------------------------------- LinkDB maintenance
 
   /** Rebuild every provider's LinkDB (those on disk and those the per-user DBs name). */
-  rebuildAllLinkDbs(options?: RebuildOptions): Promise<RebuildAllResult> {
+  rebuildLinkDbs(options?: RebuildOptions): Promise<RebuildAllResult> {
     return rebuildAllLinkDbs(this.#ctx, options);
   }
 
   /** Rebuild a provider's LinkDB from the per-user DBs (cPanel's script; `includeRoot` keeps root). */
-  rebuildLinkDb(provider: string, options?: RebuildOptions): Promise<MutationResult> {
-    return rebuildLinkDb(this.#ctx, provider, options);
+  rebuildLinkDb(params: ProviderTarget, options?: RebuildOptions): Promise<MutationResult> {
+    return rebuildLinkDb(this.#ctx, params.provider, options);
   }
 
-  /** Every difference between the per-user DBs and the LinkDB(s). */
-  checkDrift(provider?: string, options?: DriftOptions): Promise<DriftEntry[]> {
-    return checkDrift(this.#ctx, provider, options);
+  /** Every difference between the per-user DBs and the LinkDB of `provider` (every provider's without one). */
+  checkDrift(params: Partial<ProviderTarget> = {}, options?: DriftOptions): Promise<DriftEntry[]> {
+    return checkDrift(this.#ctx, params.provider, options);
   }
 
   // -------------------------------------------------------------- providers
@@ -233,53 +220,57 @@ export class AuthnStore {
     return listAvailable(this.#ctx);
   }
 
+  /** The providers enabled in a service file, as stored (lower-case keys). */
+  listEnabledProviders(params: { service: Service }): Promise<string[]> {
+    return transfer.enabledIn(this.#ctx, params.service);
+  }
+
   /** enable_authentication_provider. */
-  enableProvider(service: Service | string, provider: string, options?: MutationOptions): Promise<MutationResult> {
-    return enableProvider(this.#ctx, service, provider, options);
+  enableProvider(params: ProviderServiceTarget, options?: MutationOptions): Promise<MutationResult> {
+    return enableProvider(this.#ctx, params.service, params.provider, options);
   }
 
   /** disable_authentication_provider (links are untouched). */
-  disableProvider(service: Service | string, provider: string, options?: MutationOptions): Promise<MutationResult> {
-    return disableProvider(this.#ctx, service, provider, options);
+  disableProvider(params: ProviderServiceTarget, options?: MutationOptions): Promise<MutationResult> {
+    return disableProvider(this.#ctx, params.service, params.provider, options);
   }
 
-  /** disable_authentication_providers that fail, as far as files tell. */
+  /** disable_failing_authentication_providers: those that fail, as far as files tell. */
   disableFailingProviders(options?: MutationOptions): Promise<MutationResult & { payload: FailingProvider[] }> {
     return disableFailing(this.#ctx, options);
   }
 
   /** get_provider_client_configurations. */
-  getClientConfig(service: Service | string, provider: string): Promise<AuthnClientConfig> {
-    return getClientConfig(this.#ctx, service, provider);
+  getClientConfig(params: ProviderServiceTarget): Promise<AuthnClientConfig> {
+    return getClientConfig(this.#ctx, params.service, params.provider);
   }
 
   /** set_provider_client_configurations (`configurations` as a JSON string or an object). */
-  setClientConfig(
-    service: Service | string,
-    provider: string,
-    configurations: string | Record<string, unknown>,
-    options?: ClientConfigOptions,
-  ): Promise<MutationResult> {
-    return setClientConfig(this.#ctx, service, provider, configurations, options);
+  setClientConfig(params: SetConfigParams, options?: ClientConfigOptions): Promise<MutationResult> {
+    return setClientConfig(this.#ctx, params.service, params.provider, params.configurations, options);
   }
 
   /** get_provider_configuration_fields: the client-configuration fields with their current values. */
-  getConfigurationFields(service: Service | string, provider: string): Promise<ConfigurationField[]> {
-    return getConfigurationFields(this.#ctx, service, provider);
+  listConfigurationFields(params: ProviderServiceTarget): Promise<ConfigurationField[]> {
+    return getConfigurationFields(this.#ctx, params.service, params.provider);
   }
 
-  /** get_provider_display_configurations. */
-  getDisplayConfigs(provider: string): Promise<Array<AuthnDisplayConfig & { service: Service }>> {
-    return getDisplayConfigs(this.#ctx, provider);
+  /** get_provider_display_configurations: one per service. */
+  listDisplayConfigs(params: ProviderTarget): Promise<Array<AuthnDisplayConfig & { service: Service }>> {
+    return getDisplayConfigs(this.#ctx, params.provider);
   }
 
   /** set_provider_display_configurations. */
-  setDisplayConfig(
-    service: Service | string,
-    provider: string,
-    configurations: string | Record<string, unknown>,
-    options?: MutationOptions,
-  ): Promise<MutationResult> {
-    return setDisplayConfig(this.#ctx, service, provider, configurations, options);
+  setDisplayConfig(params: SetConfigParams, options?: MutationOptions): Promise<MutationResult> {
+    return setDisplayConfig(this.#ctx, params.service, params.provider, params.configurations, options);
   }
+
+  static {
+    contextOf = (store) => store.#ctx;
+  }
+}
+
+/** The store's context, for the package's own modules (transfer, doctor, tests) that call the domain functions directly. */
+export function authnContext(store: AuthnStore): AuthnContext {
+  return contextOf(store);
 }

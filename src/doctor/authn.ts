@@ -286,7 +286,7 @@ async function checkDriftFindings(sc: ScanCtx, users: Users, store: AuthnStore):
       continue;
     }
     try {
-      await store.rebuildLinkDb(provider, { includeRoot: true });
+      await store.rebuildLinkDb({ provider }, { includeRoot: true });
       for (const f of list) {
         f.fixed = true;
         f.detail += ' Fixed: LinkDB rebuilt from the per-user DBs.';

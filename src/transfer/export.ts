@@ -12,6 +12,8 @@ import { compareCodePoints } from '../io/json-codec.js';
 import { LINKS_DIR as INTEGRATION_LINKS_DIR } from '../integration/index.js';
 import { SERVICES, type UserInfoInput } from '../authn/index.js';
 import type { AuthnStore } from '../authn/index.js';
+import { authnContext } from '../authn/store.js';
+import * as stored from '../authn/transfer.js';
 import type { IntegrationStore } from '../integration/index.js';
 import type { TransferRecord } from './records.js';
 
@@ -45,14 +47,14 @@ function guardWith(options: ExportOptions): Guard {
 
 async function* providerRecords(authn: AuthnStore, guard: Guard): AsyncGenerator<TransferRecord> {
   for (const service of SERVICES) {
-    for (const provider of (await guard(() => authn.enabledIn(service))) ?? []) yield { type: 'authn_provider', service, provider };
+    for (const provider of (await guard(() => authn.listEnabledProviders({ service }))) ?? []) yield { type: 'authn_provider', service, provider };
   }
-  for (const provider of await authn.clientConfigProviders()) {
-    const config = await guard(() => authn.storedClientConfig(provider));
+  for (const provider of await stored.clientConfigProviders(authnContext(authn))) {
+    const config = await guard(() => stored.storedClientConfig(authnContext(authn), provider));
     if (config !== undefined) yield { type: 'authn_client_config', provider, config };
   }
-  for (const { provider, service } of await authn.displayConfigKeys()) {
-    const config = await guard(() => authn.storedDisplayConfig(provider, service));
+  for (const { provider, service } of await stored.displayConfigKeys(authnContext(authn))) {
+    const config = await guard(() => stored.storedDisplayConfig(authnContext(authn), provider, service));
     if (config !== undefined) yield { type: 'authn_display_config', service, provider, config: config as Record<string, string> };
   }
 }
@@ -87,10 +89,10 @@ async function* integrationRecords(ls: Linkstore, store: IntegrationStore, only:
 }
 
 async function* authnLinkRecords(authn: AuthnStore, only: string | undefined, guard: Guard): AsyncGenerator<TransferRecord> {
-  for (const sysuser of await authn.linkSystemUsers()) {
+  for (const sysuser of await stored.linkSystemUsers(authnContext(authn))) {
     if (only !== undefined && sysuser !== only) continue;
-    for (const linkuser of await authn.linkUsersOf(sysuser)) {
-      for (const l of (await guard(() => authn.storedLinksOf(sysuser, linkuser))) ?? []) {
+    for (const linkuser of await stored.linkUsersOf(authnContext(authn), sysuser)) {
+      for (const l of (await guard(() => stored.storedLinksOf(authnContext(authn), sysuser, linkuser))) ?? []) {
         yield {
           type: 'authn_link',
           user: l.user,

@@ -14,6 +14,8 @@ import { schemaValidator } from '../io/schema.js';
 import { createLinks, type BatchLinkItem } from '../integration/batch.js';
 import { createGroup } from '../integration/links.js';
 import { integrationContext } from '../integration/store.js';
+import { authnContext } from '../authn/store.js';
+import { storedClientConfig, storedDisplayConfig } from '../authn/transfer.js';
 import { PROTOCOL, type ImportLinkItem, type UserInfoInput } from '../authn/index.js';
 import { RECORD_SCHEMAS, RECORD_TYPES, type TransferRecord } from './records.js';
 
@@ -286,8 +288,8 @@ async function importProviders(ls: Linkstore, list: Of<'authn_provider'>[], opts
     const r = p.record;
     await applyOne(
       p,
-      async () => (await authn.enabledIn(r.service)).includes(r.provider.toLowerCase()),
-      (dryRun) => authn.enableProvider(r.service, r.provider, { dryRun }),
+      async () => (await authn.listEnabledProviders({ service: r.service })).includes(r.provider.toLowerCase()),
+      (dryRun) => authn.enableProvider({ service: r.service, provider: r.provider }, { dryRun }),
       opts,
       report,
     );
@@ -302,8 +304,8 @@ async function importClientConfigs(ls: Linkstore, list: Of<'authn_client_config'
     const uris = Array.isArray(redirect_uris) && redirect_uris.every((u) => typeof u === 'string') ? (redirect_uris as string[]) : undefined;
     await applyOne(
       p,
-      async () => (await authn.storedClientConfig(provider.toLowerCase())) !== undefined,
-      (dryRun) => authn.setClientConfig('cpaneld', provider, fields, { dryRun, redirectUris: uris }),
+      async () => (await storedClientConfig(authnContext(authn), provider.toLowerCase())) !== undefined,
+      (dryRun) => authn.setClientConfig({ service: 'cpaneld', provider, configurations: fields }, { dryRun, redirectUris: uris }),
       opts,
       report,
     );
@@ -316,8 +318,8 @@ async function importDisplayConfigs(ls: Linkstore, list: Of<'authn_display_confi
     const { provider, service, config } = p.record;
     await applyOne(
       p,
-      async () => (await authn.storedDisplayConfig(provider.toLowerCase(), service)) !== undefined,
-      (dryRun) => authn.setDisplayConfig(service, provider, config, { dryRun }),
+      async () => (await storedDisplayConfig(authnContext(authn), provider.toLowerCase(), service)) !== undefined,
+      (dryRun) => authn.setDisplayConfig({ service, provider, configurations: config }, { dryRun }),
       opts,
       report,
     );

@@ -175,7 +175,7 @@ export const WHM_FUNCTIONS = [
     async run(ls, p, o) {
       const r = await (
         await ls.authn()
-      ).linkUserAuthnProvider(
+      ).linkAccount(
         {
           user: p.defined('username'),
           provider: p.defined('provider_id'),
@@ -200,7 +200,7 @@ export const WHM_FUNCTIONS = [
     async run(ls, p, o) {
       const r = await (
         await ls.authn()
-      ).unlinkUserAuthnProvider({ user: p.defined('username'), provider: p.defined('provider_id'), subject: p.defined('subject_unique_identifier') }, o);
+      ).unlinkAccount({ user: p.defined('username'), provider: p.defined('provider_id'), subject: p.defined('subject_unique_identifier') }, o);
       return mutationData(r);
     },
   },
@@ -211,7 +211,7 @@ export const WHM_FUNCTIONS = [
     params: [],
     mutates: false,
     async run(ls) {
-      return { username_linked_accounts: await (await ls.authn()).getUsersAuthnLinkedAccounts() };
+      return { username_linked_accounts: await (await ls.authn()).listLinkedAccounts() };
     },
   },
   // ---------------------------------------------------------------- UAPI ExternalAuthentication
@@ -222,7 +222,7 @@ export const WHM_FUNCTIONS = [
     mutates: false,
     ...UAPI,
     async run(ls, p) {
-      return (await ls.authn()).getAuthnLinks(p.required('username'));
+      return (await ls.authn()).listLinks({ user: p.required('username') });
     },
   },
   {
@@ -240,7 +240,7 @@ export const WHM_FUNCTIONS = [
     async run(ls, p, o) {
       const r = await (
         await ls.authn()
-      ).addAuthnLink(
+      ).linkOwnAccount(
         {
           user: p.required('username'),
           provider: p.required('provider_id'),
@@ -266,7 +266,7 @@ export const WHM_FUNCTIONS = [
     async run(ls, p, o) {
       const r = await (
         await ls.authn()
-      ).removeAuthnLink({ user: p.required('username'), provider: p.required('provider_id'), subject: p.required('subject_unique_identifier') }, o);
+      ).unlinkOwnAccount({ user: p.required('username'), provider: p.required('provider_id'), subject: p.required('subject_unique_identifier') }, o);
       return mutationData(r);
     },
   },
@@ -277,7 +277,7 @@ export const WHM_FUNCTIONS = [
     mutates: false,
     ...UAPI,
     async run(ls, p) {
-      return (await ls.authn()).configuredModules(p.optional('appname'));
+      return (await ls.authn()).listConfiguredModules({ appname: p.optional('appname') });
     },
   },
   {
@@ -287,7 +287,7 @@ export const WHM_FUNCTIONS = [
     mutates: false,
     ...UAPI,
     async run(ls, p) {
-      return (await ls.authn()).hasExternalAuthModulesConfigured(p.optional('appname'));
+      return (await ls.authn()).checkModulesConfigured({ appname: p.optional('appname') });
     },
   },
   // ---------------------------------------------------------------- providers
@@ -308,7 +308,7 @@ export const WHM_FUNCTIONS = [
     params: [service, providerId],
     mutates: true,
     async run(ls, p, o) {
-      return mutationData(await (await ls.authn()).enableProvider(p.defined('service_name'), p.defined('provider_id'), o));
+      return mutationData(await (await ls.authn()).enableProvider({ service: p.defined('service_name'), provider: p.defined('provider_id') }, o));
     },
   },
   {
@@ -318,7 +318,7 @@ export const WHM_FUNCTIONS = [
     params: [service, providerId],
     mutates: true,
     async run(ls, p, o) {
-      return mutationData(await (await ls.authn()).disableProvider(p.defined('service_name'), p.defined('provider_id'), o));
+      return mutationData(await (await ls.authn()).disableProvider({ service: p.defined('service_name'), provider: p.defined('provider_id') }, o));
     },
   },
   {
@@ -339,7 +339,7 @@ export const WHM_FUNCTIONS = [
     params: [service, providerId],
     mutates: false,
     async run(ls, p) {
-      return { client_configurations: await (await ls.authn()).getClientConfig(p.defined('service_name'), p.defined('provider_id')) };
+      return { client_configurations: await (await ls.authn()).getClientConfig({ service: p.defined('service_name'), provider: p.defined('provider_id') }) };
     },
   },
   {
@@ -353,7 +353,9 @@ export const WHM_FUNCTIONS = [
     ],
     mutates: true,
     async run(ls, p, o) {
-      const r = await (await ls.authn()).setClientConfig(p.defined('service_name'), p.defined('provider_id'), p.defined('configurations'), o);
+      const r = await (
+        await ls.authn()
+      ).setClientConfig({ service: p.defined('service_name'), provider: p.defined('provider_id'), configurations: p.defined('configurations') }, o);
       return mutationData(r, {});
     },
   },
@@ -364,7 +366,9 @@ export const WHM_FUNCTIONS = [
     params: [service, providerId],
     mutates: false,
     async run(ls, p) {
-      return { configuration_fields: await (await ls.authn()).getConfigurationFields(p.defined('service_name'), p.defined('provider_id')) };
+      return {
+        configuration_fields: await (await ls.authn()).listConfigurationFields({ service: p.defined('service_name'), provider: p.defined('provider_id') }),
+      };
     },
   },
   {
@@ -374,7 +378,7 @@ export const WHM_FUNCTIONS = [
     params: [providerId],
     mutates: false,
     async run(ls, p) {
-      return { configurations: await (await ls.authn()).getDisplayConfigs(p.defined('provider_id')) };
+      return { configurations: await (await ls.authn()).listDisplayConfigs({ provider: p.defined('provider_id') }) };
     },
   },
   {
@@ -384,7 +388,9 @@ export const WHM_FUNCTIONS = [
     params: [service, providerId, { name: 'configurations', required: true, description: 'JSON object, e.g. {"color":"336699"}.' }],
     mutates: true,
     async run(ls, p, o) {
-      const r = await (await ls.authn()).setDisplayConfig(p.defined('service_name'), p.defined('provider_id'), p.defined('configurations'), o);
+      const r = await (
+        await ls.authn()
+      ).setDisplayConfig({ service: p.defined('service_name'), provider: p.defined('provider_id'), configurations: p.defined('configurations') }, o);
       return mutationData(r, {});
     },
   },

@@ -143,7 +143,7 @@ describeOnDisks('account archives', (ctx) => {
     expect(db.openid_connect.google['g-alice']).toBeDefined(); // alice's own link stays
     const authn = await ls.authn();
     expect(
-      (await authn.getUsersAuthnLinkedAccounts())
+      (await authn.listLinkedAccounts())
         .filter((a) => a.username === 'alice')
         .map((a) => a.subject_unique_identifier)
         .sort(),

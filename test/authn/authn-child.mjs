@@ -8,5 +8,5 @@ const [root, user, provider, count, prefix] = process.argv.slice(2);
 const disk = new Disk({ root, lock: { timeoutMs: 30_000, pollMs: 10 } });
 const store = new AuthnStore({ disk, users: new Users(disk, { checkIntervalMs: 0 }) });
 for (let i = 1; i <= Number(count); i++) {
-  await store.linkUserAuthnProvider({ user, provider, subject: `${prefix}-${i}`, userInfo: { preferred_username: `${prefix}-${i}` } });
+  await store.linkAccount({ user, provider, subject: `${prefix}-${i}`, userInfo: { preferred_username: `${prefix}-${i}` } });
 }

@@ -157,7 +157,7 @@ describeOnDisks('cPanel fidelity', (ctx) => {
       'API failure: Provide the “group_id” parameter for the “Whostmgr::API::1::Integration::create_integration_group” function.',
     );
     // The typed API keeps the code and the parameter.
-    const err = await (await ls().authn()).linkUserAuthnProvider({ user: 'ghost@bob.example', provider: 'google', subject: '9' }).then(
+    const err = await (await ls().authn()).linkAccount({ user: 'ghost@bob.example', provider: 'google', subject: '9' }).then(
       () => undefined,
       (e: unknown) => e,
     );

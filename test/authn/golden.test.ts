@@ -14,7 +14,7 @@ describeOnDisks('authn golden files', (ctx) => {
     seed(ctx, `${USERS}/bob/bob.db`, fixture('cpanel-written/bob.db'), 0o640);
     seed(ctx, `${LOGIN}/cpanelid.db`, fixture('cpanel-written/cpanelid.db'), 0o600);
     const { store } = makeStore(ctx);
-    expect(await store.getAuthnLinks('bob')).toEqual([
+    expect(await store.listLinks({ user: 'bob' })).toEqual([
       {
         provider_protocol: 'openid_connect',
         provider_id: 'cpanelid',
@@ -30,14 +30,14 @@ describeOnDisks('authn golden files', (ctx) => {
         preferred_username: 'bob@gmail.com',
       },
     ]);
-    await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: '2000', userInfo: { preferred_username: 'bob2' } });
-    await store.linkUserAuthnProvider({
+    await store.linkAccount({ user: 'bob', provider: 'google', subject: '2000', userInfo: { preferred_username: 'bob2' } });
+    await store.linkAccount({
       user: 'info@bob.example',
       provider: 'cpanelid',
       subject: '123456789012345678901',
       userInfo: { preferred_username: 'bob@example.com' },
     });
-    await store.unlinkUserAuthnProvider({ user: 'bob', provider: 'google', subject: '1098' });
+    await store.unlinkAccount({ user: 'bob', provider: 'google', subject: '1098' });
     const files: Array<[string, string]> = [
       [`${USERS}/bob/bob.db`, 'golden/bob.db'],
       [`${USERS}/bob/info@bob.example.db`, 'golden/info@bob.example.db'],

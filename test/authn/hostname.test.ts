@@ -20,7 +20,7 @@ function storeWithoutHostname(ctx: DiskCtx, faults: Fault[] = []): AuthnStore {
   return new AuthnStore({ disk, users: new Users(disk, { checkIntervalMs: 0 }), now: () => NOW_MS });
 }
 
-const hostOf = async (s: AuthnStore) => new URL((await s.getClientConfig('cpaneld', 'google')).redirect_uris?.[0] as string).hostname;
+const hostOf = async (s: AuthnStore) => new URL((await s.getClientConfig({ service: 'cpaneld', provider: 'google' })).redirect_uris?.[0] as string).hostname;
 
 async function failure(p: Promise<unknown>): Promise<LinkstoreError> {
   try {
@@ -60,13 +60,13 @@ describeOnDisks('server hostname', (ctx) => {
     seed(ctx, '/etc/hostname', 'srv2.example.com\n');
     const s = storeWithoutHostname(ctx, [{ op: 'open', path: '/etc/hostname', code: 'EIO', nth: 1 }]);
     const before = snapshotTree(ctx);
-    const e = await failure(s.setClientConfig('cpaneld', 'google', CONFIG));
+    const e = await failure(s.setClientConfig({ service: 'cpaneld', provider: 'google', configurations: CONFIG }));
     expect(e.code).toBe('E_IO');
     expect(e.message).toContain('EIO');
     expectNamesFileAndOption(ctx, e);
     expect(snapshotTree(ctx)).toEqual(before);
     // Not memoised: the transient error is gone, and so is its effect.
-    await s.setClientConfig('cpaneld', 'google', CONFIG);
+    await s.setClientConfig({ service: 'cpaneld', provider: 'google', configurations: CONFIG });
     expect(peek(ctx, `${CC}/google`)).toContain('https://srv2.example.com:2083/');
     expect(peek(ctx, `${CC}/google`)).not.toContain('localhost');
   });
@@ -75,7 +75,7 @@ describeOnDisks('server hostname', (ctx) => {
     seedServer(ctx);
     seed(ctx, '/etc/hostname', 'srv3.example.com\n');
     const s = storeWithoutHostname(ctx, [{ op: 'readFile', path: '/etc/hostname', code: 'EIO', nth: 1 }]);
-    const e = await failure(s.getClientConfig('cpaneld', 'google'));
+    const e = await failure(s.getClientConfig({ service: 'cpaneld', provider: 'google' }));
     expectNamesFileAndOption(ctx, e);
     expect(await hostOf(s)).toBe('srv3.example.com');
   });
@@ -85,7 +85,7 @@ describeOnDisks('server hostname', (ctx) => {
     ctx.fs.mkdirSync(hostPath(ctx, '/etc/hostname'), { recursive: true });
     const s = storeWithoutHostname(ctx);
     const before = snapshotTree(ctx);
-    const e = await failure(s.setClientConfig('cpaneld', 'google', CONFIG));
+    const e = await failure(s.setClientConfig({ service: 'cpaneld', provider: 'google', configurations: CONFIG }));
     expect(e.code).toBe('E_NOT_FILE');
     expectNamesFileAndOption(ctx, e);
     expect(snapshotTree(ctx)).toEqual(before);
@@ -107,7 +107,7 @@ describeOnDisks('server hostname', (ctx) => {
     };
     for (const target of ['../../../../../../../../../etc/hostname', '/../../../../../../../../../etc/hostname']) {
       link(target);
-      const e = await failure(storeWithoutHostname(ctx).getClientConfig('cpaneld', 'google'));
+      const e = await failure(storeWithoutHostname(ctx).getClientConfig({ service: 'cpaneld', provider: 'google' }));
       expect(['E_SYMLINK', 'E_OUTSIDE_ROOT']).toContain(e.code);
       expectNamesFileAndOption(ctx, e);
     }
@@ -118,7 +118,7 @@ describeOnDisks('server hostname', (ctx) => {
   it('a first line that is no hostname is E_CORRUPT_FILE, without quoting it', async () => {
     seedServer(ctx);
     seed(ctx, '/etc/hostname', 'evil.example/path?MARKER\n');
-    const e = await failure(storeWithoutHostname(ctx).getClientConfig('cpaneld', 'google'));
+    const e = await failure(storeWithoutHostname(ctx).getClientConfig({ service: 'cpaneld', provider: 'google' }));
     expect(e.code).toBe('E_CORRUPT_FILE');
     expectNamesFileAndOption(ctx, e);
     expect(e.message).not.toContain('MARKER');

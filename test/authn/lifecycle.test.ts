@@ -4,11 +4,11 @@ import { describeOnDisks, hostPath, peek, seed, snapshotTree, type DiskCtx, sett
 import { LOGIN, NOW, USERS, makeStore, rejectsWith, seedServer } from './setup.js';
 
 async function populate(store: AuthnStore): Promise<void> {
-  await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'g-bob', userInfo: { preferred_username: 'bob' } });
-  await store.linkUserAuthnProvider({ user: 'bob', provider: 'cpanelid', subject: 'c-bob' });
-  await store.linkUserAuthnProvider({ user: 'info@bob.example', provider: 'google', subject: 'g-info' });
-  await store.linkUserAuthnProvider({ user: 'alice', provider: 'google', subject: 'g-bob' });
-  await store.linkUserAuthnProvider({ user: 'root', provider: 'google', subject: 'g-root' });
+  await store.linkAccount({ user: 'bob', provider: 'google', subject: 'g-bob', userInfo: { preferred_username: 'bob' } });
+  await store.linkAccount({ user: 'bob', provider: 'cpanelid', subject: 'c-bob' });
+  await store.linkAccount({ user: 'info@bob.example', provider: 'google', subject: 'g-info' });
+  await store.linkAccount({ user: 'alice', provider: 'google', subject: 'g-bob' });
+  await store.linkAccount({ user: 'root', provider: 'google', subject: 'g-root' });
 }
 
 const json = (ctx: DiskCtx, p: string) => JSON.parse(peek(ctx, p) ?? 'null');
@@ -19,28 +19,28 @@ describeOnDisks('authn lifecycle', (ctx) => {
     const { store } = makeStore(ctx);
     await populate(store);
     seed(ctx, `${USERS}/bob/bob.db.lock-1a-2b-3c`, 'debris', 0o640);
-    const r = await store.removeAllLinksForSystemUser('bob');
+    const r = await store.purgeUser({ user: 'bob' });
     expect(ctx.fs.existsSync(hostPath(ctx, `${USERS}/bob`))).toBe(false);
     expect(json(ctx, `${LOGIN}/google.db`).user).toEqual({ alice: { 'g-bob': 1 }, root: { 'g-root': 1 } });
     expect(Object.keys(json(ctx, `${LOGIN}/google.db`).subject_unique_identifier['g-bob'])).toEqual(['alice']);
     expect(json(ctx, `${LOGIN}/cpanelid.db`)).toEqual({ subject_unique_identifier: {}, user: {} });
     expect(r.ops.some((o) => o.op === 'rmdir' && o.path === hostPath(ctx, `${USERS}/bob`))).toBe(true);
-    expect(await store.getAuthnLinks('alice')).toHaveLength(1);
+    expect(await store.listLinks({ user: 'alice' })).toHaveLength(1);
     expect(await store.checkDrift()).toEqual([]);
   });
 
   it('requires the account unless told otherwise, and does nothing without a directory', async () => {
     seedServer(ctx);
     const { store } = makeStore(ctx);
-    await rejectsWith(store.removeAllLinksForSystemUser('carol'), 'E_NO_SUCH_USER', MSG.accountRequired('carol'));
+    await rejectsWith(store.purgeUser({ user: 'carol' }), 'E_NO_SUCH_USER', MSG.accountRequired('carol'));
     seed(ctx, `${USERS}/carol/carol.db`, '{"__VERSION":"1.0","openid_connect":{"google":{"s":{"link_time":1}}}}', 0o640);
     seed(ctx, `${LOGIN}/google.db`, '{"subject_unique_identifier":{"s":{"carol":{"link_time":1,"version":"1.1"}}},"user":{"carol":{"s":1}}}', 0o600);
-    await store.removeAllLinksForSystemUser('carol', { requireAccount: false });
+    await store.purgeUser({ user: 'carol' }, { requireAccount: false });
     expect(ctx.fs.existsSync(hostPath(ctx, `${USERS}/carol`))).toBe(false);
     expect(json(ctx, `${LOGIN}/google.db`)).toEqual({ subject_unique_identifier: {}, user: {} });
     await settle();
     const before = snapshotTree(ctx, '/');
-    expect((await store.removeAllLinksForSystemUser('alice')).ops).toEqual([]);
+    expect((await store.purgeUser({ user: 'alice' })).ops).toEqual([]);
     await settle();
     expect(snapshotTree(ctx, '/')).toEqual(before);
   });
@@ -49,7 +49,7 @@ describeOnDisks('authn lifecycle', (ctx) => {
     seedServer(ctx);
     const { store } = makeStore(ctx);
     seed(ctx, `${USERS}/bob/bob.db`, '{"__VERSION":"1.0","openid_connect":{"slack":{"s":{"link_time":1}}}}', 0o640);
-    await store.removeAllLinksForSystemUser('bob');
+    await store.purgeUser({ user: 'bob' });
     expect(ctx.fs.existsSync(hostPath(ctx, `${USERS}/bob`))).toBe(false);
     expect(ctx.fs.existsSync(hostPath(ctx, LOGIN))).toBe(false);
   });
@@ -59,7 +59,7 @@ describeOnDisks('authn lifecycle', (ctx) => {
     const { store } = makeStore(ctx);
     await populate(store);
     const before = snapshotTree(ctx, '/');
-    const r = await store.removeAllLinksForSystemUser('bob', { dryRun: true });
+    const r = await store.purgeUser({ user: 'bob' }, { dryRun: true });
     expect(snapshotTree(ctx, '/')).toEqual(before);
     expect(r.ops.map((o) => [o.op, o.path.slice(ctx.root.length)])).toEqual([
       ['write', `${LOGIN}/cpanelid.db`],
@@ -78,9 +78,9 @@ describeOnDisks('authn lifecycle', (ctx) => {
     const { AuthnStore } = await import('../../src/authn/index.js');
     const store = new AuthnStore({ disk: ctx.make({ lock: { reuseTemps: true } }), users, now: () => NOW * 1000, hostname: 'host.example.com' });
     // Only an email user: the rename moves the directory without a lock of its own in it.
-    await store.linkUserAuthnProvider({ user: 'info@bob.example', provider: 'google', subject: 'g-info' });
+    await store.linkAccount({ user: 'info@bob.example', provider: 'google', subject: 'g-info' });
     expect(ctx.fs.readdirSync(hostPath(ctx, `${USERS}/bob`)).some((n) => n.includes('.lock-'))).toBe(true);
-    await store.renameSystemUser('bob', 'robert');
+    await store.renameUser({ user: 'bob', newUser: 'robert' });
     expect(ctx.fs.readdirSync(hostPath(ctx, `${USERS}/robert`))).toEqual(['info@bob.example.db']);
   });
 
@@ -88,9 +88,9 @@ describeOnDisks('authn lifecycle', (ctx) => {
     seedServer(ctx);
     const { store } = makeStore(ctx);
     await populate(store);
-    const plan = await store.renameSystemUser('bob', 'robert', { dryRun: true });
+    const plan = await store.renameUser({ user: 'bob', newUser: 'robert' }, { dryRun: true });
     expect(ctx.fs.existsSync(hostPath(ctx, `${USERS}/bob/bob.db`))).toBe(true);
-    const r = await store.renameSystemUser('bob', 'robert');
+    const r = await store.renameUser({ user: 'bob', newUser: 'robert' });
     expect(r.ops).toEqual(plan.ops);
     expect(ctx.fs.readdirSync(hostPath(ctx, `${USERS}/robert`)).sort()).toEqual(['info@bob.example.db', 'robert.db']);
     expect(ctx.fs.existsSync(hostPath(ctx, `${USERS}/bob`))).toBe(false);
@@ -99,24 +99,24 @@ describeOnDisks('authn lifecycle', (ctx) => {
     expect(Object.keys(g.user).sort()).toEqual(['alice', 'info@bob.example', 'robert', 'root']);
     expect(Object.keys(g.subject_unique_identifier['g-bob']).sort()).toEqual(['alice', 'robert']);
     expect(json(ctx, `${LOGIN}/cpanelid.db`).user).toEqual({ robert: { 'c-bob': 1 } });
-    await rejectsWith(store.renameSystemUser('carol', 'x'), 'E_NO_SUCH_USER');
+    await rejectsWith(store.renameUser({ user: 'carol', newUser: 'x' }), 'E_NO_SUCH_USER');
     seed(ctx, `${USERS}/alice2/x.db`, '{}', 0o640);
-    await rejectsWith(store.renameSystemUser('alice', 'alice2'), 'E_INVALID_PARAM');
-    expect(await store.getAuthnLinks('alice')).toHaveLength(1);
+    await rejectsWith(store.renameUser({ user: 'alice', newUser: 'alice2' }), 'E_INVALID_PARAM');
+    expect(await store.listLinks({ user: 'alice' })).toHaveLength(1);
   });
 
   it('changes email users’ domain in file names and LinkDBs', async () => {
     seedServer(ctx);
     const { store } = makeStore(ctx);
     await populate(store);
-    await store.changeEmailDomain('bob', { 'bob.example': 'bobby.example', 'other.example': 'x.example' });
+    await store.renameEmailDomains({ user: 'bob', domains: { 'bob.example': 'bobby.example', 'other.example': 'x.example' } });
     await settle();
     expect(ctx.fs.readdirSync(hostPath(ctx, `${USERS}/bob`)).sort()).toEqual(['bob.db', 'info@bobby.example.db']);
     const g = json(ctx, `${LOGIN}/google.db`);
     expect(g.user['info@bobby.example']).toEqual({ 'g-info': 1 });
     expect(g.user['info@bob.example']).toBeUndefined();
     expect(Object.keys(g.subject_unique_identifier['g-info'])).toEqual(['info@bobby.example']);
-    await rejectsWith(store.changeEmailDomain('bob', { 'a/b': 'c' }), 'E_INVALID_PARAM');
+    await rejectsWith(store.renameEmailDomains({ user: 'bob', domains: { 'a/b': 'c' } }), 'E_INVALID_PARAM');
   });
 
   it('rebuilds a LinkDB like cPanel’s script (root dropped unless asked) and keeps unknown keys', async () => {
@@ -125,7 +125,7 @@ describeOnDisks('authn lifecycle', (ctx) => {
     await populate(store);
     const good = peek(ctx, `${LOGIN}/google.db`);
     seed(ctx, `${LOGIN}/google.db`, '{"extra":1,"subject_unique_identifier":{"ghost":{"zed":{"version":"1.1"}}},"user":{"zed":{"ghost":1}}}', 0o600);
-    const drift = await store.checkDrift('google');
+    const drift = await store.checkDrift({ provider: 'google' });
     expect(drift.map((d) => [d.kind, d.linkuser, d.subject]).sort()).toEqual(
       [
         ['extra_in_linkdb', 'zed', 'ghost'],
@@ -139,18 +139,18 @@ describeOnDisks('authn lifecycle', (ctx) => {
         }),
       ].sort(),
     );
-    await store.rebuildLinkDb('google');
+    await store.rebuildLinkDb({ provider: 'google' });
     const rebuilt = json(ctx, `${LOGIN}/google.db`);
     expect(rebuilt.extra).toBe(1);
     expect(rebuilt.user.root).toBeUndefined();
-    expect(await store.checkDrift('google', { includeRoot: false })).toEqual([]);
-    expect((await store.checkDrift('google')).map((d) => d.kind)).toEqual(['missing_in_linkdb', 'user_map_missing']);
-    await store.rebuildLinkDb('google', { includeRoot: true });
+    expect(await store.checkDrift({ provider: 'google' }, { includeRoot: false })).toEqual([]);
+    expect((await store.checkDrift({ provider: 'google' })).map((d) => d.kind)).toEqual(['missing_in_linkdb', 'user_map_missing']);
+    await store.rebuildLinkDb({ provider: 'google' }, { includeRoot: true });
     const { extra: _extra, ...rest } = json(ctx, `${LOGIN}/google.db`);
     expect(rest).toEqual(JSON.parse(good!));
     expect(await store.checkDrift()).toEqual([]);
     const before = snapshotTree(ctx, '/');
-    expect((await store.rebuildLinkDb('google', { includeRoot: true })).ops).toEqual([]);
+    expect((await store.rebuildLinkDb({ provider: 'google' }, { includeRoot: true })).ops).toEqual([]);
     expect(snapshotTree(ctx, '/')).toEqual(before);
   });
 
@@ -180,7 +180,7 @@ describeOnDisks('authn WHM linked accounts', (ctx) => {
     g.user.stranger = { zz: 1 };
     g.user['x@nowhere.example'] = { zz: 1 };
     seed(ctx, `${LOGIN}/google.db`, JSON.stringify(g), 0o600);
-    const all = await store.getUsersAuthnLinkedAccounts();
+    const all = await store.listLinkedAccounts();
     const key = (l: { username: string; provider_id: string; subject_unique_identifier: string }) =>
       `${l.provider_id}/${l.username}/${l.subject_unique_identifier}`;
     expect(all.map(key).sort()).toEqual([
@@ -199,11 +199,11 @@ describeOnDisks('authn WHM linked accounts', (ctx) => {
       preferred_username: 'bob',
     });
     seed(ctx, '/var/cpanel/perl/Cpanel/Security/Authn/Provider/Custom.pm', '1;', 0o644);
-    expect((await store.getUsersAuthnLinkedAccounts()).map(key)).toContain('custom/bob/q');
+    expect((await store.listLinkedAccounts()).map(key)).toContain('custom/bob/q');
     // A reseller sees itself and the accounts it owns.
     seed(ctx, '/var/cpanel/users/bob', 'USER=bob\nOWNER=alice\nDNS=bob.example\n', 0o600);
-    const asAlice = await store.getUsersAuthnLinkedAccounts({ reseller: 'alice' });
+    const asAlice = await store.listLinkedAccounts({ reseller: 'alice' });
     expect(asAlice.map(key).sort()).toEqual(['cpanelid/bob/c-bob', 'custom/bob/q', 'google/alice/g-bob', 'google/bob/g-bob', 'google/info@bob.example/g-info']);
-    expect(await store.getUsersAuthnLinkedAccounts({ reseller: 'acmewidgets' })).toEqual([]);
+    expect(await store.listLinkedAccounts({ reseller: 'acmewidgets' })).toEqual([]);
   });
 });

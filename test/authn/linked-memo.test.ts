@@ -13,7 +13,7 @@ describeOnDisks('linked accounts memo', (ctx) => {
     const ls = makeLinkstore(ctx.disk);
     await populate(ls);
     const authn = await ls.authn();
-    const first = await authn.getUsersAuthnLinkedAccounts();
+    const first = await authn.listLinkedAccounts();
     expect(first.map((a) => `${a.provider_id} ${a.username}`)).toEqual([
       'cpanelid bob',
       'google alice',
@@ -22,19 +22,19 @@ describeOnDisks('linked accounts memo', (ctx) => {
       'google root',
     ]);
     // The memo hands out the same (frozen) entries: nothing was parsed or rebuilt.
-    const warm = await authn.getUsersAuthnLinkedAccounts();
+    const warm = await authn.listLinkedAccounts();
     expect(warm).toEqual(first);
     expect(warm).not.toBe(first);
     warm.forEach((a, i) => expect(a).toBe(first[i]));
     expect(Object.isFrozen(warm[0])).toBe(true);
-    await authn.unlinkUserAuthnProvider({ user: 'alice', provider: 'google', subject: 'g-alice' });
-    expect((await authn.getUsersAuthnLinkedAccounts()).map((a) => a.username)).not.toContain('alice');
+    await authn.unlinkAccount({ user: 'alice', provider: 'google', subject: 'g-alice' });
+    expect((await authn.listLinkedAccounts()).map((a) => a.username)).not.toContain('alice');
     // Replaced behind the store's back (as cPanel would): seen at once.
     seed(ctx, `${LOGIN}/cpanelid.db`, '{"subject_unique_identifier":{},"user":{}}', 0o600);
-    expect((await authn.getUsersAuthnLinkedAccounts()).filter((a) => a.provider_id === 'cpanelid')).toEqual([]);
+    expect((await authn.listLinkedAccounts()).filter((a) => a.provider_id === 'cpanelid')).toEqual([]);
     // A corrupt LinkDB is an error every time, never a remembered answer.
     seed(ctx, `${LOGIN}/cpanelid.db`, '{"user":', 0o600);
-    await expect(authn.getUsersAuthnLinkedAccounts()).rejects.toMatchObject({ code: 'E_CORRUPT_FILE' });
-    await expect(authn.getUsersAuthnLinkedAccounts()).rejects.toMatchObject({ code: 'E_CORRUPT_FILE' });
+    await expect(authn.listLinkedAccounts()).rejects.toMatchObject({ code: 'E_CORRUPT_FILE' });
+    await expect(authn.listLinkedAccounts()).rejects.toMatchObject({ code: 'E_CORRUPT_FILE' });
   });
 });

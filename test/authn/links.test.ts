@@ -10,7 +10,7 @@ describeOnDisks('authn link and unlink', (ctx) => {
   it('writes the per-user DB and the LinkDB with cPanel’s format, modes, owners and directories', async () => {
     seedServer(ctx);
     const { store } = makeStore(ctx);
-    const r = await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: '1098', userInfo: { preferred_username: 'bob@gmail.com' } });
+    const r = await store.linkAccount({ user: 'bob', provider: 'google', subject: '1098', userInfo: { preferred_username: 'bob@gmail.com' } });
     expect(r.dryRun).toBe(false);
     expect(peek(ctx, `${USERS}/bob/bob.db`)).toBe(
       `{"__VERSION":"1.0","openid_connect":{"google":{"1098":{"link_time":${NOW},"preferred_username":"bob@gmail.com"}}}}`,
@@ -39,8 +39,8 @@ describeOnDisks('authn link and unlink', (ctx) => {
   it('puts an email user in its owner’s directory and root in users/root (gid 0)', async () => {
     seedServer(ctx);
     const { store } = makeStore(ctx);
-    await store.linkUserAuthnProvider({ user: 'info@bob.example', provider: 'google', subject: 's1', userInfo: { preferred_username: 'x' } });
-    await store.linkUserAuthnProvider({ user: 'root', provider: 'cpanelid', subject: 's2' });
+    await store.linkAccount({ user: 'info@bob.example', provider: 'google', subject: 's1', userInfo: { preferred_username: 'x' } });
+    await store.linkAccount({ user: 'root', provider: 'cpanelid', subject: 's2' });
     expect(JSON.parse(peek(ctx, `${USERS}/bob/info@bob.example.db`)!)).toEqual({
       __VERSION: '1.0',
       openid_connect: { google: { s1: { preferred_username: 'x', link_time: NOW } } },
@@ -54,11 +54,11 @@ describeOnDisks('authn link and unlink', (ctx) => {
     seedServer(ctx);
     let t = 1_000_000_000_000;
     const { store } = makeStore(ctx, { now: () => t });
-    await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'a', userInfo: { preferred_username: 'one', extra: 'kept?' } });
+    await store.linkAccount({ user: 'bob', provider: 'google', subject: 'a', userInfo: { preferred_username: 'one', extra: 'kept?' } });
     t += 5000;
-    await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'a', userInfo: { preferred_username: 'two' } });
-    await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'b', userInfo: { preferred_username: 'three', link_time: 42 } });
-    await store.linkUserAuthnProvider({ user: 'alice', provider: 'google', subject: 'a', userInfo: { preferred_username: 'shared' } });
+    await store.linkAccount({ user: 'bob', provider: 'google', subject: 'a', userInfo: { preferred_username: 'two' } });
+    await store.linkAccount({ user: 'bob', provider: 'google', subject: 'b', userInfo: { preferred_username: 'three', link_time: 42 } });
+    await store.linkAccount({ user: 'alice', provider: 'google', subject: 'a', userInfo: { preferred_username: 'shared' } });
     const db = JSON.parse(peek(ctx, `${USERS}/bob/bob.db`)!);
     expect(db.openid_connect.google).toEqual({ a: { preferred_username: 'two', link_time: 1_000_000_005 }, b: { preferred_username: 'three', link_time: 42 } });
     const ldb = JSON.parse(peek(ctx, `${LOGIN}/google.db`)!);
@@ -70,7 +70,7 @@ describeOnDisks('authn link and unlink', (ctx) => {
   it('rewrites the LinkDB only when its bytes would change (a file in another key order once)', async () => {
     seedServer(ctx);
     const { store } = makeStore(ctx);
-    const link = () => store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: '1098', userInfo: { link_time: 5, preferred_username: 'b' } });
+    const link = () => store.linkAccount({ user: 'bob', provider: 'google', subject: '1098', userInfo: { link_time: 5, preferred_username: 'b' } });
     await link();
     const ino = stat(`${LOGIN}/google.db`).ino;
     const userDbIno = stat(`${USERS}/bob/bob.db`).ino;
@@ -94,8 +94,8 @@ describeOnDisks('authn link and unlink', (ctx) => {
   it('stores a null preferred_username as absent and a number as text', async () => {
     seedServer(ctx);
     const { store } = makeStore(ctx);
-    await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'n', userInfo: { preferred_username: null } });
-    await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'm', userInfo: { preferred_username: 42 } });
+    await store.linkAccount({ user: 'bob', provider: 'google', subject: 'n', userInfo: { preferred_username: null } });
+    await store.linkAccount({ user: 'bob', provider: 'google', subject: 'm', userInfo: { preferred_username: 42 } });
     expect(JSON.parse(peek(ctx, `${USERS}/bob/bob.db`)!).openid_connect.google).toEqual({
       n: { link_time: NOW },
       m: { link_time: NOW, preferred_username: '42' },
@@ -105,7 +105,7 @@ describeOnDisks('authn link and unlink', (ctx) => {
   it('lower-cases the provider id before the enabled check and stores it lower-case', async () => {
     seedServer(ctx);
     const { store } = makeStore(ctx);
-    await store.linkUserAuthnProvider({ user: 'bob', provider: 'Google', subject: 'z' });
+    await store.linkAccount({ user: 'bob', provider: 'Google', subject: 'z' });
     expect(Object.keys(JSON.parse(peek(ctx, `${USERS}/bob/bob.db`)!).openid_connect)).toEqual(['google']);
   });
 
@@ -119,7 +119,7 @@ describeOnDisks('authn link and unlink', (ctx) => {
     );
     seed(ctx, `${LOGIN}/google.db`, '{"future":{"k":true},"subject_unique_identifier":{},"user":{}}', 0o600);
     const { store } = makeStore(ctx);
-    await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'new' });
+    await store.linkAccount({ user: 'bob', provider: 'google', subject: 'new' });
     const db = JSON.parse(peek(ctx, `${USERS}/bob/bob.db`)!);
     expect(db.__VERSION).toBe('1.0');
     expect(db.saml).toEqual({ idp: { x: { a: 1 } } });
@@ -133,45 +133,45 @@ describeOnDisks('authn link and unlink', (ctx) => {
   it('unlinks: prunes empty maps, keeps {"__VERSION":"1.0"}, updates the LinkDB', async () => {
     seedServer(ctx);
     const { store } = makeStore(ctx);
-    await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'a' });
-    await store.linkUserAuthnProvider({ user: 'bob', provider: 'cpanelid', subject: 'c' });
-    await store.unlinkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'a' });
+    await store.linkAccount({ user: 'bob', provider: 'google', subject: 'a' });
+    await store.linkAccount({ user: 'bob', provider: 'cpanelid', subject: 'c' });
+    await store.unlinkAccount({ user: 'bob', provider: 'google', subject: 'a' });
     expect(JSON.parse(peek(ctx, `${USERS}/bob/bob.db`)!)).toEqual({ __VERSION: '1.0', openid_connect: { cpanelid: { c: { link_time: NOW } } } });
     expect(peek(ctx, `${LOGIN}/google.db`)).toBe('{"subject_unique_identifier":{},"user":{}}');
-    const r = await store.unlinkUserAuthnProvider({ user: 'bob', provider: 'cpanelid', subject: 'c' });
+    const r = await store.unlinkAccount({ user: 'bob', provider: 'cpanelid', subject: 'c' });
     // cPanel's remove order: LinkDB first, then the per-user DB.
     expect(r.ops.filter((o) => o.op === 'write').map((o) => o.path)).toEqual([hostPath(ctx, `${LOGIN}/cpanelid.db`), hostPath(ctx, `${USERS}/bob/bob.db`)]);
     expect(peek(ctx, `${USERS}/bob/bob.db`)).toBe('{"__VERSION":"1.0"}');
-    expect(await store.getAuthnLinks('bob')).toEqual([]);
+    expect(await store.listLinks({ user: 'bob' })).toEqual([]);
   });
 
   it('unlinks even when the provider is no longer enabled', async () => {
     seedServer(ctx);
     const { store } = makeStore(ctx);
-    await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'a' });
-    await store.disableProvider('cpaneld', 'google');
-    await store.disableProvider('whostmgrd', 'google');
-    await store.unlinkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'a' });
-    expect(await store.getAuthnLinks('bob')).toEqual([]);
+    await store.linkAccount({ user: 'bob', provider: 'google', subject: 'a' });
+    await store.disableProvider({ service: 'cpaneld', provider: 'google' });
+    await store.disableProvider({ service: 'whostmgrd', provider: 'google' });
+    await store.unlinkAccount({ user: 'bob', provider: 'google', subject: 'a' });
+    expect(await store.listLinks({ user: 'bob' })).toEqual([]);
   });
 
   it('refuses an unknown subject with cPanel’s message and creates nothing for a user without a DB', async () => {
     seedServer(ctx);
     const { store } = makeStore(ctx);
     const before = snapshotTree(ctx, '/var/cpanel');
-    await rejectsWith(store.unlinkUserAuthnProvider({ user: 'alice', provider: 'google', subject: 'nope' }), 'E_NO_SUCH_LINK', MSG.subjectNotLinked());
+    await rejectsWith(store.unlinkAccount({ user: 'alice', provider: 'google', subject: 'nope' }), 'E_NO_SUCH_LINK', MSG.subjectNotLinked());
     expect(snapshotTree(ctx, '/var/cpanel')).toEqual(before);
-    await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'a' });
-    await rejectsWith(store.unlinkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'b' }), 'E_NO_SUCH_LINK', MSG.subjectNotLinked());
-    await rejectsWith(store.unlinkUserAuthnProvider({ user: 'bob', provider: 'cpanelid', subject: 'a' }), 'E_NO_SUCH_LINK', MSG.subjectNotLinked());
+    await store.linkAccount({ user: 'bob', provider: 'google', subject: 'a' });
+    await rejectsWith(store.unlinkAccount({ user: 'bob', provider: 'google', subject: 'b' }), 'E_NO_SUCH_LINK', MSG.subjectNotLinked());
+    await rejectsWith(store.unlinkAccount({ user: 'bob', provider: 'cpanelid', subject: 'a' }), 'E_NO_SUCH_LINK', MSG.subjectNotLinked());
   });
 
   it('returns UAPI get_authn_links entries', async () => {
     seedServer(ctx);
     const { store } = makeStore(ctx);
-    await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: '1098', userInfo: { preferred_username: 'bob@gmail.com' } });
-    await store.linkUserAuthnProvider({ user: 'bob', provider: 'cpanelid', subject: '12345678901234567890123' });
-    expect(await store.getAuthnLinks('bob')).toEqual([
+    await store.linkAccount({ user: 'bob', provider: 'google', subject: '1098', userInfo: { preferred_username: 'bob@gmail.com' } });
+    await store.linkAccount({ user: 'bob', provider: 'cpanelid', subject: '12345678901234567890123' });
+    expect(await store.listLinks({ user: 'bob' })).toEqual([
       {
         provider_protocol: 'openid_connect',
         provider_id: 'cpanelid',
@@ -181,30 +181,30 @@ describeOnDisks('authn link and unlink', (ctx) => {
       },
       { provider_protocol: 'openid_connect', provider_id: 'google', subject_unique_identifier: '1098', link_time: NOW, preferred_username: 'bob@gmail.com' },
     ]);
-    expect(await store.getAuthnLinks('alice')).toEqual([]);
-    await rejectsWith(store.getAuthnLinks('x@unknown.example'), 'E_NO_SUCH_USER', MSG.userNotFound('x@unknown.example'));
+    expect(await store.listLinks({ user: 'alice' })).toEqual([]);
+    await rejectsWith(store.listLinks({ user: 'x@unknown.example' }), 'E_NO_SUCH_USER', MSG.userNotFound('x@unknown.example'));
   });
 
   it('reads a missing, 0-byte or null DB as empty and names a corrupt DB in a typed error', async () => {
     seedServer(ctx);
     const { store } = makeStore(ctx);
     seed(ctx, `${USERS}/bob/bob.db`, '', 0o640);
-    expect(await store.getAuthnLinks('bob')).toEqual([]);
+    expect(await store.listLinks({ user: 'bob' })).toEqual([]);
     seed(ctx, `${USERS}/bob/bob.db`, 'null', 0o640);
-    expect(await store.getAuthnLinks('bob')).toEqual([]);
+    expect(await store.listLinks({ user: 'bob' })).toEqual([]);
     // A 0-byte DB is replaced by a real one on the next link (never left empty).
     seed(ctx, `${USERS}/bob/bob.db`, '', 0o640);
-    await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'a' });
+    await store.linkAccount({ user: 'bob', provider: 'google', subject: 'a' });
     expect(peek(ctx, `${USERS}/bob/bob.db`)!.length).toBeGreaterThan(0);
     seed(ctx, `${USERS}/alice/alice.db`, '{"openid_connect":', 0o640);
-    const e = await rejectsWith(store.getAuthnLinks('alice'), 'E_CORRUPT_FILE');
+    const e = await rejectsWith(store.listLinks({ user: 'alice' }), 'E_CORRUPT_FILE');
     expect(e.message).toContain(hostPath(ctx, `${USERS}/alice/alice.db`));
     seed(ctx, `${USERS}/alice/alice.db`, '{"openid_connect":{"google":{"s":{"link_time":"soon"}}}}', 0o640);
-    await rejectsWith(store.linkUserAuthnProvider({ user: 'alice', provider: 'google', subject: 'a' }), 'E_CORRUPT_FILE');
+    await rejectsWith(store.linkAccount({ user: 'alice', provider: 'google', subject: 'a' }), 'E_CORRUPT_FILE');
     seed(ctx, `${LOGIN}/google.db`, '[1]', 0o600);
-    await rejectsWith(store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'b' }), 'E_CORRUPT_FILE');
+    await rejectsWith(store.linkAccount({ user: 'bob', provider: 'google', subject: 'b' }), 'E_CORRUPT_FILE');
     // Nothing was half-written: bob still has only "a".
-    expect((await store.getAuthnLinks('bob')).map((l) => l.subject_unique_identifier)).toEqual(['a']);
+    expect((await store.listLinks({ user: 'bob' })).map((l) => l.subject_unique_identifier)).toEqual(['a']);
   });
 
   it('accepts whitespace, a trailing newline and any key order when reading', async () => {
@@ -216,7 +216,7 @@ describeOnDisks('authn link and unlink', (ctx) => {
       0o640,
     );
     const { store } = makeStore(ctx);
-    expect(await store.getAuthnLinks('bob')).toEqual([
+    expect(await store.listLinks({ user: 'bob' })).toEqual([
       { provider_protocol: 'openid_connect', provider_id: 'google', subject_unique_identifier: 's', link_time: 9, preferred_username: 'p' },
     ]);
   });
@@ -225,7 +225,7 @@ describeOnDisks('authn link and unlink', (ctx) => {
     seedServer(ctx);
     const { store } = makeStore(ctx);
     const before = snapshotTree(ctx, '/');
-    const r = await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'a' }, { dryRun: true });
+    const r = await store.linkAccount({ user: 'bob', provider: 'google', subject: 'a' }, { dryRun: true });
     expect(snapshotTree(ctx, '/')).toEqual(before);
     expect(r.dryRun).toBe(true);
     // /var/cpanel/authn exists (0755 from the seeded service files) and is repaired to 0711.
@@ -239,10 +239,10 @@ describeOnDisks('authn link and unlink', (ctx) => {
       ['write', '0640'],
       ['write', '0600'],
     ]);
-    const real = await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'a' });
+    const real = await store.linkAccount({ user: 'bob', provider: 'google', subject: 'a' });
     expect(real.ops).toEqual(r.ops);
     const before2 = snapshotTree(ctx, '/');
-    const u = await store.unlinkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'a' }, { dryRun: true });
+    const u = await store.unlinkAccount({ user: 'bob', provider: 'google', subject: 'a' }, { dryRun: true });
     expect(u.ops.map((o) => [o.op, o.path])).toEqual([
       ['write', hostPath(ctx, `${LOGIN}/google.db`)],
       ['write', hostPath(ctx, `${USERS}/bob/bob.db`)],
@@ -256,7 +256,7 @@ describeOnDisks('authn link and unlink', (ctx) => {
     ctx.fs.mkdirSync(hostPath(ctx, USERS), { recursive: true });
     ctx.fs.symlinkSync(hostPath(ctx, '/elsewhere'), hostPath(ctx, `${USERS}/bob`));
     const { store } = makeStore(ctx);
-    await rejectsWith(store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'a' }), 'E_SYMLINK');
+    await rejectsWith(store.linkAccount({ user: 'bob', provider: 'google', subject: 'a' }), 'E_SYMLINK');
     expect(ctx.fs.readdirSync(hostPath(ctx, '/elsewhere'))).toEqual([]);
   });
 });

@@ -42,7 +42,7 @@ describe('authn lock interop [tmpdir]', () => {
     const p = perl(ctx, 'hold', '1.2', 'from-cpanel');
     await waitLine(p, 'held');
     const t = Date.now();
-    await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'ours' });
+    await store.linkAccount({ user: 'bob', provider: 'google', subject: 'ours' });
     expect(Date.now() - t).toBeGreaterThanOrEqual(1000);
     expect(await kids.exited(p)).toBe(0);
     expect(subjects(ctx)).toEqual(['from-cpanel', 'ours']);
@@ -62,7 +62,7 @@ describe('authn lock interop [tmpdir]', () => {
     const content = nodeFs.readFileSync(lockFile, 'utf8');
     expect(content).toBe(`${p.pid}\n/usr/local/cpanel/bin/simulated-authn-writer\n`);
     expect(before.mode & 0o777).toBe(0o640);
-    await rejectsWith(store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'ours' }), 'E_LOCK_TIMEOUT');
+    await rejectsWith(store.linkAccount({ user: 'bob', provider: 'google', subject: 'ours' }), 'E_LOCK_TIMEOUT');
     const after = nodeFs.lstatSync(lockFile);
     expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
     expect(peek(ctx, USER_DB)).toBeUndefined();
@@ -80,7 +80,7 @@ describe('authn lock interop [tmpdir]', () => {
     await kids.exited(p);
     expect(nodeFs.lstatSync(lockFile).ino).toBe(ino);
     const t = Date.now();
-    await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'after-crash' });
+    await store.linkAccount({ user: 'bob', provider: 'google', subject: 'after-crash' });
     expect(Date.now() - t).toBeLessThan(1000);
     expect(subjects(ctx)).toEqual(['after-crash']);
     // The dead writer's lock file is gone (overwritten, then released); only its temp name stays,
@@ -105,7 +105,7 @@ describe('authn lock interop [tmpdir]', () => {
     expect(subjects(ctx)).toEqual(expected);
     expect(ldbSubjects(ctx)).toEqual(expected);
     const { store } = makeStore(ctx);
-    expect(await store.checkDrift('google')).toEqual([]);
+    expect(await store.checkDrift({ provider: 'google' })).toEqual([]);
     expect(leftovers(ctx)).toEqual([]);
   });
 });

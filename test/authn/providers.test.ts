@@ -13,43 +13,43 @@ describeOnDisks('authn providers', (ctx) => {
   it('enables and disables per service with the exact package name', async () => {
     seedServer(ctx, {});
     const { store } = makeStore(ctx);
-    await store.enableProvider('cpaneld', 'cPanelID');
-    await store.enableProvider('cpaneld', 'paypal');
-    await store.enableProvider('webmaild', 'WHMCS');
+    await store.enableProvider({ service: 'cpaneld', provider: 'cPanelID' });
+    await store.enableProvider({ service: 'cpaneld', provider: 'paypal' });
+    await store.enableProvider({ service: 'webmaild', provider: 'WHMCS' });
     expect(peek(ctx, `${SVC}/cpaneld`)).toBe(`{"cpanelid":"${PKG}cPanelID","paypal":"${PKG}PayPal"}`);
     expect(peek(ctx, `${SVC}/webmaild`)).toBe(`{"whmcs":"${PKG}WHMCS"}`);
     expect(mode(`${SVC}/cpaneld`)).toBe(0o644);
     expect(mode(SVC)).toBe(0o711);
-    await store.disableProvider('cpaneld', 'PayPal');
+    await store.disableProvider({ service: 'cpaneld', provider: 'PayPal' });
     expect(peek(ctx, `${SVC}/cpaneld`)).toBe(`{"cpanelid":"${PKG}cPanelID"}`);
     const before = snapshotTree(ctx, '/');
-    expect((await store.disableProvider('whostmgrd', 'google')).ops).toEqual([]);
-    expect((await store.enableProvider('cpaneld', 'cpanelid')).ops).toEqual([]);
+    expect((await store.disableProvider({ service: 'whostmgrd', provider: 'google' })).ops).toEqual([]);
+    expect((await store.enableProvider({ service: 'cpaneld', provider: 'cpanelid' })).ops).toEqual([]);
     expect(snapshotTree(ctx, '/')).toEqual(before);
-    await rejectsWith(store.enableProvider('ftpd', 'google'), 'E_INVALID_PARAM', MSG.badService());
-    await rejectsWith(store.disableProvider('cpanel', 'google'), 'E_INVALID_PARAM', MSG.badService());
-    await rejectsWith(store.enableProvider('cpaneld', 'nosuch'), 'E_PROVIDER', MSG.providerNotValid('nosuch'));
+    await rejectsWith(store.enableProvider({ service: 'ftpd', provider: 'google' }), 'E_INVALID_PARAM', MSG.badService());
+    await rejectsWith(store.disableProvider({ service: 'cpanel', provider: 'google' }), 'E_INVALID_PARAM', MSG.badService());
+    await rejectsWith(store.enableProvider({ service: 'cpaneld', provider: 'nosuch' }), 'E_PROVIDER', MSG.providerNotValid('nosuch'));
     // A module file installs a further provider; its package keeps the file's case.
     seed(ctx, '/usr/local/cpanel/Cpanel/Security/Authn/Provider/MyIdP.pm', '1;');
     seed(ctx, '/usr/local/cpanel/Cpanel/Security/Authn/Provider/OpenIdConnectBase.pm', '1;');
-    await store.enableProvider('whostmgrd', 'myidp');
+    await store.enableProvider({ service: 'whostmgrd', provider: 'myidp' });
     expect(JSON.parse(peek(ctx, `${SVC}/whostmgrd`)!)).toEqual({ myidp: `${PKG}MyIdP` });
-    await rejectsWith(store.enableProvider('whostmgrd', 'openidconnectbase'), 'E_PROVIDER');
+    await rejectsWith(store.enableProvider({ service: 'whostmgrd', provider: 'openidconnectbase' }), 'E_PROVIDER');
     // Linking needs the provider enabled somewhere; disabling leaves links alone.
-    await store.linkUserAuthnProvider({ user: 'bob', provider: 'myidp', subject: 's' });
-    await store.disableProvider('whostmgrd', 'myidp');
-    expect(await store.getAuthnLinks('bob')).toHaveLength(1);
-    await rejectsWith(store.linkUserAuthnProvider({ user: 'bob', provider: 'myidp', subject: 't' }), 'E_PROVIDER', MSG.providerNotEnabled('myidp'));
+    await store.linkAccount({ user: 'bob', provider: 'myidp', subject: 's' });
+    await store.disableProvider({ service: 'whostmgrd', provider: 'myidp' });
+    expect(await store.listLinks({ user: 'bob' })).toHaveLength(1);
+    await rejectsWith(store.linkAccount({ user: 'bob', provider: 'myidp', subject: 't' }), 'E_PROVIDER', MSG.providerNotEnabled('myidp'));
   });
 
   it('treats a service file that is not an object as none enabled, and replaces it on enable', async () => {
     seedServer(ctx, {});
     seed(ctx, `${SVC}/cpaneld`, '[]', 0o644);
     const { store } = makeStore(ctx);
-    await rejectsWith(store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 's' }), 'E_PROVIDER');
-    await store.enableProvider('cpaneld', 'google', { dryRun: true });
+    await rejectsWith(store.linkAccount({ user: 'bob', provider: 'google', subject: 's' }), 'E_PROVIDER');
+    await store.enableProvider({ service: 'cpaneld', provider: 'google' }, { dryRun: true });
     expect(peek(ctx, `${SVC}/cpaneld`)).toBe('[]');
-    await store.enableProvider('cpaneld', 'google');
+    await store.enableProvider({ service: 'cpaneld', provider: 'google' });
     expect(peek(ctx, `${SVC}/cpaneld`)).toBe(`{"google":"${PKG}Google"}`);
   });
 
@@ -98,14 +98,14 @@ describeOnDisks('authn providers', (ctx) => {
     seedServer(ctx);
     seed(ctx, `${CC}/.google.well_known_config`, '{"issuer":"x"}', 0o644);
     const { store } = makeStore(ctx);
-    expect(await store.getClientConfig('cpaneld', 'google')).toEqual({
+    expect(await store.getClientConfig({ service: 'cpaneld', provider: 'google' })).toEqual({
       redirect_uris: [
         'https://host.example.com:2083/openid_connect_callback/google',
         'https://host.example.com:2087/openid_connect_callback/google',
         'https://host.example.com:2096/openid_connect_callback/google',
       ],
     });
-    await store.setClientConfig('whostmgrd', 'Google', '{"client_id":"id1","client_secret":"sec"}');
+    await store.setClientConfig({ service: 'whostmgrd', provider: 'Google', configurations: '{"client_id":"id1","client_secret":"sec"}' });
     expect(peek(ctx, `${CC}/google`)).toBe(
       '{"client_id":"id1","client_secret":"sec","redirect_uris":["https://host.example.com:2083/openid_connect_callback/google","https://host.example.com:2087/openid_connect_callback/google","https://host.example.com:2096/openid_connect_callback/google"]}',
     );
@@ -115,8 +115,10 @@ describeOnDisks('authn providers', (ctx) => {
     // Stored redirect_uris are always replaced by the current defaults on read.
     seed(ctx, `${CC}/google`, '{"client_id":"id1","client_secret":"sec","redirect_uris":["old"]}', 0o600);
     const { store: other } = makeStore(ctx, { hostname: 'new.example.com' });
-    expect((await other.getClientConfig('cpaneld', 'google')).redirect_uris?.[0]).toBe('https://new.example.com:2083/openid_connect_callback/google');
-    const set = (c: unknown, p = 'google') => store.setClientConfig('cpaneld', p, c as Record<string, unknown>);
+    expect((await other.getClientConfig({ service: 'cpaneld', provider: 'google' })).redirect_uris?.[0]).toBe(
+      'https://new.example.com:2083/openid_connect_callback/google',
+    );
+    const set = (c: unknown, p = 'google') => store.setClientConfig({ service: 'cpaneld', provider: p, configurations: c as Record<string, unknown> });
     await rejectsWith(set({ client_id: 'a', client_secret: 'b', redirect_uris: ['x'] }), 'E_INVALID_PARAM', MSG.unknownConfigField('redirect_uris', 'google'));
     await rejectsWith(set({ client_id: 'a' }), 'E_MISSING_PARAM', MSG.missingParam('client_secret'));
     await rejectsWith(set({ client_id: '', client_secret: 'b' }), 'E_INVALID_PARAM', MSG.configValueEmpty('client_id'));
@@ -126,33 +128,45 @@ describeOnDisks('authn providers', (ctx) => {
     await rejectsWith(set({ client_id: 'a', client_secret: 'b' }, 'whmcs'), 'E_MISSING_PARAM', MSG.missingParam('well_known_config_uri'));
     await set({ client_id: 'a', client_secret: 'b', well_known_config_uri: 'https://w/.well-known' }, 'whmcs');
     expect(JSON.parse(peek(ctx, `${CC}/whmcs`)!).well_known_config_uri).toBe('https://w/.well-known');
-    await rejectsWith(store.getClientConfig('imapd', 'google'), 'E_INVALID_PARAM', MSG.badService());
+    await rejectsWith(store.getClientConfig({ service: 'imapd', provider: 'google' }), 'E_INVALID_PARAM', MSG.badService());
   });
 
   it('gets and sets display configurations (merged, 0644, key and colour checks)', async () => {
     seedServer(ctx);
     installShippedModules(ctx);
     const { store } = makeStore(ctx);
-    const configs = await store.getDisplayConfigs('google');
+    const configs = await store.listDisplayConfigs({ provider: 'google' });
     expect(configs.map((c) => [c.service, c.label, c.color, c.icon])).toEqual([
       ['cpaneld', 'Log in via Google', 'dd4b39', fakeIcon('google')],
       ['webmaild', 'Log in via Google', 'dd4b39', fakeIcon('google')],
       ['whostmgrd', 'Log in via Google', 'dd4b39', fakeIcon('google')],
     ]);
-    await store.setDisplayConfig('webmaild', 'google', { color: 'FF0', label: 'Google login' });
+    await store.setDisplayConfig({ service: 'webmaild', provider: 'google', configurations: { color: 'FF0', label: 'Google login' } });
     const p = `${CC}/.google.webmaild.display_configurations`;
     expect(mode(p)).toBe(0o644);
     expect(JSON.parse(peek(ctx, p)!)).toEqual({ ...configs[1], service: undefined, color: 'FF0', label: 'Google login' });
-    expect((await store.getDisplayConfigs('google'))[1]).toMatchObject({
+    expect((await store.listDisplayConfigs({ provider: 'google' }))[1]).toMatchObject({
       service: 'webmaild',
       color: 'FF0',
       label: 'Google login',
       link: '/openid_connect/google',
     });
-    await rejectsWith(store.setDisplayConfig('webmaild', 'google', { colour: 'fff' }), 'E_INVALID_PARAM', MSG.unknownDisplayKey('colour'));
-    await rejectsWith(store.setDisplayConfig('webmaild', 'google', { textcolor: '#fff' }), 'E_INVALID_PARAM', MSG.badColor('textcolor', '#fff'));
-    await rejectsWith(store.setDisplayConfig('webmaild', 'google', { color: 'abcdefa' }), 'E_INVALID_PARAM', MSG.badColor('color', 'abcdefa'));
-    await rejectsWith(store.getDisplayConfigs('nosuch'), 'E_PROVIDER', MSG.providerNotValid('nosuch'));
+    await rejectsWith(
+      store.setDisplayConfig({ service: 'webmaild', provider: 'google', configurations: { colour: 'fff' } }),
+      'E_INVALID_PARAM',
+      MSG.unknownDisplayKey('colour'),
+    );
+    await rejectsWith(
+      store.setDisplayConfig({ service: 'webmaild', provider: 'google', configurations: { textcolor: '#fff' } }),
+      'E_INVALID_PARAM',
+      MSG.badColor('textcolor', '#fff'),
+    );
+    await rejectsWith(
+      store.setDisplayConfig({ service: 'webmaild', provider: 'google', configurations: { color: 'abcdefa' } }),
+      'E_INVALID_PARAM',
+      MSG.badColor('color', 'abcdefa'),
+    );
+    await rejectsWith(store.listDisplayConfigs({ provider: 'nosuch' }), 'E_PROVIDER', MSG.providerNotValid('nosuch'));
   });
 
   it('disables failing providers (not installed, or a wrong package) on every service', async () => {

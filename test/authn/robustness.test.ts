@@ -10,37 +10,37 @@ describeOnDisks('authn robustness', (ctx) => {
   it('keeps both stores as they were when the second file cannot be published', async () => {
     seedServer(ctx);
     const { store } = makeStore(ctx);
-    await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'first' });
+    await store.linkAccount({ user: 'bob', provider: 'google', subject: 'first' });
     await settle();
     const before = snapshotTree(ctx, '/var/cpanel/authn');
     const { fs } = faultyFs(ctx.fs, [{ op: 'rename', path: (p) => p.includes('/login/') && p.includes('google.db'), code: 'EIO' }]);
     const disk = ctx.make({ fs });
     const broken = new AuthnStore({ disk, users: new Users(disk, { checkIntervalMs: 0 }), now: () => NOW_MS });
-    await rejectsWith(broken.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'second' }), 'E_COMMIT_FAILED');
+    await rejectsWith(broken.linkAccount({ user: 'bob', provider: 'google', subject: 'second' }), 'E_COMMIT_FAILED');
     expect(snapshotTree(ctx, '/var/cpanel/authn')).toEqual(before);
-    await rejectsWith(broken.unlinkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'first' }), 'E_COMMIT_FAILED');
+    await rejectsWith(broken.unlinkAccount({ user: 'bob', provider: 'google', subject: 'first' }), 'E_COMMIT_FAILED');
     expect(snapshotTree(ctx, '/var/cpanel/authn')).toEqual(before);
   });
 
   it('fails without writing when the disk is full while staging', async () => {
     seedServer(ctx);
     const { store } = makeStore(ctx);
-    await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'first' });
+    await store.linkAccount({ user: 'bob', provider: 'google', subject: 'first' });
     const before = snapshotTree(ctx, '/var/cpanel/authn');
     const { fs } = faultyFs(ctx.fs, [{ op: 'write', path: '.tmp.', code: 'ENOSPC' }]);
     const disk = ctx.make({ fs });
     const broken = new AuthnStore({ disk, users: new Users(disk, { checkIntervalMs: 0 }), now: () => NOW_MS });
-    await rejectsWith(broken.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'second' }), 'E_WRITE_FAILED');
+    await rejectsWith(broken.linkAccount({ user: 'bob', provider: 'google', subject: 'second' }), 'E_WRITE_FAILED');
     expect(snapshotTree(ctx, '/var/cpanel/authn')).toEqual(before);
   });
 
   it('repairs a directory mode that drifted', async () => {
     seedServer(ctx);
     const { store } = makeStore(ctx);
-    await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'a' });
+    await store.linkAccount({ user: 'bob', provider: 'google', subject: 'a' });
     ctx.fs.chmodSync(hostPath(ctx, `${USERS}/bob`), 0o755);
     ctx.fs.chmodSync(hostPath(ctx, LOGIN), 0o755);
-    const r = await store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'b' });
+    const r = await store.linkAccount({ user: 'bob', provider: 'google', subject: 'b' });
     expect(r.ops.filter((o) => o.op === 'chmod').map((o) => [o.path, o.mode])).toEqual([
       [hostPath(ctx, `${USERS}/bob`), '0711'],
       [hostPath(ctx, LOGIN), '0700'],
@@ -69,18 +69,18 @@ describeOnDisks('authn robustness', (ctx) => {
           const key = `${o.user}|${o.provider}`;
           const set = model.get(key) ?? new Set<string>();
           if (o.kind === 'link') {
-            await store.linkUserAuthnProvider({ user: o.user, provider: o.provider, subject: o.subject });
+            await store.linkAccount({ user: o.user, provider: o.provider, subject: o.subject });
             set.add(o.subject);
           } else if (set.has(o.subject)) {
-            await store.unlinkUserAuthnProvider({ user: o.user, provider: o.provider, subject: o.subject });
+            await store.unlinkAccount({ user: o.user, provider: o.provider, subject: o.subject });
             set.delete(o.subject);
           } else {
-            await rejectsWith(store.unlinkUserAuthnProvider({ user: o.user, provider: o.provider, subject: o.subject }), 'E_NO_SUCH_LINK');
+            await rejectsWith(store.unlinkAccount({ user: o.user, provider: o.provider, subject: o.subject }), 'E_NO_SUCH_LINK');
           }
           model.set(key, set);
         }
         for (const u of users) {
-          const got = (await store.getAuthnLinks(u)).map((l) => `${l.provider_id}:${l.subject_unique_identifier}`).sort();
+          const got = (await store.listLinks({ user: u })).map((l) => `${l.provider_id}:${l.subject_unique_identifier}`).sort();
           const want = providers.flatMap((p) => [...(model.get(`${u}|${p}`) ?? [])].map((s) => `${p}:${s}`)).sort();
           expect(got).toEqual(want);
         }

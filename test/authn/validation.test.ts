@@ -98,11 +98,11 @@ describeOnDisks('authn validation', (ctx) => {
     const { store } = makeStore(ctx);
     const before = snapshotTree(ctx, '/');
     for (const [name, patch, code, message] of linkCases) {
-      const e = await rejectsWith(store.linkUserAuthnProvider({ ...ok, ...patch } as LinkParams), code);
+      const e = await rejectsWith(store.linkAccount({ ...ok, ...patch } as LinkParams), code);
       expect(e.message, name).toBe(message);
     }
     for (const [name, patch, message] of orderCases) {
-      await store.linkUserAuthnProvider({ ...ok, ...patch } as LinkParams).then(
+      await store.linkAccount({ ...ok, ...patch } as LinkParams).then(
         () => expect.fail(name),
         (err: Error) => expect(err.message, name).toBe(message),
       );
@@ -113,19 +113,19 @@ describeOnDisks('authn validation', (ctx) => {
   it('accepts the edge values cPanel accepts', async () => {
     seedServer(ctx);
     const { store } = makeStore(ctx);
-    await store.linkUserAuthnProvider({ ...ok, subject: 'a/b' + long(2000) });
-    await store.linkUserAuthnProvider({ ...ok, subject: 'x', userInfo: { preferred_username: '' } });
-    await store.linkUserAuthnProvider({ ...ok, subject: 'y', userInfo: { preferred_username: long(255), note: long(1024) } });
-    await store.linkUserAuthnProvider({ ...ok, user: 'info@bob.example', subject: 'z' });
-    await store.linkUserAuthnProvider({ ...ok, user: 'root', subject: 'r' });
-    await store.linkUserAuthnProvider({ ...ok, subject: 7 as never });
-    expect((await store.getAuthnLinks('bob')).map((l) => l.subject_unique_identifier).sort()).toEqual(['7', 'a/b' + long(2000), 'x', 'y']);
+    await store.linkAccount({ ...ok, subject: 'a/b' + long(2000) });
+    await store.linkAccount({ ...ok, subject: 'x', userInfo: { preferred_username: '' } });
+    await store.linkAccount({ ...ok, subject: 'y', userInfo: { preferred_username: long(255), note: long(1024) } });
+    await store.linkAccount({ ...ok, user: 'info@bob.example', subject: 'z' });
+    await store.linkAccount({ ...ok, user: 'root', subject: 'r' });
+    await store.linkAccount({ ...ok, subject: 7 as never });
+    expect((await store.listLinks({ user: 'bob' })).map((l) => l.subject_unique_identifier).sort()).toEqual(['7', 'a/b' + long(2000), 'x', 'y']);
   });
 
   it('checks removal with rules 1, 2, 4 and 6 only', async () => {
     seedServer(ctx);
     const { store } = makeStore(ctx);
-    const rm = (p: Record<string, unknown>) => store.unlinkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 's', ...p } as never);
+    const rm = (p: Record<string, unknown>) => store.unlinkAccount({ user: 'bob', provider: 'google', subject: 's', ...p } as never);
     await rejectsWith(rm({ protocol: 'x' }), 'E_INVALID_PARAM', MSG.badProtocol('x'));
     await rejectsWith(
       rm({ provider: '' }),
@@ -157,8 +157,8 @@ describeOnDisks('authn validation', (ctx) => {
         return q.local === 'ghost';
       },
     });
-    await store.linkUserAuthnProvider({ ...ok, user: 'ghost@alice.example' });
-    await rejectsWith(store.linkUserAuthnProvider({ ...ok, user: 'sales@alice.example' }), 'E_NO_SUCH_USER');
+    await store.linkAccount({ ...ok, user: 'ghost@alice.example' });
+    await rejectsWith(store.linkAccount({ ...ok, user: 'sales@alice.example' }), 'E_NO_SUCH_USER');
     expect(asked).toEqual([
       { local: 'ghost', domain: 'alice.example', owner: 'alice' },
       { local: 'sales', domain: 'alice.example', owner: 'alice' },

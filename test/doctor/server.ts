@@ -51,16 +51,16 @@ export async function populate(ls: Linkstore): Promise<void> {
   await ist.createLink({ user: 'bob', app: 'chat', autologin_token_url: 'https://chat.example/auto', base64_png_image: TINY_PNG, hide: '1' });
   await ist.createLink({ user: 'alice', app: 'crm', url: 'https://crm.example/é', order: '7' });
   const authn = await ls.authn();
-  await authn.linkUserAuthnProvider({
+  await authn.linkAccount({
     user: 'bob',
     provider: 'google',
     subject: 'g-bob',
     userInfo: { preferred_username: 'bob@gmail.example', link_time: 1_600_000_000 },
   });
-  await authn.linkUserAuthnProvider({ user: 'bob', provider: 'cpanelid', subject: 'c-bob', userInfo: { link_time: 1_600_000_100, email: 'bob@bob.example' } });
-  await authn.linkUserAuthnProvider({ user: 'info@bob.example', provider: 'google', subject: 'g-info' });
-  await authn.linkUserAuthnProvider({ user: 'alice', provider: 'google', subject: 'g-alice', userInfo: { preferred_username: 'Alice' } });
-  await authn.linkUserAuthnProvider({ user: 'root', provider: 'google', subject: 'g-root' });
+  await authn.linkAccount({ user: 'bob', provider: 'cpanelid', subject: 'c-bob', userInfo: { link_time: 1_600_000_100, email: 'bob@bob.example' } });
+  await authn.linkAccount({ user: 'info@bob.example', provider: 'google', subject: 'g-info' });
+  await authn.linkAccount({ user: 'alice', provider: 'google', subject: 'g-alice', userInfo: { preferred_username: 'Alice' } });
+  await authn.linkAccount({ user: 'root', provider: 'google', subject: 'g-root' });
 }
 
 /** Set a file's mtime an hour back (so doctor treats debris as abandoned, not in progress). */

@@ -27,7 +27,7 @@ async function seedBase(ctx: DiskCtx): Promise<void> {
   const integ = await ls.integration();
   await integ.createLink({ user: 'bob', app: 'existing', url: 'https://example.com/', token: 'secret-token' });
   await integ.createGroup({ user: 'bob', group_id: 'grp', label: 'Group' });
-  await (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'sub-existing', userInfo: { preferred_username: 'bobby' } });
+  await (await ls.authn()).linkAccount({ user: 'bob', provider: 'google', subject: 'sub-existing', userInfo: { preferred_username: 'bobby' } });
   fixDirModes(ctx);
   await settle();
 }

@@ -100,7 +100,7 @@ const FUNCS: Record<string, { base: Record<string, string>; typed: Typed }> = {
   link_user_authn_provider: {
     base: { username: 'bob', provider_id: 'google', subject_unique_identifier: 'sub-new', preferred_username: 'bobby' },
     typed: async (ls, p) =>
-      (await ls.authn()).linkUserAuthnProvider({
+      (await ls.authn()).linkAccount({
         user: p.username!,
         provider: p.provider_id!,
         subject: p.subject_unique_identifier!,
@@ -109,27 +109,27 @@ const FUNCS: Record<string, { base: Record<string, string>; typed: Typed }> = {
   },
   unlink_user_authn_provider: {
     base: { username: 'bob', provider_id: 'google', subject_unique_identifier: 'sub-existing' },
-    typed: async (ls, p) => (await ls.authn()).unlinkUserAuthnProvider({ user: p.username!, provider: p.provider_id!, subject: p.subject_unique_identifier! }),
+    typed: async (ls, p) => (await ls.authn()).unlinkAccount({ user: p.username!, provider: p.provider_id!, subject: p.subject_unique_identifier! }),
   },
   get_authn_links: {
     base: { username: 'bob' },
-    typed: async (ls, p) => (await ls.authn()).getAuthnLinks(p.username!),
+    typed: async (ls, p) => (await ls.authn()).listLinks({ user: p.username! }),
   },
   enable_authentication_provider: {
     base: { service_name: 'webmaild', provider_id: 'google' },
-    typed: async (ls, p) => (await ls.authn()).enableProvider(p.service_name!, p.provider_id!),
+    typed: async (ls, p) => (await ls.authn()).enableProvider({ service: p.service_name!, provider: p.provider_id! }),
   },
   disable_authentication_provider: {
     base: { service_name: 'cpaneld', provider_id: 'google' },
-    typed: async (ls, p) => (await ls.authn()).disableProvider(p.service_name!, p.provider_id!),
+    typed: async (ls, p) => (await ls.authn()).disableProvider({ service: p.service_name!, provider: p.provider_id! }),
   },
   set_provider_client_configurations: {
     base: { service_name: 'cpaneld', provider_id: 'google', configurations: '{"client_id":"cid","client_secret":"csecret"}' },
-    typed: async (ls, p) => (await ls.authn()).setClientConfig(p.service_name!, p.provider_id!, p.configurations!),
+    typed: async (ls, p) => (await ls.authn()).setClientConfig({ service: p.service_name!, provider: p.provider_id!, configurations: p.configurations! }),
   },
   set_provider_display_configurations: {
     base: { service_name: 'cpaneld', provider_id: 'google', configurations: '{"color":"336699"}' },
-    typed: async (ls, p) => (await ls.authn()).setDisplayConfig(p.service_name!, p.provider_id!, p.configurations!),
+    typed: async (ls, p) => (await ls.authn()).setDisplayConfig({ service: p.service_name!, provider: p.provider_id!, configurations: p.configurations! }),
   },
 };
 
@@ -289,13 +289,13 @@ export function buildCorpus(): CorpusCase[] {
       });
     out.push({ id: `typed updateLinkToken token=${t}`, api: async (ls) => (await ls.integration()).setLinkToken({ user: 'bob', app: 'existing', token: s }) });
     out.push({ id: `typed createGroup group=${t}`, api: async (ls) => (await ls.integration()).createGroup({ user: 'bob', group_id: s, label: 'x' }) });
-    out.push({ id: `typed link user=${t}`, api: async (ls) => (await ls.authn()).linkUserAuthnProvider({ user: s, provider: 'google', subject: 's' }) });
-    out.push({ id: `typed link provider=${t}`, api: async (ls) => (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: s, subject: 's' }) });
+    out.push({ id: `typed link user=${t}`, api: async (ls) => (await ls.authn()).linkAccount({ user: s, provider: 'google', subject: 's' }) });
+    out.push({ id: `typed link provider=${t}`, api: async (ls) => (await ls.authn()).linkAccount({ user: 'bob', provider: s, subject: 's' }) });
     if (t !== 'number')
-      out.push({ id: `typed link subject=${t}`, api: async (ls) => (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: s }) });
+      out.push({ id: `typed link subject=${t}`, api: async (ls) => (await ls.authn()).linkAccount({ user: 'bob', provider: 'google', subject: s }) });
     out.push({
       id: `typed unlink user=${t}`,
-      api: async (ls) => (await ls.authn()).unlinkUserAuthnProvider({ user: s, provider: 'google', subject: 'sub-existing' }),
+      api: async (ls) => (await ls.authn()).unlinkAccount({ user: s, provider: 'google', subject: 'sub-existing' }),
     });
   }
   for (const [t, v] of [
@@ -308,22 +308,28 @@ export function buildCorpus(): CorpusCase[] {
   ] as [string, unknown][]) {
     out.push({
       id: `typed link userInfo=${t}`,
-      api: async (ls) => (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 's', userInfo: v as Record<string, string> }),
+      api: async (ls) => (await ls.authn()).linkAccount({ user: 'bob', provider: 'google', subject: 's', userInfo: v as Record<string, string> }),
     });
   }
   out.push({
     id: 'typed link protocol=saml',
-    api: async (ls) => (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 's', protocol: 'saml' }),
+    api: async (ls) => (await ls.authn()).linkAccount({ user: 'bob', provider: 'google', subject: 's', protocol: 'saml' }),
   });
   out.push({
     id: 'typed link link_time=-5',
-    api: async (ls) => (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 's', userInfo: { link_time: -5 } }),
+    api: async (ls) => (await ls.authn()).linkAccount({ user: 'bob', provider: 'google', subject: 's', userInfo: { link_time: -5 } }),
   });
   out.push({
     id: 'typed link link_time=abc',
-    api: async (ls) => (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 's', userInfo: { link_time: 'abc' } }),
+    api: async (ls) => (await ls.authn()).linkAccount({ user: 'bob', provider: 'google', subject: 's', userInfo: { link_time: 'abc' } }),
   });
-  out.push({ id: 'typed setClientConfig object with number', api: async (ls) => (await ls.authn()).setClientConfig('cpaneld', 'google', { client_id: 5 }) });
-  out.push({ id: 'typed setClientConfig service=object', api: async (ls) => (await ls.authn()).setClientConfig({} as string, 'google', { client_id: 'x' }) });
+  out.push({
+    id: 'typed setClientConfig object with number',
+    api: async (ls) => (await ls.authn()).setClientConfig({ service: 'cpaneld', provider: 'google', configurations: { client_id: 5 } }),
+  });
+  out.push({
+    id: 'typed setClientConfig service=object',
+    api: async (ls) => (await ls.authn()).setClientConfig({ service: {} as string, provider: 'google', configurations: { client_id: 'x' } }),
+  });
   return out;
 }

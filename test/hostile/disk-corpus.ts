@@ -70,9 +70,9 @@ export function buildDiskCorpus(): DiskCase[] {
         files: { [USER_DB]: text },
         mode: 0o640,
         calls: [
-          { name: 'getAuthnLinks', run: async (ls) => (await authn(ls)).getAuthnLinks('bob') },
-          { name: 'link', run: async (ls) => (await authn(ls)).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'new' }) },
-          { name: 'unlink', run: async (ls) => (await authn(ls)).unlinkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'sub-existing' }) },
+          { name: 'getAuthnLinks', run: async (ls) => (await authn(ls)).listLinks({ user: 'bob' }) },
+          { name: 'link', run: async (ls) => (await authn(ls)).linkAccount({ user: 'bob', provider: 'google', subject: 'new' }) },
+          { name: 'unlink', run: async (ls) => (await authn(ls)).unlinkAccount({ user: 'bob', provider: 'google', subject: 'sub-existing' }) },
         ],
       });
     if (!emptyForAuthn)
@@ -81,9 +81,9 @@ export function buildDiskCorpus(): DiskCase[] {
         files: { [LINK_DB]: text },
         mode: 0o600,
         calls: [
-          { name: 'linkedAccounts', run: async (ls) => (await authn(ls)).getUsersAuthnLinkedAccounts() },
-          { name: 'link', run: async (ls) => (await authn(ls)).linkUserAuthnProvider({ user: 'alice', provider: 'google', subject: 'new' }) },
-          { name: 'checkDrift', run: async (ls) => (await authn(ls)).checkDrift('google') },
+          { name: 'linkedAccounts', run: async (ls) => (await authn(ls)).listLinkedAccounts() },
+          { name: 'link', run: async (ls) => (await authn(ls)).linkAccount({ user: 'alice', provider: 'google', subject: 'new' }) },
+          { name: 'checkDrift', run: async (ls) => (await authn(ls)).checkDrift({ provider: 'google' }) },
         ],
       });
     if (!notObject) {
@@ -91,8 +91,8 @@ export function buildDiskCorpus(): DiskCase[] {
         id: `service file ${what}`,
         files: { [SERVICE]: text },
         calls: [
-          { name: 'link', run: async (ls) => (await authn(ls)).linkUserAuthnProvider({ user: 'bob', provider: 'cpanelid', subject: 'new' }) },
-          { name: 'enable', run: async (ls) => (await authn(ls)).enableProvider('cpaneld', 'facebook') },
+          { name: 'link', run: async (ls) => (await authn(ls)).linkAccount({ user: 'bob', provider: 'cpanelid', subject: 'new' }) },
+          { name: 'enable', run: async (ls) => (await authn(ls)).enableProvider({ service: 'cpaneld', provider: 'facebook' }) },
         ],
       });
     }
@@ -101,7 +101,7 @@ export function buildDiskCorpus(): DiskCase[] {
         id: `client config ${what}`,
         files: { [CLIENT]: text },
         mode: 0o600,
-        calls: [{ name: 'getClientConfig', run: async (ls) => (await authn(ls)).getClientConfig('cpaneld', 'google') }],
+        calls: [{ name: 'getClientConfig', run: async (ls) => (await authn(ls)).getClientConfig({ service: 'cpaneld', provider: 'google' }) }],
       });
   }
   // Wrong-typed values cPanel's writers (or a hand edit) could leave.
@@ -138,8 +138,8 @@ export function buildDiskCorpus(): DiskCase[] {
       files: { [USER_DB]: text },
       mode: 0o640,
       calls: [
-        { name: 'getAuthnLinks', run: async (ls) => (await authn(ls)).getAuthnLinks('bob') },
-        { name: 'link', run: async (ls) => (await authn(ls)).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'new' }) },
+        { name: 'getAuthnLinks', run: async (ls) => (await authn(ls)).listLinks({ user: 'bob' }) },
+        { name: 'link', run: async (ls) => (await authn(ls)).linkAccount({ user: 'bob', provider: 'google', subject: 'new' }) },
       ],
     });
   }
@@ -156,8 +156,8 @@ export function buildDiskCorpus(): DiskCase[] {
       files: { [LINK_DB]: text },
       mode: 0o600,
       calls: [
-        { name: 'linkedAccounts', run: async (ls) => (await authn(ls)).getUsersAuthnLinkedAccounts() },
-        { name: 'link', run: async (ls) => (await authn(ls)).linkUserAuthnProvider({ user: 'alice', provider: 'google', subject: 'new' }) },
+        { name: 'linkedAccounts', run: async (ls) => (await authn(ls)).listLinkedAccounts() },
+        { name: 'link', run: async (ls) => (await authn(ls)).linkAccount({ user: 'alice', provider: 'google', subject: 'new' }) },
       ],
     });
   }

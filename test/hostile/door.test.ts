@@ -35,14 +35,17 @@ const PARAMS: [string, Call][] = [
   ['token', async (ls, v) => (await integ(ls)).setLinkToken({ user: 'bob', app: 'existing', token: v })],
   ['group_id', async (ls, v) => (await integ(ls)).createGroup({ user: 'bob', group_id: v, label: 'G' })],
   ['label', async (ls, v) => (await integ(ls)).createGroup({ user: 'bob', group_id: 'grp2', label: v })],
-  ['user', async (ls, v) => (await authn(ls)).linkUserAuthnProvider({ user: v, provider: 'google', subject: 's' })],
-  ['provider', async (ls, v) => (await authn(ls)).linkUserAuthnProvider({ user: 'bob', provider: v, subject: 's' })],
-  ['subject_unique_identifier', async (ls, v) => (await authn(ls)).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: v })],
-  ['subject_unique_identifier', async (ls, v) => (await authn(ls)).unlinkUserAuthnProvider({ user: 'bob', provider: 'google', subject: v })],
-  ['user_info', async (ls, v) => (await authn(ls)).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 's', userInfo: { note: v } })],
-  ['user_info', async (ls, v) => (await authn(ls)).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 's', userInfo: { [`k${v}`]: 'x' } })],
-  ['configurations', async (ls, v) => (await authn(ls)).setClientConfig('cpaneld', 'google', { client_id: v, client_secret: 's' })],
-  ['configurations', async (ls, v) => (await authn(ls)).setDisplayConfig('cpaneld', 'google', { label: v })],
+  ['user', async (ls, v) => (await authn(ls)).linkAccount({ user: v, provider: 'google', subject: 's' })],
+  ['provider', async (ls, v) => (await authn(ls)).linkAccount({ user: 'bob', provider: v, subject: 's' })],
+  ['subject_unique_identifier', async (ls, v) => (await authn(ls)).linkAccount({ user: 'bob', provider: 'google', subject: v })],
+  ['subject_unique_identifier', async (ls, v) => (await authn(ls)).unlinkAccount({ user: 'bob', provider: 'google', subject: v })],
+  ['user_info', async (ls, v) => (await authn(ls)).linkAccount({ user: 'bob', provider: 'google', subject: 's', userInfo: { note: v } })],
+  ['user_info', async (ls, v) => (await authn(ls)).linkAccount({ user: 'bob', provider: 'google', subject: 's', userInfo: { [`k${v}`]: 'x' } })],
+  [
+    'configurations',
+    async (ls, v) => (await authn(ls)).setClientConfig({ service: 'cpaneld', provider: 'google', configurations: { client_id: v, client_secret: 's' } }),
+  ],
+  ['configurations', async (ls, v) => (await authn(ls)).setDisplayConfig({ service: 'cpaneld', provider: 'google', configurations: { label: v } })],
 ];
 
 async function seeded(ctx: Parameters<Parameters<typeof describeOnDisks>[1]>[0]): Promise<Record<string, string>> {
@@ -108,9 +111,13 @@ describeOnDisks('values at the door', (ctx) => {
       [
         'subject_unique_identifier',
         VALUE_LIMITS.subject_unique_identifier,
-        () => a.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 's'.repeat(4097) }),
+        () => a.linkAccount({ user: 'bob', provider: 'google', subject: 's'.repeat(4097) }),
       ],
-      ['configurations', VALUE_LIMITS.configurations, () => a.setDisplayConfig('cpaneld', 'google', { label: 'x'.repeat(1025) })],
+      [
+        'configurations',
+        VALUE_LIMITS.configurations,
+        () => a.setDisplayConfig({ service: 'cpaneld', provider: 'google', configurations: { label: 'x'.repeat(1025) } }),
+      ],
     ];
     for (const [param, cap, run] of capped) {
       const e = await refusal(run);
@@ -118,7 +125,7 @@ describeOnDisks('values at the door', (ctx) => {
       expect(e.message).toContain(`the limit is ${cap} bytes`);
     }
     const many = Object.fromEntries(Array.from({ length: VALUE_LIMITS.user_info_keys + 1 }, (_, n) => [`k${n}`, 'v']));
-    const e = await refusal(() => a.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 's', userInfo: many }));
+    const e = await refusal(() => a.linkAccount({ user: 'bob', provider: 'google', subject: 's', userInfo: many }));
     expect([e.code, e.param]).toEqual(['E_INVALID_PARAM', 'user_info']);
     expect(e.message).toContain(`the limit is ${VALUE_LIMITS.user_info_keys}`);
     expect(snapshotTree(ctx)).toEqual(before);

@@ -46,7 +46,7 @@ describe('a FIFO where a file belongs [tmpdir]', () => {
       seedServer(ctx);
       const ls = makeLinkstore(ctx);
       await (await ls.integration()).createLink({ user: 'bob', app: 'app', url: 'https://x.example/', token: 'T' });
-      await (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'first' });
+      await (await ls.authn()).linkAccount({ user: 'bob', provider: 'google', subject: 'first' });
       await new Promise((r) => setImmediate(r));
       rmSync(hostPath(ctx, fifo), { force: true });
       const mk = spawnSync('mkfifo', ['-m', '0644', hostPath(ctx, fifo)]);

@@ -35,8 +35,8 @@ async function baseVolume(): Promise<Record<string, string | null>> {
   const ls = store(fs);
   await (await ls.integration()).createLink({ user: 'bob', app: 'app', url: 'https://x/', token: 'tok', label: 'App', base64_png_image: TINY_PNG });
   await (await ls.integration()).createGroup({ user: 'bob', group_id: 'grp', label: 'G' });
-  await (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'sub-1', userInfo: { preferred_username: 'bob' } });
-  await (await ls.authn()).setClientConfig('cpaneld', 'google', { client_id: 'a', client_secret: 'b' });
+  await (await ls.authn()).linkAccount({ user: 'bob', provider: 'google', subject: 'sub-1', userInfo: { preferred_username: 'bob' } });
+  await (await ls.authn()).setClientConfig({ service: 'cpaneld', provider: 'google', configurations: { client_id: 'a', client_secret: 'b' } });
   return vol.toJSON() as Record<string, string | null>;
 }
 
@@ -110,18 +110,18 @@ const TARGETS: { file: string; reads: Read[]; style: 'colon' | 'pretty' | 'compa
   {
     file: '/var/cpanel/authn/links/users/bob/bob.db',
     reads: [
-      ['getAuthnLinks', async (ls) => (await ls.authn()).getAuthnLinks('bob')],
-      ['checkDrift', async (ls) => (await ls.authn()).checkDrift('google')],
-      ['link dry run', async (ls) => (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'n' }, { dryRun: true })],
+      ['getAuthnLinks', async (ls) => (await ls.authn()).listLinks({ user: 'bob' })],
+      ['checkDrift', async (ls) => (await ls.authn()).checkDrift({ provider: 'google' })],
+      ['link dry run', async (ls) => (await ls.authn()).linkAccount({ user: 'bob', provider: 'google', subject: 'n' }, { dryRun: true })],
     ],
     style: 'compact',
   },
   {
     file: '/var/cpanel/authn/links/openid_connect/login/google.db',
     reads: [
-      ['linkedAccounts', async (ls) => (await ls.authn()).getUsersAuthnLinkedAccounts()],
-      ['checkDrift', async (ls) => (await ls.authn()).checkDrift('google')],
-      ['unlink dry run', async (ls) => (await ls.authn()).unlinkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'sub-1' }, { dryRun: true })],
+      ['linkedAccounts', async (ls) => (await ls.authn()).listLinkedAccounts()],
+      ['checkDrift', async (ls) => (await ls.authn()).checkDrift({ provider: 'google' })],
+      ['unlink dry run', async (ls) => (await ls.authn()).unlinkAccount({ user: 'bob', provider: 'google', subject: 'sub-1' }, { dryRun: true })],
     ],
     style: 'compact',
   },
@@ -129,14 +129,14 @@ const TARGETS: { file: string; reads: Read[]; style: 'colon' | 'pretty' | 'compa
     file: '/var/cpanel/authn/openid_connect/cpaneld',
     reads: [
       ['listAvailableProviders', async (ls) => (await ls.authn()).listAvailableProviders()],
-      ['link dry run', async (ls) => (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'n' }, { dryRun: true })],
+      ['link dry run', async (ls) => (await ls.authn()).linkAccount({ user: 'bob', provider: 'google', subject: 'n' }, { dryRun: true })],
     ],
     style: 'compact',
   },
   {
     file: '/var/cpanel/authn/client_config/openid_connect/google',
     reads: [
-      ['getClientConfig', async (ls) => (await ls.authn()).getClientConfig('cpaneld', 'google')],
+      ['getClientConfig', async (ls) => (await ls.authn()).getClientConfig({ service: 'cpaneld', provider: 'google' })],
       ['listAvailableProviders', async (ls) => (await ls.authn()).listAvailableProviders()],
     ],
     style: 'compact',

@@ -49,7 +49,7 @@ async function seedHostile(ctx: DiskCtx): Promise<Linkstore> {
   for (const p of PROVIDERS.filter((p) => p !== 'google')) seed(ctx, `${MODULE_DIR}/${p}.pm`, `package Cpanel::Security::Authn::Provider::${p};\n1;\n`);
   const ls = makeLinkstore(ctx);
   const authn = await ls.authn();
-  for (const p of PROVIDERS.filter((p) => p !== 'google')) await authn.enableProvider('cpaneld', p);
+  for (const p of PROVIDERS.filter((p) => p !== 'google')) await authn.enableProvider({ service: 'cpaneld', provider: p });
   return ls;
 }
 
@@ -90,12 +90,12 @@ async function apply(ls: Linkstore, op: Op, m: Model): Promise<void> {
   const integ = await ls.integration();
   switch (op.kind) {
     case 'link':
-      await authn.linkUserAuthnProvider({ user: op.user, provider: op.provider, subject: op.subject, userInfo: { [op.infoKey]: `v-${op.infoKey}` } });
+      await authn.linkAccount({ user: op.user, provider: op.provider, subject: op.subject, userInfo: { [op.infoKey]: `v-${op.infoKey}` } });
       m.links.set(`${op.user}\0${op.provider}\0${op.subject}`, op.infoKey);
       return;
     case 'unlink': {
       const key = `${op.user}\0${op.provider}\0${op.subject}`;
-      const p = authn.unlinkUserAuthnProvider({ user: op.user, provider: op.provider, subject: op.subject });
+      const p = authn.unlinkAccount({ user: op.user, provider: op.provider, subject: op.subject });
       if (m.links.has(key)) {
         await p;
         m.links.delete(key);
@@ -122,10 +122,10 @@ async function assertState(ls: Linkstore, m: Model): Promise<void> {
   const authn = await ls.authn();
   const got = new Map<string, string>();
   for (const user of LINK_USERS) {
-    for (const l of await authn.getAuthnLinks(user)) got.set(`${user}\0${l.provider_id}\0${l.subject_unique_identifier}`, 'x');
+    for (const l of await authn.listLinks({ user })) got.set(`${user}\0${l.provider_id}\0${l.subject_unique_identifier}`, 'x');
   }
   expect([...got.keys()].sort()).toEqual([...m.links.keys()].sort());
-  const linked = (await authn.getUsersAuthnLinkedAccounts()).map((a) => `${a.username}\0${a.provider_id}\0${a.subject_unique_identifier}`);
+  const linked = (await authn.listLinkedAccounts()).map((a) => `${a.username}\0${a.provider_id}\0${a.subject_unique_identifier}`);
   expect(linked.sort()).toEqual([...m.links.keys()].sort());
   // Every stored user_info kept its prototype-named key as data.
   const records = await exportRecords(ls);
@@ -141,7 +141,7 @@ async function assertState(ls: Linkstore, m: Model): Promise<void> {
   expect((await integ.listGroups({ user: 'bob' })).sort()).toEqual([...m.groups].sort());
   expect(await authn.checkDrift()).toEqual([]);
   // In step: a rebuild writes no file (it may make the login directory of a provider never used).
-  for (const p of PROVIDERS) expect((await authn.rebuildLinkDb(p, { includeRoot: true })).ops.filter((o) => o.op !== 'mkdir')).toEqual([]);
+  for (const p of PROVIDERS) expect((await authn.rebuildLinkDb({ provider: p }, { includeRoot: true })).ops.filter((o) => o.op !== 'mkdir')).toEqual([]);
   await settle();
   const report = await doctor(ls, { pidAlive: () => true });
   expect(report.findings).toEqual([]);
@@ -175,19 +175,19 @@ describeOnDisks('prototype-named keys', (ctx) => {
     const ls = await seedHostile(ctx);
     const authn = await ls.authn();
     // The library makes the directories (with cPanel's modes); then cPanel's writer leaves this DB.
-    await authn.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'first' });
-    await authn.unlinkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'first' });
+    await authn.linkAccount({ user: 'bob', provider: 'google', subject: 'first' });
+    await authn.unlinkAccount({ user: 'bob', provider: 'google', subject: 'first' });
     const db =
       '{"__VERSION":"1.0","openid_connect":{"google":{"__proto__":{"link_time":1600000000,"preferred_username":"bobby"},"constructor":{"link_time":1600000001}}}}';
     seed(ctx, `${USERS_DIR}/bob/bob.db`, db, 0o640);
     if (ctx.disk.owners) ctx.fs.chownSync(`${ctx.root}${USERS_DIR}/bob/bob.db`, 0, 1001);
-    expect((await authn.checkDrift('google')).map((d) => `${d.kind} ${d.subject}`).sort()).toEqual([
+    expect((await authn.checkDrift({ provider: 'google' })).map((d) => `${d.kind} ${d.subject}`).sort()).toEqual([
       'missing_in_linkdb __proto__',
       'missing_in_linkdb constructor',
       'user_map_missing __proto__',
       'user_map_missing constructor',
     ]);
-    await authn.rebuildLinkDb('google');
+    await authn.rebuildLinkDb({ provider: 'google' });
     expect(JSON.parse(peek(ctx, '/var/cpanel/authn/links/openid_connect/login/google.db') as string)).toEqual({
       subject_unique_identifier: {
         ['__proto__']: { bob: { link_time: 1600000000, preferred_username: 'bobby', version: '1.1' } },
@@ -195,11 +195,11 @@ describeOnDisks('prototype-named keys', (ctx) => {
       },
       user: { bob: { ['__proto__']: 1, constructor: 1 } },
     });
-    expect(await authn.checkDrift('google')).toEqual([]);
+    expect(await authn.checkDrift({ provider: 'google' })).toEqual([]);
     await settle();
     expect((await doctor(ls, { pidAlive: () => true })).findings.map((f) => `${f.kind} ${f.detail}`)).toEqual([]);
-    await authn.unlinkUserAuthnProvider({ user: 'bob', provider: 'google', subject: '__proto__' });
-    expect((await authn.getAuthnLinks('bob')).map((l) => l.subject_unique_identifier)).toEqual(['constructor']);
+    await authn.unlinkAccount({ user: 'bob', provider: 'google', subject: '__proto__' });
+    expect((await authn.listLinks({ user: 'bob' })).map((l) => l.subject_unique_identifier)).toEqual(['constructor']);
     untouched();
   });
 
@@ -208,15 +208,13 @@ describeOnDisks('prototype-named keys', (ctx) => {
     const ls = await seedHostile(ctx);
     const authn = await ls.authn();
     for (const n of NAMES) {
-      await expect(authn.linkUserAuthnProvider({ user: `${n.toLowerCase()}@nowhere.example`, provider: 'google', subject: n })).rejects.toBeInstanceOf(
-        LinkstoreError,
-      );
+      await expect(authn.linkAccount({ user: `${n.toLowerCase()}@nowhere.example`, provider: 'google', subject: n })).rejects.toBeInstanceOf(LinkstoreError);
       if (!(PROVIDERS as readonly string[]).includes(n.toLowerCase()))
-        await expect(authn.linkUserAuthnProvider({ user: 'bob', provider: n, subject: n })).rejects.toMatchObject({ code: 'E_PROVIDER' });
-      await expect(authn.unlinkUserAuthnProvider({ user: 'bob', provider: 'google', subject: n })).rejects.toMatchObject({ code: 'E_NO_SUCH_LINK' });
+        await expect(authn.linkAccount({ user: 'bob', provider: n, subject: n })).rejects.toMatchObject({ code: 'E_PROVIDER' });
+      await expect(authn.unlinkAccount({ user: 'bob', provider: 'google', subject: n })).rejects.toMatchObject({ code: 'E_NO_SUCH_LINK' });
     }
-    await authn.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'after' });
-    expect((await authn.getAuthnLinks('bob')).map((l) => l.subject_unique_identifier)).toEqual(['after']);
+    await authn.linkAccount({ user: 'bob', provider: 'google', subject: 'after' });
+    expect((await authn.listLinks({ user: 'bob' })).map((l) => l.subject_unique_identifier)).toEqual(['after']);
     untouched();
   });
 });

@@ -82,8 +82,8 @@ async function seedBase(ctx: DiskCtx): Promise<void> {
   const ls = makeLinkstore(ctx);
   await (await ls.integration()).createLink({ user: 'bob', app: 'existing', url: 'https://example.com/', token: 't' });
   const authn = await ls.authn();
-  await authn.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'sub-existing', userInfo: { preferred_username: 'bobby' } });
-  await authn.setClientConfig('cpaneld', 'google', '{"client_id":"cid","client_secret":"s"}');
+  await authn.linkAccount({ user: 'bob', provider: 'google', subject: 'sub-existing', userInfo: { preferred_username: 'bobby' } });
+  await authn.setClientConfig({ service: 'cpaneld', provider: 'google', configurations: '{"client_id":"cid","client_secret":"s"}' });
   await settle();
 }
 
@@ -101,9 +101,9 @@ async function everyMessage(ls: Linkstore): Promise<string[]> {
   const authn = await ls.authn();
   await typed(() => integ.getLinkToken({ user: 'bob', app: 'existing' }));
   await typed(() => integ.getLinkAdminConfig({ user: 'bob', app: 'existing' }));
-  await typed(() => authn.getClientConfig('cpaneld', 'google'));
-  await typed(() => authn.getAuthnLinks('bob'));
-  await typed(() => authn.getUsersAuthnLinkedAccounts());
+  await typed(() => authn.getClientConfig({ service: 'cpaneld', provider: 'google' }));
+  await typed(() => authn.listLinks({ user: 'bob' }));
+  await typed(() => authn.listLinkedAccounts());
   await typed(() => authn.checkDrift().then((d) => out.push(JSON.stringify(d))));
   await typed(() => exportRecords(ls));
   for (const [fn, params] of WHM_CALLS) {

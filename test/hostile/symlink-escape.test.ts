@@ -33,16 +33,16 @@ const INTEGRATION_CALLS: Call[] = [
   ['createGroup', async (ls) => (await integ(ls)).createGroup({ user: 'bob', group_id: 'grp', label: 'G' })],
 ];
 const AUTHN_CALLS: Call[] = [
-  ['link', async (ls) => (await authn(ls)).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'new' })],
-  ['unlink', async (ls) => (await authn(ls)).unlinkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'sub-1' })],
-  ['getAuthnLinks', async (ls) => (await authn(ls)).getAuthnLinks('bob')],
+  ['link', async (ls) => (await authn(ls)).linkAccount({ user: 'bob', provider: 'google', subject: 'new' })],
+  ['unlink', async (ls) => (await authn(ls)).unlinkAccount({ user: 'bob', provider: 'google', subject: 'sub-1' })],
+  ['getAuthnLinks', async (ls) => (await authn(ls)).listLinks({ user: 'bob' })],
 ];
 const LINKDB_CALLS: Call[] = [
   ['link', AUTHN_CALLS[0]![1]],
   ['unlink', AUTHN_CALLS[1]![1]],
-  ['linkedAccounts', async (ls) => (await authn(ls)).getUsersAuthnLinkedAccounts()],
-  ['checkDrift', async (ls) => (await authn(ls)).checkDrift('google')],
-  ['rebuildLinkDb', async (ls) => (await authn(ls)).rebuildLinkDb('google')],
+  ['linkedAccounts', async (ls) => (await authn(ls)).listLinkedAccounts()],
+  ['checkDrift', async (ls) => (await authn(ls)).checkDrift({ provider: 'google' })],
+  ['rebuildLinkDb', async (ls) => (await authn(ls)).rebuildLinkDb({ provider: 'google' })],
 ];
 
 interface Case {
@@ -91,7 +91,7 @@ const CASES: Case[] = [
     plant: { '/var/cpanel/authn/openid_connect/cpaneld': '@out/dir/cpaneld' },
     calls: [
       ['link', AUTHN_CALLS[0]![1]],
-      ['enableProvider', async (ls) => (await authn(ls)).enableProvider('cpaneld', 'facebook')],
+      ['enableProvider', async (ls) => (await authn(ls)).enableProvider({ service: 'cpaneld', provider: 'facebook' })],
       ['listAvailableProviders', async (ls) => (await authn(ls)).listAvailableProviders()],
     ],
   },
@@ -99,8 +99,12 @@ const CASES: Case[] = [
     id: 'client config is a symlink out',
     plant: { '/var/cpanel/authn/client_config/openid_connect/google': '@out/dir/google.db' },
     calls: [
-      ['getClientConfig', async (ls) => (await authn(ls)).getClientConfig('cpaneld', 'google')],
-      ['setClientConfig', async (ls) => (await authn(ls)).setClientConfig('cpaneld', 'google', { client_id: 'a', client_secret: 'SECRET' })],
+      ['getClientConfig', async (ls) => (await authn(ls)).getClientConfig({ service: 'cpaneld', provider: 'google' })],
+      [
+        'setClientConfig',
+        async (ls) =>
+          (await authn(ls)).setClientConfig({ service: 'cpaneld', provider: 'google', configurations: { client_id: 'a', client_secret: 'SECRET' } }),
+      ],
     ],
   },
   // Lock files.
@@ -158,8 +162,8 @@ async function seedBase(ctx: DiskCtx, out: string): Promise<void> {
   const ls = makeLinkstore(ctx);
   await (await ls.integration()).createLink({ user: 'bob', app: 'app', url: 'https://x/', token: 'SECRET-token' });
   await (await ls.integration()).createLink({ user: 'alice', app: 'app', url: 'https://x/', token: 'SECRET-token' });
-  await (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'sub-1' });
-  await (await ls.authn()).setClientConfig('cpaneld', 'google', { client_id: 'a', client_secret: 'SECRET-c' });
+  await (await ls.authn()).linkAccount({ user: 'bob', provider: 'google', subject: 'sub-1' });
+  await (await ls.authn()).setClientConfig({ service: 'cpaneld', provider: 'google', configurations: { client_id: 'a', client_secret: 'SECRET-c' } });
   const fs = ctx.fs;
   const put = (p: string, content: string, mode = 0o644) => {
     fs.mkdirSync(path.dirname(p), { recursive: true });

@@ -68,12 +68,12 @@ describeOnDisks('runtime', (ctx) => {
     const { fs } = faultyFs(ctx.fs, [{ op: 'write', path: '.tmp.', code: 'ENOSPC' }]);
     const disk = ctx.make({ fs });
     const broken = new AuthnStore({ disk, users: new Users(disk, { checkIntervalMs: 0 }), now: () => NOW_MS, hostname: 'host.example.com' });
-    await expectError(broken.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 's' }), 'E_WRITE_FAILED');
+    await expectError(broken.linkAccount({ user: 'bob', provider: 'google', subject: 's' }), 'E_WRITE_FAILED');
     await settle();
     expect(exists('/var/cpanel/authn/links/users/bob')).toBe(false);
     expect(exists('/var/cpanel/authn/links')).toBe(before);
     // And the same call then works.
-    await makeAuthnStore(ctx).store.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 's' });
+    await makeAuthnStore(ctx).store.linkAccount({ user: 'bob', provider: 'google', subject: 's' });
   });
 
   it('writes nothing when nothing changes: the same create twice keeps every inode and mtime', async () => {

@@ -30,12 +30,12 @@ for (let n = 1; n <= Number(iterations); n++) {
       await integ.setLinkToken({ user, app: 'tokapp', token: m });
     } else if (r < 0.8 || mine[user].length === 0) {
       op = { op: 'link', user, subject: `c-${m}` };
-      await authn.linkUserAuthnProvider({ user, provider: 'google', subject: op.subject, userInfo: { preferred_username: user } });
+      await authn.linkAccount({ user, provider: 'google', subject: op.subject, userInfo: { preferred_username: user } });
       mine[user].push(op.subject);
     } else {
       const i = Math.floor(rnd() * mine[user].length);
       op = { op: 'unlink', user, subject: mine[user][i] };
-      await authn.unlinkUserAuthnProvider({ user, provider: 'google', subject: op.subject });
+      await authn.unlinkAccount({ user, provider: 'google', subject: op.subject });
       mine[user].splice(i, 1);
     }
   } catch (e) {

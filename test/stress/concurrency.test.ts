@@ -108,12 +108,12 @@ describe('concurrency: 8 library processes and 2 simulated cPanel writers [tmpdi
       subject_unique_identifier: Record<string, Record<string, unknown>>;
     };
     for (const user of ['bob', 'alice']) {
-      const perUser = (await authn.getAuthnLinks(user)).map((l) => l.subject_unique_identifier).sort();
+      const perUser = (await authn.listLinks({ user })).map((l) => l.subject_unique_identifier).sort();
       expect(perUser, `${user} per-user DB`).toEqual([...expected[user]!].sort());
       expect(Object.keys(ldb.user[user] ?? {}).sort(), `${user} LinkDB user map`).toEqual([...expected[user]!].sort());
       for (const s of expected[user]!) expect(ldb.subject_unique_identifier[s]?.[user], `${user} ${s} in LinkDB`).toBeDefined();
     }
-    expect(await authn.checkDrift('google')).toEqual([]);
+    expect(await authn.checkDrift({ provider: 'google' })).toEqual([]);
 
     // No lost integration link; the racing replacements left coherent triples.
     for (const [key, m] of own) {

@@ -16,7 +16,7 @@ const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32
 const log = (o) => process.stdout.write(JSON.stringify(o) + '\n');
 const linkParams = (v) => ({ url: `https://x/${v}`, token: `SECRET-${v}`, label: `L${v}` });
 
-const subjects = new Set((await authn.getAuthnLinks('bob')).map((l) => l.subject_unique_identifier));
+const subjects = new Set((await authn.listLinks({ user: 'bob' })).map((l) => l.subject_unique_identifier));
 log({ phase: 'ready' });
 for (let n = 1; ; n++) {
   const v = `${process.pid}-${n}`;
@@ -59,10 +59,10 @@ for (let n = 1; ; n++) {
       if (sum.failed !== 0 || sum.created + sum.replaced !== 3) throw new Error(`import: ${JSON.stringify(sum)}`);
       subjects.add(op.subject);
     } else if (op.op === 'link') {
-      await authn.linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: op.subject, userInfo: { preferred_username: 'bob' } });
+      await authn.linkAccount({ user: 'bob', provider: 'google', subject: op.subject, userInfo: { preferred_username: 'bob' } });
       subjects.add(op.subject);
     } else if (op.op === 'unlink') {
-      await authn.unlinkUserAuthnProvider({ user: 'bob', provider: 'google', subject: op.subject });
+      await authn.unlinkAccount({ user: 'bob', provider: 'google', subject: op.subject });
       subjects.delete(op.subject);
     } else await authn.setClientConfig('cpaneld', 'google', { client_id: `id-${v}`, client_secret: `SECRET-${v}` });
   } catch (e) {

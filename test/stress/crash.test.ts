@@ -233,7 +233,7 @@ describe('crash safety: SIGKILL at random moments [tmpdir]', () => {
         if (uc) expect(ui?.[0]?.itemdesc).toBe(`$LANG{'L${uc.url.slice('https://x/'.length)}'}`);
       }
     }
-    expect(await (await ls.authn()).checkDrift('google')).toEqual([]);
+    expect(await (await ls.authn()).checkDrift({ provider: 'google' })).toEqual([]);
     await integ.createLink({ user: 'bob', app: 'after', url: 'https://x/after', token: 'SECRET-after' });
 
     console.log(`crash figures: ${JSON.stringify({ iterations: ITERATIONS, ...figures, watcherScans: scans, doctor: doc.first.summary })}`);

@@ -37,9 +37,9 @@ describeOnDisks('long life', (ctx) => {
       (i) => integ.setLinkToken({ user: people[i % 3] as string, app: `app${(i + 3) % 7}`, token: `T2-${i}` }),
       (i) => integ.removeLink({ user: people[i % 3] as string, app: `app${(i + 5) % 7}` }),
       (i) => integ.listLinks({ user: people[i % 3] as string }),
-      (i) => authn.linkUserAuthnProvider({ user: people[i % 3] as string, provider: 'google', subject: `s${i % 11}` }),
-      (i) => authn.unlinkUserAuthnProvider({ user: people[i % 3] as string, provider: 'google', subject: `s${(i + 5) % 11}` }),
-      (i) => authn.getAuthnLinks(people[i % 3] as string),
+      (i) => authn.linkAccount({ user: people[i % 3] as string, provider: 'google', subject: `s${i % 11}` }),
+      (i) => authn.unlinkAccount({ user: people[i % 3] as string, provider: 'google', subject: `s${(i + 5) % 11}` }),
+      (i) => authn.listLinks({ user: people[i % 3] as string }),
       (i) => users.validateSystemUser(`user${i}`),
     ];
     let quarter = 0;

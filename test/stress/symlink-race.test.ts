@@ -59,10 +59,13 @@ const integrationCalls: Call[] = [
   async (ls, i) => (await ls.integration()).createGroup({ user: 'bob', group_id: `g${i % 2}`, label: `G${i}` }),
 ];
 const authnCalls: Call[] = [
-  async (ls, i) => (await ls.authn()).linkUserAuthnProvider({ user: 'bob', provider: 'google', subject: `s${i % 4}` }),
-  async (ls, i) => (await ls.authn()).unlinkUserAuthnProvider({ user: 'bob', provider: 'google', subject: `s${(i + 2) % 4}` }),
+  async (ls, i) => (await ls.authn()).linkAccount({ user: 'bob', provider: 'google', subject: `s${i % 4}` }),
+  async (ls, i) => (await ls.authn()).unlinkAccount({ user: 'bob', provider: 'google', subject: `s${(i + 2) % 4}` }),
 ];
-const clientCalls: Call[] = [async (ls, i) => (await ls.authn()).setClientConfig('cpaneld', 'google', { client_id: `id-${i}`, client_secret: `SECRET-${i}` })];
+const clientCalls: Call[] = [
+  async (ls, i) =>
+    (await ls.authn()).setClientConfig({ service: 'cpaneld', provider: 'google', configurations: { client_id: `id-${i}`, client_secret: `SECRET-${i}` } }),
+];
 
 const TARGETS: { dir: string; calls: Call[] }[] = [
   { dir: '/var/cpanel/integration/links/bob', calls: integrationCalls },

@@ -45,8 +45,8 @@ describeOnDisks('idempotent mutations', (ctx) => {
     const first = [
       await ist.createLink({ user: 'bob', app: 'extra', url: 'https://x.example/', token: 't' }),
       await ist.createGroup({ user: 'alice', group_id: 'g', label: 'G' }),
-      await authn.setClientConfig('cpaneld', 'google', { client_id: 'id', client_secret: 'sec' }),
-      await authn.setDisplayConfig('cpaneld', 'google', { color: '336699' }),
+      await authn.setClientConfig({ service: 'cpaneld', provider: 'google', configurations: { client_id: 'id', client_secret: 'sec' } }),
+      await authn.setDisplayConfig({ service: 'cpaneld', provider: 'google', configurations: { color: '336699' } }),
     ];
     expect(first.map((r) => r.changed)).toEqual([true, true, true, true]);
     await settle();
@@ -60,17 +60,17 @@ describeOnDisks('idempotent mutations', (ctx) => {
       await ist.removeLink({ user: 'bob', app: 'never-was' }),
       await ist.removeGroup({ user: 'bob', group_id: 'never-was' }),
       await ist.rebuildDynamicUi({ user: 'bob' }),
-      await authn.enableProvider('cpaneld', 'google'),
-      await authn.disableProvider('whostmgrd', 'facebook'),
-      await authn.setClientConfig('cpaneld', 'google', { client_id: 'id', client_secret: 'sec' }),
-      await authn.setDisplayConfig('cpaneld', 'google', { color: '336699' }),
-      await authn.linkUserAuthnProvider({
+      await authn.enableProvider({ service: 'cpaneld', provider: 'google' }),
+      await authn.disableProvider({ service: 'whostmgrd', provider: 'facebook' }),
+      await authn.setClientConfig({ service: 'cpaneld', provider: 'google', configurations: { client_id: 'id', client_secret: 'sec' } }),
+      await authn.setDisplayConfig({ service: 'cpaneld', provider: 'google', configurations: { color: '336699' } }),
+      await authn.linkAccount({
         user: 'bob',
         provider: 'google',
         subject: 'g-bob',
         userInfo: { preferred_username: 'bob@gmail.example', link_time: 1_600_000_000 },
       }),
-      await authn.rebuildLinkDb('google', { includeRoot: true }),
+      await authn.rebuildLinkDb({ provider: 'google' }, { includeRoot: true }),
     ];
     expect(again.map((r) => r.changed)).toEqual(again.map(() => false));
     expect(again.flatMap((r) => r.ops)).toEqual([]);
@@ -119,9 +119,9 @@ describeOnDisks('idempotent mutations', (ctx) => {
     await populate(ls);
     const authn = await ls.authn();
     nowMs += 5000;
-    const restamped = await authn.linkUserAuthnProvider({ user: 'alice', provider: 'google', subject: 'g-alice', userInfo: { preferred_username: 'Alice' } });
+    const restamped = await authn.linkAccount({ user: 'alice', provider: 'google', subject: 'g-alice', userInfo: { preferred_username: 'Alice' } });
     expect(restamped.changed).toBe(true);
-    const kept = await authn.linkUserAuthnProvider({
+    const kept = await authn.linkAccount({
       user: 'alice',
       provider: 'google',
       subject: 'g-alice',

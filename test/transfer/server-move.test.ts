@@ -6,6 +6,8 @@
  */
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { authnContext } from '../../src/authn/store.js';
+import { storedClientConfig } from '../../src/authn/transfer.js';
 import { Disk } from '../../src/io/disk.js';
 import type { Linkstore } from '../../src/services.js';
 import { exportRecords, importRecords, recordLine } from '../../src/transfer/index.js';
@@ -27,9 +29,9 @@ describeOnDisks('server move', (ctx) => {
     const s = server(name);
     await populate(s.ls);
     const authn = await s.ls.authn();
-    await authn.enableProvider('webmaild', 'google');
-    await authn.setClientConfig('cpaneld', 'google', { client_id: 'cid', client_secret: 'top-secret' });
-    await authn.setDisplayConfig('webmaild', 'google', { color: '336699', label: 'Sign in with Google' });
+    await authn.enableProvider({ service: 'webmaild', provider: 'google' });
+    await authn.setClientConfig({ service: 'cpaneld', provider: 'google', configurations: { client_id: 'cid', client_secret: 'top-secret' } });
+    await authn.setDisplayConfig({ service: 'webmaild', provider: 'google', configurations: { color: '336699', label: 'Sign in with Google' } });
     return s;
   }
 
@@ -83,7 +85,7 @@ describeOnDisks('server move', (ctx) => {
     const ist = await b.ls.integration();
     await ist.createLink({ user: 'bob', app: 'wiki', url: 'https://other.example/' });
     const authn = await b.ls.authn();
-    await authn.linkUserAuthnProvider({ user: 'alice', provider: 'google', subject: 'g-alice', userInfo: { preferred_username: 'Other', link_time: 5 } });
+    await authn.linkAccount({ user: 'alice', provider: 'google', subject: 'g-alice', userInfo: { preferred_username: 'Other', link_time: 5 } });
     await settle();
     const before = identities(b.sub);
     const dry = await importRecords(b.ls, lines, { noReplace: true, dryRun: true });
@@ -109,8 +111,8 @@ describeOnDisks('server move', (ctx) => {
     expect(await ist.listLinks({ user: 'acmewidgets' })).toEqual(['crm']);
     expect(await ist.listLinks({ user: 'alice' })).toEqual([]);
     const authn = await b.ls.authn();
-    expect((await authn.getAuthnLinks('acmewidgets')).map((l) => l.subject_unique_identifier)).toEqual(['g-alice']);
-    expect((await authn.storedClientConfig('google'))?.redirect_uris).toEqual([
+    expect((await authn.listLinks({ user: 'acmewidgets' })).map((l) => l.subject_unique_identifier)).toEqual(['g-alice']);
+    expect((await storedClientConfig(authnContext(authn), 'google'))?.redirect_uris).toEqual([
       'https://new.example.net:2083/openid_connect_callback/google',
       'https://new.example.net:2087/openid_connect_callback/google',
       'https://new.example.net:2096/openid_connect_callback/google',

@@ -148,6 +148,6 @@ describeOnDisks('export and import', (ctx) => {
     expect(byLine[11]).toMatch(/\(E_INVALID_(PARAM|NAME)\)$/);
     const ist = await ls.integration();
     expect(await ist.getLinkUserConfig({ user: 'bob', app: 'good' })).toEqual({ url: 'https://good/' });
-    expect((await (await ls.authn()).getAuthnLinks('alice')).map((l) => [l.subject_unique_identifier, l.link_time])).toEqual([['g-1', 1_600_000_000]]);
+    expect((await (await ls.authn()).listLinks({ user: 'alice' })).map((l) => [l.subject_unique_identifier, l.link_time])).toEqual([['g-1', 1_600_000_000]]);
   });
 });

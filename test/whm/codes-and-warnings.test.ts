@@ -15,7 +15,7 @@ describe('missing objects', () => {
     const env = await s.whm('unlink_user_authn_provider', LINK);
     expect(env.metadata).toMatchObject({ result: 0, error_code: 'E_NO_SUCH_LINK' });
     const authn = await s.linkstore.authn();
-    await expect(authn.unlinkUserAuthnProvider({ user: 'bob', provider: 'google', subject: 'nope' })).rejects.toMatchObject({ code: 'E_NO_SUCH_LINK' });
+    await expect(authn.unlinkAccount({ user: 'bob', provider: 'google', subject: 'nope' })).rejects.toMatchObject({ code: 'E_NO_SUCH_LINK' });
   });
 
   it('the links of a user that does not exist are E_NO_SUCH_USER, not an empty list', async () => {
