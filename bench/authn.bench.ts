@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { AuthnStore } from '../src/authn/index.js';
 import { Disk } from '../src/io/disk.js';
 import { encodeCompact } from '../src/io/json-codec.js';
-import { Users } from '../src/users/index.js';
+import { Users, userLookup } from '../src/users/index.js';
 import { durableWriteInline, medianMs, timeMs, type Benchmark } from './harness.js';
 
 const PKG = 'Cpanel::Security::Authn::Provider::';
@@ -47,7 +47,7 @@ function server(n: number, lock: { reuseTemps?: boolean } = {}): Server {
   const enabled = encodeCompact({ cpanelid: `${PKG}cPanelID`, facebook: `${PKG}Facebook`, google: `${PKG}Google` });
   for (const s of ['cpaneld', 'webmaild', 'whostmgrd']) w(`/var/cpanel/authn/openid_connect/${s}`, enabled);
   const disk = new Disk({ root, lock });
-  const store = new AuthnStore({ disk, users: new Users(disk), hostname: 'bench.example.com' });
+  const store = new AuthnStore({ disk, users: userLookup(new Users(disk)), hostname: 'bench.example.com' });
   return { root, store, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 

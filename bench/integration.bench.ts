@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Disk } from '../src/io/disk.js';
 import { encodePretty } from '../src/io/json-codec.js';
 import { IntegrationStore, linkEntry, DEFAULT_ICON_BASE64, type CreateLinkParams } from '../src/integration/index.js';
-import { Users } from '../src/users/index.js';
+import { Users, userLookup } from '../src/users/index.js';
 import { durableWriteInline, median, medianMs, timeMs, type Benchmark } from './harness.js';
 
 interface Server {
@@ -45,7 +45,7 @@ function server(n: number): Server {
   w('/etc/group', group.join('\n') + '\n');
   w('/usr/local/cpanel/base/frontend/jupiter/config.json', '{"icon":{"feature":{"width":48,"height":48},"group":{"width":32,"height":32}}}');
   const disk = new Disk({ root });
-  const store = new IntegrationStore({ disk, users: new Users(disk) });
+  const store = new IntegrationStore({ disk, users: userLookup(new Users(disk)) });
   return { root, store, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 

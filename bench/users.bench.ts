@@ -44,7 +44,7 @@ const coldParse: Benchmark = {
     try {
       const disk = new Disk({ root: t.root });
       const runs = quick ? 21 : 151;
-      const oursOnce = () => new Users(disk).validateSystemUser('bob');
+      const oursOnce = () => new Users(disk).validateSystemUser({ user: 'bob' });
       const baseOnce = async () => {
         const [p, a] = await Promise.all([readFile(t.passwd), readFile(t.aliases)]);
         return p.toString('latin1').split('\n').length + a.toString('latin1').split('\n').length;
@@ -64,7 +64,7 @@ const coldParse: Benchmark = {
         indexedMs.push(
           await medianMs(1, async () => {
             const users = new Users(disk);
-            for (let q = 0; q < 10; q++) await users.validateSystemUser(t.names[q * 997] as string);
+            for (let q = 0; q < 10; q++) await users.validateSystemUser({ user: t.names[q * 997] as string });
           }),
         );
       }
@@ -96,7 +96,7 @@ const warmChecks: Benchmark = {
       const users = new Users(new Disk({ root: t.root }));
       // 10k names: existing users, aliases, reserved shapes and unknown names, rotating.
       const pool = [...t.names.slice(0, 7_000), ...Array.from({ length: 3_000 }, (_, i) => [`alias${i}`, `new${i}`, `test${i}`, `${i}`][i % 4] as string)];
-      for (const n of pool) await users.validateSystemUser(n);
+      for (const n of pool) await users.validateSystemUser({ user: n });
       const seconds = quick ? 0.3 : 1.5;
       let checks = 0;
       let hits = 0;
@@ -105,7 +105,7 @@ const warmChecks: Benchmark = {
       let now = start;
       while (now < end) {
         for (let i = 0; i < 10_000; i++) {
-          if ((await users.validateSystemUser(pool[i] as string)).exists) hits++;
+          if ((await users.validateSystemUser({ user: pool[i] as string })).exists) hits++;
         }
         checks += 10_000;
         now = process.hrtime.bigint();
@@ -119,7 +119,7 @@ const warmChecks: Benchmark = {
       const syncEnd = syncStart + BigInt(Math.round(seconds * 1e9));
       let syncNow = syncStart;
       while (syncNow < syncEnd) {
-        for (let i = 0; i < 10_000; i++) if (users.validateSystemUserSync(pool[i] as string)?.exists) hits++;
+        for (let i = 0; i < 10_000; i++) if (users.validateSystemUserSync({ user: pool[i] as string })?.exists) hits++;
         syncChecks += 10_000;
         await new Promise((r) => setImmediate(r)); // yield like a daemon, so the background check can land
         syncNow = process.hrtime.bigint();

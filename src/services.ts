@@ -9,6 +9,7 @@ import type { FsPort } from './io/fs-port.js';
 import type { AuthnStore, AuthnStoreOptions } from './authn/store.js';
 import type { IntegrationStore, IntegrationStoreOptions } from './integration/store.js';
 import type { Users, UsersOptions } from './users/index.js';
+import type { UserLookup } from './users/lookup.js';
 
 export interface LinkstoreOptions extends Omit<DiskOptions, 'fs'> {
   /** Node's fs (default) or an object with its interface, such as memfs's `createFsFromVolume(vol)`. */
@@ -44,16 +45,21 @@ export class Linkstore {
     return (this.#users ??= import('./users/index.js').then((m) => new m.Users(this.disk, this.options.users)));
   }
 
+  /** The look-ups the stores ask of the users module (not public: see `userLookup`). */
+  #userLookup(): Promise<UserLookup> {
+    return Promise.all([import('./users/index.js'), this.users()]).then(([m, users]) => m.userLookup(users));
+  }
+
   /** Integration links, groups and DynamicUI entries. */
   integration(): Promise<IntegrationStore> {
-    return (this.#integration ??= Promise.all([import('./integration/store.js'), this.users()]).then(
+    return (this.#integration ??= Promise.all([import('./integration/store.js'), this.#userLookup()]).then(
       ([m, users]) => new m.IntegrationStore({ disk: this.disk, users, cpanelDefaultImageSha256: this.options.cpanelDefaultImageSha256 }),
     ));
   }
 
   /** External Authentication (OpenID Connect) links and providers. */
   authn(): Promise<AuthnStore> {
-    return (this.#authn ??= Promise.all([import('./authn/store.js'), this.users()]).then(
+    return (this.#authn ??= Promise.all([import('./authn/store.js'), this.#userLookup()]).then(
       ([m, users]) =>
         new m.AuthnStore({ disk: this.disk, users, hostname: this.options.hostname, now: this.options.now, mailUserExists: this.options.mailUserExists }),
     ));

@@ -12,6 +12,7 @@ import type { MutationOptions, MutationResult } from '../io/plan.js';
 import { throwCollected } from '../authn/lifecycle.js';
 import type { RebuildAllResult } from '../authn/rebuild-all.js';
 import type { Linkstore } from '../services.js';
+import { userLookup } from '../users/index.js';
 
 /** The operations of both stores, in the order they ran. */
 export type AccountResult = MutationResult;
@@ -58,7 +59,7 @@ export async function purgeAccount(ls: Linkstore, user: string, opts: MutationOp
  */
 export async function renameAccount(ls: Linkstore, oldUser: string, newUser: string, opts: MutationOptions = {}): Promise<AccountResult> {
   if (oldUser === newUser) throw new LinkstoreError('E_INVALID_PARAM', `The new name “${newUser}” is the old name.`, { param: 'newuser' });
-  const users = await ls.users();
+  const users = userLookup(await ls.users());
   const [oldIs, newIs] = [await users.isCpanelAccount(oldUser), await users.isCpanelAccount(newUser)];
   if (oldIs && newIs) {
     throw new LinkstoreError('E_INVALID_PARAM', `Both “${oldUser}” and “${newUser}” are accounts; the system cannot rename one onto the other.`, {
@@ -82,7 +83,7 @@ export async function changeAccountDomain(
   newDomain: string,
   opts: MutationOptions = {},
 ): Promise<AccountResult> {
-  if (!(await (await ls.users()).isCpanelAccount(user))) throw noUser(user);
+  if (!(await userLookup(await ls.users()).isCpanelAccount(user))) throw noUser(user);
   const authn = await ls.authn();
   const dryRun = opts.dryRun === true;
   return bothStores(dryRun, [['authn', () => authn.renameEmailDomains({ user, domains: { [oldDomain]: newDomain } }, { dryRun })]]);

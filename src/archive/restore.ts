@@ -12,6 +12,7 @@ import type { Linkstore } from '../services.js';
 import { loadAccountArchive } from './load.js';
 import type { AccountArchive } from './sections.js';
 import { DEFAULT_LIMITS, type ArchiveLimits } from './tar-read.js';
+import { userLookup } from '../users/index.js';
 
 export interface AccountRestoreOptions extends MutationOptions {
   /** Restore under this account (default: the `USER` of `cpmove-USER`). */
@@ -45,8 +46,7 @@ export async function restoreAccountArchive(ls: Linkstore, source: string | Acco
       },
     );
   }
-  const users = await ls.users();
-  if (!(await users.isCpanelAccount(user))) {
+  if (!(await userLookup(await ls.users()).isCpanelAccount(user))) {
     throw new LinkstoreError('E_NO_SUCH_USER', `You do not have a user named “${user}”.`, { param: 'as' });
   }
   // The authn phase runs second but its files can abort it: load them before the first write.

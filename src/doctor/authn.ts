@@ -23,7 +23,7 @@ import {
 } from '../authn/index.js';
 import type { AuthnStore } from '../authn/index.js';
 import type { DriftEntry } from '../authn/index.js';
-import type { Users } from '../users/index.js';
+import type { UserLookup } from '../users/lookup.js';
 import { resolveRoot } from './integration.js';
 import {
   checkDebris,
@@ -75,7 +75,7 @@ function globalFileSpec(dir: string, name: string): { spec: NodeSpec; schema?: S
   return undefined;
 }
 
-export async function scanAuthn(sc: ScanCtx, users: Users, store: AuthnStore): Promise<void> {
+export async function scanAuthn(sc: ScanCtx, users: UserLookup, store: AuthnStore): Promise<void> {
   const base = await resolveRoot(sc, AUTHN_DIR, area);
   if (base === undefined || !base.st.isDirectory()) {
     if (base !== undefined && inScope(sc, null)) await checkNode(sc, { user: null, area }, base.host, base.st, { type: 'dir', mode: MODE.dir, ...root });
@@ -173,7 +173,7 @@ async function removeEmpty(sc: ScanCtx, host: string, st: PortStats): Promise<st
   return removeIfUnchanged(sc.disk, host, st);
 }
 
-async function scanUsers(sc: ScanCtx, users: Users, usersHost: string): Promise<void> {
+async function scanUsers(sc: ScanCtx, users: UserLookup, usersHost: string): Promise<void> {
   const entries = await listDir(sc.disk, usersHost);
   const dirs: [string, PortStats][] = [];
   for (const [name, st] of entries) {
@@ -230,13 +230,13 @@ const DRIFT_TEXT: Partial<Record<DriftEntry['kind'], string>> = {
 };
 
 /** The system user a link user belongs to (its domain's owner for `local@domain`). */
-async function sysuserOf(users: Users, linkuser: string): Promise<string> {
+async function sysuserOf(users: UserLookup, linkuser: string): Promise<string> {
   const at = linkuser.lastIndexOf('@');
   if (at === -1) return linkuser;
   return (await users.domainOwner(linkuser.slice(at + 1))) ?? linkuser;
 }
 
-async function checkDriftFindings(sc: ScanCtx, users: Users, store: AuthnStore): Promise<void> {
+async function checkDriftFindings(sc: ScanCtx, users: UserLookup, store: AuthnStore): Promise<void> {
   let drift: DriftEntry[];
   try {
     drift = await store.checkDrift();

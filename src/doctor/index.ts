@@ -19,6 +19,7 @@ import { scanAuthn } from './authn.js';
 import { scanIntegration } from './integration.js';
 import type { ScanCtx } from './scan.js';
 import type { DoctorOptions, DoctorReport, DoctorSummary, Finding } from './types.js';
+import { userLookup } from '../users/index.js';
 
 export type { DoctorArea, DoctorOptions, DoctorReport, DoctorSummary, Finding, FindingKind, UserSummary } from './types.js';
 export { renderDoctorTable } from './render.js';
@@ -51,7 +52,7 @@ export async function doctor(ls: Linkstore, options: DoctorOptions = {}): Promis
     pidAlive: options.pidAlive ?? defaultPidAlive,
     findings: [],
   };
-  const users = await ls.users();
+  const users = userLookup(await ls.users());
   users.refresh();
   if (options.user !== undefined) await requireKnownUser(ls, options.user);
   await scanIntegration(sc, users, await ls.integration());
@@ -88,7 +89,7 @@ export async function doctor(ls: Linkstore, options: DoctorOptions = {}): Promis
  * not a clean bill of health: E_NO_SUCH_USER. (A removed user's leftovers are still scanned.)
  */
 async function requireKnownUser(ls: Linkstore, user: string): Promise<void> {
-  if ((await (await ls.users()).passwdEntry(user)) !== undefined) return;
+  if ((await userLookup(await ls.users()).passwdEntry(user)) !== undefined) return;
   for (const dir of USER_DIRS) if ((await ls.disk.statPath(`${dir}/${user}`)) !== undefined) return;
   throw new LinkstoreError('E_NO_SUCH_USER', `You do not have a user named “${user}”, and no integration or authn files exist for it.`, { param: 'user' });
 }

@@ -21,7 +21,7 @@ import {
   USERCONFIG_SUFFIX,
   USER_DIR_MODE,
 } from '../integration/index.js';
-import type { Users } from '../users/index.js';
+import type { UserLookup } from '../users/lookup.js';
 import { checkDebris, checkLocks, checkNode, classify, deferred, inScope, jsonProblem, listDir, report, type DirLocks, type ScanCtx } from './scan.js';
 import type { Finding } from './types.js';
 
@@ -52,7 +52,7 @@ export async function resolveRoot(sc: ScanCtx, cpanelPath: string, who: Finding[
   }
 }
 
-export async function scanIntegration(sc: ScanCtx, users: Users, store: IntegrationStore): Promise<void> {
+export async function scanIntegration(sc: ScanCtx, users: UserLookup, store: IntegrationStore): Promise<void> {
   const base = await resolveRoot(sc, INTEGRATION_DIR, area);
   if (base === undefined) return;
   if (inScope(sc, null) && !(await checkNode(sc, { user: null, area }, base.host, base.st, { type: 'dir', mode: BASE_DIR_MODE, uid: 0, gid: 0 }))) return;

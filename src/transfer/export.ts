@@ -16,6 +16,7 @@ import { authnContext } from '../authn/store.js';
 import * as stored from '../authn/transfer.js';
 import type { IntegrationStore } from '../integration/index.js';
 import type { TransferRecord } from './records.js';
+import { userLookup } from '../users/index.js';
 
 export interface ExportOptions {
   /** Only this user: an integration account, and the authn links of this system user (its mail users included). */
@@ -60,7 +61,7 @@ async function* providerRecords(authn: AuthnStore, guard: Guard): AsyncGenerator
 }
 
 async function* integrationRecords(ls: Linkstore, store: IntegrationStore, only: string | undefined, guard: Guard): AsyncGenerator<TransferRecord> {
-  const users = await ls.users();
+  const users = userLookup(await ls.users());
   const names = ((await ls.disk.readdir(INTEGRATION_LINKS_DIR)) ?? []).filter((n) => !n.startsWith('.')).sort(compareCodePoints);
   // Groups of every user first, then links, as import applies them (links may name groups).
   const accounts: string[] = [];

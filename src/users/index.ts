@@ -82,7 +82,28 @@ function throwProblem(problem: UsernameProblem | undefined): void {
   if (problem !== undefined) throw new LinkstoreError('E_USERNAME', problem.message, { param: 'user' });
 }
 
-export class Users implements UserLookup {
+/** A username question's target: the name exactly as given (a string compared as UTF-8, or bytes). */
+export interface UsernameTarget {
+  user: NameInput;
+}
+/** `checkNewUsername`'s target: `forRestore` adds the transfer format check of `verify_new_username_for_restore`. */
+export interface NewUsernameTarget extends UsernameTarget {
+  forRestore?: boolean;
+}
+/** `checkGroupExists`'s target. */
+export interface GroupNameTarget {
+  group: NameInput;
+}
+
+// Set by the class's static block: the one way to reach a Users' look-ups.
+let lookupOf: (users: Users) => UserLookup;
+
+/** The look-ups the integration and authn stores (and doctor) ask of `users`; not part of the public surface. */
+export function userLookup(users: Users): UserLookup {
+  return lookupOf(users);
+}
+
+export class Users {
   private readonly clock: CacheClock;
   private readonly options: UsersOptions;
   private readonly passwd: WatchedFile<ColonFile>;
@@ -124,44 +145,61 @@ export class Users implements UserLookup {
     this.caches = [this.passwd, this.group, aliases, localAliases, this.config, this.stupid, this.dbowners, this.userdomains, this.accounts];
   }
 
-  // ---- UserLookup ------------------------------------------------------------------------
+  // ---- UserLookup: what the other stores ask (reached through `userLookup`, not public) ----
 
-  async passwdEntry(name: string): Promise<PasswdEntry | undefined> {
+  readonly #lookup: UserLookup = {
+    passwdEntry: (name) => this.#passwdEntry(name),
+    groupGid: (name) => this.#groupGid(name),
+    isCpanelAccount: (name) => this.#isCpanelAccount(name),
+    viewIdentity: () => this.#viewIdentity(),
+    cpanelAccounts: () => this.#cpanelAccounts(),
+    cpanelUserFile: (name) => this.#cpanelUserFile(name),
+    themeOf: (name) => this.#themeOf(name),
+    domainOwner: (domain) => this.#domainOwner(domain),
+    refresh: () => this.refresh(),
+  };
+
+  static {
+    lookupOf = (users) => users.#lookup;
+  }
+
+  async #passwdEntry(name: string): Promise<PasswdEntry | undefined> {
     const passwd = okOrThrow(await this.passwd.current());
     return passwd && passwdEntryOf(passwd, byteKey(name));
   }
 
-  async groupGid(name: string): Promise<number | undefined> {
+  async #groupGid(name: string): Promise<number | undefined> {
     const group = okOrThrow(await this.group.current());
     return group && groupGidOf(group, byteKey(name));
   }
 
-  async isCpanelAccount(name: string): Promise<boolean> {
+  async #isCpanelAccount(name: string): Promise<boolean> {
     return nodeNameProblem(name) === undefined && (await this.accounts.current()).has(name);
   }
 
   /** The cached account set and userdomains map themselves: the same objects while unchanged. */
-  async viewIdentity(): Promise<readonly unknown[]> {
+  async #viewIdentity(): Promise<readonly unknown[]> {
     return [await this.accounts.current(), await this.userdomains.current()];
   }
 
-  async cpanelAccounts(): Promise<string[]> {
+  async #cpanelAccounts(): Promise<string[]> {
     return [...(await this.accounts.current())];
   }
 
-  async cpanelUserFile(name: string): Promise<Record<string, string> | undefined> {
+  async #cpanelUserFile(name: string): Promise<Record<string, string> | undefined> {
     const record = await this.cpuserRecord(name);
     return record && Object.assign(Object.create(null) as Record<string, string>, record);
   }
 
-  async themeOf(name: string): Promise<string | undefined> {
+  async #themeOf(name: string): Promise<string | undefined> {
     return (await this.cpuserRecord(name))?.RS;
   }
 
-  async domainOwner(domain: string): Promise<string | undefined> {
+  async #domainOwner(domain: string): Promise<string | undefined> {
     return okOrThrow(await this.userdomains.current())?.get(byteKey(domain));
   }
 
+  /** Drop every cache now (the next question re-reads the files). */
   refresh(): void {
     for (const w of this.caches) w.invalidate();
     this.cpusers.clear();
@@ -173,7 +211,7 @@ export class Users implements UserLookup {
    * about arbitrary names cannot grow memory); a name that stopped being an account loses it.
    */
   private async cpuserRecord(name: string): Promise<Record<string, string> | undefined> {
-    if (!(await this.isCpanelAccount(name))) {
+    if (!(await this.#isCpanelAccount(name))) {
       this.cpusers.delete(name);
       return undefined;
     }
@@ -193,9 +231,10 @@ export class Users implements UserLookup {
    * WHM's `validate_system_user` (usernames.md §2). The name is used exactly as given (a string
    * compared as UTF-8, or bytes). Warm, this is one clock read and one memo look-up; the result
    * is frozen because it is shared. Use `flagsToInts` for the API's 0/1 `data`.
-   * @throws LinkstoreError `E_MISSING_PARAM` with cPanel's reason when `name` is undefined.
+   * @throws LinkstoreError `E_MISSING_PARAM` with cPanel's reason when `user` is undefined.
    */
-  async validateSystemUser(name: NameInput | undefined): Promise<Readonly<SystemUserFlags>> {
+  async validateSystemUser(params: UsernameTarget): Promise<Readonly<SystemUserFlags>> {
+    const name = params.user;
     if (name === undefined) throw new LinkstoreError('E_MISSING_PARAM', MISSING_USER, { param: 'user' });
     const ctx = this.names.fresh() ?? (await this.names.load());
     return this.names.flags(ctx, byteKey(name));
@@ -208,31 +247,32 @@ export class Users implements UserLookup {
    * be late by the interval plus one stat — and the check only completes when the caller lets the
    * event loop run. Returns `undefined` until the files were read once (await `validateSystemUser`
    * or `isReserved` first).
-   * @throws LinkstoreError `E_MISSING_PARAM` when `name` is undefined.
+   * @throws LinkstoreError `E_MISSING_PARAM` when `user` is undefined.
    */
-  validateSystemUserSync(name: NameInput | undefined): Readonly<SystemUserFlags> | undefined {
+  validateSystemUserSync(params: UsernameTarget): Readonly<SystemUserFlags> | undefined {
+    const name = params.user;
     if (name === undefined) throw new LinkstoreError('E_MISSING_PARAM', MISSING_USER, { param: 'user' });
     const ctx = this.names.lastRevalidating();
     return ctx && this.names.flags(ctx, byteKey(name));
   }
 
   /** The `reserved` flag alone (built-ins, aliases, prefixes, suffixes, the digits regex). */
-  async isReserved(name: NameInput): Promise<boolean> {
-    return isReserved(byteKey(name), (await this.names.current()).reservedNames);
+  async checkReserved(params: UsernameTarget): Promise<boolean> {
+    return isReserved(byteKey(params.user), (await this.names.current()).reservedNames);
   }
 
   /** cPanel's `user_exists`: any passwd line `NAME:…`; Perl-false names never; unreadable file → true (unless `strict`). */
-  async userExists(name: NameInput): Promise<boolean> {
-    return lineExists(await this.colonFileForVerify(this.passwd), byteKey(name));
+  async checkUserExists(params: UsernameTarget): Promise<boolean> {
+    return lineExists(await this.colonFileForVerify(this.passwd), byteKey(params.user));
   }
 
-  /** cPanel's `group_exists` on /etc/group, with the same rules as `userExists`. */
-  async groupExists(name: NameInput): Promise<boolean> {
-    return lineExists(await this.colonFileForVerify(this.group), byteKey(name));
+  /** cPanel's `group_exists` on /etc/group, with the same rules as `checkUserExists`. */
+  async checkGroupExists(params: GroupNameTarget): Promise<boolean> {
+    return lineExists(await this.colonFileForVerify(this.group), byteKey(params.group));
   }
 
   /** The cpanel.config flags the checks use (defaults when the file or a key is missing). */
-  async cpanelConfig(): Promise<CpanelConfigFlags> {
+  async getCpanelConfig(): Promise<CpanelConfigFlags> {
     return valueOr(await this.config.current(), DEFAULT_CPANEL_CONFIG);
   }
 
@@ -241,23 +281,24 @@ export class Users implements UserLookup {
    * account. On failure it throws `LinkstoreError` with code `E_USERNAME`, `param: 'user'` and
    * cPanel's exact message, so a WHM facade answers `{result: 0, reason: e.message}` for any
    * LinkstoreError and `result: 1` (no data) when this resolves. For a branchable answer without
-   * exceptions use `usernameProblem`.
+   * exceptions use `checkNewUsername`.
    * @throws `E_MISSING_PARAM` (“user” absent) or `E_INVALID_PARAM` (empty) before any check.
    */
-  async verifyNewUsername(name: NameInput | undefined, options: VerifyNewUsernameOptions = {}): Promise<void> {
-    throwProblem(await this.usernameProblem(name, options, false));
+  async verifyNewUsername(params: UsernameTarget, options: VerifyNewUsernameOptions = {}): Promise<void> {
+    throwProblem(await this.checkNewUsername({ user: params.user }, options));
   }
 
   /** WHM's `verify_new_username_for_restore`: as `verifyNewUsername` with the transfer format check. */
-  async verifyNewUsernameForRestore(name: NameInput | undefined, options: VerifyNewUsernameOptions = {}): Promise<void> {
-    throwProblem(await this.usernameProblem(name, options, true));
+  async verifyNewUsernameForRestore(params: UsernameTarget, options: VerifyNewUsernameOptions = {}): Promise<void> {
+    throwProblem(await this.checkNewUsername({ user: params.user, forRestore: true }, options));
   }
 
   /**
    * The first failing check of `verify_new_username[_for_restore]`, or `undefined` when the name
    * is acceptable. Parameter errors (absent or empty name) are still thrown.
    */
-  async usernameProblem(name: NameInput | undefined, options: VerifyNewUsernameOptions = {}, forRestore = false): Promise<UsernameProblem | undefined> {
+  async checkNewUsername(params: NewUsernameTarget, options: VerifyNewUsernameOptions = {}): Promise<UsernameProblem | undefined> {
+    const { user: name, forRestore = false } = params;
     if (name === undefined) throw new LinkstoreError('E_MISSING_PARAM', 'Provide the “user” parameter.', { param: 'user' });
     if (name.length === 0) throw new LinkstoreError('E_INVALID_PARAM', 'The value of “user” may not be empty.', { param: 'user' });
     checkPrefixLength(options.prefixLength, 'prefixLength');
@@ -266,7 +307,7 @@ export class Users implements UserLookup {
       this.colonFileForVerify(this.passwd),
       this.colonFileForVerify(this.group),
       this.dbowners.current(),
-      this.cpanelConfig(),
+      this.getCpanelConfig(),
     ]);
     const ctx: VerifyContext = {
       ...nameCtx,

@@ -403,7 +403,8 @@ export const WHM_FUNCTIONS = [
     async run(ls, p) {
       const users = await ls.users();
       const { flagsToInts } = await import('../users/index.js');
-      return flagsToInts(await users.validateSystemUser(p.optional('user')));
+      // An absent user reaches the store, whose E_MISSING_PARAM carries cPanel's reason.
+      return flagsToInts(await users.validateSystemUser({ user: p.optional('user') as string }));
     },
   },
   {
@@ -412,7 +413,7 @@ export const WHM_FUNCTIONS = [
     params: [{ name: 'user', required: true, description: 'The proposed name.' }],
     mutates: false,
     async run(ls, p) {
-      await (await ls.users()).verifyNewUsername(p.nonEmpty('user'));
+      await (await ls.users()).verifyNewUsername({ user: p.nonEmpty('user') });
       return undefined;
     },
   },
@@ -422,7 +423,7 @@ export const WHM_FUNCTIONS = [
     params: [{ name: 'user', required: true, description: 'The proposed name.' }],
     mutates: false,
     async run(ls, p) {
-      await (await ls.users()).verifyNewUsernameForRestore(p.nonEmpty('user'));
+      await (await ls.users()).verifyNewUsernameForRestore({ user: p.nonEmpty('user') });
       return undefined;
     },
   },

@@ -6,7 +6,7 @@
 import { expect, it } from 'vitest';
 import { AuthnStore } from '../../src/authn/index.js';
 import { LinkstoreError } from '../../src/io/errors.js';
-import { Users } from '../../src/users/index.js';
+import { Users, userLookup } from '../../src/users/index.js';
 import { describeOnDisks, hostPath, peek, seed, snapshotTree, type DiskCtx } from '../helpers/disks.js';
 import { faultyFs, type Fault } from '../helpers/faulty-fs.js';
 import { NOW_MS, seedServer } from './setup.js';
@@ -17,7 +17,7 @@ const CONFIG = '{"client_id":"cid","client_secret":"csecret"}';
 /** A store without the `hostname` option, over `ctx`'s backend (optionally with faults). */
 function storeWithoutHostname(ctx: DiskCtx, faults: Fault[] = []): AuthnStore {
   const disk = faults.length === 0 ? ctx.disk : ctx.make({ fs: faultyFs(ctx.fs, faults).fs });
-  return new AuthnStore({ disk, users: new Users(disk, { checkIntervalMs: 0 }), now: () => NOW_MS });
+  return new AuthnStore({ disk, users: userLookup(new Users(disk, { checkIntervalMs: 0 })), now: () => NOW_MS });
 }
 
 const hostOf = async (s: AuthnStore) => new URL((await s.getClientConfig({ service: 'cpaneld', provider: 'google' })).redirect_uris?.[0] as string).hostname;
@@ -51,7 +51,7 @@ describeOnDisks('server hostname', (ctx) => {
   it('the hostname option wins and the file is never opened', async () => {
     seedServer(ctx);
     const disk = ctx.make({ fs: faultyFs(ctx.fs, [{ op: 'open', path: '/etc/hostname', code: 'EIO' }]).fs });
-    const s = new AuthnStore({ disk, users: new Users(disk, { checkIntervalMs: 0 }), hostname: 'opt.example.com' });
+    const s = new AuthnStore({ disk, users: userLookup(new Users(disk, { checkIntervalMs: 0 })), hostname: 'opt.example.com' });
     expect(await hostOf(s)).toBe('opt.example.com');
   });
 

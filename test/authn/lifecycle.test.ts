@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import { AUTHN_MESSAGES as MSG, type AuthnStore } from '../../src/authn/index.js';
 import { describeOnDisks, hostPath, peek, seed, snapshotTree, type DiskCtx, settle } from '../helpers/disks.js';
 import { LOGIN, NOW, USERS, makeStore, rejectsWith, seedServer } from './setup.js';
+import { userLookup } from '../../src/users/index.js';
 
 async function populate(store: AuthnStore): Promise<void> {
   await store.linkAccount({ user: 'bob', provider: 'google', subject: 'g-bob', userInfo: { preferred_username: 'bob' } });
@@ -76,7 +77,12 @@ describeOnDisks('authn lifecycle', (ctx) => {
     seedServer(ctx);
     const users = makeStore(ctx).users;
     const { AuthnStore } = await import('../../src/authn/index.js');
-    const store = new AuthnStore({ disk: ctx.make({ lock: { reuseTemps: true } }), users, now: () => NOW * 1000, hostname: 'host.example.com' });
+    const store = new AuthnStore({
+      disk: ctx.make({ lock: { reuseTemps: true } }),
+      users: userLookup(users),
+      now: () => NOW * 1000,
+      hostname: 'host.example.com',
+    });
     // Only an email user: the rename moves the directory without a lock of its own in it.
     await store.linkAccount({ user: 'info@bob.example', provider: 'google', subject: 'g-info' });
     expect(ctx.fs.readdirSync(hostPath(ctx, `${USERS}/bob`)).some((n) => n.includes('.lock-'))).toBe(true);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { AuthnStore } from '../../src/authn/index.js';
-import { Users } from '../../src/users/index.js';
+import { Users, userLookup } from '../../src/users/index.js';
 import { describeOnDisks, hostPath, peek, settle, snapshotTree } from '../helpers/disks.js';
 import { faultyFs } from '../helpers/faulty-fs.js';
 import { LOGIN, NOW_MS, USERS, makeStore, rejectsWith, seedServer } from './setup.js';
@@ -15,7 +15,7 @@ describeOnDisks('authn robustness', (ctx) => {
     const before = snapshotTree(ctx, '/var/cpanel/authn');
     const { fs } = faultyFs(ctx.fs, [{ op: 'rename', path: (p) => p.includes('/login/') && p.includes('google.db'), code: 'EIO' }]);
     const disk = ctx.make({ fs });
-    const broken = new AuthnStore({ disk, users: new Users(disk, { checkIntervalMs: 0 }), now: () => NOW_MS });
+    const broken = new AuthnStore({ disk, users: userLookup(new Users(disk, { checkIntervalMs: 0 })), now: () => NOW_MS });
     await rejectsWith(broken.linkAccount({ user: 'bob', provider: 'google', subject: 'second' }), 'E_COMMIT_FAILED');
     expect(snapshotTree(ctx, '/var/cpanel/authn')).toEqual(before);
     await rejectsWith(broken.unlinkAccount({ user: 'bob', provider: 'google', subject: 'first' }), 'E_COMMIT_FAILED');
@@ -29,7 +29,7 @@ describeOnDisks('authn robustness', (ctx) => {
     const before = snapshotTree(ctx, '/var/cpanel/authn');
     const { fs } = faultyFs(ctx.fs, [{ op: 'write', path: '.tmp.', code: 'ENOSPC' }]);
     const disk = ctx.make({ fs });
-    const broken = new AuthnStore({ disk, users: new Users(disk, { checkIntervalMs: 0 }), now: () => NOW_MS });
+    const broken = new AuthnStore({ disk, users: userLookup(new Users(disk, { checkIntervalMs: 0 })), now: () => NOW_MS });
     await rejectsWith(broken.linkAccount({ user: 'bob', provider: 'google', subject: 'second' }), 'E_WRITE_FAILED');
     expect(snapshotTree(ctx, '/var/cpanel/authn')).toEqual(before);
   });

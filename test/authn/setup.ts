@@ -4,7 +4,7 @@
  * enabling cpanelid and google, and mail accounts info@bob.example and sales@alice.example.
  */
 import { AuthnStore, type AuthnStoreOptions } from '../../src/authn/index.js';
-import { Users } from '../../src/users/index.js';
+import { Users, userLookup } from '../../src/users/index.js';
 import { seed, type DiskCtx } from '../helpers/disks.js';
 import { seedUsersFixture } from '../users/fixture-tree.js';
 import type { LinkstoreError } from '../../src/io/errors.js';
@@ -33,7 +33,7 @@ export function seedServer(
 
 export function makeStore(ctx: DiskCtx, options: Partial<AuthnStoreOptions> = {}): { store: AuthnStore; users: Users } {
   const users = new Users(ctx.disk, { checkIntervalMs: 0 });
-  const store = new AuthnStore({ disk: ctx.disk, users, now: () => NOW_MS, hostname: 'host.example.com', ...options });
+  const store = new AuthnStore({ disk: ctx.disk, users: userLookup(users), now: () => NOW_MS, hostname: 'host.example.com', ...options });
   return { store, users };
 }
 

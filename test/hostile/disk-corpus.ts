@@ -60,8 +60,8 @@ export function buildDiskCorpus(): DiskCase[] {
       files: { [`${L}/bad.userconfig`]: '{\n   "url" : "https://x/"\n}\n', [`${L}/bad.adminconfig`]: text },
       mode: 0o600,
       calls: [
-        { name: 'getAdminConfig', run: async (ls) => (await integration(ls)).getLinkAdminConfig({ user: 'bob', app: 'bad' }) },
-        { name: 'readToken', run: async (ls) => (await integration(ls)).getLinkToken({ user: 'bob', app: 'bad' }) },
+        { name: 'getLinkAdminConfig', run: async (ls) => (await integration(ls)).getLinkAdminConfig({ user: 'bob', app: 'bad' }) },
+        { name: 'getLinkToken', run: async (ls) => (await integration(ls)).getLinkToken({ user: 'bob', app: 'bad' }) },
       ],
     });
     if (!emptyForAuthn)
@@ -70,7 +70,7 @@ export function buildDiskCorpus(): DiskCase[] {
         files: { [USER_DB]: text },
         mode: 0o640,
         calls: [
-          { name: 'getAuthnLinks', run: async (ls) => (await authn(ls)).listLinks({ user: 'bob' }) },
+          { name: 'listAuthnLinks', run: async (ls) => (await authn(ls)).listLinks({ user: 'bob' }) },
           { name: 'link', run: async (ls) => (await authn(ls)).linkAccount({ user: 'bob', provider: 'google', subject: 'new' }) },
           { name: 'unlink', run: async (ls) => (await authn(ls)).unlinkAccount({ user: 'bob', provider: 'google', subject: 'sub-existing' }) },
         ],
@@ -123,7 +123,7 @@ export function buildDiskCorpus(): DiskCase[] {
       id: `adminconfig ${what}`,
       files: { [`${L}/bad.userconfig`]: '{"url":"https://x/"}', [`${L}/bad.adminconfig`]: text },
       mode: 0o600,
-      calls: [{ name: 'readToken', run: async (ls) => (await integration(ls)).getLinkToken({ user: 'bob', app: 'bad' }) }],
+      calls: [{ name: 'getLinkToken', run: async (ls) => (await integration(ls)).getLinkToken({ user: 'bob', app: 'bad' }) }],
     });
   }
   const userDbWrong: [string, string][] = [
@@ -138,7 +138,7 @@ export function buildDiskCorpus(): DiskCase[] {
       files: { [USER_DB]: text },
       mode: 0o640,
       calls: [
-        { name: 'getAuthnLinks', run: async (ls) => (await authn(ls)).listLinks({ user: 'bob' }) },
+        { name: 'listAuthnLinks', run: async (ls) => (await authn(ls)).listLinks({ user: 'bob' }) },
         { name: 'link', run: async (ls) => (await authn(ls)).linkAccount({ user: 'bob', provider: 'google', subject: 'new' }) },
       ],
     });

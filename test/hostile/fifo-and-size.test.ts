@@ -91,7 +91,7 @@ describe('huge files [tmpdir]', () => {
     try {
       seedServer(ctx);
       ctx.fs.truncateSync(hostPath(ctx, '/etc/passwd'), 1024 ** 3);
-      const err = await (await new Linkstore({ disk: ctx.disk }).users()).validateSystemUser('bob').catch((e: unknown) => e);
+      const err = await (await new Linkstore({ disk: ctx.disk }).users()).validateSystemUser({ user: 'bob' }).catch((e: unknown) => e);
       expect(isLinkstoreError(err, 'E_CORRUPT_FILE')).toBe(true);
     } finally {
       ctx.cleanup();

@@ -17,6 +17,7 @@ import { LinkstoreError } from '../../src/io/errors.js';
 import { Linkstore } from '../../src/services.js';
 import { isRoot, type DiskCtx } from '../helpers/disks.js';
 import { NOW_MS, seedServer, TINY_PNG } from './server.js';
+import { userLookup } from '../../src/users/index.js';
 
 const ROOT = '/srv/root';
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
@@ -52,16 +53,16 @@ function store(fs: typeof nodeFs): Linkstore {
 type Read = [string, (ls: Linkstore) => Promise<unknown>];
 
 const USERS_READS: Read[] = [
-  ['passwdEntry', async (ls) => (await ls.users()).passwdEntry('bob')],
-  ['groupGid', async (ls) => (await ls.users()).groupGid('bob')],
-  ['isCpanelAccount', async (ls) => (await ls.users()).isCpanelAccount('bob')],
-  ['themeOf', async (ls) => (await ls.users()).themeOf('bob')],
-  ['domainOwner', async (ls) => (await ls.users()).domainOwner('bob.example')],
-  ['validateSystemUser', async (ls) => (await ls.users()).validateSystemUser('bob')],
-  ['verifyNewUsername', async (ls) => (await ls.users()).verifyNewUsername('newname')],
-  ['verifyNewUsernameForRestore', async (ls) => (await ls.users()).verifyNewUsernameForRestore('newname')],
-  ['cpanelConfig', async (ls) => (await ls.users()).cpanelConfig()],
-  ['cpanelAccounts', async (ls) => (await ls.users()).cpanelAccounts()],
+  ['passwdEntry', async (ls) => userLookup(await ls.users()).passwdEntry('bob')],
+  ['groupGid', async (ls) => userLookup(await ls.users()).groupGid('bob')],
+  ['isCpanelAccount', async (ls) => userLookup(await ls.users()).isCpanelAccount('bob')],
+  ['themeOf', async (ls) => userLookup(await ls.users()).themeOf('bob')],
+  ['domainOwner', async (ls) => userLookup(await ls.users()).domainOwner('bob.example')],
+  ['validateSystemUser', async (ls) => (await ls.users()).validateSystemUser({ user: 'bob' })],
+  ['verifyNewUsername', async (ls) => (await ls.users()).verifyNewUsername({ user: 'newname' })],
+  ['verifyNewUsernameForRestore', async (ls) => (await ls.users()).verifyNewUsernameForRestore({ user: 'newname' })],
+  ['getCpanelConfig', async (ls) => (await ls.users()).getCpanelConfig()],
+  ['cpanelAccounts', async (ls) => userLookup(await ls.users()).cpanelAccounts()],
 ];
 
 const TARGETS: { file: string; reads: Read[]; style: 'colon' | 'pretty' | 'compact' | 'kv' }[] = [
@@ -99,7 +100,7 @@ const TARGETS: { file: string; reads: Read[]; style: 'colon' | 'pretty' | 'compa
   },
   {
     file: '/var/cpanel/integration/links/bob/app.adminconfig',
-    reads: [['readToken', async (ls) => (await ls.integration()).getLinkToken({ user: 'bob', app: 'app' })]],
+    reads: [['getLinkToken', async (ls) => (await ls.integration()).getLinkToken({ user: 'bob', app: 'app' })]],
     style: 'pretty',
   },
   {
@@ -110,7 +111,7 @@ const TARGETS: { file: string; reads: Read[]; style: 'colon' | 'pretty' | 'compa
   {
     file: '/var/cpanel/authn/links/users/bob/bob.db',
     reads: [
-      ['getAuthnLinks', async (ls) => (await ls.authn()).listLinks({ user: 'bob' })],
+      ['listAuthnLinks', async (ls) => (await ls.authn()).listLinks({ user: 'bob' })],
       ['checkDrift', async (ls) => (await ls.authn()).checkDrift({ provider: 'google' })],
       ['link dry run', async (ls) => (await ls.authn()).linkAccount({ user: 'bob', provider: 'google', subject: 'n' }, { dryRun: true })],
     ],

@@ -26,8 +26,8 @@ const authn = (ls: Linkstore) => ls.authn();
 const INTEGRATION_CALLS: Call[] = [
   ['createLink', async (ls) => (await integ(ls)).createLink({ user: 'bob', app: 'app', url: 'https://x/', token: 'SECRET' })],
   ['getLinkUserConfig', async (ls) => (await integ(ls)).getLinkUserConfig({ user: 'bob', app: 'app' })],
-  ['readToken', async (ls) => (await integ(ls)).getLinkToken({ user: 'bob', app: 'app' })],
-  ['updateLinkToken', async (ls) => (await integ(ls)).setLinkToken({ user: 'bob', app: 'app', token: 'SECRET2' })],
+  ['getLinkToken', async (ls) => (await integ(ls)).getLinkToken({ user: 'bob', app: 'app' })],
+  ['setLinkToken', async (ls) => (await integ(ls)).setLinkToken({ user: 'bob', app: 'app', token: 'SECRET2' })],
   ['removeLink', async (ls) => (await integ(ls)).removeLink({ user: 'bob', app: 'app' })],
   ['listLinks', async (ls) => (await integ(ls)).listLinks({ user: 'bob' })],
   ['createGroup', async (ls) => (await integ(ls)).createGroup({ user: 'bob', group_id: 'grp', label: 'G' })],
@@ -35,7 +35,7 @@ const INTEGRATION_CALLS: Call[] = [
 const AUTHN_CALLS: Call[] = [
   ['link', async (ls) => (await authn(ls)).linkAccount({ user: 'bob', provider: 'google', subject: 'new' })],
   ['unlink', async (ls) => (await authn(ls)).unlinkAccount({ user: 'bob', provider: 'google', subject: 'sub-1' })],
-  ['getAuthnLinks', async (ls) => (await authn(ls)).listLinks({ user: 'bob' })],
+  ['listAuthnLinks', async (ls) => (await authn(ls)).listLinks({ user: 'bob' })],
 ];
 const LINKDB_CALLS: Call[] = [
   ['link', AUTHN_CALLS[0]![1]],
@@ -72,12 +72,12 @@ const CASES: Case[] = [
     id: 'userconfig is a symlink out',
     plant: { [`${L}/bob/app.userconfig`]: '@out/dir/app.userconfig' },
     calls: INTEGRATION_CALLS.filter(([n]) => n !== 'listLinks' && n !== 'createGroup'),
-    maySucceed: ['readToken'],
+    maySucceed: ['getLinkToken'],
   },
   {
     id: 'adminconfig is a symlink out',
     plant: { [`${L}/bob/app.adminconfig`]: '@out/dir/app.adminconfig' },
-    calls: INTEGRATION_CALLS.filter(([n]) => ['createLink', 'readToken', 'updateLinkToken', 'removeLink'].includes(n)),
+    calls: INTEGRATION_CALLS.filter(([n]) => ['createLink', 'getLinkToken', 'setLinkToken', 'removeLink'].includes(n)),
   },
   {
     id: 'DynamicUI file is a symlink out',
@@ -111,12 +111,12 @@ const CASES: Case[] = [
   {
     id: 'links/USER.lock is a symlink out',
     plant: { [`${L}/bob.lock`]: '@out/dir/lockfile' },
-    calls: INTEGRATION_CALLS.filter(([n]) => ['createLink', 'updateLinkToken', 'removeLink', 'createGroup'].includes(n)),
+    calls: INTEGRATION_CALLS.filter(([n]) => ['createLink', 'setLinkToken', 'removeLink', 'createGroup'].includes(n)),
   },
   {
     id: 'per-user DB lock is a symlink out',
     plant: { [`${U}/bob/bob.db.lock`]: '@out/dir/lockfile' },
-    calls: AUTHN_CALLS.filter(([n]) => n !== 'getAuthnLinks'),
+    calls: AUTHN_CALLS.filter(([n]) => n !== 'listAuthnLinks'),
   },
   {
     id: 'LinkDB lock is a symlink out',
@@ -132,13 +132,13 @@ const CASES: Case[] = [
     id: '/etc/passwd is a symlink out',
     plant: { '/etc/passwd': '@out/passwd' },
     calls: [...INTEGRATION_CALLS, ...AUTHN_CALLS],
-    maySucceed: ['getLinkUserConfig', 'readToken', 'updateLinkToken', 'removeLink', 'listLinks', 'link', 'unlink', 'getAuthnLinks'],
+    maySucceed: ['getLinkUserConfig', 'getLinkToken', 'setLinkToken', 'removeLink', 'listLinks', 'link', 'unlink', 'listAuthnLinks'],
   },
   {
     id: '/etc is a symlink out',
     plant: { '/etc': '@out/etc' },
     calls: [...INTEGRATION_CALLS, ...AUTHN_CALLS],
-    maySucceed: ['getLinkUserConfig', 'readToken', 'updateLinkToken', 'removeLink', 'listLinks', 'getAuthnLinks'],
+    maySucceed: ['getLinkUserConfig', 'getLinkToken', 'setLinkToken', 'removeLink', 'listLinks', 'listAuthnLinks'],
   },
   // The account check is an existence test that takes an unusable cpuser file as "no account".
   {
@@ -146,7 +146,7 @@ const CASES: Case[] = [
     plant: { '/var/cpanel/users/bob': '@out/cpuser-bob' },
     calls: [...INTEGRATION_CALLS, ...AUTHN_CALLS],
     codes: ['E_SYMLINK', 'E_OUTSIDE_ROOT', 'E_NOT_CPANEL_USER', 'E_NO_SUCH_USER'],
-    maySucceed: ['getAuthnLinks'],
+    maySucceed: ['listAuthnLinks'],
   },
   {
     id: 'the theme config is a symlink out',

@@ -2,12 +2,12 @@
 //   node race-child.mjs write <root> <id> <iterations>   replace alice/shared repeatedly with marker <id>-<i>
 //   node race-child.mjs observe <root> <iterations>      under alice's lock, check the three files agree
 import { Disk, withDotLock } from '../../dist/src/io/index.js';
-import { Users } from '../../dist/src/users/index.js';
+import { Users, userLookup } from '../../dist/src/users/index.js';
 import { IntegrationStore } from '../../dist/src/integration/index.js';
 
 const [mode, root, a, b] = process.argv.slice(2);
 const disk = new Disk({ root, lock: { timeoutMs: 60_000, pollMs: 5 } });
-const store = new IntegrationStore({ disk, users: new Users(disk) });
+const store = new IntegrationStore({ disk, users: userLookup(new Users(disk)) });
 const L = '/var/cpanel/integration/links/alice';
 const D = '/var/cpanel/integration/dynamicui/alice';
 

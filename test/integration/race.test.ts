@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Disk } from '../../src/io/disk.js';
 import { IntegrationStore } from '../../src/integration/index.js';
-import { Users } from '../../src/users/index.js';
+import { Users, userLookup } from '../../src/users/index.js';
 import { backends, type DiskCtx } from '../helpers/disks.js';
 import { seedServer } from './setup.js';
 
@@ -36,7 +36,7 @@ describe('integration writers racing in separate processes [tmpdir]', () => {
     const ctx = { kind: 'tmpdir', fs: s.fs, root: s.root } as DiskCtx;
     seedServer(ctx);
     const disk = new Disk({ fs: s.fs, root: s.root });
-    const store = new IntegrationStore({ disk, users: new Users(disk) });
+    const store = new IntegrationStore({ disk, users: userLookup(new Users(disk)) });
     await store.createLink({ user: 'alice', app: 'shared', url: 'https://w/init', subscriber_unique_id: 'init', token: 'init', label: 'init' });
     const writers = Array.from({ length: 6 }, (_, id) => run(['write', s.root, `w${id}`, '15']));
     const observer = run(['observe', s.root, '60']);

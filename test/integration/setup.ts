@@ -4,7 +4,7 @@
  * jupiter's icon sizes. Built through the backend so it works on memfs and tmpdir alike.
  */
 import { expect } from 'vitest';
-import { Users } from '../../src/users/index.js';
+import { Users, userLookup } from '../../src/users/index.js';
 import { IntegrationStore } from '../../src/integration/index.js';
 import { LinkstoreError, type ErrorCode } from '../../src/io/errors.js';
 import { seed, type DiskCtx } from '../helpers/disks.js';
@@ -40,7 +40,7 @@ export function seedServer(ctx: DiskCtx): void {
 }
 
 export function makeStore(ctx: DiskCtx, disk = ctx.disk, users = new Users(disk, { checkIntervalMs: 0 })): IntegrationStore {
-  return new IntegrationStore({ disk, users, lock: { timeoutMs: 20_000, pollMs: 10 }, themeTtlMs: 0 });
+  return new IntegrationStore({ disk, users: userLookup(users), lock: { timeoutMs: 20_000, pollMs: 10 }, themeTtlMs: 0 });
 }
 
 /** Expect `p` to reject with a LinkstoreError of `code` and, when given, exactly `message`. */

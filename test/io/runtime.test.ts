@@ -7,7 +7,7 @@
 import { expect, it } from 'vitest';
 import { AuthnStore } from '../../src/authn/index.js';
 import { runtimeStats } from '../../src/io/runtime-stats.js';
-import { Users } from '../../src/users/index.js';
+import { Users, userLookup } from '../../src/users/index.js';
 import { describeOnDisks, hostPath, peek, settle } from '../helpers/disks.js';
 import { faultyFs } from '../helpers/faulty-fs.js';
 import { makeStore as makeAuthnStore, seedServer as seedAuthnServer, NOW_MS } from '../authn/setup.js';
@@ -67,7 +67,7 @@ describeOnDisks('runtime', (ctx) => {
     const before = exists('/var/cpanel/authn/links');
     const { fs } = faultyFs(ctx.fs, [{ op: 'write', path: '.tmp.', code: 'ENOSPC' }]);
     const disk = ctx.make({ fs });
-    const broken = new AuthnStore({ disk, users: new Users(disk, { checkIntervalMs: 0 }), now: () => NOW_MS, hostname: 'host.example.com' });
+    const broken = new AuthnStore({ disk, users: userLookup(new Users(disk, { checkIntervalMs: 0 })), now: () => NOW_MS, hostname: 'host.example.com' });
     await expectError(broken.linkAccount({ user: 'bob', provider: 'google', subject: 's' }), 'E_WRITE_FAILED');
     await settle();
     expect(exists('/var/cpanel/authn/links/users/bob')).toBe(false);

@@ -40,7 +40,7 @@ describeOnDisks('long life', (ctx) => {
       (i) => authn.linkAccount({ user: people[i % 3] as string, provider: 'google', subject: `s${i % 11}` }),
       (i) => authn.unlinkAccount({ user: people[i % 3] as string, provider: 'google', subject: `s${(i + 5) % 11}` }),
       (i) => authn.listLinks({ user: people[i % 3] as string }),
-      (i) => users.validateSystemUser(`user${i}`),
+      (i) => users.validateSystemUser({ user: `user${i}` }),
     ];
     let quarter = 0;
     for (let i = 0; i < OPS; i++) {

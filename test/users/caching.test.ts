@@ -3,10 +3,11 @@
  * checked at most every `checkIntervalMs` (a manual clock steps it here), or after refresh().
  */
 import { expect, it } from 'vitest';
-import { Users } from '../../src/users/index.js';
+import { Users, userLookup } from '../../src/users/index.js';
 import { describeOnDisks, hostPath, seed } from '../helpers/disks.js';
 import { faultyFs } from '../helpers/faulty-fs.js';
 import { EMPTY_SYSTEM, manualClock, seedFiles } from './helpers.js';
+import type { UsernameTarget } from '../../src/users/index.js';
 
 describeOnDisks('Users caches', (ctx) => {
   const counted = () => {
@@ -23,31 +24,31 @@ describeOnDisks('Users caches', (ctx) => {
     const clock = manualClock();
     const c = counted();
     const users = new Users(c.disk, { checkIntervalMs: 1000, clock: clock.now });
-    expect((await users.validateSystemUser('bob')).exists).toBe(true);
+    expect((await users.validateSystemUser({ user: 'bob' })).exists).toBe(true);
     expect(c.opens('/etc/passwd')).toBe(1);
 
     seed(ctx, '/etc/passwd', 'alice:x:2:2\n');
     clock.advance(999);
-    expect((await users.validateSystemUser('bob')).exists).toBe(true); // within the interval: no I/O
+    expect((await users.validateSystemUser({ user: 'bob' })).exists).toBe(true); // within the interval: no I/O
     const callsBefore = c.calls.length;
-    expect((await users.validateSystemUser('alice')).exists).toBe(false);
+    expect((await users.validateSystemUser({ user: 'alice' })).exists).toBe(false);
     expect(c.calls.length).toBe(callsBefore);
 
     clock.advance(1);
-    expect((await users.validateSystemUser('alice')).exists).toBe(true);
+    expect((await users.validateSystemUser({ user: 'alice' })).exists).toBe(true);
     expect(c.opens('/etc/passwd')).toBe(2);
 
     clock.advance(5000);
-    expect((await users.validateSystemUser('alice')).exists).toBe(true); // unchanged: stat only
+    expect((await users.validateSystemUser({ user: 'alice' })).exists).toBe(true); // unchanged: stat only
     expect(c.opens('/etc/passwd')).toBe(2);
   });
 
   it('checkIntervalMs 0 stats on every question', async () => {
     seedFiles(ctx, EMPTY_SYSTEM);
     const users = new Users(ctx.disk, { checkIntervalMs: 0 });
-    expect((await users.validateSystemUser('bob')).exists).toBe(false);
+    expect((await users.validateSystemUser({ user: 'bob' })).exists).toBe(false);
     seed(ctx, '/etc/passwd', 'bob:x:1:1\n');
-    expect((await users.validateSystemUser('bob')).exists).toBe(true);
+    expect((await users.validateSystemUser({ user: 'bob' })).exists).toBe(true);
   });
 
   it('detects a same-size rewrite by its mtime', async () => {
@@ -55,11 +56,11 @@ describeOnDisks('Users caches', (ctx) => {
     const h = hostPath(ctx, '/etc/passwd');
     ctx.fs.utimesSync(h, 1_000_000, 1_000_000);
     const users = new Users(ctx.disk, { checkIntervalMs: 0 });
-    expect((await users.validateSystemUser('bob')).exists).toBe(true);
+    expect((await users.validateSystemUser({ user: 'bob' })).exists).toBe(true);
     ctx.fs.writeFileSync(h, 'bib:x:1:1\n');
     ctx.fs.utimesSync(h, 2_000_000, 2_000_000);
-    expect((await users.validateSystemUser('bob')).exists).toBe(false);
-    expect((await users.validateSystemUser('bib')).exists).toBe(true);
+    expect((await users.validateSystemUser({ user: 'bob' })).exists).toBe(false);
+    expect((await users.validateSystemUser({ user: 'bib' })).exists).toBe(true);
   });
 
   it('detects a same-size, same-mtime replacement by its inode (rename over)', async () => {
@@ -67,33 +68,33 @@ describeOnDisks('Users caches', (ctx) => {
     const h = hostPath(ctx, '/etc/passwd');
     ctx.fs.utimesSync(h, 1_000_000, 1_000_000);
     const users = new Users(ctx.disk, { checkIntervalMs: 0 });
-    expect((await users.validateSystemUser('bob')).exists).toBe(true);
+    expect((await users.validateSystemUser({ user: 'bob' })).exists).toBe(true);
     ctx.fs.writeFileSync(h + '.new', 'bib:x:1:1\n');
     ctx.fs.utimesSync(h + '.new', 1_000_000, 1_000_000);
     ctx.fs.renameSync(h + '.new', h);
-    expect((await users.validateSystemUser('bib')).exists).toBe(true);
+    expect((await users.validateSystemUser({ user: 'bib' })).exists).toBe(true);
   });
 
   it('refresh() drops every cache at once', async () => {
     seedFiles(ctx, { ...EMPTY_SYSTEM, '/etc/aliases': 'a1: x\n', '/var/cpanel/users/bob': 'RS=jupiter\n', '/etc/userdomains': 'bob.example: bob\n' });
     const users = new Users(ctx.disk, { checkIntervalMs: 3_600_000 });
-    expect(await users.isReserved('a1')).toBe(true);
-    expect(await users.themeOf('bob')).toBe('jupiter');
-    expect(await users.domainOwner('bob.example')).toBe('bob');
+    expect(await users.checkReserved({ user: 'a1' })).toBe(true);
+    expect(await userLookup(users).themeOf('bob')).toBe('jupiter');
+    expect(await userLookup(users).domainOwner('bob.example')).toBe('bob');
     seedFiles(ctx, {
       '/etc/aliases': 'a2: x\n',
       '/var/cpanel/users/bob': 'RS=paper_lantern\n',
       '/etc/userdomains': 'bob.example: carol\n',
       '/var/cpanel/users/carol': 'RS=jupiter\n',
     });
-    expect(await users.isReserved('a1')).toBe(true);
-    expect(await users.cpanelAccounts()).toEqual(['bob']);
+    expect(await users.checkReserved({ user: 'a1' })).toBe(true);
+    expect(await userLookup(users).cpanelAccounts()).toEqual(['bob']);
     users.refresh();
-    expect(await users.isReserved('a1')).toBe(false);
-    expect(await users.isReserved('a2')).toBe(true);
-    expect(await users.themeOf('bob')).toBe('paper_lantern');
-    expect(await users.domainOwner('bob.example')).toBe('carol');
-    expect(await users.cpanelAccounts()).toEqual(['bob', 'carol']);
+    expect(await users.checkReserved({ user: 'a1' })).toBe(false);
+    expect(await users.checkReserved({ user: 'a2' })).toBe(true);
+    expect(await userLookup(users).themeOf('bob')).toBe('paper_lantern');
+    expect(await userLookup(users).domainOwner('bob.example')).toBe('carol');
+    expect(await userLookup(users).cpanelAccounts()).toEqual(['bob', 'carol']);
   });
 
   it('each file change is seen: aliases, allowstupidstuff, cpanel.config, accounts, cpuser', async () => {
@@ -101,10 +102,10 @@ describeOnDisks('Users caches', (ctx) => {
     const clock = manualClock();
     const users = new Users(ctx.disk, { checkIntervalMs: 10, clock: clock.now });
     const step = () => clock.advance(10);
-    expect(await users.isReserved('newalias')).toBe(false);
-    expect((await users.validateSystemUser('1abc')).valid_for_new).toBe(false);
-    expect((await users.validateSystemUser('web_user')).valid_for_new).toBe(false);
-    expect(await users.cpanelAccounts()).toEqual([]);
+    expect(await users.checkReserved({ user: 'newalias' })).toBe(false);
+    expect((await users.validateSystemUser({ user: '1abc' })).valid_for_new).toBe(false);
+    expect((await users.validateSystemUser({ user: 'web_user' })).valid_for_new).toBe(false);
+    expect(await userLookup(users).cpanelAccounts()).toEqual([]);
 
     await new Promise((r) => setTimeout(r, 2)); // see below: memfs's millisecond timestamps
     seedFiles(ctx, {
@@ -114,11 +115,11 @@ describeOnDisks('Users caches', (ctx) => {
       '/var/cpanel/users/dave': 'RS=jupiter\n',
     });
     step();
-    expect(await users.isReserved('newalias')).toBe(true);
-    expect((await users.validateSystemUser('1abc')).valid_for_new).toBe(true);
-    expect((await users.validateSystemUser('web_user')).valid_for_new).toBe(true);
-    expect(await users.cpanelAccounts()).toEqual(['dave']);
-    expect(await users.themeOf('dave')).toBe('jupiter');
+    expect(await users.checkReserved({ user: 'newalias' })).toBe(true);
+    expect((await users.validateSystemUser({ user: '1abc' })).valid_for_new).toBe(true);
+    expect((await users.validateSystemUser({ user: 'web_user' })).valid_for_new).toBe(true);
+    expect(await userLookup(users).cpanelAccounts()).toEqual(['dave']);
+    expect(await userLookup(users).themeOf('dave')).toBe('jupiter');
 
     // memfs keeps millisecond timestamps: a directory changed twice within one millisecond looks
     // unchanged to any stat-validated cache (a real disk has nanoseconds). Let one pass.
@@ -126,16 +127,16 @@ describeOnDisks('Users caches', (ctx) => {
     ctx.fs.unlinkSync(hostPath(ctx, '/etc/allowstupidstuff'));
     ctx.fs.unlinkSync(hostPath(ctx, '/var/cpanel/users/dave'));
     step();
-    expect((await users.validateSystemUser('1abc')).valid_for_new).toBe(false);
-    expect(await users.isCpanelAccount('dave')).toBe(false);
-    expect(await users.themeOf('dave')).toBeUndefined();
+    expect((await users.validateSystemUser({ user: '1abc' })).valid_for_new).toBe(false);
+    expect(await userLookup(users).isCpanelAccount('dave')).toBe(false);
+    expect(await userLookup(users).themeOf('dave')).toBeUndefined();
   });
 
   it('concurrent questions share one read (single flight)', async () => {
     seedFiles(ctx, { ...EMPTY_SYSTEM, '/etc/passwd': 'bob:x:1:1\n' });
     const c = counted();
     const users = new Users(c.disk);
-    const answers = await Promise.all(Array.from({ length: 50 }, () => users.validateSystemUser('bob')));
+    const answers = await Promise.all(Array.from({ length: 50 }, () => users.validateSystemUser({ user: 'bob' })));
     expect(answers.every((a) => a.exists)).toBe(true);
     expect(c.opens('/etc/passwd')).toBe(1);
   });
@@ -144,34 +145,34 @@ describeOnDisks('Users caches', (ctx) => {
     seedFiles(ctx, { ...EMPTY_SYSTEM, '/etc/passwd': 'bob:x:1:1\n' });
     const f = faultyFs(ctx.fs, [{ op: 'open', path: '/etc/passwd', code: 'EACCES', nth: 1 }]);
     const users = new Users(ctx.make({ fs: f.fs }), { checkIntervalMs: 0 });
-    expect((await users.validateSystemUser('bob')).exists).toBe(false);
-    expect((await users.validateSystemUser('bob')).exists).toBe(true);
+    expect((await users.validateSystemUser({ user: 'bob' })).exists).toBe(false);
+    expect((await users.validateSystemUser({ user: 'bob' })).exists).toBe(true);
   });
 
   it('a failing accounts listing is an error, and the next question tries again', async () => {
     seedFiles(ctx, { '/var/cpanel/users/bob': 'RS=jupiter\n' });
     const f = faultyFs(ctx.fs, [{ op: 'lstat', path: '/var/cpanel/users/bob', code: 'EIO', nth: 1 }]);
     const users = new Users(ctx.make({ fs: f.fs }), { checkIntervalMs: 0 });
-    await expect(users.cpanelAccounts()).rejects.toMatchObject({ code: 'E_IO' });
-    expect(await users.cpanelAccounts()).toEqual(['bob']);
+    await expect(userLookup(users).cpanelAccounts()).rejects.toMatchObject({ code: 'E_IO' });
+    expect(await userLookup(users).cpanelAccounts()).toEqual(['bob']);
   });
 
   it('validateSystemUserSync: undefined before the first load, then answers and reloads in the background', async () => {
     seedFiles(ctx, { ...EMPTY_SYSTEM, '/etc/passwd': 'bob:x:1:1\n' });
     const clock = manualClock();
     const users = new Users(ctx.disk, { checkIntervalMs: 100, clock: clock.now });
-    expect(users.validateSystemUserSync('bob')).toBeUndefined();
-    expect(() => users.validateSystemUserSync(undefined)).toThrow(expect.objectContaining({ code: 'E_MISSING_PARAM' }));
-    await users.validateSystemUser('root');
-    expect(users.validateSystemUserSync('bob')).toEqual({ valid_for_transfer: true, reserved: false, exists: true, valid_for_new: true });
-    expect(Object.isFrozen(users.validateSystemUserSync('bob'))).toBe(true); // memoized answers are shared
+    expect(users.validateSystemUserSync({ user: 'bob' })).toBeUndefined();
+    expect(() => users.validateSystemUserSync({} as UsernameTarget)).toThrow(expect.objectContaining({ code: 'E_MISSING_PARAM' }));
+    await users.validateSystemUser({ user: 'root' });
+    expect(users.validateSystemUserSync({ user: 'bob' })).toEqual({ valid_for_transfer: true, reserved: false, exists: true, valid_for_new: true });
+    expect(Object.isFrozen(users.validateSystemUserSync({ user: 'bob' }))).toBe(true); // memoized answers are shared
 
     seed(ctx, '/etc/passwd', 'carol:x:2:2\n');
     clock.advance(100);
-    expect(users.validateSystemUserSync('carol')?.exists).toBe(false); // previous state while the check runs
+    expect(users.validateSystemUserSync({ user: 'carol' })?.exists).toBe(false); // previous state while the check runs
     await new Promise((r) => setTimeout(r, 20)); // let the background check land
-    expect(users.validateSystemUserSync('carol')?.exists).toBe(true);
-    expect(users.validateSystemUserSync('bob')?.exists).toBe(false);
+    expect(users.validateSystemUserSync({ user: 'carol' })?.exists).toBe(true);
+    expect(users.validateSystemUserSync({ user: 'bob' })?.exists).toBe(false);
   });
 
   it('refresh() during an in-flight read: the read’s old bytes are not cached', async () => {
@@ -208,9 +209,9 @@ describeOnDisks('Users caches', (ctx) => {
       seed(ctx, '/etc/passwd', 'carol:x:2:2\n');
       users.refresh();
     };
-    await users.validateSystemUser('bob');
+    await users.validateSystemUser({ user: 'bob' });
     expect(onClose).toBeUndefined();
-    expect((await users.validateSystemUser('carol')).exists).toBe(true);
-    expect((await users.validateSystemUser('bob')).exists).toBe(false);
+    expect((await users.validateSystemUser({ user: 'carol' })).exists).toBe(true);
+    expect((await users.validateSystemUser({ user: 'bob' })).exists).toBe(false);
   });
 });

@@ -33,7 +33,7 @@ export function manualClock(): { now: () => number; advance(ms: number): void } 
 
 /** The four flags as the 0/1 tuple T R E N used by the spec's tables. */
 export async function tren(users: Users, name: string | Uint8Array): Promise<[number, number, number, number]> {
-  const f = await users.validateSystemUser(name);
+  const f = await users.validateSystemUser({ user: name });
   return [f.valid_for_transfer, f.reserved, f.exists, f.valid_for_new].map(Number) as [number, number, number, number];
 }
 

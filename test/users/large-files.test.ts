@@ -3,7 +3,7 @@
  * the cached readers, before and after the per-name index is built.
  */
 import { expect, it } from 'vitest';
-import { Users } from '../../src/users/index.js';
+import { Users, userLookup } from '../../src/users/index.js';
 import { describeOnDisks } from '../helpers/disks.js';
 import { seedFiles } from './helpers.js';
 
@@ -30,16 +30,16 @@ describeOnDisks('large files', (ctx) => {
   it(`${PASSWD_LINES}-line passwd: every user, first match, last line`, async () => {
     seedFiles(ctx, { '/etc/passwd': bigPasswd(), '/etc/group': '' });
     const users = new Users(ctx.disk);
-    expect((await users.passwdEntry(userName(5)))?.uid).toBe(1005);
-    expect((await users.passwdEntry('lastline'))?.gid).toBe(77);
+    expect((await userLookup(users).passwdEntry(userName(5)))?.uid).toBe(1005);
+    expect((await userLookup(users).passwdEntry('lastline'))?.gid).toBe(77);
     for (let i = 1; i < PASSWD_LINES - 2; i += 1) {
-      const f = await users.validateSystemUser(userName(i));
+      const f = await users.validateSystemUser({ user: userName(i) });
       if (!f.exists) throw new Error(`user ${userName(i)} (line ${i}) not found`);
     }
-    expect((await users.passwdEntry(userName(PASSWD_LINES - 3)))?.uid).toBe(1000 + PASSWD_LINES - 3);
-    expect((await users.passwdEntry(userName(5)))?.uid).toBe(1005);
-    expect((await users.validateSystemUser('nosuchuser')).exists).toBe(false);
-    expect(await users.userExists('lastline')).toBe(true);
+    expect((await userLookup(users).passwdEntry(userName(PASSWD_LINES - 3)))?.uid).toBe(1000 + PASSWD_LINES - 3);
+    expect((await userLookup(users).passwdEntry(userName(5)))?.uid).toBe(1005);
+    expect((await users.validateSystemUser({ user: 'nosuchuser' })).exists).toBe(false);
+    expect(await users.checkUserExists({ user: 'lastline' })).toBe(true);
   });
 
   it(`${ALIAS_LINES}-line aliases: exactly the left-hand sides`, async () => {
@@ -47,10 +47,10 @@ describeOnDisks('large files', (ctx) => {
     const users = new Users(ctx.disk);
     for (let i = 1; i < ALIAS_LINES; i++) {
       const expected = i % 4 === 0 ? `bare${i}` : i % 4 === 1 ? `al${i}` : undefined;
-      if (expected !== undefined && !(await users.isReserved(expected))) throw new Error(`${expected} not reserved`);
+      if (expected !== undefined && !(await users.checkReserved({ user: expected }))) throw new Error(`${expected} not reserved`);
     }
-    expect(await users.isReserved('sp3')).toBe(false);
-    expect(await users.isReserved('target1')).toBe(false);
-    expect(await users.isReserved('continuation')).toBe(false);
+    expect(await users.checkReserved({ user: 'sp3' })).toBe(false);
+    expect(await users.checkReserved({ user: 'target1' })).toBe(false);
+    expect(await users.checkReserved({ user: 'continuation' })).toBe(false);
   });
 });

@@ -12,7 +12,7 @@ import { parseColonFile } from '../../src/users/colon-file.js';
 import { groupGidOf } from '../../src/users/group.js';
 import { passwdEntryOf, passwdExists } from '../../src/users/passwd.js';
 import { reservedNameSet } from '../../src/users/reserved.js';
-import { systemUserFlags, Users } from '../../src/users/index.js';
+import { systemUserFlags, Users, userLookup } from '../../src/users/index.js';
 import { describeOnDisks } from '../helpers/disks.js';
 import { EMPTY_SYSTEM, seedFiles } from './helpers.js';
 
@@ -181,15 +181,15 @@ describeOnDisks('arbitrary bytes never escape as untyped errors', (ctx) => {
               expect(isLinkstoreError(e), String(e)).toBe(true);
             }
           };
-          await users.validateSystemUser(n);
-          await typedOrNothing(users.verifyNewUsername(n));
-          await typedOrNothing(users.verifyNewUsernameForRestore(n, { oldName: n }));
+          await users.validateSystemUser({ user: n });
+          await typedOrNothing(users.verifyNewUsername({ user: n }));
+          await typedOrNothing(users.verifyNewUsernameForRestore({ user: n }, { oldName: n }));
           const text = typeof n === 'string' ? n : bytesToKeyText(n);
-          await users.passwdEntry(text);
-          await users.groupGid(text);
-          await users.domainOwner(text);
-          await users.themeOf('amy');
-          await typedOrNothing(users.cpanelUserFile(text));
+          await userLookup(users).passwdEntry(text);
+          await userLookup(users).groupGid(text);
+          await userLookup(users).domainOwner(text);
+          await userLookup(users).themeOf('amy');
+          await typedOrNothing(userLookup(users).cpanelUserFile(text));
         },
       ),
       { numRuns: ctx.kind === 'memfs' ? 150 : 60 },
@@ -205,10 +205,10 @@ describeOnDisks('Users agrees with the reference parsers on disk', (ctx) => {
         const users = new Users(ctx.disk);
         const aliasNames = new Set(refAliases(aliases));
         for (const n of names) {
-          const f = await users.validateSystemUser(n);
+          const f = await users.validateSystemUser({ user: n });
           expect(f.exists).toBe(refExists(passwd, n));
-          expect((await users.passwdEntry(n))?.uid).toBe(refUid(passwd, n));
-          expect(await users.groupGid(n)).toBe(refGid(group, n));
+          expect((await userLookup(users).passwdEntry(n))?.uid).toBe(refUid(passwd, n));
+          expect(await userLookup(users).groupGid(n)).toBe(refGid(group, n));
           if (aliasNames.has(n) && n !== '0') expect(f.reserved).toBe(true);
         }
       }),

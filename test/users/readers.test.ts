@@ -12,7 +12,7 @@ import { groupGidOf } from '../../src/users/group.js';
 import { parseKeyValue } from '../../src/users/key-value.js';
 import { passwdEntryOf, passwdExists } from '../../src/users/passwd.js';
 import { parseUserdomains } from '../../src/users/userdomains.js';
-import { Users } from '../../src/users/index.js';
+import { Users, userLookup } from '../../src/users/index.js';
 import { describeOnDisks, hostPath } from '../helpers/disks.js';
 import { faultyFs } from '../helpers/faulty-fs.js';
 import { seedFiles } from './helpers.js';
@@ -126,20 +126,20 @@ describeOnDisks('look-ups for other modules', (ctx) => {
     ctx.fs.symlinkSync(hostPath(ctx, '/var/cpanel/nothing'), hostPath(ctx, '/var/cpanel/users/dangling'));
     ctx.fs.symlinkSync('/', hostPath(ctx, '/var/cpanel/users/outside'));
     const users = new Users(ctx.disk);
-    expect(await users.cpanelAccounts()).toEqual(['amy', 'lnk', 'zed']);
-    expect(await users.isCpanelAccount('cache')).toBe(false);
-    expect(await users.themeOf('lnk')).toBe('x3');
-    expect(await users.themeOf('dangling')).toBeUndefined();
-    for (const bad of ['', '.', '..', 'a/b', '../users/amy']) expect(await users.isCpanelAccount(bad), bad).toBe(false);
+    expect(await userLookup(users).cpanelAccounts()).toEqual(['amy', 'lnk', 'zed']);
+    expect(await userLookup(users).isCpanelAccount('cache')).toBe(false);
+    expect(await userLookup(users).themeOf('lnk')).toBe('x3');
+    expect(await userLookup(users).themeOf('dangling')).toBeUndefined();
+    for (const bad of ['', '.', '..', 'a/b', '../users/amy']) expect(await userLookup(users).isCpanelAccount(bad), bad).toBe(false);
   });
 
   it('cpanelUserFile returns a copy: mutating it does not change the cache', async () => {
     seedFiles(ctx, { '/var/cpanel/users/amy': 'RS=jupiter\nDNS=amy.example\n' });
     const users = new Users(ctx.disk);
-    const r = await users.cpanelUserFile('amy');
+    const r = await userLookup(users).cpanelUserFile('amy');
     expect(r).toEqual(Object.assign(Object.create(null), { RS: 'jupiter', DNS: 'amy.example' }));
     (r as Record<string, string>).RS = 'changed';
-    expect(await users.themeOf('amy')).toBe('jupiter');
+    expect(await userLookup(users).themeOf('amy')).toBe('jupiter');
   });
 
   it('an unreadable cpuser file or userdomains is an error, not “absent”', async () => {
@@ -148,16 +148,16 @@ describeOnDisks('look-ups for other modules', (ctx) => {
       { op: 'open', path: (p) => p.endsWith('/users/amy') || p.endsWith('/userdomains') || p.endsWith('/group'), code: 'EACCES' },
     ]);
     const users = new Users(ctx.make({ fs }));
-    await expect(users.themeOf('amy')).rejects.toMatchObject({ code: 'E_IO' });
-    await expect(users.domainOwner('a.example')).rejects.toMatchObject({ code: 'E_IO' });
-    await expect(users.groupGid('amy')).rejects.toMatchObject({ code: 'E_IO' });
+    await expect(userLookup(users).themeOf('amy')).rejects.toMatchObject({ code: 'E_IO' });
+    await expect(userLookup(users).domainOwner('a.example')).rejects.toMatchObject({ code: 'E_IO' });
+    await expect(userLookup(users).groupGid('amy')).rejects.toMatchObject({ code: 'E_IO' });
   });
 
   it('uid/gid and primary group for chown', async () => {
     seedFiles(ctx, { '/etc/passwd': 'amy:x:1500:1600::/home/amy:/bin/bash\n', '/etc/group': 'amygrp:x:1600:\n' });
     const users = new Users(ctx.disk);
-    const e = await users.passwdEntry('amy');
+    const e = await userLookup(users).passwdEntry('amy');
     expect(e).toMatchObject({ uid: 1500, gid: 1600 });
-    expect(await users.groupGid('amygrp')).toBe(1600);
+    expect(await userLookup(users).groupGid('amygrp')).toBe(1600);
   });
 });

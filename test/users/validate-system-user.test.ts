@@ -6,11 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { flagsToInts, RESERVED_NAMES, RESERVED_PREFIXES, RESERVED_SUFFIXES, reservedUsernamePatterns } from '../../src/users/index.js';
 import { describeOnDisks } from '../helpers/disks.js';
 import { tren, usersWith } from './helpers.js';
+import type { UsernameTarget } from '../../src/users/index.js';
 
 describeOnDisks('validate_system_user: input handling (§2)', (ctx) => {
   it('a missing name is E_MISSING_PARAM with cPanel’s reason', async () => {
     const users = usersWith(ctx);
-    await expect(users.validateSystemUser(undefined)).rejects.toMatchObject({
+    await expect(users.validateSystemUser({} as UsernameTarget)).rejects.toMatchObject({
       code: 'E_MISSING_PARAM',
       param: 'user',
       message: 'No user name supplied: “user” is a required argument.',
@@ -40,15 +41,15 @@ describeOnDisks('validate_system_user: input handling (§2)', (ctx) => {
       '/etc/passwd': Buffer.from('josé:x:5:5::/:/bin/sh\n', 'utf8'),
       '/etc/aliases': Buffer.from([0xff, 0x41, 0x3a, 0x20, 0x78, 0x0a]),
     });
-    expect((await users.validateSystemUser('josé')).exists).toBe(true);
-    expect((await users.validateSystemUser(Buffer.from('josé', 'utf8'))).exists).toBe(true);
-    expect((await users.validateSystemUser(Buffer.from('josé', 'latin1'))).exists).toBe(false);
-    expect((await users.validateSystemUser(Buffer.from([0xff, 0x41]))).reserved).toBe(true);
-    expect((await users.validateSystemUser('\u00ffA')).reserved).toBe(false); // UTF-8 c3 bf 41, not ff 41
+    expect((await users.validateSystemUser({ user: 'josé' })).exists).toBe(true);
+    expect((await users.validateSystemUser({ user: Buffer.from('josé', 'utf8') })).exists).toBe(true);
+    expect((await users.validateSystemUser({ user: Buffer.from('josé', 'latin1') })).exists).toBe(false);
+    expect((await users.validateSystemUser({ user: Buffer.from([0xff, 0x41]) })).reserved).toBe(true);
+    expect((await users.validateSystemUser({ user: '\u00ffA' })).reserved).toBe(false); // UTF-8 c3 bf 41, not ff 41
   });
 
   it('flagsToInts gives the API’s 0/1 data in cPanel’s key order', async () => {
-    const data = flagsToInts(await usersWith(ctx).validateSystemUser('root'));
+    const data = flagsToInts(await usersWith(ctx).validateSystemUser({ user: 'root' }));
     expect(JSON.stringify(data)).toBe('{"exists":1,"reserved":1,"valid_for_new":1,"valid_for_transfer":1}');
   });
 });
@@ -70,7 +71,7 @@ describeOnDisks('exists (§2.1, §7)', (ctx) => {
           'ok:x:7',
         ].join('\n') + '\n',
     });
-    const exists = async (n: string) => (await users.validateSystemUser(n)).exists;
+    const exists = async (n: string) => (await users.validateSystemUser({ user: n })).exists;
     expect(await exists('x')).toBe(true);
     expect(await exists('emptyuid')).toBe(false);
     expect(await exists('nouid')).toBe(false);
@@ -84,22 +85,23 @@ describeOnDisks('exists (§2.1, §7)', (ctx) => {
 
   it('rejects names with control bytes, space, DEL, “:”, “/” or “#” without looking', async () => {
     const users = usersWith(ctx, { '/etc/passwd': 'a#b:x:1:1\na/b:x:1:1\na b:x:1:1\na\x7fb:x:1:1\na\tb:x:1:1\n' });
-    for (const n of ['a#b', 'a/b', 'a b', 'a\x7fb', 'a\tb', 'a:b', 'a\0b']) expect((await users.validateSystemUser(n)).exists, JSON.stringify(n)).toBe(false);
+    for (const n of ['a#b', 'a/b', 'a b', 'a\x7fb', 'a\tb', 'a:b', 'a\0b'])
+      expect((await users.validateSystemUser({ user: n })).exists, JSON.stringify(n)).toBe(false);
   });
 
   it('never trims lines: leading spaces, # lines and NIS lines match nothing', async () => {
     const users = usersWith(ctx, { '/etc/passwd': ' bob:x:1:1\n#carol:x:2:2\n+dave:x:3:3\n-erin:x:4:4\n\n\n' });
-    for (const n of ['bob', 'carol', 'dave', 'erin']) expect((await users.validateSystemUser(n)).exists).toBe(false);
+    for (const n of ['bob', 'carol', 'dave', 'erin']) expect((await users.validateSystemUser({ user: n })).exists).toBe(false);
   });
 
   it('CRLF line endings do not hide users', async () => {
     const users = usersWith(ctx, { '/etc/passwd': 'bob:x:1001:1001::/home/bob:/bin/bash\r\nalice:x:1002:1002::/home/alice:/bin/bash\r\n' });
-    expect((await users.validateSystemUser('bob')).exists).toBe(true);
-    expect((await users.validateSystemUser('alice')).exists).toBe(true);
+    expect((await users.validateSystemUser({ user: 'bob' })).exists).toBe(true);
+    expect((await users.validateSystemUser({ user: 'alice' })).exists).toBe(true);
   });
 
   it('a file without a final newline still counts its last line', async () => {
-    expect((await usersWith(ctx, { '/etc/passwd': 'a:x:1:1\nbob:x:2:2' }).validateSystemUser('bob')).exists).toBe(true);
+    expect((await usersWith(ctx, { '/etc/passwd': 'a:x:1:1\nbob:x:2:2' }).validateSystemUser({ user: 'bob' })).exists).toBe(true);
   });
 
   it('ignores /etc/group and /var/cpanel/users', async () => {
@@ -108,16 +110,16 @@ describeOnDisks('exists (§2.1, §7)', (ctx) => {
       '/etc/group': 'grouponly:x:500:\n',
       '/var/cpanel/users/ghost': 'RS=jupiter\n',
     });
-    expect((await users.validateSystemUser('grouponly')).exists).toBe(false);
-    expect((await users.validateSystemUser('ghost')).exists).toBe(false);
-    expect((await users.validateSystemUser('carol')).exists).toBe(true); // no cPanel file needed
+    expect((await users.validateSystemUser({ user: 'grouponly' })).exists).toBe(false);
+    expect((await users.validateSystemUser({ user: 'ghost' })).exists).toBe(false);
+    expect((await users.validateSystemUser({ user: 'carol' })).exists).toBe(true); // no cPanel file needed
   });
 
   it('a missing /etc/passwd means 0 (root still 1)', async () => {
     const { Users } = await import('../../src/users/index.js');
     const users = new Users(ctx.disk, { checkIntervalMs: 0 });
-    expect((await users.validateSystemUser('bob')).exists).toBe(false);
-    expect((await users.validateSystemUser('root')).exists).toBe(true);
+    expect((await users.validateSystemUser({ user: 'bob' })).exists).toBe(false);
+    expect((await users.validateSystemUser({ user: 'root' })).exists).toBe(true);
   });
 });
 
@@ -131,39 +133,39 @@ describeOnDisks('reserved (§2.2, §4)', (ctx) => {
 
   it('every built-in name, prefix and suffix reserves', async () => {
     const users = usersWith(ctx);
-    for (const n of RESERVED_NAMES) expect(await users.isReserved(n), n).toBe(true);
-    for (const p of RESERVED_PREFIXES) expect(await users.isReserved(p + 'x'), p).toBe(true);
-    for (const s of RESERVED_SUFFIXES) expect(await users.isReserved('x' + s), s).toBe(true);
+    for (const n of RESERVED_NAMES) expect(await users.checkReserved({ user: n }), n).toBe(true);
+    for (const p of RESERVED_PREFIXES) expect(await users.checkReserved({ user: p + 'x' }), p).toBe(true);
+    for (const s of RESERVED_SUFFIXES) expect(await users.checkReserved({ user: 'x' + s }), s).toBe(true);
   });
 
   it('is case-sensitive and exact', async () => {
     const users = usersWith(ctx);
-    for (const n of ['Root', 'ROOT', 'Test', 'xtest', 'x.DB', 'rootx', 'db', 'ssword']) expect(await users.isReserved(n), n).toBe(false);
-    expect(await users.isReserved('assword')).toBe(true); // the suffix is the whole name
-    expect(await users.isReserved('mypassword')).toBe(true);
+    for (const n of ['Root', 'ROOT', 'Test', 'xtest', 'x.DB', 'rootx', 'db', 'ssword']) expect(await users.checkReserved({ user: n }), n).toBe(false);
+    expect(await users.checkReserved({ user: 'assword' })).toBe(true); // the suffix is the whole name
+    expect(await users.checkReserved({ user: 'mypassword' })).toBe(true);
   });
 
   it('"" and exactly "0" are never reserved; "00" and other digit/punctuation names are', async () => {
     const users = usersWith(ctx);
-    expect(await users.isReserved('')).toBe(false);
-    expect(await users.isReserved('0')).toBe(false);
-    for (const n of ['00', '1', '123', '-', '.', '_', '1.2-3_4', '0\n', '123\n']) expect(await users.isReserved(n), JSON.stringify(n)).toBe(true);
-    expect(await users.isReserved('\n')).toBe(false);
-    expect(await users.isReserved('12a')).toBe(false);
+    expect(await users.checkReserved({ user: '' })).toBe(false);
+    expect(await users.checkReserved({ user: '0' })).toBe(false);
+    for (const n of ['00', '1', '123', '-', '.', '_', '1.2-3_4', '0\n', '123\n']) expect(await users.checkReserved({ user: n }), JSON.stringify(n)).toBe(true);
+    expect(await users.checkReserved({ user: '\n' })).toBe(false);
+    expect(await users.checkReserved({ user: '12a' })).toBe(false);
   });
 
   it('a trailing newline keeps prefix and regex matches but defeats exact and suffix matches', async () => {
     const users = usersWith(ctx);
     expect(await tren(users, 'test\n')).toEqual([0, 1, 0, 1]);
-    expect(await users.isReserved('123\n')).toBe(true);
-    expect(await users.isReserved('root\n')).toBe(false);
-    expect(await users.isReserved('x.db\n')).toBe(false);
+    expect(await users.checkReserved({ user: '123\n' })).toBe(true);
+    expect(await users.checkReserved({ user: 'root\n' })).toBe(false);
+    expect(await users.checkReserved({ user: 'x.db\n' })).toBe(false);
   });
 
   it('does not depend on allowstupidstuff or passwd/group', async () => {
     const users = usersWith(ctx, { '/etc/allowstupidstuff': '', '/etc/passwd': 'newname:x:1:1\n', '/etc/group': 'newname:x:1:\n' });
-    expect(await users.isReserved('123')).toBe(true);
-    expect(await users.isReserved('newname')).toBe(false);
+    expect(await users.checkReserved({ user: '123' })).toBe(true);
+    expect(await users.checkReserved({ user: 'newname' })).toBe(false);
   });
 
   it('lists the combined patterns in cPanel’s order with quotemeta', () => {
@@ -201,7 +203,7 @@ describeOnDisks('alias names (§5)', (ctx) => {
 
   it('reserves exactly the left-hand sides the spec’s table lists', async () => {
     const users = usersWith(ctx, { '/etc/aliases': ALIASES });
-    const reserved = async (n: string) => users.isReserved(n);
+    const reserved = async (n: string) => users.checkReserved({ user: n });
     for (const n of ['plain', 'nospace', '"quoted"', 'barename', 'Name', 'hy-phen', 'crlf', 'barecr\r'])
       expect(await reserved(n), JSON.stringify(n)).toBe(true);
     for (const n of ['spaced', 'spaced ', '"quoted name"', 'continuation', 'continuation2', 'include', 'name', 'barecr', 'with#hash', 'with', 'target', '#']) {
@@ -211,9 +213,9 @@ describeOnDisks('alias names (§5)', (ctx) => {
 
   it('reads /etc/localaliases too; targets are never followed', async () => {
     const users = usersWith(ctx, { '/etc/aliases': 'a1: someuser\n', '/etc/localaliases': 'l1: otheruser\n' });
-    expect(await users.isReserved('a1')).toBe(true);
-    expect(await users.isReserved('l1')).toBe(true);
-    expect(await users.isReserved('someuser')).toBe(false);
+    expect(await users.checkReserved({ user: 'a1' })).toBe(true);
+    expect(await users.checkReserved({ user: 'l1' })).toBe(true);
+    expect(await users.checkReserved({ user: 'someuser' })).toBe(false);
   });
 
   it('a hyphenated alias is reserved and valid for transfer only', async () => {
@@ -226,8 +228,8 @@ describeOnDisks('alias names (§5)', (ctx) => {
     ctx.fs.writeFileSync(`${ctx.root}/etc/mail/local`, 'vialink: x\n');
     ctx.fs.symlinkSync(`${ctx.root}/etc/mail/local`, `${ctx.root}/etc/localaliases`);
     const users = usersWith(ctx);
-    expect(await users.isReserved('vialink')).toBe(true);
-    expect(await users.isReserved('root')).toBe(true);
+    expect(await users.checkReserved({ user: 'vialink' })).toBe(true);
+    expect(await users.checkReserved({ user: 'root' })).toBe(true);
   });
 });
 

@@ -133,26 +133,26 @@ describeOnDisks('usernames.md §9 worked examples', (ctx) => {
     it(`#${ex.n} ${JSON.stringify(ex.input)}`, async () => {
       const users = usersWith(ctx, ex.files);
       expect(await tren(users, ex.input)).toEqual([ex.T, ex.R, ex.E, ex.N]);
-      expect(await verdict(users.verifyNewUsername(ex.input))).toBe(ex.create);
-      expect(await verdict(users.verifyNewUsernameForRestore(ex.input))).toBe(ex.restore);
+      expect(await verdict(users.verifyNewUsername({ user: ex.input }))).toBe(ex.create);
+      expect(await verdict(users.verifyNewUsernameForRestore({ user: ex.input }))).toBe(ex.restore);
     });
   }
 
   it('#6 with database_prefix=0: valid for new, verify_new_username passes', async () => {
     const users = usersWith(ctx, { '/var/cpanel/cpanel.config': 'database_prefix=0\n' });
     expect(await tren(users, 'web_user')).toEqual([1, 0, 0, 1]);
-    expect(await verdict(users.verifyNewUsername('web_user'))).toBe('OK');
+    expect(await verdict(users.verifyNewUsername({ user: 'web_user' }))).toBe('OK');
   });
 
   it('#7 with /etc/allowstupidstuff: T=1, N=1, R=0, both verify calls OK', async () => {
     const users = usersWith(ctx, { '/etc/allowstupidstuff': '' });
     expect(await tren(users, '0')).toEqual([1, 0, 0, 1]);
-    expect(await verdict(users.verifyNewUsername('0'))).toBe('OK');
-    expect(await verdict(users.verifyNewUsernameForRestore('0'))).toBe('OK');
+    expect(await verdict(users.verifyNewUsername({ user: '0' }))).toBe('OK');
+    expect(await verdict(users.verifyNewUsernameForRestore({ user: '0' }))).toBe('OK');
   });
 
   it('failures are E_USERNAME errors about the “user” parameter', async () => {
     const users = usersWith(ctx, BOB);
-    await expect(users.verifyNewUsername('bob')).rejects.toMatchObject({ name: 'LinkstoreError', code: 'E_USERNAME', param: 'user' });
+    await expect(users.verifyNewUsername({ user: 'bob' })).rejects.toMatchObject({ name: 'LinkstoreError', code: 'E_USERNAME', param: 'user' });
   });
 });
