@@ -32,7 +32,7 @@ export type { FsPort } from './io/fs-port.js';
 export type { PlannedOp } from './io/plan.js';
 // The lead's io registries (lock, lock-temp and mutex counts) for daemons' monitoring.
 export { runtimeStats, type RuntimeStats } from './io/runtime-stats.js';
-export type { Users, UsersOptions, UserLookup, PasswdEntry, SystemUserFlags } from './users/index.js';
+export type { Users, UsersOptions, UserLookup, PasswdEntry, SystemUserFlags, UsernameTarget, NewUsernameTarget, GroupNameTarget } from './users/index.js';
 export type { MutationOptions, MutationResult } from './io/plan.js';
 export type { PortStats, PortPromises, PortFileHandle } from './io/fs-port.js';
 export type { JsonValue } from './io/json-codec.js';
@@ -74,6 +74,18 @@ export type {
   AuthnLink,
   LinkParams as AuthnLinkParams,
   UnlinkParams as AuthnUnlinkParams,
+  UapiLinkParams as AuthnUapiLinkParams,
+  UapiUnlinkParams as AuthnUapiUnlinkParams,
+  ProviderTarget,
+  ServiceTarget,
+  ProviderServiceTarget,
+  SetConfigParams,
+  AppnameParams,
+  RenameEmailDomainsParams,
+  RestoreUserParams as AuthnRestoreUserParams,
+  ConfiguredModule,
+  ConfigurationField,
+  ClientConfigOptions,
   DriftEntry,
   DriftKind,
   DriftOptions,

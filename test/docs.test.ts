@@ -41,6 +41,29 @@ describe('README', () => {
       'runtimeStats',
     ]);
   });
+  it('documents every public store method in the typed API table, and only methods that exist', async () => {
+    const [{ IntegrationStore }, { AuthnStore }, { Users }] = await Promise.all([
+      import('../src/integration/store.js'),
+      import('../src/authn/store.js'),
+      import('../src/users/index.js'),
+    ]);
+    const stores = new Map<string, { prototype: object }>([
+      ['integration', IntegrationStore],
+      ['authn', AuthnStore],
+      ['users', Users],
+    ]);
+    const section = readme.slice(readme.indexOf('### Typed API: one convention'), readme.indexOf('### What the package exports'));
+    const rows = [...section.matchAll(/^\| `(\w+)\.(\w+)\(/gm)].map((m) => `${m[1]}.${m[2]}`);
+    const methods = [...stores].flatMap(([name, cls]) =>
+      Object.getOwnPropertyNames(cls.prototype)
+        .filter((m) => m !== 'constructor')
+        .map((m) => `${name}.${m}`),
+    );
+    expect(rows.length).toBeGreaterThan(50);
+    expect([...rows].sort()).toEqual([...methods].sort());
+    const whm = new Set<string>(WHM_FUNCTIONS.map((f) => f.name));
+    for (const [, fn] of section.matchAll(/^\| `[^|]+` \| `(\w+)`/gm)) expect(whm.has(fn as string), fn).toBe(true);
+  });
   it('gives the two set-up commands', () => {
     expect(readme).toContain('npm install && npm run demo');
     expect(readme).toContain('npm test');

@@ -1,5 +1,17 @@
 /** External Authentication links: per-user DBs, the LinkDB reverse index, providers. */
-export { AuthnStore, type AuthnStoreOptions } from './store.js';
+export {
+  AuthnStore,
+  type AuthnStoreOptions,
+  type UserTarget,
+  type ProviderTarget,
+  type ServiceTarget,
+  type ProviderServiceTarget,
+  type SetConfigParams,
+  type AppnameParams,
+  type RenameUserParams,
+  type RenameEmailDomainsParams,
+  type RestoreUserParams,
+} from './store.js';
 export type { MailUserQuery, MutationOptions, MutationResult } from './context.js';
 export type { AccountOptions } from './lifecycle.js';
 export type { AuthnRestoreResult } from './archive.js';

@@ -187,12 +187,12 @@ export class Users {
   }
 
   async #cpanelUserFile(name: string): Promise<Record<string, string> | undefined> {
-    const record = await this.cpuserRecord(name);
+    const record = await this.#cpuserRecord(name);
     return record && Object.assign(Object.create(null) as Record<string, string>, record);
   }
 
   async #themeOf(name: string): Promise<string | undefined> {
-    return (await this.cpuserRecord(name))?.RS;
+    return (await this.#cpuserRecord(name))?.RS;
   }
 
   async #domainOwner(domain: string): Promise<string | undefined> {
@@ -210,7 +210,7 @@ export class Users {
    * The cached record of an account's cpuser file. Only accounts get a cache entry (so asking
    * about arbitrary names cannot grow memory); a name that stopped being an account loses it.
    */
-  private async cpuserRecord(name: string): Promise<Record<string, string> | undefined> {
+  async #cpuserRecord(name: string): Promise<Record<string, string> | undefined> {
     if (!(await this.#isCpanelAccount(name))) {
       this.cpusers.delete(name);
       return undefined;
@@ -263,12 +263,12 @@ export class Users {
 
   /** cPanel's `user_exists`: any passwd line `NAME:…`; Perl-false names never; unreadable file → true (unless `strict`). */
   async checkUserExists(params: UsernameTarget): Promise<boolean> {
-    return lineExists(await this.colonFileForVerify(this.passwd), byteKey(params.user));
+    return lineExists(await this.#colonFileForVerify(this.passwd), byteKey(params.user));
   }
 
   /** cPanel's `group_exists` on /etc/group, with the same rules as `checkUserExists`. */
   async checkGroupExists(params: GroupNameTarget): Promise<boolean> {
-    return lineExists(await this.colonFileForVerify(this.group), byteKey(params.group));
+    return lineExists(await this.#colonFileForVerify(this.group), byteKey(params.group));
   }
 
   /** The cpanel.config flags the checks use (defaults when the file or a key is missing). */
@@ -304,8 +304,8 @@ export class Users {
     checkPrefixLength(options.prefixLength, 'prefixLength');
     const [nameCtx, passwd, group, dbowners, config] = await Promise.all([
       this.names.current(),
-      this.colonFileForVerify(this.passwd),
-      this.colonFileForVerify(this.group),
+      this.#colonFileForVerify(this.passwd),
+      this.#colonFileForVerify(this.group),
       this.dbowners.current(),
       this.getCpanelConfig(),
     ]);
@@ -327,7 +327,7 @@ export class Users {
   }
 
   /** passwd/group for the verify checks: `undefined` = cannot be opened (taken), or throw when strict. */
-  private async colonFileForVerify(w: WatchedFile<ColonFile>): Promise<ColonFile | undefined> {
+  async #colonFileForVerify(w: WatchedFile<ColonFile>): Promise<ColonFile | undefined> {
     const r = await w.current();
     if (r.status === 'ok') return r.value;
     if (this.options.strict) {

@@ -10,8 +10,16 @@ import {
   type FsPort,
   type UapiEnvelope,
   type UapiFunctionName,
+  type AuthnStore,
+  type CreateLinkParams,
   type IntegrationStore,
+  type LinkTarget,
   type Linkstore,
+  type MutationOptions,
+  type MutationResult,
+  type ProviderServiceTarget,
+  type Users,
+  type UsernameTarget,
   type WhmEnvelope,
   type WhmFunctionName,
 } from '../../src/index.js';
@@ -19,6 +27,8 @@ import type { LinkstoreOptions } from '../../src/index.js';
 
 declare const ls: Linkstore;
 declare const integration: IntegrationStore;
+declare const authn: AuthnStore;
+declare const users: Users;
 
 describe('typed API', () => {
   it('link parameters are exact: a misspelled key or a non-string value does not compile', () => {
@@ -31,6 +41,59 @@ describe('typed API', () => {
     void integration.createLink({ user: 'bob', app: 'app', url: 'https://x', hide: true });
     // @ts-expect-error misspelled group key
     void integration.createGroup({ user: 'bob', group_id: 'g', lable: 'x' });
+  });
+
+  it('every store method takes one params object, then the options', () => {
+    expectTypeOf(integration.createLink).parameters.toEqualTypeOf<[params: CreateLinkParams, options?: MutationOptions]>();
+    expectTypeOf(integration.removeLink).parameters.toEqualTypeOf<[params: LinkTarget, options?: MutationOptions]>();
+    expectTypeOf(integration.getLinkToken).toEqualTypeOf<(params: LinkTarget) => Promise<string | null>>();
+    expectTypeOf(authn.enableProvider).parameters.toEqualTypeOf<[params: ProviderServiceTarget, options?: MutationOptions]>();
+    expectTypeOf(authn.linkAccount).returns.toEqualTypeOf<Promise<MutationResult>>();
+    expectTypeOf(users.verifyNewUsername).parameter(0).toEqualTypeOf<UsernameTarget>();
+    expectTypeOf(users.validateSystemUser).parameter(0).toEqualTypeOf<UsernameTarget>();
+  });
+
+  it('the old positional shapes do not compile', () => {
+    // @ts-expect-error positional (user, app, params)
+    void integration.createLink('bob', 'app', { url: 'https://x' });
+    // @ts-expect-error positional (user, app)
+    void integration.removeLink('bob', 'app');
+    // @ts-expect-error positional (service, provider)
+    void authn.enableProvider('cpaneld', 'google');
+    // @ts-expect-error positional (service, provider, configurations)
+    void authn.setClientConfig('cpaneld', 'google', { client_id: 'x' });
+    // @ts-expect-error a bare name
+    void users.validateSystemUser('bob');
+    // @ts-expect-error a bare name
+    void authn.listLinks('bob');
+  });
+
+  it('a misspelled key in any store’s params does not compile', () => {
+    void authn.linkAccount({ user: 'bob', provider: 'google', subject: 's', userInfo: { preferred_username: 'b' } });
+    // @ts-expect-error misspelled key in an authn link
+    void authn.linkAccount({ user: 'bob', provider: 'google', subjet: 's' });
+    // @ts-expect-error WHM's key is not the typed API's (provider, not provider_id)
+    void authn.unlinkAccount({ user: 'bob', provider_id: 'google', subject: 's' });
+    // @ts-expect-error misspelled target key
+    void integration.removeGroup({ user: 'bob', groupid: 'g' });
+    // @ts-expect-error misspelled key in a provider target
+    void authn.getClientConfig({ service: 'cpaneld', providr: 'google' });
+    // @ts-expect-error misspelled key in a username target
+    void users.verifyNewUsername({ usr: 'bob' });
+  });
+
+  it('the old names and the internal helpers are not public', () => {
+    expectTypeOf<IntegrationStore>().not.toHaveProperty('readToken');
+    expectTypeOf<IntegrationStore>().not.toHaveProperty('updateLinkToken');
+    expectTypeOf<IntegrationStore>().not.toHaveProperty('expectedDynamicUi');
+    expectTypeOf<IntegrationStore>().not.toHaveProperty('loadArchiveDir');
+    expectTypeOf<AuthnStore>().not.toHaveProperty('linkUserAuthnProvider');
+    expectTypeOf<AuthnStore>().not.toHaveProperty('getDisplayConfigs');
+    expectTypeOf<AuthnStore>().not.toHaveProperty('storedLinksOf');
+    expectTypeOf<AuthnStore>().not.toHaveProperty('enabledIn');
+    expectTypeOf<AuthnStore>().not.toHaveProperty('linkUsersOf');
+    expectTypeOf<Users>().not.toHaveProperty('passwdEntry');
+    expectTypeOf<Users>().not.toHaveProperty('usernameProblem');
   });
 
   it('openLinkstore takes the fs port, not anything', () => {
