@@ -21,10 +21,10 @@ for (let n = 1; n <= Number(iterations); n++) {
   try {
     if (r < 0.25) {
       op = { op: 'shared', user, m };
-      await integ.createLink({ user: user, app: 'shared', url: `https://x/${m}`, token: m, label: m, subscriber_unique_id: m });
+      await integ.createLink({ user, app: 'shared', url: `https://x/${m}`, token: m, label: m, subscriber_unique_id: m });
     } else if (r < 0.35) {
       op = { op: 'own', user, app: `own-${id}`, m };
-      await integ.createLink({ user: user, app: op.app, url: `https://x/${m}`, token: m, label: m });
+      await integ.createLink({ user, app: op.app, url: `https://x/${m}`, token: m, label: m });
     } else if (r < 0.5) {
       op = { op: 'token', user, m };
       await integ.setLinkToken({ user, app: 'tokapp', token: m });
