@@ -84,7 +84,9 @@ export class IntegrationStore {
   }
 
   /** Many create_integration_link calls (each item as `createLink` takes it) with one lock per user and one fsync per directory. */
-  createLinks(links: readonly CreateLinkParams[], options?: BatchOptions): Promise<BatchResult> {
+  // `params?: never`: an item of the old batch shape ({ user, app, params }) held in a variable
+  // would otherwise pass, since only object literals get excess-property checks.
+  createLinks(links: readonly (CreateLinkParams & { params?: never })[], options?: BatchOptions): Promise<BatchResult> {
     return createLinks(this.#ctx, links.map(batchItem), options);
   }
 

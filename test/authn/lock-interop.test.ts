@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { children } from '../helpers/children.js';
+import { testClock } from '../helpers/clock.js';
 import { hostPath, peek, tmpdirCtx, type DiskCtx, settle, expectOwners } from '../helpers/disks.js';
 import { LOGIN, USERS, makeStore, rejectsWith, seedServer } from './setup.js';
 
@@ -22,7 +23,7 @@ describe('authn lock interop [tmpdir]', () => {
     cleanup();
   });
 
-  const setup = (lock: { timeoutMs: number; pollMs?: number } = { timeoutMs: 10_000, pollMs: 20 }): DiskCtx => {
+  const setup = (lock: { timeoutMs: number; pollMs?: number; clock?: ReturnType<typeof testClock> } = { timeoutMs: 10_000, pollMs: 20 }): DiskCtx => {
     const ctx = tmpdirCtx({ lock });
     cleanup = ctx.cleanup;
     seedServer(ctx);
@@ -37,13 +38,14 @@ describe('authn lock interop [tmpdir]', () => {
     [USERS + '/bob', LOGIN].flatMap((d) => (nodeFs.readdirSync(hostPath(ctx, d)) as string[]).filter((n) => !n.endsWith('.db')));
 
   it('waits for a live cPanel holder of the per-user DB, never breaks it, and keeps its write', async () => {
-    const ctx = setup();
+    const clock = testClock(true);
+    const ctx = setup({ timeoutMs: 10_000, pollMs: 20, clock });
     const { store } = makeStore(ctx);
     const p = perl(ctx, 'hold', '1.2', 'from-cpanel');
     await waitLine(p, 'held');
-    const t = Date.now();
     await store.linkAccount({ user: 'bob', provider: 'google', subject: 'ours' });
-    expect(Date.now() - t).toBeGreaterThanOrEqual(1000);
+    // It polled for the live holder instead of breaking its lock.
+    expect(clock.sleeps.length).toBeGreaterThan(0);
     expect(await kids.exited(p)).toBe(0);
     expect(subjects(ctx)).toEqual(['from-cpanel', 'ours']);
     expect(ldbSubjects(ctx)).toEqual(['from-cpanel', 'ours']);
@@ -70,7 +72,8 @@ describe('authn lock interop [tmpdir]', () => {
   });
 
   it('breaks the lock of a dead (SIGKILLed) cPanel writer by rename and proceeds at once', async () => {
-    const ctx = setup();
+    const clock = testClock();
+    const ctx = setup({ timeoutMs: 10_000, pollMs: 20, clock });
     const { store } = makeStore(ctx);
     const p = perl(ctx, 'hang');
     await waitLine(p, 'held');
@@ -79,9 +82,9 @@ describe('authn lock interop [tmpdir]', () => {
     p.kill('SIGKILL');
     await kids.exited(p);
     expect(nodeFs.lstatSync(lockFile).ino).toBe(ino);
-    const t = Date.now();
     await store.linkAccount({ user: 'bob', provider: 'google', subject: 'after-crash' });
-    expect(Date.now() - t).toBeLessThan(1000);
+    // Broken at the first look: no wait at all.
+    expect(clock.sleeps).toEqual([]);
     expect(subjects(ctx)).toEqual(['after-crash']);
     // The dead writer's lock file is gone (overwritten, then released); only its temp name stays,
     // which cPanel also leaves behind after a crash and which never ends in .db.

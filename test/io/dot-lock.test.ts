@@ -6,30 +6,13 @@ import { Disk } from '../../src/io/disk.js';
 import { cpanelLockPath, withDotLock } from '../../src/io/dot-lock.js';
 import type { LinkstoreError } from '../../src/io/errors.js';
 import { children } from '../helpers/children.js';
+import { testClock } from '../helpers/clock.js';
 import { backends, describeOnDisks, hostPath, peek, seed, type DiskCtx } from '../helpers/disks.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const FILE = '/var/cpanel/authn/counter';
 const LOCK = FILE + '.lock';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * The lock's clock, injected: `sleep` advances `now` at once (one event-loop turn, so other work
- * still interleaves) and records each wait. With `real`, time and sleeps are the wall's, only counted.
- */
-function virtualClock(real = false): { now(): number; sleep(ms: number): Promise<void>; sleeps: number[] } {
-  let t = 0;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => (real ? Date.now() : t),
-    sleep: async (ms: number) => {
-      sleeps.push(ms);
-      if (real) await sleep(ms);
-      else await new Promise<void>((r) => setImmediate(r)).then(() => void (t += ms));
-    },
-  };
-}
 
 function lockDir(ctx: DiskCtx): string[] {
   return (ctx.fs.readdirSync(hostPath(ctx, '/var/cpanel/authn')) as string[]).sort();
@@ -90,7 +73,7 @@ describeOnDisks('cPanel dot-lock', (ctx) => {
   it('waits for a live-PID lock, never breaks it, and times out with E_LOCK_TIMEOUT', async () => {
     setup();
     seed(ctx, LOCK, '424242\n/usr/local/cpanel/bin/whostmgr\n', 0o600);
-    const clock = virtualClock();
+    const clock = testClock();
     const disk = ctx.make({ lock: { pidAlive: () => true, timeoutMs: 400, pollMs: 50, clock } });
     const err = await withDotLock(disk, FILE, { dataMode: 0o600 }, async () => 'no').catch((e: LinkstoreError) => e);
     expect((err as LinkstoreError).code).toBe('E_LOCK_TIMEOUT');
@@ -115,7 +98,7 @@ describeOnDisks('cPanel dot-lock', (ctx) => {
   it('breaks an empty lock only after two looks 300 ms apart', async () => {
     setup();
     seed(ctx, LOCK, '', 0o600);
-    const clock = virtualClock();
+    const clock = testClock();
     await withDotLock(ctx.make({ lock: { timeoutMs: 3000, pollMs: 50, clock } }), FILE, { dataMode: 0o600 }, async () => undefined);
     // Broken on the first look at least 300 ms after the first one, and not before.
     expect(clock.now()).toBe(300);
@@ -220,7 +203,7 @@ describe('dot-lock across processes [tmpdir]', () => {
     expect(pidInLock).toBe(String(holder.pid));
     holder.kill('SIGKILL');
     await exit(holder);
-    const clock = virtualClock();
+    const clock = testClock();
     await withDotLock(new Disk({ root: s.root, lock: { timeoutMs: 5000, clock } }), FILE, { dataMode: 0o600 }, async () => undefined);
     // Taken at the first look: no wait at all.
     expect(clock.sleeps).toEqual([]);
@@ -231,7 +214,7 @@ describe('dot-lock across processes [tmpdir]', () => {
     const s = make();
     const perl = start([join(here, 'cpanel-lock-holder.pl'), join(s.root, FILE), '1.2'], 'perl');
     await waitLine(perl, 'held');
-    const clock = virtualClock(true);
+    const clock = testClock(true);
     const disk = new Disk({ root: s.root, lock: { timeoutMs: 10_000, pollMs: 50, clock } });
     await withDotLock(disk, FILE, { dataMode: 0o600 }, async (lock) => {
       // cPanel's write happened entirely before we got the lock.

@@ -43,6 +43,14 @@ describe('typed API', () => {
     void integration.createGroup({ user: 'bob', group_id: 'g', lable: 'x' });
   });
 
+  it('a batch item of the old shape ({ user, app, params }) does not compile, even from a variable', () => {
+    const old = { user: 'bob', app: 'app', params: { url: 'https://x' } };
+    // @ts-expect-error the link's data goes beside user and app, not under params
+    void integration.createLinks([old]);
+    const item = { user: 'bob', app: 'app', url: 'https://x' };
+    void integration.createLinks([item]);
+  });
+
   it('every store method takes one params object, then the options', () => {
     expectTypeOf(integration.createLink).parameters.toEqualTypeOf<[params: CreateLinkParams, options?: MutationOptions]>();
     expectTypeOf(integration.removeLink).parameters.toEqualTypeOf<[params: LinkTarget, options?: MutationOptions]>();
