@@ -22,4 +22,3 @@ export { linkEntry, groupEntry, readThemeIcons, DEFAULT_GROUP, DEFAULT_ORDER, ty
 export { DEFAULT_ICON_BASE64 } from './default-icon.js';
 export { MSG as INTEGRATION_MESSAGES } from './messages.js';
 export * from './paths.js';
-export { linksData, groupsData, userConfigData } from './whm.js';

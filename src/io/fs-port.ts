@@ -34,13 +34,6 @@ export interface PortFileHandle {
   close(): Promise<void>;
 }
 
-export interface PortDirent {
-  name: string;
-  isFile(): boolean;
-  isDirectory(): boolean;
-  isSymbolicLink(): boolean;
-}
-
 export interface PortPromises {
   open(path: string, flags: string | number, mode?: number): Promise<PortFileHandle>;
   readFile(path: string): Promise<Buffer | Uint8Array>;

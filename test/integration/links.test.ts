@@ -4,7 +4,7 @@
  * refusal, all-or-nothing commits under injected faults, and no leftover temp or lock files.
  */
 import { beforeEach, expect, it } from 'vitest';
-import { groupsData, linksData, userConfigData, type IntegrationStore } from '../../src/integration/index.js';
+import type { IntegrationStore } from '../../src/integration/index.js';
 import { describeOnDisks, hostPath, peek, seed, snapshotTree, settle, expectOwners } from '../helpers/disks.js';
 import { faultyFs } from '../helpers/faulty-fs.js';
 import { GID, TINY_PNG, expectError, makeStore, seedServer } from './setup.js';
@@ -107,8 +107,7 @@ describeOnDisks('integration links on disk', (ctx) => {
     seed(ctx, `${L}/alice/.userconfig`, '{}');
     ctx.fs.mkdirSync(hostPath(ctx, `${L}/alice/subdir`));
     expect(await store.listLinks({ user: 'alice' })).toEqual(['B', 'Z', 'a_1', 'b']);
-    expect(linksData(await store.listLinks({ user: 'alice' }))).toEqual({ links: [{ app: 'B' }, { app: 'Z' }, { app: 'a_1' }, { app: 'b' }] });
-    expect(groupsData(await store.listGroups({ user: 'alice' }))).toEqual({ links: [{ group: 'g' }] });
+    expect(await store.listGroups({ user: 'alice' })).toEqual(['g']);
     await expectError(store.listLinks({ user: 'ghost' }), 'E_NO_SUCH_USER', 'You do not have a user named “ghost”.');
   });
 
@@ -117,9 +116,7 @@ describeOnDisks('integration links on disk', (ctx) => {
     seed(ctx, `${L}/alice/whmcs.adminconfig`, '{\n   "token" : "abc"\n}\n', 0o600);
     seed(ctx, `${L}/alice/group_g.userconfig`, '{"order":"2","label":"G"}');
     seed(ctx, `${D}/alice/dynamicui_whmcs.conf`, JSON.stringify([{ itemorder: 99999, file: 'whmcs', width: 48, height: 48 }]));
-    expect(userConfigData(await store.getLinkUserConfig({ user: 'alice', app: 'whmcs' }))).toEqual({
-      userconfig: { user: 'alice', url: 'https://u/', app: 'whmcs', label: 'W' },
-    });
+    expect(await store.getLinkUserConfig({ user: 'alice', app: 'whmcs' })).toEqual({ user: 'alice', url: 'https://u/', app: 'whmcs', label: 'W' });
     expect(await store.getLinkUserConfig({ user: 'alice', app: 'group_g' })).toEqual({ order: '2', label: 'G' });
     expect(await store.getGroupUserConfig({ user: 'alice', group_id: 'g' })).toEqual({ order: '2', label: 'G' });
     expect(await store.getLinkAdminConfig({ user: 'alice', app: 'whmcs' })).toEqual({ token: 'abc' });
