@@ -86,96 +86,128 @@ async function runPool<T>(items: T[], width: number, fn: (t: T) => Promise<void>
   await Promise.all(Array.from({ length: Math.max(1, Math.min(width, items.length)) }, worker));
 }
 
-/** Create or replace many links; see the file comment for the durability and failure model. */
-export async function createLinks(ctx: Ctx, items: readonly BatchLinkItem[], opts: BatchOptions = {}): Promise<BatchResult> {
-  const dryRun = opts.dryRun === true;
-  const results: BatchItemResult[] = new Array(items.length);
-  const icons = themeCache(ctx);
-  const byUser = new Map<string, Prepared[]>();
-  let done = 0;
-  const fail = (i: number, e: unknown) => {
-    if (!isLinkstoreError(e)) throw e;
-    const it = items[i] as BatchLinkItem;
-    results[i] = { ok: false, user: it.user, app: it.app, error: e };
-    done++;
-  };
+/** What one createLinks call shares between its phases. */
+interface Run {
+  ctx: Ctx;
+  items: readonly BatchLinkItem[];
+  opts: BatchOptions;
+  results: BatchItemResult[];
+  done: number;
+  dirsToSync: Set<string>;
+  dirsMade: boolean;
+  chunkSize: number;
+}
 
-  for (let i = 0; i < items.length; i++) {
-    const it = items[i] as BatchLinkItem;
+/** Record a failed item (only typed errors: anything else is a bug and propagates). */
+function failItem(run: Run, i: number, e: unknown): void {
+  if (!isLinkstoreError(e)) throw e;
+  const it = run.items[i] as BatchLinkItem;
+  run.results[i] = { ok: false, user: it.user, app: it.app, error: e };
+  run.done++;
+}
+
+/** Phase 1: validate every item and build its files, grouped by user (a bad item fails alone). */
+async function prepareByUser(run: Run): Promise<Map<string, Prepared[]>> {
+  const icons = themeCache(run.ctx);
+  const byUser = new Map<string, Prepared[]>();
+  for (let i = 0; i < run.items.length; i++) {
+    const it = run.items[i] as BatchLinkItem;
     try {
-      const v = await validateLink(ctx.users, it.user, it.app, it.params);
+      const v = await validateLink(run.ctx.users, it.user, it.app, it.params);
       const ops = linkOps(v, await icons(v.theme));
       const list = byUser.get(v.user) ?? [];
       list.push({ index: i, v, ops });
       byUser.set(v.user, list);
     } catch (e) {
-      fail(i, e);
+      failItem(run, i, e);
     }
   }
+  return byUser;
+}
 
+/** Settle a chunk of one user's items: all failed with `error`, or all done. */
+function settleChunk(run: Run, user: string, chunk: Prepared[], error?: unknown): void {
+  for (const p of chunk) {
+    if (error !== undefined) failItem(run, p.index, error);
+    else {
+      run.results[p.index] = { ok: true, user, app: p.v.app, warnings: p.v.warnings, changed: (p.todo ?? p.ops).length > 0 };
+      run.done++;
+    }
+  }
+  run.opts.onProgress?.(run.done, run.items.length);
+}
+
+/** Phase 2, dry run: what one user's items would write. */
+async function planUser(run: Run, user: string, list: Prepared[], planned: PlannedOp[]): Promise<void> {
+  planned.push(...(await planDirs(run.ctx.disk, userDirSpecs(user, (list[0] as Prepared).v.gid))));
+  for (const chunk of chunksOf(list, run.chunkSize)) {
+    planned.push(...describeOps(run.ctx.disk, await pendingOps(run.ctx, chunk)));
+    settleChunk(run, user, chunk);
+  }
+}
+
+/** Phase 2: one user's items, committed chunk by chunk under the user's lock (directories fsynced later). */
+async function commitUser(run: Run, user: string, list: Prepared[], planned: PlannedOp[]): Promise<void> {
+  const { ctx } = run;
+  try {
+    for (const d of await ensureUserDirs(ctx, user, (list[0] as Prepared).v.gid)) {
+      run.dirsToSync.add(d);
+      run.dirsMade = true;
+    }
+  } catch (e) {
+    settleChunk(run, user, list, e);
+    return;
+  }
+  await withUserLock(
+    ctx,
+    user,
+    async (beforePublish) => {
+      for (const chunk of chunksOf(list, run.chunkSize)) {
+        try {
+          const ops = await pendingOps(ctx, chunk);
+          await commitFiles(ctx.disk, ops, { beforePublish, deferDirSync: run.dirsToSync, flush: 'filesystem' });
+          planned.push(...describeOps(ctx.disk, ops));
+          settleChunk(run, user, chunk);
+        } catch (e) {
+          settleChunk(run, user, chunk, e);
+        }
+      }
+    },
+    true,
+  ).catch((e: unknown) => {
+    // The lock itself failed: every item of this user not yet settled fails with it.
+    settleChunk(
+      run,
+      user,
+      list.filter((p) => run.results[p.index] === undefined),
+      e,
+    );
+  });
+}
+
+/** Create or replace many links; see the file comment for the durability and failure model. */
+export async function createLinks(ctx: Ctx, items: readonly BatchLinkItem[], opts: BatchOptions = {}): Promise<BatchResult> {
+  const dryRun = opts.dryRun === true;
+  const run: Run = {
+    ctx,
+    items,
+    opts,
+    results: new Array(items.length),
+    done: 0,
+    dirsToSync: new Set(),
+    dirsMade: false,
+    chunkSize: Math.max(1, opts.chunkSize ?? 32),
+  };
+  const byUser = await prepareByUser(run);
+  // One list of planned ops per user, in the users' first-seen order whatever order they finish in.
   const planned: PlannedOp[][] = [];
-  const dirsToSync = new Set<string>();
-  let dirsMade = false;
-  const chunkSize = Math.max(1, opts.chunkSize ?? 32);
   const users = [...byUser.entries()].map(([user, list], slot) => ({ user, list, slot }));
   await runPool(users, opts.concurrency ?? 8, async ({ user, list, slot }) => {
-    const first = (list[0] as Prepared).v;
-    const specs = userDirSpecs(user, first.gid);
-    const mine: PlannedOp[] = [];
-    planned[slot] = mine;
-    const settle = (chunk: Prepared[], error?: unknown) => {
-      for (const p of chunk) {
-        if (error !== undefined) fail(p.index, error);
-        else {
-          results[p.index] = { ok: true, user, app: p.v.app, warnings: p.v.warnings, changed: (p.todo ?? p.ops).length > 0 };
-          done++;
-        }
-      }
-      opts.onProgress?.(done, items.length);
-    };
-    if (dryRun) {
-      mine.push(...(await planDirs(ctx.disk, specs)));
-      for (const chunk of chunksOf(list, chunkSize)) {
-        mine.push(...describeOps(ctx.disk, await pendingOps(ctx, chunk)));
-        settle(chunk);
-      }
-      return;
-    }
-    try {
-      for (const d of await ensureUserDirs(ctx, user, first.gid)) {
-        dirsToSync.add(d);
-        dirsMade = true;
-      }
-    } catch (e) {
-      settle(list, e);
-      return;
-    }
-    await withUserLock(
-      ctx,
-      user,
-      async (beforePublish) => {
-        for (const chunk of chunksOf(list, chunkSize)) {
-          try {
-            const ops = await pendingOps(ctx, chunk);
-            await commitFiles(ctx.disk, ops, { beforePublish, deferDirSync: dirsToSync, flush: 'filesystem' });
-            mine.push(...describeOps(ctx.disk, ops));
-            settle(chunk);
-          } catch (e) {
-            settle(chunk, e);
-          }
-        }
-      },
-      true,
-    ).catch((e: unknown) => {
-      // The lock itself failed: every item of this user not yet settled fails with it.
-      settle(
-        list.filter((p) => results[p.index] === undefined),
-        e,
-      );
-    });
+    const mine: PlannedOp[] = (planned[slot] = []);
+    await (dryRun ? planUser : commitUser)(run, user, list, mine);
   });
-  if (!dryRun) await syncDirs(ctx.disk, dirsToSync, { filesystem: true });
-  const succeeded = results.filter((r) => r.ok).length;
+  if (!dryRun) await syncDirs(ctx.disk, run.dirsToSync, { filesystem: true });
+  const succeeded = run.results.filter((r) => r.ok).length;
   const ops = planned.flat();
-  return { dryRun, results, ops, succeeded, failed: results.length - succeeded, changed: dirsMade || ops.length > 0 };
+  return { dryRun, results: run.results, ops, succeeded, failed: run.results.length - succeeded, changed: run.dirsMade || ops.length > 0 };
 }
