@@ -1,8 +1,8 @@
 /** `linkstore export` / `import` through the real binary: round trip, dry run, bad lines, stdin. */
 import { afterEach, expect, it, describe } from 'vitest';
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { snapshotTree, settle } from '../helpers/disks.js';
-import { AUTHN, INT } from '../doctor/server.js';
+import { AUTHN, INT, USERS } from '../doctor/server.js';
 import { linkstore, tempServer } from './commands-helpers.js';
 
 describe('linkstore export and import (binary)', () => {
@@ -126,6 +126,37 @@ describe('linkstore export and import (binary)', () => {
     expect(conflict.status).toBe(0);
     expect(conflict.stdout).toMatch(/^line \d+: conflict integration_link bob\/wiki: differs from what is stored \(--no-replace\)$/m);
     expect(linkstore(b.root, ['import', '--map-user', 'alice', '-'], ex).status).toBe(2);
+  });
+
+  it('--map-user OLD=NEW moves an email user of OLD to NEW’s ownership with the same address', async () => {
+    const a = await server(true);
+    const ex = linkstore(a.root, ['export']).stdout;
+    expect(ex).toContain('"user":"info@bob.example"');
+    // On the new server bob.example (and its mailbox) belong to acmewidgets.
+    const b = await server(false);
+    const domains = readFileSync(`${b.root}/etc/userdomains`, 'utf8');
+    writeFileSync(`${b.root}/etc/userdomains`, domains.replace(/^(www\.)?bob\.example: bob$/gm, '$1bob.example: acmewidgets'));
+    mkdirSync(`${b.root}/home/acmewidgets/mail/bob.example/info/cur`, { recursive: true });
+
+    const r = linkstore(b.root, ['import', '--output', 'json', '--map-user', 'bob=acmewidgets', '-'], ex);
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    const report = JSON.parse(r.stdout);
+    expect(report.failed).toBe(0);
+    expect(report.results.find((x: { key?: string }) => x.key === 'info@bob.example google g-info')).toMatchObject({ status: 'created' });
+    const db = `${b.root}${USERS}/acmewidgets/info@bob.example.db`;
+    expect(JSON.parse(readFileSync(db, 'utf8')).openid_connect.google).toHaveProperty('g-info');
+    expect(existsSync(`${b.root}${USERS}/bob`)).toBe(false);
+    // Exported again, the email user keeps its address and now names its new owner.
+    const again = linkstore(b.root, ['export', '--user', 'acmewidgets'])
+      .stdout.trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(again.filter((x) => x.type === 'authn_link').map((x) => [x.user, x.sysuser, x.subject])).toEqual([
+      ['acmewidgets', 'acmewidgets', 'c-bob'],
+      ['acmewidgets', 'acmewidgets', 'g-bob'],
+      ['info@bob.example', 'acmewidgets', 'g-info'],
+    ]);
+    expect(linkstore(b.root, ['import', '--map-user', 'bob=acmewidgets', '-'], ex).stdout).toMatch(/0 created, 0 replaced, 12 unchanged/);
   });
 
   it('usage errors exit 2', async () => {
