@@ -54,7 +54,12 @@ export function encodeDb(schema: SchemaId, value: unknown, cpanelPath: string): 
 // ---------------------------------------------------------------- per-user DB
 
 export async function readUserDb(disk: Disk, cpanelPath: string): Promise<AuthnUserDb> {
-  return ((await readJsonObject(disk, cpanelPath, 'authn-user-db')) ?? dict()) as AuthnUserDb;
+  return parseUserDb(await disk.readFile(cpanelPath), disk.host(cpanelPath));
+}
+
+/** A per-user DB from bytes already read (`hostPath` for messages); missing or empty is an empty DB. */
+export function parseUserDb(bytes: Buffer | undefined, hostPath: string): AuthnUserDb {
+  return (decodeObject(hostPath, 'authn-user-db', bytes) ?? dict()) as AuthnUserDb;
 }
 
 /** protocol → provider → subject → user-info of a per-user DB (without `__VERSION`). */

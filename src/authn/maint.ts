@@ -6,10 +6,11 @@
  */
 import { dictFrom, own } from '../io/dict.js';
 import { LinkstoreError } from '../io/errors.js';
+import { mapOrdered } from '../io/pool.js';
 import type { AuthnLinkDbUserInfo } from '../generated/schemas.js';
 import { MODE, PROTOCOL, USERS_DIR, linkDbPath, loginDirSpecs, userDbPath } from './constants.js';
 import { type AuthnContext, type MutationOptions, type MutationResult, transact } from './context.js';
-import { encodeDb, normalizeLinkDb, protocolMap, readLinkDb, readUserDb, sameJson, saveLinksForUser, type LinkDb } from './db.js';
+import { encodeDb, normalizeLinkDb, parseUserDb, protocolMap, readLinkDb, readUserDb, sameJson, saveLinksForUser, type LinkDb, type SubjectMap } from './db.js';
 import { linkDbProviders, listLinkUsers } from './lifecycle.js';
 import { checkProviderName } from './validate.js';
 
@@ -117,6 +118,40 @@ function compare(provider: string, expected: LinkDb, actual: LinkDb, out: DriftE
   }
 }
 
+/** System users whose per-user DBs are read at the same time by `checkDrift`. */
+const READ_WIDTH = 8;
+
+interface UserDbRead {
+  linkuser: string;
+  /** Host path. */
+  path: string;
+  empty: boolean;
+  /** The DB's providers (openid_connect), or undefined when it cannot be read (see `message`). */
+  providers?: Record<string, SubjectMap>;
+  message?: string;
+}
+
+/** Every per-user DB of one system user, read and schema-checked, in listing order. */
+async function readUserDbsOf(ctx: AuthnContext, sysuser: string): Promise<UserDbRead[]> {
+  // A view of the disk for this directory: it is resolved once, not once per file.
+  const view: AuthnContext = { ...ctx, disk: ctx.disk.scoped() };
+  const out: UserDbRead[] = [];
+  for (const linkuser of await listLinkUsers(view, sysuser)) {
+    const dbp = userDbPath(sysuser, linkuser);
+    const r: UserDbRead = { linkuser, path: view.disk.host(dbp), empty: false };
+    try {
+      // One read: the bytes tell "empty", and the same bytes are decoded as readUserDb does.
+      const bytes = await view.disk.readFile(dbp);
+      r.empty = bytes !== undefined && bytes.length === 0;
+      r.providers = protocolMap(parseUserDb(bytes, r.path), PROTOCOL) ?? {};
+    } catch (e) {
+      r.message = e instanceof LinkstoreError ? e.message : String(e);
+    }
+    out.push(r);
+  }
+  return out;
+}
+
 /**
  * Every difference between the per-user DBs and the LinkDB of `provider` (or of every provider
  * that has either), plus file-level problems found on the way. An empty list means in step.
@@ -130,16 +165,13 @@ export async function checkDrift(ctx: AuthnContext, provider?: string, options: 
   // File-level problems first, so that the expected index below can be built from readable files.
   const expected = new Map<string, LinkDb>();
   if (only !== undefined) expected.set(only, normalizeLinkDb({}));
-  for (const sysuser of walked) {
-    for (const linkuser of await listLinkUsers(ctx, sysuser)) {
-      const dbp = userDbPath(sysuser, linkuser);
-      const bytes = await ctx.disk.readFile(dbp).catch(() => undefined);
-      if (bytes !== undefined && bytes.length === 0) out.push({ kind: 'empty_user_db', linkuser, path: ctx.disk.host(dbp) });
-      let providers;
-      try {
-        providers = protocolMap(await readUserDb(ctx.disk, dbp), PROTOCOL) ?? {};
-      } catch (e) {
-        out.push({ kind: 'unreadable_user_db', linkuser, path: ctx.disk.host(dbp), message: e instanceof LinkstoreError ? e.message : String(e) });
+  // Read a few system users at a time (the reads wait on the thread pool), then fold in walk order.
+  const perSysuser = await mapOrdered(walked, READ_WIDTH, (sysuser) => readUserDbsOf(ctx, sysuser));
+  for (const dbs of perSysuser) {
+    for (const { linkuser, path, empty, providers, message } of dbs) {
+      if (empty) out.push({ kind: 'empty_user_db', linkuser, path });
+      if (providers === undefined) {
+        out.push({ kind: 'unreadable_user_db', linkuser, path, message: message as string });
         continue;
       }
       for (const [prov, subjects] of Object.entries(providers)) {

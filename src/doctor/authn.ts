@@ -37,6 +37,7 @@ import {
   lockState,
   removeIfUnchanged,
   report,
+  scanEach,
   type DirLocks,
   type NodeSpec,
   type ScanCtx,
@@ -181,36 +182,42 @@ async function scanUsers(sc: ScanCtx, users: UserLookup, usersHost: string): Pro
   }
   // Files directly in users/ are never data; only debris and locks are judged there.
   if (inScope(sc, null)) await scanFiles(sc, usersHost, null, () => undefined);
-  for (const [sysuser, st] of dirs) {
-    if (!inScope(sc, sysuser)) continue;
-    const host = path.join(usersHost, sysuser);
-    if (!(await checkNode(sc, { user: sysuser, area }, host, st, { type: 'dir', mode: MODE.dir, ...root }))) continue;
-    let gid: number | undefined = 0;
-    if (sysuser !== 'root') {
-      const pw = await users.passwdEntry(sysuser);
-      gid = (await users.groupGid(sysuser)) ?? pw?.gid;
-      if (pw === undefined) {
-        await report(sc, {
-          user: sysuser,
-          area,
-          kind: 'missing_user',
-          path: host,
-          detail: `The system user “${sysuser}” no longer exists, but its External Authentication links remain. Remove them (account removal does) or restore the account.`,
-        });
-      } else if (!(await users.isCpanelAccount(sysuser))) {
-        await report(sc, {
-          user: sysuser,
-          area,
-          kind: 'missing_user',
-          path: host,
-          detail: `“${sysuser}” is not a cPanel account, so these links cannot be used or indexed. Remove them or restore the account.`,
-        });
-      }
+  await scanEach(
+    sc,
+    dirs.filter(([sysuser]) => inScope(sc, sysuser)),
+    (sc, [sysuser, st]) => scanSysuser(sc, users, usersHost, sysuser, st),
+  );
+}
+
+/** One system user's links directory: the directory itself, its owner's account, its DBs. */
+async function scanSysuser(sc: ScanCtx, users: UserLookup, usersHost: string, sysuser: string, st: PortStats): Promise<void> {
+  const host = path.join(usersHost, sysuser);
+  if (!(await checkNode(sc, { user: sysuser, area }, host, st, { type: 'dir', mode: MODE.dir, ...root }))) return;
+  let gid: number | undefined = 0;
+  if (sysuser !== 'root') {
+    const pw = await users.passwdEntry(sysuser);
+    gid = (await users.groupGid(sysuser)) ?? pw?.gid;
+    if (pw === undefined) {
+      await report(sc, {
+        user: sysuser,
+        area,
+        kind: 'missing_user',
+        path: host,
+        detail: `The system user “${sysuser}” no longer exists, but its External Authentication links remain. Remove them (account removal does) or restore the account.`,
+      });
+    } else if (!(await users.isCpanelAccount(sysuser))) {
+      await report(sc, {
+        user: sysuser,
+        area,
+        kind: 'missing_user',
+        path: host,
+        detail: `“${sysuser}” is not a cPanel account, so these links cannot be used or indexed. Remove them or restore the account.`,
+      });
     }
-    await scanFiles(sc, host, sysuser, (name) =>
-      linkUserFromEntry(name) === undefined ? undefined : { spec: { type: 'file', mode: MODE.userDb, uid: 0, gid }, schema: 'authn-user-db', db: true },
-    );
   }
+  await scanFiles(sc, host, sysuser, (name) =>
+    linkUserFromEntry(name) === undefined ? undefined : { spec: { type: 'file', mode: MODE.userDb, uid: 0, gid }, schema: 'authn-user-db', db: true },
+  );
 }
 
 /** Whether the dot-lock at `lockCpanelPath` is held (a live or just-created lock), without waiting for it. */

@@ -22,7 +22,20 @@ import {
   USER_DIR_MODE,
 } from '../integration/index.js';
 import type { UserLookup } from '../users/lookup.js';
-import { checkDebris, checkLocks, checkNode, classify, deferred, inScope, jsonProblem, listDir, report, type DirLocks, type ScanCtx } from './scan.js';
+import {
+  checkDebris,
+  checkLocks,
+  checkNode,
+  classify,
+  deferred,
+  inScope,
+  jsonProblem,
+  listDir,
+  report,
+  scanEach,
+  type DirLocks,
+  type ScanCtx,
+} from './scan.js';
 import type { Finding } from './types.js';
 
 const area = 'integration' as const;
@@ -74,33 +87,17 @@ export async function scanIntegration(sc: ScanCtx, users: UserLookup, store: Int
       // Per-user locks live here, outside the per-user directories: `USER.lock`.
       userLocks = await checkLocks(sc, area, treeHost, entries, (n) => n.slice(0, -'.lock'.length));
     }
+    // Per-user state first, in entry order (the later DynamicUI check walks it in that order).
     for (const [name, est] of entries) {
-      const host = path.join(treeHost, name);
-      const cls = classify(name, area);
-      if (cls.kind === 'lock') continue;
-      if (cls.kind !== 'data') {
-        const owner = cls.kind === 'lock_temp' ? cls.lock.slice(0, -'.lock'.length) : null;
-        await checkDebris(sc, { user: owner, area }, host, est, cls, cls.kind === 'lock_temp' && userLocks.states.get(cls.lock) === 'live');
-        continue;
-      }
-      if (!est.isDirectory() && !est.isSymbolicLink()) continue; // not ours to judge
-      if (!inScope(sc, name)) continue;
+      if (classify(name, area).kind !== 'data' || !(est.isDirectory() || est.isSymbolicLink()) || !inScope(sc, name)) continue;
       const state = perUser.get(name) ?? { dirsOk: true, seenIn: [] };
       perUser.set(name, state);
-      state.seenIn.push(host);
-      const pw = await users.passwdEntry(name);
-      const ok = await checkNode(sc, { user: name, area }, host, est, { type: 'dir', mode: USER_DIR_MODE, uid: 0, gid: pw?.gid });
-      if (!ok) {
-        state.dirsOk = false;
-        continue;
-      }
-      const lockLive = userLocks.states.get(`${name}.lock`) !== undefined && userLocks.states.get(`${name}.lock`) !== 'stale';
-      if (tree === LINKS_DIR) await scanLinksDir(sc, name, host, lockLive);
-      else await scanDynamicUiDir(sc, name, host, lockLive);
+      state.seenIn.push(path.join(treeHost, name));
     }
+    await scanEach(sc, entries, (sc, [name, est]) => scanTreeEntry(sc, users, { tree, treeHost, userLocks, perUser }, name, est));
   }
 
-  for (const [user, state] of perUser) {
+  await scanEach(sc, perUser, async (sc, [user, state]) => {
     if (!(await users.isCpanelAccount(user))) {
       const why = (await users.passwdEntry(user)) === undefined ? 'no longer exists' : 'is no longer a cPanel account';
       await report(sc, {
@@ -110,11 +107,43 @@ export async function scanIntegration(sc: ScanCtx, users: UserLookup, store: Int
         path: state.seenIn[0] as string,
         detail: `The user “${user}” ${why}, but integration files remain for it. Remove them (account removal purges them) or restore the account.`,
       });
-      continue;
+      return;
     }
     const lock = userLocks.states.get(`${user}.lock`);
     if (state.dirsOk) await checkDynamicUi(sc, store, user, lock !== undefined && lock !== 'stale');
+  });
+}
+
+interface TreeScan {
+  tree: string;
+  treeHost: string;
+  userLocks: DirLocks;
+  perUser: ReadonlyMap<string, UserState>;
+}
+
+/** One entry of `links/` or `dynamicui/`: writer debris, or a user's directory (checked, then scanned). */
+async function scanTreeEntry(sc: ScanCtx, users: UserLookup, t: TreeScan, name: string, est: PortStats): Promise<void> {
+  const host = path.join(t.treeHost, name);
+  const cls = classify(name, area);
+  if (cls.kind === 'lock') return;
+  if (cls.kind !== 'data') {
+    const owner = cls.kind === 'lock_temp' ? cls.lock.slice(0, -'.lock'.length) : null;
+    await checkDebris(sc, { user: owner, area }, host, est, cls, cls.kind === 'lock_temp' && t.userLocks.states.get(cls.lock) === 'live');
+    return;
   }
+  if (!est.isDirectory() && !est.isSymbolicLink()) return; // not ours to judge
+  if (!inScope(sc, name)) return;
+  const state = t.perUser.get(name) as UserState;
+  const pw = await users.passwdEntry(name);
+  const ok = await checkNode(sc, { user: name, area }, host, est, { type: 'dir', mode: USER_DIR_MODE, uid: 0, gid: pw?.gid });
+  if (!ok) {
+    state.dirsOk = false;
+    return;
+  }
+  const lock = t.userLocks.states.get(`${name}.lock`);
+  const lockLive = lock !== undefined && lock !== 'stale';
+  if (t.tree === LINKS_DIR) await scanLinksDir(sc, name, host, lockLive);
+  else await scanDynamicUiDir(sc, name, host, lockLive);
 }
 
 async function scanLinksDir(sc: ScanCtx, user: string, dirHost: string, lockLive: boolean): Promise<void> {

@@ -9,6 +9,7 @@
 import { posix as path } from 'node:path';
 import { isLibraryTempName, libraryTempPid } from '../io/commit.js';
 import { pace } from '../io/pace.js';
+import { mapOrdered } from '../io/pool.js';
 import type { Disk } from '../io/disk.js';
 import { parseLockPid } from '../io/dot-lock.js';
 import { errnoCode, isEnoent, isLinkstoreError } from '../io/errors.js';
@@ -34,6 +35,26 @@ export interface Problem {
   kind: FindingKind;
   path: string;
   detail: string;
+}
+
+/**
+ * Accounts scanned at the same time. Each scan is a chain of small awaits (lstat, readdir, read);
+ * a few chains in flight keep the thread pool busy instead of idle between them.
+ */
+export const SCAN_WIDTH = 8;
+
+/**
+ * Scan `items` (accounts, directory entries) SCAN_WIDTH at a time. Each gets its own findings
+ * list, appended in item order once all are done: the report is the same as a scan one item
+ * after another would give, whatever order the scans finish in.
+ */
+export async function scanEach<T>(sc: ScanCtx, items: Iterable<T>, scan: (sc: ScanCtx, item: T) => Promise<void>): Promise<void> {
+  const lists = await mapOrdered([...items], SCAN_WIDTH, async (item) => {
+    const own: ScanCtx = { ...sc, findings: [] };
+    await scan(own, item);
+    return own.findings;
+  });
+  for (const list of lists) for (const f of list) sc.findings.push(f);
 }
 
 /** Whether items of `user` are in scope (tree-wide items, `user` null, only without a filter). */

@@ -80,8 +80,10 @@ export async function expectedDynamicUi(
 }
 
 /** Compare every DynamicUI file of a user with what its userconfig implies. Read-only. */
-export async function checkDynamicUi(ctx: Ctx, user: string): Promise<DynamicUiReport> {
+export async function checkDynamicUi(base: Ctx, user: string): Promise<DynamicUiReport> {
   assertName(user, 'user');
+  // A view of the disk for this check: the user's two directories are resolved once, not per file.
+  const ctx: Ctx = { ...base, disk: base.disk.scoped() };
   const icons = themeCache(ctx);
   const report: DynamicUiReport = { entries: [], orphans: [], warnings: [] };
   const linkNames = ((await ctx.disk.readdir(userLinksDir(user))) ?? [])

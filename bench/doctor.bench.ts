@@ -1,0 +1,154 @@
+/**
+ * Doctor at server scale, on a real temp directory:
+ * - doctor.scan_20k: `doctor` (no fix) on a clean server of 20,000 accounts, each with one
+ *   integration link (userconfig, adminconfig, DynamicUI file) and one google authn link (per-user
+ *   DB, indexed in the LinkDB). Target ≤ 15 s. Also reported: the longest event-loop gap a 5 ms
+ *   timer saw during the scan, and the same-run baseline of a bare synchronous walk of the same
+ *   tree (readdir + lstat of every entry, read of every file), which is the floor of any scan.
+ *
+ * The tree is the library's own output: one account's files are written through the stores, then
+ * copied byte for byte (modes kept) to every other account; the per-user DBs differ only in their
+ * subject, substituted in the library's bytes; the LinkDB is rebuilt by the library from them.
+ * `BENCH_DOCTOR_ACCOUNTS` overrides the size (default 20,000; 2,000 with --quick).
+ */
+import * as fs from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Linkstore } from '../src/services.js';
+import { Disk } from '../src/io/disk.js';
+import { encodeCompact } from '../src/io/json-codec.js';
+import { doctor } from '../src/doctor/index.js';
+import { timeMs, type Benchmark } from './harness.js';
+
+const PKG = 'Cpanel::Security::Authn::Provider::';
+const U0_GID = 2000;
+
+/** Give `to` the mode of `from`, and (as root) its owner, with account u0's gid swapped for `gid`. */
+function sameNode(from: fs.Stats, to: string, gid: number): void {
+  fs.chmodSync(to, from.mode & 0o7777);
+  if (process.getuid?.() === 0) fs.chownSync(to, from.uid, from.gid === U0_GID ? gid : from.gid);
+}
+
+/** Copy every regular file of `from` into `to`, with modes and owners kept (see sameNode). */
+function copyDir(from: string, to: string, gid: number, rename: (name: string) => string = (n) => n, edit: (b: Buffer) => Buffer = (b) => b): void {
+  fs.mkdirSync(to);
+  sameNode(fs.statSync(from), to, gid);
+  const names = fs.readdirSync(from);
+  if (names.some((n) => n.includes('.lock') || n.includes('.tmp'))) throw new Error(`writer debris in ${from}: ${names.join(', ')}`);
+  for (const name of names) {
+    const src = join(from, name);
+    const st = fs.lstatSync(src);
+    if (!st.isFile()) throw new Error(`unexpected entry ${src}`);
+    const dst = join(to, rename(name));
+    fs.writeFileSync(dst, edit(fs.readFileSync(src)));
+    sameNode(st, dst, gid);
+  }
+}
+
+/** A clean temp server of `n` accounts, each with one integration link and one authn link. */
+export async function scaleServer(n: number): Promise<{ root: string; ls: Linkstore; cleanup(): void }> {
+  const root = mkdtempSync(join(tmpdir(), 'linkstore-bench-doctor-'));
+  const w = (p: string, c: string) => {
+    fs.mkdirSync(join(root, p, '..'), { recursive: true });
+    fs.writeFileSync(join(root, p), c);
+  };
+  const passwd = ['root:x:0:0:root:/root:/bin/bash'];
+  const group = ['root:x:0:'];
+  const domains: string[] = [];
+  fs.mkdirSync(join(root, 'var/cpanel/users'), { recursive: true });
+  for (let i = 0; i < n; i++) {
+    passwd.push(`u${i}:x:${U0_GID + i}:${U0_GID + i}::/home/u${i}:/bin/bash`);
+    group.push(`u${i}:x:${U0_GID + i}:`);
+    domains.push(`u${i}.example: u${i}`);
+    fs.writeFileSync(join(root, `var/cpanel/users/u${i}`), `DNS=u${i}.example\nOWNER=root\nRS=jupiter\n`);
+  }
+  w('/etc/passwd', passwd.join('\n') + '\n');
+  w('/etc/group', group.join('\n') + '\n');
+  w('/etc/userdomains', domains.join('\n') + '\n');
+  w('/usr/local/cpanel/base/frontend/jupiter/config.json', '{"icon":{"feature":{"width":48,"height":48},"group":{"width":32,"height":32}}}');
+  for (const s of ['cpaneld', 'webmaild', 'whostmgrd']) w(`/var/cpanel/authn/openid_connect/${s}`, encodeCompact({ google: `${PKG}Google` }));
+  // As cPanel's installer leaves them.
+  for (const d of ['var/cpanel/authn', 'var/cpanel/authn/openid_connect']) fs.chmodSync(join(root, d), 0o711);
+
+  // Account u0 through the library; every other account is a byte copy of it.
+  // Lock temps freed per lock, so that nothing but data is left to copy.
+  const build = new Linkstore({ disk: new Disk({ root, lock: { reuseTemps: false } }), hostname: 'bench.example.com' });
+  const ist = await build.integration();
+  await ist.createLink({ user: 'u0', app: 'wiki', url: 'https://wiki.example/', label: 'Wiki', token: 'tok' });
+  const authn = await build.authn();
+  await authn.linkAccount({ user: 'u0', provider: 'google', subject: 'subject-0', userInfo: { link_time: 1_700_000_000 } });
+  const L = join(root, 'var/cpanel/integration/links');
+  const D = join(root, 'var/cpanel/integration/dynamicui');
+  const U = join(root, 'var/cpanel/authn/links/users');
+  for (let i = 1; i < n; i++) {
+    const gid = U0_GID + i;
+    copyDir(join(L, 'u0'), join(L, `u${i}`), gid);
+    copyDir(join(D, 'u0'), join(D, `u${i}`), gid);
+    copyDir(
+      join(U, 'u0'),
+      join(U, `u${i}`),
+      gid,
+      () => `u${i}.db`,
+      (b) => Buffer.from(b.toString('utf8').replace('"subject-0"', `"subject-${i}"`)),
+    );
+  }
+  await authn.rebuildLinkDb({ provider: 'google' }, { includeRoot: true });
+  const ls = new Linkstore({ disk: new Disk({ root }), hostname: 'bench.example.com' });
+  return { root, ls, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** A bare synchronous walk of `dir`: readdir, lstat every entry, read every file, recurse. */
+function walk(dir: string): number {
+  let files = 0;
+  for (const name of fs.readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    const st = fs.lstatSync(p);
+    if (st.isDirectory()) files += walk(p);
+    else if (st.isFile()) {
+      fs.readFileSync(p);
+      files++;
+    }
+  }
+  return files;
+}
+
+const scan20k: Benchmark = {
+  name: 'doctor.scan_20k',
+  async run({ quick }) {
+    const n = Number(process.env.BENCH_DOCTOR_ACCOUNTS ?? (quick ? 2000 : 20_000));
+    const s = await scaleServer(n);
+    try {
+      const ticks: number[] = [];
+      const start = performance.now();
+      const timer = setInterval(() => ticks.push(performance.now()), 5);
+      let findings: unknown[] = [];
+      const ms = await timeMs(async () => (findings = (await doctor(s.ls)).findings));
+      clearInterval(timer);
+      let gap = 0;
+      let last = start;
+      for (const t of [...ticks, performance.now()]) {
+        gap = Math.max(gap, t - last);
+        last = t;
+      }
+      if (findings.length !== 0) throw new Error(`a clean server has ${findings.length} findings, e.g. ${JSON.stringify(findings.slice(0, 3))}`);
+      const baseline = await timeMs(() => walk(join(s.root, 'var/cpanel')));
+      const seconds = ms / 1000;
+      const limit = (15 * n) / 20_000;
+      return {
+        figure: seconds,
+        unit: 's',
+        baseline: baseline / 1000,
+        ratio: ms / baseline,
+        target: `≤ ${limit.toPrecision(3)} s`,
+        met: seconds <= limit,
+        note: `${n} accounts, ${(ms / n).toFixed(2)} ms/account, longest event-loop gap ${gap.toFixed(0)} ms; baseline: bare sync walk`,
+      };
+    } finally {
+      s.cleanup();
+    }
+  },
+};
+
+export const benchmarks: Benchmark[] = [scan20k];
