@@ -3,11 +3,18 @@
  * - transfer.authn_import: importing authn link records (one per account) into an empty server,
  *   ms per record at a small and a large size; the target is per-record cost within 1.3× (linear);
  * - transfer.export: exporting the resulting server, ms per record at the same two sizes.
+ * - transfer.import_100k: the built `linkstore import` binary reading a 100,000-line file (4
+ *   integration links and 1 authn link for each of 20,000 accounts) into an empty server; every
+ *   record must be reported, and the process's peak RSS (getrusage maxrss, recorded at exit by a
+ *   preloaded module) is the figure, target ≤ 300 MB. `BENCH_IMPORT_ACCOUNTS` overrides the
+ *   number of accounts (default 20,000; 2,000 with --quick).
  */
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Linkstore } from '../src/services.js';
 import { Disk } from '../src/io/disk.js';
 import { encodeCompact } from '../src/io/json-codec.js';
@@ -16,7 +23,7 @@ import { timeMs, type Benchmark } from './harness.js';
 
 const PKG = 'Cpanel::Security::Authn::Provider::';
 
-/** A temp server with `n` accounts u0..u{n-1} and google enabled. */
+/** A temp server with `n` accounts u0..u{n-1} (jupiter, domain u<i>.example) and google enabled. */
 function server(n: number): { root: string; ls: Linkstore; cleanup(): void } {
   const root = mkdtempSync(join(tmpdir(), 'linkstore-bench-transfer-'));
   const w = (p: string, c: string) => {
@@ -25,15 +32,18 @@ function server(n: number): { root: string; ls: Linkstore; cleanup(): void } {
   };
   const passwd = ['root:x:0:0:root:/root:/bin/bash'];
   const group = ['root:x:0:'];
+  const domains: string[] = [];
   fs.mkdirSync(join(root, 'var/cpanel/users'), { recursive: true });
   for (let i = 0; i < n; i++) {
     passwd.push(`u${i}:x:${2000 + i}:${2000 + i}::/home/u${i}:/bin/bash`);
     group.push(`u${i}:x:${2000 + i}:`);
-    fs.writeFileSync(join(root, `var/cpanel/users/u${i}`), `DNS=u${i}.example\nOWNER=root\n`);
+    domains.push(`u${i}.example: u${i}`);
+    fs.writeFileSync(join(root, `var/cpanel/users/u${i}`), `DNS=u${i}.example\nOWNER=root\nRS=jupiter\n`);
   }
   w('/etc/passwd', passwd.join('\n') + '\n');
   w('/etc/group', group.join('\n') + '\n');
-  w('/etc/userdomains', '');
+  w('/etc/userdomains', domains.join('\n') + '\n');
+  w('/usr/local/cpanel/base/frontend/jupiter/config.json', '{"icon":{"feature":{"width":48,"height":48},"group":{"width":32,"height":32}}}');
   for (const s of ['cpaneld', 'webmaild', 'whostmgrd']) w(`/var/cpanel/authn/openid_connect/${s}`, encodeCompact({ google: `${PKG}Google` }));
   const ls = new Linkstore({ disk: new Disk({ root }), hostname: 'bench.example.com' });
   return { root, ls, cleanup: () => rmSync(root, { recursive: true, force: true }) };
@@ -93,4 +103,97 @@ const bench = (name: string, pick: 'importMs' | 'exportMs'): Benchmark => ({
   },
 });
 
-export const benchmarks: Benchmark[] = [bench('transfer.authn_import', 'importMs'), bench('transfer.export', 'exportMs')];
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'linkstore.js');
+/** Preloaded into the CLI: write the process's peak RSS (KiB) to $LINKSTORE_BENCH_RSS at exit. */
+const RSS_AT_EXIT =
+  'data:text/javascript,' +
+  encodeURIComponent(
+    "import { writeFileSync } from 'node:fs'; process.on('exit', () => writeFileSync(process.env.LINKSTORE_BENCH_RSS, String(process.resourceUsage().maxRSS)));",
+  );
+
+/** The import file: per account 4 integration links, then 1 authn link per account. */
+function writeImportFile(file: string, accounts: number): number {
+  const fd = fs.openSync(file, 'w', 0o600);
+  let n = 0;
+  const out: string[] = [];
+  const flush = () => {
+    fs.writeSync(fd, out.join(''));
+    out.length = 0;
+  };
+  for (let i = 0; i < accounts; i++) {
+    for (let k = 0; k < 4; k++) {
+      const userconfig = { url: `https://app${k}.example/u${i}`, label: `App ${k}`, order: String(k + 1) };
+      out.push(JSON.stringify({ type: 'integration_link', user: `u${i}`, app: `app${k}`, userconfig, token: `tok-${i}-${k}` }) + '\n');
+      n++;
+    }
+    if (out.length >= 4096) flush();
+  }
+  for (let i = 0; i < accounts; i++) {
+    out.push(JSON.stringify({ type: 'authn_link', user: `u${i}`, provider: 'google', subject: `s${i}`, user_info: { link_time: 1_700_000_000 } }) + '\n');
+    n++;
+    if (out.length >= 4096) flush();
+  }
+  flush();
+  fs.closeSync(fd);
+  return n;
+}
+
+/** Run the built CLI; resolves with its exit code, stdout size and peak RSS in MB. */
+function runCli(args: string[], rssFile: string): Promise<{ code: number | null; reported: number; stdoutBytes: number; rssMb: number; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', RSS_AT_EXIT, BIN, ...args], {
+      env: { ...process.env, LINKSTORE_BENCH_RSS: rssFile },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let reported = 0;
+    let stdoutBytes = 0;
+    let stderr = '';
+    let tail = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (c: string) => {
+      stdoutBytes += c.length;
+      const text = tail + c;
+      const lines = text.split('\n');
+      tail = lines.pop() as string;
+      for (const l of lines) if (l.startsWith('line ')) reported++;
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (c: string) => (stderr = (stderr + c).slice(-2000)));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const kib = Number(fs.readFileSync(rssFile, 'utf8'));
+      resolve({ code, reported, stdoutBytes, rssMb: kib / 1024, stderr });
+    });
+  });
+}
+
+const import100k: Benchmark = {
+  name: 'transfer.import_100k',
+  async run({ quick }) {
+    const accounts = Number(process.env.BENCH_IMPORT_ACCOUNTS ?? (quick ? 2000 : 20_000));
+    const s = server(accounts);
+    const file = `${s.root}.import.ndjson`;
+    const rss = `${s.root}.rss`;
+    try {
+      const lines = writeImportFile(file, accounts);
+      let r: Awaited<ReturnType<typeof runCli>> | undefined;
+      const ms = await timeMs(async () => (r = await runCli(['--root', s.root, 'import', file], rss)));
+      const run = r as NonNullable<typeof r>;
+      if (run.code !== 0) throw new Error(`import exited ${run.code}: ${run.stderr}`);
+      if (run.reported !== lines) throw new Error(`${run.reported} of ${lines} records reported`);
+      return {
+        figure: run.rssMb,
+        unit: 'MB peak',
+        target: 'peak RSS ≤ 300 MB, every record reported',
+        met: run.rssMb <= 300,
+        note: `${lines} records (${accounts} accounts) in ${(ms / 1000).toFixed(1)} s, ${run.reported} reported, through the built binary`,
+      };
+    } finally {
+      rmSync(file, { force: true });
+      rmSync(rss, { force: true });
+      s.cleanup();
+    }
+  },
+};
+
+export const benchmarks: Benchmark[] = [bench('transfer.authn_import', 'importMs'), bench('transfer.export', 'exportMs'), import100k];

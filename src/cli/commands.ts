@@ -126,14 +126,29 @@ function userMap(args: ParsedArgs): Map<string, string> | string {
   return map;
 }
 
-/** The input's bytes, undecoded: import checks each line as UTF-8 and names the line that is not. */
-async function readInput(file: string): Promise<Buffer> {
-  if (file === '-') {
-    const chunks: Buffer[] = [];
-    for await (const c of process.stdin) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
-    return Buffer.concat(chunks);
+/**
+ * The input as chunks of bytes, read piece by piece (never whole): the file is opened first, so
+ * a missing or unreadable one is a usage error before anything is imported.
+ */
+async function openInput(file: string): Promise<AsyncIterable<Uint8Array>> {
+  if (file === '-') return process.stdin as AsyncIterable<Uint8Array>;
+  const fh = await nodeFsPort.promises.open(file, 'r');
+  if ((await fh.stat()).isDirectory()) {
+    await fh.close();
+    throw new Error('EISDIR: illegal operation on a directory');
   }
-  return Buffer.from(await nodeFsPort.promises.readFile(file));
+  return (async function* () {
+    try {
+      const buf = Buffer.allocUnsafe(1 << 20);
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+        if (bytesRead === 0) return;
+        yield buf.subarray(0, bytesRead);
+      }
+    } finally {
+      await fh.close();
+    }
+  })();
 }
 
 function progressBar(io: CliIo): { update: (done: number, total: number) => void; end: () => void } {
@@ -157,19 +172,19 @@ function progressBar(io: CliIo): { update: (done: number, total: number) => void
 async function runImport(ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<number> {
   if (args.positional.length !== 1) return usageFailure(io, args.output, 'import', '“import” needs exactly one FILE (or - for standard input).');
   const file = args.positional[0] as string;
-  let bytes: Buffer;
+  let input: AsyncIterable<Uint8Array>;
   try {
-    bytes = await readInput(file);
+    input = await openInput(file);
   } catch (e) {
     return usageFailure(io, args.output, 'import', `cannot read “${file}”: ${e instanceof Error ? e.message : String(e)}`);
   }
   const map = userMap(args);
   if (typeof map === 'string') return usageFailure(io, args.output, 'import', map);
   if (args.flags.hostname === '') return usageFailure(io, args.output, 'import', 'the option --hostname needs a host name.');
-  const { importRecords, splitLineBytes } = await import('../transfer/index.js');
+  const { importRecords, lineBytes } = await import('../transfer/index.js');
   const showProgress = (io.isTTY || args.flags.progress === true) && args.flags.quiet !== true;
   const bar = showProgress ? progressBar(io) : undefined;
-  const summary = await importRecords(ls, splitLineBytes(bytes), {
+  const summary = await importRecords(ls, lineBytes(input), {
     dryRun: args.dryRun,
     onProgress: bar?.update,
     noReplace: args.flags['no-replace'] === true,

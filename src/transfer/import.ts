@@ -18,6 +18,7 @@ import { authnContext } from '../authn/store.js';
 import { storedClientConfig, storedDisplayConfig } from '../authn/transfer.js';
 import { PROTOCOL, type ImportLinkItem, type UserInfoInput } from '../authn/index.js';
 import { RECORD_SCHEMAS, RECORD_TYPES, type TransferRecord } from './records.js';
+import { OverlongLine } from './lines.js';
 
 export interface ImportOptions {
   /** Validate and plan every line; write nothing. The report says what would happen. */
@@ -175,12 +176,16 @@ class Report {
  * Parse every line; bad lines settle as failed, repeated keys as skipped (the first one counts).
  * A line given as bytes must be UTF-8 (a line that is not fails, naming it; nothing of it is applied).
  */
-async function readLines(lines: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>, report: Report, opts: ImportOptions): Promise<Parsed[]> {
+async function readLines(lines: InputLines, report: Report, opts: ImportOptions): Promise<Parsed[]> {
   const parsed: Parsed[] = [];
   const seen = new Map<string, number>();
   let n = 0;
   for await (const line of lines) {
     n++;
+    if (line instanceof OverlongLine) {
+      report.settle({ line: n }, 'failed', `the line is longer than the limit (${line.bytes} bytes)`);
+      continue;
+    }
     let raw: string;
     try {
       raw = typeof line === 'string' ? line : strictUtf8.decode(line);
@@ -213,15 +218,14 @@ async function readLines(lines: Iterable<string | Uint8Array> | AsyncIterable<st
   return parsed;
 }
 
+/** Input lines: strings, undecoded bytes (see `splitLineBytes`, `lineBytes`), or a line over the length limit. */
+export type InputLines = Iterable<string | Uint8Array | OverlongLine> | AsyncIterable<string | Uint8Array | OverlongLine>;
+
 /**
  * Apply export lines (one NDJSON line per element; line numbers count every element) to `ls`.
- * Lines may be strings or undecoded bytes (see `splitLineBytes`).
+ * Lines may be strings or undecoded bytes (see `splitLineBytes` and, for a stream, `lineBytes`).
  */
-export async function importRecords(
-  ls: Linkstore,
-  lines: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>,
-  options: ImportOptions = {},
-): Promise<ImportSummary> {
+export async function importRecords(ls: Linkstore, lines: InputLines, options: ImportOptions = {}): Promise<ImportSummary> {
   const dryRun = options.dryRun === true;
   let total = 0;
   const report = new Report(() => total, options.onProgress);

@@ -8,6 +8,7 @@ export {
   splitLines,
   LINE_STATUSES,
   type ImportOptions,
+  type InputLines,
   type ImportSummary,
   type LineResult,
   type LineStatus,
@@ -22,3 +23,4 @@ export type {
   TransferRecord,
 } from './records.js';
 export { RECORD_SCHEMAS, RECORD_TYPES } from './records.js';
+export { lineBytes, MAX_LINE_BYTES, OverlongLine } from './lines.js';
