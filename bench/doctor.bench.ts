@@ -73,8 +73,9 @@ export async function scaleServer(n: number): Promise<{ root: string; ls: Linkst
   for (const d of ['var/cpanel/authn', 'var/cpanel/authn/openid_connect']) fs.chmodSync(join(root, d), 0o711);
 
   // Account u0 through the library; every other account is a byte copy of it.
-  // Lock temps freed per lock, so that nothing but data is left to copy.
-  const build = new Linkstore({ disk: new Disk({ root, lock: { reuseTemps: false } }), hostname: 'bench.example.com' });
+  // Lock temps freed per lock, so that nothing but data is left to copy; the LinkDB rebuild of a big
+  // server on a busy machine may take longer than the default critical-section bound.
+  const build = new Linkstore({ disk: new Disk({ root, lock: { reuseTemps: false, criticalMs: 600_000 } }), hostname: 'bench.example.com' });
   const ist = await build.integration();
   await ist.createLink({ user: 'u0', app: 'wiki', url: 'https://wiki.example/', label: 'Wiki', token: 'tok' });
   const authn = await build.authn();

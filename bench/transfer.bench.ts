@@ -2,7 +2,9 @@
  * Transfer benchmarks, on a real temp directory, as same-run figures:
  * - transfer.authn_import: importing authn link records (one per account) into an empty server,
  *   ms per record at a small and a large size; the target is per-record cost within 1.3× (linear);
- * - transfer.export: exporting the resulting server, ms per record at the same two sizes.
+ * - transfer.export: exporting the resulting server, ms per record at the same two sizes;
+ * - transfer.integration_import / _export: the same with one integration link per account;
+ * - transfer.email_import / _export: the same with email-user authn links of one system user;
  * - transfer.import_100k: the built `linkstore import` binary reading a 100,000-line file (4
  *   integration links and 1 authn link for each of 20,000 accounts) into an empty server; every
  *   record must be reported, and the process's peak RSS (getrusage maxrss, recorded at exit by a
@@ -49,22 +51,41 @@ function server(n: number): { root: string; ls: Linkstore; cleanup(): void } {
   return { root, ls, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-const lines = (n: number) =>
+/** What a transfer benchmark moves: one authn link per account, one integration link per account, or email users of one account. */
+type Kind = 'authn' | 'integration' | 'email';
+
+const NOTES: Record<Kind, string> = {
+  authn: 'one authn link per account',
+  integration: 'one integration link per account',
+  email: 'email-user authn links under one system user',
+};
+
+const lines = (n: number, kind: Kind) =>
   Array.from({ length: n }, (_, i) =>
-    JSON.stringify({
-      type: 'authn_link',
-      user: `u${i}`,
-      provider: 'google',
-      subject: `s${i}`,
-      user_info: { link_time: 1_700_000_000, preferred_username: `p${i}` },
-    }),
+    kind === 'integration'
+      ? JSON.stringify({
+          type: 'integration_link',
+          user: `u${i}`,
+          app: 'wiki',
+          userconfig: { url: `https://wiki.example/${i}`, label: 'Wiki' },
+          token: `t${i}`,
+        })
+      : JSON.stringify({
+          type: 'authn_link',
+          user: kind === 'email' ? `m${i}@u0.example` : `u${i}`,
+          provider: 'google',
+          subject: `s${i}`,
+          user_info: { link_time: 1_700_000_000, preferred_username: `p${i}` },
+        }),
   );
 
-async function perRecord(n: number): Promise<{ importMs: number; exportMs: number }> {
-  const s = server(n);
+async function perRecord(n: number, kind: Kind): Promise<{ importMs: number; exportMs: number }> {
+  const s = server(kind === 'email' ? 1 : n);
   try {
+    // cPanel's rule: an email account exists when its mail directory does.
+    if (kind === 'email') for (let i = 0; i < n; i++) fs.mkdirSync(join(s.root, `home/u0/mail/u0.example/m${i}`), { recursive: true });
     let failed = 0;
-    const importMs = (await timeMs(async () => (failed = (await importRecords(s.ls, lines(n))).failed))) / n;
+    const importMs = (await timeMs(async () => (failed = (await importRecords(s.ls, lines(n, kind))).failed))) / n;
     if (failed) throw new Error(`${failed} records failed`);
     let count = 0;
     const exportMs = (await timeMs(async () => (count = (await exportRecords(s.ls)).length))) / n;
@@ -75,21 +96,27 @@ async function perRecord(n: number): Promise<{ importMs: number; exportMs: numbe
   }
 }
 
-let cached: Promise<{ small: number; large: number; a: { importMs: number; exportMs: number }; b: { importMs: number; exportMs: number } }> | undefined;
-function measure(quick: boolean) {
-  return (cached ??= (async () => {
-    const small = quick ? 500 : 1000;
-    const large = quick ? 5000 : 20_000;
-    const a = await perRecord(small);
-    const b = await perRecord(large);
-    return { small, large, a, b };
-  })());
+type Measured = { small: number; large: number; a: { importMs: number; exportMs: number }; b: { importMs: number; exportMs: number } };
+const cached = new Map<Kind, Promise<Measured>>();
+function measure(quick: boolean, kind: Kind): Promise<Measured> {
+  let m = cached.get(kind);
+  if (!m) {
+    m = (async () => {
+      const small = quick ? 500 : 1000;
+      const large = quick ? 5000 : 20_000;
+      const a = await perRecord(small, kind);
+      const b = await perRecord(large, kind);
+      return { small, large, a, b };
+    })();
+    cached.set(kind, m);
+  }
+  return m;
 }
 
-const bench = (name: string, pick: 'importMs' | 'exportMs'): Benchmark => ({
+const bench = (name: string, kind: Kind, pick: 'importMs' | 'exportMs'): Benchmark => ({
   name,
   async run({ quick }) {
-    const { small, large, a, b } = await measure(quick);
+    const { small, large, a, b } = await measure(quick, kind);
     const ratio = b[pick] / a[pick];
     return {
       figure: b[pick],
@@ -98,7 +125,7 @@ const bench = (name: string, pick: 'importMs' | 'exportMs'): Benchmark => ({
       ratio,
       target: 'ratio ≤ 1.3',
       met: ratio <= 1.3,
-      note: `${large} records vs ${small} (baseline), one authn link per account`,
+      note: `${large} records vs ${small} (baseline), ${NOTES[kind]}`,
     };
   },
 });
@@ -149,20 +176,24 @@ function runCli(args: string[], rssFile: string): Promise<{ code: number | null;
     let stdoutBytes = 0;
     let stderr = '';
     let tail = '';
+    const failures: string[] = [];
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (c: string) => {
       stdoutBytes += c.length;
       const text = tail + c;
       const lines = text.split('\n');
       tail = lines.pop() as string;
-      for (const l of lines) if (l.startsWith('line ')) reported++;
+      for (const l of lines) {
+        if (l.startsWith('line ')) reported++;
+        if (/^line \d+: failed/.test(l) && failures.length < 3) failures.push(l);
+      }
     });
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (c: string) => (stderr = (stderr + c).slice(-2000)));
     child.on('error', reject);
     child.on('close', (code) => {
       const kib = Number(fs.readFileSync(rssFile, 'utf8'));
-      resolve({ code, reported, stdoutBytes, rssMb: kib / 1024, stderr });
+      resolve({ code, reported, stdoutBytes, rssMb: kib / 1024, stderr: stderr + failures.join('\n') });
     });
   });
 }
@@ -196,4 +227,12 @@ const import100k: Benchmark = {
   },
 };
 
-export const benchmarks: Benchmark[] = [bench('transfer.authn_import', 'importMs'), bench('transfer.export', 'exportMs'), import100k];
+export const benchmarks: Benchmark[] = [
+  bench('transfer.authn_import', 'authn', 'importMs'),
+  bench('transfer.export', 'authn', 'exportMs'),
+  bench('transfer.integration_import', 'integration', 'importMs'),
+  bench('transfer.integration_export', 'integration', 'exportMs'),
+  bench('transfer.email_import', 'email', 'importMs'),
+  bench('transfer.email_export', 'email', 'exportMs'),
+  import100k,
+];
