@@ -229,11 +229,21 @@ export async function importRecords(ls: Linkstore, lines: InputLines, options: I
   const dryRun = options.dryRun === true;
   let total = 0;
   const report = new Report(() => total, options.onProgress);
-  const parsed = await readLines(lines, report, options);
-  total = report.results.length + parsed.length;
+  // Records by kind; each kind's records are let go once its phase is over (a big import's links
+  // are not held while its authn links are applied).
+  const byType = new Map<TransferRecord['type'], Parsed[]>();
+  let count = 0;
+  for (const p of await readLines(lines, report, options)) {
+    const list = byType.get(p.record.type) ?? [];
+    list.push(p);
+    byType.set(p.record.type, list);
+    count++;
+  }
+  total = report.results.length + count;
   options.onProgress?.(report.results.length, total);
-  const ofType = <T extends TransferRecord['type']>(t: T) =>
-    parsed.filter((p): p is Parsed & { record: Extract<TransferRecord, { type: T }> } => p.record.type === t);
+  const ofType = <T extends TransferRecord['type']>(t: T) => (byType.get(t) ?? []) as Of<T>[];
+  // A dry run has not enabled the providers this import enables: count them as enabled.
+  const alsoEnabled = options.dryRun ? new Set(ofType('authn_provider').map((p) => p.record.provider.toLowerCase())) : undefined;
 
   const phases: Array<[TransferRecord['type'], () => Promise<void>]> = [
     ['authn_provider', () => importProviders(ls, ofType('authn_provider'), options, report)],
@@ -241,7 +251,7 @@ export async function importRecords(ls: Linkstore, lines: InputLines, options: I
     ['authn_display_config', () => importDisplayConfigs(ls, ofType('authn_display_config'), options, report)],
     ['integration_group', () => importGroups(ls, ofType('integration_group'), options, report)],
     ['integration_link', () => importLinks(ls, ofType('integration_link'), options, report)],
-    ['authn_link', () => importAuthnLinks(ls, ofType('authn_link'), parsed, options, report)],
+    ['authn_link', () => importAuthnLinks(ls, ofType('authn_link'), alsoEnabled, options, report)],
   ];
   for (const [type, run] of phases) {
     try {
@@ -249,8 +259,9 @@ export async function importRecords(ls: Linkstore, lines: InputLines, options: I
     } catch (e) {
       // The phase failed as a whole: its unsettled records fail with the reason; later phases still run.
       const settled = new Set(report.results.map((r) => r.line));
-      for (const p of parsed) if (p.record.type === type && !settled.has(p.line)) report.settle(p, 'failed', reasonOf(e));
+      for (const p of ofType(type)) if (!settled.has(p.line)) report.settle(p, 'failed', reasonOf(e));
     }
+    byType.delete(type);
   }
 
   const results = report.results.sort((a, b) => a.line - b.line);
@@ -396,11 +407,15 @@ async function importLinks(ls: Linkstore, list: Of<'integration_link'>[], opts: 
   }
 }
 
-async function importAuthnLinks(ls: Linkstore, list: Of<'authn_link'>[], all: Parsed[], opts: ImportOptions, report: Report): Promise<void> {
+async function importAuthnLinks(
+  ls: Linkstore,
+  list: Of<'authn_link'>[],
+  alsoEnabled: ReadonlySet<string> | undefined,
+  opts: ImportOptions,
+  report: Report,
+): Promise<void> {
   if (list.length === 0) return;
   const authn = await ls.authn();
-  // A dry run has not enabled the providers this import enables: count them as enabled.
-  const alsoEnabled = opts.dryRun ? new Set(all.flatMap((p) => (p.record.type === 'authn_provider' ? [p.record.provider.toLowerCase()] : []))) : undefined;
   const items: ImportLinkItem[] = list.map(({ record: r }) => ({
     user: r.user,
     provider: r.provider,
