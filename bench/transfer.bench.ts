@@ -166,7 +166,10 @@ function writeImportFile(file: string, accounts: number): number {
 }
 
 /** Run the built CLI; resolves with its exit code, stdout size and peak RSS in MB. */
-function runCli(args: string[], rssFile: string): Promise<{ code: number | null; reported: number; stdoutBytes: number; rssMb: number; stderr: string }> {
+function runCli(
+  args: string[],
+  rssFile: string,
+): Promise<{ code: number | null; reported: number; failed: number; firstFailure: string; stdoutBytes: number; rssMb: number; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', RSS_AT_EXIT, BIN, ...args], {
       env: { ...process.env, LINKSTORE_BENCH_RSS: rssFile },
@@ -176,7 +179,8 @@ function runCli(args: string[], rssFile: string): Promise<{ code: number | null;
     let stdoutBytes = 0;
     let stderr = '';
     let tail = '';
-    const failures: string[] = [];
+    let failed = 0;
+    let firstFailure = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (c: string) => {
       stdoutBytes += c.length;
@@ -185,7 +189,7 @@ function runCli(args: string[], rssFile: string): Promise<{ code: number | null;
       tail = lines.pop() as string;
       for (const l of lines) {
         if (l.startsWith('line ')) reported++;
-        if (/^line \d+: failed/.test(l) && failures.length < 3) failures.push(l);
+        if (/^line \d+: failed/.test(l) && failed++ === 0) firstFailure = l;
       }
     });
     child.stderr.setEncoding('utf8');
@@ -193,7 +197,7 @@ function runCli(args: string[], rssFile: string): Promise<{ code: number | null;
     child.on('error', reject);
     child.on('close', (code) => {
       const kib = Number(fs.readFileSync(rssFile, 'utf8'));
-      resolve({ code, reported, stdoutBytes, rssMb: kib / 1024, stderr: stderr + failures.join('\n') });
+      resolve({ code, reported, failed, firstFailure, stdoutBytes, rssMb: kib / 1024, stderr });
     });
   });
 }
@@ -210,14 +214,17 @@ const import100k: Benchmark = {
       let r: Awaited<ReturnType<typeof runCli>> | undefined;
       const ms = await timeMs(async () => (r = await runCli(['--root', s.root, 'import', file], rss)));
       const run = r as NonNullable<typeof r>;
-      if (run.code !== 0) throw new Error(`import exited ${run.code}: ${run.stderr}`);
-      if (run.reported !== lines) throw new Error(`${run.reported} of ${lines} records reported`);
+      // Every record must be reported; failed ones (with the first reasons) are shown, not thrown.
+      const complete = run.reported === lines;
       return {
         figure: run.rssMb,
         unit: 'MB peak',
-        target: 'peak RSS ≤ 300 MB, every record reported',
-        met: run.rssMb <= 300,
-        note: `${lines} records (${accounts} accounts) in ${(ms / 1000).toFixed(1)} s, ${run.reported} reported, through the built binary`,
+        target: 'peak RSS ≤ 300 MB, every record reported, none failed',
+        met: run.rssMb <= 300 && complete && run.failed === 0,
+        note:
+          `${lines} records (${accounts} accounts) in ${(ms / 1000).toFixed(1)} s, exit ${run.code}, ${run.reported} reported, ${run.failed} failed` +
+          (run.failed > 0 ? `; first: ${run.firstFailure}` : '') +
+          (run.code !== 0 && run.failed === 0 ? `; stderr: ${run.stderr}` : ''),
       };
     } finally {
       rmSync(file, { force: true });
