@@ -159,6 +159,21 @@ describe('linkstore export and import (binary)', () => {
     // Three runs of the binary: give them room on a busy machine.
   }, 60_000);
 
+  it('reads a file line by line: a line over 8 MiB fails alone, its neighbours import', async () => {
+    const b = await server(false);
+    const file = `${b.root}.long.ndjson`;
+    cleanups.push(() => rmSync(file, { force: true }));
+    const link = (app: string) => JSON.stringify({ type: 'integration_link', user: 'bob', app, userconfig: { url: 'https://ok/' }, token: 't' });
+    writeFileSync(file, `${link('one')}\n{"type":"integration_link","pad":"${'x'.repeat(9 * 1024 * 1024)}"}\n${link('two')}\n`);
+    const r = linkstore(b.root, ['import', file]);
+    expect(r.status).toBe(1);
+    const out = r.stdout.split('\n');
+    expect(out[0]).toBe('line 1: created integration_link bob/one');
+    expect(out[1]).toMatch(/^line 2: failed: the line is longer than the limit \(\d+ bytes\)$/);
+    expect(out[2]).toBe('line 3: created integration_link bob/two');
+    expect(linkstore(b.root, ['import', b.root]).status).toBe(2);
+  });
+
   it('usage errors exit 2', async () => {
     const b = await server(false);
     expect(linkstore(b.root, ['import']).status).toBe(2);
