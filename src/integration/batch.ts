@@ -173,7 +173,7 @@ async function commitUser(run: Run, user: string, list: Prepared[], planned: Pla
         }
       }
     },
-    true,
+    { treeKnownToExist: true },
   ).catch((e: unknown) => {
     // The lock itself failed: every item of this user not yet settled fails with it.
     settleChunk(

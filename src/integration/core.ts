@@ -70,12 +70,18 @@ export function encodeFile(id: SchemaId, value: unknown, cpanelPath: string): Bu
  * the links tree does not exist yet there is nothing to protect and nowhere to put the lock
  * (read/remove paths must not create directories), so `fn` runs without it.
  */
+export interface UserLockOptions {
+  /** The caller just made or checked `links/`: skip the check that it exists (no lock without it). */
+  treeKnownToExist?: boolean;
+  /** Where a release that could not complete is reported (the call itself succeeds). */
+  warnings?: string[];
+}
+
 export async function withUserLock<T>(
   ctx: Ctx,
   user: string,
   fn: (beforePublish: (() => Promise<void>) | undefined) => Promise<T>,
-  treeKnownToExist = false,
-  warnings?: string[],
+  { treeKnownToExist = false, warnings }: UserLockOptions = {},
 ): Promise<T> {
   if (!treeKnownToExist) {
     const st = await ctx.disk.statPath(LINKS_DIR);

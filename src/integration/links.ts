@@ -42,7 +42,10 @@ export async function writeUserFiles(ctx: Ctx, facts: UserFacts, ops: FileOp[], 
   try {
     created = await ensureUserDirs(ctx, facts.user, facts.gid, createdDirs);
     // The commit leaves out the files that already hold their content (same inode, same mtime).
-    done = await withUserLock(ctx, facts.user, async (beforePublish) => (await commitFiles(ctx.disk, ops, { beforePublish })).applied, true, warnings);
+    done = await withUserLock(ctx, facts.user, async (beforePublish) => (await commitFiles(ctx.disk, ops, { beforePublish })).applied, {
+      treeKnownToExist: true,
+      warnings,
+    });
     if (created.length > 0) await syncDirs(ctx.disk, created);
   } catch (e) {
     // Failed before publishing: leave the tree as it was, directories included.
