@@ -79,6 +79,7 @@ export type {
   ProviderTarget,
   ServiceTarget,
   ProviderServiceTarget,
+  Service as AuthnService,
   SetConfigParams,
   AppnameParams,
   RenameEmailDomainsParams,

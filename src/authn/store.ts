@@ -56,7 +56,7 @@ export interface ProviderTarget {
 }
 /** A service (`cpaneld`, `webmaild`, `whostmgrd`; WHM's `service_name`). */
 export interface ServiceTarget {
-  service: Service | string;
+  service: Service;
 }
 /** A provider in a service. */
 export interface ProviderServiceTarget extends ProviderTarget, ServiceTarget {}

@@ -8,6 +8,15 @@ import type { PlannedOp } from '../io/plan.js';
 import type { Linkstore } from '../services.js';
 import { MutationData } from './envelope.js';
 import type { ParamReader } from './params.js';
+import type { Service } from '../authn/constants.js';
+
+/**
+ * WHM's `service_name`, as the typed API's `Service`: the facade takes any text, and the store
+ * checks it at run time (an unknown service is cPanel's "invalid service" error, not a type error).
+ */
+function serviceName(p: ParamReader): Service {
+  return p.defined('service_name') as Service;
+}
 
 export interface ParamSpec {
   name: string;
@@ -308,7 +317,7 @@ export const WHM_FUNCTIONS = [
     params: [service, providerId],
     mutates: true,
     async run(ls, p, o) {
-      return mutationData(await (await ls.authn()).enableProvider({ service: p.defined('service_name'), provider: p.defined('provider_id') }, o));
+      return mutationData(await (await ls.authn()).enableProvider({ service: serviceName(p), provider: p.defined('provider_id') }, o));
     },
   },
   {
@@ -318,7 +327,7 @@ export const WHM_FUNCTIONS = [
     params: [service, providerId],
     mutates: true,
     async run(ls, p, o) {
-      return mutationData(await (await ls.authn()).disableProvider({ service: p.defined('service_name'), provider: p.defined('provider_id') }, o));
+      return mutationData(await (await ls.authn()).disableProvider({ service: serviceName(p), provider: p.defined('provider_id') }, o));
     },
   },
   {
@@ -339,7 +348,7 @@ export const WHM_FUNCTIONS = [
     params: [service, providerId],
     mutates: false,
     async run(ls, p) {
-      return { client_configurations: await (await ls.authn()).getClientConfig({ service: p.defined('service_name'), provider: p.defined('provider_id') }) };
+      return { client_configurations: await (await ls.authn()).getClientConfig({ service: serviceName(p), provider: p.defined('provider_id') }) };
     },
   },
   {
@@ -355,7 +364,7 @@ export const WHM_FUNCTIONS = [
     async run(ls, p, o) {
       const r = await (
         await ls.authn()
-      ).setClientConfig({ service: p.defined('service_name'), provider: p.defined('provider_id'), configurations: p.defined('configurations') }, o);
+      ).setClientConfig({ service: serviceName(p), provider: p.defined('provider_id'), configurations: p.defined('configurations') }, o);
       return mutationData(r, {});
     },
   },
@@ -367,7 +376,7 @@ export const WHM_FUNCTIONS = [
     mutates: false,
     async run(ls, p) {
       return {
-        configuration_fields: await (await ls.authn()).listConfigurationFields({ service: p.defined('service_name'), provider: p.defined('provider_id') }),
+        configuration_fields: await (await ls.authn()).listConfigurationFields({ service: serviceName(p), provider: p.defined('provider_id') }),
       };
     },
   },
@@ -390,7 +399,7 @@ export const WHM_FUNCTIONS = [
     async run(ls, p, o) {
       const r = await (
         await ls.authn()
-      ).setDisplayConfig({ service: p.defined('service_name'), provider: p.defined('provider_id'), configurations: p.defined('configurations') }, o);
+      ).setDisplayConfig({ service: serviceName(p), provider: p.defined('provider_id'), configurations: p.defined('configurations') }, o);
       return mutationData(r, {});
     },
   },

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { AUTHN_MESSAGES as MSG } from '../../src/authn/index.js';
+import type { Service } from '../../src/authn/constants.js';
 import { describeOnDisks, hostPath, peek, seed, snapshotTree } from '../helpers/disks.js';
 import { fakeIcon, installShippedModules } from './provider-modules.js';
 import { PKG, makeStore, rejectsWith, seedServer } from './setup.js';
@@ -26,8 +27,8 @@ describeOnDisks('authn providers', (ctx) => {
     expect((await store.disableProvider({ service: 'whostmgrd', provider: 'google' })).ops).toEqual([]);
     expect((await store.enableProvider({ service: 'cpaneld', provider: 'cpanelid' })).ops).toEqual([]);
     expect(snapshotTree(ctx, '/')).toEqual(before);
-    await rejectsWith(store.enableProvider({ service: 'ftpd', provider: 'google' }), 'E_INVALID_PARAM', MSG.badService());
-    await rejectsWith(store.disableProvider({ service: 'cpanel', provider: 'google' }), 'E_INVALID_PARAM', MSG.badService());
+    await rejectsWith(store.enableProvider({ service: 'ftpd' as Service, provider: 'google' }), 'E_INVALID_PARAM', MSG.badService());
+    await rejectsWith(store.disableProvider({ service: 'cpanel' as Service, provider: 'google' }), 'E_INVALID_PARAM', MSG.badService());
     await rejectsWith(store.enableProvider({ service: 'cpaneld', provider: 'nosuch' }), 'E_PROVIDER', MSG.providerNotValid('nosuch'));
     // A module file installs a further provider; its package keeps the file's case.
     seed(ctx, '/usr/local/cpanel/Cpanel/Security/Authn/Provider/MyIdP.pm', '1;');
@@ -128,7 +129,7 @@ describeOnDisks('authn providers', (ctx) => {
     await rejectsWith(set({ client_id: 'a', client_secret: 'b' }, 'whmcs'), 'E_MISSING_PARAM', MSG.missingParam('well_known_config_uri'));
     await set({ client_id: 'a', client_secret: 'b', well_known_config_uri: 'https://w/.well-known' }, 'whmcs');
     expect(JSON.parse(peek(ctx, `${CC}/whmcs`)!).well_known_config_uri).toBe('https://w/.well-known');
-    await rejectsWith(store.getClientConfig({ service: 'imapd', provider: 'google' }), 'E_INVALID_PARAM', MSG.badService());
+    await rejectsWith(store.getClientConfig({ service: 'imapd' as Service, provider: 'google' }), 'E_INVALID_PARAM', MSG.badService());
   });
 
   it('gets and sets display configurations (merged, 0644, key and colour checks)', async () => {

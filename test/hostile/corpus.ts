@@ -4,6 +4,7 @@
  * wrong JSON types. Every case must fail with a typed error and write nothing.
  */
 import type { Linkstore } from '../../src/services.js';
+import type { Service } from '../../src/authn/constants.js';
 import { TINY_PNG } from './server.js';
 
 export interface CorpusCase {
@@ -117,19 +118,21 @@ const FUNCS: Record<string, { base: Record<string, string>; typed: Typed }> = {
   },
   enable_authentication_provider: {
     base: { service_name: 'webmaild', provider_id: 'google' },
-    typed: async (ls, p) => (await ls.authn()).enableProvider({ service: p.service_name!, provider: p.provider_id! }),
+    typed: async (ls, p) => (await ls.authn()).enableProvider({ service: p.service_name! as Service, provider: p.provider_id! }),
   },
   disable_authentication_provider: {
     base: { service_name: 'cpaneld', provider_id: 'google' },
-    typed: async (ls, p) => (await ls.authn()).disableProvider({ service: p.service_name!, provider: p.provider_id! }),
+    typed: async (ls, p) => (await ls.authn()).disableProvider({ service: p.service_name! as Service, provider: p.provider_id! }),
   },
   set_provider_client_configurations: {
     base: { service_name: 'cpaneld', provider_id: 'google', configurations: '{"client_id":"cid","client_secret":"csecret"}' },
-    typed: async (ls, p) => (await ls.authn()).setClientConfig({ service: p.service_name!, provider: p.provider_id!, configurations: p.configurations! }),
+    typed: async (ls, p) =>
+      (await ls.authn()).setClientConfig({ service: p.service_name! as Service, provider: p.provider_id!, configurations: p.configurations! }),
   },
   set_provider_display_configurations: {
     base: { service_name: 'cpaneld', provider_id: 'google', configurations: '{"color":"336699"}' },
-    typed: async (ls, p) => (await ls.authn()).setDisplayConfig({ service: p.service_name!, provider: p.provider_id!, configurations: p.configurations! }),
+    typed: async (ls, p) =>
+      (await ls.authn()).setDisplayConfig({ service: p.service_name! as Service, provider: p.provider_id!, configurations: p.configurations! }),
   },
 };
 
@@ -329,7 +332,7 @@ export function buildCorpus(): CorpusCase[] {
   });
   out.push({
     id: 'typed setClientConfig service=object',
-    api: async (ls) => (await ls.authn()).setClientConfig({ service: {} as string, provider: 'google', configurations: { client_id: 'x' } }),
+    api: async (ls) => (await ls.authn()).setClientConfig({ service: {} as Service, provider: 'google', configurations: { client_id: 'x' } }),
   });
   return out;
 }

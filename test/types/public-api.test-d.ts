@@ -43,6 +43,12 @@ describe('typed API', () => {
     void integration.createGroup({ user: 'bob', group_id: 'g', lable: 'x' });
   });
 
+  it('a service is one of the three services: a misspelled one does not compile', () => {
+    void authn.enableProvider({ service: 'cpaneld', provider: 'google' });
+    // @ts-expect-error 'cpanel' is not a service (cpaneld, webmaild, whostmgrd)
+    void authn.enableProvider({ service: 'cpanel', provider: 'google' });
+  });
+
   it('a batch item of the old shape ({ user, app, params }) does not compile, even from a variable', () => {
     const old = { user: 'bob', app: 'app', params: { url: 'https://x' } };
     // @ts-expect-error the link's data goes beside user and app, not under params
