@@ -64,7 +64,7 @@ for (let n = 1; ; n++) {
     } else if (op.op === 'unlink') {
       await authn.unlinkAccount({ user: 'bob', provider: 'google', subject: op.subject });
       subjects.delete(op.subject);
-    } else await authn.setClientConfig('cpaneld', 'google', { client_id: `id-${v}`, client_secret: `SECRET-${v}` });
+    } else await authn.setClientConfig({ service: 'cpaneld', provider: 'google', configurations: { client_id: `id-${v}`, client_secret: `SECRET-${v}` } });
   } catch (e) {
     log({ phase: 'error', ...op, code: e?.code, message: String(e?.message ?? e) });
     process.exit(1);
