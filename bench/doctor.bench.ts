@@ -12,18 +12,14 @@
  * `BENCH_DOCTOR_ACCOUNTS` overrides the size (default 20,000; 2,000 with --quick).
  */
 import * as fs from 'node:fs';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Linkstore } from '../src/services.js';
 import { Disk } from '../src/io/disk.js';
-import { encodeCompact } from '../src/io/json-codec.js';
 import { doctor } from '../src/doctor/index.js';
+import { accountsServer, FIRST_ACCOUNT_ID as U0_GID } from './accounts.js';
 import { timeMs, type Benchmark } from './harness.js';
-
-const PKG = 'Cpanel::Security::Authn::Provider::';
-const U0_GID = 2000;
 
 /** Give `to` the mode of `from`, and (as root) its owner, with account u0's gid swapped for `gid`. */
 function sameNode(from: fs.Stats, to: string, gid: number): void {
@@ -49,26 +45,7 @@ function copyDir(from: string, to: string, gid: number, rename: (name: string) =
 
 /** A clean temp server of `n` accounts, each with one integration link and one authn link. */
 export async function scaleServer(n: number): Promise<{ root: string; ls: Linkstore; cleanup(): void }> {
-  const root = mkdtempSync(join(tmpdir(), 'linkstore-bench-doctor-'));
-  const w = (p: string, c: string) => {
-    fs.mkdirSync(join(root, p, '..'), { recursive: true });
-    fs.writeFileSync(join(root, p), c);
-  };
-  const passwd = ['root:x:0:0:root:/root:/bin/bash'];
-  const group = ['root:x:0:'];
-  const domains: string[] = [];
-  fs.mkdirSync(join(root, 'var/cpanel/users'), { recursive: true });
-  for (let i = 0; i < n; i++) {
-    passwd.push(`u${i}:x:${U0_GID + i}:${U0_GID + i}::/home/u${i}:/bin/bash`);
-    group.push(`u${i}:x:${U0_GID + i}:`);
-    domains.push(`u${i}.example: u${i}`);
-    fs.writeFileSync(join(root, `var/cpanel/users/u${i}`), `DNS=u${i}.example\nOWNER=root\nRS=jupiter\n`);
-  }
-  w('/etc/passwd', passwd.join('\n') + '\n');
-  w('/etc/group', group.join('\n') + '\n');
-  w('/etc/userdomains', domains.join('\n') + '\n');
-  w('/usr/local/cpanel/base/frontend/jupiter/config.json', '{"icon":{"feature":{"width":48,"height":48},"group":{"width":32,"height":32}}}');
-  for (const s of ['cpaneld', 'webmaild', 'whostmgrd']) w(`/var/cpanel/authn/openid_connect/${s}`, encodeCompact({ google: `${PKG}Google` }));
+  const root = accountsServer('doctor', n);
   // As cPanel's installer leaves them.
   for (const d of ['var/cpanel/authn', 'var/cpanel/authn/openid_connect']) fs.chmodSync(join(root, d), 0o711);
 

@@ -13,40 +13,18 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Linkstore } from '../src/services.js';
 import { Disk } from '../src/io/disk.js';
-import { encodeCompact } from '../src/io/json-codec.js';
 import { exportRecords, importRecords } from '../src/transfer/index.js';
+import { accountsServer } from './accounts.js';
 import { timeMs, type Benchmark } from './harness.js';
-
-const PKG = 'Cpanel::Security::Authn::Provider::';
 
 /** A temp server with `n` accounts u0..u{n-1} (jupiter, domain u<i>.example) and google enabled. */
 function server(n: number): { root: string; ls: Linkstore; cleanup(): void } {
-  const root = mkdtempSync(join(tmpdir(), 'linkstore-bench-transfer-'));
-  const w = (p: string, c: string) => {
-    fs.mkdirSync(join(root, p, '..'), { recursive: true });
-    fs.writeFileSync(join(root, p), c);
-  };
-  const passwd = ['root:x:0:0:root:/root:/bin/bash'];
-  const group = ['root:x:0:'];
-  const domains: string[] = [];
-  fs.mkdirSync(join(root, 'var/cpanel/users'), { recursive: true });
-  for (let i = 0; i < n; i++) {
-    passwd.push(`u${i}:x:${2000 + i}:${2000 + i}::/home/u${i}:/bin/bash`);
-    group.push(`u${i}:x:${2000 + i}:`);
-    domains.push(`u${i}.example: u${i}`);
-    fs.writeFileSync(join(root, `var/cpanel/users/u${i}`), `DNS=u${i}.example\nOWNER=root\nRS=jupiter\n`);
-  }
-  w('/etc/passwd', passwd.join('\n') + '\n');
-  w('/etc/group', group.join('\n') + '\n');
-  w('/etc/userdomains', domains.join('\n') + '\n');
-  w('/usr/local/cpanel/base/frontend/jupiter/config.json', '{"icon":{"feature":{"width":48,"height":48},"group":{"width":32,"height":32}}}');
-  for (const s of ['cpaneld', 'webmaild', 'whostmgrd']) w(`/var/cpanel/authn/openid_connect/${s}`, encodeCompact({ google: `${PKG}Google` }));
+  const root = accountsServer('transfer', n);
   const ls = new Linkstore({ disk: new Disk({ root }), hostname: 'bench.example.com' });
   return { root, ls, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
