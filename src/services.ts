@@ -57,6 +57,14 @@ export class Linkstore {
     ));
   }
 
+  /**
+   * Close the directory handles kept open between calls now (they close by themselves after two
+   * idle seconds): for a host about to unmount the disk it worked on. The linkstore stays usable.
+   */
+  close(): void {
+    this.disk.closeKeptHandles();
+  }
+
   /** External Authentication (OpenID Connect) links and providers. */
   authn(): Promise<AuthnStore> {
     return (this.#authn ??= Promise.all([import('./authn/store.js'), this.#userLookup()]).then(

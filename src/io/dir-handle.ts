@@ -88,6 +88,21 @@ export class DirHandle {
     if (!st.isDirectory() || st.ino !== this.ino || st.dev !== this.dev) throw pathChanged(this.host);
   }
 
+  /** Whether the kernel's path of the open directory is `real` now (procFd ports; false on any error). */
+  stillAt(real: string): boolean {
+    if (this.procBase === undefined) return false;
+    try {
+      return this.fs.readlinkSync(this.procBase) === real;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Whether the descriptor is still open (some holder has not released it). */
+  get isOpen(): boolean {
+    return this.refs > 0;
+  }
+
   retain(): this {
     this.refs++;
     return this;

@@ -15,6 +15,7 @@ import { LinkstoreError, errnoCode, ioError, isEnoent } from './errors.js';
 import type { DotLockOptions } from './dot-lock.js';
 import { asFsPort, capabilitiesOf, nodeFsPort, type FsPort, type PortCapabilities, type PortStats } from './fs-port.js';
 import type { DirHandle } from './dir-handle.js';
+import { DirHandleCache } from './dir-cache.js';
 import { openDirHandle } from './dir-handle.js';
 import { pace } from './pace.js';
 import { readLimitFor, resolveReadLimits, type ReadLimits } from './read-limits.js';
@@ -89,7 +90,11 @@ export class Disk {
     this.fsyncMode = options.fsync ?? 'thread-pool';
     this.capabilities = capabilitiesOf(this.fs);
     this.limits = resolveReadLimits(options.limits);
+    this.keptDirs = this.capabilities.procFdPaths ? new DirHandleCache() : undefined;
   }
+
+  /** Verified directory handles kept open between calls (descriptor-path ports; dir-cache.ts). */
+  private readonly keptDirs: DirHandleCache | undefined;
 
   get p(): FsPort['promises'] {
     return this.fs.promises;
@@ -188,15 +193,14 @@ export class Disk {
    */
   private resolveFast(cpanelPath: string): Resolved | undefined {
     const host = this.host(cpanelPath);
-    const realRoot = this.realRoot();
-    if (realRoot === undefined) return undefined;
+    const expected = this.canonicalPath(cpanelPath);
+    if (expected === undefined) return undefined;
     let real: string;
     try {
       real = this.realpath(host);
     } catch {
       return undefined;
     }
-    const expected = realRoot === '/' ? path.normalize(cpanelPath) : path.join(realRoot, path.normalize(cpanelPath));
     if (real !== expected) return undefined;
     const stat = this.lstatSyncOrUndefined(host);
     return stat === undefined ? undefined : { host, stat, real: expected };
@@ -362,17 +366,48 @@ export class Disk {
    * view shares one handle per directory among its locks and commits. Release it when done.
    */
   async openDir(cpanelDir: string): Promise<DirHandle> {
+    const handles = this.scope?.handles;
+    const kept = this.keptDirs && (await this.keptDir(cpanelDir));
+    if (kept !== undefined) return kept;
     const r = await this.resolveStat(cpanelDir);
     if (r.stat === undefined || !r.stat.isDirectory()) {
       throw new LinkstoreError('E_NOT_DIRECTORY', `“${r.host}” must be an existing directory but is not.`, { path: r.host });
     }
-    const handles = this.scope?.handles;
     const known = handles?.get(r.host);
-    if (known !== undefined) return known.retain();
+    if (known?.isOpen) return known.retain();
     const proc = this.capabilities.procFdPaths;
     const h = openDirHandle(this.fs, r.host, r.real ?? r.host, r.stat, proc, handles && ((x) => handles.get(x.host) === x && handles.delete(x.host)));
     handles?.set(r.host, h);
+    // Kept for later calls only when nothing on the way was a symlink (see dir-cache.ts).
+    if (this.keptDirs && r.host === this.host(cpanelDir) && r.real === this.canonicalPath(cpanelDir)) this.keptDirs.keep(h);
     return h;
+  }
+
+  /** A kept handle on `cpanelDir`, verified now, shared with this scope; undefined to resolve it. */
+  private async keptDir(cpanelDir: string): Promise<DirHandle | undefined> {
+    await pace();
+    const host = this.host(cpanelDir);
+    const handles = this.scope?.handles;
+    const known = handles?.get(host);
+    if (known?.isOpen) return known.retain();
+    const h = this.keptDirs?.take(host);
+    if (h !== undefined) handles?.set(host, h);
+    return h;
+  }
+
+  /** The kernel's path of `cpanelPath` when no component below the root is a symlink. */
+  private canonicalPath(cpanelPath: string): string | undefined {
+    const realRoot = this.realRoot();
+    if (realRoot === undefined) return undefined;
+    return realRoot === '/' ? path.normalize(cpanelPath) : path.join(realRoot, path.normalize(cpanelPath));
+  }
+
+  /**
+   * Close the directory handles this disk keeps open between calls (they also close on their own
+   * after two idle seconds). For a host that wants to unmount a disk right after its last call.
+   */
+  closeKeptHandles(): void {
+    this.keptDirs?.clear();
   }
 
   /** Run `fn` with a handle on the directory of `cpanelPath` and the entry's base name. */
