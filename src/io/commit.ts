@@ -328,10 +328,13 @@ function fillTemp(disk: Disk, dir: DirHandle, temp: string, fd: number, spec: Te
  * of five fsyncs each queued on the pool's four threads); otherwise their fsyncs queue side by
  * side on the pool, which the journal commits together. A filesystem flush also writes back every
  * other process's dirty data — seconds on a busy server — so flush.ts watches how long flushes
- * take and stops offering them while they are slow.
+ * take and stops offering them while they are slow, and no commit waits more than
+ * GROUP_FLUSH_PATIENCE_MS for one before it fsyncs its own files.
  */
 let commitsInFlight = 0;
 const GROUP_MIN = 4;
+/** A shared flush slower than this is abandoned for the commit's own fsyncs (see flush.ts). */
+const GROUP_FLUSH_PATIENCE_MS = 50;
 
 function overlapping(): boolean {
   return commitsInFlight > 1;
@@ -355,8 +358,12 @@ async function stageWrites(disk: Disk, targets: readonly Target[], options: Comm
       t.temp = temp;
       open.push(fd);
     }
+    const dirs = () => new Set(targets.map((t) => t.dir.host));
     const flushed =
-      (options.flush === 'filesystem' || groupFlush(disk)) && open.length > 0 && (await flushFilesystems(disk, new Set(targets.map((t) => t.dir.host))));
+      open.length > 0 &&
+      (options.flush === 'filesystem'
+        ? await flushFilesystems(disk, dirs())
+        : groupFlush(disk) && (await flushFilesystems(disk, dirs(), { patienceMs: GROUP_FLUSH_PATIENCE_MS })));
     if (!flushed) await fsyncFds(disk.fs, open, disk.fsyncMode);
   } finally {
     for (const fd of open) closeQuietly(disk.fs, fd);
@@ -505,14 +512,8 @@ async function syncTargetDirs(disk: Disk, targets: readonly Target[], options: C
     return;
   }
   try {
-    if (
-      groupFlush(disk) &&
-      (await flushFilesystems(
-        disk,
-        [...dirs].map((d) => d.host),
-      ))
-    )
-      return;
+    const hosts = [...dirs].map((d) => d.host);
+    if (groupFlush(disk) && (await flushFilesystems(disk, hosts, { patienceMs: GROUP_FLUSH_PATIENCE_MS }))) return;
     await Promise.all([...dirs].map((d) => fsyncDirFd(disk, d.fd)));
   } catch (e) {
     throw afterPublish(e, 'the directory holding it could not be flushed');

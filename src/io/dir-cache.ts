@@ -16,7 +16,7 @@
  */
 import type { DirHandle } from './dir-handle.js';
 
-const MAX_ENTRIES = 32;
+const MAX_ENTRIES = 128;
 const IDLE_MS = 2000;
 
 interface Entry {

@@ -102,8 +102,38 @@ function onePerFilesystem(disk: Disk, hostDirs: Iterable<string>): Map<number, s
 /**
  * Flush the filesystems holding `hostDirs`; true when done, false when the caller must fsync
  * itself (no flush on this port, or it failed). Never throws.
+ *
+ * With `patienceMs`, a flush still running after that long answers false (the caller fsyncs its
+ * own files instead) and counts as slow, so overlapping commits stop sharing flushes for a while:
+ * beside a process writing gigabytes, one `syncfs` takes as long as writing all of it back, and
+ * small commits must not wait on that (they did: ten seconds, past their lock's bound).
  */
-export function flushFilesystems(disk: Disk, hostDirs: Iterable<string>): Promise<boolean> {
+export function flushFilesystems(disk: Disk, hostDirs: Iterable<string>, options: { patienceMs?: number } = {}): Promise<boolean> {
+  const flush = flushFilesystemsNow(disk, hostDirs);
+  return options.patienceMs === undefined ? flush : withPatience(flush, options.patienceMs);
+}
+
+/** `flush`, or false once `patience` ms have passed without it (then flushes count as slow). */
+export function withPatience(flush: Promise<boolean>, patience: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      markSlow();
+      resolve(false);
+    }, patience);
+    void flush.then((ok) => {
+      clearTimeout(timer);
+      resolve(ok);
+    });
+  });
+}
+
+/** A flush outlasted its caller's patience: no shared flushes until the next retry. */
+function markSlow(): void {
+  flushMsAverage = Math.max(flushMsAverage ?? 0, CHEAP_FLUSH_MS * 4);
+  lastSlowAt = performance.now();
+}
+
+function flushFilesystemsNow(disk: Disk, hostDirs: Iterable<string>): Promise<boolean> {
   if (!disk.capabilities.filesystemFlush || available === false) return Promise.resolve(false);
   const dirs = onePerFilesystem(disk, hostDirs);
   if (dirs.size === 0) return Promise.resolve(true);

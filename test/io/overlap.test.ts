@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commitFiles } from '../../src/io/commit.js';
 import type { LinkstoreError } from '../../src/io/errors.js';
 import { nodeFsCapabilities } from '../../src/io/fs-port.js';
-import { flushFilesystems } from '../../src/io/flush.js';
+import { filesystemFlushIsCheap, flushFilesystems, withPatience } from '../../src/io/flush.js';
 import { syncServerRunning } from '../../src/io/sync-server.js';
 import { hostPath, peek, tmpdirCtx, type DiskCtx } from '../helpers/disks.js';
 import { faultyFs } from '../helpers/faulty-fs.js';
@@ -83,5 +83,18 @@ describe.runIf(linux)('overlapping commits on a real disk', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual([true, true]);
     expect(Date.now() - t).toBeLessThan(15_000);
+  });
+
+  // Last in the file: it leaves this worker's flushes marked slow for ten seconds.
+  it('a shared flush that outlasts its patience is given up for own fsyncs, and sharing pauses', async () => {
+    const never = new Promise<boolean>(() => undefined);
+    expect(await withPatience(never, 5)).toBe(false);
+    expect(filesystemFlushIsCheap(ctx.disk)).toBe(false);
+    // A flush that answers in time is its own answer.
+    expect(await withPatience(Promise.resolve(true), 1000)).toBe(true);
+    // Overlapping commits still complete, with their own fsyncs.
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => commitFiles(ctx.disk, writes(i, 'own'))));
+    expect(results.every((r) => r.changed)).toBe(true);
+    for (let i = 0; i < 8; i++) expect(peek(ctx, `${D}/u${i}/app.userconfig`)).toBe('{"v":"own"}');
   });
 });
