@@ -72,6 +72,7 @@ export interface FsPort {
     O_RDONLY: number;
     O_DIRECTORY?: number;
     O_NONBLOCK?: number;
+    O_NOATIME?: number;
   };
   /** What this port can do beyond the calls below (see `capabilitiesOf`); absent means none. */
   linkstoreCapabilities?: Partial<PortCapabilities>;

@@ -77,9 +77,10 @@ function notFile(hostPath: string, cause?: unknown): LinkstoreError {
  */
 export function openRegularForRead(fs: FsPort, hostPath: string): { fd: number; stat: PortStats } | undefined {
   const c = fs.constants;
+  const flags = c.O_RDONLY | c.O_NOFOLLOW | (c.O_NONBLOCK ?? 0);
   let fd: number;
   try {
-    fd = fs.openSync(hostPath, c.O_RDONLY | c.O_NOFOLLOW | (c.O_NONBLOCK ?? 0));
+    fd = openNoAtime(fs, hostPath, flags);
   } catch (e) {
     const code = errnoCode(e);
     if (isEnoent(e) || code === 'ENOTDIR') return undefined;
@@ -97,6 +98,25 @@ export function openRegularForRead(fs: FsPort, hostPath: string): { fd: number; 
   } catch (e) {
     closeQuietly(fs, fd);
     throw ioError(e, 'inspect', hostPath);
+  }
+}
+
+/**
+ * Root reads without touching the access time (`O_NOATIME`, where the port has it): a read that
+ * updates atime dirties the inode, and every later fsync on the filesystem must journal it — one
+ * more metadata write per file read, on every write path that reads before it writes. Only the
+ * owner or CAP_FOWNER may ask; an EPERM falls back to a plain open.
+ */
+const NOATIME_FOR_ROOT = typeof process.geteuid === 'function' && process.geteuid() === 0;
+
+function openNoAtime(fs: FsPort, hostPath: string, flags: number): number {
+  const noAtime = NOATIME_FOR_ROOT ? (fs.constants.O_NOATIME ?? 0) : 0;
+  if (noAtime === 0) return fs.openSync(hostPath, flags);
+  try {
+    return fs.openSync(hostPath, flags | noAtime);
+  } catch (e) {
+    if (errnoCode(e) !== 'EPERM') throw e;
+    return fs.openSync(hostPath, flags);
   }
 }
 
