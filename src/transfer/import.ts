@@ -1,11 +1,16 @@
 /**
- * `importRecords`: apply NDJSON export lines. Every line is parsed and checked against its
- * record kind's schema first (a bad line fails alone, with its line number and reason); then the
- * records are applied kind by kind in dependency order — provider enables, client and display
- * configurations, integration groups, integration links (through the batch API, in bounded
- * slices), authn links (batched per provider, see authn/transfer.ts). Each record is reported as
- * created, replaced, unchanged, conflict (with `noReplace`), skipped (a repeated key) or failed.
- * A phase that fails as a whole marks its own records failed and the next phase still runs.
+ * `importRecords`: apply NDJSON export lines as they stream. Every line is parsed and checked
+ * against its record kind's schema as it is read (a bad line fails alone, with its line number and
+ * reason); the records are applied in slices of `sliceSize` lines, each slice kind by kind in
+ * dependency order — provider enables, client and display configurations, integration groups,
+ * integration links (through the batch API), authn links (batched per provider, see
+ * authn/import-links.ts). Export writes the kinds in that order, so an exported file imports the
+ * same whatever its size; only a dependency that comes more than a slice after its dependants
+ * (a provider record after its links) is applied too late for them. Each record is reported as
+ * created, replaced, unchanged, conflict (with `noReplace`), skipped (a repeated key) or failed,
+ * and each slice's results are handed on in line order once the slice is applied, so a big import
+ * holds one slice of records at a time. A phase that fails as a whole marks its own records failed
+ * and the next phase still runs.
  */
 import type { Linkstore } from '../services.js';
 import { isLinkstoreError } from '../io/errors.js';
@@ -29,9 +34,16 @@ export interface ImportOptions {
   mapUser?: ReadonlyMap<string, string>;
   /** Host name for client configurations' `redirect_uris` (the exported host is replaced). */
   hostname?: string;
-  /** Called as lines settle: (settled, total) over the non-blank lines. */
+  /**
+   * Called as lines settle: (settled, read) over the non-blank lines; `read` grows while the input
+   * streams and is the total once it has ended.
+   */
   onProgress?: (done: number, total: number) => void;
-  /** Integration links per batch call (bounds memory on big imports). Default 2000. */
+  /** Called with each slice's results, in line order (every non-blank line exactly once). */
+  onResults?: (results: readonly LineResult[]) => void;
+  /** Keep every line's result in the summary's `results` (default true; false for a caller that streams them through `onResults`). */
+  keepResults?: boolean;
+  /** Lines applied at a time (bounds memory on big imports). Default 4096. */
   sliceSize?: number;
 }
 
@@ -61,7 +73,7 @@ export interface ImportSummary {
   failed: number;
   /** Whether anything on disk changed (or would, in a dry run). */
   changed: boolean;
-  /** One result per non-blank line, in line order. */
+  /** One result per non-blank line, in line order (empty with `keepResults: false`). */
   results: LineResult[];
 }
 
@@ -155,96 +167,127 @@ export function splitLines(text: string): string[] {
   return lines;
 }
 
+/** The lines' results: settled in any order within a slice, handed on in line order per slice. */
 class Report {
   readonly results: LineResult[] = [];
+  readonly counts = Object.fromEntries(LINE_STATUSES.map((st) => [st, 0])) as Record<LineStatus, number>;
   changed = false;
+  /** Non-blank lines read so far. */
+  read = 0;
+  #pending: LineResult[] = [];
   #done = 0;
-  constructor(
-    readonly total: () => number,
-    readonly onProgress: ImportOptions['onProgress'],
-  ) {}
+  constructor(readonly options: ImportOptions) {}
   settle(p: Parsed | { line: number }, status: LineStatus, reason?: string): void {
     const rec = 'record' in p ? p.record : undefined;
-    this.results.push({ line: p.line, status, ...(rec ? { type: rec.type, key: keyOf(rec) } : {}), ...(reason !== undefined ? { reason } : {}) });
+    this.#pending.push({ line: p.line, status, ...(rec ? { type: rec.type, key: keyOf(rec) } : {}), ...(reason !== undefined ? { reason } : {}) });
     if (status === 'created' || status === 'replaced') this.changed = true;
     this.#done++;
-    this.onProgress?.(this.#done, this.total());
+    this.options.onProgress?.(this.#done, this.read);
   }
-}
-
-/**
- * Parse every line; bad lines settle as failed, repeated keys as skipped (the first one counts).
- * A line given as bytes must be UTF-8 (a line that is not fails, naming it; nothing of it is applied).
- */
-async function readLines(lines: InputLines, report: Report, opts: ImportOptions): Promise<Parsed[]> {
-  const parsed: Parsed[] = [];
-  const seen = new Map<string, number>();
-  let n = 0;
-  for await (const line of lines) {
-    n++;
-    if (line instanceof OverlongLine) {
-      report.settle({ line: n }, 'failed', `the line is longer than the limit (${line.bytes} bytes)`);
-      continue;
-    }
-    let raw: string;
-    try {
-      raw = typeof line === 'string' ? line : strictUtf8.decode(line);
-    } catch {
-      report.settle({ line: n }, 'failed', 'not valid UTF-8');
-      continue;
-    }
-    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (text.trim() === '') continue;
-    // Position only: the line may hold a token, which an error message must never quote.
-    const json = parseJsonText(text);
-    if (!json.ok) {
-      report.settle({ line: n }, 'failed', `not valid JSON: ${json.problem} at column ${json.column}`);
-      continue;
-    }
-    const r = parseRecord(json.value);
-    if (typeof r === 'string') {
-      report.settle({ line: n }, 'failed', r);
-      continue;
-    }
-    const record = mapRecord(r, opts.mapUser, opts.hostname);
-    const key = `${record.type} ${keyOf(record)}`;
-    const first = seen.get(key);
-    if (first !== undefined) report.settle({ line: n, record }, 'skipped', `the same ${record.type} as line ${first}`);
-    else {
-      seen.set(key, n);
-      parsed.push({ line: n, record });
-    }
+  /** Whether a line has settled in the current slice. */
+  settledLines(): Set<number> {
+    return new Set(this.#pending.map((r) => r.line));
   }
-  return parsed;
+  /** Hand on the slice's results, in line order. */
+  flush(): void {
+    const slice = this.#pending.sort((a, b) => a.line - b.line);
+    this.#pending = [];
+    for (const r of slice) this.counts[r.status]++;
+    if (slice.length > 0) this.options.onResults?.(slice);
+    if (this.options.keepResults !== false) for (const r of slice) this.results.push(r);
+  }
 }
 
 /** Input lines: strings, undecoded bytes (see `splitLineBytes`, `lineBytes`), or a line over the length limit. */
 export type InputLines = Iterable<string | Uint8Array | OverlongLine> | AsyncIterable<string | Uint8Array | OverlongLine>;
 
 /**
+ * One line to a record, or the reason it is not one (a line given as bytes must be UTF-8; a line
+ * that is not fails, naming it, and nothing of it is applied). `undefined` for a blank line.
+ */
+function lineRecord(line: string | Uint8Array | OverlongLine, opts: ImportOptions): TransferRecord | { failed: string } | undefined {
+  if (line instanceof OverlongLine) return { failed: `the line is longer than the limit (${line.bytes} bytes)` };
+  let raw: string;
+  try {
+    raw = typeof line === 'string' ? line : strictUtf8.decode(line);
+  } catch {
+    return { failed: 'not valid UTF-8' };
+  }
+  const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+  if (text.trim() === '') return undefined;
+  // Position only: the line may hold a token, which an error message must never quote.
+  const json = parseJsonText(text);
+  if (!json.ok) return { failed: `not valid JSON: ${json.problem} at column ${json.column}` };
+  const r = parseRecord(json.value);
+  if (typeof r === 'string') return { failed: r };
+  return mapRecord(r, opts.mapUser, opts.hostname);
+}
+
+/**
  * Apply export lines (one NDJSON line per element; line numbers count every element) to `ls`.
  * Lines may be strings or undecoded bytes (see `splitLineBytes` and, for a stream, `lineBytes`).
+ * Repeated keys settle as skipped (the first one counts), across the whole input.
  */
 export async function importRecords(ls: Linkstore, lines: InputLines, options: ImportOptions = {}): Promise<ImportSummary> {
   const dryRun = options.dryRun === true;
-  let total = 0;
-  const report = new Report(() => total, options.onProgress);
-  // Records by kind; each kind's records are let go once its phase is over (a big import's links
-  // are not held while its authn links are applied).
+  const report = new Report(options);
+  const size = Math.max(1, options.sliceSize ?? 4096);
+  // First line of each key; the keys are flattened so the map holds no string ropes.
+  const seen = new Map<string, number>();
+  // A dry run has not enabled the providers this import enables: count them as enabled.
+  const alsoEnabled = dryRun ? new Set<string>() : undefined;
+  let slice: Parsed[] = [];
+  const applySlice = async () => {
+    const parsed = slice;
+    slice = [];
+    await applyRecords(ls, parsed, alsoEnabled, options, report);
+    report.flush();
+  };
+  let n = 0;
+  for await (const line of lines) {
+    n++;
+    const r = lineRecord(line, options);
+    if (r === undefined) continue;
+    report.read++;
+    if ('failed' in r) {
+      report.settle({ line: n }, 'failed', r.failed);
+      continue;
+    }
+    const key = flat(`${r.type} ${keyOf(r)}`);
+    const first = seen.get(key);
+    if (first !== undefined) report.settle({ line: n, record: r }, 'skipped', `the same ${r.type} as line ${first}`);
+    else {
+      seen.set(key, n);
+      slice.push({ line: n, record: r });
+      if (r.type === 'authn_provider') alsoEnabled?.add(r.provider.toLowerCase());
+    }
+    if (slice.length >= size) await applySlice();
+  }
+  await applySlice();
+  options.onProgress?.(report.read, report.read);
+  return { dryRun, total: report.read, ...report.counts, changed: report.changed, results: report.results };
+}
+
+/** A flat copy of a string built by concatenation (a map key kept for the whole import). */
+function flat(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
+}
+
+/** One slice's records, kind by kind in dependency order; a phase that fails fails its own records only. */
+async function applyRecords(
+  ls: Linkstore,
+  parsed: Parsed[],
+  alsoEnabled: ReadonlySet<string> | undefined,
+  options: ImportOptions,
+  report: Report,
+): Promise<void> {
   const byType = new Map<TransferRecord['type'], Parsed[]>();
-  let count = 0;
-  for (const p of await readLines(lines, report, options)) {
+  for (const p of parsed) {
     const list = byType.get(p.record.type) ?? [];
     list.push(p);
     byType.set(p.record.type, list);
-    count++;
   }
-  total = report.results.length + count;
-  options.onProgress?.(report.results.length, total);
   const ofType = <T extends TransferRecord['type']>(t: T) => (byType.get(t) ?? []) as Of<T>[];
-  // A dry run has not enabled the providers this import enables: count them as enabled.
-  const alsoEnabled = options.dryRun ? new Set(ofType('authn_provider').map((p) => p.record.provider.toLowerCase())) : undefined;
-
   const phases: Array<[TransferRecord['type'], () => Promise<void>]> = [
     ['authn_provider', () => importProviders(ls, ofType('authn_provider'), options, report)],
     ['authn_client_config', () => importClientConfigs(ls, ofType('authn_client_config'), options, report)],
@@ -254,20 +297,16 @@ export async function importRecords(ls: Linkstore, lines: InputLines, options: I
     ['authn_link', () => importAuthnLinks(ls, ofType('authn_link'), alsoEnabled, options, report)],
   ];
   for (const [type, run] of phases) {
+    if (!byType.has(type)) continue;
     try {
       await run();
     } catch (e) {
       // The phase failed as a whole: its unsettled records fail with the reason; later phases still run.
-      const settled = new Set(report.results.map((r) => r.line));
+      const settled = report.settledLines();
       for (const p of ofType(type)) if (!settled.has(p.line)) report.settle(p, 'failed', reasonOf(e));
     }
     byType.delete(type);
   }
-
-  const results = report.results.sort((a, b) => a.line - b.line);
-  const counts = Object.fromEntries(LINE_STATUSES.map((s) => [s, 0])) as Record<LineStatus, number>;
-  for (const r of results) counts[r.status]++;
-  return { dryRun, total, ...counts, changed: report.changed, results };
 }
 
 type Of<T extends TransferRecord['type']> = Parsed & { record: Extract<TransferRecord, { type: T }> };
@@ -371,6 +410,9 @@ async function importGroups(ls: Linkstore, list: Of<'integration_group'>[], opts
   }
 }
 
+/** Integration links per batch call within a slice. */
+const LINKS_PER_BATCH = 512;
+
 async function importLinks(ls: Linkstore, list: Of<'integration_link'>[], opts: ImportOptions, report: Report): Promise<void> {
   const ist = await ls.integration();
   const links = namesOf((u) => ist.listLinks({ user: u }));
@@ -379,14 +421,14 @@ async function importLinks(ls: Linkstore, list: Of<'integration_link'>[], opts: 
     if (p.record.token !== null) params.token = p.record.token;
     return { user: p.record.user, app: p.record.app, params };
   };
-  // In slices, so a big import never holds every file's bytes at once.
-  const size = Math.max(1, opts.sliceSize ?? 2000);
-  for (let at = 0; at < list.length; at += size) {
-    const slice = list.slice(at, at + size);
-    const existed = await Promise.all(slice.map(async (p) => (await links(p.record.user)).has(p.record.app)));
+  // A batch call builds its links' files first: a few hundred at a time keeps them from piling up
+  // in the old generation (they live long enough to be promoted), which is what grew the heap.
+  for (let at = 0; at < list.length; at += LINKS_PER_BATCH) {
+    const part = list.slice(at, at + LINKS_PER_BATCH);
+    const existed = await Promise.all(part.map(async (p) => (await links(p.record.user)).has(p.record.app)));
     const compareOnly = opts.noReplace === true;
-    const apply = slice.filter((_, i) => !(compareOnly && existed[i]));
-    const compare = slice.filter((_, i) => compareOnly && existed[i]);
+    const apply = part.filter((_, i) => !(compareOnly && existed[i]));
+    const compare = part.filter((_, i) => compareOnly && existed[i]);
     if (compare.length > 0) {
       const res = await createLinks(integrationContext(ist), compare.map(item), { dryRun: true });
       res.results.forEach((r, i) => {
@@ -396,7 +438,7 @@ async function importLinks(ls: Linkstore, list: Of<'integration_link'>[], opts: 
       });
     }
     if (apply.length > 0) {
-      const was = new Map(slice.map((p, i) => [p, existed[i] as boolean]));
+      const was = new Map(part.map((p, i) => [p, existed[i] as boolean]));
       const res = await createLinks(integrationContext(ist), apply.map(item), { dryRun: opts.dryRun === true });
       res.results.forEach((r, i) => {
         const p = apply[i] as Of<'integration_link'>;
