@@ -104,6 +104,26 @@ describeOnDisks('export and import', (ctx) => {
     expect(trees(b.sub)).toEqual(trees(a.sub));
   });
 
+  it('applies the input slice by slice, handing on each slice’s results in line order: the same files and report as in one slice', async () => {
+    const a = server('a');
+    await populate(a.ls);
+    const exported = (await exportRecords(a.ls)).map(recordLine);
+    // A bad line and a repeated one in the middle, a blank one at the end.
+    const lines = [...exported.slice(0, 5), 'not json', exported[4] as string, ...exported.slice(5), ''];
+    const whole = server('whole');
+    const one = await importRecords(whole.ls, lines);
+    const b = server('b');
+    const batches: number[][] = [];
+    const sliced = await importRecords(b.ls, lines, { sliceSize: 2, keepResults: false, onResults: (rs) => batches.push(rs.map((r) => r.line)) });
+    expect(sliced).toEqual({ ...one, results: [] });
+    expect(one).toMatchObject({ total: 14, skipped: 1, failed: 1 });
+    expect(batches.length).toBeGreaterThan(4);
+    for (const lineNos of batches) expect(lineNos).toEqual([...lineNos].sort((x, y) => x - y));
+    expect(batches.flat()).toEqual(one.results.map((r) => r.line));
+    await settle();
+    expect(trees(b.sub)).toEqual(trees(whole.sub));
+  });
+
   it('a dry run validates every line and writes nothing', async () => {
     const a = server('a');
     await populate(a.ls);
