@@ -70,7 +70,7 @@ export interface ImportLinksOptions {
   dryRun?: boolean;
   /** Leave a differing existing link alone and report it as `conflict`. */
   noReplace?: boolean;
-  /** Link users per per-user-DB transaction (each holds its per-user DB lock). Default 256. */
+  /** Link users per per-user-DB transaction (it holds their DB locks; a short critical section on a busy disk). Default 64. */
   chunkSize?: number;
   /** Link users per LinkDB transaction (each rewrites the LinkDB at most once). Default 4096. */
   linkDbBatch?: number;
@@ -189,7 +189,7 @@ async function importProvider(
   }
   // Step 2: the per-user DBs, chunk by chunk.
   const settled: Settled[] = [];
-  const size = Math.max(1, opts.chunkSize ?? 256);
+  const size = Math.max(1, opts.chunkSize ?? 64);
   const paths = [...users.keys()].sort(compareCodePoints);
   for (let at = 0; at < paths.length; at += size) {
     const chunk = paths.slice(at, at + size).map((p) => users.get(p) as Validated[]);
