@@ -44,7 +44,8 @@ function compareFindings(a: Finding, b: Finding): number {
 /** Scan (and with `fix`, repair) the integration and authn trees of `ls`. */
 export async function doctor(ls: Linkstore, options: DoctorOptions = {}): Promise<DoctorReport> {
   const sc: ScanCtx = {
-    disk: ls.disk,
+    // What the scan reads is handed to the DynamicUI and drift checks after it (see withReadAhead).
+    disk: ls.disk.withReadAhead(),
     fix: options.fix === true && options.dryRun !== true,
     user: options.user,
     graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
