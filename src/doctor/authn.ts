@@ -249,8 +249,8 @@ async function sysuserOf(users: UserLookup, linkuser: string): Promise<string> {
 async function checkDriftFindings(sc: ScanCtx, users: UserLookup, store: AuthnStore): Promise<void> {
   let drift: DriftEntry[];
   try {
-    // Through the scan's disk view, so that the DBs and listings the scan read are not read again.
-    drift = await checkDrift({ ...authnContext(store), disk: sc.disk });
+    // Through the scan's disk view and look-ups, so that what the scan read is not read again.
+    drift = await checkDrift({ ...authnContext(store), disk: sc.disk, users });
   } catch (e) {
     if (!isLinkstoreError(e)) throw e;
     // A corrupt LinkDB is already reported above; the comparison cannot run past it.

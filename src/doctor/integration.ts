@@ -114,7 +114,7 @@ export async function scanIntegration(sc: ScanCtx, users: UserLookup, store: Int
       return;
     }
     const lock = userLocks.states.get(`${user}.lock`);
-    if (state.dirsOk) await checkDynamicUi(sc, store, user, lock !== undefined && lock !== 'stale');
+    if (state.dirsOk) await checkDynamicUi(sc, users, store, user, lock !== undefined && lock !== 'stale');
   });
 }
 
@@ -219,11 +219,11 @@ function keepForCheck(sc: ScanCtx, host: string): void {
   }
 }
 
-async function checkDynamicUi(sc: ScanCtx, store: IntegrationStore, user: string, lockHeld: boolean): Promise<void> {
+async function checkDynamicUi(sc: ScanCtx, users: UserLookup, store: IntegrationStore, user: string, lockHeld: boolean): Promise<void> {
   let r;
   try {
-    // Through the scan's disk view, so that the files and listings the scan read are not read again.
-    r = await compareDynamicUi({ ...integrationContext(store), disk: sc.disk }, user);
+    // Through the scan's disk view and look-ups, so that what the scan read is not read again.
+    r = await compareDynamicUi({ ...integrationContext(store), disk: sc.disk, users }, user);
   } catch (e) {
     if (!isLinkstoreError(e)) throw e;
     await report(sc, { user, area, kind: 'check_failed', path: sc.disk.host(`${LINKS_DIR}/${user}`), detail: `The DynamicUI check failed: ${e.message}` });
