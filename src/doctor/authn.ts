@@ -22,6 +22,8 @@ import {
   linkUserFromEntry,
 } from '../authn/index.js';
 import type { AuthnStore } from '../authn/index.js';
+import { checkDrift } from '../authn/maint.js';
+import { authnContext } from '../authn/store.js';
 import type { DriftEntry } from '../authn/index.js';
 import type { UserLookup } from '../users/lookup.js';
 import { resolveRoot } from './integration.js';
@@ -31,6 +33,7 @@ import {
   checkNode,
   classify,
   deferred,
+  entryPath,
   inScope,
   jsonProblem,
   listDir,
@@ -119,7 +122,7 @@ async function scanFiles(
     return s !== undefined && s !== 'stale';
   };
   for (const [name, st] of entries) {
-    const host = path.join(dirHost, name);
+    const host = entryPath(dirHost, name);
     const cls = classify(name, area);
     if (cls.kind === 'lock') continue;
     if (cls.kind !== 'data') {
@@ -191,7 +194,7 @@ async function scanUsers(sc: ScanCtx, users: UserLookup, usersHost: string): Pro
 
 /** One system user's links directory: the directory itself, its owner's account, its DBs. */
 async function scanSysuser(sc: ScanCtx, users: UserLookup, usersHost: string, sysuser: string, st: PortStats): Promise<void> {
-  const host = path.join(usersHost, sysuser);
+  const host = entryPath(usersHost, sysuser);
   if (!(await checkNode(sc, { user: sysuser, area }, host, st, { type: 'dir', mode: MODE.dir, ...root }))) return;
   let gid: number | undefined = 0;
   if (sysuser !== 'root') {
@@ -246,7 +249,8 @@ async function sysuserOf(users: UserLookup, linkuser: string): Promise<string> {
 async function checkDriftFindings(sc: ScanCtx, users: UserLookup, store: AuthnStore): Promise<void> {
   let drift: DriftEntry[];
   try {
-    drift = await store.checkDrift();
+    // Through the scan's disk view and look-ups, so that what the scan read is not read again.
+    drift = await checkDrift({ ...authnContext(store), disk: sc.disk, users });
   } catch (e) {
     if (!isLinkstoreError(e)) throw e;
     // A corrupt LinkDB is already reported above; the comparison cannot run past it.

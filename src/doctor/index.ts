@@ -19,7 +19,7 @@ import { scanAuthn } from './authn.js';
 import { scanIntegration } from './integration.js';
 import type { ScanCtx } from './scan.js';
 import type { DoctorOptions, DoctorReport, DoctorSummary, Finding } from './types.js';
-import { userLookup } from '../users/index.js';
+import { Users, userLookup } from '../users/index.js';
 
 export type { DoctorArea, DoctorOptions, DoctorReport, DoctorSummary, Finding, FindingKind, UserSummary } from './types.js';
 export { renderDoctorTable } from './render.js';
@@ -44,7 +44,8 @@ function compareFindings(a: Finding, b: Finding): number {
 /** Scan (and with `fix`, repair) the integration and authn trees of `ls`. */
 export async function doctor(ls: Linkstore, options: DoctorOptions = {}): Promise<DoctorReport> {
   const sc: ScanCtx = {
-    disk: ls.disk,
+    // What the scan reads is handed to the DynamicUI and drift checks after it (see withReadAhead).
+    disk: ls.disk.withReadAhead(),
     fix: options.fix === true && options.dryRun !== true,
     user: options.user,
     graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
@@ -52,8 +53,12 @@ export async function doctor(ls: Linkstore, options: DoctorOptions = {}): Promis
     pidAlive: options.pidAlive ?? defaultPidAlive,
     findings: [],
   };
-  const users = userLookup(await ls.users());
-  users.refresh();
+  // The scan's own look-ups, over a scoped view of the disk: the directories of the account files
+  // (/var/cpanel/users) and of /etc are resolved once for the scan instead of once per account
+  // file (a realpath each). Fresh caches, as a scan wants anyway: nothing is served from before it.
+  const users = userLookup(new Users(ls.disk.scoped(), ls.options.users));
+  // The stores' own look-ups (used by the repairs) start fresh too.
+  userLookup(await ls.users()).refresh();
   if (options.user !== undefined) await requireKnownUser(ls, options.user);
   await scanIntegration(sc, users, await ls.integration());
   await scanAuthn(sc, users, await ls.authn());

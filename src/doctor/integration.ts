@@ -7,6 +7,8 @@ import { posix as path } from 'node:path';
 import type { PortStats } from '../io/fs-port.js';
 import { isLinkstoreError } from '../io/errors.js';
 import type { IntegrationStore } from '../integration/index.js';
+import { checkDynamicUi as compareDynamicUi } from '../integration/dynamicui-check.js';
+import { integrationContext } from '../integration/store.js';
 import {
   ADMINCONFIG_MODE,
   ADMINCONFIG_SUFFIX,
@@ -14,6 +16,7 @@ import {
   DYNAMICUI_DIR,
   DYNAMICUI_MODE,
   DYNAMICUI_PREFIX,
+  DYNAMICUI_SUFFIX,
   GROUP_PREFIX,
   INTEGRATION_DIR,
   LINKS_DIR,
@@ -28,6 +31,7 @@ import {
   checkNode,
   classify,
   deferred,
+  entryPath,
   inScope,
   jsonProblem,
   listDir,
@@ -92,7 +96,7 @@ export async function scanIntegration(sc: ScanCtx, users: UserLookup, store: Int
       if (classify(name, area).kind !== 'data' || !(est.isDirectory() || est.isSymbolicLink()) || !inScope(sc, name)) continue;
       const state = perUser.get(name) ?? { dirsOk: true, seenIn: [] };
       perUser.set(name, state);
-      state.seenIn.push(path.join(treeHost, name));
+      state.seenIn.push(entryPath(treeHost, name));
     }
     await scanEach(sc, entries, (sc, [name, est]) => scanTreeEntry(sc, users, { tree, treeHost, userLocks, perUser }, name, est));
   }
@@ -110,7 +114,7 @@ export async function scanIntegration(sc: ScanCtx, users: UserLookup, store: Int
       return;
     }
     const lock = userLocks.states.get(`${user}.lock`);
-    if (state.dirsOk) await checkDynamicUi(sc, store, user, lock !== undefined && lock !== 'stale');
+    if (state.dirsOk) await checkDynamicUi(sc, users, store, user, lock !== undefined && lock !== 'stale');
   });
 }
 
@@ -123,7 +127,7 @@ interface TreeScan {
 
 /** One entry of `links/` or `dynamicui/`: writer debris, or a user's directory (checked, then scanned). */
 async function scanTreeEntry(sc: ScanCtx, users: UserLookup, t: TreeScan, name: string, est: PortStats): Promise<void> {
-  const host = path.join(t.treeHost, name);
+  const host = entryPath(t.treeHost, name);
   const cls = classify(name, area);
   if (cls.kind === 'lock') return;
   if (cls.kind !== 'data') {
@@ -150,7 +154,7 @@ async function scanLinksDir(sc: ScanCtx, user: string, dirHost: string, lockLive
   const entries = await listDir(sc.disk, dirHost);
   const who = { user, area };
   for (const [name, st] of entries) {
-    const host = path.join(dirHost, name);
+    const host = entryPath(dirHost, name);
     const cls = classify(name, area);
     if (cls.kind === 'our_temp' || cls.kind === 'cpanel_temp' || cls.kind === 'lock_temp') {
       await checkDebris(sc, who, host, st, cls, lockLive);
@@ -188,7 +192,7 @@ async function scanLinksDir(sc: ScanCtx, user: string, dirHost: string, lockLive
 async function scanDynamicUiDir(sc: ScanCtx, user: string, dirHost: string, lockLive: boolean): Promise<void> {
   const who = { user, area };
   for (const [name, st] of await listDir(sc.disk, dirHost)) {
-    const host = path.join(dirHost, name);
+    const host = entryPath(dirHost, name);
     const cls = classify(name, area);
     if (cls.kind === 'our_temp' || cls.kind === 'cpanel_temp' || cls.kind === 'lock_temp') {
       await checkDebris(sc, who, host, st, cls, lockLive);
@@ -196,15 +200,30 @@ async function scanDynamicUiDir(sc: ScanCtx, user: string, dirHost: string, lock
     }
     // cPanel's UI loader reads every `dynamicui_*` entry; their content is checked against the
     // userconfig by the DynamicUI check below (a corrupt one shows as stale).
-    if (name.startsWith(DYNAMICUI_PREFIX)) await checkNode(sc, who, host, st, { type: 'file', mode: DYNAMICUI_MODE, uid: 0, gid: 0 });
-    else if (st.isSymbolicLink()) await checkNode(sc, who, host, st, { type: 'file', mode: 0 });
+    if (name.startsWith(DYNAMICUI_PREFIX)) {
+      if ((await checkNode(sc, who, host, st, { type: 'file', mode: DYNAMICUI_MODE, uid: 0, gid: 0 })) && name.endsWith(DYNAMICUI_SUFFIX))
+        keepForCheck(sc, host);
+    } else if (st.isSymbolicLink()) await checkNode(sc, who, host, st, { type: 'file', mode: 0 });
   }
 }
 
-async function checkDynamicUi(sc: ScanCtx, store: IntegrationStore, user: string, lockHeld: boolean): Promise<void> {
+/**
+ * Read a DynamicUI file now, while its directory is at hand, for the DynamicUI check that compares
+ * it later (see Disk.withReadAhead). A file that cannot be read is left for that check to report.
+ */
+function keepForCheck(sc: ScanCtx, host: string): void {
+  try {
+    sc.disk.readHostFile(host, { keep: true });
+  } catch {
+    // the check reads it again and says what is wrong
+  }
+}
+
+async function checkDynamicUi(sc: ScanCtx, users: UserLookup, store: IntegrationStore, user: string, lockHeld: boolean): Promise<void> {
   let r;
   try {
-    r = await store.checkDynamicUi({ user });
+    // Through the scan's disk view and look-ups, so that what the scan read is not read again.
+    r = await compareDynamicUi({ ...integrationContext(store), disk: sc.disk, users }, user);
   } catch (e) {
     if (!isLinkstoreError(e)) throw e;
     await report(sc, { user, area, kind: 'check_failed', path: sc.disk.host(`${LINKS_DIR}/${user}`), detail: `The DynamicUI check failed: ${e.message}` });

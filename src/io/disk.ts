@@ -19,7 +19,7 @@ import { DirHandleCache } from './dir-cache.js';
 import { openDirHandle } from './dir-handle.js';
 import { pace } from './pace.js';
 import { readLimitFor, resolveReadLimits, type ReadLimits } from './read-limits.js';
-import { closeQuietly, openRegularForRead, readBounded } from './sys.js';
+import { closeQuietly, openRegularForRead, readBounded, tooLarge } from './sys.js';
 
 export const MANAGED_TREES = ['/var/cpanel/integration', '/var/cpanel/authn'] as const;
 
@@ -64,6 +64,15 @@ interface DiskScope {
   handles: Map<string, DirHandle>;
 }
 
+/**
+ * What a tree scan already read, waiting for the first later reader of the same host path (see
+ * `withReadAhead`): file bytes with the fstat they were read under, and directory listings.
+ */
+interface ReadAhead {
+  files: Map<string, { stat: PortStats; content: Buffer }>;
+  listings: Map<string, string[]>;
+}
+
 function isInside(base: string, p: string): boolean {
   return base === '/' || p === base || p.startsWith(base + '/');
 }
@@ -106,7 +115,9 @@ export class Disk {
       throw new LinkstoreError('E_INVALID_PARAM', `Internal error: “${cpanelPath}” is not an absolute cPanel path.`);
     }
     const norm = path.normalize(cpanelPath);
-    return this.root === '/' ? norm : path.join(this.root, norm);
+    // The root is a resolved path (no trailing slash) and `norm` starts with one: the concatenation
+    // is already what path.join would return, without a second normalization.
+    return this.root === '/' ? norm : this.root + norm;
   }
 
   /** The managed tree that contains `cpanelPath`, if any. */
@@ -171,6 +182,39 @@ export class Disk {
     const view = Object.create(this) as Disk;
     view.scope = { dirs: new Map(), reads: new Map(), handles: new Map() };
     return view;
+  }
+
+  private ahead: ReadAhead | undefined;
+
+  /**
+   * A view of this disk for a read-only tree scan (doctor) that hands what the scan read to the
+   * checks that run after it, instead of reading it all again: a file the scan read with `keep`
+   * and a directory it listed through `keepListing` are served once, to the first `readFile` or
+   * `readdir` of the same host path through this view or a scoped view made from it; every later
+   * call reads the disk. The scan reached those paths by lstat from a resolved tree root (no
+   * symlink followed, regular files opened O_NOFOLLOW | O_NONBLOCK and bounded, directories
+   * checked to be directories), so what is served passed the same checks a fresh read makes; it
+   * is only earlier. A removal through the view forgets the entry and its directory's listing.
+   */
+  withReadAhead(): Disk {
+    const view = Object.create(this) as Disk;
+    view.ahead = { files: new Map(), listings: new Map() };
+    return view;
+  }
+
+  /** In a read-ahead view, keep the names of the directory `dirHost` (as readdir gave them) for one later `readdir`. */
+  keepListing(dirHost: string, names: readonly string[]): void {
+    this.ahead?.listings.set(dirHost, [...names]);
+  }
+
+  /** The kept bytes of `hostPath` (see withReadAhead), taken: the next read goes to the disk. */
+  private takeKept(hostPath: string, limit: number): Buffer | undefined {
+    const kept = this.ahead?.files.get(hostPath);
+    if (kept === undefined) return undefined;
+    this.ahead?.files.delete(hostPath);
+    if (kept.stat.size > limit || kept.content.length > limit) throw tooLarge(hostPath, limit);
+    this.scope?.reads.set(hostPath, kept);
+    return kept.content;
   }
 
   /**
@@ -300,8 +344,10 @@ export class Disk {
    */
   async readFile(cpanelPath: string, options: { maxBytes?: number } = {}): Promise<Buffer | undefined> {
     await pace();
-    const hostPath = this.scopedOpenPath(cpanelPath) ?? (await this.resolve(cpanelPath));
     const limit = options.maxBytes ?? readLimitFor(this.limits, cpanelPath);
+    const kept = this.ahead === undefined ? undefined : this.takeKept(this.host(cpanelPath), limit);
+    if (kept !== undefined) return kept;
+    const hostPath = this.scopedOpenPath(cpanelPath) ?? (await this.resolve(cpanelPath));
     const opened = openRegularForRead(this.fs, hostPath);
     if (opened === undefined) return undefined;
     try {
@@ -315,14 +361,17 @@ export class Disk {
 
   /**
    * Read a file by host path (doctor walks host paths) with the same rules as `readFile`:
-   * regular files only, no blocking, bounded by the limit of its kind.
+   * regular files only, no blocking, bounded by the limit of its kind. With `keep`, a read-ahead
+   * view keeps the bytes for the next reader of the path (see withReadAhead).
    */
-  readHostFile(hostPath: string, options: { maxBytes?: number } = {}): Buffer | undefined {
+  readHostFile(hostPath: string, options: { maxBytes?: number; keep?: boolean } = {}): Buffer | undefined {
     const opened = openRegularForRead(this.fs, hostPath);
     if (opened === undefined) return undefined;
     try {
       const limit = options.maxBytes ?? readLimitFor(this.limits, this.cpanelPathOf(hostPath) ?? hostPath);
-      return readBounded(this.fs, opened.fd, opened.stat, limit, hostPath);
+      const content = readBounded(this.fs, opened.fd, opened.stat, limit, hostPath);
+      if (options.keep === true) this.ahead?.files.set(hostPath, { stat: opened.stat, content });
+      return content;
     } finally {
       closeQuietly(this.fs, opened.fd);
     }
@@ -350,6 +399,8 @@ export class Disk {
    */
   async removeHostEntry(hostPath: string, kind: 'file' | 'dir'): Promise<boolean> {
     const cp = this.cpanelPathBelowRoot(hostPath);
+    this.ahead?.files.delete(hostPath);
+    this.ahead?.listings.delete(path.dirname(hostPath));
     return kind === 'dir' ? this.rmdirEntry(cp) : this.unlinkEntry(cp);
   }
 
@@ -531,6 +582,8 @@ export class Disk {
 
   /** Names in a directory (cPanel path), or `undefined` when it does not exist. */
   async readdir(cpanelPath: string): Promise<string[] | undefined> {
+    const kept = this.ahead === undefined ? undefined : this.takeListing(this.host(cpanelPath));
+    if (kept !== undefined) return kept;
     const hostPath = await this.resolve(cpanelPath);
     const st = await this.lstatOrUndefined(hostPath);
     if (st === undefined) return undefined;
@@ -543,6 +596,13 @@ export class Disk {
       if (isEnoent(e)) return undefined;
       throw ioError(e, 'list', hostPath);
     }
+  }
+
+  /** The kept listing of `dirHost` (see withReadAhead), taken: the next readdir goes to the disk. */
+  private takeListing(dirHost: string): string[] | undefined {
+    const kept = this.ahead?.listings.get(dirHost);
+    if (kept !== undefined) this.ahead?.listings.delete(dirHost);
+    return kept;
   }
 
   /** Stat by cPanel path after the symlink checks; `undefined` when missing. */

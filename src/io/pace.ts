@@ -17,14 +17,15 @@ export const SLICE_MS = 8;
 
 let lastTurn = performance.now();
 let markerPending = false;
-let yieldsInFlight = 0;
+/** The one pacing yield in progress: every caller that asks while it is pending waits for the same turn. */
+let pendingYield: Promise<void> | undefined;
 
 /**
  * Whether a pacing yield of the library is in progress: the loop is turning only because a call
  * yielded mid-way, not because the host got back to it (lock-temps.ts keeps its sweep for then).
  */
 export function pacingInFlight(): boolean {
-  return yieldsInFlight > 0;
+  return pendingYield !== undefined;
 }
 
 function markTurn(): void {
@@ -42,16 +43,19 @@ export function pace(): Promise<void> | undefined {
     }
     return undefined;
   }
-  yieldsInFlight++;
+  // Callers that run side by side (a scan's concurrent workers) share one yield: with one
+  // immediate each, every callback would resume its caller for a whole slice before the next one
+  // ran, all in one check phase, and the host's timers would wait for all of those slices.
   // setImmediate, not setTimeout: a zero timeout is really 1 ms, which cost inline (CLI) writes an
   // eighth of their time. A yield that starts in the check phase (as every one after the first
   // does) resumes in the next turn's check phase, after that turn's timers and I/O callbacks; one
   // that starts elsewhere lets I/O callbacks run now and timers at the next yield, a slice later.
-  return new Promise<void>((resolve) =>
+  pendingYield ??= new Promise<void>((resolve) =>
     setImmediate(() => {
-      yieldsInFlight--;
+      pendingYield = undefined;
       lastTurn = performance.now();
       resolve();
     }),
   );
+  return pendingYield;
 }

@@ -5,6 +5,7 @@
  */
 import { posix as path } from 'node:path';
 import type { Disk } from '../io/disk.js';
+import { pace } from '../io/pace.js';
 import { CPANEL_USERS_DIR } from './cpuser.js';
 import { isAbsence, Watched, type CacheClock } from './file-cache.js';
 
@@ -32,6 +33,8 @@ export class WatchedAccounts extends Watched<ReadonlySet<string>> {
     if (names === undefined) return { value: accounts, cacheable: true };
     const hostDir = await this.disk.resolve(CPANEL_USERS_DIR);
     for (const name of names.sort()) {
+      // One entry per account: on a big server, let the host's event loop turn between stretches.
+      await pace();
       const st = await this.disk.lstatOrUndefined(path.join(hostDir, name));
       if (st?.isFile()) accounts.add(name);
       else if (st?.isSymbolicLink() && (await this.followsToFile(name))) accounts.add(name);

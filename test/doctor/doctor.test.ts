@@ -9,6 +9,7 @@ import type { Linkstore } from '../../src/services.js';
 import { describeOnDisks, hostPath, peek, seed, snapshotTree, settle } from '../helpers/disks.js';
 import { D, L, LOGIN, USERS, age, makeLinkstore, populate, seedServer } from './server.js';
 import { lockTempNamePids } from '../../src/doctor/scan.js';
+import { faultyFs } from '../helpers/faulty-fs.js';
 
 const DEAD_PID = 999_999_9;
 const pidAlive = (pid: number) => pid !== DEAD_PID;
@@ -34,6 +35,22 @@ describeOnDisks('doctor', (ctx) => {
     expect(r.ok).toBe(true);
     expect(r.summary).toEqual({ total: 0, fixed: 0, unfixed: 0, leftForPerson: 0, fixable: 0, byUser: {} });
     expect(renderDoctorTable(r)).toBe('No problems found.\n');
+  });
+
+  it('reads each file of a clean server once: the DynamicUI and drift checks take what the scan read', async () => {
+    const counted = faultyFs(ctx.fs, []);
+    const r = await doctor(makeLinkstore(ctx.make({ fs: counted.fs })), { pidAlive });
+    expect(r.findings).toEqual([]);
+    const opened = new Map<string, number>();
+    for (const c of counted.calls) if (c.startsWith('open ')) opened.set(c.slice(5), (opened.get(c.slice(5)) ?? 0) + 1);
+    const managed = [...opened.keys()].filter((p) => p.includes('/var/cpanel/integration/') || p.includes('/var/cpanel/authn/links/'));
+    // Every userconfig, adminconfig, DynamicUI file, per-user DB and LinkDB was read, each once.
+    expect(managed.filter((p) => p.endsWith('.userconfig')).length).toBeGreaterThan(0);
+    expect(managed.filter((p) => p.includes('/dynamicui/')).length).toBeGreaterThan(0);
+    expect(managed.filter((p) => p.endsWith('.db')).length).toBeGreaterThan(0);
+    expect(managed.filter((p) => opened.get(p) !== 1)).toEqual([]);
+    // The account files too (the theme and account checks of every user).
+    expect([...opened].filter(([p, n]) => p.includes('/var/cpanel/users/') && n !== 1)).toEqual([]);
   });
 
   /** Give a seeded file cPanel's owner (root:gid) where owners are managed. */
