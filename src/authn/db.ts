@@ -6,7 +6,7 @@
 import type { Disk } from '../io/disk.js';
 import { LinkstoreError } from '../io/errors.js';
 import { cloneJson, dict, dictFrom, own } from '../io/dict.js';
-import { decodeStrict, encodeCompact, isPlainObject } from '../io/json-codec.js';
+import { decodeStrict, decodeStrictPaced, encodeCompact, encodeCompactPaced, isPlainObject, type JsonValue } from '../io/json-codec.js';
 import { assertFileSchema, assertWritable } from '../io/schema.js';
 import type { SchemaId } from '../generated/schemas.js';
 import type { AuthnLinkDb, AuthnLinkDbUserInfo, AuthnUserDb, AuthnUserInfo } from '../generated/schemas.js';
@@ -29,13 +29,22 @@ async function readJsonFile(
   schema: SchemaId,
 ): Promise<{ value: Record<string, unknown> | undefined; bytes: Buffer | undefined }> {
   const bytes = await disk.readFile(cpanelPath);
-  return { value: decodeObject(disk.host(cpanelPath), schema, bytes), bytes };
+  return { value: await decodeObjectPaced(disk.host(cpanelPath), schema, bytes), bytes };
 }
 
 /** The JSONReader rule on bytes already read (`file` is the host path, for messages). */
 export function decodeObject(file: string, schema: SchemaId, bytes: Buffer | undefined): Record<string, unknown> | undefined {
   if (bytes === undefined || bytes.length === 0) return undefined;
-  const value = decodeStrict(bytes, file);
+  return checkedObject(file, schema, decodeStrict(bytes, file));
+}
+
+/** `decodeObject` letting the event loop turn while a large file (a big LinkDB) is checked. */
+export async function decodeObjectPaced(file: string, schema: SchemaId, bytes: Buffer | undefined): Promise<Record<string, unknown> | undefined> {
+  if (bytes === undefined || bytes.length === 0) return undefined;
+  return checkedObject(file, schema, await decodeStrictPaced(bytes, file));
+}
+
+function checkedObject(file: string, schema: SchemaId, value: JsonValue): Record<string, unknown> | undefined {
   if (value === null || value === false || value === 0 || value === '') return undefined;
   if (!isPlainObject(value)) {
     throw new LinkstoreError('E_CORRUPT_FILE', `The file “${file}” is corrupt: it does not hold a JSON object. Restore it from a backup or remove it.`, {
@@ -49,6 +58,12 @@ export function decodeObject(file: string, schema: SchemaId, bytes: Buffer | und
 export function encodeDb(schema: SchemaId, value: unknown, cpanelPath: string): Uint8Array {
   assertWritable(schema, value, cpanelPath);
   return Buffer.from(encodeCompact(value), 'utf8');
+}
+
+/** `encodeDb` letting the event loop turn while a large value (a big LinkDB) is encoded. */
+export async function encodeDbPaced(schema: SchemaId, value: unknown, cpanelPath: string): Promise<Uint8Array> {
+  assertWritable(schema, value, cpanelPath);
+  return Buffer.from(await encodeCompactPaced(value), 'utf8');
 }
 
 // ---------------------------------------------------------------- per-user DB

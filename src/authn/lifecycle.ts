@@ -14,7 +14,7 @@ import { nodeNameProblem } from '../io/node-name.js';
 import { formatMode, type PlannedOp } from '../io/plan.js';
 import { LOGIN_DIR, MODE, PROTOCOL, linkDbPath, linkUserFromEntry, userDbPath, userDir } from './constants.js';
 import type { AuthnContext, MutationOptions, MutationResult } from './context.js';
-import { changeUsernames, encodeDb, providersOf, readLinkDb, readUserDb, removeAllLinksForUsers, sameJson, type LinkDb } from './db.js';
+import { changeUsernames, encodeDbPaced, providersOf, readLinkDb, readUserDb, removeAllLinksForUsers, sameJson, type LinkDb } from './db.js';
 import { MSG } from './messages.js';
 
 export interface AccountOptions extends MutationOptions {
@@ -66,7 +66,7 @@ async function editLinkDb(ctx: AuthnContext, provider: string, dryRun: boolean |
     const before = cloneJson(ldb);
     edit(ldb);
     if (sameJson(before, ldb)) return [];
-    return [{ op: 'write', path: p, content: encodeDb('authn-linkdb', ldb, p), mode: MODE.linkDb, uid: 0, gid: 0 }];
+    return [{ op: 'write', path: p, content: await encodeDbPaced('authn-linkdb', ldb, p), mode: MODE.linkDb, uid: 0, gid: 0 }];
   };
   if (dryRun) return describeOps(ctx.disk, await compute());
   // No LinkDB, nothing to edit (and possibly no directory to lock in).

@@ -8,7 +8,7 @@ import { encodeCompact } from '../io/json-codec.js';
 import type { AuthnUserDb, AuthnUserInfo } from '../generated/schemas.js';
 import { MODE, PROTOCOL, linkDbPath, loginDirSpecs, userDirSpecs } from './constants.js';
 import { type AuthnContext, type LinkUserRef, type MutationOptions, type MutationResult, requireLinkUser, sysuserGid, transact } from './context.js';
-import { encodeDb, readLinkDbFile, readUserDb, saveLinksForUser, protocolMap, subjectsOf, withLink, withoutLink, type LinkDb } from './db.js';
+import { encodeDb, encodeDbPaced, readLinkDbFile, readUserDb, saveLinksForUser, protocolMap, subjectsOf, withLink, withoutLink, type LinkDb } from './db.js';
 import { MSG } from './messages.js';
 import { enabledAnywhere } from './providers.js';
 import {
@@ -142,7 +142,7 @@ async function linkTransaction(
       const missingBefore = bytes === undefined ? encodeCompact(ldb) : undefined;
       const { db, order } = edit(current, ldb);
       const userOp = userDbWrite(ref, encodeDb('authn-user-db', db, ref.dbPath), gid);
-      const after = encodeDb('authn-linkdb', ldb, ldbPath);
+      const after = await encodeDbPaced('authn-linkdb', ldb, ldbPath);
       const unchanged = bytes !== undefined ? bytes.equals(after) : Buffer.from(missingBefore as string, 'utf8').equals(after);
       const ldbOps = unchanged ? [] : [linkDbWrite(provider, after)];
       return order === 'user-db-first' ? [userOp, ...ldbOps] : [...ldbOps, userOp];

@@ -10,7 +10,18 @@ import { mapOrdered } from '../io/pool.js';
 import type { AuthnLinkDbUserInfo } from '../generated/schemas.js';
 import { MODE, PROTOCOL, USERS_DIR, linkDbPath, loginDirSpecs, userDbPath } from './constants.js';
 import { type AuthnContext, type MutationOptions, type MutationResult, transact } from './context.js';
-import { encodeDb, normalizeLinkDb, parseUserDb, protocolMap, readLinkDb, readUserDb, sameJson, saveLinksForUser, type LinkDb, type SubjectMap } from './db.js';
+import {
+  encodeDbPaced,
+  normalizeLinkDb,
+  parseUserDb,
+  protocolMap,
+  readLinkDb,
+  readUserDb,
+  sameJson,
+  saveLinksForUser,
+  type LinkDb,
+  type SubjectMap,
+} from './db.js';
 import { linkDbProviders, listLinkUsers } from './lifecycle.js';
 import { checkProviderName } from './validate.js';
 
@@ -57,7 +68,7 @@ export async function rebuildLinkDb(ctx: AuthnContext, provider: string, options
     });
     const exists = (await ctx.disk.statPath(p)) !== undefined;
     if (exists ? sameJson(current, next) : Object.keys(next.user).length === 0) return [];
-    return [{ op: 'write', path: p, content: encodeDb('authn-linkdb', next, p), mode: MODE.linkDb, uid: 0, gid: 0 }];
+    return [{ op: 'write', path: p, content: await encodeDbPaced('authn-linkdb', next, p), mode: MODE.linkDb, uid: 0, gid: 0 }];
   });
 }
 

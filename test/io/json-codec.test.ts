@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareCodePoints, decodeStrict, encodeCompact, encodePretty } from '../../src/io/json-codec.js';
+import {
+  compareCodePoints,
+  decodeStrict,
+  decodeStrictPaced,
+  encodeCompact,
+  encodeCompactPaced,
+  encodePretty,
+  PACED_MIN_BYTES,
+} from '../../src/io/json-codec.js';
 import { LinkstoreError } from '../../src/io/errors.js';
 
 const F = '/var/cpanel/x.json';
@@ -135,5 +143,69 @@ describe('decodeStrict', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('paced decode and encode (large files let the event loop turn)', () => {
+  /** A LinkDB-shaped value with `n` subjects and users, and some awkward keys. */
+  function bigLinkDb(n: number): Record<string, unknown> {
+    const subjects: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+    const users: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+    for (let i = 0; i < n; i++) {
+      const s = i % 997 === 0 ? `__proto__${i}` : `subject-${i}`;
+      subjects[s] = { [`u${i}`]: { link_time: 1_700_000_000 + i, preferred_username: `p${i} é`, version: '1.1' } };
+      users[`u${i}`] = { [s]: 1 };
+    }
+    subjects['__proto__'] = { constructor: { link_time: 1, version: '1.1' } };
+    return { subject_unique_identifier: subjects, user: users };
+  }
+
+  it('gives exactly the bytes and values of the one-go codec, for large and small values', async () => {
+    const big = bigLinkDb(6000);
+    const text = encodeCompact(big);
+    expect(Buffer.byteLength(text)).toBeGreaterThan(PACED_MIN_BYTES);
+    expect(await encodeCompactPaced(big)).toBe(text);
+    const bytes = Buffer.from(text);
+    const paced = await decodeStrictPaced(bytes, '/x');
+    expect(paced).toEqual(decodeStrict(bytes, '/x'));
+    expect(Object.getPrototypeOf((paced as Record<string, Record<string, unknown>>).subject_unique_identifier)).toBeNull();
+    expect(Object.hasOwn((paced as Record<string, object>).subject_unique_identifier as object, '__proto__')).toBe(true);
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), async (v) => {
+        expect(await encodeCompactPaced(v)).toBe(encodeCompact(v));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('lets a timer run while a large value is decoded and encoded', async () => {
+    const text = encodeCompact(bigLinkDb(20000));
+    const order: string[] = [];
+    setTimeout(() => order.push('timer'), 0);
+    await decodeStrictPaced(Buffer.from(text), '/x').then(() => order.push('decoded'));
+    expect(order).toEqual(['timer', 'decoded']);
+    const order2: string[] = [];
+    const value = decodeStrict(Buffer.from(text), '/x');
+    setTimeout(() => order2.push('timer'), 0);
+    await encodeCompactPaced(value).then(() => order2.push('encoded'));
+    expect(order2).toEqual(['timer', 'encoded']);
+  });
+
+  it('reports the same errors as the one-go codec', async () => {
+    const text = encodeCompact(bigLinkDb(6000));
+    const broken = Buffer.from(text.slice(0, -2));
+    const e1 = (() => {
+      try {
+        decodeStrict(broken, '/x');
+      } catch (e) {
+        return (e as LinkstoreError).message;
+      }
+    })();
+    const e2 = await decodeStrictPaced(broken, '/x').then(
+      () => undefined,
+      (e: LinkstoreError) => e.message,
+    );
+    expect(e2).toBe(e1);
+    expect(e2).toMatch(/not valid JSON/);
   });
 });
