@@ -14,7 +14,7 @@ import type { Disk } from '../io/disk.js';
 import { parseLockPid } from '../io/dot-lock.js';
 import { errnoCode, isEnoent, isLinkstoreError } from '../io/errors.js';
 import type { PortStats } from '../io/fs-port.js';
-import { decodeStrict, isPlainObject } from '../io/json-codec.js';
+import { decodeStrictPaced, isPlainObject } from '../io/json-codec.js';
 import { assertFileSchema } from '../io/schema.js';
 import type { SchemaId } from '../generated/schemas.js';
 import type { DoctorArea, Finding, FindingKind } from './types.js';
@@ -179,7 +179,7 @@ export async function jsonProblem(disk: Disk, host: string, schema: SchemaId | u
   if (bytes === undefined) return 'It vanished while it was being checked; run doctor again.';
   if (bytes.length === 0) return 'empty';
   try {
-    const value = decodeStrict(bytes, host);
+    const value = await decodeStrictPaced(bytes, host);
     // A top-level null is how cPanel's readers spell "empty" for authn DBs.
     if (value === null && schema !== undefined && schema.startsWith('authn-')) return undefined;
     if (schema !== undefined) assertFileSchema(schema, value, host);
