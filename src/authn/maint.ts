@@ -6,6 +6,7 @@
  */
 import { dictFrom, own } from '../io/dict.js';
 import { LinkstoreError } from '../io/errors.js';
+import { pace } from '../io/pace.js';
 import { mapOrdered } from '../io/pool.js';
 import type { AuthnLinkDbUserInfo } from '../generated/schemas.js';
 import { MODE, PROTOCOL, USERS_DIR, linkDbPath, loginDirSpecs, userDbPath } from './constants.js';
@@ -107,8 +108,14 @@ export interface DriftOptions {
   includeRoot?: boolean;
 }
 
-function compare(provider: string, expected: LinkDb, actual: LinkDb, out: DriftEntry[]): void {
+/** Entries between two offers to let the event loop turn (`pace`, which yields only when due). */
+const PACE_EVERY = 512;
+
+async function compare(provider: string, expected: LinkDb, actual: LinkDb, out: DriftEntry[]): Promise<void> {
+  let n = 0;
   for (const [subject, users] of Object.entries(expected.subject_unique_identifier)) {
+    // A LinkDB of 20,000 subjects is 40,000 comparisons: let the event loop turn now and then.
+    if (++n % PACE_EVERY === 0) await pace();
     for (const [linkuser, info] of Object.entries(users)) {
       const got = own(own(actual.subject_unique_identifier, subject), linkuser);
       if (got === undefined) out.push({ kind: 'missing_in_linkdb', provider, linkuser, subject, expected: info });
@@ -178,7 +185,9 @@ export async function checkDrift(ctx: AuthnContext, provider?: string, options: 
   if (only !== undefined) expected.set(only, normalizeLinkDb({}));
   // Read a few system users at a time (the reads wait on the thread pool), then fold in walk order.
   const perSysuser = await mapOrdered(walked, READ_WIDTH, (sysuser) => readUserDbsOf(ctx, sysuser));
+  let n = 0;
   for (const dbs of perSysuser) {
+    if (++n % PACE_EVERY === 0) await pace();
     for (const { linkuser, path, empty, providers, message } of dbs) {
       if (empty) out.push({ kind: 'empty_user_db', linkuser, path });
       if (providers === undefined) {
@@ -200,7 +209,7 @@ export async function checkDrift(ctx: AuthnContext, provider?: string, options: 
   const providers = new Set(expected.keys());
   if (only === undefined) for (const p of await linkDbProviders(ctx)) providers.add(p);
   for (const prov of [...providers].sort()) {
-    compare(prov, expected.get(prov) ?? normalizeLinkDb({}), await readLinkDb(ctx.disk, linkDbPath(prov)), out);
+    await compare(prov, expected.get(prov) ?? normalizeLinkDb({}), await readLinkDb(ctx.disk, linkDbPath(prov)), out);
   }
   return out;
 }
