@@ -120,10 +120,12 @@ export function withPatience(flush: Promise<boolean>, patience: number): Promise
       markSlow();
       resolve(false);
     }, patience);
-    void flush.then((ok) => {
+    const settle = (ok: boolean) => {
       clearTimeout(timer);
       resolve(ok);
-    });
+    };
+    // A flush never rejects; should one, the caller fsyncs its own files all the same.
+    flush.then(settle, () => settle(false));
   });
 }
 

@@ -90,8 +90,9 @@ describe.runIf(linux)('overlapping commits on a real disk', () => {
     const never = new Promise<boolean>(() => undefined);
     expect(await withPatience(never, 5)).toBe(false);
     expect(filesystemFlushIsCheap(ctx.disk)).toBe(false);
-    // A flush that answers in time is its own answer.
+    // A flush that answers in time is its own answer; one that fails means "fsync yourself".
     expect(await withPatience(Promise.resolve(true), 1000)).toBe(true);
+    expect(await withPatience(Promise.reject(new Error('boom')), 1000)).toBe(false);
     // Overlapping commits still complete, with their own fsyncs.
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => commitFiles(ctx.disk, writes(i, 'own'))));
     expect(results.every((r) => r.changed)).toBe(true);
