@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeFileAtomic } from '../../src/io/commit.js';
 import type { LinkstoreError } from '../../src/io/errors.js';
 import { nodeFsCapabilities } from '../../src/io/fs-port.js';
+import { openLinkstore } from '../../src/services.js';
 import { hostPath, tmpdirCtx, type DiskCtx } from '../helpers/disks.js';
 
 const D = '/var/cpanel/integration/links/bob';
@@ -86,6 +87,29 @@ describe.runIf(proc)('directory handles kept between calls', () => {
     const e = (await write('{"v":2}').catch((x: unknown) => x)) as LinkstoreError;
     expect(e.code).toBe('E_NOT_DIRECTORY');
     expect(fdsOn(`${dir} (deleted)`)).toBe(0);
+  });
+
+  it('ls.close() closes the handles a linkstore kept', async () => {
+    const ls = openLinkstore({ disk: ctx.disk });
+    await write('{"v":1}');
+    expect(fdsOn(dir)).toBe(1);
+    ls.close();
+    expect(fdsOn(dir)).toBe(0);
+  });
+
+  it('reads as root leave the access time alone (O_NOATIME)', async () => {
+    if (process.geteuid?.() !== 0) {
+      process.stderr.write('access-time check skipped (O_NOATIME is used as root only): run as root\n');
+      return;
+    }
+    await write('{"v":1}');
+    const file = `${dir}/app.userconfig`;
+    // An access time older than the mtime: a plain read updates it even under relatime.
+    const before = nodeFs.statSync(file);
+    nodeFs.utimesSync(file, new Date(before.mtimeMs - 100_000), before.mtime);
+    const atime = nodeFs.statSync(file).atimeMs;
+    expect((await ctx.disk.readFile(F))?.toString()).toBe('{"v":1}');
+    expect(nodeFs.statSync(file).atimeMs).toBe(atime);
   });
 
   it('closes idle handles by itself', async () => {
