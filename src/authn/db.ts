@@ -7,7 +7,7 @@ import type { Disk } from '../io/disk.js';
 import { LinkstoreError } from '../io/errors.js';
 import { cloneJson, dict, dictFrom, own } from '../io/dict.js';
 import { decodeStrict, decodeStrictPaced, encodeCompact, encodeCompactPaced, isPlainObject, type JsonValue } from '../io/json-codec.js';
-import { assertFileSchema, assertWritable } from '../io/schema.js';
+import { assertFileSchema, assertFileSchemaPaced, assertWritable, assertWritablePaced } from '../io/schema.js';
 import type { SchemaId } from '../generated/schemas.js';
 import type { AuthnLinkDb, AuthnLinkDbUserInfo, AuthnUserDb, AuthnUserInfo } from '../generated/schemas.js';
 import { LINKDB_VERSION, USER_DB_VERSION } from './constants.js';
@@ -41,17 +41,25 @@ export function decodeObject(file: string, schema: SchemaId, bytes: Buffer | und
 /** `decodeObject` letting the event loop turn while a large file (a big LinkDB) is checked. */
 export async function decodeObjectPaced(file: string, schema: SchemaId, bytes: Buffer | undefined): Promise<Record<string, unknown> | undefined> {
   if (bytes === undefined || bytes.length === 0) return undefined;
-  return checkedObject(file, schema, await decodeStrictPaced(bytes, file));
+  const value = jsonObject(file, await decodeStrictPaced(bytes, file));
+  if (value !== undefined) await assertFileSchemaPaced(schema, value, file);
+  return value;
 }
 
 function checkedObject(file: string, schema: SchemaId, value: JsonValue): Record<string, unknown> | undefined {
+  const object = jsonObject(file, value);
+  if (object !== undefined) assertFileSchema(schema, object, file);
+  return object;
+}
+
+/** The JSONReader rule on a decoded value: a false scalar is "no data", anything else an object. */
+function jsonObject(file: string, value: JsonValue): Record<string, JsonValue> | undefined {
   if (value === null || value === false || value === 0 || value === '') return undefined;
   if (!isPlainObject(value)) {
     throw new LinkstoreError('E_CORRUPT_FILE', `The file “${file}” is corrupt: it does not hold a JSON object. Restore it from a backup or remove it.`, {
       path: file,
     });
   }
-  assertFileSchema(schema, value, file);
   return value;
 }
 
@@ -62,7 +70,7 @@ export function encodeDb(schema: SchemaId, value: unknown, cpanelPath: string): 
 
 /** `encodeDb` letting the event loop turn while a large value (a big LinkDB) is encoded. */
 export async function encodeDbPaced(schema: SchemaId, value: unknown, cpanelPath: string): Promise<Uint8Array> {
-  assertWritable(schema, value, cpanelPath);
+  await assertWritablePaced(schema, value, cpanelPath);
   return Buffer.from(await encodeCompactPaced(value), 'utf8');
 }
 

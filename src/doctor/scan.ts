@@ -15,7 +15,7 @@ import { parseLockPid } from '../io/dot-lock.js';
 import { errnoCode, isEnoent, isLinkstoreError } from '../io/errors.js';
 import type { PortStats } from '../io/fs-port.js';
 import { decodeStrictPaced, isPlainObject } from '../io/json-codec.js';
-import { assertFileSchema } from '../io/schema.js';
+import { assertFileSchemaPaced } from '../io/schema.js';
 import type { SchemaId } from '../generated/schemas.js';
 import type { DoctorArea, Finding, FindingKind } from './types.js';
 
@@ -182,7 +182,7 @@ export async function jsonProblem(disk: Disk, host: string, schema: SchemaId | u
     const value = await decodeStrictPaced(bytes, host);
     // A top-level null is how cPanel's readers spell "empty" for authn DBs.
     if (value === null && schema !== undefined && schema.startsWith('authn-')) return undefined;
-    if (schema !== undefined) assertFileSchema(schema, value, host);
+    if (schema !== undefined) await assertFileSchemaPaced(schema, value, host);
     else if (!isPlainObject(value) && !Array.isArray(value)) return `The file “${host}” does not hold a JSON object.`;
     return undefined;
   } catch (e) {

@@ -17,6 +17,7 @@
  */
 import { LinkstoreError } from './errors.js';
 import { describeSyntaxError, locateSyntaxError } from './json-syntax.js';
+import { parseSliced } from './json-sliced.js';
 import { pace } from './pace.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -207,13 +208,16 @@ const PACE_EVERY_NODES = 4096;
 const PACE_EVERY_KEYS = 512;
 
 /**
- * `decodeStrict` for files that may be large: the same result, with the checks and null-prototype
- * pass run in slices (see `pace`). `JSON.parse` itself is one synchronous step.
+ * `decodeStrict` for files that may be large: the same result, with the parse (json-sliced.ts),
+ * the checks and the null-prototype pass run in slices (see `pace`). Only a text the sliced parse
+ * gives up on (broken JSON, nesting deeper than it splits) is parsed in one step, for its verdict.
  */
 export async function decodeStrictPaced(bytes: Uint8Array, file: string): Promise<JsonValue> {
   if (bytes.length < PACED_MIN_BYTES) return decodeStrict(bytes, file);
   await pace();
-  const value = parseStrict(bytes, file);
+  const text = decodeText(bytes, file);
+  await pace();
+  const value = ((await parseSliced(text))?.value as JsonValue | undefined) ?? parseText(text, file);
   const stack: unknown[] = [value];
   while (!checkAndDetachSome(stack, file, PACE_EVERY_NODES)) await pace();
   return value;
@@ -221,6 +225,11 @@ export async function decodeStrictPaced(bytes: Uint8Array, file: string): Promis
 
 /** UTF-8, BOM and JSON syntax checks, then `JSON.parse` (objects still have their prototypes). */
 function parseStrict(bytes: Uint8Array, file: string): JsonValue {
+  return parseText(decodeText(bytes, file), file);
+}
+
+/** The text of a file's bytes: strict UTF-8, not empty, no byte-order mark. */
+function decodeText(bytes: Uint8Array, file: string): string {
   if (bytes.length === 0) throw corrupt(file, 'it is empty');
   let text: string;
   try {
@@ -229,6 +238,11 @@ function parseStrict(bytes: Uint8Array, file: string): JsonValue {
     throw corrupt(file, 'it is not valid UTF-8', e);
   }
   if (text.charCodeAt(0) === 0xfeff) throw corrupt(file, 'it starts with a byte-order mark');
+  return text;
+}
+
+/** `JSON.parse` of a file's text; a syntax error says where, never what. */
+function parseText(text: string, file: string): JsonValue {
   let value: JsonValue;
   try {
     value = JSON.parse(text) as JsonValue;

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
 import { schemaById, type SchemaId } from '../generated/schemas.js';
 import { LinkstoreError } from './errors.js';
+import { pace } from './pace.js';
 
 type AjvInstance = { compile(schema: object): ValidateFunction };
 let ajv: AjvInstance | undefined;
@@ -39,17 +40,108 @@ function describe(v: ValidateFunction): string {
 /** Throws E_CORRUPT_FILE naming `file` unless `value` matches schema `id`. */
 export function assertFileSchema<T>(id: SchemaId, value: unknown, file: string): asserts value is T {
   const v = schemaValidator(id);
-  if (!v(value)) {
-    throw new LinkstoreError('E_CORRUPT_FILE', `The file “${file}” does not have the ${id} format: ${describe(v)}. Restore it from a backup or remove it.`, {
-      path: file,
-    });
-  }
+  if (!v(value)) throw corruptFormat(id, v, file);
 }
 
 /** Throws E_SCHEMA unless a value about to be written matches schema `id` (a library bug guard). */
 export function assertWritable(id: SchemaId, value: unknown, file: string): void {
   const v = schemaValidator(id);
-  if (!v(value)) {
-    throw new LinkstoreError('E_SCHEMA', `Refusing to write “${file}”: the new content does not have the ${id} format (${describe(v)}).`, { path: file });
+  if (!v(value)) throw notWritable(id, v, file);
+}
+
+function corruptFormat(id: SchemaId, v: ValidateFunction, file: string): LinkstoreError {
+  return new LinkstoreError('E_CORRUPT_FILE', `The file “${file}” does not have the ${id} format: ${describe(v)}. Restore it from a backup or remove it.`, {
+    path: file,
+  });
+}
+
+function notWritable(id: SchemaId, v: ValidateFunction, file: string): LinkstoreError {
+  return new LinkstoreError('E_SCHEMA', `Refusing to write “${file}”: the new content does not have the ${id} format (${describe(v)}).`, { path: file });
+}
+
+/** Entries of a map validated in one step by the paced checks below. */
+const ENTRIES_PER_STEP = 512;
+/** Schema keywords that constrain an object as a whole; a schema with none of them splits freely. */
+const SPLITTABLE_MAP_KEYS = new Set(['type', 'additionalProperties', 'title', 'description', '$comment']);
+const SPLITTABLE_TOP_KEYS = new Set([
+  '$schema',
+  '$id',
+  'title',
+  'description',
+  '$comment',
+  'type',
+  'properties',
+  'additionalProperties',
+  'required',
+  'definitions',
+]);
+
+/**
+ * The top-level properties of schema `id` that are maps whose entries are each checked on their
+ * own (`additionalProperties` only, no count or dependency across entries): validating such a map
+ * a part at a time gives the verdict of validating it whole.
+ */
+function splittableMaps(id: SchemaId): string[] {
+  let names = splittableMapsOf.get(id);
+  if (!names) splittableMapsOf.set(id, (names = findSplittableMaps(id)));
+  return names;
+}
+
+const splittableMapsOf = new Map<SchemaId, string[]>();
+
+function findSplittableMaps(id: SchemaId): string[] {
+  const schema = schemaById[id] as { properties?: Record<string, Record<string, unknown>> };
+  if (!Object.keys(schema).every((k) => SPLITTABLE_TOP_KEYS.has(k)) || !schema.properties) return [];
+  return Object.entries(schema.properties)
+    .filter(([, sub]) => sub.type === 'object' && typeof sub.additionalProperties === 'object' && Object.keys(sub).every((k) => SPLITTABLE_MAP_KEYS.has(k)))
+    .map(([name]) => name);
+}
+
+/**
+ * Whether `value` matches schema `id`, as the validator says, letting the event loop turn while a
+ * large map (the LinkDB's 20,000 subjects) is checked: the value with its splittable maps emptied
+ * is checked first, then each map ENTRIES_PER_STEP entries at a time in the same frame, so no
+ * entry is checked twice. Returns the failing validator (for its `errors`), or undefined.
+ */
+async function failingValidatorPaced(id: SchemaId, value: unknown): Promise<ValidateFunction | undefined> {
+  const v = schemaValidator(id);
+  const top = value as Record<string, unknown>;
+  const maps = isMap(value) ? splittableMaps(id).filter((name) => Object.hasOwn(top, name) && isMap(top[name])) : [];
+  if (!maps.some((name) => hasMoreKeysThan(top[name] as object, ENTRIES_PER_STEP))) return v(value) ? undefined : v;
+  const frame = Object.assign(Object.create(null) as Record<string, unknown>, top);
+  for (const name of maps) frame[name] = Object.create(null);
+  if (!v(frame)) return v;
+  for (const name of maps) {
+    const map = top[name] as Record<string, unknown>;
+    const keys = Object.keys(map);
+    for (let i = 0; i < keys.length; i += ENTRIES_PER_STEP) {
+      await pace();
+      const part = Object.create(null) as Record<string, unknown>;
+      for (const key of keys.slice(i, i + ENTRIES_PER_STEP)) part[key] = map[key];
+      frame[name] = part;
+      if (!v(frame)) return v;
+    }
+    frame[name] = Object.create(null);
   }
+  return undefined;
+}
+
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function hasMoreKeysThan(map: object, limit: number): boolean {
+  let n = 0;
+  for (const _ in map) if (++n > limit) return true;
+  return false;
+}
+
+/** `assertFileSchema`, letting the event loop turn while a large file's maps are checked. */
+export async function assertFileSchemaPaced(id: SchemaId, value: unknown, file: string): Promise<void> {
+  const failed = await failingValidatorPaced(id, value);
+  if (failed) throw corruptFormat(id, failed, file);
+}
+
+/** `assertWritable`, letting the event loop turn while a large value's maps are checked. */
+export async function assertWritablePaced(id: SchemaId, value: unknown, file: string): Promise<void> {
+  const failed = await failingValidatorPaced(id, value);
+  if (failed) throw notWritable(id, failed, file);
 }

@@ -1,0 +1,186 @@
+/**
+ * The sliced parse gives `JSON.parse`'s answer (value, key order, duplicate keys, verdict) for any
+ * text, in slices; and the paced schema checks give the whole check's verdict and message.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeStrict, decodeStrictPaced, encodeCompact, PACED_MIN_BYTES } from '../../src/io/json-codec.js';
+import { parseSliced } from '../../src/io/json-sliced.js';
+import { assertFileSchema, assertFileSchemaPaced, assertWritable, assertWritablePaced } from '../../src/io/schema.js';
+
+/** What JSON.parse says of `text`: its value as canonical text (key order kept), or "refused". */
+function verdictOf(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text));
+  } catch {
+    return 'refused';
+  }
+}
+
+async function slicedVerdict(text: string, slice: number): Promise<string> {
+  const r = await parseSliced(text, slice);
+  return r === undefined ? 'refused' : JSON.stringify(r.value);
+}
+
+/** JSON text of `v` with whitespace sprinkled where JSON allows it. */
+const spaced = (v: unknown, indent: number) => JSON.stringify(v, null, indent);
+
+/** A LinkDB-shaped value with `n` subjects. */
+function linkDb(n: number): { subject_unique_identifier: Record<string, Record<string, object>>; user: Record<string, Record<string, number>> } {
+  const ldb = { subject_unique_identifier: {} as Record<string, Record<string, object>>, user: {} as Record<string, Record<string, number>> };
+  for (let i = 0; i < n; i++) {
+    const subject = String(100_000_000_000 + i);
+    const user = i % 4 === 0 ? `m${i}@u${i % 50}.example` : `u${i % 50}`;
+    (ldb.subject_unique_identifier[subject] ??= {})[user] = { link_time: 1_700_000_000 + i, preferred_username: `p${i}`, version: '1.1' };
+    (ldb.user[user] ??= {})[subject] = 1;
+  }
+  return ldb;
+}
+
+describe('parseSliced', () => {
+  it('equals JSON.parse on any JSON value, whatever the slice size and spacing', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), fc.integer({ min: 1, max: 64 }), fc.constantFrom(0, 1, 3), async (v, slice, indent) => {
+        const text = spaced(v, indent);
+        expect(await slicedVerdict(text, slice)).toBe(verdictOf(text));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('refuses exactly what JSON.parse refuses: texts mutated by a deleted, inserted or replaced character', async () => {
+    const mutate = fc
+      .tuple(fc.jsonValue(), fc.nat(), fc.constantFrom('', ',', ':', '"', '\\', '{', '}', '[', ']', ' ', 'x', '1', '\u0001'), fc.boolean())
+      .map(([v, at, ch, replace]) => {
+        const text = JSON.stringify(v);
+        const i = text.length === 0 ? 0 : at % text.length;
+        return text.slice(0, i) + ch + text.slice(replace ? i + 1 : i);
+      });
+    await fc.assert(
+      fc.asyncProperty(mutate, fc.integer({ min: 1, max: 32 }), async (text, slice) => {
+        expect(await slicedVerdict(text, slice)).toBe(verdictOf(text));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('keeps a duplicate key at its first position with its last value, across slices', async () => {
+    const text = '{"a":1,"b":{"x":[1,2,3,4,5,6,7,8]},"a":{"y":"zzzzzzzzzzzzzzzzzzzz"},"c":3,"b":2}';
+    for (const slice of [1, 4, 16, 1000]) expect(await slicedVerdict(text, slice)).toBe(verdictOf(text));
+  });
+
+  it('reads __proto__ and constructor as ordinary keys and leaves Object.prototype alone', async () => {
+    const text = `{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"p":1}},"big":{"__proto__":{"q":[${'1,'.repeat(50)}1]},"toString":"x"}}`;
+    const r = await parseSliced(text, 8);
+    expect(r).toBeDefined();
+    const value = r?.value as Record<string, unknown>;
+    expect(Object.hasOwn(value, '__proto__')).toBe(true);
+    expect(Object.hasOwn(value.big as object, '__proto__')).toBe(true);
+    expect(JSON.stringify(value)).toBe(verdictOf(text));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.keys(Object.prototype)).toEqual([]);
+  });
+
+  it('gives up, without walking forever, on nesting deeper than it splits', async () => {
+    const deep = '['.repeat(3_000) + ']'.repeat(3_000);
+    expect(await slicedVerdict(deep, 16)).toBe(verdictOf(deep));
+    // Deeper than JSON.stringify can write back: the walk stops splitting at its depth limit and
+    // hands the rest to JSON.parse, so it answers at once.
+    const deeper = '['.repeat(200_000) + ']'.repeat(200_000);
+    const r = await parseSliced(deeper, 16);
+    expect(Array.isArray(r?.value)).toBe(true);
+    const deepObject = '{"a":'.repeat(2_000) + '1' + '}'.repeat(2_000);
+    expect(await slicedVerdict(deepObject, 16)).toBe(verdictOf(deepObject));
+  });
+
+  it('lets the event loop turn while a 20,000-link LinkDB is parsed', async () => {
+    const text = encodeCompact(linkDb(20_000));
+    let turns = 0;
+    let done = false;
+    const tick = (): void => {
+      if (done) return;
+      turns++;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    const r = await parseSliced(text);
+    done = true;
+    expect(JSON.stringify(r?.value)).toBe(verdictOf(text));
+    // One JSON.parse of the whole text would let no immediate run until it returned.
+    expect(turns).toBeGreaterThan(1);
+  });
+});
+
+describe('decodeStrictPaced on large files (the sliced parse)', () => {
+  it('decodes a large LinkDB to the same value as decodeStrict, every object without a prototype', async () => {
+    const bytes = Buffer.from(encodeCompact(linkDb(5_000)));
+    expect(bytes.length).toBeGreaterThanOrEqual(PACED_MIN_BYTES);
+    const paced = (await decodeStrictPaced(bytes, '/f')) as Record<string, Record<string, unknown>>;
+    expect(encodeCompact(paced)).toBe(encodeCompact(decodeStrict(bytes, '/f')));
+    expect(Object.getPrototypeOf(paced)).toBeNull();
+    expect(Object.getPrototypeOf(paced.subject_unique_identifier)).toBeNull();
+    expect(Object.getPrototypeOf(Object.values(paced.subject_unique_identifier as object)[0])).toBeNull();
+  });
+
+  it('reports a syntax error in a large file by position, as decodeStrict does', async () => {
+    const text = encodeCompact(linkDb(5_000));
+    const broken = Buffer.from(text.slice(0, 100_000) + 's3cr3t-marker,' + text.slice(100_000));
+    const whole = (() => {
+      try {
+        decodeStrict(broken, '/f');
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    await expect(decodeStrictPaced(broken, '/f')).rejects.toThrow(whole as string);
+    await expect(decodeStrictPaced(broken, '/f')).rejects.not.toThrow(/s3cr3t/);
+  });
+});
+
+describe('paced schema checks', () => {
+  it('accept what the whole check accepts and refuse with the same message', async () => {
+    const good = linkDb(3_000);
+    await expect(assertFileSchemaPaced('authn-linkdb', good, '/f')).resolves.toBeUndefined();
+    await expect(assertWritablePaced('authn-linkdb', good, '/f')).resolves.toBeUndefined();
+    for (const spoil of [
+      (v: ReturnType<typeof linkDb>) => ((v.subject_unique_identifier['100000002999'] as Record<string, Record<string, unknown>>).u49!.link_time = 'soon'),
+      (v: ReturnType<typeof linkDb>) => ((v.user.u7 as Record<string, unknown>)['100000000007'] = 'one'),
+      (v: ReturnType<typeof linkDb>) => ((v as Record<string, unknown>).user = 'nobody'),
+      (v: ReturnType<typeof linkDb>) => (v.subject_unique_identifier['s'] = 'not a map' as never),
+    ]) {
+      const bad = linkDb(3_000);
+      spoil(bad);
+      const wholeRead = catchMessage(() => assertFileSchema('authn-linkdb', bad, '/f'));
+      const wholeWrite = catchMessage(() => assertWritable('authn-linkdb', bad, '/f'));
+      expect(wholeRead).toMatch(/format/);
+      await expect(assertFileSchemaPaced('authn-linkdb', bad, '/f')).rejects.toThrow(wholeRead);
+      await expect(assertWritablePaced('authn-linkdb', bad, '/f')).rejects.toThrow(wholeWrite);
+    }
+  });
+
+  it('give the whole check’s verdict on random LinkDB-shaped values', async () => {
+    const info = fc.oneof(fc.record({ link_time: fc.oneof(fc.integer(), fc.string(), fc.constant('123')), version: fc.string() }), fc.string(), fc.integer());
+    const value = fc.record({
+      subject_unique_identifier: fc.oneof(fc.dictionary(fc.string(), fc.dictionary(fc.string(), info, { maxKeys: 2 }), { maxKeys: 1_200 }), fc.string()),
+      user: fc.dictionary(fc.string(), fc.dictionary(fc.string(), fc.oneof(fc.integer(), fc.string()), { maxKeys: 2 }), { maxKeys: 600 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(value, async (v) => {
+        const whole = catchMessage(() => assertFileSchema('authn-linkdb', v, '/f'));
+        let paced = '';
+        await assertFileSchemaPaced('authn-linkdb', v, '/f').catch((e: Error) => (paced = e.message));
+        expect(paced === '').toBe(whole === '');
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+function catchMessage(f: () => void): string {
+  try {
+    f();
+    return '';
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
