@@ -1,33 +1,24 @@
 /**
- * JSON Schema validation of file contents. Each schema is compiled once, on first use, so code
- * paths that never validate (the CLI's read-only commands) never load ajv at all.
+ * JSON Schema validation of file contents. The validators are ajv's standalone code, generated
+ * from schemas/ with the rest of src/generated (`npm run gen`): no schema is compiled at run time
+ * (loading ajv and compiling the first schema held the event loop for 70–180 ms), and the code is
+ * only built on the first validation, so paths that never validate never pay for it.
  */
-import { createRequire } from 'node:module';
-import type { ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { schemaById, type SchemaId } from '../generated/schemas.js';
+import { createValidators } from '../generated/validators.js';
 import { LinkstoreError } from './errors.js';
 import { pace } from './pace.js';
 
-type AjvInstance = { compile(schema: object): ValidateFunction };
-let ajv: AjvInstance | undefined;
-const compiled = new Map<SchemaId, ValidateFunction>();
+/** A generated validator: true or false, and on false the first error in `errors` (ajv's shape). */
+export type ValidateFunction = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
-function getAjv(): AjvInstance {
-  if (!ajv) {
-    // ajv is CommonJS; a synchronous require keeps validation synchronous and lazy.
-    const require = createRequire(import.meta.url);
-    const Ajv = require('ajv') as { default: new (o: object) => AjvInstance };
-    ajv = new Ajv.default({ allErrors: false, strict: true, allowUnionTypes: true });
-  }
-  return ajv;
-}
+let validators: Record<string, ValidateFunction | undefined> | undefined;
 
 export function schemaValidator(id: SchemaId): ValidateFunction {
-  let v = compiled.get(id);
-  if (!v) {
-    v = getAjv().compile(schemaById[id] as object);
-    compiled.set(id, v);
-  }
+  validators ??= createValidators() as Record<string, ValidateFunction | undefined>;
+  const v = validators[id];
+  if (!v) throw new Error(`No generated validator for schema ${id}: run npm run gen.`);
   return v;
 }
 
