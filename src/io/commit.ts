@@ -28,7 +28,6 @@ import type { FsPort, PortStats } from './fs-port.js';
 import { closeQuietly, fsyncFds, openRegularForRead, readBounded, unlinkQuietly, writeAll } from './sys.js';
 import { filesystemFlushIsCheap, flushFilesystems } from './flush.js';
 import { readLimitFor } from './read-limits.js';
-import { umaskNow } from './umask.js';
 import { formatMode, plannedContent, sha256, type PlannedOp } from './plan.js';
 
 export type FileOp =
@@ -277,7 +276,6 @@ interface TempSpec {
   mode: number;
   uid?: number;
   gid?: number;
-  umask: number;
 }
 
 const tempFlags = (fs: FsPort) => fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
@@ -307,8 +305,10 @@ function fillTemp(disk: Disk, dir: DirHandle, temp: string, fd: number, spec: Te
   const fs = disk.fs;
   try {
     // The umask may have removed bits; it can never have added any, so the file was never
-    // more open than `mode`. Restore the removed ones.
-    if ((spec.mode & spec.umask) !== 0) fs.fchmodSync(fd, spec.mode & 0o7777);
+    // more open than `mode`. Restore the removed ones. Always: reading the umask is Node's
+    // umask(0)-then-restore, and meanwhile another thread of the host would create its files
+    // without any umask.
+    fs.fchmodSync(fd, spec.mode & 0o7777);
     if (disk.owners && spec.uid !== undefined) fs.fchownSync(fd, spec.uid, spec.gid ?? spec.uid);
     writeAll(fs, fd, spec.content);
     return { temp, fd };
@@ -347,13 +347,11 @@ function groupFlush(disk: Disk): boolean {
 /** Stage every write's temp and make them durable (fsync each, or one filesystem flush). */
 async function stageWrites(disk: Disk, targets: readonly Target[], options: CommitOptions): Promise<void> {
   const open: number[] = [];
-  // Read once per commit: the no-argument umask() is two system calls (set and restore).
-  const umask = umaskNow();
   const overlapped = overlapping();
   try {
     for (const t of targets) {
       if (t.op.op !== 'write') continue;
-      const spec = { content: t.op.content, mode: t.op.mode, uid: t.op.uid, gid: t.op.gid, umask };
+      const spec = { content: t.op.content, mode: t.op.mode, uid: t.op.uid, gid: t.op.gid };
       const { temp, fd } = overlapped ? await stageTempOverlapped(disk, t.dir, t.name, spec) : stageTemp(disk, t.dir, t.name, spec);
       t.temp = temp;
       open.push(fd);
@@ -434,7 +432,7 @@ async function undo(disk: Disk, t: Target): Promise<void> {
     disk.fs.renameSync(t.dir.at(b.linked), t.dir.at(t.name));
     t.backup = undefined;
   } else if (b !== undefined) {
-    const { temp, fd } = stageTemp(disk, t.dir, t.name, { ...b, umask: umaskNow() });
+    const { temp, fd } = stageTemp(disk, t.dir, t.name, b);
     try {
       await fsyncFds(disk.fs, [fd], disk.fsyncMode);
     } finally {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { changedOps, commitFiles, describeOps, isLibraryTempName, writeFileAtomic } from '../../src/io/commit.js';
 import { ensureDirs, planDirs } from '../../src/io/dirs.js';
 import { flushFilesystems } from '../../src/io/flush.js';
@@ -109,6 +109,19 @@ describeOnDisks('atomic writes and multi-file commit', (ctx) => {
     expect(names(ctx, D)).toEqual(['a.db']);
   });
 
+  it('never reads or sets the process umask (Node reads it by setting 0 and restoring: a race with the host’s threads)', async () => {
+    setup();
+    const spy = vi.spyOn(process, 'umask');
+    try {
+      await writeFileAtomic(ctx.disk, `${D}/a.db`, enc('{"x":1}'), { mode: 0o640 });
+      await writeFileAtomic(ctx.disk, `${D}/a.db`, enc('{"x":2}'), { mode: 0o600 });
+      expect(spy).not.toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(mode(ctx, `${D}/a.db`)).toBe(0o600);
+  });
+
   it('replaces an existing file and corrects its mode', async () => {
     setup();
     seed(ctx, `${D}/a.db`, 'old', 0o666);
@@ -163,7 +176,7 @@ describeOnDisks('atomic writes and multi-file commit', (ctx) => {
       const { fs } = faultyFs(ctx.fs, [{ op: fault.op, path: '.tmp.', code: fault.code }]);
       const disk = ctx.make({ fs });
       const before = snapshotTree(ctx, D);
-      // The temp file is chmod-ed only when the umask removed bits of its mode.
+      // The temp file is always chmod-ed to its exact mode (whatever the umask removed).
       const oldUmask = process.umask(0o077);
       const err = await rejectsWith(
         writeFileAtomic(disk, `${D}/a.db`, enc('new'), { mode: 0o644 }),
