@@ -178,6 +178,17 @@ describe('paced decode and encode (large files let the event loop turn)', () => 
     );
   });
 
+  it('sorts a map larger than one sort run exactly as the one-go codec (code-point order, astral keys)', async () => {
+    const key = fc.string({ unit: 'binary', maxLength: 6 }).filter((k) => k.isWellFormed());
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(key, { minLength: 4_100, maxLength: 9_000 }), async (keys) => {
+        const map = Object.fromEntries(keys.map((k, i) => [k, i]));
+        expect(await encodeCompactPaced({ m: map })).toBe(encodeCompact({ m: map }));
+      }),
+      { numRuns: 5 },
+    );
+  });
+
   it('lets a timer run while a large value is decoded and encoded', async () => {
     const text = encodeCompact(bigLinkDb(20000));
     const order: string[] = [];
