@@ -9,7 +9,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** What in a file's text says it runs the build. */
-const USES_BUILD = /\bdist\/|\bdist['"`]|LINKSTORE_DIST|bin\/linkstore/;
+// `dist/` of this package, not of a dependency (`ajv/dist/runtime/…` in the generated validators).
+const USES_BUILD = /(?<!\w\/)\bdist\/|\bdist['"`]|LINKSTORE_DIST|bin\/linkstore/;
 /** Relative module references (`../helpers/x.js`, `'lock-child.mjs'`) to follow. */
 const LOCAL_REF = /['"`]((?:\.\.?\/)[^'"`\s]+\.(?:js|ts|mjs)|[\w.-]+\.mjs)['"`]/g;
 
