@@ -379,7 +379,7 @@ async function fsyncDirFd(disk: Disk, fd: number): Promise<void> {
 
 async function syncDir(disk: Disk, dir: string): Promise<void> {
   const c = disk.fs.constants;
-  const fd = disk.fs.openSync(dir, c.O_RDONLY | (c.O_DIRECTORY ?? 0) | (c.O_NONBLOCK ?? 0));
+  const fd = disk.fs.openSync(dir, c.O_RDONLY | (c.O_DIRECTORY ?? 0) | c.O_NOFOLLOW | (c.O_NONBLOCK ?? 0));
   try {
     await fsyncDirFd(disk, fd);
   } finally {
