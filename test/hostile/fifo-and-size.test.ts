@@ -7,10 +7,12 @@
  * backends: sparse multi-GiB files on the real disk, small limits on memfs.
  */
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { lstatSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { exportAccountArchive } from '../../src/archive/index.js';
 import { isLinkstoreError } from '../../src/io/errors.js';
 import { Linkstore } from '../../src/services.js';
 import { describeOnDisks, hostPath, peek, tmpdirCtx } from '../helpers/disks.js';
@@ -59,6 +61,35 @@ describe('a FIFO where a file belongs [tmpdir]', () => {
       if (call === 'doctor') expect(out.value).toContain('wrong_type');
     } finally {
       ctx.cleanup();
+    }
+  });
+});
+
+describe('a FIFO swapped in between the check and the open [tmpdir]', () => {
+  // Files outside the root (an account archive on a backup disk) are lstat-ed before they are
+  // opened; the child's fs replaces the file by a FIFO right after that lstat. A plain open would
+  // block there until a writer came; O_NONBLOCK lets the open return and the fstat refuse it.
+  it.each([
+    { call: 'archiveMemberSwap', member: 'cpmove-bob/integration/links/app.userconfig' },
+    { call: 'tarballSwap', member: 'cpmove-bob.tar.gz' },
+  ])('$call: refused as changed while being opened, never a hang', async ({ call, member }) => {
+    const ctx = tmpdirCtx();
+    const out = mkdtempSync(join(tmpdir(), 'linkstore-swap-'));
+    try {
+      seedServer(ctx);
+      const ls = makeLinkstore(ctx);
+      await (await ls.integration()).createLink({ user: 'bob', app: 'app', url: 'https://x.example/', token: 'T' });
+      await exportAccountArchive(ls, 'bob', join(out, member.startsWith('cpmove-bob/') ? 'cpmove-bob' : member));
+      const target = join(out, member);
+      const r = spawnSync(process.execPath, [join(here, 'fifo-child.mjs'), ctx.root, call, target], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.signal, `${call} hung on the FIFO`).toBeNull();
+      const res = JSON.parse(r.stdout.trim()) as { ok: boolean; code?: string; message?: string };
+      expect([res.code, res.message], r.stdout).toEqual(['E_NOT_FILE', `“${target}” changed while it was being opened.`]);
+      // The swap really happened: a FIFO sits where the file was.
+      expect(lstatSync(target).isFIFO()).toBe(true);
+    } finally {
+      ctx.cleanup();
+      rmSync(out, { recursive: true, force: true });
     }
   });
 });
