@@ -130,6 +130,55 @@ describe('huge files [tmpdir]', () => {
   });
 });
 
+/** One huge-file attack in a child process; returns what it printed (answers and peak RSS). */
+function runHugeAttack(attack: string): {
+  result: Record<string, { ok: boolean; code?: string; message?: string } & Record<string, unknown>>;
+  peakBeforeMiB: number;
+  peakAfterMiB: number;
+} {
+  const ctx = tmpdirCtx();
+  try {
+    seedServer(ctx);
+    const r = spawnSync(process.execPath, [join(here, 'huge-child.mjs'), ctx.root, attack], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim()) as ReturnType<typeof runHugeAttack>;
+    // The figures of docs/reliability.md come from these lines.
+    process.stdout.write(`huge-file attack ${attack}: peak RSS ${out.peakBeforeMiB} MiB before, ${out.peakAfterMiB} MiB after\n`);
+    return out;
+  } finally {
+    ctx.cleanup();
+  }
+}
+
+/** Peak RSS may grow by this much during an attack on a multi-GiB file: far below the file, above noise. */
+const PEAK_GROWTH_MIB = 64;
+
+describe('huge files: peak RSS of the whole process [tmpdir]', () => {
+  it('a sparse 3 GiB userconfig: read refused, replace and remove work, peak RSS barely moves', () => {
+    const { result, peakBeforeMiB, peakAfterMiB } = runHugeAttack('userconfig');
+    expect([result.read?.ok, result.read?.code]).toEqual([false, 'E_CORRUPT_FILE']);
+    expect(result.read?.message).toMatch(/too large/);
+    expect(result.replace?.ok).toBe(true);
+    expect(result.remove?.ok).toBe(true);
+    expect(result.gone).toBe(true);
+    expect(peakAfterMiB - peakBeforeMiB).toBeLessThan(PEAK_GROWTH_MIB);
+  });
+
+  it('doctor over a sparse 3 GiB userconfig reports it as too large, peak RSS barely moves', () => {
+    const { result, peakBeforeMiB, peakAfterMiB } = runHugeAttack('doctor');
+    const findings = result.findings as unknown as { kind: string; detail: string }[];
+    expect(findings.map((f) => f.kind)).toContain('corrupt_json');
+    expect(findings.some((f) => /too large/.test(f.detail))).toBe(true);
+    expect(peakAfterMiB - peakBeforeMiB).toBeLessThan(PEAK_GROWTH_MIB);
+  });
+
+  it('a sparse 1 GiB /etc/passwd is E_CORRUPT_FILE, never “exists: 0”, peak RSS barely moves', () => {
+    const { result, peakBeforeMiB, peakAfterMiB } = runHugeAttack('passwd');
+    expect([result.validate?.ok, result.validate?.code]).toEqual([false, 'E_CORRUPT_FILE']);
+    expect(peakAfterMiB - peakBeforeMiB).toBeLessThan(PEAK_GROWTH_MIB);
+  });
+});
+
 describeOnDisks(
   'read limits',
   (ctx) => {
@@ -145,6 +194,30 @@ describeOnDisks(
       await integ.createLink({ user: 'bob', app: 'app', url: 'https://replaced.example/' });
       await integ.removeLink({ user: 'bob', app: 'app' });
       expect(peek(ctx, `${L}/bob/app.userconfig`)).toBeUndefined();
+    });
+
+    it('a file that grows past its limit after the fstat is refused while reading, one byte past the limit at most', async () => {
+      seedServer(ctx);
+      await (await makeLinkstore(ctx).integration()).createLink({ user: 'bob', app: 'app', url: 'https://x.example/', token: 'T' });
+      ctx.fs.writeFileSync(hostPath(ctx, `${L}/bob/app.userconfig`), `{"url":"${'x'.repeat(100_000)}"}`);
+      // The fstat answers the size the file had before a writer grew it; the reads see the growth.
+      let asked = 0;
+      const port = new Proxy(ctx.fs, {
+        get(target, prop, recv) {
+          if (prop === 'fstatSync') return (fd: number) => Object.assign(target.fstatSync(fd), { size: 100 });
+          if (prop === 'readSync')
+            return (fd: number, buf: Uint8Array, off: number, len: number, pos: number | null) => ((asked += len), target.readSync(fd, buf, off, len, pos));
+          const v = Reflect.get(target, prop, recv) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+      const disk = ctx.make({ fs: port as typeof ctx.fs, limits: { data: 4096 } });
+      const err = await (await makeLinkstore(ctx, disk).integration()).getLinkUserConfig({ user: 'bob', app: 'app' }).catch((e: unknown) => e);
+      expect(isLinkstoreError(err, 'E_CORRUPT_FILE') && /too large/.test(err.message)).toBe(true);
+      expect((err as Error).message).toContain('4096 bytes');
+      expect((err as Error).message).toContain('app.userconfig');
+      // Reads of other files (passwd, cpuser, theme) are in `asked` too; none may ask for the whole 100 kB.
+      expect(asked).toBeLessThan(100_000);
     });
   },
   { limits: { data: 4096 } },
