@@ -170,6 +170,8 @@ describeOnDisks('values at the door', (ctx) => {
         () => i.createLink({ user: 'bob', app: 'app', url: 'https://x.example/', base64_png_image: TINY_PNG.slice(0, -4) + 'A'.repeat(1 << 20) }),
       ],
       ['label', VALUE_LIMITS.label, () => i.createGroup({ user: 'bob', group_id: 'g', label: 'x'.repeat(VALUE_LIMITS.label + 1) })],
+      // The attack of the issue: a 10 MB label once made a 20 MB DynamicUI file.
+      ['label', VALUE_LIMITS.label, () => i.createLink({ user: 'bob', app: 'app', url: 'https://x.example/', label: 'x'.repeat(10_000_000) })],
       [
         'subject_unique_identifier',
         VALUE_LIMITS.subject_unique_identifier,
