@@ -4,7 +4,7 @@
  * and import refuse bytes that are not UTF-8 (Node would store them as U+FFFD). Nothing is written.
  */
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
@@ -221,6 +221,21 @@ describeOnDisks('values at the door', (ctx) => {
     const s = await importRecords(makeLinkstore(ctx), [line]);
     expect(s.results).toEqual([{ line: 1, status: 'failed', reason: 'not valid JSON: an unexpected character where a value should be at column 101' }]);
   });
+});
+
+it('README’s “Size limits” table documents every cap the door enforces, with its number', () => {
+  const readme = readFileSync(join(here, '..', '..', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Size limits and text rules'));
+  const rows = new Map<string, string>();
+  for (const m of section.matchAll(/^\| (.+?) \| (.+?) \|$/gm)) {
+    for (const name of (m[1] as string).matchAll(/`([a-z0-9_]+)`/g)) rows.set(name[1] as string, m[2] as string);
+  }
+  const shown = (n: number) => (n >= 1 << 20 ? `${n / (1 << 20)} MiB` : String(n));
+  for (const [param, cap] of Object.entries(VALUE_LIMITS)) {
+    if (param === 'default') expect(section).toContain(`| any other text parameter | ${cap} bytes |`);
+    else if (param === 'user_info_keys') expect(rows.get('user_info')).toContain(`${cap} keys`);
+    else expect(rows.get(param), param).toContain(shown(cap));
+  }
 });
 
 it('invalidUtf8Argument names the parameter of the first argument whose bytes are not UTF-8', () => {
