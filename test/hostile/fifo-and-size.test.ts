@@ -31,8 +31,9 @@ const FIFO_CASES: { call: string; fifo: string; codes: (string | 'ok')[] }[] = [
   { call: 'authnLock', fifo: '/var/cpanel/authn/links/users/bob/bob.db.lock', codes: ['E_NOT_FILE'] },
   { call: 'serviceFile', fifo: '/var/cpanel/authn/openid_connect/cpaneld', codes: ['E_NOT_FILE'] },
   { call: 'hostname', fifo: '/etc/hostname', codes: ['E_NOT_FILE'] },
-  // A path the cPanel user owns: a FIFO there may count as an account or not, but never hangs.
-  { call: 'mailPasswd', fifo: '/home/bob/etc/bob.example/passwd', codes: ['ok', 'E_NO_SUCH_USER', 'E_NOT_FILE'] },
+  // A path the cPanel user owns: never opened (cPanel's rule asks only whether the mail directory
+  // exists), so the FIFO is not even seen and the link is made.
+  { call: 'mailPasswd', fifo: '/home/bob/etc/bob.example/passwd', codes: ['ok'] },
   // Unreadable /etc files get cPanel's fail-safe answers (usernames.md §7): the name is taken, or
   // does not exist; what matters here is that the answer comes.
   { call: 'group', fifo: '/etc/group', codes: ['E_USERNAME', 'E_NOT_FILE'] },
