@@ -16,6 +16,7 @@ import { exportAccountArchive } from '../../src/archive/index.js';
 import { isLinkstoreError } from '../../src/io/errors.js';
 import { Linkstore } from '../../src/services.js';
 import { describeOnDisks, hostPath, peek, tmpdirCtx } from '../helpers/disks.js';
+import { faultyFs } from '../helpers/faulty-fs.js';
 import { makeLinkstore, seedServer } from './server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -195,6 +196,22 @@ describeOnDisks(
       await integ.createLink({ user: 'bob', app: 'app', url: 'https://replaced.example/' });
       await integ.removeLink({ user: 'bob', app: 'app' });
       expect(peek(ctx, `${L}/bob/app.userconfig`)).toBeUndefined();
+    });
+
+    it('a link whose userconfig cannot be read (EACCES) can still be replaced and removed', async () => {
+      seedServer(ctx);
+      await (await makeLinkstore(ctx).integration()).createLink({ user: 'bob', app: 'app', url: 'https://x.example/', token: 'T' });
+      const { fs, calls } = faultyFs(ctx.fs, [{ op: 'open', path: (p) => p.endsWith('/app.userconfig'), code: 'EACCES' }]);
+      const disk = ctx.make({ fs });
+      const integ = await makeLinkstore(ctx, disk).integration();
+      const err = await integ.getLinkUserConfig({ user: 'bob', app: 'app' }).catch((e: unknown) => e);
+      expect(isLinkstoreError(err)).toBe(true);
+      await integ.createLink({ user: 'bob', app: 'app', url: 'https://replaced.example/', token: 'T2' });
+      expect(peek(ctx, `${L}/bob/app.userconfig`)).toContain('replaced.example');
+      await integ.removeLink({ user: 'bob', app: 'app' });
+      expect(peek(ctx, `${L}/bob/app.userconfig`)).toBeUndefined();
+      // The refusals were real: the file was asked for and refused.
+      expect(calls.filter((c) => c.startsWith('open ') && c.endsWith('/app.userconfig')).length).toBeGreaterThan(0);
     });
 
     it('a file that grows past its limit after the fstat is refused while reading, one byte past the limit at most', async () => {
