@@ -8,6 +8,7 @@
  */
 import type { Disk } from '../io/disk.js';
 import { FileMemo } from '../io/file-memo.js';
+import { afterWellFormed } from '../io/param-text.js';
 import { memoSuccess, readHostname } from './hostname.js';
 import type { UserLookup } from '../users/lookup.js';
 import type { AuthnClientConfig, AuthnDisplayConfig } from '../generated/schemas.js';
@@ -100,6 +101,20 @@ export interface AuthnStoreOptions {
 }
 
 // Set by the class's static block: the one way to reach a store's private context.
+/** A provider call's values for the lone-surrogate rule, by the names WHM gives them. */
+function providerService(params: { service?: unknown; provider?: unknown }): Record<string, unknown> {
+  return { service_name: params.service, provider_id: params.provider };
+}
+
+/** Every domain of a rename, old and new, as one text for the lone-surrogate rule. */
+function wellFormedPairs(domains: unknown): string | undefined {
+  if (typeof domains !== 'object' || domains === null) return undefined;
+  return Object.entries(domains as Record<string, unknown>)
+    .flat()
+    .filter((v) => typeof v === 'string')
+    .join('\n');
+}
+
 let contextOf: (store: AuthnStore) => AuthnContext;
 
 export class AuthnStore {
@@ -139,7 +154,7 @@ export class AuthnStore {
 
   /** WHM get_users_authn_linked_accounts: every link in the LinkDBs of available providers, filtered to what the caller sees. */
   listLinkedAccounts(options?: LinkedAccountsOptions): Promise<LinkedAccount[]> {
-    return linkedAccounts(this.#ctx, options);
+    return afterWellFormed({ reseller: options?.reseller }, () => linkedAccounts(this.#ctx, options));
   }
 
   /** Many links at once, batched per provider (one LinkDB edit per chunk of link users); see transfer.ts. */
@@ -161,39 +176,41 @@ export class AuthnStore {
 
   /** UAPI configured_modules: display configurations of providers enabled and configured for the service. */
   listConfiguredModules(params: AppnameParams = {}): Promise<ConfiguredModule[]> {
-    return configuredModules(this.#ctx, params.appname);
+    return afterWellFormed({ appname: params.appname }, () => configuredModules(this.#ctx, params.appname));
   }
 
   /** UAPI has_external_auth_modules_configured: 1 when any provider is enabled for the service. */
   checkModulesConfigured(params: AppnameParams = {}): Promise<0 | 1> {
-    return hasModulesConfigured(this.#ctx, params.appname);
+    return afterWellFormed({ appname: params.appname }, () => hasModulesConfigured(this.#ctx, params.appname));
   }
 
   // -------------------------------------------------------------- lifecycle
 
   /** Remove the links of a system user and all its email users: LinkDB entries, files, directory. */
   purgeUser(params: UserTarget, options?: AccountOptions): Promise<MutationResult> {
-    return removeAllForSystemUser(this.#ctx, params.user, options);
+    return afterWellFormed({ user: params.user }, () => removeAllForSystemUser(this.#ctx, params.user, options));
   }
 
   /** Rename a system user's link directory and DB, and its name in the LinkDBs. */
   renameUser(params: RenameUserParams, options?: AccountOptions): Promise<MutationResult> {
-    return renameSystemUser(this.#ctx, params.user, params.newUser, options);
+    return afterWellFormed({ user: params.user, newUser: params.newUser }, () => renameSystemUser(this.#ctx, params.user, params.newUser, options));
   }
 
   /** Rename `local@old` email link users of `user` to `local@new` for each `{old: new}` of `domains`. */
   renameEmailDomains(params: RenameEmailDomainsParams, options?: MutationOptions): Promise<MutationResult> {
-    return changeEmailDomains(this.#ctx, params.user, params.domains, options);
+    return afterWellFormed({ user: params.user, domains: wellFormedPairs(params.domains) }, () =>
+      changeEmailDomains(this.#ctx, params.user, params.domains, options),
+    );
   }
 
   /** Backup: the files of `links/users/USER/`, as pkgacct copies them into `authnlinks/`. */
   exportUser(params: UserTarget): Promise<ArchiveFile[]> {
-    return exportAuthnUser(this.#ctx, params.user);
+    return afterWellFormed({ user: params.user }, () => exportAuthnUser(this.#ctx, params.user));
   }
 
   /** Restore: replay an archive's `authnlinks/*.db` under `user` with cPanel's rules and warnings. */
   restoreUser(params: RestoreUserParams, options?: MutationOptions): Promise<AuthnRestoreResult> {
-    return restoreAuthnUser(this.#ctx, params.archive, params.user, options);
+    return afterWellFormed({ user: params.user }, () => restoreAuthnUser(this.#ctx, params.archive, params.user, options));
   }
 
   // -------------------------------------------------------------- LinkDB maintenance
@@ -222,17 +239,17 @@ export class AuthnStore {
 
   /** The providers enabled in a service file, as stored (lower-case keys). */
   listEnabledProviders(params: { service: Service }): Promise<string[]> {
-    return transfer.enabledIn(this.#ctx, params.service);
+    return afterWellFormed({ service_name: params.service }, () => transfer.enabledIn(this.#ctx, params.service));
   }
 
   /** enable_authentication_provider. */
   enableProvider(params: ProviderServiceTarget, options?: MutationOptions): Promise<MutationResult> {
-    return enableProvider(this.#ctx, params.service, params.provider, options);
+    return afterWellFormed(providerService(params), () => enableProvider(this.#ctx, params.service, params.provider, options));
   }
 
   /** disable_authentication_provider (links are untouched). */
   disableProvider(params: ProviderServiceTarget, options?: MutationOptions): Promise<MutationResult> {
-    return disableProvider(this.#ctx, params.service, params.provider, options);
+    return afterWellFormed(providerService(params), () => disableProvider(this.#ctx, params.service, params.provider, options));
   }
 
   /** disable_failing_authentication_providers: those that fail, as far as files tell. */
@@ -242,27 +259,27 @@ export class AuthnStore {
 
   /** get_provider_client_configurations. */
   getClientConfig(params: ProviderServiceTarget): Promise<AuthnClientConfig> {
-    return getClientConfig(this.#ctx, params.service, params.provider);
+    return afterWellFormed(providerService(params), () => getClientConfig(this.#ctx, params.service, params.provider));
   }
 
   /** set_provider_client_configurations (`configurations` as a JSON string or an object). */
   setClientConfig(params: SetConfigParams, options?: ClientConfigOptions): Promise<MutationResult> {
-    return setClientConfig(this.#ctx, params.service, params.provider, params.configurations, options);
+    return afterWellFormed(providerService(params), () => setClientConfig(this.#ctx, params.service, params.provider, params.configurations, options));
   }
 
   /** get_provider_configuration_fields: the client-configuration fields with their current values. */
   listConfigurationFields(params: ProviderServiceTarget): Promise<ConfigurationField[]> {
-    return getConfigurationFields(this.#ctx, params.service, params.provider);
+    return afterWellFormed(providerService(params), () => getConfigurationFields(this.#ctx, params.service, params.provider));
   }
 
   /** get_provider_display_configurations: one per service. */
   listDisplayConfigs(params: ProviderTarget): Promise<Array<AuthnDisplayConfig & { service: Service }>> {
-    return getDisplayConfigs(this.#ctx, params.provider);
+    return afterWellFormed({ provider_id: params.provider }, () => getDisplayConfigs(this.#ctx, params.provider));
   }
 
   /** set_provider_display_configurations. */
   setDisplayConfig(params: SetConfigParams, options?: MutationOptions): Promise<MutationResult> {
-    return setDisplayConfig(this.#ctx, params.service, params.provider, params.configurations, options);
+    return afterWellFormed(providerService(params), () => setDisplayConfig(this.#ctx, params.service, params.provider, params.configurations, options));
   }
 
   static {

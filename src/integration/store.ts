@@ -8,6 +8,7 @@
  * writers that use this library.
  */
 import type { Disk } from '../io/disk.js';
+import { afterWellFormed } from '../io/param-text.js';
 import type { DotLockOptions } from '../io/dot-lock.js';
 import type { IntegrationAdminConfig, IntegrationGroupUserConfig, IntegrationUserConfig } from '../generated/schemas.js';
 import type { UserLookup } from '../users/lookup.js';
@@ -143,32 +144,32 @@ export class IntegrationStore {
 
   /** Account removal: both per-user trees and the user's lock file. */
   purgeUser(params: UserTarget, options?: MutationOptions): Promise<MutationResult> {
-    return life.purgeUser(this.#ctx, params.user, options);
+    return afterWellFormed({ user: params.user }, () => life.purgeUser(this.#ctx, params.user, options));
   }
 
   /** The files of `links/USER`, as pkgacct archives them. */
   exportUser(params: UserTarget): Promise<life.IntegrationArchive> {
-    return life.exportUser(this.#ctx, params.user);
+    return afterWellFormed({ user: params.user }, () => life.exportUser(this.#ctx, params.user));
   }
 
   /** Restore/transfer: replay `archive` through full validation under `user`, with warnings. */
   restoreUser(params: RestoreUserParams, options?: MutationOptions): Promise<life.RestoreResult> {
-    return life.restoreUser(this.#ctx, params.archive, params.user, options);
+    return afterWellFormed({ user: params.user }, () => life.restoreUser(this.#ctx, params.archive, params.user, options));
   }
 
   /** Account rename: move both trees from `user` to `newUser`, re-own them, rebuild DynamicUI with the new theme. */
   renameUser(params: RenameUserParams, options?: life.RenameUserOptions): Promise<MutationResult> {
-    return life.renameUser(this.#ctx, params.user, params.newUser, options);
+    return afterWellFormed({ user: params.user, newUser: params.newUser }, () => life.renameUser(this.#ctx, params.user, params.newUser, options));
   }
 
   /** Missing, stale and orphan DynamicUI files of a user (read-only; for doctor). */
   checkDynamicUi(params: UserTarget): Promise<life.DynamicUiReport> {
-    return life.checkDynamicUi(this.#ctx, params.user);
+    return afterWellFormed({ user: params.user }, () => life.checkDynamicUi(this.#ctx, params.user));
   }
 
   /** Rewrite missing or stale DynamicUI files of a user. */
   rebuildDynamicUi(params: UserTarget, options?: MutationOptions): Promise<MutationResult> {
-    return life.rebuildDynamicUi(this.#ctx, params.user, options);
+    return afterWellFormed({ user: params.user }, () => life.rebuildDynamicUi(this.#ctx, params.user, options));
   }
 
   static {

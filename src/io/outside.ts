@@ -3,8 +3,9 @@
  * extracted `cpmove-USER/` directory or a `cpmove-USER.tar.gz` may sit anywhere (a backup disk,
  * /home/backups). Everything else in the library speaks cPanel paths under the root; this module
  * is the one deliberate exception, and it is narrow:
- * - reads are of regular files only (lstat first, then `O_NOFOLLOW` and an fstat that must be the
- *   same inode), bounded by a byte limit, and never open a FIFO or a device;
+ * - reads are of regular files only (lstat first, then `O_NOFOLLOW | O_NONBLOCK` and an fstat that
+ *   must be the same inode), bounded by a byte limit, and never block on a FIFO or a device, even
+ *   one swapped in between the lstat and the open;
  * - listings report each entry's kind from lstat, so callers can refuse links and devices;
  * - writes are atomic (hidden temp file with its final mode, fsync, rename, directory fsync) and
  *   never go through a symlink.
@@ -71,7 +72,7 @@ export function readHostFile(fs: FsPort, host: string, limit: number): Buffer {
   if (before.size > limit) throw tooLarge(host, limit);
   let fd: number;
   try {
-    fd = fs.openSync(host, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    fd = fs.openSync(host, readFlags(fs));
   } catch (e) {
     throw ioError(e, 'open', host);
   }
@@ -95,6 +96,16 @@ export function readHostFile(fs: FsPort, host: string, limit: number): Buffer {
   }
 }
 
+/**
+ * How a host file is opened for reading: never through a symlink, and never blocking. The lstat
+ * before the open already refused a FIFO, but one swapped in after it would block a plain open
+ * (and the event loop) until a writer came; with O_NONBLOCK the open returns and the fstat refuses it.
+ */
+function readFlags(fs: FsPort): number {
+  const c = fs.constants;
+  return c.O_RDONLY | c.O_NOFOLLOW | (c.O_NONBLOCK ?? 0);
+}
+
 function tooLarge(host: string, limit: number): LinkstoreError {
   return new LinkstoreError('E_INVALID_PARAM', `“${host}” is larger than the limit of ${limit} bytes.`, { path: host });
 }
@@ -111,7 +122,7 @@ export async function openHostFile(fs: FsPort, host: string): Promise<HostReader
   if (before === undefined) throw new LinkstoreError('E_NOT_FOUND', `“${host}” does not exist.`, { path: host });
   if (before.isSymbolicLink()) throw new LinkstoreError('E_SYMLINK', `Refusing to read through the symbolic link “${host}”.`, { path: host });
   if (!before.isFile()) throw new LinkstoreError('E_NOT_FILE', `“${host}” is not a regular file.`, { path: host });
-  const fh = await fs.promises.open(host, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW).catch((e: unknown) => Promise.reject(ioError(e, 'open', host)));
+  const fh = await fs.promises.open(host, readFlags(fs)).catch((e: unknown) => Promise.reject(ioError(e, 'open', host)));
   const st = await fh.stat();
   if (!st.isFile() || st.ino !== before.ino) {
     await fh.close();
@@ -217,9 +228,12 @@ export function removeHostFile(fs: FsPort, host: string): void {
 
 /** fsync a host directory (best effort where the filesystem cannot). */
 export function syncHostDir(fs: FsPort, dir: string): void {
+  const c = fs.constants;
   let fd: number;
   try {
-    fd = fs.openSync(dir, fs.constants.O_RDONLY);
+    // A directory only: anything else swapped in (a FIFO) is neither flushed nor waited on. The
+    // operator chose this directory, and a symlink to it is flushed like the directory itself.
+    fd = fs.openSync(dir, c.O_RDONLY | (c.O_DIRECTORY ?? 0) | (c.O_NONBLOCK ?? 0));
   } catch {
     return;
   }

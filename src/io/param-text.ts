@@ -41,15 +41,42 @@ function invalid(param: string, message: string): LinkstoreError {
   return new LinkstoreError('E_INVALID_PARAM', message, { param });
 }
 
+function loneSurrogate(param: string): LinkstoreError {
+  return invalid(param, `The value of “${param}” contains an unpaired UTF-16 surrogate, which cannot be stored.`);
+}
+
+/**
+ * The lone-surrogate rule alone, for the parameters whose other checks live elsewhere (names that
+ * become path components, read and lifecycle targets). Without it a name such as `"\uD800"` would
+ * reach the disk as U+FFFD — another name — instead of being refused like every other value.
+ */
+export function assertWellFormed(value: unknown, param: string): void {
+  if (typeof value === 'string' && !value.isWellFormed()) throw loneSurrogate(param);
+}
+
 /**
  * Throws E_INVALID_PARAM unless `value` is well-formed, NUL-free text within `max` UTF-8 bytes.
  * For a name (`nul: false`) NUL is left to the node-name rule, which refuses it with cPanel's message.
  */
 export function assertTextParam(value: string, param: string, max: number = limitOf(param), options: { nul?: boolean } = {}): void {
-  if (!value.isWellFormed()) throw invalid(param, `The value of “${param}” contains an unpaired UTF-16 surrogate, which cannot be stored.`);
+  if (!value.isWellFormed()) throw loneSurrogate(param);
   if (options.nul !== false && value.includes('\0')) throw invalid(param, `The value of “${param}” contains a NUL character, which cannot be stored.`);
   // Cheap bound first: a UTF-16 code unit takes at most 3 UTF-8 bytes, so short strings need no count.
   if (value.length * 3 > max && Buffer.byteLength(value, 'utf8') > max) {
     throw invalid(param, `The value of “${param}” is ${Buffer.byteLength(value, 'utf8')} bytes long; the limit is ${max} bytes.`);
   }
+}
+
+/**
+ * `run()` once each named value passed the lone-surrogate rule. A refusal comes back as a rejected
+ * promise, like every other refusal of the stores. `values` maps the parameter's name (as errors
+ * carry it) to the caller's value.
+ */
+export function afterWellFormed<T>(values: Readonly<Record<string, unknown>>, run: () => Promise<T>): Promise<T> {
+  try {
+    for (const [param, value] of Object.entries(values)) assertWellFormed(value, param);
+  } catch (e) {
+    return Promise.reject(e as Error);
+  }
+  return run();
 }

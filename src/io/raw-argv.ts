@@ -6,15 +6,29 @@
  */
 import { nodeFsPort as fs } from './fs-port.js';
 
-/** Bytes of a /proc file (its size reads as 0, so read until the end). */
+/**
+ * The kernel keeps the whole command line within ARG_MAX (2 MiB with the default 8 MiB stack, a
+ * quarter of the stack limit in general); a larger read means something else is at that path.
+ */
+const MAX_CMDLINE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Bytes of a /proc file (its size reads as 0, so read until the end), opened like every read of
+ * the library: no symlink at the last component, never blocking, a regular file by fstat, bounded.
+ */
 function readProcFile(path: string): Buffer {
-  const fd = fs.openSync(path, fs.constants.O_RDONLY);
+  const c = fs.constants;
+  const fd = fs.openSync(path, c.O_RDONLY | c.O_NOFOLLOW | (c.O_NONBLOCK ?? 0));
   try {
+    if (!fs.fstatSync(fd).isFile()) throw new Error(`${path} is not a regular file`);
     const chunks: Buffer[] = [];
+    let total = 0;
     for (;;) {
       const chunk = Buffer.alloc(65536);
       const n = fs.readSync(fd, chunk, 0, chunk.length, null);
       if (n === 0) return Buffer.concat(chunks);
+      total += n;
+      if (total > MAX_CMDLINE_BYTES) throw new Error(`${path} is larger than ${MAX_CMDLINE_BYTES} bytes`);
       chunks.push(chunk.subarray(0, n));
     }
   } finally {

@@ -1,10 +1,10 @@
 /**
  * Every value is checked at the door: a lone surrogate is E_INVALID_PARAM naming the parameter in
- * every store, NUL is refused in every value, every value has its documented size cap, and the CLI
+ * every store and every method that takes text (reads, lifecycle and provider calls included), NUL is refused in every value, every value has its documented size cap, and the CLI
  * and import refuse bytes that are not UTF-8 (Node would store them as U+FFFD). Nothing is written.
  */
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
@@ -13,6 +13,8 @@ import { LinkstoreError } from '../../src/io/errors.js';
 import { VALUE_LIMITS } from '../../src/io/param-text.js';
 import type { Linkstore } from '../../src/services.js';
 import { importRecords, splitLineBytes } from '../../src/transfer/index.js';
+import { callWhm } from '../../src/whm/index.js';
+import { buildCorpus } from './corpus.js';
 import { describeOnDisks, peek, settle, snapshotTree, tmpdirCtx } from '../helpers/disks.js';
 import { TINY_PNG, makeLinkstore, seedServer } from './server.js';
 
@@ -79,6 +81,66 @@ describeOnDisks('values at the door', (ctx) => {
     expect(snapshotTree(ctx)).toEqual(before);
   });
 
+  it('a lone surrogate is E_INVALID_PARAM in every other method that takes text, and through callWhm; nothing written', async () => {
+    const before = await seeded(ctx);
+    const ls = makeLinkstore(ctx);
+    const i = await integ(ls);
+    const a = await authn(ls);
+    const S = '\uD800';
+    const calls: [string, () => Promise<unknown>][] = [
+      ['app', () => i.getLinkToken({ user: 'bob', app: S })],
+      ['app', () => i.getLinkAdminConfig({ user: 'bob', app: S })],
+      ['app', () => i.removeLink({ user: 'bob', app: S })],
+      ['user', () => i.listLinks({ user: S })],
+      ['group_id', () => i.getGroupUserConfig({ user: 'bob', group_id: S })],
+      ['group_id', () => i.removeGroup({ user: 'bob', group_id: S })],
+      ['user', () => i.purgeUser({ user: S })],
+      ['user', () => i.exportUser({ user: S })],
+      ['user', () => i.checkDynamicUi({ user: S })],
+      ['user', () => i.rebuildDynamicUi({ user: S })],
+      ['user', () => i.renameUser({ user: S, newUser: 'robert' })],
+      ['newUser', () => i.renameUser({ user: 'bob', newUser: S })],
+      ['user', () => i.restoreUser({ user: S, archive: { files: [] } })],
+      ['user', () => a.listLinks({ user: S })],
+      ['reseller', () => a.listLinkedAccounts({ reseller: S })],
+      ['subject_unique_identifier', () => a.linkOwnAccount({ user: 'bob', provider: 'google', subject: S } as never)],
+      ['appname', () => a.listConfiguredModules({ appname: S })],
+      ['appname', () => a.checkModulesConfigured({ appname: S })],
+      ['user', () => a.purgeUser({ user: S })],
+      ['user', () => a.renameUser({ user: S, newUser: 'robert' })],
+      ['newUser', () => a.renameUser({ user: 'bob', newUser: S })],
+      ['domains', () => a.renameEmailDomains({ user: 'bob', domains: { 'bob.example': `x${S}.example` } })],
+      ['domains', () => a.renameEmailDomains({ user: 'bob', domains: { [S]: 'new.example' } })],
+      ['user', () => a.exportUser({ user: S })],
+      ['user', () => a.restoreUser({ user: S, archive: [] } as never)],
+      ['provider', () => a.rebuildLinkDb({ provider: S })],
+      ['provider', () => a.checkDrift({ provider: S })],
+      ['service_name', () => a.listEnabledProviders({ service: S as never })],
+      ['provider_id', () => a.enableProvider({ service: 'cpaneld', provider: S })],
+      ['provider_id', () => a.disableProvider({ service: 'cpaneld', provider: S })],
+      ['provider_id', () => a.getClientConfig({ service: 'cpaneld', provider: S })],
+      ['provider_id', () => a.setClientConfig({ service: 'cpaneld', provider: S, configurations: { client_id: 'i', client_secret: 's' } })],
+      ['provider_id', () => a.listConfigurationFields({ service: 'cpaneld', provider: S })],
+      ['provider_id', () => a.listDisplayConfigs({ provider: S })],
+      ['provider_id', () => a.setDisplayConfig({ service: 'cpaneld', provider: S, configurations: { label: 'x' } })],
+      ['service_name', () => a.enableProvider({ service: S as never, provider: 'google' })],
+    ];
+    for (const [param, run] of calls) {
+      const e = await refusal(run);
+      expect([e.code, e.param], e.message).toEqual(['E_INVALID_PARAM', param]);
+      expect(e.message).toContain('unpaired UTF-16 surrogate');
+    }
+    // The WHM facade: every corpus case that carries a lone surrogate (as text or as a JSON escape).
+    const lone = (v: string) => !v.isWellFormed() || /\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f])/i.test(v);
+    const whmCases = buildCorpus().filter((c) => c.whm && Object.values(c.whm.params).some(lone));
+    expect(whmCases.length).toBeGreaterThan(60);
+    for (const c of whmCases) {
+      const env = await callWhm(makeLinkstore(ctx), c.whm!.fn, c.whm!.params);
+      expect([env.metadata.result, env.metadata.error_code], `${c.id}: ${env.metadata.reason}`).toEqual([0, 'E_INVALID_PARAM']);
+    }
+    expect(snapshotTree(ctx)).toEqual(before);
+  });
+
   it('NUL is refused in every value (names with cPanel’s node-name code); nothing written', async () => {
     const before = await seeded(ctx);
     for (const [param, call] of PARAMS) {
@@ -108,6 +170,8 @@ describeOnDisks('values at the door', (ctx) => {
         () => i.createLink({ user: 'bob', app: 'app', url: 'https://x.example/', base64_png_image: TINY_PNG.slice(0, -4) + 'A'.repeat(1 << 20) }),
       ],
       ['label', VALUE_LIMITS.label, () => i.createGroup({ user: 'bob', group_id: 'g', label: 'x'.repeat(VALUE_LIMITS.label + 1) })],
+      // The attack of the issue: a 10 MB label once made a 20 MB DynamicUI file.
+      ['label', VALUE_LIMITS.label, () => i.createLink({ user: 'bob', app: 'app', url: 'https://x.example/', label: 'x'.repeat(10_000_000) })],
       [
         'subject_unique_identifier',
         VALUE_LIMITS.subject_unique_identifier,
@@ -157,6 +221,21 @@ describeOnDisks('values at the door', (ctx) => {
     const s = await importRecords(makeLinkstore(ctx), [line]);
     expect(s.results).toEqual([{ line: 1, status: 'failed', reason: 'not valid JSON: an unexpected character where a value should be at column 101' }]);
   });
+});
+
+it('README’s “Size limits” table documents every cap the door enforces, with its number', () => {
+  const readme = readFileSync(join(here, '..', '..', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Size limits and text rules'));
+  const rows = new Map<string, string>();
+  for (const m of section.matchAll(/^\| (.+?) \| (.+?) \|$/gm)) {
+    for (const name of (m[1] as string).matchAll(/`([a-z0-9_]+)`/g)) rows.set(name[1] as string, m[2] as string);
+  }
+  const shown = (n: number) => (n >= 1 << 20 ? `${n / (1 << 20)} MiB` : String(n));
+  for (const [param, cap] of Object.entries(VALUE_LIMITS)) {
+    if (param === 'default') expect(section).toContain(`| any other text parameter | ${cap} bytes |`);
+    else if (param === 'user_info_keys') expect(rows.get('user_info')).toContain(`${cap} keys`);
+    else expect(rows.get(param), param).toContain(shown(cap));
+  }
 });
 
 it('invalidUtf8Argument names the parameter of the first argument whose bytes are not UTF-8', () => {

@@ -7,13 +7,16 @@
  * backends: sparse multi-GiB files on the real disk, small limits on memfs.
  */
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { lstatSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { exportAccountArchive } from '../../src/archive/index.js';
 import { isLinkstoreError } from '../../src/io/errors.js';
 import { Linkstore } from '../../src/services.js';
 import { describeOnDisks, hostPath, peek, tmpdirCtx } from '../helpers/disks.js';
+import { faultyFs } from '../helpers/faulty-fs.js';
 import { makeLinkstore, seedServer } from './server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,8 +32,9 @@ const FIFO_CASES: { call: string; fifo: string; codes: (string | 'ok')[] }[] = [
   { call: 'authnLock', fifo: '/var/cpanel/authn/links/users/bob/bob.db.lock', codes: ['E_NOT_FILE'] },
   { call: 'serviceFile', fifo: '/var/cpanel/authn/openid_connect/cpaneld', codes: ['E_NOT_FILE'] },
   { call: 'hostname', fifo: '/etc/hostname', codes: ['E_NOT_FILE'] },
-  // A path the cPanel user owns: a FIFO there may count as an account or not, but never hangs.
-  { call: 'mailPasswd', fifo: '/home/bob/etc/bob.example/passwd', codes: ['ok', 'E_NO_SUCH_USER', 'E_NOT_FILE'] },
+  // A path the cPanel user owns: never opened (cPanel's rule asks only whether the mail directory
+  // exists), so the FIFO is not even seen and the link is made.
+  { call: 'mailPasswd', fifo: '/home/bob/etc/bob.example/passwd', codes: ['ok'] },
   // Unreadable /etc files get cPanel's fail-safe answers (usernames.md §7): the name is taken, or
   // does not exist; what matters here is that the answer comes.
   { call: 'group', fifo: '/etc/group', codes: ['E_USERNAME', 'E_NOT_FILE'] },
@@ -59,6 +63,35 @@ describe('a FIFO where a file belongs [tmpdir]', () => {
       if (call === 'doctor') expect(out.value).toContain('wrong_type');
     } finally {
       ctx.cleanup();
+    }
+  });
+});
+
+describe('a FIFO swapped in between the check and the open [tmpdir]', () => {
+  // Files outside the root (an account archive on a backup disk) are lstat-ed before they are
+  // opened; the child's fs replaces the file by a FIFO right after that lstat. A plain open would
+  // block there until a writer came; O_NONBLOCK lets the open return and the fstat refuse it.
+  it.each([
+    { call: 'archiveMemberSwap', member: 'cpmove-bob/integration/links/app.userconfig' },
+    { call: 'tarballSwap', member: 'cpmove-bob.tar.gz' },
+  ])('$call: refused as changed while being opened, never a hang', async ({ call, member }) => {
+    const ctx = tmpdirCtx();
+    const out = mkdtempSync(join(tmpdir(), 'linkstore-swap-'));
+    try {
+      seedServer(ctx);
+      const ls = makeLinkstore(ctx);
+      await (await ls.integration()).createLink({ user: 'bob', app: 'app', url: 'https://x.example/', token: 'T' });
+      await exportAccountArchive(ls, 'bob', join(out, member.startsWith('cpmove-bob/') ? 'cpmove-bob' : member));
+      const target = join(out, member);
+      const r = spawnSync(process.execPath, [join(here, 'fifo-child.mjs'), ctx.root, call, target], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.signal, `${call} hung on the FIFO`).toBeNull();
+      const res = JSON.parse(r.stdout.trim()) as { ok: boolean; code?: string; message?: string };
+      expect([res.code, res.message], r.stdout).toEqual(['E_NOT_FILE', `“${target}” changed while it was being opened.`]);
+      // The swap really happened: a FIFO sits where the file was.
+      expect(lstatSync(target).isFIFO()).toBe(true);
+    } finally {
+      ctx.cleanup();
+      rmSync(out, { recursive: true, force: true });
     }
   });
 });
@@ -99,6 +132,55 @@ describe('huge files [tmpdir]', () => {
   });
 });
 
+/** One huge-file attack in a child process; returns what it printed (answers and peak RSS). */
+function runHugeAttack(attack: string): {
+  result: Record<string, { ok: boolean; code?: string; message?: string } & Record<string, unknown>>;
+  peakBeforeMiB: number;
+  peakAfterMiB: number;
+} {
+  const ctx = tmpdirCtx();
+  try {
+    seedServer(ctx);
+    const r = spawnSync(process.execPath, [join(here, 'huge-child.mjs'), ctx.root, attack], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim()) as ReturnType<typeof runHugeAttack>;
+    // The figures of docs/reliability.md come from these lines.
+    process.stdout.write(`huge-file attack ${attack}: peak RSS ${out.peakBeforeMiB} MiB before, ${out.peakAfterMiB} MiB after\n`);
+    return out;
+  } finally {
+    ctx.cleanup();
+  }
+}
+
+/** Peak RSS may grow by this much during an attack on a multi-GiB file: far below the file, above noise. */
+const PEAK_GROWTH_MIB = 64;
+
+describe('huge files: peak RSS of the whole process [tmpdir]', () => {
+  it('a sparse 3 GiB userconfig: read refused, replace and remove work, peak RSS barely moves', () => {
+    const { result, peakBeforeMiB, peakAfterMiB } = runHugeAttack('userconfig');
+    expect([result.read?.ok, result.read?.code]).toEqual([false, 'E_CORRUPT_FILE']);
+    expect(result.read?.message).toMatch(/too large/);
+    expect(result.replace?.ok).toBe(true);
+    expect(result.remove?.ok).toBe(true);
+    expect(result.gone).toBe(true);
+    expect(peakAfterMiB - peakBeforeMiB).toBeLessThan(PEAK_GROWTH_MIB);
+  });
+
+  it('doctor over a sparse 3 GiB userconfig reports it as too large, peak RSS barely moves', () => {
+    const { result, peakBeforeMiB, peakAfterMiB } = runHugeAttack('doctor');
+    const findings = result.findings as unknown as { kind: string; detail: string }[];
+    expect(findings.map((f) => f.kind)).toContain('corrupt_json');
+    expect(findings.some((f) => /too large/.test(f.detail))).toBe(true);
+    expect(peakAfterMiB - peakBeforeMiB).toBeLessThan(PEAK_GROWTH_MIB);
+  });
+
+  it('a sparse 1 GiB /etc/passwd is E_CORRUPT_FILE, never “exists: 0”, peak RSS barely moves', () => {
+    const { result, peakBeforeMiB, peakAfterMiB } = runHugeAttack('passwd');
+    expect([result.validate?.ok, result.validate?.code]).toEqual([false, 'E_CORRUPT_FILE']);
+    expect(peakAfterMiB - peakBeforeMiB).toBeLessThan(PEAK_GROWTH_MIB);
+  });
+});
+
 describeOnDisks(
   'read limits',
   (ctx) => {
@@ -114,6 +196,46 @@ describeOnDisks(
       await integ.createLink({ user: 'bob', app: 'app', url: 'https://replaced.example/' });
       await integ.removeLink({ user: 'bob', app: 'app' });
       expect(peek(ctx, `${L}/bob/app.userconfig`)).toBeUndefined();
+    });
+
+    it('a link whose userconfig cannot be read (EACCES) can still be replaced and removed', async () => {
+      seedServer(ctx);
+      await (await makeLinkstore(ctx).integration()).createLink({ user: 'bob', app: 'app', url: 'https://x.example/', token: 'T' });
+      const { fs, calls } = faultyFs(ctx.fs, [{ op: 'open', path: (p) => p.endsWith('/app.userconfig'), code: 'EACCES' }]);
+      const disk = ctx.make({ fs });
+      const integ = await makeLinkstore(ctx, disk).integration();
+      const err = await integ.getLinkUserConfig({ user: 'bob', app: 'app' }).catch((e: unknown) => e);
+      expect(isLinkstoreError(err)).toBe(true);
+      await integ.createLink({ user: 'bob', app: 'app', url: 'https://replaced.example/', token: 'T2' });
+      expect(peek(ctx, `${L}/bob/app.userconfig`)).toContain('replaced.example');
+      await integ.removeLink({ user: 'bob', app: 'app' });
+      expect(peek(ctx, `${L}/bob/app.userconfig`)).toBeUndefined();
+      // The refusals were real: the file was asked for and refused.
+      expect(calls.filter((c) => c.startsWith('open ') && c.endsWith('/app.userconfig')).length).toBeGreaterThan(0);
+    });
+
+    it('a file that grows past its limit after the fstat is refused while reading, one byte past the limit at most', async () => {
+      seedServer(ctx);
+      await (await makeLinkstore(ctx).integration()).createLink({ user: 'bob', app: 'app', url: 'https://x.example/', token: 'T' });
+      ctx.fs.writeFileSync(hostPath(ctx, `${L}/bob/app.userconfig`), `{"url":"${'x'.repeat(100_000)}"}`);
+      // The fstat answers the size the file had before a writer grew it; the reads see the growth.
+      let asked = 0;
+      const port = new Proxy(ctx.fs, {
+        get(target, prop, recv) {
+          if (prop === 'fstatSync') return (fd: number) => Object.assign(target.fstatSync(fd), { size: 100 });
+          if (prop === 'readSync')
+            return (fd: number, buf: Uint8Array, off: number, len: number, pos: number | null) => ((asked += len), target.readSync(fd, buf, off, len, pos));
+          const v = Reflect.get(target, prop, recv) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+      const disk = ctx.make({ fs: port as typeof ctx.fs, limits: { data: 4096 } });
+      const err = await (await makeLinkstore(ctx, disk).integration()).getLinkUserConfig({ user: 'bob', app: 'app' }).catch((e: unknown) => e);
+      expect(isLinkstoreError(err, 'E_CORRUPT_FILE') && /too large/.test(err.message)).toBe(true);
+      expect((err as Error).message).toContain('4096 bytes');
+      expect((err as Error).message).toContain('app.userconfig');
+      // Reads of other files (passwd, cpuser, theme) are in `asked` too; none may ask for the whole 100 kB.
+      expect(asked).toBeLessThan(100_000);
     });
   },
   { limits: { data: 4096 } },
