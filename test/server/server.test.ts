@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseListen } from '../../src/cli/serve.js';
 import type { FsPort } from '../../src/io/fs-port.js';
-import { MAX_BODY_BYTES, readOrCreateToken } from '../../src/server/index.js';
+import { MAX_BODY_BYTES, newToken, readOrCreateToken } from '../../src/server/index.js';
 import { parseAuthorization, tokensEqual } from '../../src/server/auth.js';
 import { createMemfs, createTestServer, type Listening, type TestServer } from '../../src/testing/index.js';
 import { callUapi, callUapiGetAuthnLinks, WHM_FUNCTIONS, type WhmFunction } from '../../src/whm/index.js';
@@ -339,6 +339,14 @@ describe('serve helpers', () => {
     expect(readFileSync(file, 'utf8').trim()).toBe(first.token);
     expect(await readOrCreateToken(file)).toEqual({ token: first.token, created: false });
     expect((await readOrCreateToken(join(dir, 'other'))).token).not.toBe(first.token);
+  });
+
+  it('new tokens are 32 random characters of [0-9A-Z], never repeated', () => {
+    const tokens = Array.from({ length: 200 }, () => newToken());
+    for (const t of tokens) expect(t).toMatch(/^[0-9A-Z]{32}$/);
+    expect(new Set(tokens).size).toBe(tokens.length);
+    // Every character of the alphabet turns up (200 × 32 draws): no value is left out.
+    expect(new Set(tokens.join('')).size).toBe(36);
   });
 
   it('refuses a token file with a short token, and works through an injected fs (memfs)', async () => {
