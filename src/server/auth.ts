@@ -3,7 +3,7 @@
  * `Authorization: cpanel USER:TOKEN` for UAPI (the call then acts as USER). The server has one
  * token; it is compared in constant time (digests of equal length, `timingSafeEqual`).
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 
 export interface Credentials {
   scheme: 'whm' | 'cpanel';
@@ -26,10 +26,10 @@ export function tokensEqual(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-/** A new API token: 32 characters of [0-9A-Z], like the tokens WHM issues. */
+/** A new API token: 32 characters of [0-9A-Z], like the tokens WHM issues (randomInt: no modulo bias). */
 export function newToken(): string {
   const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
-  return [...randomBytes(32)].map((b) => alphabet[b % alphabet.length]).join('');
+  return Array.from({ length: 32 }, () => alphabet[randomInt(alphabet.length)]).join('');
 }
 
 export const MIN_TOKEN_LENGTH = 16;

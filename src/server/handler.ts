@@ -8,10 +8,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LinkstoreError } from '../io/errors.js';
 import type { Linkstore } from '../services.js';
-import { uapiFail, whmFail, type UapiEnvelope, type WhmEnvelope } from '../whm/envelope.js';
-import { callUapiGetAuthnLinks, callWhm, whmFunction } from '../whm/index.js';
+import { uapiFail, whmFail, type WhmEnvelope } from '../whm/envelope.js';
+import { callWhm } from '../whm/index.js';
 import { parseAuthorization, tokensEqual, type Credentials } from './auth.js';
 import { readBody } from './body.js';
+import { answerUapi, UAPI_MODULE } from './uapi.js';
 
 export interface HandlerOptions {
   linkstore: Linkstore;
@@ -22,9 +23,6 @@ export interface HandlerOptions {
 
 const WHM_PATH = /^\/(?:cpsess\d+\/)?json-api\/([^/]+)\/?$/;
 const UAPI_PATH = /^\/(?:cpsess\d+\/)?execute\/([^/]+)\/([^/]+)\/?$/;
-const UAPI_MODULE = 'ExternalAuthentication';
-/** UAPI ExternalAuthentication functions; those the facade knows are served. */
-const UAPI_FUNCTIONS = ['get_authn_links', 'add_authn_link', 'remove_authn_link', 'configured_modules', 'has_external_auth_modules_configured'];
 
 type Route = { api: 'whm'; fn: string } | { api: 'uapi'; module: string; fn: string };
 
@@ -78,18 +76,6 @@ async function answerWhm(ls: Linkstore, fn: string, params: Record<string, strin
     return whmFail(fn, new LinkstoreError('E_INVALID_PARAM', 'This server answers WHM API 1 only: pass api.version=1.', { param: 'api.version' }));
   }
   return callWhm(ls, fn, params);
-}
-
-/** UAPI's flat `/execute` envelope: the `result` of the facade's apiversion/func/module form. */
-async function answerUapi(ls: Linkstore, module: string, fn: string, user: string, params: Record<string, string>): Promise<UapiEnvelope['result']> {
-  if (module !== UAPI_MODULE) return uapiFail(module, fn, new LinkstoreError('E_UNKNOWN_FUNCTION', `Failed to load module “${module}”.`)).result;
-  if (!UAPI_FUNCTIONS.includes(fn) || whmFunction(fn) === undefined) {
-    return uapiFail(module, fn, new LinkstoreError('E_UNKNOWN_FUNCTION', `Could not find function “${fn}” in module “${module}”.`)).result;
-  }
-  if (fn === 'get_authn_links') return (await callUapiGetAuthnLinks(ls, user)).result;
-  const env = await callWhm(ls, fn, { ...params, username: user });
-  const ok = env.metadata.result === 1;
-  return { data: ok ? (env.data ?? null) : null, errors: ok ? null : [env.metadata.reason], messages: null, metadata: {}, status: ok ? 1 : 0, warnings: null };
 }
 
 /** 401 for missing or wrong credentials, 403 for the right token in the wrong realm. */

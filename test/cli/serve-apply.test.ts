@@ -3,16 +3,18 @@
  * as the CLI's JSON output does, stops cleanly on SIGTERM; apply's exit codes, outputs and
  * idempotence on a real tree.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EXAMPLE_STATE_YAML, FIXTURES, TOP } from '../apply/setup.js';
+import { EXAMPLE_STATE_YAML, exampleState, FIXTURES, TOP } from '../apply/setup.js';
 import { everyFunctionCalls, MUTATES } from '../server/calls.js';
 
 const bin = join(TOP, 'bin/linkstore.js');
+const run = promisify(execFile);
 let work = '';
 const children: ChildProcess[] = [];
 
@@ -29,7 +31,8 @@ function cli(...args: string[]): { code: number | null; out: string; err: string
 
 async function serve(...args: string[]): Promise<{ child: ChildProcess; url: string; token: string; exit: Promise<number | null>; stderr: () => string }> {
   const tokenFile = join(work, `token-${children.length}`);
-  const child = spawn(process.execPath, [bin, 'serve', '--listen', '127.0.0.1:0', '--token-file', tokenFile, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const listen = args.includes('--listen') ? [] : ['--listen', '127.0.0.1:0'];
+  const child = spawn(process.execPath, [bin, 'serve', ...listen, '--token-file', tokenFile, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let err = '';
   child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
@@ -134,6 +137,33 @@ describe('linkstore serve (binary)', () => {
     expect(await j.exit).toBe(0);
   });
 
+  it('creates the token file 0600 with a random token, listens on 127.0.0.1 by default, and answers curl', async () => {
+    const s = await serve('--memfs', '--listen', '0');
+    expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const tokenFile = join(work, 'token-0');
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+    expect(s.token).toMatch(/^[0-9A-Z]{32}$/);
+    // Without a seed the in-memory server has root only.
+    const root = await run('curl', [
+      '-sS',
+      '-H',
+      `Authorization: whm root:${s.token}`,
+      `${s.url}/cpsess1/json-api/validate_system_user?api.version=1&user=bob`,
+    ]);
+    expect(JSON.parse(root.stdout)).toMatchObject({ data: { exists: 0 }, metadata: { result: 1 } });
+    const denied = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '-H', 'Authorization: whm root:wrong', `${s.url}/json-api/version`]);
+    expect(denied.stdout).toBe('401');
+    const uapi = await run('curl', [
+      '-sS',
+      '-H',
+      `Authorization: cpanel root:${s.token}`,
+      `${s.url}/execute/ExternalAuthentication/has_external_auth_modules_configured`,
+    ]);
+    expect(JSON.parse(uapi.stdout)).toMatchObject({ status: 1, errors: null });
+    s.child.kill('SIGTERM');
+    expect(await s.exit).toBe(0);
+  });
+
   it('usage errors exit 2; --help describes the command', () => {
     const root = sandbox('root');
     expect(cli('serve', '--token-file', join(work, 't')).code).toBe(2);
@@ -145,6 +175,7 @@ describe('linkstore serve (binary)', () => {
     expect(help.code).toBe(0);
     for (const word of ['--listen', '--token-file', '--memfs', '--seed', 'SIGTERM', 'TLS']) expect(help.out).toContain(word);
     expect(cli('--help').out).toContain('serve');
+    expect(cli('--help').out).toContain('apply');
   });
 });
 
@@ -189,6 +220,29 @@ describe('linkstore apply (binary)', () => {
     expect(cli('--root', root, 'apply', join(work, 'missing.yaml')).code).toBe(2);
     expect(cli('--root', root, 'apply').code).toBe(2);
     expect(cli('--root', root, 'apply', '--fix', EXAMPLE_STATE_YAML).code).toBe(2);
+  });
+
+  it('a JSON state with --prune removes what the state does not list, for the accounts it names', () => {
+    const root = sandbox('root');
+    const state = exampleState();
+    const more = exampleState();
+    more.accounts!.bob!.links!.support = { url: 'https://support.example.com' };
+    const moreFile = join(work, 'more.json');
+    const stateFile = join(work, 'state.json');
+    writeFileSync(moreFile, JSON.stringify(more));
+    writeFileSync(stateFile, JSON.stringify(state));
+    expect(cli('--root', root, 'apply', moreFile).code).toBe(0);
+    const support = join(root, 'var/cpanel/integration/links/bob/support.userconfig');
+    expect(statSync(support).isFile()).toBe(true);
+    expect(JSON.parse(cli('--root', root, '--output', 'json', 'apply', stateFile).out)).toMatchObject({ changed: false });
+    const pruned = cli('--root', root, '--output', 'json', 'apply', '--prune', stateFile);
+    expect(pruned.code).toBe(0);
+    expect(JSON.parse(pruned.out)).toMatchObject({
+      changed: true,
+      changes: [{ action: 'remove_integration_link', key: 'accounts.bob.links', target: { user: 'bob', app: 'support' } }],
+    });
+    expect(() => statSync(support)).toThrow();
+    expect(JSON.parse(cli('--root', root, '--output', 'json', 'apply', '--prune', stateFile).out)).toEqual({ changed: false, check: false, changes: [] });
   });
 
   it('a failure while applying exits 1', () => {

@@ -15,7 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const top = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const npmCli = process.env.npm_execpath?.endsWith('.js') ? [process.execPath, process.env.npm_execpath] : ['npm'];
-const lock = JSON.parse(readFileSync(join(top, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; version?: string }> };
+const lock = JSON.parse(readFileSync(join(top, 'package-lock.json'), 'utf8')) as {
+  packages: Record<string, { dev?: boolean; version?: string; dependencies?: Record<string, string> }>;
+};
 const pkg = JSON.parse(readFileSync(join(top, 'package.json'), 'utf8')) as { scripts: Record<string, string>; files: string[] };
 
 let work = '';
@@ -35,6 +37,14 @@ function sh(cmd: readonly string[], cwd: string): { status: number | null; stdou
 /** Copy one production dependency of this checkout into a project. */
 function seedModule(project: string, name: string): void {
   cpSync(join(top, 'node_modules', name), join(project, 'node_modules', name), { recursive: true, dereference: true });
+}
+
+/** A package and what it depends on, as hoisted in this checkout (nested copies come with their parent). */
+function withDependencies(name: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(name) || lock.packages[`node_modules/${name}`] === undefined) return seen;
+  seen.add(name);
+  for (const dep of Object.keys(lock.packages[`node_modules/${name}`]?.dependencies ?? {})) withDependencies(dep, seen);
+  return seen;
 }
 
 /** A temporary project with `package.json` fields, the package installed from the tarball. */
@@ -108,6 +118,27 @@ describe('the packed package', () => {
     const r = sh([process.execPath, 'index.js', fixtureRoot], dir);
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual(EXPECTED);
+  }, 120_000);
+
+  it('a consumer’s test starts a WHM endpoint in one line: createTestServer().listen() from the package', () => {
+    const dir = project('listen-consumer', { type: 'module' });
+    // memfs is the optional peer the testing entry point needs, as a consumer's dev dependency.
+    for (const name of withDependencies('memfs')) seedModule(dir, name);
+    writeFileSync(
+      join(dir, 'index.js'),
+      `import { createTestServer } from 'cpanel-linkstore/testing';\n` +
+        `const server = await createTestServer({ users: ['bob'] });\n` +
+        `const { url, token, close } = await server.listen();\n` +
+        `const res = await fetch(url + '/json-api/validate_system_user?api.version=1&user=bob', { headers: { authorization: 'whm root:' + token } });\n` +
+        `const denied = await fetch(url + '/json-api/validate_system_user?api.version=1&user=bob');\n` +
+        `console.log(JSON.stringify({ url, status: res.status, body: await res.json(), denied: denied.status }));\n` +
+        `await close();\n`,
+    );
+    const r = sh([process.execPath, 'index.js'], dir);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { url: string; status: number; body: unknown; denied: number };
+    expect(out.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(out).toMatchObject({ status: 200, denied: 401, body: { data: { exists: 1 }, metadata: { result: 1 } } });
   }, 120_000);
 
   it('type-checks, builds and runs in a TypeScript project', () => {

@@ -11,10 +11,10 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseListen } from '../../src/cli/serve.js';
 import type { FsPort } from '../../src/io/fs-port.js';
-import { MAX_BODY_BYTES, readOrCreateToken } from '../../src/server/index.js';
+import { MAX_BODY_BYTES, newToken, readOrCreateToken } from '../../src/server/index.js';
 import { parseAuthorization, tokensEqual } from '../../src/server/auth.js';
 import { createMemfs, createTestServer, type Listening, type TestServer } from '../../src/testing/index.js';
-import { callUapiGetAuthnLinks } from '../../src/whm/index.js';
+import { callUapi, callUapiGetAuthnLinks, WHM_FUNCTIONS, type WhmFunction } from '../../src/whm/index.js';
 import { everyFunctionCalls } from './calls.js';
 
 const run = promisify(execFile);
@@ -155,14 +155,17 @@ describe('WHM API 1 over HTTP', () => {
     expect(r.body).toEqual((await callUapiGetAuthnLinks(server.linkstore, 'bob')).result);
     expect(r.body).toMatchObject({ status: 1, errors: null, messages: null, warnings: null, metadata: {}, data: [{ subject_unique_identifier: '42' }] });
     expect(Object.keys(r.body as object).sort()).toEqual(['data', 'errors', 'messages', 'metadata', 'status', 'warnings']);
-    // The user comes from the credentials, not from a parameter.
+    // The user comes from the credentials: another account's links are cPanel's access error.
     const other = await getJson('/cpsess99/execute/ExternalAuthentication/get_authn_links?username=bob', { authorization: `cpanel nobody_here:${http.token}` });
-    expect(other.body).toEqual((await callUapiGetAuthnLinks(server.linkstore, 'nobody_here')).result);
+    expect(other.status).toBe(200);
+    expect(other.body).toMatchObject({ status: 0, data: null, errors: ['The user “nobody_here” does not have access to the account “bob”.'] });
     expect(JSON.stringify(other.body)).not.toContain('"42"');
     expect((await getJson('/execute/ExternalAuthentication/no_such', cpanelAuth)).body).toMatchObject({
       status: 0,
       errors: [expect.stringContaining('no_such')],
     });
+    // A WHM API 1 function is not a UAPI one.
+    expect((await getJson('/execute/ExternalAuthentication/list_integration_links', cpanelAuth)).body).toMatchObject({ status: 0 });
     expect((await getJson('/execute/Email/list_pops', cpanelAuth)).body).toMatchObject({ status: 0, errors: [expect.stringContaining('Email')] });
   });
 
@@ -234,6 +237,92 @@ describe('WHM API 1 over HTTP', () => {
   });
 });
 
+describe('UAPI ExternalAuthentication over HTTP: every function', () => {
+  const uapiOptions = {
+    users: [{ name: 'bob', emails: ['info@bob.example'] }, { name: 'alice' }],
+    providers: ['google'],
+    linkstore: { now: NOW, hostname: 'host.example.com' },
+  };
+  const link = { provider_id: 'google', subject_unique_identifier: '777', preferred_username: 'me@gmail.com' };
+
+  async function uapi(base: Listening, user: string, fn: string, params: Record<string, string>, post: boolean): Promise<unknown> {
+    const headers = { authorization: `cpanel ${user}:${base.token}` };
+    const res = post
+      ? await fetch(`${base.url}/cpsess4242/execute/ExternalAuthentication/${fn}`, {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(params),
+        })
+      : await fetch(`${base.url}/execute/ExternalAuthentication/${fn}?${new URLSearchParams(params)}`, { headers });
+    expect(res.status, fn).toBe(200);
+    return res.json();
+  }
+
+  it('answers each one, over GET and POST, as the facade’s callUapi does for the authenticated user', async () => {
+    const served = await createTestServer(uapiOptions);
+    const twin = await createTestServer(uapiOptions);
+    const base = await served.listen();
+    try {
+      // [HTTP user, function, HTTP params, the facade call's params, the expected status]
+      const calls: Array<[string, string, Record<string, string>, Record<string, string>, 0 | 1]> = [
+        ['bob', 'has_external_auth_modules_configured', {}, {}, 1],
+        ['bob', 'configured_modules', {}, {}, 1],
+        ['bob', 'add_authn_link', link, { ...link, username: 'bob' }, 1],
+        ['bob', 'get_authn_links', {}, { username: 'bob' }, 1],
+        ['bob', 'add_authn_link', { ...link, username: 'info@bob.example' }, { ...link, username: 'info@bob.example' }, 1],
+        ['info@bob.example', 'get_authn_links', { username: 'bob' }, { username: 'info@bob.example' }, 1],
+        ['info@bob.example', 'has_external_auth_modules_configured', {}, { appname: 'webmaild' }, 1],
+        ['info@bob.example', 'configured_modules', { extra: 'x' }, { appname: 'webmaild', extra: 'x' }, 1],
+        ['bob', 'configured_modules', { appname: 'cpanel' }, { appname: 'cpanel' }, 0],
+        ['bob', 'add_authn_link', { provider_id: 'google' }, { provider_id: 'google', username: 'bob' }, 0],
+        ['info@bob.example', 'remove_authn_link', link, { ...link, username: 'info@bob.example' }, 1],
+        ['bob', 'remove_authn_link', link, { ...link, username: 'bob' }, 1],
+        ['bob', 'get_authn_links', {}, { username: 'bob' }, 1],
+        ['root', 'get_authn_links', { username: 'alice' }, { username: 'alice' }, 1],
+      ];
+      for (const [i, [user, fn, params, facade, status]] of calls.entries()) {
+        const answer = await uapi(base, user, fn, params, i % 2 === 1);
+        expect((answer as { status: number }).status, `${user} ${fn}`).toBe(status);
+        expect(answer, `${user} ${fn}`).toEqual(JSON.parse(JSON.stringify((await callUapi(twin.linkstore, fn, facade)).result)));
+      }
+      // Every UAPI function of the table went over HTTP; the calls wrote the same files.
+      const uapiNames = (WHM_FUNCTIONS as readonly WhmFunction[]).filter((f) => f.api === 'uapi').map((f) => f.name);
+      expect(new Set(calls.map((c) => c[1]))).toEqual(new Set(uapiNames));
+      expect(served.tree()).toEqual(twin.tree());
+      // An unknown parameter is the facade's warning; a failure is status 0 with cPanel's message.
+      const warned = (await uapi(base, 'info@bob.example', 'configured_modules', { extra: 'x' }, false)) as { warnings: string[] };
+      expect(warned.warnings).toEqual(['Ignoring unrecognized data key “extra” (x)!']);
+    } finally {
+      await base.close();
+    }
+  });
+
+  it('a cPanel user acts only on their own account and mail accounts; a mail user always on themselves', async () => {
+    const served = await createTestServer(uapiOptions);
+    const base = await served.listen();
+    try {
+      const denied = await uapi(base, 'alice', 'add_authn_link', { ...link, username: 'bob' }, true);
+      expect(denied).toEqual({
+        data: null,
+        errors: ['The user “alice” does not have access to the account “bob”.'],
+        messages: null,
+        metadata: {},
+        status: 0,
+        warnings: null,
+      });
+      expect(await uapi(base, 'alice', 'remove_authn_link', { ...link, username: 'info@bob.example' }, false)).toMatchObject({ status: 0 });
+      expect(served.list('/var/cpanel/authn/links/users')).toEqual([]);
+      // A mail user is themselves whatever `username` says, and links through Webmail's service.
+      expect(await uapi(base, 'info@bob.example', 'add_authn_link', { ...link, username: 'bob', service: 'cpaneld' }, true)).toMatchObject({ status: 1 });
+      const mine = (await callUapi(served.linkstore, 'get_authn_links', { username: 'info@bob.example' })).result;
+      expect(mine.data).toMatchObject([{ subject_unique_identifier: '777' }]);
+      expect((await callUapi(served.linkstore, 'get_authn_links', { username: 'bob' })).result.data).toEqual([]);
+    } finally {
+      await base.close();
+    }
+  });
+});
+
 describe('serve helpers', () => {
   let dir = '';
   beforeEach(() => {
@@ -250,6 +339,14 @@ describe('serve helpers', () => {
     expect(readFileSync(file, 'utf8').trim()).toBe(first.token);
     expect(await readOrCreateToken(file)).toEqual({ token: first.token, created: false });
     expect((await readOrCreateToken(join(dir, 'other'))).token).not.toBe(first.token);
+  });
+
+  it('new tokens are 32 random characters of [0-9A-Z], never repeated', () => {
+    const tokens = Array.from({ length: 200 }, () => newToken());
+    for (const t of tokens) expect(t).toMatch(/^[0-9A-Z]{32}$/);
+    expect(new Set(tokens).size).toBe(tokens.length);
+    // Every character of the alphabet turns up (200 × 32 draws): no value is left out.
+    expect(new Set(tokens.join('')).size).toBe(36);
   });
 
   it('refuses a token file with a short token, and works through an injected fs (memfs)', async () => {
