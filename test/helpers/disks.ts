@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect } from 'vitest';
 import { Disk, type DiskOptions } from '../../src/io/disk.js';
+import { idleLockTempCount } from '../../src/io/lock-temps.js';
 import { createMemfs } from '../../src/testing/index.js';
 
 export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -92,11 +93,18 @@ export function peek(ctx: DiskCtx, cpanelPath: string): string | undefined {
 }
 
 /**
- * Let the event loop turn once, as it does after every call in a real program. With Node's fs the
+ * Let the event loop turn, as it does after every call in a real program. With Node's fs the
  * dot-lock keeps a released lock's temp file for reuse by a back-to-back call and sweeps it at the
- * next turn (src/io/lock-temps.ts); tests that inspect a tree right after a call settle first.
+ * next turn the host gets back (src/io/lock-temps.ts); tests that inspect a tree right after a call
+ * settle first. A turn taken by a call's own pacing yield does not count for that sweep, so on a
+ * loaded machine one turn may not be enough: turn until no idle temp is kept (bounded).
  */
-export const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+export async function settle(): Promise<void> {
+  for (let turn = 0; turn < 100; turn++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (idleLockTempCount() === 0) return;
+  }
+}
 
 /** Every path (relative to root) and its content or `<dir>`/`-> target`, for before/after comparisons. */
 export function snapshotTree(ctx: DiskCtx, cpanelDir = '/'): Record<string, string> {
