@@ -6,7 +6,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { expect, it } from 'vitest';
+import { exportAccountArchive, restoreAccountArchive } from '../../src/archive/index.js';
 import { Linkstore } from '../../src/services.js';
+import { exportRecords, importRecords, recordLine } from '../../src/transfer/index.js';
 import { callUapi, callWhm } from '../../src/whm/index.js';
 import { describeOnDisks, hostPath, peek, seed } from '../helpers/disks.js';
 import { STANDIN_IMAGE_SHA256, seedCpanelTree } from '../doctor/cpanel-tree.js';
@@ -77,6 +79,52 @@ describeOnDisks('cPanel fidelity', (ctx) => {
     );
     expect((await whm('unlink_user_authn_provider', { username: 'bob', provider_id: 'google', subject_unique_identifier: '1098' })).metadata.result).toBe(1);
     expect(peek(ctx, `${USERS}/bob.db`)).not.toContain('1098');
+  });
+
+  it('a link_time given as a digit string is stored as given, as cPanel’s add keeps it', async () => {
+    seedCpanelTree(ctx);
+    await (
+      await ls().authn()
+    ).linkAccount({ user: 'bob', provider: 'google', subject: '3000', userInfo: { preferred_username: 'r', link_time: '1796115400' } });
+    expect(JSON.parse(peek(ctx, `${USERS}/bob.db`) as string).openid_connect.google['3000']).toEqual({ link_time: '1796115400', preferred_username: 'r' });
+    expect(JSON.parse(peek(ctx, `${LOGIN}/google.db`) as string).subject_unique_identifier['3000']).toEqual({
+      bob: { link_time: '1796115400', preferred_username: 'r', version: '1.1' },
+    });
+  });
+
+  /** The decoded per-user DBs and LinkDBs of the tree (values with their JSON types). */
+  const authnValues = () =>
+    Object.fromEntries(
+      [`${USERS}/bob.db`, `${USERS}/dironly@bob.example.db`, `${LOGIN}/google.db`, `${LOGIN}/cpanelid.db`].map((p) => [p, JSON.parse(peek(ctx, p) as string)]),
+    );
+  const dropAuthnLinks = () => ctx.fs.rmSync(hostPath(ctx, '/var/cpanel/authn/links'), { recursive: true, force: true });
+
+  it('an export imported where the links are gone gives back the restored strings', async () => {
+    seedCpanelTree(ctx);
+    const before = authnValues();
+    const lines = (await exportRecords(ls())).map((r) => recordLine(r));
+    dropAuthnLinks();
+    const summary = await importRecords(ls(), lines);
+    expect(summary.failed).toBe(0);
+    expect(authnValues()).toEqual(before);
+    // Importing the same lines again changes no per-user DB.
+    const again = await importRecords(ls(), lines);
+    expect(again.results.filter((r) => r.type === 'authn_link').map((r) => r.status)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+  });
+
+  it('an account archive of a restored account restores its strings', async () => {
+    seedCpanelTree(ctx);
+    const before = authnValues();
+    const dir = `${ctx.root}.backups/cpmove-bob`;
+    ctx.fs.mkdirSync(`${ctx.root}.backups`, { recursive: true });
+    try {
+      await exportAccountArchive(ls(), 'bob', dir);
+      dropAuthnLinks();
+      await restoreAccountArchive(ls(), dir);
+      expect(authnValues()).toEqual(before);
+    } finally {
+      ctx.fs.rmSync(`${ctx.root}.backups`, { recursive: true, force: true });
+    }
   });
 
   // ------------------------------------------------------------ §3 the mail-directory rule
