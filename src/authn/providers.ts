@@ -312,16 +312,17 @@ export async function listAvailable(ctx: AuthnContext): Promise<AvailableProvide
   for (const mod of mods) {
     const d = (await displayDefaults(ctx.disk, mod)).config;
     const on = (s: Service): 0 | 1 => (own(files[s], mod.id) === mod.package ? 1 : 0);
-    const { link: _link, ...display } = d;
+    // cPanel moves the default configuration's `link` to `<service>_link` (the same for each service).
+    const { link = `/openid_connect/${d.provider_name ?? mod.id}`, ...display } = d;
     out.push({
       id: mod.id,
       configured: (await isConfigured(ctx, mod.id)) ? 1 : 0,
       cpaneld_enabled: on('cpaneld'),
       webmaild_enabled: on('webmaild'),
       whostmgrd_enabled: on('whostmgrd'),
-      cpaneld_link: `/openid_connect/${mod.id}`,
-      webmaild_link: `/openid_connect/${mod.id}`,
-      whostmgrd_link: `/openid_connect/${mod.id}`,
+      cpaneld_link: link,
+      webmaild_link: link,
+      whostmgrd_link: link,
       ...display,
     });
   }

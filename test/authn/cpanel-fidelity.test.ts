@@ -313,6 +313,27 @@ describeOnDisks('cPanel fidelity', (ctx) => {
     expect(r.metadata.reason).not.toContain('“icon”'); // not defined: inherited (none)
   });
 
+  it('the service links are the default link: `/openid_connect/` and `_PROVIDER_NAME` with only A–Z lower-cased', async () => {
+    seedCpanelTree(ctx);
+    seed(
+      ctx,
+      `${CUSTOM_DIR}/Widget.pm`,
+      "package Cpanel::Security::Authn::Provider::Widget;\nsub _DISPLAY_NAME { return 'Widget'; }\nsub _PROVIDER_NAME { return 'ÄWidgetID'; }\n1;\n",
+    );
+    const providers = ((await whm('get_available_authentication_providers')).data as { providers: Array<Record<string, unknown>> }).providers;
+    expect(providers.find((p) => p.id === 'widget')).toMatchObject({
+      provider_name: 'Äwidgetid',
+      cpaneld_link: '/openid_connect/Äwidgetid',
+      webmaild_link: '/openid_connect/Äwidgetid',
+      whostmgrd_link: '/openid_connect/Äwidgetid',
+      color: 'cccccc',
+      textcolor: '000000',
+      documentation_url: 'http://openid.net/developers/specs/',
+      label: 'Log in via Widget',
+    });
+    expect(providers.find((p) => p.id === 'widget')).not.toHaveProperty('link');
+  });
+
   it('a module file larger than the bound is not read', async () => {
     seedCpanelTree(ctx);
     seed(ctx, `${SHIPPED_DIR}/Google.pm`, Buffer.alloc(4 * 1024 * 1024 + 1, 0x23));
