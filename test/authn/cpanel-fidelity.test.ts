@@ -160,6 +160,16 @@ describeOnDisks('cPanel fidelity', (ctx) => {
     expect(r.metadata.result).toBe(1);
   });
 
+  it('the mail path is stat-ed as `-e` does: through a symlink to an existing entry, not through a dangling one', async () => {
+    seedCpanelTree(ctx);
+    ctx.fs.symlinkSync('info', hostPath(ctx, '/home/bob/mail/bob.example/alias'));
+    ctx.fs.symlinkSync('gone', hostPath(ctx, '/home/bob/mail/bob.example/dangling'));
+    const link = (username: string) =>
+      whm('link_user_authn_provider', { username, provider_id: 'google', subject_unique_identifier: '57', preferred_username: 'p' });
+    expect((await link('alias@bob.example')).metadata.result).toBe(1);
+    expect((await link('dangling@bob.example')).metadata.reason).toBe('You do not have a user named “dangling@bob.example”.');
+  });
+
   // ------------------------------------------------------------ §4 message texts
   it('gives cPanel’s exact reasons through the facade', async () => {
     seedCpanelTree(ctx);
