@@ -5,19 +5,21 @@
  * provider display defaults from the installed module files, and the UAPI calls.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { exportAccountArchive, restoreAccountArchive } from '../../src/archive/index.js';
 import { Linkstore } from '../../src/services.js';
 import { exportRecords, importRecords, recordLine } from '../../src/transfer/index.js';
 import { callUapi, callWhm } from '../../src/whm/index.js';
 import { describeOnDisks, hostPath, peek, seed } from '../helpers/disks.js';
-import { STANDIN_IMAGE_SHA256, seedCpanelTree } from '../doctor/cpanel-tree.js';
+import { CPANEL_TREE_DIR, STANDIN_IMAGE_SHA256, seedCpanelTree } from '../doctor/cpanel-tree.js';
 import { CUSTOM_DIR, SHIPPED_DIR, constantModule, fakeIcon, installShippedModules } from './provider-modules.js';
 
 const USERS = '/var/cpanel/authn/links/users/bob';
 const LOGIN = '/var/cpanel/authn/links/openid_connect/login';
 const CC = '/var/cpanel/authn/client_config/openid_connect';
 const NOW_MS = 1_800_000_000_000;
+const readCpanelTreeFile = (p: string) => readFileSync(`${CPANEL_TREE_DIR}${p}`, 'utf8');
 
 describeOnDisks('cPanel fidelity', (ctx) => {
   const ls = () =>
@@ -290,6 +292,34 @@ describeOnDisks('cPanel fidelity', (ctx) => {
     const kept = await whm('set_provider_display_configurations', { service_name: 'webmaild', provider_id: 'google', configurations: '{"color":"222222"}' });
     expect(kept.metadata.result).toBe(1);
     expect(peek(ctx, `${CC}/.google.webmaild.display_configurations`)).toBe('{"color":"222222","label":"Mine","link":"/openid_connect/google"}');
+  });
+
+  it('display and client configuration refusals in cPanel’s words', async () => {
+    seedCpanelTree(ctx);
+    installShippedModules(ctx);
+    const reason = async (name: string, configurations: string, provider = 'google') =>
+      (await whm(name, { service_name: 'cpaneld', provider_id: provider, configurations })).metadata.reason;
+    const display = 'set_provider_display_configurations';
+    expect(await reason(display, '{"colour":"fff"}')).toBe(
+      'You can only update display configurations that already exist in the provider module, and the “google” provider does not contain the “colour” display configuration parameter.',
+    );
+    expect(await reason(display, '{"textcolor":"#fff"}')).toBe(
+      'The display configuration parameter “textcolor” requires a hex color code without a Number symbol (#). For example, FF0000 represents red.',
+    );
+    const client = 'set_provider_client_configurations';
+    expect(await reason(client, '{"client_id":"a"}')).toBe('The configuration is missing the required parameter key “client_secret”.');
+    expect(await reason(client, '{"client_id":"","client_secret":"b"}')).toBe('The configuration is missing the required parameter key “client_id”.');
+    expect(await reason(client, '{"client_id":{"a":1},"client_secret":"b"}')).toBe(
+      'The value of “client_id” is not valid. Configuration field values are limited to strings.',
+    );
+    expect(await reason(client, '{"client_id":"a","client_secret":"b","redirect_uris":["x"]}')).toBe(
+      'The configuration key “redirect_uris” is not a valid configuration field for the provider “Google”.',
+    );
+    expect(await reason(client, '{"client_id":"a","client_secret":"b","extra":"x"}', 'whmcs')).toBe(
+      'The configuration is missing the required parameter key “well_known_config_uri”.',
+    );
+    expect(peek(ctx, `${CC}/.google.cpaneld.display_configurations`)).toBeUndefined();
+    expect(peek(ctx, `${CC}/google`)).toBe(readCpanelTreeFile(`${CC}/google`));
   });
 
   it('a custom provider’s values come from its module under /var/cpanel/perl; an undeterminable one is refused', async () => {
