@@ -15,8 +15,8 @@ export const MSG = {
   badProviderName: (p: string) => `The provider name “${p}” is invalid.`,
   /** cPanel, §7.1 step 3. */
   providerNotEnabled: (p: string) => `The provider “${p}” is not enabled for any services with OpenID Connect authentication.`,
-  /** cPanel (TooManyBytes), §7.1 step 5. */
-  userInfoTooLarge: (key: string) => `The user_info element “${key}” is larger than the allowed size of 1024.`,
+  /** cPanel (TooManyBytes), §7.1 step 5: the element quoted is the key or the value that is too large. */
+  userInfoTooLarge: (element: string) => `The user_info element “${element}” is larger than the allowed size of 1024.`,
   /** cPanel (UserNotFound), verified-against-cpanel.md §4: system and email users alike. */
   userNotFound: (u: string) => `You do not have a user named “${u}”.`,
   /** cPanel (InvalidParameter), verified-against-cpanel.md §3: an email name that is not a valid address. */

@@ -90,7 +90,8 @@ export function checkUserInfo(userInfo: unknown): UserInfoInput {
       throw new LinkstoreError('E_INVALID_PARAM', MSG.userInfoValueType(key), { param: 'user_info' });
     }
     const text = value === null ? '' : String(value);
-    if (text.length > MAX_USER_INFO_LENGTH) throw new LinkstoreError('E_INVALID_PARAM', MSG.userInfoTooLarge(key), { param: 'user_info' });
+    // cPanel quotes the element that is too large, the value here as the key above.
+    if (text.length > MAX_USER_INFO_LENGTH) throw new LinkstoreError('E_INVALID_PARAM', MSG.userInfoTooLarge(text), { param: 'user_info' });
     if (text !== '') assertLineTerminatorFree(text, 'user_info');
     out[key] = value as UserInfoValue;
   }

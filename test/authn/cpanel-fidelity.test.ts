@@ -207,6 +207,9 @@ describeOnDisks('cPanel fidelity', (ctx) => {
     expect(await reason('link_user_authn_provider', { ...base, preferred_username: long + 'x' })).toBe(
       `The “${long}x” value exceeds the maximum length by 2 bytes. The maximum allowed length is 255 bytes.`,
     );
+    expect(await reason('link_user_authn_provider', { ...base, preferred_username: 'y'.repeat(1025) })).toBe(
+      `The user_info element “${'y'.repeat(1025)}” is larger than the allowed size of 1024.`,
+    );
     expect(await reason('get_integration_link_user_config', { user: 'bob' })).toBe(
       'API failure: Provide the “app” parameter for the “Whostmgr::API::1::Integration::get_integration_link_user_config” function.',
     );
