@@ -259,6 +259,38 @@ describeOnDisks('cPanel fidelity', (ctx) => {
     expect(byId.get('amazon')).not.toHaveProperty('icon'); // no module file under this root
   });
 
+  it('all seven shipped providers: the verified defaults, in both listing functions', async () => {
+    seedCpanelTree(ctx);
+    // verified-against-cpanel.md §5, typed here from the table (not taken from the library).
+    const table: Array<[string, string, string, string, string, string]> = [
+      ['cpanelid', 'cPanelID', 'FF6C2C', 'FFFFFF', 'image/svg+xml', 'https://go.cpanel.net/cpanelidmanage'],
+      ['google', 'Google', 'dd4b39', 'FFFFFF', 'image/svg+xml', 'https://developers.google.com/identity/protocols/OpenIDConnect'],
+      ['facebook', 'Facebook', '3B5998', 'FFFFFF', 'image/svg+xml', 'https://developers.facebook.com/docs/facebook-login/'],
+      ['amazon', 'Amazon', '232f3e', 'FFFFFF', 'image/png', 'https://login.amazon.com/documentation'],
+      ['paypal', 'PayPal', 'ffffff', '000000', 'image/svg+xml', 'https://go.cpanel.net/paypaldocs'],
+      ['whmcs', 'WHMCS', '00455e', 'FFFFFF', 'image/svg+xml', 'http://docs.whmcs.com/WHMCS_OpenID_and_cPanel_Setup_Guide'],
+      ['slack', 'Slack', 'ffffff', '000000', 'image/svg+xml', 'https://api.slack.com/apps'],
+    ];
+    const providers = ((await whm('get_available_authentication_providers')).data as { providers: Array<Record<string, unknown>> }).providers;
+    for (const [id, display_name, color, textcolor, icon_type, documentation_url] of table) {
+      const expected = { label: `Log in via ${display_name}`, color, textcolor, icon_type, display_name, provider_name: id, documentation_url };
+      const link = `/openid_connect/${id}`;
+      expect(providers.find((p) => p.id === id)).toEqual({
+        id,
+        configured: id === 'google' ? 1 : 0,
+        cpaneld_enabled: id === 'google' || id === 'cpanelid' ? 1 : 0,
+        webmaild_enabled: id === 'google' || id === 'cpanelid' ? 1 : 0,
+        whostmgrd_enabled: id === 'google' || id === 'cpanelid' ? 1 : 0,
+        cpaneld_link: link,
+        webmaild_link: link,
+        whostmgrd_link: link,
+        ...expected, // no module files under this root: no icon
+      });
+      const configs = ((await whm('get_provider_display_configurations', { provider_id: id })).data as { configurations: unknown[] }).configurations;
+      expect(configs, id).toEqual(['cpaneld', 'webmaild', 'whostmgrd'].map((service) => ({ ...expected, link, service })));
+    }
+  });
+
   it('set_provider_display_configurations writes the full object, icon included', async () => {
     seedCpanelTree(ctx);
     installShippedModules(ctx);
