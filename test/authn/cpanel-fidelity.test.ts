@@ -112,6 +112,15 @@ describeOnDisks('cPanel fidelity', (ctx) => {
     // Importing the same lines again changes no per-user DB.
     const again = await importRecords(ls(), lines);
     expect(again.results.filter((r) => r.type === 'authn_link').map((r) => r.status)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    // The record schema says what link_time may be: an integer or a string of digits.
+    const bad = await importRecords(ls(), [
+      '{"type":"authn_link","user":"bob","provider":"google","subject":"s-1","user_info":{"link_time":"soon"}}',
+      '{"type":"authn_link","user":"bob","provider":"google","subject":"s-2","user_info":{"link_time":-1}}',
+    ]);
+    expect(bad.results.map((r) => [r.status, r.reason?.includes('/user_info/link_time')])).toEqual([
+      ['failed', true],
+      ['failed', true],
+    ]);
   });
 
   it('an account archive of a restored account restores its strings', async () => {
