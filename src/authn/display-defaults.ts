@@ -87,7 +87,8 @@ export async function displayDefaults(disk: Disk, mod: ProviderModule): Promise<
     return v ?? '';
   };
   const displayName = pick('display_name', '_DISPLAY_NAME');
-  const providerName = (value('_PROVIDER_NAME') ?? mod.id).toLowerCase();
+  // `get_provider_name` lower-cases with `tr/A-Z/a-z/`: ASCII letters only.
+  const providerName = (value('_PROVIDER_NAME') ?? mod.id).replace(/[A-Z]/g, (c) => c.toLowerCase());
   const label = value('_BUTTON_LABEL') ?? (fromFile?._BUTTON_LABEL.kind === 'undetermined' ? undefined : `Log in via ${displayName}`);
   if (label === undefined) undetermined.push('label');
   const icon = value('_BUTTON_ICON');

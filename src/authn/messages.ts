@@ -15,8 +15,8 @@ export const MSG = {
   badProviderName: (p: string) => `The provider name “${p}” is invalid.`,
   /** cPanel, §7.1 step 3. */
   providerNotEnabled: (p: string) => `The provider “${p}” is not enabled for any services with OpenID Connect authentication.`,
-  /** cPanel (TooManyBytes), §7.1 step 5. */
-  userInfoTooLarge: (key: string) => `The user_info element “${key}” is larger than the allowed size of 1024.`,
+  /** cPanel (TooManyBytes), §7.1 step 5: the element quoted is the key or the value that is too large. */
+  userInfoTooLarge: (element: string) => `The user_info element “${element}” is larger than the allowed size of 1024.`,
   /** cPanel (UserNotFound), verified-against-cpanel.md §4: system and email users alike. */
   userNotFound: (u: string) => `You do not have a user named “${u}”.`,
   /** cPanel (InvalidParameter), verified-against-cpanel.md §3: an email name that is not a valid address. */
@@ -45,9 +45,14 @@ export const MSG = {
   badLinkTime: () => `The user_info element “link_time” must be a whole number of seconds since the epoch.`,
   /** Library wording: the per-user file name `<user>.db` must be a valid node name. */
   linkUserTooLong: (u: string) => `The name “${u}” is too long to be stored as “${u}.db”.`,
-  /** Library wording. */
-  unknownConfigField: (field: string, provider: string) => `The configuration field “${field}” is not valid for the provider “${provider}”.`,
-  /** Library wording. */
+  /** cPanel (`set_client_configuration`), naming the provider by its display name. */
+  unknownConfigField: (field: string, displayName: string) =>
+    `The configuration key “${field}” is not a valid configuration field for the provider “${displayName}”.`,
+  /** cPanel (`set_client_configuration`): a field that is absent or empty. */
+  configMissingKey: (field: string) => `The configuration is missing the required parameter key “${field}”.`,
+  /** cPanel (`set_client_configuration`): a field that is not a string. */
+  configNotString: (field: string) => `The value of “${field}” is not valid. Configuration field values are limited to strings.`,
+  /** Library wording (a display value that is not a string). */
   configValueEmpty: (field: string) => `The configuration field “${field}” must be a non-empty string.`,
   /** Library wording (same limit as user_info). */
   configTooLarge: (field: string) => `The configuration element “${field}” is larger than the allowed size of 1024.`,
@@ -59,10 +64,12 @@ export const MSG = {
     `its module “${module}.pm” is not installed under the root prefix, or defines ${keys.length === 1 ? 'it' : 'them'} in a form the library cannot read. ` +
     `Writing the display configuration without ${keys.length === 1 ? 'it' : 'them'} would remove ${keys.length === 1 ? 'it' : 'them'} from the login button; ` +
     `install the module or pass ${keys.length === 1 ? 'the value' : 'the values'} in “configurations”.`,
-  /** Library wording. */
-  unknownDisplayKey: (key: string) => `The display configuration “${key}” does not exist for this provider.`,
-  /** Library wording. */
-  badColor: (key: string, value: string) => `The “${key}” value “${value}” must be 3 to 6 hexadecimal digits.`,
+  /** cPanel (`set_display_configuration`), naming the provider by its id. */
+  unknownDisplayKey: (provider: string, key: string) =>
+    `You can only update display configurations that already exist in the provider module, and the “${provider}” provider does not contain the “${key}” display configuration parameter.`,
+  /** cPanel (`set_display_configuration`). */
+  badColor: (key: string) =>
+    `The display configuration parameter “${key}” requires a hex color code without a Number symbol (#). For example, FF0000 represents red.`,
   /** Library wording. */
   accountRequired: (u: string) => `The system account “${u}” does not exist.`,
   /** Library wording. */

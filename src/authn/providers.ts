@@ -160,10 +160,10 @@ export async function setDisplayConfig(
     if (unknown.length > 0) throw new LinkstoreError('E_PROVIDER_MODULE', MSG.displayDefaultUnknown(unknown, mod.id, mod.module), { param: 'configurations' });
     for (const [k, v] of Object.entries(input)) {
       if (!Object.hasOwn(current, k) && !undetermined.includes(k))
-        throw new LinkstoreError('E_INVALID_PARAM', MSG.unknownDisplayKey(k), { param: 'configurations' });
+        throw new LinkstoreError('E_INVALID_PARAM', MSG.unknownDisplayKey(mod.id, k), { param: 'configurations' });
       if (typeof v !== 'string') throw new LinkstoreError('E_INVALID_PARAM', MSG.configValueEmpty(k), { param: 'configurations' });
       assertTextParam(v, 'configurations');
-      if ((k === 'color' || k === 'textcolor') && !COLOR.test(v)) throw new LinkstoreError('E_INVALID_PARAM', MSG.badColor(k, v), { param: 'configurations' });
+      if ((k === 'color' || k === 'textcolor') && !COLOR.test(v)) throw new LinkstoreError('E_INVALID_PARAM', MSG.badColor(k), { param: 'configurations' });
     }
     const merged = { ...current, ...(input as Record<string, string>) };
     return [{ op: 'write', path: p, content: encodeDb('authn-display-config', merged, p), mode: MODE.displayConfig, uid: 0, gid: 0 }];
@@ -267,17 +267,22 @@ export async function setClientConfig(
   const mod = await requireAvailable(ctx, provider);
   const input = parseConfigurations(configurations);
   const fields = configurationFields(mod);
-  for (const k of Object.keys(input)) {
-    if (!fields.includes(k)) throw new LinkstoreError('E_INVALID_PARAM', MSG.unknownConfigField(k, mod.id), { param: 'configurations' });
-  }
   const config = dict<unknown>();
+  // cPanel's order: each field present and a string, then no key beyond the fields.
   for (const f of fields) {
     const v = own(input, f);
-    if (v === undefined) throw new LinkstoreError('E_MISSING_PARAM', MSG.missingParam(f), { param: 'configurations' });
-    if (typeof v !== 'string' || v === '') throw new LinkstoreError('E_INVALID_PARAM', MSG.configValueEmpty(f), { param: 'configurations' });
+    if (v === undefined) throw new LinkstoreError('E_MISSING_PARAM', MSG.configMissingKey(f), { param: 'configurations' });
+    if (v === '') throw new LinkstoreError('E_INVALID_PARAM', MSG.configMissingKey(f), { param: 'configurations' });
+    if (typeof v !== 'string') throw new LinkstoreError('E_INVALID_PARAM', MSG.configNotString(f), { param: 'configurations' });
     if (v.length > MAX_USER_INFO_LENGTH) throw new LinkstoreError('E_INVALID_PARAM', MSG.configTooLarge(f), { param: 'configurations' });
     if (hasLineTerminator(v)) throw new LinkstoreError('E_INVALID_PARAM', MSG.lineTerminators(f), { param: 'configurations' });
     config[f] = v;
+  }
+  for (const k of Object.keys(input)) {
+    if (!fields.includes(k)) {
+      const displayName = (await displayDefaults(ctx.disk, mod).catch(() => undefined))?.config.display_name || mod.module;
+      throw new LinkstoreError('E_INVALID_PARAM', MSG.unknownConfigField(k, displayName), { param: 'configurations' });
+    }
   }
   config.redirect_uris = options.redirectUris !== undefined ? [...options.redirectUris] : await redirectUris(ctx, mod.id);
   const p = clientConfigPath(mod.id);
@@ -312,16 +317,17 @@ export async function listAvailable(ctx: AuthnContext): Promise<AvailableProvide
   for (const mod of mods) {
     const d = (await displayDefaults(ctx.disk, mod)).config;
     const on = (s: Service): 0 | 1 => (own(files[s], mod.id) === mod.package ? 1 : 0);
-    const { link: _link, ...display } = d;
+    // cPanel moves the default configuration's `link` to `<service>_link` (the same for each service).
+    const { link = `/openid_connect/${d.provider_name ?? mod.id}`, ...display } = d;
     out.push({
       id: mod.id,
       configured: (await isConfigured(ctx, mod.id)) ? 1 : 0,
       cpaneld_enabled: on('cpaneld'),
       webmaild_enabled: on('webmaild'),
       whostmgrd_enabled: on('whostmgrd'),
-      cpaneld_link: `/openid_connect/${mod.id}`,
-      webmaild_link: `/openid_connect/${mod.id}`,
-      whostmgrd_link: `/openid_connect/${mod.id}`,
+      cpaneld_link: link,
+      webmaild_link: link,
+      whostmgrd_link: link,
       ...display,
     });
   }

@@ -90,7 +90,8 @@ export function checkUserInfo(userInfo: unknown): UserInfoInput {
       throw new LinkstoreError('E_INVALID_PARAM', MSG.userInfoValueType(key), { param: 'user_info' });
     }
     const text = value === null ? '' : String(value);
-    if (text.length > MAX_USER_INFO_LENGTH) throw new LinkstoreError('E_INVALID_PARAM', MSG.userInfoTooLarge(key), { param: 'user_info' });
+    // cPanel quotes the element that is too large, the value here as the key above.
+    if (text.length > MAX_USER_INFO_LENGTH) throw new LinkstoreError('E_INVALID_PARAM', MSG.userInfoTooLarge(text), { param: 'user_info' });
     if (text !== '') assertLineTerminatorFree(text, 'user_info');
     out[key] = value as UserInfoValue;
   }
@@ -106,14 +107,19 @@ export function checkPreferredUsername(value: UserInfoValue | undefined): void {
   if (problem !== undefined) throw new LinkstoreError('E_INVALID_NAME', problem, { param: 'preferred_username' });
 }
 
-/** Step 8: `link_time` kept when truthy (as an integer), else now. */
-export function normalizeLinkTime(value: UserInfoValue | undefined, now: number): number {
+/**
+ * Step 8: `link_time` kept when truthy, else now. cPanel keeps a given value as it is
+ * (`||= time()`), and its account restore gives a string of digits: such a string is stored
+ * unchanged, so a restored or re-imported link keeps the value it had (verified-against-cpanel.md
+ * §1). Only a link without a time gets an integer, the current one.
+ */
+export function normalizeLinkTime(value: UserInfoValue | undefined, now: number): number | string {
   if (value === undefined || value === null || value === '' || value === 0 || value === false || value === '0') return now;
-  const n = typeof value === 'string' && /^[0-9]+$/.test(value) ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) {
+  if (typeof value === 'string' && /^[0-9]+$/.test(value)) return value;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw new LinkstoreError('E_INVALID_PARAM', MSG.badLinkTime(), { param: 'user_info' });
   }
-  return Math.trunc(n);
+  return Math.trunc(value);
 }
 
 /** `is_strict_webmail_user` (§1). */

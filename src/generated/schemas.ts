@@ -944,6 +944,21 @@ export const transferAuthnLinkSchema = {
     },
     "user_info": {
       "type": "object",
+      "properties": {
+        "link_time": {
+          "description": "Epoch seconds as the per-user DB holds it: an integer, or a string of decimal digits after cPanel's account restore (verified-against-cpanel.md §1). Imported as given (0 or none: the time of the import, as for a new link).",
+          "anyOf": [
+            {
+              "type": "integer",
+              "minimum": 0
+            },
+            {
+              "type": "string",
+              "pattern": "^[0-9]+$"
+            }
+          ]
+        }
+      },
       "additionalProperties": true
     }
   },
@@ -967,6 +982,10 @@ export interface AuthnLinkRecord {
   provider: string;
   subject: string;
   user_info?: {
+    /**
+     * Epoch seconds as the per-user DB holds it: an integer, or a string of decimal digits after cPanel's account restore (verified-against-cpanel.md §1). Imported as given (0 or none: the time of the import, as for a new link).
+     */
+    link_time?: number | string;
     [k: string]: unknown;
   };
 }

@@ -2331,7 +2331,7 @@ return errors === 0;
 }
 
 exports["transfer-authn-link"] = validate27;
-const schema35 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cpanel-linkstore.invalid/schemas/transfer-authn-link.schema.json","title":"AuthnLinkRecord","description":"An NDJSON export record: one External Authentication link with its full user_info (link_time included, so re-importing is idempotent).","type":"object","properties":{"type":{"const":"authn_link"},"user":{"type":"string","minLength":1},"sysuser":{"type":"string"},"protocol":{"type":"string"},"provider":{"type":"string","minLength":1},"subject":{"type":"string","minLength":1},"user_info":{"type":"object","additionalProperties":true}},"required":["type","user","provider","subject"],"additionalProperties":false};
+const schema35 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cpanel-linkstore.invalid/schemas/transfer-authn-link.schema.json","title":"AuthnLinkRecord","description":"An NDJSON export record: one External Authentication link with its full user_info (link_time included, so re-importing is idempotent).","type":"object","properties":{"type":{"const":"authn_link"},"user":{"type":"string","minLength":1},"sysuser":{"type":"string"},"protocol":{"type":"string"},"provider":{"type":"string","minLength":1},"subject":{"type":"string","minLength":1},"user_info":{"type":"object","properties":{"link_time":{"description":"Epoch seconds as the per-user DB holds it: an integer, or a string of decimal digits after cPanel's account restore (verified-against-cpanel.md §1). Imported as given (0 or none: the time of the import, as for a new link).","anyOf":[{"type":"integer","minimum":0},{"type":"string","pattern":"^[0-9]+$"}]}},"additionalProperties":true}},"required":["type","user","provider","subject"],"additionalProperties":false};
 
 function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://cpanel-linkstore.invalid/schemas/transfer-authn-link.schema.json" */;
@@ -2458,6 +2458,90 @@ let data6 = data.user_info;
 const _errs13 = errors;
 if(errors === _errs13){
 if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.link_time !== undefined){
+let data7 = data6.link_time;
+const _errs17 = errors;
+let valid2 = false;
+const _errs18 = errors;
+if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
+const err0 = {instancePath:instancePath+"/user_info/link_time",schemaPath:"#/properties/user_info/properties/link_time/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(errors === _errs18){
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 < 0 || isNaN(data7)){
+const err1 = {instancePath:instancePath+"/user_info/link_time",schemaPath:"#/properties/user_info/properties/link_time/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+}
+var _valid0 = _errs18 === errors;
+valid2 = valid2 || _valid0;
+if(!valid2){
+const _errs20 = errors;
+if(errors === _errs20){
+if(typeof data7 === "string"){
+if(!pattern0.test(data7)){
+const err2 = {instancePath:instancePath+"/user_info/link_time",schemaPath:"#/properties/user_info/properties/link_time/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/user_info/link_time",schemaPath:"#/properties/user_info/properties/link_time/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+var _valid0 = _errs20 === errors;
+valid2 = valid2 || _valid0;
+}
+if(!valid2){
+const err4 = {instancePath:instancePath+"/user_info/link_time",schemaPath:"#/properties/user_info/properties/link_time/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+validate27.errors = vErrors;
+return false;
+}
+else {
+errors = _errs17;
+if(vErrors !== null){
+if(_errs17){
+vErrors.length = _errs17;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
 }
 else {
 validate27.errors = [{instancePath:instancePath+"/user_info",schemaPath:"#/properties/user_info/type",keyword:"type",params:{type: "object"},message:"must be object"}];

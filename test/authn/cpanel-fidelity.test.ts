@@ -5,17 +5,21 @@
  * provider display defaults from the installed module files, and the UAPI calls.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
+import { exportAccountArchive, restoreAccountArchive } from '../../src/archive/index.js';
 import { Linkstore } from '../../src/services.js';
+import { exportRecords, importRecords, recordLine } from '../../src/transfer/index.js';
 import { callUapi, callWhm } from '../../src/whm/index.js';
 import { describeOnDisks, hostPath, peek, seed } from '../helpers/disks.js';
-import { STANDIN_IMAGE_SHA256, seedCpanelTree } from '../doctor/cpanel-tree.js';
+import { CPANEL_TREE_DIR, STANDIN_IMAGE_SHA256, seedCpanelTree } from '../doctor/cpanel-tree.js';
 import { CUSTOM_DIR, SHIPPED_DIR, constantModule, fakeIcon, installShippedModules } from './provider-modules.js';
 
 const USERS = '/var/cpanel/authn/links/users/bob';
 const LOGIN = '/var/cpanel/authn/links/openid_connect/login';
 const CC = '/var/cpanel/authn/client_config/openid_connect';
 const NOW_MS = 1_800_000_000_000;
+const readCpanelTreeFile = (p: string) => readFileSync(`${CPANEL_TREE_DIR}${p}`, 'utf8');
 
 describeOnDisks('cPanel fidelity', (ctx) => {
   const ls = () =>
@@ -79,6 +83,61 @@ describeOnDisks('cPanel fidelity', (ctx) => {
     expect(peek(ctx, `${USERS}/bob.db`)).not.toContain('1098');
   });
 
+  it('a link_time given as a digit string is stored as given, as cPanel’s add keeps it', async () => {
+    seedCpanelTree(ctx);
+    await (
+      await ls().authn()
+    ).linkAccount({ user: 'bob', provider: 'google', subject: '3000', userInfo: { preferred_username: 'r', link_time: '1796115400' } });
+    expect(JSON.parse(peek(ctx, `${USERS}/bob.db`) as string).openid_connect.google['3000']).toEqual({ link_time: '1796115400', preferred_username: 'r' });
+    expect(JSON.parse(peek(ctx, `${LOGIN}/google.db`) as string).subject_unique_identifier['3000']).toEqual({
+      bob: { link_time: '1796115400', preferred_username: 'r', version: '1.1' },
+    });
+  });
+
+  /** The decoded per-user DBs and LinkDBs of the tree (values with their JSON types). */
+  const authnValues = () =>
+    Object.fromEntries(
+      [`${USERS}/bob.db`, `${USERS}/dironly@bob.example.db`, `${LOGIN}/google.db`, `${LOGIN}/cpanelid.db`].map((p) => [p, JSON.parse(peek(ctx, p) as string)]),
+    );
+  const dropAuthnLinks = () => ctx.fs.rmSync(hostPath(ctx, '/var/cpanel/authn/links'), { recursive: true, force: true });
+
+  it('an export imported where the links are gone gives back the restored strings', async () => {
+    seedCpanelTree(ctx);
+    const before = authnValues();
+    const lines = (await exportRecords(ls())).map((r) => recordLine(r));
+    dropAuthnLinks();
+    const summary = await importRecords(ls(), lines);
+    expect(summary.failed).toBe(0);
+    expect(authnValues()).toEqual(before);
+    // Importing the same lines again changes no per-user DB.
+    const again = await importRecords(ls(), lines);
+    expect(again.results.filter((r) => r.type === 'authn_link').map((r) => r.status)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    // The record schema says what link_time may be: an integer or a string of digits.
+    const bad = await importRecords(ls(), [
+      '{"type":"authn_link","user":"bob","provider":"google","subject":"s-1","user_info":{"link_time":"soon"}}',
+      '{"type":"authn_link","user":"bob","provider":"google","subject":"s-2","user_info":{"link_time":-1}}',
+    ]);
+    expect(bad.results.map((r) => [r.status, r.reason?.includes('/user_info/link_time')])).toEqual([
+      ['failed', true],
+      ['failed', true],
+    ]);
+  });
+
+  it('an account archive of a restored account restores its strings', async () => {
+    seedCpanelTree(ctx);
+    const before = authnValues();
+    const dir = `${ctx.root}.backups/cpmove-bob`;
+    ctx.fs.mkdirSync(`${ctx.root}.backups`, { recursive: true });
+    try {
+      await exportAccountArchive(ls(), 'bob', dir);
+      dropAuthnLinks();
+      await restoreAccountArchive(ls(), dir);
+      expect(authnValues()).toEqual(before);
+    } finally {
+      ctx.fs.rmSync(`${ctx.root}.backups`, { recursive: true, force: true });
+    }
+  });
+
   // ------------------------------------------------------------ §3 the mail-directory rule
   it('an email account exists exactly when its mail directory does', async () => {
     seedCpanelTree(ctx);
@@ -110,6 +169,16 @@ describeOnDisks('cPanel fidelity', (ctx) => {
       preferred_username: 'p',
     });
     expect(r.metadata.result).toBe(1);
+  });
+
+  it('the mail path is stat-ed as `-e` does: through a symlink to an existing entry, not through a dangling one', async () => {
+    seedCpanelTree(ctx);
+    ctx.fs.symlinkSync('info', hostPath(ctx, '/home/bob/mail/bob.example/alias'));
+    ctx.fs.symlinkSync('gone', hostPath(ctx, '/home/bob/mail/bob.example/dangling'));
+    const link = (username: string) =>
+      whm('link_user_authn_provider', { username, provider_id: 'google', subject_unique_identifier: '57', preferred_username: 'p' });
+    expect((await link('alias@bob.example')).metadata.result).toBe(1);
+    expect((await link('dangling@bob.example')).metadata.reason).toBe('You do not have a user named “dangling@bob.example”.');
   });
 
   // ------------------------------------------------------------ §4 message texts
@@ -146,6 +215,9 @@ describeOnDisks('cPanel fidelity', (ctx) => {
     );
     expect(await reason('link_user_authn_provider', { ...base, preferred_username: long + 'x' })).toBe(
       `The “${long}x” value exceeds the maximum length by 2 bytes. The maximum allowed length is 255 bytes.`,
+    );
+    expect(await reason('link_user_authn_provider', { ...base, preferred_username: 'y'.repeat(1025) })).toBe(
+      `The user_info element “${'y'.repeat(1025)}” is larger than the allowed size of 1024.`,
     );
     expect(await reason('get_integration_link_user_config', { user: 'bob' })).toBe(
       'API failure: Provide the “app” parameter for the “Whostmgr::API::1::Integration::get_integration_link_user_config” function.',
@@ -196,6 +268,38 @@ describeOnDisks('cPanel fidelity', (ctx) => {
     expect(byId.get('amazon')).not.toHaveProperty('icon'); // no module file under this root
   });
 
+  it('all seven shipped providers: the verified defaults, in both listing functions', async () => {
+    seedCpanelTree(ctx);
+    // verified-against-cpanel.md §5, typed here from the table (not taken from the library).
+    const table: Array<[string, string, string, string, string, string]> = [
+      ['cpanelid', 'cPanelID', 'FF6C2C', 'FFFFFF', 'image/svg+xml', 'https://go.cpanel.net/cpanelidmanage'],
+      ['google', 'Google', 'dd4b39', 'FFFFFF', 'image/svg+xml', 'https://developers.google.com/identity/protocols/OpenIDConnect'],
+      ['facebook', 'Facebook', '3B5998', 'FFFFFF', 'image/svg+xml', 'https://developers.facebook.com/docs/facebook-login/'],
+      ['amazon', 'Amazon', '232f3e', 'FFFFFF', 'image/png', 'https://login.amazon.com/documentation'],
+      ['paypal', 'PayPal', 'ffffff', '000000', 'image/svg+xml', 'https://go.cpanel.net/paypaldocs'],
+      ['whmcs', 'WHMCS', '00455e', 'FFFFFF', 'image/svg+xml', 'http://docs.whmcs.com/WHMCS_OpenID_and_cPanel_Setup_Guide'],
+      ['slack', 'Slack', 'ffffff', '000000', 'image/svg+xml', 'https://api.slack.com/apps'],
+    ];
+    const providers = ((await whm('get_available_authentication_providers')).data as { providers: Array<Record<string, unknown>> }).providers;
+    for (const [id, display_name, color, textcolor, icon_type, documentation_url] of table) {
+      const expected = { label: `Log in via ${display_name}`, color, textcolor, icon_type, display_name, provider_name: id, documentation_url };
+      const link = `/openid_connect/${id}`;
+      expect(providers.find((p) => p.id === id)).toEqual({
+        id,
+        configured: id === 'google' ? 1 : 0,
+        cpaneld_enabled: id === 'google' || id === 'cpanelid' ? 1 : 0,
+        webmaild_enabled: id === 'google' || id === 'cpanelid' ? 1 : 0,
+        whostmgrd_enabled: id === 'google' || id === 'cpanelid' ? 1 : 0,
+        cpaneld_link: link,
+        webmaild_link: link,
+        whostmgrd_link: link,
+        ...expected, // no module files under this root: no icon
+      });
+      const configs = ((await whm('get_provider_display_configurations', { provider_id: id })).data as { configurations: unknown[] }).configurations;
+      expect(configs, id).toEqual(['cpaneld', 'webmaild', 'whostmgrd'].map((service) => ({ ...expected, link, service })));
+    }
+  });
+
   it('set_provider_display_configurations writes the full object, icon included', async () => {
     seedCpanelTree(ctx);
     installShippedModules(ctx);
@@ -234,6 +338,34 @@ describeOnDisks('cPanel fidelity', (ctx) => {
     expect(peek(ctx, `${CC}/.google.webmaild.display_configurations`)).toBe('{"color":"222222","label":"Mine","link":"/openid_connect/google"}');
   });
 
+  it('display and client configuration refusals in cPanel’s words', async () => {
+    seedCpanelTree(ctx);
+    installShippedModules(ctx);
+    const reason = async (name: string, configurations: string, provider = 'google') =>
+      (await whm(name, { service_name: 'cpaneld', provider_id: provider, configurations })).metadata.reason;
+    const display = 'set_provider_display_configurations';
+    expect(await reason(display, '{"colour":"fff"}')).toBe(
+      'You can only update display configurations that already exist in the provider module, and the “google” provider does not contain the “colour” display configuration parameter.',
+    );
+    expect(await reason(display, '{"textcolor":"#fff"}')).toBe(
+      'The display configuration parameter “textcolor” requires a hex color code without a Number symbol (#). For example, FF0000 represents red.',
+    );
+    const client = 'set_provider_client_configurations';
+    expect(await reason(client, '{"client_id":"a"}')).toBe('The configuration is missing the required parameter key “client_secret”.');
+    expect(await reason(client, '{"client_id":"","client_secret":"b"}')).toBe('The configuration is missing the required parameter key “client_id”.');
+    expect(await reason(client, '{"client_id":{"a":1},"client_secret":"b"}')).toBe(
+      'The value of “client_id” is not valid. Configuration field values are limited to strings.',
+    );
+    expect(await reason(client, '{"client_id":"a","client_secret":"b","redirect_uris":["x"]}')).toBe(
+      'The configuration key “redirect_uris” is not a valid configuration field for the provider “Google”.',
+    );
+    expect(await reason(client, '{"client_id":"a","client_secret":"b","extra":"x"}', 'whmcs')).toBe(
+      'The configuration is missing the required parameter key “well_known_config_uri”.',
+    );
+    expect(peek(ctx, `${CC}/.google.cpaneld.display_configurations`)).toBeUndefined();
+    expect(peek(ctx, `${CC}/google`)).toBe(readCpanelTreeFile(`${CC}/google`));
+  });
+
   it('a custom provider’s values come from its module under /var/cpanel/perl; an undeterminable one is refused', async () => {
     seedCpanelTree(ctx);
     seed(
@@ -263,6 +395,27 @@ describeOnDisks('cPanel fidelity', (ctx) => {
     expect(r.metadata.error_code).toBe('E_PROVIDER_MODULE');
     expect(r.metadata.reason).toContain('“color”');
     expect(r.metadata.reason).not.toContain('“icon”'); // not defined: inherited (none)
+  });
+
+  it('the service links are the default link: `/openid_connect/` and `_PROVIDER_NAME` with only A–Z lower-cased', async () => {
+    seedCpanelTree(ctx);
+    seed(
+      ctx,
+      `${CUSTOM_DIR}/Widget.pm`,
+      "package Cpanel::Security::Authn::Provider::Widget;\nsub _DISPLAY_NAME { return 'Widget'; }\nsub _PROVIDER_NAME { return 'ÄWidgetID'; }\n1;\n",
+    );
+    const providers = ((await whm('get_available_authentication_providers')).data as { providers: Array<Record<string, unknown>> }).providers;
+    expect(providers.find((p) => p.id === 'widget')).toMatchObject({
+      provider_name: 'Äwidgetid',
+      cpaneld_link: '/openid_connect/Äwidgetid',
+      webmaild_link: '/openid_connect/Äwidgetid',
+      whostmgrd_link: '/openid_connect/Äwidgetid',
+      color: 'cccccc',
+      textcolor: '000000',
+      documentation_url: 'http://openid.net/developers/specs/',
+      label: 'Log in via Widget',
+    });
+    expect(providers.find((p) => p.id === 'widget')).not.toHaveProperty('link');
   });
 
   it('a module file larger than the bound is not read', async () => {

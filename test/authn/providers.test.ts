@@ -120,13 +120,14 @@ describeOnDisks('authn providers', (ctx) => {
       'https://new.example.com:2083/openid_connect_callback/google',
     );
     const set = (c: unknown, p = 'google') => store.setClientConfig({ service: 'cpaneld', provider: p, configurations: c as Record<string, unknown> });
-    await rejectsWith(set({ client_id: 'a', client_secret: 'b', redirect_uris: ['x'] }), 'E_INVALID_PARAM', MSG.unknownConfigField('redirect_uris', 'google'));
-    await rejectsWith(set({ client_id: 'a' }), 'E_MISSING_PARAM', MSG.missingParam('client_secret'));
-    await rejectsWith(set({ client_id: '', client_secret: 'b' }), 'E_INVALID_PARAM', MSG.configValueEmpty('client_id'));
+    await rejectsWith(set({ client_id: 'a', client_secret: 'b', redirect_uris: ['x'] }), 'E_INVALID_PARAM', MSG.unknownConfigField('redirect_uris', 'Google'));
+    await rejectsWith(set({ client_id: 'a' }), 'E_MISSING_PARAM', MSG.configMissingKey('client_secret'));
+    await rejectsWith(set({ client_id: '', client_secret: 'b' }), 'E_INVALID_PARAM', MSG.configMissingKey('client_id'));
+    await rejectsWith(set({ client_id: ['a'], client_secret: 'b' }), 'E_INVALID_PARAM', MSG.configNotString('client_id'));
     await rejectsWith(set({ client_id: 'x'.repeat(1025), client_secret: 'b' }), 'E_INVALID_PARAM', MSG.configTooLarge('client_id'));
     await rejectsWith(set({ client_id: 'a\nb', client_secret: 'b' }), 'E_INVALID_PARAM');
     await rejectsWith(set('not json'), 'E_INVALID_PARAM', MSG.configNotObject());
-    await rejectsWith(set({ client_id: 'a', client_secret: 'b' }, 'whmcs'), 'E_MISSING_PARAM', MSG.missingParam('well_known_config_uri'));
+    await rejectsWith(set({ client_id: 'a', client_secret: 'b' }, 'whmcs'), 'E_MISSING_PARAM', MSG.configMissingKey('well_known_config_uri'));
     await set({ client_id: 'a', client_secret: 'b', well_known_config_uri: 'https://w/.well-known' }, 'whmcs');
     expect(JSON.parse(peek(ctx, `${CC}/whmcs`)!).well_known_config_uri).toBe('https://w/.well-known');
     await rejectsWith(store.getClientConfig({ service: 'imapd' as Service, provider: 'google' }), 'E_INVALID_PARAM', MSG.badService());
@@ -155,17 +156,17 @@ describeOnDisks('authn providers', (ctx) => {
     await rejectsWith(
       store.setDisplayConfig({ service: 'webmaild', provider: 'google', configurations: { colour: 'fff' } }),
       'E_INVALID_PARAM',
-      MSG.unknownDisplayKey('colour'),
+      MSG.unknownDisplayKey('google', 'colour'),
     );
     await rejectsWith(
       store.setDisplayConfig({ service: 'webmaild', provider: 'google', configurations: { textcolor: '#fff' } }),
       'E_INVALID_PARAM',
-      MSG.badColor('textcolor', '#fff'),
+      MSG.badColor('textcolor'),
     );
     await rejectsWith(
       store.setDisplayConfig({ service: 'webmaild', provider: 'google', configurations: { color: 'abcdefa' } }),
       'E_INVALID_PARAM',
-      MSG.badColor('color', 'abcdefa'),
+      MSG.badColor('color'),
     );
     await rejectsWith(store.listDisplayConfigs({ provider: 'nosuch' }), 'E_PROVIDER', MSG.providerNotValid('nosuch'));
   });

@@ -48,7 +48,7 @@ const linkCases: Array<[string, Partial<LinkParams> & Record<string, unknown>, s
   ['user_info key > 1024', { userInfo: { [long(1025)]: 'v' } }, 'E_INVALID_PARAM', MSG.userInfoTooLarge(long(1025))],
   ['user_info key with /', { userInfo: { 'a/b': 'v' } }, 'E_INVALID_NAME', MSG.userInfoKeyInvalid('a/b', 'This value may not contain the character “/”.')],
   ['user_info key with VT', { userInfo: { 'a\vb': 'v' } }, 'E_INVALID_PARAM', lt('user_info')],
-  ['user_info value > 1024', { userInfo: { note: long(1025) } }, 'E_INVALID_PARAM', MSG.userInfoTooLarge('note')],
+  ['user_info value > 1024', { userInfo: { note: long(1025) } }, 'E_INVALID_PARAM', MSG.userInfoTooLarge(long(1025))],
   ['user_info value with FF', { userInfo: { note: 'a\fb' } }, 'E_INVALID_PARAM', lt('user_info')],
   ['user_info nested value', { userInfo: { note: { a: 1 } as never } }, 'E_INVALID_PARAM', MSG.userInfoValueType('note')],
   [
@@ -88,7 +88,7 @@ const orderCases: Array<[string, Partial<LinkParams> & Record<string, unknown>, 
     { subject: '0', userInfo: 'x' as never },
     'Provide the “subject_unique_identifier” parameter for the “Cpanel::Validate::OpenIdConnect::check_subject_unique_identifier_or_die” function.',
   ],
-  ['user_info before user', { userInfo: { note: long(1025) }, user: '' }, MSG.userInfoTooLarge('note')],
+  ['user_info before user', { userInfo: { note: long(1025) }, user: '' }, MSG.userInfoTooLarge(long(1025))],
   ['user before preferred_username', { user: 'carol', userInfo: { preferred_username: 'a/b' } }, MSG.userNotFound('carol')],
 ];
 
