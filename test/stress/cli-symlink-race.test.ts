@@ -9,7 +9,6 @@
  * Real disk only (renameat2 and /proc/self/fd). Duration per directory: CLI_RACE_MS (default 4000).
  */
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,27 +19,12 @@ import { ERROR_CODES } from '../../src/io/errors.js';
 import { tmpdirCtx } from '../helpers/disks.js';
 import { makeLinkstore, seedServer } from '../hostile/server.js';
 import { stableDist } from './stable-dist.js';
+import { fingerprint } from './fingerprint.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RACE_MS = Number(process.env.CLI_RACE_MS ?? 4000);
 const AT_ONCE = 4;
 const canRace = process.platform === 'linux' && nodeFs.existsSync('/proc/self/fd');
-
-/** Every entry below `dir`: type, mode, size, inode, mtime and a hash of the content. */
-function fingerprint(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string, rel: string) => {
-    for (const n of nodeFs.readdirSync(d).sort()) {
-      const p = join(d, n);
-      const st = nodeFs.lstatSync(p);
-      const content = st.isFile() ? createHash('sha256').update(nodeFs.readFileSync(p)).digest('hex') : st.isSymbolicLink() ? nodeFs.readlinkSync(p) : '';
-      out.set(`${rel}/${n}`, `${st.mode.toString(8)} ${st.size} ${st.ino} ${st.mtimeMs} ${content}`);
-      if (st.isDirectory()) walk(p, `${rel}/${n}`);
-    }
-  };
-  walk(dir, '');
-  return out;
-}
 
 /** The CLI command lines the runs cycle through (all aimed at bob's links). */
 function commandLine(root: string, i: number): string[] {

@@ -10,7 +10,6 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as nodeFs from 'node:fs';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -20,26 +19,11 @@ import { isLinkstoreError } from '../../src/io/errors.js';
 import type { Linkstore } from '../../src/services.js';
 import { tmpdirCtx, type DiskCtx } from '../helpers/disks.js';
 import { makeLinkstore, seedServer } from '../hostile/server.js';
+import { fingerprint } from './fingerprint.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RACE_MS = Number(process.env.RACE_MS ?? 1500);
 const canRace = process.platform === 'linux' && nodeFs.existsSync('/proc/self/fd');
-
-/** Every entry below `dir`: type, mode, size, inode, mtime and a hash of the content. */
-function fingerprint(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string, rel: string) => {
-    for (const n of nodeFs.readdirSync(d).sort()) {
-      const p = join(d, n);
-      const st = nodeFs.lstatSync(p);
-      const content = st.isFile() ? createHash('sha256').update(nodeFs.readFileSync(p)).digest('hex') : st.isSymbolicLink() ? nodeFs.readlinkSync(p) : '';
-      out.set(`${rel}/${n}`, `${st.mode.toString(8)} ${st.size} ${st.ino} ${st.mtimeMs} ${content}`);
-      if (st.isDirectory()) walk(p, `${rel}/${n}`);
-    }
-  };
-  walk(dir, '');
-  return out;
-}
 
 interface RaceFigures {
   target: string;
