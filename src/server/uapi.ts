@@ -44,7 +44,8 @@ export async function answerUapi(ls: Linkstore, module: string, fn: string, user
   if (whmFunction(fn)?.api !== 'uapi') {
     return uapiFail(module, fn, new LinkstoreError('E_UNKNOWN_FUNCTION', `Could not find function “${fn}” in module “${module}”.`)).result;
   }
-  const call = { ...params };
+  // Request keys are data: a null-prototype copy keeps `__proto__` an ordinary parameter name.
+  const call = Object.assign(Object.create(null) as Record<string, string>, params);
   if (takes(fn, 'username')) {
     const account = await actingAccount(ls, user, call.username);
     if (account instanceof LinkstoreError) return uapiFail(module, fn, account).result;
