@@ -8,20 +8,18 @@
  *
  * Real disk only (renameat2 and /proc/self/fd). Duration per directory: CLI_RACE_MS (default 4000).
  */
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as nodeFs from 'node:fs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/io/errors.js';
 import { tmpdirCtx } from '../helpers/disks.js';
 import { makeLinkstore, seedServer } from '../hostile/server.js';
 import { stableDist } from './stable-dist.js';
-import { fingerprint } from './fingerprint.js';
+import { compileRacer, fingerprint, startExchange } from './exchange-race.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const RACE_MS = Number(process.env.CLI_RACE_MS ?? 4000);
 const AT_ONCE = 4;
 const canRace = process.platform === 'linux' && nodeFs.existsSync('/proc/self/fd');
@@ -55,9 +53,7 @@ describe.skipIf(!canRace)('symlink race against the CLI binary', () => {
 
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'linkstore-cli-race-'));
-    racer = join(work, 'exchange-racer');
-    const cc = spawnSync('cc', ['-O2', '-o', racer, join(here, 'exchange-racer.c')], { encoding: 'utf8' });
-    expect(cc.status, `the C compiler is needed for this suite: ${cc.stderr}`).toBe(0);
+    racer = compileRacer(work);
     // The binary's own launcher, over a private copy of the build (see stable-dist.ts).
     const dist = stableDist();
     cleanupDist = dist.cleanup;
@@ -89,25 +85,13 @@ describe.skipIf(!canRace)('symlink race against the CLI binary', () => {
         seedServer(ctx);
         const ls = makeLinkstore(ctx);
         for (let i = 0; i < 3; i++) await (await ls.integration()).createLink({ user: 'bob', app: `cli${i}`, url: 'https://x.example/', token: 'T' });
-        const host = join(ctx.root, target);
-        const copy = join(outside, 'copy');
-        expect(spawnSync('cp', ['-a', host, copy]).status).toBe(0);
-        const swap = `${host}.swap`;
-        nodeFs.symlinkSync(copy, swap);
-        const before = fingerprint(outside);
-
-        const child = spawn(racer, [host, swap, String(RACE_MS)], { stdio: ['ignore', 'pipe', 'inherit'] });
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        let running = true;
-        const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-        void exited.then(() => (running = false));
+        const race = startExchange(racer, join(ctx.root, target), outside, RACE_MS);
 
         const f: CliFigures = { target, swaps: 0, runs: 0, ok: 0, lost: {}, changedOutside: 0 };
         const problems: string[] = [];
         let next = 0;
         const worker = async () => {
-          while (running) {
+          while (race.running()) {
             const r = await run(commandLine(ctx.root, next++));
             f.runs++;
             if (r.code === 0) {
@@ -127,16 +111,14 @@ describe.skipIf(!canRace)('symlink race against the CLI binary', () => {
           }
         };
         await Promise.all(Array.from({ length: AT_ONCE }, worker));
-        expect(await exited).toBe(0);
-        f.swaps = Number(out.trim());
-        const after = fingerprint(outside);
-        f.changedOutside = [...new Set([...before.keys(), ...after.keys()])].filter((k) => before.get(k) !== after.get(k)).length;
+        const { swaps, changedOutside, before, after } = await race.finish();
+        Object.assign(f, { swaps, changedOutside });
         figures.push(f);
         expect(problems).toEqual([]);
         expect(f.swaps).toBeGreaterThan(0);
         expect(f.runs).toBeGreaterThan(AT_ONCE);
         expect([...after.entries()]).toEqual([...before.entries()]);
-        nodeFs.unlinkSync(swap);
+        nodeFs.unlinkSync(race.swap);
         const debris = [...fingerprint(join(ctx.root, 'var/cpanel')).keys()].filter((k) => /\/\.tmp\.|\.lock-[0-9a-f]+-/.test(k));
         expect(debris).toEqual([]);
       } finally {

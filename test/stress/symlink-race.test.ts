@@ -8,20 +8,18 @@
  *
  * Real disk only (renameat2 and /proc/self/fd). Duration per directory: RACE_MS (default 1500).
  */
-import { spawn, spawnSync } from 'node:child_process';
+
 import * as nodeFs from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLinkstoreError } from '../../src/io/errors.js';
 import type { Linkstore } from '../../src/services.js';
 import { tmpdirCtx, type DiskCtx } from '../helpers/disks.js';
 import { makeLinkstore, seedServer } from '../hostile/server.js';
-import { fingerprint } from './fingerprint.js';
+import { compileRacer, fingerprint, startExchange } from './exchange-race.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const RACE_MS = Number(process.env.RACE_MS ?? 1500);
 const canRace = process.platform === 'linux' && nodeFs.existsSync('/proc/self/fd');
 
@@ -67,9 +65,7 @@ describe.skipIf(!canRace)('symlink race: a directory exchanged with a symlink mi
 
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'linkstore-race-'));
-    racer = join(work, 'exchange-racer');
-    const cc = spawnSync('cc', ['-O2', '-o', racer, join(here, 'exchange-racer.c')], { encoding: 'utf8' });
-    expect(cc.status, `the C compiler is needed for this suite: ${cc.stderr}`).toBe(0);
+    racer = compileRacer(work);
   });
   afterAll(() => {
     rmSync(work, { recursive: true, force: true });
@@ -86,23 +82,10 @@ describe.skipIf(!canRace)('symlink race: a directory exchanged with a symlink mi
         // Bring every directory into existence with a first round of calls.
         // (Some of them, such as an unlink of a subject not linked yet, are refused: that is fine here.)
         for (let i = 0; i < 4; i++) for (const c of [...integrationCalls, ...authnCalls, ...clientCalls]) await c(ls, i).catch(() => undefined);
-        const host = join(ctx.root, target.dir);
-        // The outside copy mirrors the directory, so a write that followed the symlink would succeed there.
-        const copy = join(outside, 'copy');
-        expect(spawnSync('cp', ['-a', host, copy]).status).toBe(0);
-        const swap = `${host}.swap`;
-        nodeFs.symlinkSync(copy, swap);
-        const before = fingerprint(outside);
-
-        const child = spawn(racer, [host, swap, String(RACE_MS)], { stdio: ['ignore', 'pipe', 'inherit'] });
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-        let running = true;
-        void exited.then(() => (running = false));
+        const race = startExchange(racer, join(ctx.root, target.dir), outside, RACE_MS);
 
         const f: RaceFigures = { target: target.dir, swaps: 0, calls: 0, ok: 0, lost: {}, changedOutside: 0 };
-        for (let i = 0; running; i++) {
+        for (let i = 0; race.running(); i++) {
           const call = target.calls[i % target.calls.length] as Call;
           f.calls++;
           try {
@@ -114,16 +97,14 @@ describe.skipIf(!canRace)('symlink race: a directory exchanged with a symlink mi
             f.lost[e.code] = (f.lost[e.code] ?? 0) + 1;
           }
         }
-        expect(await exited).toBe(0);
-        f.swaps = Number(out.trim());
-        const after = fingerprint(outside);
-        f.changedOutside = [...new Set([...before.keys(), ...after.keys()])].filter((k) => before.get(k) !== after.get(k)).length;
+        const { swaps, changedOutside, before, after } = await race.finish();
+        Object.assign(f, { swaps, changedOutside });
         figures.push(f);
         expect(f.swaps).toBeGreaterThan(0);
         expect(f.calls).toBeGreaterThan(0);
         expect([...after.entries()]).toEqual([...before.entries()]);
         // The tree is whole afterwards: the same calls succeed, and nothing of ours is left in it.
-        nodeFs.unlinkSync(swap);
+        nodeFs.unlinkSync(race.swap);
         // An unlink of a subject the race kept from being linked finds nothing to remove.
         for (const c of target.calls)
           await c(ls, 1000).catch((e: unknown) => expect(isLinkstoreError(e, 'E_NO_SUCH_LINK') || isLinkstoreError(e, 'E_INVALID_PARAM')).toBe(true));
