@@ -36,7 +36,7 @@ import { compareCodePoints, isPlainObject } from '../io/json-codec.js';
 import type { AuthnUserDb, AuthnUserInfo } from '../generated/schemas.js';
 import { MODE, PROTOCOL, linkDbPath, loginDirSpecs, userDirSpecs } from './constants.js';
 import { type AuthnContext, type LinkUserRef, requireLinkUser, sysuserGid, transact } from './context.js';
-import { encodeDb, encodeDbPaced, readLinkDbFile, readUserDb, sameJson, saveLinksForUser, subjectsOf, withLink, type LinkDb } from './db.js';
+import { encodeDb, encodeLinkDbPaced, isEmptyLinkDb, readLinkDbFile, readUserDb, sameJson, saveLinksForUser, subjectsOf, withLink, type LinkDb } from './db.js';
 import { MSG } from './messages.js';
 import { enabledAnywhere } from './providers.js';
 import {
@@ -318,8 +318,8 @@ async function syncLinkDb(ctx: AuthnContext, provider: string, part: Settled[], 
       if (skipLocked && (await userDbLocked(disk, s.ref))) deferred.push(s);
       else await syncUser(disk, ldb, provider, s);
     }
-    const after = Buffer.from(await encodeDbPaced('authn-linkdb', ldb, ldbPath));
-    const empty = bytes === undefined && Object.keys(ldb.user).length === 0 && Object.keys(ldb.subject_unique_identifier).length === 0;
+    const after = Buffer.from(await encodeLinkDbPaced(ldb, ldbPath));
+    const empty = bytes === undefined && isEmptyLinkDb(ldb);
     if (empty || (bytes !== undefined && bytes.equals(after))) {
       result = { ldb, bytes };
       return [];

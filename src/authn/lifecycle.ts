@@ -7,14 +7,13 @@
 import { posix as path } from 'node:path';
 import { commitFiles, describeOps, syncDirs, type FileOp } from '../io/commit.js';
 import { withDotLock, withDotLocks, verifyAll } from '../io/dot-lock.js';
-import { cloneJson } from '../io/dict.js';
 import { LinkstoreError, errnoCode, ioError, isEnoent } from '../io/errors.js';
 import { dropIdleLockTemps } from '../io/lock-temps.js';
 import { nodeNameProblem } from '../io/node-name.js';
 import { formatMode, type PlannedOp } from '../io/plan.js';
 import { LOGIN_DIR, MODE, PROTOCOL, linkDbPath, linkUserFromEntry, userDbPath, userDir } from './constants.js';
 import type { AuthnContext, MutationOptions, MutationResult } from './context.js';
-import { changeUsernames, encodeDbPaced, providersOf, readLinkDb, readUserDb, removeAllLinksForUsers, sameJson, type LinkDb } from './db.js';
+import { changeUsernames, encodeLinkDbPaced, linkDbText, providersOf, readLinkDb, readUserDb, removeAllLinksForUsers, type LinkDb } from './db.js';
 import { MSG } from './messages.js';
 
 export interface AccountOptions extends MutationOptions {
@@ -63,10 +62,10 @@ async function editLinkDb(ctx: AuthnContext, provider: string, dryRun: boolean |
   const compute = async (): Promise<FileOp[]> => {
     if ((await ctx.disk.statPath(p)) === undefined) return [];
     const ldb = await readLinkDb(ctx.disk, p);
-    const before = cloneJson(ldb);
+    const before = await linkDbText(ldb);
     edit(ldb);
-    if (sameJson(before, ldb)) return [];
-    return [{ op: 'write', path: p, content: await encodeDbPaced('authn-linkdb', ldb, p), mode: MODE.linkDb, uid: 0, gid: 0 }];
+    if ((await linkDbText(ldb)) === before) return [];
+    return [{ op: 'write', path: p, content: await encodeLinkDbPaced(ldb, p), mode: MODE.linkDb, uid: 0, gid: 0 }];
   };
   if (dryRun) return describeOps(ctx.disk, await compute());
   // No LinkDB, nothing to edit (and possibly no directory to lock in).

@@ -4,10 +4,10 @@
  */
 import { FileMemo } from '../io/file-memo.js';
 import { own } from '../io/dict.js';
-import type { AuthnLinkDb } from '../generated/schemas.js';
+import { pace } from '../io/pace.js';
 import { PROTOCOL, linkDbPath } from './constants.js';
 import type { AuthnContext } from './context.js';
-import { decodeObject, normalizeLinkDb } from './db.js';
+import { decodeLinkDbPaced } from './db.js';
 import { availableProviders } from './providers.js';
 
 /** One entry of `username_linked_accounts`. */
@@ -40,18 +40,23 @@ async function visibleAccounts(ctx: AuthnContext, reseller: string | undefined):
 /** A LinkDB's entries grouped by link user (without provider_id, added per provider). */
 export type LinkDbIndex = ReadonlyMap<string, readonly Omit<LinkedAccount, 'provider_id'>[]>;
 
+/** Link users indexed per pacing step while a LinkDB index is built. */
+const USERS_PER_STEP = 2048;
+
 /**
- * Parse a LinkDB (the store's own JSONReader rule and schema) into entries per user. Memoised by
- * `FileMemo`, validated by stat: a warm call on an unchanged server parses nothing. A file that
- * fails to parse throws and is not remembered.
+ * Parse a LinkDB (the store's own JSONReader rule and schema) into entries per user, in slices
+ * (a 100,000-link LinkDB is 12 MB). Memoised by `FileMemo`, validated by stat: a warm call on an
+ * unchanged server parses nothing. A file that fails to parse throws and is not remembered.
  */
-export function parseLinkDbIndex(bytes: Buffer | undefined, hostPath: string): LinkDbIndex {
-  const ldb = normalizeLinkDb((decodeObject(hostPath, 'authn-linkdb', bytes) ?? {}) as AuthnLinkDb);
+export async function parseLinkDbIndex(bytes: Buffer | undefined, hostPath: string): Promise<LinkDbIndex> {
+  const ldb = await decodeLinkDbPaced(hostPath, bytes);
   const out = new Map<string, Omit<LinkedAccount, 'provider_id'>[]>();
-  for (const [username, subjects] of Object.entries(ldb.user)) {
+  let n = 0;
+  for (const [username, subjects] of ldb.user) {
+    if (++n % USERS_PER_STEP === 0) await pace();
     const list: Omit<LinkedAccount, 'provider_id'>[] = [];
     for (const subject of Object.keys(subjects)) {
-      const info = own(own(ldb.subject_unique_identifier, subject), username);
+      const info = own(ldb.subject_unique_identifier.get(subject), username);
       list.push({
         username,
         provider_protocol: PROTOCOL,
@@ -106,7 +111,9 @@ async function computeLinkedAccounts(ctx: AuthnContext, options: LinkedAccountsO
   const memo = ctx.linkDbIndex ?? new FileMemo(ctx.disk, parseLinkDbIndex);
   for (const provider of providers) {
     const index = await memo.get(linkDbPath(provider));
+    let n = 0;
     for (const [username, list] of index) {
+      if (++n % USERS_PER_STEP === 0) await pace();
       // Accounts are checked without an await; only email users need their domain's owner.
       if (!visible.has(username) && !(username.includes('@') && (await isEmailVisible(username)))) continue;
       // Fresh objects: the memo's entries are never handed out.

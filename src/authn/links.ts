@@ -4,11 +4,22 @@
  */
 import type { FileOp } from '../io/commit.js';
 import { LinkstoreError } from '../io/errors.js';
-import { encodeCompact } from '../io/json-codec.js';
 import type { AuthnUserDb, AuthnUserInfo } from '../generated/schemas.js';
 import { MODE, PROTOCOL, linkDbPath, loginDirSpecs, userDirSpecs } from './constants.js';
 import { type AuthnContext, type LinkUserRef, type MutationOptions, type MutationResult, requireLinkUser, sysuserGid, transact } from './context.js';
-import { encodeDb, encodeDbPaced, readLinkDbFile, readUserDb, saveLinksForUser, protocolMap, subjectsOf, withLink, withoutLink, type LinkDb } from './db.js';
+import {
+  encodeDb,
+  encodeLinkDbPaced,
+  linkDbText,
+  readLinkDbFile,
+  readUserDb,
+  saveLinksForUser,
+  protocolMap,
+  subjectsOf,
+  withLink,
+  withoutLink,
+  type LinkDb,
+} from './db.js';
 import { MSG } from './messages.js';
 import { enabledAnywhere } from './providers.js';
 import {
@@ -139,10 +150,10 @@ async function linkTransaction(
       // (no deep copy, no second encoding of a map that grows with every link). A file cPanel wrote
       // in another key order is rewritten once, in ours. A missing file stays missing when the
       // edit leaves the (empty) maps as they were.
-      const missingBefore = bytes === undefined ? encodeCompact(ldb) : undefined;
+      const missingBefore = bytes === undefined ? await linkDbText(ldb) : undefined;
       const { db, order } = edit(current, ldb);
       const userOp = userDbWrite(ref, encodeDb('authn-user-db', db, ref.dbPath), gid);
-      const after = await encodeDbPaced('authn-linkdb', ldb, ldbPath);
+      const after = await encodeLinkDbPaced(ldb, ldbPath);
       const unchanged = bytes !== undefined ? bytes.equals(after) : Buffer.from(missingBefore as string, 'utf8').equals(after);
       const ldbOps = unchanged ? [] : [linkDbWrite(provider, after)];
       return order === 'user-db-first' ? [userOp, ...ldbOps] : [...ldbOps, userOp];

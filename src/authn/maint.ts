@@ -4,7 +4,7 @@
  * `rebuild_provider_openid_connect_links_db` (optionally keeping root's links, which cPanel
  * drops), and `checkDrift` lists every difference between the two stores.
  */
-import { dictFrom, own } from '../io/dict.js';
+import { own } from '../io/dict.js';
 import { LinkstoreError } from '../io/errors.js';
 import { pace } from '../io/pace.js';
 import { mapOrdered } from '../io/pool.js';
@@ -12,8 +12,10 @@ import type { AuthnLinkDbUserInfo } from '../generated/schemas.js';
 import { MODE, PROTOCOL, USERS_DIR, linkDbPath, loginDirSpecs, userDbPath } from './constants.js';
 import { type AuthnContext, type MutationOptions, type MutationResult, transact } from './context.js';
 import {
-  encodeDbPaced,
-  normalizeLinkDb,
+  emptyLinkDb,
+  encodeLinkDbPaced,
+  isEmptyLinkDb,
+  linkDbText,
   parseUserDb,
   protocolMap,
   readLinkDb,
@@ -40,7 +42,7 @@ async function walkedSysusers(ctx: AuthnContext, includeRoot: boolean): Promise<
 /** Expected LinkDB per provider, built from every per-user DB of the walked system users. */
 export async function expectedLinkDbs(ctx: AuthnContext, includeRoot: boolean, only?: string): Promise<Map<string, LinkDb>> {
   const out = new Map<string, LinkDb>();
-  if (only !== undefined) out.set(only, normalizeLinkDb({}));
+  if (only !== undefined) out.set(only, emptyLinkDb());
   for (const sysuser of await walkedSysusers(ctx, includeRoot)) {
     for (const linkuser of await listLinkUsers(ctx, sysuser)) {
       const db = await readUserDb(ctx.disk, userDbPath(sysuser, linkuser));
@@ -48,7 +50,7 @@ export async function expectedLinkDbs(ctx: AuthnContext, includeRoot: boolean, o
       for (const [provider, subjects] of Object.entries(providers)) {
         if (only !== undefined && provider !== only) continue;
         let ldb = out.get(provider);
-        if (!ldb) out.set(provider, (ldb = normalizeLinkDb({})));
+        if (!ldb) out.set(provider, (ldb = emptyLinkDb()));
         saveLinksForUser(ldb, linkuser, subjects);
       }
     }
@@ -63,13 +65,10 @@ export async function rebuildLinkDb(ctx: AuthnContext, provider: string, options
   return transact(ctx, { dirs: loginDirSpecs(), locks: [{ path: p, mode: MODE.linkDb }], dryRun: options.dryRun }, async () => {
     const expected = (await expectedLinkDbs(ctx, options.includeRoot === true, id)).get(id) as LinkDb;
     const current = await readLinkDb(ctx.disk, p);
-    const next: LinkDb = Object.assign(dictFrom(current as Record<string, unknown>), {
-      subject_unique_identifier: expected.subject_unique_identifier,
-      user: expected.user,
-    });
+    const next: LinkDb = { ...current, subject_unique_identifier: expected.subject_unique_identifier, user: expected.user };
     const exists = (await ctx.disk.statPath(p)) !== undefined;
-    if (exists ? sameJson(current, next) : Object.keys(next.user).length === 0) return [];
-    return [{ op: 'write', path: p, content: await encodeDbPaced('authn-linkdb', next, p), mode: MODE.linkDb, uid: 0, gid: 0 }];
+    if (exists ? (await linkDbText(current)) === (await linkDbText(next)) : isEmptyLinkDb(next)) return [];
+    return [{ op: 'write', path: p, content: await encodeLinkDbPaced(next, p), mode: MODE.linkDb, uid: 0, gid: 0 }];
   });
 }
 
@@ -113,25 +112,27 @@ const PACE_EVERY = 512;
 
 async function compare(provider: string, expected: LinkDb, actual: LinkDb, out: DriftEntry[]): Promise<void> {
   let n = 0;
-  for (const [subject, users] of Object.entries(expected.subject_unique_identifier)) {
+  for (const [subject, users] of expected.subject_unique_identifier) {
     // A LinkDB of 20,000 subjects is 40,000 comparisons: let the event loop turn now and then.
     if (++n % PACE_EVERY === 0) await pace();
     for (const [linkuser, info] of Object.entries(users)) {
-      const got = own(own(actual.subject_unique_identifier, subject), linkuser);
+      const got = own(actual.subject_unique_identifier.get(subject), linkuser);
       if (got === undefined) out.push({ kind: 'missing_in_linkdb', provider, linkuser, subject, expected: info });
       else if (!sameJson(got, info)) out.push({ kind: 'user_info_differs', provider, linkuser, subject, expected: info, actual: got });
-      if (own(own(actual.user, linkuser), subject) !== 1) out.push({ kind: 'user_map_missing', provider, linkuser, subject });
+      if (own(actual.user.get(linkuser), subject) !== 1) out.push({ kind: 'user_map_missing', provider, linkuser, subject });
     }
   }
-  for (const [subject, users] of Object.entries(actual.subject_unique_identifier)) {
+  for (const [subject, users] of actual.subject_unique_identifier) {
+    if (++n % PACE_EVERY === 0) await pace();
     for (const [linkuser, info] of Object.entries(users)) {
-      if (own(own(expected.subject_unique_identifier, subject), linkuser) === undefined)
+      if (own(expected.subject_unique_identifier.get(subject), linkuser) === undefined)
         out.push({ kind: 'extra_in_linkdb', provider, linkuser, subject, actual: info });
     }
   }
-  for (const [linkuser, subjects] of Object.entries(actual.user)) {
+  for (const [linkuser, subjects] of actual.user) {
+    if (++n % PACE_EVERY === 0) await pace();
     for (const subject of Object.keys(subjects)) {
-      if (own(own(expected.user, linkuser), subject) === undefined) out.push({ kind: 'user_map_extra', provider, linkuser, subject });
+      if (own(expected.user.get(linkuser), subject) === undefined) out.push({ kind: 'user_map_extra', provider, linkuser, subject });
     }
   }
 }
@@ -182,7 +183,7 @@ export async function checkDrift(ctx: AuthnContext, provider?: string, options: 
   const walkedSet = new Set(walked);
   // File-level problems first, so that the expected index below can be built from readable files.
   const expected = new Map<string, LinkDb>();
-  if (only !== undefined) expected.set(only, normalizeLinkDb({}));
+  if (only !== undefined) expected.set(only, emptyLinkDb());
   // Read a few system users at a time (the reads wait on the thread pool), then fold in walk order.
   const perSysuser = await mapOrdered(walked, READ_WIDTH, (sysuser) => readUserDbsOf(ctx, sysuser));
   let n = 0;
@@ -197,7 +198,7 @@ export async function checkDrift(ctx: AuthnContext, provider?: string, options: 
       for (const [prov, subjects] of Object.entries(providers)) {
         if (only !== undefined && prov !== only) continue;
         let ldb = expected.get(prov);
-        if (!ldb) expected.set(prov, (ldb = normalizeLinkDb({})));
+        if (!ldb) expected.set(prov, (ldb = emptyLinkDb()));
         saveLinksForUser(ldb, linkuser, subjects);
       }
     }
@@ -209,7 +210,7 @@ export async function checkDrift(ctx: AuthnContext, provider?: string, options: 
   const providers = new Set(expected.keys());
   if (only === undefined) for (const p of await linkDbProviders(ctx)) providers.add(p);
   for (const prov of [...providers].sort()) {
-    await compare(prov, expected.get(prov) ?? normalizeLinkDb({}), await readLinkDb(ctx.disk, linkDbPath(prov)), out);
+    await compare(prov, expected.get(prov) ?? emptyLinkDb(), await readLinkDb(ctx.disk, linkDbPath(prov)), out);
   }
   return out;
 }

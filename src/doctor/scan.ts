@@ -15,7 +15,7 @@ import { parseLockPid } from '../io/dot-lock.js';
 import { errnoCode, isEnoent, isLinkstoreError } from '../io/errors.js';
 import type { PortStats } from '../io/fs-port.js';
 import { decodeStrictPaced, isPlainObject } from '../io/json-codec.js';
-import { assertFileSchemaPaced } from '../io/schema.js';
+import { assertFileSchemaPaced, pacedMapMembers } from '../io/schema.js';
 import type { SchemaId } from '../generated/schemas.js';
 import type { DoctorArea, Finding, FindingKind } from './types.js';
 
@@ -179,7 +179,8 @@ export async function jsonProblem(disk: Disk, host: string, schema: SchemaId | u
   if (bytes === undefined) return 'It vanished while it was being checked; run doctor again.';
   if (bytes.length === 0) return 'empty';
   try {
-    const value = await decodeStrictPaced(bytes, host);
+    // Only checked, never used: the big maps may come back as Maps (listed in a millisecond).
+    const value = await decodeStrictPaced(bytes, host, schema === undefined ? undefined : pacedMapMembers(schema));
     // A top-level null is how cPanel's readers spell "empty" for authn DBs.
     if (value === null && schema !== undefined && schema.startsWith('authn-')) return undefined;
     if (schema !== undefined) await assertFileSchemaPaced(schema, value, host);

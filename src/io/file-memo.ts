@@ -13,10 +13,11 @@ function signature(stat: PortStats | undefined): string {
 
 export class FileMemo<T> {
   readonly #disk: Disk;
-  readonly #parse: (bytes: Buffer | undefined, hostPath: string) => T;
+  readonly #parse: (bytes: Buffer | undefined, hostPath: string) => T | Promise<T>;
   readonly #entries = new Map<string, { sig: string; value: T }>();
 
-  constructor(disk: Disk, parse: (bytes: Buffer | undefined, hostPath: string) => T) {
+  /** `parse` may be async, so a large file (a LinkDB) is parsed in slices (see pace.ts). */
+  constructor(disk: Disk, parse: (bytes: Buffer | undefined, hostPath: string) => T | Promise<T>) {
     this.#disk = disk;
     this.#parse = parse;
   }
@@ -29,7 +30,7 @@ export class FileMemo<T> {
     if (hit && hit.sig === signature(this.#disk.lstatSyncOrUndefined(this.#disk.host(cpanelPath)))) return hit.value;
     const { host, stat } = await this.#disk.resolveStat(cpanelPath);
     const sig = signature(stat);
-    const value = this.#parse(stat === undefined ? undefined : await this.#disk.readFile(cpanelPath), host);
+    const value = await this.#parse(stat === undefined ? undefined : await this.#disk.readFile(cpanelPath), host);
     // Keep only what was read against the signature it was read under; a change meanwhile
     // gives a different signature next time and a fresh read.
     this.#entries.set(cpanelPath, { sig, value });

@@ -31,13 +31,30 @@ function describe(v: ValidateFunction): string {
 /** Throws E_CORRUPT_FILE naming `file` unless `value` matches schema `id`. */
 export function assertFileSchema<T>(id: SchemaId, value: unknown, file: string): asserts value is T {
   const v = schemaValidator(id);
-  if (!v(value)) throw corruptFormat(id, v, file);
+  if (!v(withMapsAsRecords(value))) throw corruptFormat(id, v, file);
 }
 
 /** Throws E_SCHEMA unless a value about to be written matches schema `id` (a library bug guard). */
 export function assertWritable(id: SchemaId, value: unknown, file: string): void {
   const v = schemaValidator(id);
-  if (!v(value)) throw notWritable(id, v, file);
+  if (!v(withMapsAsRecords(value))) throw notWritable(id, v, file);
+}
+
+/**
+ * `value` with each top-level `Map` member (the LinkDB's big maps) as a record: a validator sees a
+ * Map as an object without properties, which would pass unchecked. One step; the paced checks
+ * below take large maps a part at a time instead.
+ */
+function withMapsAsRecords(value: unknown): unknown {
+  if (!isMap(value) || !Object.values(value).some((m) => m instanceof Map)) return value;
+  const out = Object.assign(Object.create(null) as Record<string, unknown>, value);
+  for (const [name, m] of Object.entries(value)) {
+    if (!(m instanceof Map)) continue;
+    const record = Object.create(null) as Record<string, unknown>;
+    for (const [k, e] of m as Map<string, unknown>) record[k] = e;
+    out[name] = record;
+  }
+  return out;
 }
 
 function corruptFormat(id: SchemaId, v: ValidateFunction, file: string): LinkstoreError {
@@ -80,6 +97,14 @@ function splittableMaps(id: SchemaId): string[] {
 
 const splittableMapsOf = new Map<SchemaId, string[]>();
 
+/**
+ * The members of schema `id` that a paced decode may return as `Map`s for a paced check (see
+ * decodeStrictPaced): the maps the check splits anyway.
+ */
+export function pacedMapMembers(id: SchemaId): ReadonlySet<string> {
+  return new Set(splittableMaps(id));
+}
+
 function findSplittableMaps(id: SchemaId): string[] {
   const schema = schemaById[id] as { properties?: Record<string, Record<string, unknown>> };
   if (!Object.keys(schema).every((k) => SPLITTABLE_TOP_KEYS.has(k)) || !schema.properties) return [];
@@ -98,17 +123,19 @@ async function failingValidatorPaced(id: SchemaId, value: unknown): Promise<Vali
   const v = schemaValidator(id);
   const top = value as Record<string, unknown>;
   const maps = isMap(value) ? splittableMaps(id).filter((name) => Object.hasOwn(top, name) && isMap(top[name])) : [];
-  if (!maps.some((name) => hasMoreKeysThan(top[name] as object, ENTRIES_PER_STEP))) return v(value) ? undefined : v;
+  const large = maps.some((name) => hasMoreKeysThan(top[name] as object, ENTRIES_PER_STEP));
+  if (!large) return v(withMapsAsRecords(value)) ? undefined : v;
   const frame = Object.assign(Object.create(null) as Record<string, unknown>, top);
   for (const name of maps) frame[name] = Object.create(null);
-  if (!v(frame)) return v;
+  if (!v(withMapsAsRecords(frame))) return v;
   for (const name of maps) {
-    const map = top[name] as Record<string, unknown>;
-    const keys = Object.keys(map);
+    const map = top[name] as Record<string, unknown> | Map<string, unknown>;
+    const keys = map instanceof Map ? [...map.keys()] : Object.keys(map);
+    const entry = map instanceof Map ? (k: string) => map.get(k) : (k: string) => map[k];
     for (let i = 0; i < keys.length; i += ENTRIES_PER_STEP) {
       await pace();
       const part = Object.create(null) as Record<string, unknown>;
-      for (const key of keys.slice(i, i + ENTRIES_PER_STEP)) part[key] = map[key];
+      for (const key of keys.slice(i, i + ENTRIES_PER_STEP)) part[key] = entry(key);
       frame[name] = part;
       if (!v(frame)) return v;
     }
@@ -117,9 +144,11 @@ async function failingValidatorPaced(id: SchemaId, value: unknown): Promise<Vali
   return undefined;
 }
 
+/** A JSON object: a record, or a `Map` (the form of the LinkDB's big maps in memory). */
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function hasMoreKeysThan(map: object, limit: number): boolean {
+  if (map instanceof Map) return map.size > limit;
   let n = 0;
   for (const _ in map) if (++n > limit) return true;
   return false;

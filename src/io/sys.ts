@@ -30,11 +30,11 @@ export function unlinkQuietly(fs: FsPort, path: string): void {
   }
 }
 
-/** Write all of `data` at offset 0 onward (short writes are retried). */
-export function writeAll(fs: FsPort, fd: number, data: Uint8Array): void {
-  let off = 0;
-  while (off < data.length) {
-    const n = fs.writeSync(fd, data, off, data.length - off, off);
+/** Write `data[start, end)` at file offset `start` onward (short writes are retried). */
+export function writeAll(fs: FsPort, fd: number, data: Uint8Array, start = 0, end = data.length): void {
+  let off = start;
+  while (off < end) {
+    const n = fs.writeSync(fd, data, off, end - off, off);
     if (n <= 0) throw Object.assign(new Error('short write'), { code: 'EIO' });
     off += n;
   }

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeStrict, decodeStrictPaced, encodeCompact, PACED_MIN_BYTES } from '../../src/io/json-codec.js';
+import { decodeStrict, decodeStrictPaced, encodeCompact, encodeCompactBytesPaced, encodeCompactPaced, PACED_MIN_BYTES } from '../../src/io/json-codec.js';
 import { parseSliced } from '../../src/io/json-sliced.js';
 import { assertFileSchema, assertFileSchemaPaced, assertWritable, assertWritablePaced } from '../../src/io/schema.js';
 
@@ -134,6 +134,87 @@ describe('decodeStrictPaced on large files (the sliced parse)', () => {
     })();
     await expect(decodeStrictPaced(broken, '/f')).rejects.toThrow(whole as string);
     await expect(decodeStrictPaced(broken, '/f')).rejects.not.toThrow(/s3cr3t/);
+  });
+});
+
+describe('LinkDB maps as Maps (mapMembers)', () => {
+  const MAPS = new Set(['subject_unique_identifier', 'user']);
+  /** A Map-bearing value as the plain object it stands for (entries in the Map's order). */
+  const plain = (v: unknown): unknown =>
+    v instanceof Map
+      ? Object.fromEntries([...v].map(([k, e]) => [k, plain(e)]))
+      : v !== null && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v).map(([k, e]) => [k, plain(e)]))
+        : v;
+
+  it('returns the named members walked slice by slice as Maps holding JSON.parse’s entries, in its order', async () => {
+    const text = encodeCompact(linkDb(3_000));
+    const r = await parseSliced(text, 4096, MAPS);
+    const value = r?.value as Record<string, unknown>;
+    expect(value.subject_unique_identifier).toBeInstanceOf(Map);
+    expect(value.user).toBeInstanceOf(Map);
+    expect(JSON.stringify(plain(value))).toBe(verdictOf(text));
+    // A member small enough for one slice stays an object; unnamed members never become Maps.
+    const small = await parseSliced('{"user":{"a":{"s":1}},"other":{"b":1}}', 4096, MAPS);
+    expect((small?.value as Record<string, unknown>).user).not.toBeInstanceOf(Map);
+    const deep = await parseSliced(JSON.stringify({ x: { user: linkDb(500).user } }), 256, MAPS);
+    expect(((deep?.value as Record<string, Record<string, unknown>>).x as Record<string, unknown>).user).not.toBeInstanceOf(Map);
+  });
+
+  it('keeps hostile keys (__proto__, constructor, toString) as ordinary entries, and a repeated key at its first position', async () => {
+    const entries = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', ...Array.from({ length: 400 }, (_, i) => `s${i}`)];
+    const body = entries.map((k) => `${JSON.stringify(k)}:{"u":{"version":"1.1"}}`).join(',');
+    const text = `{"subject_unique_identifier":{${body},"__proto__":{"v":{"version":"1.1"}}},"user":{}}`;
+    const value = (await parseSliced(text, 512, MAPS))?.value as Record<string, Map<string, unknown>>;
+    const map = value.subject_unique_identifier as Map<string, unknown>;
+    expect([...map.keys()].slice(0, 5)).toEqual(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']);
+    expect(map.size).toBe(entries.length);
+    expect(JSON.stringify(map.get('__proto__'))).toBe('{"v":{"version":"1.1"}}');
+    expect(Object.keys(Object.prototype)).toEqual([]);
+  });
+
+  it('decodeStrictPaced checks and detaches inside the Maps; the paced codec writes a Map as the object it stands for', async () => {
+    const ldb = linkDb(5_000);
+    const bytes = Buffer.from(encodeCompact(ldb));
+    const value = (await decodeStrictPaced(bytes, '/f', MAPS)) as unknown as Record<string, Map<string, Record<string, unknown>>>;
+    expect(value.subject_unique_identifier).toBeInstanceOf(Map);
+    const first = [...(value.subject_unique_identifier as Map<string, Record<string, unknown>>).values()][0];
+    expect(Object.getPrototypeOf(first)).toBeNull();
+    expect(await encodeCompactPaced(value)).toBe(bytes.toString());
+    expect((await encodeCompactBytesPaced(value)).equals(bytes)).toBe(true);
+    expect(encodeCompact(value)).toBe(bytes.toString());
+    // A lone surrogate in a Map key is refused like one in an object key.
+    const text = bytes.toString().replace('"100000000007"', '"\\ud800"');
+    await expect(decodeStrictPaced(Buffer.from(text), '/f', MAPS)).rejects.toThrow(/unpaired surrogate/);
+  });
+
+  it('property: the paced and one-go encoders agree on values holding Maps', async () => {
+    const key = fc.string({ maxLength: 5 }).filter((k) => k.isWellFormed());
+    const entry = fc.dictionary(key, fc.oneof(fc.integer(), fc.string(), fc.constant(null)), { maxKeys: 3 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(key, entry), { maxLength: 1_500 }), async (pairs) => {
+        const asMap = { m: new Map(pairs), n: 1 };
+        const asObject = { m: Object.fromEntries(pairs), n: 1 };
+        const expected = encodeCompact(asObject);
+        expect(encodeCompact(asMap)).toBe(expected);
+        expect(await encodeCompactPaced(asMap)).toBe(expected);
+        expect((await encodeCompactBytesPaced(asMap)).toString()).toBe(expected);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('schema checks look inside Maps, whole and paced', async () => {
+    for (const n of [10, 3_000]) {
+      const good = linkDb(n);
+      const asMaps = { subject_unique_identifier: new Map(Object.entries(good.subject_unique_identifier)), user: new Map(Object.entries(good.user)) };
+      expect(() => assertFileSchema('authn-linkdb', asMaps, '/f')).not.toThrow();
+      await expect(assertFileSchemaPaced('authn-linkdb', asMaps, '/f')).resolves.toBeUndefined();
+      asMaps.user.set('u1', { s: 'one' } as never);
+      expect(() => assertFileSchema('authn-linkdb', asMaps, '/f')).toThrow(/\/user\/u1\/s must be number/);
+      await expect(assertFileSchemaPaced('authn-linkdb', asMaps, '/f')).rejects.toThrow(/\/user\/u1\/s must be number/);
+      await expect(assertWritablePaced('authn-linkdb', asMaps, '/f')).rejects.toThrow(/must be number/);
+    }
   });
 });
 
