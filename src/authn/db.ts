@@ -6,15 +6,7 @@
 import type { Disk } from '../io/disk.js';
 import { LinkstoreError } from '../io/errors.js';
 import { cloneJson, dict, dictFrom, own } from '../io/dict.js';
-import {
-  decodeStrict,
-  decodeStrictPaced,
-  encodeCompact,
-  encodeCompactBytesPaced,
-  encodeCompactPaced,
-  isPlainObject,
-  type JsonValue,
-} from '../io/json-codec.js';
+import { decodeStrict, decodeStrictPaced, encodeCompact, encodeCompactBytesPaced, isPlainObject, type JsonValue } from '../io/json-codec.js';
 import { assertFileSchema, assertFileSchemaPaced, assertWritable, assertWritablePaced } from '../io/schema.js';
 import type { SchemaId } from '../generated/schemas.js';
 import type { AuthnLinkDbUserInfo, AuthnUserDb, AuthnUserInfo } from '../generated/schemas.js';
@@ -202,9 +194,12 @@ export function encodeLinkDbPaced(ldb: LinkDb, cpanelPath: string): Promise<Uint
   return encodeDbPaced('authn-linkdb', linkDbValue(ldb), cpanelPath);
 }
 
-/** The canonical text of a LinkDB, in slices, without the format check: for change detection. */
-export function linkDbText(ldb: LinkDb): Promise<string> {
-  return encodeCompactPaced(linkDbValue(ldb));
+/**
+ * The canonical bytes of a LinkDB, in slices, without the format check: for change detection
+ * (bytes, not a string: joining a 12 MB text is one 10–20 ms step, comparing buffers a memcmp).
+ */
+export function linkDbBytes(ldb: LinkDb): Promise<Buffer> {
+  return encodeCompactBytesPaced(linkDbValue(ldb));
 }
 
 /** Whether the LinkDB has no entries at all (a missing file that would stay empty). */
@@ -253,11 +248,12 @@ export function saveLinksForUser(ldb: LinkDb, user: string, links: Record<string
  * cPanel, subject entries that the `user` map lost track of are removed too. Mutates `ldb`.
  */
 export function removeAllLinksForUsers(ldb: LinkDb, users: readonly string[]): void {
-  const gone = new Set(users);
-  for (const u of users) ldb.user.delete(u);
-  // Deleting the entry being visited is safe in a Map's iteration.
+  const gone = [...new Set(users)];
+  for (const u of gone) ldb.user.delete(u);
+  // Every subject is visited (a user map may have lost track of some), asking only about the
+  // removed users; deleting the entry being visited is safe in a Map's iteration.
   for (const [subject, byUser] of ldb.subject_unique_identifier) {
-    for (const u of Object.keys(byUser)) if (gone.has(u)) pruneEntry(ldb.subject_unique_identifier, subject, u);
+    for (const u of gone) if (Object.hasOwn(byUser, u)) pruneEntry(ldb.subject_unique_identifier, subject, u);
   }
 }
 

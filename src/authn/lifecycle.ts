@@ -13,7 +13,7 @@ import { nodeNameProblem } from '../io/node-name.js';
 import { formatMode, type PlannedOp } from '../io/plan.js';
 import { LOGIN_DIR, MODE, PROTOCOL, linkDbPath, linkUserFromEntry, userDbPath, userDir } from './constants.js';
 import type { AuthnContext, MutationOptions, MutationResult } from './context.js';
-import { changeUsernames, encodeLinkDbPaced, linkDbText, providersOf, readLinkDb, readUserDb, removeAllLinksForUsers, type LinkDb } from './db.js';
+import { changeUsernames, encodeLinkDbPaced, linkDbBytes, providersOf, readLinkDb, readUserDb, removeAllLinksForUsers, type LinkDb } from './db.js';
 import { MSG } from './messages.js';
 
 export interface AccountOptions extends MutationOptions {
@@ -62,9 +62,9 @@ async function editLinkDb(ctx: AuthnContext, provider: string, dryRun: boolean |
   const compute = async (): Promise<FileOp[]> => {
     if ((await ctx.disk.statPath(p)) === undefined) return [];
     const ldb = await readLinkDb(ctx.disk, p);
-    const before = await linkDbText(ldb);
+    const before = await linkDbBytes(ldb);
     edit(ldb);
-    if ((await linkDbText(ldb)) === before) return [];
+    if ((await linkDbBytes(ldb)).equals(before)) return [];
     return [{ op: 'write', path: p, content: await encodeLinkDbPaced(ldb, p), mode: MODE.linkDb, uid: 0, gid: 0 }];
   };
   if (dryRun) return describeOps(ctx.disk, await compute());

@@ -40,8 +40,8 @@ async function visibleAccounts(ctx: AuthnContext, reseller: string | undefined):
 /** A LinkDB's entries grouped by link user (without provider_id, added per provider). */
 export type LinkDbIndex = ReadonlyMap<string, readonly Omit<LinkedAccount, 'provider_id'>[]>;
 
-/** Link users indexed per pacing step while a LinkDB index is built. */
-const USERS_PER_STEP = 2048;
+/** Entries between two offers to let the event loop turn (a link user may have thousands). */
+const ENTRIES_PER_STEP = 256;
 
 /**
  * Parse a LinkDB (the store's own JSONReader rule and schema) into entries per user, in slices
@@ -53,9 +53,9 @@ export async function parseLinkDbIndex(bytes: Buffer | undefined, hostPath: stri
   const out = new Map<string, Omit<LinkedAccount, 'provider_id'>[]>();
   let n = 0;
   for (const [username, subjects] of ldb.user) {
-    if (++n % USERS_PER_STEP === 0) await pace();
     const list: Omit<LinkedAccount, 'provider_id'>[] = [];
     for (const subject of Object.keys(subjects)) {
+      if (++n % ENTRIES_PER_STEP === 0) await pace();
       const info = own(ldb.subject_unique_identifier.get(subject), username);
       list.push({
         username,
@@ -113,11 +113,12 @@ async function computeLinkedAccounts(ctx: AuthnContext, options: LinkedAccountsO
     const index = await memo.get(linkDbPath(provider));
     let n = 0;
     for (const [username, list] of index) {
-      if (++n % USERS_PER_STEP === 0) await pace();
+      if (++n % ENTRIES_PER_STEP === 0) await pace();
       // Accounts are checked without an await; only email users need their domain's owner.
       if (!visible.has(username) && !(username.includes('@') && (await isEmailVisible(username)))) continue;
       // Fresh objects: the memo's entries are never handed out.
       for (const e of list) {
+        if (++n % ENTRIES_PER_STEP === 0) await pace();
         out.push({
           username: e.username,
           provider_protocol: e.provider_protocol,

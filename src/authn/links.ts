@@ -10,7 +10,7 @@ import { type AuthnContext, type LinkUserRef, type MutationOptions, type Mutatio
 import {
   encodeDb,
   encodeLinkDbPaced,
-  linkDbText,
+  linkDbBytes,
   readLinkDbFile,
   readUserDb,
   saveLinksForUser,
@@ -150,11 +150,11 @@ async function linkTransaction(
       // (no deep copy, no second encoding of a map that grows with every link). A file cPanel wrote
       // in another key order is rewritten once, in ours. A missing file stays missing when the
       // edit leaves the (empty) maps as they were.
-      const missingBefore = bytes === undefined ? await linkDbText(ldb) : undefined;
+      const missingBefore = bytes === undefined ? await linkDbBytes(ldb) : undefined;
       const { db, order } = edit(current, ldb);
       const userOp = userDbWrite(ref, encodeDb('authn-user-db', db, ref.dbPath), gid);
       const after = await encodeLinkDbPaced(ldb, ldbPath);
-      const unchanged = bytes !== undefined ? bytes.equals(after) : Buffer.from(missingBefore as string, 'utf8').equals(after);
+      const unchanged = (bytes ?? (missingBefore as Buffer)).equals(after);
       const ldbOps = unchanged ? [] : [linkDbWrite(provider, after)];
       return order === 'user-db-first' ? [userOp, ...ldbOps] : [...ldbOps, userOp];
     },

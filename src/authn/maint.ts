@@ -15,7 +15,7 @@ import {
   emptyLinkDb,
   encodeLinkDbPaced,
   isEmptyLinkDb,
-  linkDbText,
+  linkDbBytes,
   parseUserDb,
   protocolMap,
   readLinkDb,
@@ -46,6 +46,7 @@ export async function expectedLinkDbs(ctx: AuthnContext, includeRoot: boolean, o
   for (const sysuser of await walkedSysusers(ctx, includeRoot)) {
     for (const linkuser of await listLinkUsers(ctx, sysuser)) {
       const db = await readUserDb(ctx.disk, userDbPath(sysuser, linkuser));
+      await pace();
       const providers = protocolMap(db, PROTOCOL) ?? {};
       for (const [provider, subjects] of Object.entries(providers)) {
         if (only !== undefined && provider !== only) continue;
@@ -67,7 +68,7 @@ export async function rebuildLinkDb(ctx: AuthnContext, provider: string, options
     const current = await readLinkDb(ctx.disk, p);
     const next: LinkDb = { ...current, subject_unique_identifier: expected.subject_unique_identifier, user: expected.user };
     const exists = (await ctx.disk.statPath(p)) !== undefined;
-    if (exists ? (await linkDbText(current)) === (await linkDbText(next)) : isEmptyLinkDb(next)) return [];
+    if (exists ? (await linkDbBytes(current)).equals(await linkDbBytes(next)) : isEmptyLinkDb(next)) return [];
     return [{ op: 'write', path: p, content: await encodeLinkDbPaced(next, p), mode: MODE.linkDb, uid: 0, gid: 0 }];
   });
 }
@@ -186,10 +187,10 @@ export async function checkDrift(ctx: AuthnContext, provider?: string, options: 
   if (only !== undefined) expected.set(only, emptyLinkDb());
   // Read a few system users at a time (the reads wait on the thread pool), then fold in walk order.
   const perSysuser = await mapOrdered(walked, READ_WIDTH, (sysuser) => readUserDbsOf(ctx, sysuser));
-  let n = 0;
   for (const dbs of perSysuser) {
-    if (++n % PACE_EVERY === 0) await pace();
     for (const { linkuser, path, empty, providers, message } of dbs) {
+      // One link user's DB may hold thousands of links: offer the loop a turn before each.
+      await pace();
       if (empty) out.push({ kind: 'empty_user_db', linkuser, path });
       if (providers === undefined) {
         out.push({ kind: 'unreadable_user_db', linkuser, path, message: message as string });

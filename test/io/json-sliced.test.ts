@@ -122,6 +122,25 @@ describe('decodeStrictPaced on large files (the sliced parse)', () => {
     expect(Object.getPrototypeOf(Object.values(paced.subject_unique_identifier as object)[0])).toBeNull();
   });
 
+  it('decodes UTF-8 a step at a time: a character split between steps is whole, a broken one is refused', async () => {
+    const MiB = 1024 * 1024;
+    for (const ch of ['é', '€', '𝄞']) {
+      for (let shift = 0; shift < 4; shift++) {
+        // {"a":"xxx…<ch>…"}: the character starts `shift` bytes before the first step's end.
+        const head = '{"a":"';
+        const pad = 'x'.repeat(MiB - head.length - shift);
+        const text = `${head}${pad}${ch}${'y'.repeat(MiB)}"}`;
+        const bytes = Buffer.from(text);
+        expect(await decodeStrictPaced(bytes, '/f')).toEqual(decodeStrict(bytes, '/f'));
+      }
+    }
+    const broken = Buffer.from(`{"a":"${'x'.repeat(2 * MiB)}"}`);
+    broken[MiB] = 0xe2; // the lead byte of a 3-byte character followed by ASCII
+    await expect(decodeStrictPaced(broken, '/f')).rejects.toThrow(/not valid UTF-8/);
+    const truncated = Buffer.concat([Buffer.from(`{"a":"${'x'.repeat(MiB)}`), Buffer.from([0xf0, 0x9d])]);
+    await expect(decodeStrictPaced(truncated, '/f')).rejects.toThrow(/not valid UTF-8/);
+  });
+
   it('reports a syntax error in a large file by position, as decodeStrict does', async () => {
     const text = encodeCompact(linkDb(5_000));
     const broken = Buffer.from(text.slice(0, 100_000) + 's3cr3t-marker,' + text.slice(100_000));
