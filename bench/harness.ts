@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -70,4 +70,32 @@ export function durableWriteInline(
     fsyncSync(fd);
     closeSync(fd);
   }
+}
+
+const fsyncOnPool = (fd: number): Promise<void> => new Promise((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
+
+/**
+ * The least a durable write of `files` can cost without blocking the event loop: the same calls
+ * as `durableWriteInline`, with every fsync on the thread pool — the temps' fsyncs side by side,
+ * then the renames in order, then the directories' fsyncs side by side. Reported next to the inline
+ * baseline, it separates what the thread pool costs from what our checks cost.
+ */
+export async function durableWritePooled(
+  files: ReadonlyArray<readonly [dir: string, name: string, content: string | Uint8Array, mode: number]>,
+  tag: string | number,
+): Promise<void> {
+  const staged = files.map(([dir, name, content, mode]) => {
+    const tmp = join(dir, `.tmp.${name}.${tag}`);
+    const fd = openSync(tmp, 'wx', mode);
+    writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
+    return { fd, tmp, target: join(dir, name) };
+  });
+  await Promise.all(staged.map((s) => fsyncOnPool(s.fd)));
+  for (const s of staged) {
+    closeSync(s.fd);
+    renameSync(s.tmp, s.target);
+  }
+  const dirs = [...new Set(files.map(([dir]) => dir))].map((dir) => openSync(dir, 'r'));
+  await Promise.all(dirs.map(fsyncOnPool));
+  for (const fd of dirs) closeSync(fd);
 }

@@ -8,7 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../src/io/commit.js';
 import { Disk } from '../src/io/disk.js';
-import { durableWriteInline, median, timeMs, type Benchmark } from './harness.js';
+import { durableWriteInline, durableWritePooled, median, timeMs, type Benchmark } from './harness.js';
+
+/** Mean ms of `n` awaited calls of `write`. */
+async function perWrite(n: number, write: (i: number) => unknown): Promise<number> {
+  return (
+    (await timeMs(async () => {
+      for (let i = 0; i < n; i++) await write(i);
+    })) / n
+  );
+}
 
 export const benchmarks: Benchmark[] = [
   {
@@ -28,21 +37,23 @@ export const benchmarks: Benchmark[] = [
         const ours: number[] = [];
         const base: number[] = [];
         for (let round = 0; round < rounds; round++) {
-          base.push(
-            (await timeMs(async () => {
-              for (let i = 0; i < perRound; i++) durableWriteInline([[dir, 'base.db', contents[i % 2] as Buffer, 0o600]], `${round}.${i}`);
-            })) / perRound,
-          );
-          ours.push(
-            (await timeMs(async () => {
-              for (let i = 0; i < perRound; i++) await writeFileAtomic(disk, '/var/cpanel/authn/ours.db', contents[i % 2] as Buffer, { mode: 0o600 });
-            })) / perRound,
-          );
+          base.push(await perWrite(perRound, (i) => durableWriteInline([[dir, 'base.db', contents[i % 2] as Buffer, 0o600]], `${round}.${i}`)));
+          ours.push(await perWrite(perRound, (i) => writeFileAtomic(disk, '/var/cpanel/authn/ours.db', contents[i % 2] as Buffer, { mode: 0o600 })));
         }
         const oursMs = median(ours);
         const baseMs = median(base);
         const ratio = median(ours.map((o, i) => o / (base[i] as number)));
-        return { figure: oursMs, unit: 'ms/write', baseline: baseMs, ratio, target: 'ratio ≤ 1.2', met: ratio <= 1.2 };
+        // The same sequence with its fsyncs on the thread pool (the library's default) is the floor of
+        // any write that keeps the event loop free; measured afterwards, in its own interleaving, so
+        // that its writes do not change the figures above.
+        const floor: number[] = [];
+        for (let round = 0; round < rounds; round++) {
+          const inline = await perWrite(perRound, (i) => durableWriteInline([[dir, 'base.db', contents[i % 2] as Buffer, 0o600]], `i${round}.${i}`));
+          const pooled = await perWrite(perRound, (i) => durableWritePooled([[dir, 'base.db', contents[i % 2] as Buffer, 0o600]], `p${round}.${i}`));
+          floor.push(pooled / inline);
+        }
+        const note = `the minimal sequence with thread-pool fsyncs: ratio ${median(floor).toFixed(2)}`;
+        return { figure: oursMs, unit: 'ms/write', baseline: baseMs, ratio, target: 'ratio ≤ 1.2', met: ratio <= 1.2, note };
       } finally {
         rmSync(root, { recursive: true, force: true });
       }
