@@ -7,6 +7,7 @@
 import { posix as path } from 'node:path';
 import type { PortStats } from '../io/fs-port.js';
 import { isLinkstoreError } from '../io/errors.js';
+import { pace } from '../io/pace.js';
 import type { SchemaId } from '../generated/schemas.js';
 import {
   AUTHN_DIR,
@@ -33,6 +34,7 @@ import {
   checkNode,
   classify,
   deferred,
+  ENTRIES_PER_STEP,
   entryPath,
   inScope,
   jsonProblem,
@@ -121,7 +123,9 @@ async function scanFiles(
     const s = locks.states.get(lock);
     return s !== undefined && s !== 'stale';
   };
+  let n = 0;
   for (const [name, st] of entries) {
+    if (++n % ENTRIES_PER_STEP === 0) await pace();
     const host = entryPath(dirHost, name);
     const cls = classify(name, area);
     if (cls.kind === 'lock') continue;

@@ -6,6 +6,7 @@
 import { posix as path } from 'node:path';
 import type { PortStats } from '../io/fs-port.js';
 import { isLinkstoreError } from '../io/errors.js';
+import { pace } from '../io/pace.js';
 import type { IntegrationStore } from '../integration/index.js';
 import { checkDynamicUi as compareDynamicUi } from '../integration/dynamicui-check.js';
 import { integrationContext } from '../integration/store.js';
@@ -31,6 +32,7 @@ import {
   checkNode,
   classify,
   deferred,
+  ENTRIES_PER_STEP,
   entryPath,
   inScope,
   jsonProblem,
@@ -92,7 +94,9 @@ export async function scanIntegration(sc: ScanCtx, users: UserLookup, store: Int
       userLocks = await checkLocks(sc, area, treeHost, entries, (n) => n.slice(0, -'.lock'.length));
     }
     // Per-user state first, in entry order (the later DynamicUI check walks it in that order).
+    let n = 0;
     for (const [name, est] of entries) {
+      if (++n % ENTRIES_PER_STEP === 0) await pace();
       if (classify(name, area).kind !== 'data' || !(est.isDirectory() || est.isSymbolicLink()) || !inScope(sc, name)) continue;
       const state = perUser.get(name) ?? { dirsOk: true, seenIn: [] };
       perUser.set(name, state);

@@ -43,6 +43,9 @@ export interface Problem {
  */
 export const SCAN_WIDTH = 8;
 
+/** Directory entries a scan loop handles between two offers to let the event loop turn. */
+export const ENTRIES_PER_STEP = 256;
+
 /**
  * Scan `items` (accounts, directory entries) SCAN_WIDTH at a time. Each gets its own findings
  * list, appended in item order once all are done: the report is the same as a scan one item
@@ -269,7 +272,10 @@ export async function checkLocks(
   userOf: (lockName: string) => string | null,
 ): Promise<DirLocks> {
   const states = new Map<string, LockState>();
+  let n = 0;
   for (const [name, st] of entries) {
+    // A tree's top directory has an entry per account: classifying 20,000 names is 40–60 ms.
+    if (++n % ENTRIES_PER_STEP === 0) await pace();
     if (classify(name, area).kind !== 'lock') continue;
     const host = entryPath(dirHost, name);
     const user = userOf(name);
