@@ -67,7 +67,7 @@ export function encodeDb(schema: SchemaId, value: unknown, cpanelPath: string): 
 }
 
 /** `encodeDb` letting the event loop turn while a large value (a big LinkDB) is encoded. */
-async function encodeDbPaced(schema: SchemaId, value: unknown, cpanelPath: string): Promise<Uint8Array> {
+async function encodeDbPaced(schema: SchemaId, value: unknown, cpanelPath: string): Promise<Buffer> {
   await assertWritablePaced(schema, value, cpanelPath);
   return encodeCompactBytesPaced(value);
 }
@@ -190,7 +190,7 @@ function linkDbValue(ldb: LinkDb): Record<string, unknown> {
 }
 
 /** The bytes of a LinkDB to write, checked against its format, in slices. */
-export function encodeLinkDbPaced(ldb: LinkDb, cpanelPath: string): Promise<Uint8Array> {
+export function encodeLinkDbPaced(ldb: LinkDb, cpanelPath: string): Promise<Buffer> {
   return encodeDbPaced('authn-linkdb', linkDbValue(ldb), cpanelPath);
 }
 

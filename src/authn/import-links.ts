@@ -318,7 +318,7 @@ async function syncLinkDb(ctx: AuthnContext, provider: string, part: Settled[], 
       if (skipLocked && (await userDbLocked(disk, s.ref))) deferred.push(s);
       else await syncUser(disk, ldb, provider, s);
     }
-    const after = Buffer.from(await encodeLinkDbPaced(ldb, ldbPath));
+    const after = await encodeLinkDbPaced(ldb, ldbPath);
     const empty = bytes === undefined && isEmptyLinkDb(ldb);
     if (empty || (bytes !== undefined && bytes.equals(after))) {
       result = { ldb, bytes };
