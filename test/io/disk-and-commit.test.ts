@@ -187,6 +187,22 @@ describeOnDisks('atomic writes and multi-file commit', (ctx) => {
     });
   }
 
+  it('writes a file larger than one write step (1 MiB) whole, and a failure in a later step leaves nothing behind', async () => {
+    setup();
+    seed(ctx, `${D}/big.db`, 'old', 0o600);
+    const big = Buffer.alloc(3 * 1024 * 1024 + 17);
+    for (let i = 0; i < big.length; i++) big[i] = 0x61 + (i % 26);
+    await writeFileAtomic(ctx.disk, `${D}/big.db`, big, { mode: 0o600 });
+    expect(Buffer.from(ctx.fs.readFileSync(hostPath(ctx, `${D}/big.db`))).equals(big)).toBe(true);
+    expect(names(ctx, D).filter(isLibraryTempName)).toEqual([]);
+    // The second write of the temp is its second step: it fails, and the old file stays.
+    seed(ctx, `${D}/big.db`, 'old', 0o600);
+    const before = snapshotTree(ctx, D);
+    const { fs } = faultyFs(ctx.fs, [{ op: 'write', path: '.tmp.', code: 'ENOSPC', nth: 2 }]);
+    await rejectsWith(writeFileAtomic(ctx.make({ fs }), `${D}/big.db`, big, { mode: 0o600 }), 'E_WRITE_FAILED');
+    expect(snapshotTree(ctx, D)).toEqual(before);
+  });
+
   it('multi-file: a failure on the second rename restores the first file’s old content', async () => {
     setup();
     seed(ctx, `${D}/one`, 'one-old', 0o644);
