@@ -1,6 +1,6 @@
 /**
  * Runs once around the whole test run:
- * - builds dist/ when the run includes a suite that forks a process importing it (build-needs.ts):
+ * - builds dist/ (tsc, then the CLI's bundle) when the run includes a suite that forks a process importing it (build-needs.ts):
  *   plain .mjs children importing dist/src, the binary, the packed package;
  * - guards the host: the real /var/cpanel and /etc must be exactly as they were before the run
  *   (tests must only ever use a root prefix or memfs).
@@ -45,6 +45,9 @@ export default async function setup(project: TestProject): Promise<() => void> {
     // Type errors still emit JavaScript; the typecheck step reports them, so only warn here.
     const r = spawnSync(process.execPath, [join(top, 'node_modules/typescript/bin/tsc'), '-p', join(top, 'tsconfig.build.json')], { encoding: 'utf8' });
     if (r.status !== 0) process.stderr.write(`warning: build for multi-process tests reported errors:\n${r.stdout}${r.stderr}\n`);
+    // The binary runs the CLI's bundle (npm run build's second step).
+    const b = spawnSync(process.execPath, [join(top, 'scripts/bundle-cli.mjs')], { encoding: 'utf8' });
+    if (b.status !== 0) throw new Error(`bundling the CLI failed:\n${b.stdout}${b.stderr}`);
   }
   const before = fingerprint();
   return () => {

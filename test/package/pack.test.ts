@@ -94,6 +94,10 @@ describe('the packed package', () => {
     for (const js of files.filter((f) => f.startsWith('dist/src/') && f.endsWith('.js'))) {
       expect(files).toContain(js.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
     }
+    // The CLI's bundle, with the manifest of its chunks; nothing of the bundler itself.
+    expect(files).toContain('dist/cli/main.js');
+    expect(files).toContain('dist/cli/manifest.json');
+    expect(files.filter((f) => f.startsWith('dist/cli/') && !/^dist\/cli\/[\w.-]+\.(js|json)$/.test(f))).toEqual([]);
     expect(pkg.scripts.prepack).toContain('npm run build');
     expect(pkg.scripts.prepare).toBeUndefined();
   });
@@ -107,6 +111,10 @@ describe('the packed package', () => {
     const r = sh([process.execPath, 'index.js', fixtureRoot], dir);
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual(EXPECTED);
+    // The installed binary runs from the bundled CLI the tarball ships (dist/cli).
+    const bin = sh([process.execPath, 'node_modules/.bin/linkstore', '--root', fixtureRoot, '--output', 'json', 'validate_system_user', 'user=root'], dir);
+    expect(bin.status, bin.stderr).toBe(0);
+    expect(JSON.parse(bin.stdout)).toMatchObject({ data: EXPECTED.data, metadata: { result: 1 } });
   }, 120_000);
 
   it('runs in a CommonJS project (require, through require(esm))', () => {
