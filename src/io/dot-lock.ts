@@ -18,7 +18,6 @@
  *
  * Every name is used through a verified handle on the lock's directory (dir-handle.ts).
  */
-import { randomBytes } from 'node:crypto';
 import { posix as path } from 'node:path';
 import type { Disk } from './disk.js';
 import type { DirHandle } from './dir-handle.js';
@@ -157,10 +156,10 @@ function installExitHook(): void {
 }
 
 // `<lock>-<hex>-<hex>-<hex>` (§9.1 item 6): a per-process random part, a counter and the PID.
-// Uniqueness is what matters (O_EXCL guards the rest); randomBytes per name cost ~10 µs each.
-const lockTempRandom = randomBytes(4)
-  .toString('hex')
-  .replace(/^0+(?=.)/, '');
+// Uniqueness is what matters (O_EXCL guards the rest), not secrecy: Math.random (seeded from the
+// OS per process) rather than node:crypto, whose loading was 6 % of `import.startup`, and
+// randomBytes per name cost ~10 µs each.
+const lockTempRandom = Math.floor(Math.random() * 0x100000000).toString(16);
 let lockTempCounter = 0;
 
 function lockTempName(lockName: string): string {
