@@ -55,6 +55,14 @@ describe('lazy loading', () => {
     expect(mods.length).toBeLessThanOrEqual(18);
   });
 
+  it('import of the package loads neither node:crypto nor perf_hooks (6 % and 3 % of a bare start)', () => {
+    const entry = JSON.stringify(pathToFileURL(join(top, 'dist/src/index.js')).href);
+    const script = `await import(${entry}); console.log(JSON.stringify(process.moduleLoadList.filter((m) => /^NativeModule (crypto|perf_hooks)$/.test(m))));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: top });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([]);
+  });
+
   it('a read-only CLI call loads neither the stores of other areas nor the writers, from a few bundle files', () => {
     const args = [join(top, 'bin/linkstore.js'), '--root', join(top, 'test/fixtures/users'), 'validate_system_user', 'user=bob'];
     const mods = loaded(args);
