@@ -3,6 +3,8 @@
  * pretty-printed with every value under a key that names a secret (token, client_secret,
  * password…) replaced, so a diff can go into a CI log.
  */
+import { MASK, isSecretKey } from '../io/secret-keys.js';
+
 export interface FileDiff {
   /** cPanel path of the file or directory. */
   path: string;
@@ -14,14 +16,13 @@ export interface FileDiff {
   mode?: string;
 }
 
-const SECRET_KEY = /secret|token|password|passwd/i;
-export const MASK = '********';
+export { MASK };
 
 function maskValue(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(maskValue);
   if (v === null || typeof v !== 'object') return v;
   const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  for (const [k, e] of Object.entries(v)) out[k] = SECRET_KEY.test(k) && typeof e === 'string' && e !== '' ? MASK : maskValue(e);
+  for (const [k, e] of Object.entries(v)) out[k] = isSecretKey(k) && typeof e === 'string' && e !== '' ? MASK : maskValue(e);
   return out;
 }
 

@@ -6,6 +6,7 @@
 import type { ErrorObject } from 'ajv';
 import type { LinkstoreState } from '../generated/schemas.js';
 import { LinkstoreError } from '../io/errors.js';
+import { describeSyntaxError } from '../io/json-syntax.js';
 import { schemaValidator } from '../io/schema.js';
 
 export type { LinkstoreState };
@@ -24,8 +25,9 @@ export async function parseStateText(text: string, file: string): Promise<unknow
   if (/\.json$/i.test(file)) {
     try {
       return JSON.parse(text) as unknown;
-    } catch (e) {
-      throw invalid(file, `it is not JSON (${e instanceof Error ? e.message : String(e)}).`);
+    } catch {
+      // V8's message quotes the text around the error, and a state file holds tokens: say where only.
+      throw invalid(file, `it is not JSON (${describeSyntaxError(text)}).`);
     }
   }
   // Loaded on demand: only `apply` of a YAML file pays for the parser.

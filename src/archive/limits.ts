@@ -2,4 +2,4 @@
 import { DEFAULT_READ_LIMITS } from '../io/read-limits.js';
 import type { ArchiveLimits } from './tar-read.js';
 
-export const DEFAULT_LIMITS: ArchiveLimits = { maxMemberBytes: DEFAULT_READ_LIMITS.data, maxKeptMembers: 100_000 };
+export const DEFAULT_LIMITS: ArchiveLimits = { maxMemberBytes: DEFAULT_READ_LIMITS.data, maxKeptMembers: 100_000, maxKeptBytes: 256 * 1024 * 1024 };

@@ -10,7 +10,7 @@ import type { FsPort } from '../io/fs-port.js';
 import { lstatHost, listHostDir, readHostFile } from '../io/outside.js';
 import type { ArchiveFile } from '../integration/archive.js';
 import { AUTHN_SECTION, INTEGRATION_SECTION, sectionOf, userFromArchiveName, type AccountArchive } from './sections.js';
-import { DEFAULT_LIMITS, refuse, scanTarball, type ArchiveLimits } from './tar-read.js';
+import { DEFAULT_LIMITS, keptBytesLimit, refuse, refuseTotal, scanTarball, type ArchiveLimits } from './tar-read.js';
 
 /** A directory or a tarball, by what is on disk (E_NOT_FOUND when neither). */
 export async function loadAccountArchive(fs: FsPort, source: string, limits: ArchiveLimits = DEFAULT_LIMITS): Promise<AccountArchive> {
@@ -19,7 +19,12 @@ export async function loadAccountArchive(fs: FsPort, source: string, limits: Arc
   return loadDirectory(fs, source, limits);
 }
 
-function loadSectionDir(fs: FsPort, top: string, section: string, limits: ArchiveLimits, strays: string[]): ArchiveFile[] | undefined {
+/** What the sections of one archive kept so far, against `ArchiveLimits.maxKeptBytes`. */
+interface KeptTotal {
+  bytes: number;
+}
+
+function loadSectionDir(fs: FsPort, top: string, section: string, limits: ArchiveLimits, strays: string[], total: KeptTotal): ArchiveFile[] | undefined {
   const dir = path.join(top, section);
   const entries = listHostDir(fs, dir);
   if (entries === undefined) return undefined;
@@ -33,7 +38,11 @@ function loadSectionDir(fs: FsPort, top: string, section: string, limits: Archiv
     }
     if (files.length >= limits.maxKeptMembers) throw refuse(top, `${section}/${e.name}`, `is beyond the limit of ${limits.maxKeptMembers} members`);
     if (e.stat.size > limits.maxMemberBytes) throw refuse(top, `${section}/${e.name}`, `is larger than the limit of ${limits.maxMemberBytes} bytes`);
+    if (total.bytes + e.stat.size > keptBytesLimit(limits)) throw refuseTotal(top, `${section}/${e.name}`, limits);
     const content = readHostFile(fs, path.join(dir, e.name), limits.maxMemberBytes);
+    // Counted as read: the file may have grown since the listing's lstat.
+    total.bytes += content.length;
+    if (total.bytes > keptBytesLimit(limits)) throw refuseTotal(top, `${section}/${e.name}`, limits);
     files.push({ name: e.name, content, mode: e.stat.mode & 0o7777, uid: e.stat.uid, gid: e.stat.gid, mtimeMs: e.stat.mtimeMs });
   }
   return files;
@@ -49,8 +58,9 @@ export async function loadDirectory(fs: FsPort, dir: string, limits: ArchiveLimi
     if (st !== undefined && !st.isDirectory()) throw refuse(top, d, st.isSymbolicLink() ? 'is a link' : 'is not a directory');
   }
   const strays: string[] = [];
-  const integration = loadSectionDir(fs, top, INTEGRATION_SECTION, limits, strays);
-  const authn = loadSectionDir(fs, top, AUTHN_SECTION, limits, strays);
+  const total: KeptTotal = { bytes: 0 };
+  const integration = loadSectionDir(fs, top, INTEGRATION_SECTION, limits, strays, total);
+  const authn = loadSectionDir(fs, top, AUTHN_SECTION, limits, strays, total);
   return { user: userFromArchiveName(path.basename(top)), integration, authn, strays };
 }
 

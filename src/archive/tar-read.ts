@@ -21,6 +21,21 @@ export interface ArchiveLimits {
   maxMemberBytes: number;
   /** Largest number of members kept from our sections (default 100,000). */
   maxKeptMembers: number;
+  /**
+   * Largest total of the kept members' bytes, all held in memory before any is parsed (default
+   * 256 MiB; without it, 100,000 members of 8 MiB would be 800 GB).
+   */
+  maxKeptBytes?: number;
+}
+
+/** The total-bytes bound of `limits` (its default when the caller's limits predate it). */
+export function keptBytesLimit(limits: ArchiveLimits): number {
+  return limits.maxKeptBytes ?? (DEFAULT_LIMITS.maxKeptBytes as number);
+}
+
+/** The refusal of a member that takes the kept total over `limits` (see keptBytesLimit). */
+export function refuseTotal(host: string, member: string, limits: ArchiveLimits): LinkstoreError {
+  return refuse(host, member, `takes our sections over the limit of ${keptBytesLimit(limits)} bytes in all`);
 }
 
 export interface TarMember {
@@ -104,6 +119,7 @@ export async function scanTarball(fs: FsPort, host: string, keep: (path: string)
   const { Parser } = await import('tar');
   const reader = await openHostFile(fs, host);
   const scan: TarScan = { count: 0, kept: [] };
+  let keptBytes = 0;
   let failure: unknown;
   const parser = new Parser({ strict: true });
   const fail = (e: unknown) => {
@@ -135,6 +151,13 @@ export async function scanTarball(fs: FsPort, host: string, keep: (path: string)
     if (member.kind === 'file') {
       if (e.size > limits.maxMemberBytes) {
         fail(refuse(host, e.path, `is larger than the limit of ${limits.maxMemberBytes} bytes`));
+        e.resume();
+        return;
+      }
+      // The header's size is what the parser will deliver (it refuses a member that ends early).
+      keptBytes += e.size;
+      if (keptBytes > keptBytesLimit(limits)) {
+        fail(refuseTotal(host, e.path, limits));
         e.resume();
         return;
       }

@@ -38,6 +38,15 @@ interface ArchivedDb {
   providers: Record<string, JsonValue>;
 }
 
+/**
+ * The archived `__VERSION` as a message names it: a short version-like string as found; anything
+ * else (an object, a long text: whatever the archive put there) is not quoted.
+ */
+function versionShown(v: JsonValue | undefined): string {
+  if (v === undefined) return 'no version';
+  return typeof v === 'string' && /^[0-9A-Za-z._-]{1,16}$/.test(v) ? `the version “${v}”` : 'an unsupported version';
+}
+
 /** Parse one archived DB as the restore loads it: strict JSON, not empty, `__VERSION` "1.0". */
 function parseArchivedDb(f: ArchiveFile, label: string): Record<string, JsonValue> {
   if (f.content.length === 0) throw new LinkstoreError('E_CORRUPT_FILE', `The file “${label}” is empty; the system cannot restore it.`, { path: label });
@@ -47,7 +56,7 @@ function parseArchivedDb(f: ArchiveFile, label: string): Record<string, JsonValu
   if (v !== USER_DB_VERSION) {
     throw new LinkstoreError(
       'E_CORRUPT_FILE',
-      `The file “${label}” has the version “${typeof v === 'string' ? v : JSON.stringify(v ?? null)}”; the system can only restore version “${USER_DB_VERSION}”.`,
+      `The file “${label}” has ${versionShown(v)}; the system can only restore version “${USER_DB_VERSION}”.`,
       { path: label },
     );
   }

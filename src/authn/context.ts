@@ -4,7 +4,7 @@
  */
 import { posix as path } from 'node:path';
 import { changedOps, commitFiles, describeOps, isPublishedFailure, type FileOp } from '../io/commit.js';
-import { ensureDirs, planDirs, removeCreatedDirs, type DirSpec } from '../io/dirs.js';
+import { DirChangeLog, ensureDirs, planDirs, undoDirChanges, type DirSpec } from '../io/dirs.js';
 import type { Disk } from '../io/disk.js';
 import type { FileMemo } from '../io/file-memo.js';
 import type { AuthnServiceFile } from '../generated/schemas.js';
@@ -81,7 +81,7 @@ export async function transact(
     const ops = [...dirOps, ...describeOps(disk, await changedOps(disk, await compute(disk)))];
     return { dryRun: true, ops, changed: ops.length > 0, warnings: [] };
   }
-  const createdDirs: string[] = [];
+  const dirLog = new DirChangeLog();
   const warnings: string[] = [];
   try {
     if (dirOps.length > 0) {
@@ -89,7 +89,7 @@ export async function transact(
       // a refused value then fails with nothing created (files are replaced by rename, so every read
       // sees a whole file). Only the first write into a new tree pays for this.
       await compute(disk);
-      await ensureDirs(ctx.disk, dirs, createdDirs);
+      await ensureDirs(ctx.disk, dirs, dirLog);
       // Directories were made or repaired: resolve afresh.
       disk = ctx.disk.scoped();
     }
@@ -103,7 +103,7 @@ export async function transact(
     return { dryRun: false, ops: done, changed: done.length > 0, warnings };
   } catch (e) {
     // Failed before publishing: leave the tree as it was, directories included.
-    if (!isPublishedFailure(e)) await removeCreatedDirs(ctx.disk, createdDirs);
+    if (!isPublishedFailure(e)) await undoDirChanges(ctx.disk, dirLog);
     throw e;
   }
 }

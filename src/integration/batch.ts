@@ -7,8 +7,8 @@
  * whole batch are fsynced once at the end, so everything is durable when the call returns.
  * Several users are processed concurrently (each under its own lock).
  */
-import { changedOps, commitFiles, describeOps, syncDirs, type FileOp } from '../io/commit.js';
-import { planDirs } from '../io/dirs.js';
+import { changedOps, commitFiles, describeOps, isPublishedFailure, syncDirs, type FileOp } from '../io/commit.js';
+import { DirChangeLog, planDirs, undoDirChanges } from '../io/dirs.js';
 import { isLinkstoreError, type LinkstoreError } from '../io/errors.js';
 import type { PlannedOp } from '../io/plan.js';
 import { ensureUserDirs, linkOps, themeCache, withUserLock, type Ctx } from './core.js';
@@ -146,18 +146,24 @@ async function planUser(run: Run, user: string, list: Prepared[], planned: Plann
   }
 }
 
-/** Phase 2: one user's items, committed chunk by chunk under the user's lock (directories fsynced later). */
+/**
+ * Phase 2: one user's items, committed chunk by chunk under the user's lock (directories fsynced
+ * later). When no chunk of the user gets as far as publishing, the directories made or repaired
+ * for them are put back as they were.
+ */
 async function commitUser(run: Run, user: string, list: Prepared[], planned: PlannedOp[]): Promise<void> {
   const { ctx } = run;
+  const dirLog = new DirChangeLog();
+  let created: string[];
   try {
-    for (const d of await ensureUserDirs(ctx, user, (list[0] as Prepared).v.gid)) {
-      run.dirsToSync.add(d);
-      run.dirsMade = true;
-    }
+    created = await ensureUserDirs(ctx, user, (list[0] as Prepared).v.gid, dirLog);
   } catch (e) {
+    await undoDirChanges(ctx.disk, dirLog);
     settleChunk(run, user, list, e);
     return;
   }
+  const files: PlannedOp[] = [];
+  let published = false;
   await withUserLock(
     ctx,
     user,
@@ -166,9 +172,11 @@ async function commitUser(run: Run, user: string, list: Prepared[], planned: Pla
         try {
           const ops = await pendingOps(ctx, chunk);
           await commitFiles(ctx.disk, ops, { beforePublish, deferDirSync: run.dirsToSync, flush: 'filesystem' });
-          planned.push(...describeOps(ctx.disk, ops));
+          published = true;
+          files.push(...describeOps(ctx.disk, ops));
           settleChunk(run, user, chunk);
         } catch (e) {
+          published ||= isPublishedFailure(e);
           settleChunk(run, user, chunk, e);
         }
       }
@@ -183,6 +191,15 @@ async function commitUser(run: Run, user: string, list: Prepared[], planned: Pla
       e,
     );
   });
+  if (!published) {
+    await undoDirChanges(ctx.disk, dirLog);
+    return;
+  }
+  for (const d of created) {
+    run.dirsToSync.add(d);
+    run.dirsMade = true;
+  }
+  planned.push(...dirLog.ops, ...files);
 }
 
 /** Create or replace many links; see the file comment for the durability and failure model. */

@@ -5,7 +5,7 @@
 import type { Disk } from '../io/disk.js';
 import type { DotLockOptions } from '../io/dot-lock.js';
 import { withDotLock } from '../io/dot-lock.js';
-import { ensureDirs } from '../io/dirs.js';
+import { ensureDirs, type DirChangeLog } from '../io/dirs.js';
 import { LinkstoreError } from '../io/errors.js';
 import type { FileOp } from '../io/commit.js';
 import { decodeStrict, encodePretty, type JsonValue } from '../io/json-codec.js';
@@ -50,13 +50,13 @@ export interface Ctx {
  * chain. Symlinks anywhere on the path are still refused by the commit's own path checks.
  * Returns the host paths of directories whose entries changed (to fsync).
  */
-export async function ensureUserDirs(ctx: Ctx, user: string, gid: number, createdLog?: string[]): Promise<string[]> {
+export async function ensureUserDirs(ctx: Ctx, user: string, gid: number, log?: DirChangeLog): Promise<string[]> {
   const ok = async (p: string) => {
     const st = await ctx.disk.lstatOrUndefined(ctx.disk.host(p));
     return st !== undefined && st.isDirectory() && (st.mode & 0o7777) === USER_DIR_MODE && (!ctx.disk.owners || (st.uid === 0 && st.gid === gid));
   };
   if ((await ok(userLinksDir(user))) && (await ok(userDynamicUiDir(user)))) return [];
-  return ensureDirs(ctx.disk, userDirSpecs(user, gid), createdLog);
+  return ensureDirs(ctx.disk, userDirSpecs(user, gid), log);
 }
 
 /** UTF-8 bytes of the cPanel pretty JSON of `value`, after a schema check of what is written. */

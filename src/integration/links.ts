@@ -4,7 +4,7 @@
  * token updates.
  */
 import { changedOps, commitFiles, describeOps, isPublishedFailure, syncDirs, type FileOp } from '../io/commit.js';
-import { planDirs, removeCreatedDirs } from '../io/dirs.js';
+import { DirChangeLog, planDirs, undoDirChanges } from '../io/dirs.js';
 import { LinkstoreError } from '../io/errors.js';
 import { compareCodePoints } from '../io/json-codec.js';
 import type { PlannedOp } from '../io/plan.js';
@@ -36,11 +36,11 @@ import type { MutationOptions, MutationResult } from '../io/plan.js';
 export async function writeUserFiles(ctx: Ctx, facts: UserFacts, ops: FileOp[], dryRun: boolean, warnings?: string[]): Promise<MutationResult> {
   const specs = userDirSpecs(facts.user, facts.gid);
   if (dryRun) return result(true, [...(await planDirs(ctx.disk, specs)), ...describeOps(ctx.disk, await changedOps(ctx.disk, ops))], warnings);
-  const createdDirs: string[] = [];
+  const dirLog = new DirChangeLog();
   let done: FileOp[];
   let created: string[];
   try {
-    created = await ensureUserDirs(ctx, facts.user, facts.gid, createdDirs);
+    created = await ensureUserDirs(ctx, facts.user, facts.gid, dirLog);
     // The commit leaves out the files that already hold their content (same inode, same mtime).
     done = await withUserLock(ctx, facts.user, async (beforePublish) => (await commitFiles(ctx.disk, ops, { beforePublish })).applied, {
       treeKnownToExist: true,
@@ -49,11 +49,12 @@ export async function writeUserFiles(ctx: Ctx, facts: UserFacts, ops: FileOp[], 
     if (created.length > 0) await syncDirs(ctx.disk, created);
   } catch (e) {
     // Failed before publishing: leave the tree as it was, directories included.
-    if (!isPublishedFailure(e)) await removeCreatedDirs(ctx.disk, createdDirs);
+    if (!isPublishedFailure(e)) await undoDirChanges(ctx.disk, dirLog);
     throw e;
   }
-  // Directories made count as a change even when every file was already in place.
-  return { ...result(false, describeOps(ctx.disk, done), warnings), changed: done.length > 0 || created.length > 0 };
+  // The directories made or repaired are reported as the dry run plans them, and count as a
+  // change even when every file was already in place.
+  return result(false, [...dirLog.ops, ...describeOps(ctx.disk, done)], warnings);
 }
 
 /** A mutation result whose `changed` is whether any operation is (or would be) performed. */

@@ -3,6 +3,8 @@
  * cPanel's exact English messages (integration-links.md §4, §5, §7) with their curly quotes;
  * the others are the library's own (for its improvements over cPanel).
  */
+import { shownValue } from '../io/secret-keys.js';
+
 export const MSG = {
   missingParam: (p: string) => `Provide the “${p}” parameter.`,
   emptyParam: (p: string) => `The value of “${p}” may not be empty.`,
@@ -19,7 +21,8 @@ export const MSG = {
   notPng: '“base64_png_image” is not a valid PNG image.',
   invalidAsset: (name: string, attr: string, value: string) =>
     `The configuration entry with “name” of “${name}” has an invalid value for “${attr}”: “${value}”.`,
-  ignoringKey: (k: string, v: string) => `Ignoring unrecognized data key “${k}” (${v})!`,
+  // cPanel's text shows the value; a secret's (a token in a group's data) is masked.
+  ignoringKey: (k: string, v: string) => `Ignoring unrecognized data key “${k}” (${shownValue(k, v)})!`,
   cannotOpen: (p: string) => `Cannot open “${p}”: No such file or directory`,
   emptyFile: (p: string) => `“${p}” is empty.`,
   unrecognizedFile: (name: string) => `The system has skipped the unrecognized file “${name}”.`,

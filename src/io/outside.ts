@@ -124,7 +124,7 @@ export async function openHostFile(fs: FsPort, host: string): Promise<HostReader
   if (!before.isFile()) throw new LinkstoreError('E_NOT_FILE', `“${host}” is not a regular file.`, { path: host });
   const fh = await fs.promises.open(host, readFlags(fs)).catch((e: unknown) => Promise.reject(ioError(e, 'open', host)));
   const st = await fh.stat();
-  if (!st.isFile() || st.ino !== before.ino) {
+  if (!st.isFile() || st.ino !== before.ino || st.dev !== before.dev) {
     await fh.close();
     throw new LinkstoreError('E_NOT_FILE', `“${host}” changed while it was being opened.`, { path: host });
   }

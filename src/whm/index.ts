@@ -3,6 +3,7 @@
  * the WHM API 1 shape over the typed stores. Names in, envelope out; it never throws.
  */
 import { LinkstoreError } from '../io/errors.js';
+import { shownValue } from '../io/secret-keys.js';
 import type { Linkstore } from '../services.js';
 import { MutationData, uapiFail, uapiOk, whmFail, whmOk, type UapiEnvelope, type WhmEnvelope } from './envelope.js';
 import { whmFunction, WHM_FUNCTIONS, type WhmFunction } from './functions.js';
@@ -25,8 +26,8 @@ export function unknownParams(fn: WhmFunction, params: WhmParams): string[] {
   return Object.keys(params).filter((k) => !known.has(k));
 }
 
-/** cPanel's warning for a key it drops. */
-export const ignoringKey = (key: string, value: string): string => `Ignoring unrecognized data key “${key}” (${value})!`;
+/** cPanel's warning for a key it drops (a secret's value masked: a misplaced `client_secret`, say). */
+export const ignoringKey = (key: string, value: string): string => `Ignoring unrecognized data key “${key}” (${shownValue(key, value)})!`;
 
 function ignoredWarnings(unknown: readonly string[], params: WhmParams): string[] {
   return unknown.map((k) => ignoringKey(k, params[k] as string));

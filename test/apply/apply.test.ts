@@ -213,6 +213,14 @@ describe('linkstore apply: state files', () => {
     }
   });
 
+  it('a JSON syntax error says where, never quotes the text (a state file holds tokens)', async () => {
+    const text = '{"accounts":{"bob":{"links":{"A":{"url":"https://x/","token":Zq9Xw2Lm}}}}}';
+    const e = await rejection(parseStateText(text, 'state.json'));
+    expect(e.code).toBe('E_INVALID_STATE');
+    expect(e.message).toMatch(/at line 1, column \d+/);
+    expect(e.message).not.toContain('Zq9Xw2Lm');
+  });
+
   it('any parsed value either validates or is E_INVALID_STATE (never another error)', () => {
     fc.assert(
       fc.property(fc.oneof(fc.anything(), fc.record({ accounts: fc.dictionary(fc.string(), fc.anything()) })), (value) => {

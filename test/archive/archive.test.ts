@@ -7,6 +7,7 @@
 import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { exportAccountArchive, loadAccountArchive, restoreAccountArchive } from '../../src/archive/index.js';
+import { DEFAULT_LIMITS as ARCHIVE_LIMITS } from '../../src/archive/limits.js';
 import type { Linkstore } from '../../src/services.js';
 import { describeOnDisks, hostPath, peek, seed, settle, snapshotTree } from '../helpers/disks.js';
 import { AUTHN, INT, L, USERS, makeLinkstore, populate, seedServer } from '../doctor/server.js';
@@ -163,6 +164,21 @@ describeOnDisks('account archives', (ctx) => {
       'E_CORRUPT_FILE',
       'The file “authnlinks/info@bob.example.db” has the version “2.0”; the system can only restore version “1.0”.',
     );
+    // Whatever else the archive holds as its version is not quoted back.
+    for (const [version, shown] of [
+      [`{"v":"${'x'.repeat(5000)}"}`, 'an unsupported version'],
+      [`"${'FILE-CONTENT'.repeat(100)}"`, 'an unsupported version'],
+      ['1', 'an unsupported version'],
+    ]) {
+      write(`${dir}/authnlinks/info@bob.example.db`, `{"__VERSION":${version},"openid_connect":{}}`);
+      await rejectsWith(
+        restoreAccountArchive(ls, dir),
+        'E_CORRUPT_FILE',
+        `The file “authnlinks/info@bob.example.db” has ${shown}; the system can only restore version “1.0”.`,
+      );
+    }
+    write(`${dir}/authnlinks/info@bob.example.db`, '{"openid_connect":{}}');
+    expect((await rejectsWith(restoreAccountArchive(ls, dir), 'E_CORRUPT_FILE')).message).toMatch(/ has no version; /);
     write(`${dir}/authnlinks/info@bob.example.db`, '');
     await rejectsWith(restoreAccountArchive(ls, dir), 'E_CORRUPT_FILE', 'The file “authnlinks/info@bob.example.db” is empty; the system cannot restore it.');
     expect(trees()).toEqual(before);
@@ -243,6 +259,25 @@ describeOnDisks('account archives', (ctx) => {
     await exportAccountArchive(ls, 'bob', file);
     const e = await rejectsWith(loadAccountArchive(ctx.disk.fs, file, limits), 'E_INVALID_PARAM');
     expect(e.message).toMatch(/is larger than the limit of 50 bytes/);
+  });
+
+  it('bounds the total of the kept members (each within its own limit), in a directory and a tarball', async () => {
+    const dir = `${out}/cpmove-bob`;
+    await exportAccountArchive(ls, 'bob', dir);
+    const file = `${out}/cpmove-bob.tar.gz`;
+    await exportAccountArchive(ls, 'bob', file);
+    const whole = await loadAccountArchive(ctx.disk.fs, file);
+    const total = [...(whole.integration ?? []), ...(whole.authn ?? [])].reduce((n, f) => n + f.content.length, 0);
+    expect(total).toBeGreaterThan(100);
+    const limits = { ...ARCHIVE_LIMITS, maxKeptBytes: total - 1 };
+    for (const source of [dir, file]) {
+      const e = await rejectsWith(loadAccountArchive(ctx.disk.fs, source, limits), 'E_INVALID_PARAM');
+      expect(e.message).toMatch(new RegExp(`over the limit of ${total - 1} bytes in all\\. Nothing was written\\.$`));
+      // Exactly the total is within the bound.
+      await loadAccountArchive(ctx.disk.fs, source, { ...limits, maxKeptBytes: total });
+    }
+    // Limits built before the total existed get its default.
+    await loadAccountArchive(ctx.disk.fs, file, { maxMemberBytes: ARCHIVE_LIMITS.maxMemberBytes, maxKeptMembers: 10 });
   });
 
   it('refuses a truncated or non-tar file as corrupt', async () => {

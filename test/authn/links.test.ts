@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { AUTHN_MESSAGES as MSG } from '../../src/authn/index.js';
 import { describeOnDisks, hostPath, peek, seed, snapshotTree, settle, expectOwners } from '../helpers/disks.js';
+import { faultyFs } from '../helpers/faulty-fs.js';
 import { LOGIN, NOW, USERS, makeStore, rejectsWith, seedServer } from './setup.js';
 
 describeOnDisks('authn link and unlink', (ctx) => {
@@ -248,6 +249,20 @@ describeOnDisks('authn link and unlink', (ctx) => {
       ['write', hostPath(ctx, `${USERS}/bob/bob.db`)],
     ]);
     expect(snapshotTree(ctx, '/')).toEqual(before2);
+  });
+
+  it('a link that fails before publishing puts back the directory mode it repaired, and removes the directories it made', async () => {
+    seedServer(ctx);
+    await settle();
+    const before = snapshotTree(ctx, '/var/cpanel/authn');
+    const old = mode('/var/cpanel/authn');
+    expect(old).not.toBe(0o711); // so the link repairs it before it fails
+    const { fs } = faultyFs(ctx.fs, [{ op: 'sync', path: (p) => p.includes('google.db'), code: 'ENOSPC' }]);
+    const { store } = makeStore(ctx, { disk: ctx.make({ fs }) });
+    await rejectsWith(store.linkAccount({ user: 'bob', provider: 'google', subject: 'a' }), 'E_WRITE_FAILED');
+    await settle();
+    expect(snapshotTree(ctx, '/var/cpanel/authn')).toEqual(before);
+    expect(mode('/var/cpanel/authn')).toBe(old);
   });
 
   it('refuses a symlink in the authn tree', async () => {

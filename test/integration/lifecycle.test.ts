@@ -90,7 +90,7 @@ describeOnDisks('integration lifecycle', (ctx) => {
       `The system could not restore “${tmpName}.userconfig”: The configuration entry with “name” of “$LANG{'${tmpName}'}” has an invalid value for “id”: “${tmpName}”.`,
       expect.stringMatching(/^The system could not restore “badjson\.userconfig”: The file “badjson\.userconfig” is corrupt: it is not valid JSON/),
       'The system could not restore “broken.userconfig”: “hide” (JSON::PP::Boolean) must not be a reference!',
-      'Ignoring unrecognized data key “token” (leftover)!',
+      'Ignoring unrecognized data key “token” (********)!', // the archived group token is not shown
       '“legacy.userconfig”: the value of “order” was a number and was converted to a string.',
       '“legacy.userconfig”: the key “label” had a null value and was dropped.',
       'The system could not restore “nourl.userconfig”: You must supply one of the following parameters: autologin_token_url, url',

@@ -64,9 +64,26 @@ describeOnDisks('integration links on disk', (ctx) => {
   it('repairs a wrong per-user directory mode and owner, and does not chown when right', async () => {
     seed(ctx, `${L}/alice/keep`, 'x');
     ctx.fs.chmodSync(hostPath(ctx, `${L}/alice`), 0o777);
-    await store.createLink({ user: 'alice', app: 'a', ...U });
+    const planned = await store.createLink({ user: 'alice', app: 'a', ...U }, { dryRun: true });
+    const real = await store.createLink({ user: 'alice', app: 'a', ...U });
     expect(stat(`${L}/alice`).mode & 0o7777).toBe(0o750);
     expectOwners(ctx, 'user directory group alice', () => expect(stat(`${L}/alice`).gid).toBe(GID.alice));
+    // The answer says what was done to the directories too, as the dry run planned it.
+    expect(real.ops).toContainEqual({ op: 'chmod', path: hostPath(ctx, `${L}/alice`), mode: '0750' });
+    expect(real.ops).toEqual(planned.ops);
+  });
+
+  it('a call that fails before publishing puts back the directory modes it repaired, and removes the directories it made', async () => {
+    await store.createLink({ user: 'alice', app: 'first', ...U });
+    for (const [p, m] of [['/var/cpanel/integration', 0o755], [L, 0o755], [`${L}/alice`, 0o777]] as const) ctx.fs.chmodSync(hostPath(ctx, p), m);
+    ctx.fs.rmSync(hostPath(ctx, `${D}/alice`), { recursive: true });
+    await settle();
+    const before = snapshotTree(ctx, '/var/cpanel/integration');
+    const { fs } = faultyFs(ctx.fs, [{ op: 'sync', path: (p) => p.includes('dynamicui_a.conf'), code: 'ENOSPC' }]);
+    await expectError(makeStore(ctx, ctx.make({ fs })).createLink({ user: 'alice', app: 'a', ...U }), 'E_WRITE_FAILED');
+    await settle();
+    expect(snapshotTree(ctx, '/var/cpanel/integration')).toEqual(before);
+    expect([stat(L).mode & 0o7777, stat(`${L}/alice`).mode & 0o7777, exists(`${D}/alice`)]).toEqual([0o755, 0o777, false]);
   });
 
   it('replace is a full replacement: keys missing from the new call disappear, no token → null', async () => {
@@ -198,7 +215,8 @@ describeOnDisks('integration links on disk', (ctx) => {
     expect(r.ops[3]!.owner).toBe(`0:${GID.alice}`);
     expect(JSON.stringify(r.ops)).not.toContain('secret');
     const real = await store.createLink({ user: 'alice', app: 'a', ...U, token: 'secret' });
-    expect(real.ops.map((o) => o.sha256)).toEqual(r.ops.slice(5).map((o) => o.sha256));
+    // The real run reports what the dry run planned: the directories it made, then the files.
+    expect(real.ops).toEqual(r.ops);
     await settle();
     const before2 = snapshotTree(ctx, '/');
     for (const plan of [

@@ -68,6 +68,19 @@ describe('unknown parameters', () => {
     expect((await s.whm('validate_system_user', { user: 'bob' })).metadata.output).toBeUndefined();
   });
 
+  it('show the value of a dropped key, but never one of a key that names a secret', async () => {
+    const s = await createTestServer({ users: ['bob'] });
+    const env = await s.whm('create_integration_link', { user: 'bob', app: 'a', url: 'https://x', admin_token: 'S3CR3T', client_secret: 'hush', secret: '' });
+    expect(env.metadata.output).toEqual({
+      warnings: [
+        'Ignoring unrecognized data key “admin_token” (********)!',
+        'Ignoring unrecognized data key “client_secret” (********)!',
+        'Ignoring unrecognized data key “secret” ()!',
+      ],
+    });
+    expect(JSON.stringify(env)).not.toMatch(/S3CR3T|hush/);
+  });
+
   it('fail the call with strict, naming the key, and nothing is written', async () => {
     const s = await createTestServer({ users: ['bob'] });
     const env = await s.whm('create_integration_link', { user: 'bob', app: 'a', url: 'https://x', lable: 'Foo' }, { strict: true });
