@@ -54,11 +54,9 @@ function parseArchivedDb(f: ArchiveFile, label: string): Record<string, JsonValu
   if (!isPlainObject(db)) throw new LinkstoreError('E_CORRUPT_FILE', `The file “${label}” does not hold a JSON object.`, { path: label });
   const v = db.__VERSION;
   if (v !== USER_DB_VERSION) {
-    throw new LinkstoreError(
-      'E_CORRUPT_FILE',
-      `The file “${label}” has ${versionShown(v)}; the system can only restore version “${USER_DB_VERSION}”.`,
-      { path: label },
-    );
+    throw new LinkstoreError('E_CORRUPT_FILE', `The file “${label}” has ${versionShown(v)}; the system can only restore version “${USER_DB_VERSION}”.`, {
+      path: label,
+    });
   }
   return db;
 }

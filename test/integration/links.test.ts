@@ -75,7 +75,12 @@ describeOnDisks('integration links on disk', (ctx) => {
 
   it('a call that fails before publishing puts back the directory modes it repaired, and removes the directories it made', async () => {
     await store.createLink({ user: 'alice', app: 'first', ...U });
-    for (const [p, m] of [['/var/cpanel/integration', 0o755], [L, 0o755], [`${L}/alice`, 0o777]] as const) ctx.fs.chmodSync(hostPath(ctx, p), m);
+    for (const [p, m] of [
+      ['/var/cpanel/integration', 0o755],
+      [L, 0o755],
+      [`${L}/alice`, 0o777],
+    ] as const)
+      ctx.fs.chmodSync(hostPath(ctx, p), m);
     ctx.fs.rmSync(hostPath(ctx, `${D}/alice`), { recursive: true });
     await settle();
     const before = snapshotTree(ctx, '/var/cpanel/integration');
