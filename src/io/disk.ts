@@ -258,18 +258,22 @@ export class Disk {
     return stat === undefined ? undefined : { host, stat, real: expected };
   }
 
-  private realRootMemo: string | null | undefined;
+  private realRootMemo: string | undefined;
 
-  /** The root's own real path (the root may itself sit behind a symlink, which is allowed). */
+  /**
+   * The root's own real path (the root may itself sit behind a symlink, which is allowed). Only
+   * a success is kept: a root whose target is not there yet (a volume mounted later) is resolved
+   * again at the next call.
+   */
   private realRoot(): string | undefined {
     if (this.realRootMemo === undefined) {
       try {
         this.realRootMemo = this.realpath(this.root);
       } catch {
-        this.realRootMemo = null;
+        return undefined;
       }
     }
-    return this.realRootMemo ?? undefined;
+    return this.realRootMemo;
   }
 
   private realpath(p: string): string {

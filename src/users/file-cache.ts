@@ -108,7 +108,9 @@ export abstract class Watched<T> {
       this.sig = loaded.cacheable ? sig : undefined;
       this.generation++;
     }
-    this.freshUntil = started + this.clock.intervalMs;
+    // A load that may not be kept (the file could not be read) is not fresh either: the next
+    // question tries again instead of being served the failure for an interval.
+    this.freshUntil = loaded?.cacheable === false ? -Infinity : started + this.clock.intervalMs;
     return this.value as T;
   }
 }

@@ -149,6 +149,20 @@ describeOnDisks('Users caches', (ctx) => {
     expect((await users.validateSystemUser({ user: 'bob' })).exists).toBe(true);
   });
 
+  it('a failed read is not served for the rest of the interval: the very next question reads again', async () => {
+    seedFiles(ctx, { ...EMPTY_SYSTEM, '/etc/passwd': 'bob:x:1:1\n' });
+    const f = faultyFs(ctx.fs, [{ op: 'open', path: '/etc/passwd', code: 'EMFILE', nth: 1 }]);
+    const clock = manualClock();
+    const users = new Users(ctx.make({ fs: f.fs }), { checkIntervalMs: 60_000, clock: clock.now });
+    expect((await users.validateSystemUser({ user: 'bob' })).exists).toBe(false);
+    // No time has passed, and the interval is a minute: the answer still comes from a new read.
+    expect((await users.validateSystemUser({ user: 'bob' })).exists).toBe(true);
+    // Once read, it is served from memory within the interval again.
+    const opens = f.calls.filter((c) => c.startsWith('open ') && c.includes('/etc/passwd')).length;
+    expect((await users.validateSystemUser({ user: 'bob' })).exists).toBe(true);
+    expect(f.calls.filter((c) => c.startsWith('open ') && c.includes('/etc/passwd')).length).toBe(opens);
+  });
+
   it('a failing accounts listing is an error, and the next question tries again', async () => {
     seedFiles(ctx, { '/var/cpanel/users/bob': 'RS=jupiter\n' });
     const f = faultyFs(ctx.fs, [{ op: 'lstat', path: '/var/cpanel/users/bob', code: 'EIO', nth: 1 }]);
