@@ -10,6 +10,7 @@ import { posix as path } from 'node:path';
 import { formatMode, sha256, type MutationResult, type PlannedOp } from '../io/plan.js';
 import { LinkstoreError } from '../io/errors.js';
 import type { FsPort } from '../io/fs-port.js';
+import type { Disk } from '../io/disk.js';
 import { ensureHostDir, listHostDir, lstatHost, openHostFile, readHostFile, removeHostFile, writeHostFile } from '../io/outside.js';
 import type { ArchiveFile } from '../integration/archive.js';
 import { userLinksDir } from '../integration/paths.js';
@@ -60,7 +61,7 @@ export async function exportAccountArchive(ls: Linkstore, user: string, target: 
     const ops = await toTarball(ls, user, host, sections, opts);
     return { ...base, format: 'tarball', ops, changed: ops.length > 0 };
   }
-  const ops = await toDirectory(ls.disk.fs, ls.disk.owners, host, sections, opts.dryRun === true);
+  const ops = await toDirectory(ls.disk, host, sections, opts.dryRun === true);
   return { ...base, format: 'directory', ops, changed: ops.length > 0 };
 }
 
@@ -104,7 +105,8 @@ function planDirectory(fs: FsPort, top: string, sections: readonly Section[]): D
   return actions;
 }
 
-async function toDirectory(fs: FsPort, owners: boolean, top: string, sections: readonly Section[], dryRun: boolean): Promise<PlannedOp[]> {
+async function toDirectory(disk: Disk, top: string, sections: readonly Section[], dryRun: boolean): Promise<PlannedOp[]> {
+  const { fs, owners, fsyncMode: fsync } = disk;
   const actions = planDirectory(fs, top, sections);
   const ops: PlannedOp[] = actions.map((a) =>
     a.op === 'mkdir'
@@ -122,8 +124,8 @@ async function toDirectory(fs: FsPort, owners: boolean, top: string, sections: r
   );
   if (dryRun) return ops;
   for (const a of actions) {
-    if (a.op === 'mkdir') await ensureHostDir(fs, a.host, a.mode);
-    else if (a.op === 'write') await writeHostFile(fs, a.host, [a.file.content], { mode: a.file.mode, uid: a.file.uid, gid: a.file.gid, owners });
+    if (a.op === 'mkdir') await ensureHostDir(fs, a.host, a.mode, false, fsync);
+    else if (a.op === 'write') await writeHostFile(fs, a.host, [a.file.content], { mode: a.file.mode, uid: a.file.uid, gid: a.file.gid, owners, fsync });
     else removeHostFile(fs, a.host);
   }
   return ops;
@@ -186,7 +188,7 @@ async function toTarball(ls: Linkstore, user: string, host: string, sections: re
   const reader = existing ? await openHostFile(fs, host) : undefined;
   try {
     const raw = reader ? spliceTar(tarBytes(reader), drop, additions) : fromList([...additions, END_OF_ARCHIVE]);
-    await writeHostFile(fs, host, gzipStream(raw), { mode, uid: existing?.uid, gid: existing?.gid, owners: ls.disk.owners });
+    await writeHostFile(fs, host, gzipStream(raw), { mode, uid: existing?.uid, gid: existing?.gid, owners: ls.disk.owners, fsync: ls.disk.fsyncMode });
   } finally {
     await reader?.close();
   }

@@ -30,6 +30,7 @@
 import type { FileOp } from '../io/commit.js';
 import type { DirSpec } from '../io/dirs.js';
 import type { Disk } from '../io/disk.js';
+import { pace } from '../io/pace.js';
 import { cpanelLockPath } from '../io/dot-lock.js';
 import { isLinkstoreError, LinkstoreError } from '../io/errors.js';
 import { compareCodePoints, isPlainObject } from '../io/json-codec.js';
@@ -145,6 +146,8 @@ export async function importLinks(ctx: AuthnContext, items: readonly ImportLinkI
   // provider → dbPath → items (in input order)
   const byProvider = new Map<string, Map<string, Validated[]>>();
   for (let i = 0; i < items.length; i++) {
+    // Validation answers from warm caches through microtasks only: let the loop turn.
+    await pace();
     try {
       const v = await validateItem(ctx, items[i] as ImportLinkItem, i, refs, opts.alsoEnabled);
       let users = byProvider.get(v.provider);

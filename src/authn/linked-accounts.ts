@@ -33,7 +33,11 @@ async function visibleAccounts(ctx: AuthnContext, reseller: string | undefined):
   const accounts = await ctx.users.cpanelAccounts();
   if (reseller === undefined || reseller === 'root') return new Set([...accounts, 'root']);
   const out = new Set<string>([reseller]);
-  for (const a of accounts) if ((await ctx.users.cpanelUserFile(a))?.OWNER === reseller) out.add(a);
+  for (const a of accounts) {
+    // Warm cpuser answers come through microtasks only: let the loop turn.
+    await pace();
+    if ((await ctx.users.cpanelUserFile(a))?.OWNER === reseller) out.add(a);
+  }
   return out;
 }
 

@@ -10,6 +10,7 @@
 import { changedOps, commitFiles, describeOps, isPublishedFailure, syncDirs, type FileOp } from '../io/commit.js';
 import { DirChangeLog, planDirs, undoDirChanges } from '../io/dirs.js';
 import { isLinkstoreError, type LinkstoreError } from '../io/errors.js';
+import { pace } from '../io/pace.js';
 import type { PlannedOp } from '../io/plan.js';
 import { ensureUserDirs, linkOps, themeCache, withUserLock, type Ctx } from './core.js';
 import { userDirSpecs } from './paths.js';
@@ -111,6 +112,8 @@ async function prepareByUser(run: Run): Promise<Map<string, Prepared[]>> {
   const icons = themeCache(run.ctx);
   const byUser = new Map<string, Prepared[]>();
   for (let i = 0; i < run.items.length; i++) {
+    // Validation answers from warm caches through microtasks only: let the loop turn.
+    await pace();
     const it = run.items[i] as BatchLinkItem;
     try {
       const v = await validateLink(run.ctx.users, it.user, it.app, it.params);

@@ -11,6 +11,7 @@
 import { execFile } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import type { Disk } from './disk.js';
+import { pace } from './pace.js';
 import { syncThroughServer } from './sync-server.js';
 
 let available: boolean | undefined = process.platform === 'linux' ? undefined : false;
@@ -80,14 +81,20 @@ function runSync(binary: string, dirs: readonly string[]): Promise<boolean> {
   });
 }
 
+/** Directories looked up between two offers to let the event loop turn. */
+const DIRS_PER_STEP = 256;
+
 /**
  * One directory per filesystem among `hostDirs`: `sync -f` flushes the whole filesystem of each
  * argument (one syncfs per argument), so 20,000 directories of one disk need one argument, not
  * 20,000 — which also exceeded the argument-size limit (E2BIG) at about 20,000 users.
  */
-function onePerFilesystem(disk: Disk, hostDirs: Iterable<string>): Map<number, string> {
+async function onePerFilesystem(disk: Disk, hostDirs: Iterable<string>): Promise<Map<number, string>> {
   const byDevice = new Map<number, string>();
+  let seen = 0;
   for (const d of hostDirs) {
+    // A batch for 20,000 users hands 40,000 directories here: 280 ms of lstats in one step.
+    if (++seen % DIRS_PER_STEP === 0) await pace();
     let dev: number;
     try {
       dev = disk.fs.lstatSync(d).dev;
@@ -135,10 +142,11 @@ function markSlow(): void {
   lastSlowAt = performance.now();
 }
 
-function flushFilesystemsNow(disk: Disk, hostDirs: Iterable<string>): Promise<boolean> {
-  if (!disk.capabilities.filesystemFlush || available === false) return Promise.resolve(false);
-  const dirs = onePerFilesystem(disk, hostDirs);
-  if (dirs.size === 0) return Promise.resolve(true);
+async function flushFilesystemsNow(disk: Disk, hostDirs: Iterable<string>): Promise<boolean> {
+  if (!disk.capabilities.filesystemFlush || available === false) return false;
+  const dirs = await onePerFilesystem(disk, hostDirs);
+  // From here on nothing awaits until the flush is started or joined (see `running`, `next`).
+  if (dirs.size === 0) return true;
   const binary = findSync(disk);
   if (!running) {
     running = runSync(binary, [...dirs.values()]).finally(() => {

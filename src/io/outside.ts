@@ -15,7 +15,7 @@ import { posix as path } from 'node:path';
 import type { FsPort, PortStats } from './fs-port.js';
 import { LinkstoreError, errnoCode, ioError, isEnoent } from './errors.js';
 import { tempNameFor } from './commit.js';
-import { closeQuietly, unlinkQuietly } from './sys.js';
+import { closeQuietly, fsyncFds, unlinkQuietly } from './sys.js';
 
 export type EntryKind = 'file' | 'dir' | 'symlink' | 'other';
 
@@ -136,7 +136,7 @@ export async function openHostFile(fs: FsPort, host: string): Promise<HostReader
 }
 
 /** Make a real directory with an exact mode unless it exists (E_SYMLINK / E_NOT_DIRECTORY if it is something else). */
-export async function ensureHostDir(fs: FsPort, host: string, mode: number, dryRun = false): Promise<boolean> {
+export async function ensureHostDir(fs: FsPort, host: string, mode: number, dryRun = false, fsync: FsyncMode = 'thread-pool'): Promise<boolean> {
   const st = lstatHost(fs, host);
   if (st !== undefined) {
     if (st.isDirectory()) return false;
@@ -150,9 +150,12 @@ export async function ensureHostDir(fs: FsPort, host: string, mode: number, dryR
   } catch (e) {
     throw ioError(e, 'create the directory', host);
   }
-  syncHostDir(fs, path.dirname(host));
+  await syncHostDir(fs, path.dirname(host), fsync);
   return true;
 }
+
+/** How a host write's fsyncs run: on the thread pool (the library's default) or inline (the CLI's). */
+export type FsyncMode = 'inline' | 'thread-pool';
 
 export interface HostWrite {
   mode: number;
@@ -160,6 +163,8 @@ export interface HostWrite {
   uid?: number;
   gid?: number;
   owners: boolean;
+  /** Default `thread-pool`: a tarball of hundreds of MB takes a long fsync, which must not hold the host's loop. */
+  fsync?: FsyncMode;
 }
 
 /**
@@ -189,7 +194,7 @@ export async function writeHostFile(fs: FsPort, host: string, chunks: AsyncItera
       writeAt(fs, fd, chunk, offset);
       offset += chunk.length;
     }
-    fs.fsyncSync(fd);
+    await fsyncFds(fs, [fd], w.fsync ?? 'thread-pool');
   } catch (e) {
     closeQuietly(fs, fd);
     unlinkQuietly(fs, temp);
@@ -202,7 +207,7 @@ export async function writeHostFile(fs: FsPort, host: string, chunks: AsyncItera
     unlinkQuietly(fs, temp);
     throw ioError(e, 'replace', host);
   }
-  syncHostDir(fs, dir);
+  await syncHostDir(fs, dir, w.fsync ?? 'thread-pool');
 }
 
 function writeAt(fs: FsPort, fd: number, chunk: Uint8Array, offset: number): void {
@@ -227,7 +232,7 @@ export function removeHostFile(fs: FsPort, host: string): void {
 }
 
 /** fsync a host directory (best effort where the filesystem cannot). */
-export function syncHostDir(fs: FsPort, dir: string): void {
+export async function syncHostDir(fs: FsPort, dir: string, mode: FsyncMode = 'thread-pool'): Promise<void> {
   const c = fs.constants;
   let fd: number;
   try {
@@ -238,7 +243,7 @@ export function syncHostDir(fs: FsPort, dir: string): void {
     return;
   }
   try {
-    fs.fsyncSync(fd);
+    await fsyncFds(fs, [fd], mode);
   } catch (e) {
     if (errnoCode(e) !== 'EINVAL' && errnoCode(e) !== 'ENOTSUP') throw ioError(e, 'flush', dir);
   } finally {

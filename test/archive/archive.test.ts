@@ -280,6 +280,30 @@ describeOnDisks('account archives', (ctx) => {
     await loadAccountArchive(ctx.disk.fs, file, { maxMemberBytes: ARCHIVE_LIMITS.maxMemberBytes, maxKeptMembers: 10 });
   });
 
+  it('exports with the Disk’s fsync mode: on the thread pool by default (a large tarball’s fsync must not hold the loop), inline when asked', async () => {
+    for (const [mode, expected] of [
+      ['thread-pool', 'fsync'],
+      ['inline', 'fsyncSync'],
+    ] as const) {
+      const used = new Set<string>();
+      const fs = new Proxy(ctx.fs, {
+        get(target, prop, recv) {
+          const v = Reflect.get(target, prop, recv) as unknown;
+          if (typeof v !== 'function') return v;
+          if (prop === 'fsync' || prop === 'fsyncSync') used.add(prop);
+          return (v as (...a: unknown[]) => unknown).bind(target);
+        },
+      });
+      const quiet = makeLinkstore(ctx.make({ fs: fs as typeof ctx.fs, fsync: mode }));
+      for (const target of [`${out}/${mode}/cpmove-bob.tar.gz`, `${out}/${mode}/cpmove-bob`]) {
+        ctx.fs.mkdirSync(`${out}/${mode}`, { recursive: true });
+        used.clear();
+        await exportAccountArchive(quiet, 'bob', target);
+        expect([...used], target).toEqual([expected]);
+      }
+    }
+  });
+
   it('refuses a truncated or non-tar file as corrupt', async () => {
     const file = `${out}/cpmove-bob.tar.gz`;
     await exportAccountArchive(ls, 'bob', file);

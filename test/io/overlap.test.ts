@@ -54,6 +54,22 @@ describe.runIf(linux)('overlapping commits on a real disk', () => {
     expect(await flushFilesystems(ctx.disk, [hostPath(ctx, D)])).toBe(true);
   });
 
+  it('a flush for 60,000 directories (a batch over 30,000 users) lets a timer run while it looks up their filesystems', async () => {
+    let lookups = 0;
+    const counting = Object.assign(Object.create(nodeFs) as typeof nodeFs, {
+      linkstoreCapabilities: nodeFsCapabilities(),
+      lstatSync: ((p: string) => (lookups++, nodeFs.lstatSync(p))) as typeof nodeFs.lstatSync,
+    });
+    const disk = ctx.make({ fs: counting });
+    const dirs = [hostPath(ctx, D), ...Array.from({ length: 60_000 }, (_, i) => hostPath(ctx, `${D}/gone${i}`))];
+    let seenByTimer = -1;
+    setTimeout(() => (seenByTimer = lookups), 0);
+    expect(await flushFilesystems(disk, dirs)).toBe(true);
+    expect(lookups).toBeGreaterThanOrEqual(dirs.length);
+    expect(seenByTimer).toBeGreaterThanOrEqual(0);
+    expect(seenByTimer).toBeLessThan(lookups);
+  });
+
   it('a create failing on the thread pool fails that commit alone, with nothing left behind', async () => {
     await Promise.all(Array.from({ length: 8 }, (_, i) => commitFiles(ctx.disk, writes(i, 'old'))));
     const { fs, calls } = faultyFs(ctx.fs, [{ op: 'open', path: (p) => p.includes('.tmp.') && p.includes('app.adminconfig'), code: 'EIO', nth: 4 }]);
