@@ -454,10 +454,21 @@ function stillOurs(disk: Disk, h: Installed): 'ours' | 'gone' | 'foreign' {
   return seen !== undefined && parseLockPid(seen.content) === process.pid ? 'ours' : 'foreign';
 }
 
-/** Forget an installed lock whose file is gone (or no longer ours): drop its handle reference. */
+/** Give up the lock temp `h` holds, if any (`keep`: it may stay for the next lock to reuse). */
+function dropTemp(h: Installed, keep: boolean): void {
+  if (h.temp) dropLockHolder(h.temp.key, h.temp.file, keep);
+  h.temp = undefined;
+}
+
+/**
+ * Forget an installed lock whose file is gone (or no longer ours): drop its handle reference and
+ * its temp, whichever path got here (a temp still held would stay on disk, with its directory
+ * handles open, for the life of the process).
+ */
 function forget(h: Installed): void {
   installedLocks.delete(h.lockPath);
   leftovers.delete(h.lockPath);
+  dropTemp(h, false);
   h.dir.release();
 }
 
@@ -492,12 +503,10 @@ function release(disk: Disk, h: Installed, succeeded: boolean): string | undefin
   try {
     state = stillOurs(disk, h);
   } catch (e) {
+    dropTemp(h, false);
     return leaveForRetry(h, e);
   }
-  if (h.temp && (state !== 'ours' || !succeeded)) {
-    dropLockHolder(h.temp.key, h.temp.file, false);
-    h.temp = undefined;
-  }
+  if (state !== 'ours' || !succeeded) dropTemp(h, false);
   if (state !== 'ours') {
     forget(h);
     return state === 'gone'
@@ -508,12 +517,12 @@ function release(disk: Disk, h: Installed, succeeded: boolean): string | undefin
     disk.fs.unlinkSync(h.dir.at(h.name));
   } catch (e) {
     if (!isEnoent(e)) {
-      if (h.temp) dropLockHolder(h.temp.key, h.temp.file, false);
-      h.temp = undefined;
+      dropTemp(h, false);
       return leaveForRetry(h, e);
     }
   }
   const temp = h.temp;
+  h.temp = undefined;
   forget(h);
   if (temp) dropLockHolder(temp.key, temp.file, true);
   return undefined;

@@ -6,6 +6,7 @@
  */
 import { expect, it } from 'vitest';
 import { AuthnStore } from '../../src/authn/index.js';
+import { capabilitiesOf } from '../../src/io/fs-port.js';
 import { runtimeStats } from '../../src/io/runtime-stats.js';
 import { Users, userLookup } from '../../src/users/index.js';
 import { describeOnDisks, hostPath, peek, seed, settle } from '../helpers/disks.js';
@@ -99,6 +100,25 @@ describeOnDisks('runtime', (ctx) => {
     for (; i < 1_000_000 && !fired; i++) await store.listLinks({ user: 'alice' });
     expect(fired).toBe(true);
     expect(i).toBeLessThan(1_000_000);
+  });
+
+  it('a release whose ownership check fails leaves no lock temp behind once its retry has run', async () => {
+    seedServer(ctx);
+    await makeStore(ctx).createLink({ user: 'alice', app: 'a', ...U });
+    const lockChecks = (calls: string[]) => calls.filter((c) => c.startsWith('lstat ') && c.endsWith('/alice.lock')).length;
+    const probe = faultyFs(ctx.fs, []);
+    await makeStore(ctx, ctx.make({ fs: probe.fs })).createLink({ user: 'alice', app: 'b', ...U });
+    // The last check of a call is the release's: fail that one (as on EIO).
+    const { fs } = faultyFs(ctx.fs, [{ op: 'lstat', path: (p) => p.endsWith('/alice.lock'), code: 'EIO', nth: lockChecks(probe.calls) }]);
+    // The wrapped port keeps the capabilities of the one it wraps (on Node's fs: lock temps are shared and reused).
+    const port = Object.assign(Object.create(fs) as typeof fs, { linkstoreCapabilities: capabilitiesOf(ctx.fs) });
+    const r = await makeStore(ctx, ctx.make({ fs: port })).createLink({ user: 'alice', app: 'c', ...U });
+    expect(r.warnings).toEqual([expect.stringContaining('could not be released yet')]);
+    for (let i = 0; i < 100 && runtimeStats().leftoverLocks > 0; i++) await new Promise((res) => setTimeout(res, 20));
+    await settle();
+    expect(runtimeStats()).toMatchObject({ installedLocks: 0, leftoverLocks: 0 });
+    const entries = ctx.fs.readdirSync(hostPath(ctx, L)) as string[];
+    expect(entries.filter((e) => e.includes('.lock'))).toEqual([]);
   });
 
   it('lets the host’s timers run during one long call', async () => {
