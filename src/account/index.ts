@@ -33,7 +33,8 @@ async function bothStores(dryRun: boolean, steps: readonly [name: 'integration' 
       errors.push(e);
     }
   }
-  throwCollected(errors);
+  // Changes one store made are in place even when the other failed: that is E_PARTIAL.
+  throwCollected(errors, dryRun ? [] : out.ops);
   return out;
 }
 

@@ -7,7 +7,7 @@
 import { posix as path } from 'node:path';
 import { commitFiles, describeOps, syncDirs, type FileOp } from '../io/commit.js';
 import { withDotLock, withDotLocks, verifyAll } from '../io/dot-lock.js';
-import { LinkstoreError, errnoCode, ioError, isEnoent } from '../io/errors.js';
+import { LinkstoreError, errnoCode, failedAfter, ioError, isEnoent } from '../io/errors.js';
 import { dropIdleLockTemps } from '../io/lock-temps.js';
 import { nodeNameProblem } from '../io/node-name.js';
 import { formatMode, type PlannedOp } from '../io/plan.js';
@@ -21,14 +21,19 @@ export interface AccountOptions extends MutationOptions {
   requireAccount?: boolean;
 }
 
-/** Throw the collected errors as one (the first one's code; every message; all as the cause). */
-export function throwCollected(errors: unknown[]): void {
+/**
+ * Throw the collected errors as one (the first one's code; every message; all as the cause). When
+ * the call had already made changes (`done`, or a step's own E_PARTIAL), it is E_PARTIAL listing
+ * them: an error after a change never says "nothing was changed".
+ */
+export function throwCollected(errors: unknown[], done: readonly PlannedOp[] = []): void {
   if (errors.length === 0) return;
   const first = errors[0];
-  if (errors.length === 1) throw first;
+  if (errors.length === 1) throw failedAfter(first, done);
   const code = first instanceof LinkstoreError ? first.code : 'E_IO';
   const text = errors.map((e) => (e instanceof Error ? e.message : String(e))).join(' ');
-  throw new LinkstoreError(code, `${errors.length} errors occurred: ${text}`, { cause: new AggregateError(errors) });
+  const stepsDone = errors.flatMap((e) => (e instanceof LinkstoreError ? (e.done ?? []) : []));
+  throw failedAfter(new LinkstoreError(code, `${errors.length} errors occurred: ${text}`, { cause: new AggregateError(errors) }), [...done, ...stepsDone]);
 }
 
 async function requireAccount(ctx: AuthnContext, sysuser: string, options: AccountOptions): Promise<void> {
@@ -57,7 +62,13 @@ export async function linkDbProviders(ctx: AuthnContext): Promise<string[]> {
 }
 
 /** Apply `edit` to one provider's LinkDB under its lock; returns the op, if anything changed. */
-async function editLinkDb(ctx: AuthnContext, provider: string, dryRun: boolean | undefined, edit: (ldb: LinkDb) => void): Promise<PlannedOp[]> {
+async function editLinkDb(
+  ctx: AuthnContext,
+  provider: string,
+  dryRun: boolean | undefined,
+  edit: (ldb: LinkDb) => void,
+  warnings: string[],
+): Promise<PlannedOp[]> {
   const p = linkDbPath(provider);
   const compute = async (): Promise<FileOp[]> => {
     if ((await ctx.disk.statPath(p)) === undefined) return [];
@@ -70,7 +81,7 @@ async function editLinkDb(ctx: AuthnContext, provider: string, dryRun: boolean |
   if (dryRun) return describeOps(ctx.disk, await compute());
   // No LinkDB, nothing to edit (and possibly no directory to lock in).
   if ((await ctx.disk.statPath(p)) === undefined) return [];
-  return withDotLock(ctx.disk, p, { dataMode: MODE.linkDb }, async (lock) => {
+  return withDotLock(ctx.disk, p, { dataMode: MODE.linkDb, warnings }, async (lock) => {
     const ops = await compute();
     await commitFiles(ctx.disk, ops, { beforePublish: lock.verify });
     return describeOps(ctx.disk, ops);
@@ -125,17 +136,16 @@ async function removeTree(ctx: AuthnContext, cpanelDir: string, dryRun: boolean 
       await removeTree(ctx, child, dryRun, ops);
       continue;
     }
-    ops.push({ op: 'remove', path: path.join(host, name) });
     if (!dryRun)
       await ctx.disk.p
         .unlink(path.join(host, name))
         .catch((e: unknown) => (isEnoent(e) ? undefined : Promise.reject(ioError(e, 'remove', path.join(host, name)))));
+    // Listed once made, so that a failure part-way reports exactly what was removed.
+    ops.push({ op: 'remove', path: path.join(host, name) });
   }
+  if (!dryRun) await rmdirChecked(ctx, host);
   ops.push({ op: 'rmdir', path: host });
-  if (!dryRun) {
-    await rmdirChecked(ctx, host);
-    await syncDirs(ctx.disk, [path.dirname(host)]);
-  }
+  if (!dryRun) await syncDirs(ctx.disk, [path.dirname(host)]);
 }
 
 /**
@@ -151,33 +161,50 @@ export async function removeAllForSystemUser(ctx: AuthnContext, sysuser: string,
   const providers = await providersFor(ctx, dbPaths, errors);
   // The system user's own name goes too, even without a file: the account is going away.
   const gone = [...new Set([...linkusers, sysuser])];
+  const warnings: string[] = [];
+  let linkDbFailed = false;
   const work = async (verify: () => Promise<void>) => {
     for (const prov of providers) {
       try {
-        ops.push(...(await editLinkDb(ctx, prov, options.dryRun, (ldb) => removeAllLinksForUsers(ldb, gone))));
+        ops.push(...(await editLinkDb(ctx, prov, options.dryRun, (ldb) => removeAllLinksForUsers(ldb, gone), warnings)));
       } catch (e) {
         errors.push(e);
+        linkDbFailed = true;
       }
     }
+    // Better than cPanel, which deletes the files anyway: while a LinkDB still names these users,
+    // their DBs stay, so that the same call retried finds every link user again and finishes.
+    if (linkDbFailed) return;
     const removes: FileOp[] = dbPaths.map((p) => ({ op: 'remove', path: p }));
     if (!options.dryRun) await commitFiles(ctx.disk, removes, { beforePublish: verify });
     ops.push(...describeOps(ctx.disk, removes));
   };
-  if (options.dryRun) await work(async () => undefined);
-  else
-    await withDotLocks(
-      ctx.disk,
-      dbPaths.map((p) => ({ path: p, mode: MODE.userDb })),
-      {},
-      (held) => work(verifyAll(held)),
-    );
   try {
-    await removeTree(ctx, userDir(sysuser), options.dryRun, ops);
+    if (options.dryRun) await work(async () => undefined);
+    else
+      await withDotLocks(
+        ctx.disk,
+        dbPaths.map((p) => ({ path: p, mode: MODE.userDb })),
+        { warnings },
+        (held) => work(verifyAll(held)),
+      );
+  } catch (e) {
+    // Not past the per-user DBs (their lock, their removal): the directory stays too.
+    throwCollected([...errors, e], options.dryRun ? [] : ops);
+  }
+  if (linkDbFailed) throwCollected(errors, options.dryRun ? [] : ops);
+  // The per-user DBs planned as removals are not listed again as the tree's files (a dry run
+  // still sees them on disk).
+  const listed = new Set(ops.filter((o) => o.op === 'remove').map((o) => o.path));
+  const tree: PlannedOp[] = [];
+  try {
+    await removeTree(ctx, userDir(sysuser), options.dryRun, tree);
   } catch (e) {
     errors.push(e);
   }
-  throwCollected(errors);
-  return { dryRun: options.dryRun === true, ops, changed: ops.length > 0, warnings: [] };
+  ops.push(...tree.filter((o) => o.op !== 'remove' || !listed.has(o.path)));
+  throwCollected(errors, options.dryRun ? [] : ops);
+  return { dryRun: options.dryRun === true, ops, changed: ops.length > 0, warnings };
 }
 
 /** Rename a file or directory durably (fsync of the directory), refusing to replace anything. */
@@ -211,9 +238,17 @@ async function plannedRename(ctx: AuthnContext, from: string, to: string, dir: b
 
 /**
  * Move one link user's DB to a new name inside `sysuser`'s directory and rename it in every
- * LinkDB, holding the per-user lock, then each LinkDB lock.
+ * LinkDB, holding the per-user lock, then each LinkDB lock. A failure after a LinkDB was
+ * rewritten is E_PARTIAL (see failedAfter).
  */
-async function renameLinkUser(ctx: AuthnContext, sysuser: string, from: string, to: string, dryRun: boolean | undefined): Promise<PlannedOp[]> {
+async function renameLinkUser(
+  ctx: AuthnContext,
+  sysuser: string,
+  from: string,
+  to: string,
+  dryRun: boolean | undefined,
+  warnings: string[],
+): Promise<PlannedOp[]> {
   const oldDb = userDbPath(sysuser, from);
   const newDb = userDbPath(sysuser, to);
   const errors: unknown[] = [];
@@ -222,15 +257,19 @@ async function renameLinkUser(ctx: AuthnContext, sysuser: string, from: string, 
   const body = async (verify: () => Promise<void>): Promise<PlannedOp[]> => {
     const ops = await plannedRename(ctx, oldDb, newDb, false);
     const linkOps: PlannedOp[] = [];
-    for (const prov of providers) linkOps.push(...(await editLinkDb(ctx, prov, dryRun, (ldb) => changeUsernames(ldb, { [from]: to }))));
-    if (!dryRun) {
-      await verify();
-      await renameNoReplace(ctx, oldDb, newDb);
+    try {
+      for (const prov of providers) linkOps.push(...(await editLinkDb(ctx, prov, dryRun, (ldb) => changeUsernames(ldb, { [from]: to }), warnings)));
+      if (!dryRun) {
+        await verify();
+        await renameNoReplace(ctx, oldDb, newDb);
+      }
+    } catch (e) {
+      throw failedAfter(e, linkOps);
     }
     return [...linkOps, ...ops];
   };
   if (dryRun) return body(async () => undefined);
-  return withDotLock(ctx.disk, oldDb, { dataMode: MODE.userDb }, (lock) => body(lock.verify));
+  return withDotLock(ctx.disk, oldDb, { dataMode: MODE.userDb, warnings }, (lock) => body(lock.verify));
 }
 
 /**
@@ -243,15 +282,17 @@ export async function renameSystemUser(ctx: AuthnContext, oldName: string, newNa
     throw new LinkstoreError('E_INVALID_NAME', `The new name “${newName}” cannot be used.`, { param: 'new_user' });
   }
   const ops: PlannedOp[] = [];
-  if ((await ctx.disk.statPath(userDir(oldName))) === undefined) return { dryRun: options.dryRun === true, ops, changed: ops.length > 0, warnings: [] };
+  const warnings: string[] = [];
+  if ((await ctx.disk.statPath(userDir(oldName))) === undefined) return { dryRun: options.dryRun === true, ops, changed: ops.length > 0, warnings };
   const target = await ctx.disk.resolve(userDir(newName));
   if ((await ctx.disk.lstatOrUndefined(target)) !== undefined) throw new LinkstoreError('E_INVALID_PARAM', MSG.renameTargetExists(target), { path: target });
   if ((await ctx.disk.statPath(userDbPath(oldName, oldName))) !== undefined) {
-    ops.push(...(await renameLinkUser(ctx, oldName, oldName, newName, options.dryRun)));
+    ops.push(...(await renameLinkUser(ctx, oldName, oldName, newName, options.dryRun, warnings)));
   }
-  ops.push(...(await plannedRename(ctx, userDir(oldName), userDir(newName), true)));
-  if (!options.dryRun) await renameNoReplace(ctx, userDir(oldName), userDir(newName));
-  return { dryRun: options.dryRun === true, ops, changed: ops.length > 0, warnings: [] };
+  const moved = await plannedRename(ctx, userDir(oldName), userDir(newName), true);
+  if (!options.dryRun) await renameNoReplace(ctx, userDir(oldName), userDir(newName)).catch((e: unknown) => Promise.reject(failedAfter(e, ops)));
+  ops.push(...moved);
+  return { dryRun: options.dryRun === true, ops, changed: ops.length > 0, warnings };
 }
 
 /**
@@ -274,6 +315,7 @@ export async function changeEmailDomains(
   }
   const errors: unknown[] = [];
   const ops: PlannedOp[] = [];
+  const warnings: string[] = [];
   for (const linkuser of await listLinkUsers(ctx, sysuser)) {
     const at = linkuser.lastIndexOf('@');
     if (at === -1) continue;
@@ -283,11 +325,11 @@ export async function changeEmailDomains(
     if (renamed === linkuser) continue;
     try {
       if (nodeNameProblem(`${renamed}.db`) !== undefined) throw new LinkstoreError('E_INVALID_NAME', MSG.linkUserTooLong(renamed), { param: 'domains' });
-      ops.push(...(await renameLinkUser(ctx, sysuser, linkuser, renamed, options.dryRun)));
+      ops.push(...(await renameLinkUser(ctx, sysuser, linkuser, renamed, options.dryRun, warnings)));
     } catch (e) {
       errors.push(e);
     }
   }
-  throwCollected(errors);
-  return { dryRun: options.dryRun === true, ops, changed: ops.length > 0, warnings: [] };
+  throwCollected(errors, options.dryRun ? [] : ops);
+  return { dryRun: options.dryRun === true, ops, changed: ops.length > 0, warnings };
 }

@@ -28,6 +28,6 @@ export async function rebuildAllLinkDbs(ctx: AuthnContext, options: RebuildOptio
       errors.push(e);
     }
   }
-  throwCollected(errors);
+  throwCollected(errors, options.dryRun === true ? [] : ops);
   return { dryRun: options.dryRun === true, ops, changed, warnings: [], providers };
 }

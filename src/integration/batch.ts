@@ -166,6 +166,8 @@ async function commitUser(run: Run, user: string, list: Prepared[], planned: Pla
     return;
   }
   const files: PlannedOp[] = [];
+  // A release of the user's lock that could not complete: a warning of each of its items.
+  const released: string[] = [];
   let published = false;
   await withUserLock(
     ctx,
@@ -184,7 +186,7 @@ async function commitUser(run: Run, user: string, list: Prepared[], planned: Pla
         }
       }
     },
-    { treeKnownToExist: true },
+    { treeKnownToExist: true, warnings: released },
   ).catch((e: unknown) => {
     // The lock itself failed: every item of this user not yet settled fails with it.
     settleChunk(
@@ -194,6 +196,10 @@ async function commitUser(run: Run, user: string, list: Prepared[], planned: Pla
       e,
     );
   });
+  for (const p of list) {
+    const r = run.results[p.index];
+    if (r?.ok) r.warnings = [...r.warnings, ...released];
+  }
   if (!published) {
     await undoDirChanges(ctx.disk, dirLog);
     return;

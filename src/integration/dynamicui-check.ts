@@ -127,10 +127,17 @@ export async function rebuildDynamicUi(ctx: Ctx, user: string, opts: MutationOpt
   }
   if ((await ctx.disk.statPath(userLinksDir(user))) === undefined) return { dryRun: false, ops: [], changed: false, warnings: [] };
   const created = await ensureDirs(ctx.disk, userDirSpecs(user, facts.gid));
-  return withUserLock(ctx, user, async (beforePublish) => {
-    const r = await checkDynamicUi(ctx, user);
-    const ops = planFor(r);
-    await commitFiles(ctx.disk, ops, { beforePublish });
-    return { dryRun: false, ops: describeOps(ctx.disk, ops), changed: ops.length > 0 || created.length > 0, warnings: r.warnings };
-  });
+  const released: string[] = [];
+  const out = await withUserLock(
+    ctx,
+    user,
+    async (beforePublish) => {
+      const r = await checkDynamicUi(ctx, user);
+      const ops = planFor(r);
+      await commitFiles(ctx.disk, ops, { beforePublish });
+      return { dryRun: false, ops: describeOps(ctx.disk, ops), changed: ops.length > 0 || created.length > 0, warnings: r.warnings };
+    },
+    { warnings: released },
+  );
+  return { ...out, warnings: [...out.warnings, ...released] };
 }

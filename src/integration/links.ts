@@ -87,32 +87,39 @@ async function checkUserAndName(ctx: Ctx, userIn: unknown, nameParam: string, na
 }
 
 /** Remove whichever of `paths` exist, under the user's lock, all or nothing. Never creates anything. */
-async function removeFiles(ctx: Ctx, user: string, paths: string[], dryRun: boolean): Promise<PlannedOp[]> {
+async function removeFiles(ctx: Ctx, user: string, paths: string[], dryRun: boolean, warnings: string[]): Promise<PlannedOp[]> {
   const existing = async () => {
     const out: FileOp[] = [];
     for (const p of paths) if ((await ctx.disk.statPath(p)) !== undefined) out.push({ op: 'remove', path: p });
     return out;
   };
   if (dryRun) return describeOps(ctx.disk, await existing());
-  return withUserLock(ctx, user, async (beforePublish) => {
-    const ops = await existing();
-    await commitFiles(ctx.disk, ops, { beforePublish });
-    return describeOps(ctx.disk, ops);
-  });
+  return withUserLock(
+    ctx,
+    user,
+    async (beforePublish) => {
+      const ops = await existing();
+      await commitFiles(ctx.disk, ops, { beforePublish });
+      return describeOps(ctx.disk, ops);
+    },
+    { warnings },
+  );
 }
 
 /** remove_integration_link: idempotent; unlinks userconfig, adminconfig and the DynamicUI file. */
 export async function removeLink(ctx: Ctx, userIn: string, appIn: string, opts: MutationOptions = {}): Promise<MutationResult> {
   const [user, app] = await checkUserAndName(ctx, userIn, 'app', appIn, false);
-  const ops = await removeFiles(ctx, user, [userconfigPath(user, app), adminconfigPath(user, app), dynamicUiPath(user, app)], opts.dryRun === true);
-  return result(opts.dryRun === true, ops);
+  const warnings: string[] = [];
+  const ops = await removeFiles(ctx, user, [userconfigPath(user, app), adminconfigPath(user, app), dynamicUiPath(user, app)], opts.dryRun === true, warnings);
+  return result(opts.dryRun === true, ops, warnings);
 }
 
 /** remove_integration_group: idempotent; unlinks the group's userconfig and DynamicUI file. */
 export async function removeGroup(ctx: Ctx, userIn: string, groupIdIn: string, opts: MutationOptions = {}): Promise<MutationResult> {
   const [user, groupId] = await checkUserAndName(ctx, userIn, 'group_id', groupIdIn, false);
-  const ops = await removeFiles(ctx, user, [groupUserconfigPath(user, groupId), groupDynamicUiPath(user, groupId)], opts.dryRun === true);
-  return result(opts.dryRun === true, ops);
+  const warnings: string[] = [];
+  const ops = await removeFiles(ctx, user, [groupUserconfigPath(user, groupId), groupDynamicUiPath(user, groupId)], opts.dryRun === true, warnings);
+  return result(opts.dryRun === true, ops, warnings);
 }
 
 export interface UpdateTokenOptions extends MutationOptions {
@@ -150,11 +157,17 @@ export async function updateLinkToken(ctx: Ctx, userIn: string, appIn: string, t
     await mustExist();
     return result(dryRun, describeOps(ctx.disk, await changedOps(ctx.disk, ops)));
   }
-  const done = await withUserLock(ctx, user, async (beforePublish) => {
-    await mustExist();
-    return (await commitFiles(ctx.disk, ops, { beforePublish })).applied;
-  });
-  return result(dryRun, describeOps(ctx.disk, done));
+  const warnings: string[] = [];
+  const done = await withUserLock(
+    ctx,
+    user,
+    async (beforePublish) => {
+      await mustExist();
+      return (await commitFiles(ctx.disk, ops, { beforePublish })).applied;
+    },
+    { warnings },
+  );
+  return result(dryRun, describeOps(ctx.disk, done), warnings);
 }
 
 /** Names in `links/USER` with the given shape, sorted bytewise; temp and dot files are skipped. */

@@ -1,7 +1,7 @@
 /** Account removal (integration-links.md §7.1): both per-user trees go, symlinks are unlinked and never followed. */
 import { posix as path } from 'node:path';
 import { syncDirs } from '../io/commit.js';
-import { ioError } from '../io/errors.js';
+import { failedAfter, ioError } from '../io/errors.js';
 import type { PlannedOp } from '../io/plan.js';
 import { withUserLock, type Ctx } from './core.js';
 import type { MutationOptions, MutationResult } from './links.js';
@@ -26,9 +26,17 @@ async function planRemoveTree(ctx: Ctx, host: string, out: PlannedOp[]): Promise
   out.push({ op: 'rmdir', path: host });
 }
 
+/** Carry out the removals in order; a failure after the first is E_PARTIAL, listing those made. */
 async function applyRemovals(ctx: Ctx, ops: readonly PlannedOp[]): Promise<void> {
-  // Each removal goes through a verified handle on its parent (never by a path walked again).
-  for (const o of ops) await ctx.disk.removeHostEntry(o.path, o.op === 'rmdir' ? 'dir' : 'file');
+  for (let i = 0; i < ops.length; i++) {
+    const o = ops[i] as PlannedOp;
+    try {
+      // Each removal goes through a verified handle on its parent (never by a path walked again).
+      await ctx.disk.removeHostEntry(o.path, o.op === 'rmdir' ? 'dir' : 'file');
+    } catch (e) {
+      throw failedAfter(e, ops.slice(0, i));
+    }
+  }
 }
 
 /**
@@ -52,17 +60,23 @@ export async function purgeUser(ctx: Ctx, user: string, opts: MutationOptions = 
   }
   // Holding the lock excludes our own writers; releasing it removes the lock file, and taking
   // it breaks a stale one left by a dead process.
-  const ops = await withUserLock(ctx, user, async (beforePublish) => {
-    const planned = await plan();
-    await beforePublish?.();
-    await applyRemovals(ctx, planned);
-    return planned;
-  });
+  const warnings: string[] = [];
+  const ops = await withUserLock(
+    ctx,
+    user,
+    async (beforePublish) => {
+      const planned = await plan();
+      await beforePublish?.();
+      await applyRemovals(ctx, planned);
+      return planned;
+    },
+    { warnings },
+  );
   if (ops.length > 0) {
     const parents = [LINKS_DIR, DYNAMICUI_DIR].map((t) => ctx.disk.host(t));
     const existing = [];
     for (const p of parents) if ((await ctx.disk.lstatOrUndefined(p))?.isDirectory()) existing.push(p);
     await syncDirs(ctx.disk, existing);
   }
-  return { dryRun: false, ops, changed: ops.length > 0, warnings: [] };
+  return { dryRun: false, ops, changed: ops.length > 0, warnings };
 }

@@ -3,7 +3,7 @@ import { posix as path } from 'node:path';
 import { syncDirs } from '../io/commit.js';
 import { withDotLocks } from '../io/dot-lock.js';
 import { ensureDirs } from '../io/dirs.js';
-import { LinkstoreError, ioError } from '../io/errors.js';
+import { LinkstoreError, failedAfter, ioError } from '../io/errors.js';
 import { compareCodePoints } from '../io/json-codec.js';
 import type { PlannedOp } from '../io/plan.js';
 import type { Ctx } from './core.js';
@@ -70,15 +70,18 @@ export async function renameUser(ctx: Ctx, oldUser: string, newUser: string, opt
   }
 
   const locks = [oldUser, newUser].sort(compareCodePoints).map((u) => ({ path: userLockDataPath(u), mode: USER_DIR_MODE }));
-  const ops = await withDotLocks(ctx.disk, locks, ctx.lock, async (held) => {
+  const warnings: string[] = [];
+  const ops = await withDotLocks(ctx.disk, locks, { ...ctx.lock, warnings }, async (held) => {
     const m = await moves();
     for (const l of held) await l.verify();
-    for (const x of m) {
+    for (let i = 0; i < m.length; i++) {
+      const x = m[i] as (typeof m)[number];
       try {
         if (x.toExists) await ctx.disk.removeHostEntry(x.to, 'dir');
         await ctx.disk.renameHostEntry(x.from, x.to);
       } catch (e) {
-        throw ioError(e, 'move', x.from);
+        // The first tree may already have moved: then this is E_PARTIAL, saying so.
+        throw failedAfter(ioError(e, 'move', x.from), planned(m.slice(0, i)));
       }
     }
     await ensureDirs(ctx.disk, userDirSpecs(newUser, facts.gid));
@@ -87,7 +90,7 @@ export async function renameUser(ctx: Ctx, oldUser: string, newUser: string, opt
   });
   // Before the passwd rename the account (and so its theme) is the same: the moved DynamicUI
   // files are still right, and NEW cannot be looked up yet.
-  if (account !== newUser) return { dryRun: false, ops, changed: ops.length > 0, warnings: [] };
+  if (account !== newUser) return { dryRun: false, ops, changed: ops.length > 0, warnings };
   const rebuilt = await rebuildDynamicUi(ctx, newUser);
-  return { dryRun: false, ops: [...ops, ...rebuilt.ops], changed: ops.length > 0 || rebuilt.changed, warnings: rebuilt.warnings };
+  return { dryRun: false, ops: [...ops, ...rebuilt.ops], changed: ops.length > 0 || rebuilt.changed, warnings: [...warnings, ...rebuilt.warnings] };
 }

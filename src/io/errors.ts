@@ -3,6 +3,7 @@
  * in the README; `message` is for people and may be cPanel's exact wording; `cause` keeps the
  * underlying errno error when there is one.
  */
+import type { PlannedOp } from './plan.js';
 
 /** Every code the library throws. Adding one is fine; renaming one is a breaking change. */
 export const ERROR_CODES = {
@@ -23,6 +24,7 @@ export const ERROR_CODES = {
   E_WRITE_FAILED: 'A file could not be written; nothing was changed.',
   E_COMMIT_FAILED: 'A multi-file update failed; files were restored to their previous content.',
   E_AFTER_PUBLISH: 'The new content is in place, but a step after publishing failed (its durability across a crash is not guaranteed).',
+  E_PARTIAL: 'A call of several steps failed after some of them were made: those changes are in place (the error lists them), the rest was not made.',
   E_PATH_CHANGED: 'A directory was moved or replaced while the library was using it; nothing was changed there.',
   E_IO: 'An unexpected filesystem error.',
   E_NO_SUCH_USER: 'The user does not exist.',
@@ -46,12 +48,16 @@ export interface ErrorDetails {
   /** The API parameter the error is about. */
   param?: string;
   cause?: unknown;
+  /** E_PARTIAL: the changes the call made before it failed (they are in place). */
+  done?: readonly PlannedOp[];
 }
 
 export class LinkstoreError extends Error {
   readonly code: ErrorCode;
   readonly path: string | undefined;
   readonly param: string | undefined;
+  /** E_PARTIAL: the changes the call made before it failed (they are in place). */
+  readonly done: readonly PlannedOp[] | undefined;
 
   constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -59,11 +65,34 @@ export class LinkstoreError extends Error {
     this.code = code;
     this.path = details.path;
     this.param = details.param;
+    this.done = details.done;
   }
 
   toJSON(): Record<string, unknown> {
-    return { name: this.name, code: this.code, message: this.message, path: this.path, param: this.param };
+    return { name: this.name, code: this.code, message: this.message, path: this.path, param: this.param, ...(this.done ? { done: this.done } : {}) };
   }
+}
+
+/**
+ * The error of a call of several steps (an account's purge or rename, a rebuild of every LinkDB)
+ * that failed after it had made the changes `done`: `e` itself when nothing was done yet (it then
+ * says truly whether anything changed), else E_PARTIAL listing them, so that no error after a
+ * change says "nothing was changed". An E_PARTIAL from a step adds its own changes.
+ */
+export function failedAfter(e: unknown, done: readonly PlannedOp[]): unknown {
+  const inner = e instanceof LinkstoreError && e.code === 'E_PARTIAL' ? e : undefined;
+  if (done.length === 0) return e;
+  const all = [...done, ...(inner?.done ?? [])];
+  // What went wrong is the first failure's text (an inner E_PARTIAL keeps it as its cause).
+  const first = inner ? inner.cause : e;
+  // A step's own "Nothing was changed because …" is true of that step only: keep its reason.
+  const why = (first instanceof Error ? first.message : String(first)).replace(/^Nothing was changed because /, '');
+  const made = all.length === 1 ? '1 change was made and is' : `${all.length} changes were made and are`;
+  return new LinkstoreError('E_PARTIAL', `The call failed part-way: ${made} in place, the rest was not (${why}). Retrying the same call finishes it.`, {
+    cause: first,
+    done: all,
+    path: first instanceof LinkstoreError ? first.path : undefined,
+  });
 }
 
 export function isLinkstoreError(e: unknown, code?: ErrorCode): e is LinkstoreError {

@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import { AUTHN_MESSAGES as MSG, type AuthnStore } from '../../src/authn/index.js';
 import { describeOnDisks, hostPath, peek, seed, snapshotTree, type DiskCtx, settle } from '../helpers/disks.js';
 import { LOGIN, NOW, USERS, makeStore, rejectsWith, seedServer } from './setup.js';
+import { faultyFs } from '../helpers/faulty-fs.js';
 import { userLookup } from '../../src/users/index.js';
 
 async function populate(store: AuthnStore): Promise<void> {
@@ -67,10 +68,33 @@ describeOnDisks('authn lifecycle', (ctx) => {
       ['write', `${LOGIN}/google.db`],
       ['remove', `${USERS}/bob/bob.db`],
       ['remove', `${USERS}/bob/info@bob.example.db`],
-      ['remove', `${USERS}/bob/bob.db`],
-      ['remove', `${USERS}/bob/info@bob.example.db`],
       ['rmdir', `${USERS}/bob`],
     ]);
+    // The real run does exactly what was planned.
+    expect((await store.purgeUser({ user: 'bob' })).ops).toEqual(r.ops);
+  });
+
+  it('a purge that fails after rewriting a LinkDB is E_PARTIAL, listing what it changed (never “Nothing was changed”)', async () => {
+    seedServer(ctx);
+    const { store } = makeStore(ctx);
+    await populate(store);
+    const cpanelidBefore = peek(ctx, `${LOGIN}/cpanelid.db`);
+    // cpanelid's LinkDB is edited first and published; google's temp cannot be created.
+    const { fs } = faultyFs(ctx.fs, [{ op: 'open', path: (p) => p.includes('.google.db.tmp'), code: 'ENOSPC' }]);
+    const broken = makeStore(ctx, { disk: ctx.make({ fs }) }).store;
+    const e = await rejectsWith(broken.purgeUser({ user: 'bob' }), 'E_PARTIAL');
+    expect(e.message).toMatch(
+      /^The call failed part-way: 1 change was made and is in place, the rest was not \(.*ENOSPC.*\)\. Retrying the same call finishes it\.$/s,
+    );
+    expect(e.message).not.toContain('Nothing was changed');
+    // The per-user DBs stay while a LinkDB still names their users (cPanel deletes them anyway).
+    expect(e.done?.map((o) => [o.op, o.path.slice(ctx.root.length)])).toEqual([['write', `${LOGIN}/cpanelid.db`]]);
+    expect(ctx.fs.existsSync(hostPath(ctx, `${USERS}/bob/info@bob.example.db`))).toBe(true);
+    expect(peek(ctx, `${LOGIN}/cpanelid.db`)).not.toBe(cpanelidBefore);
+    // Retrying finishes it.
+    await store.purgeUser({ user: 'bob' });
+    expect(ctx.fs.existsSync(hostPath(ctx, `${USERS}/bob`))).toBe(false);
+    expect(await store.checkDrift()).toEqual([]);
   });
 
   it('a directory rename right after a link does not carry an idle lock temp along (temp reuse on)', async () => {
