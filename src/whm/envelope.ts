@@ -41,10 +41,15 @@ export function whmOk<T>(command: string, data?: T, warnings: readonly string[] 
   return data === undefined ? { metadata } : { data, metadata };
 }
 
-/** The failure envelope; `prefix` is cPanel's per-module prefix (integration: `API failure: `). */
-export function whmFail(command: string, error: unknown, prefix = ''): WhmEnvelope<never> {
+/**
+ * The failure envelope; `prefix` is cPanel's per-module prefix (integration: `API failure: `).
+ * `warnings` (a misspelt parameter's) matter most when the call failed.
+ */
+export function whmFail(command: string, error: unknown, prefix = '', warnings: readonly string[] = []): WhmEnvelope<never> {
   const { message, code } = describeError(error);
-  return { metadata: { command, reason: prefix + message, result: 0, version: 1, error_code: code } };
+  const metadata: WhmMetadata = { command, reason: prefix + message, result: 0, version: 1, error_code: code };
+  if (warnings.length) metadata.output = { warnings: [...warnings] };
+  return { metadata };
 }
 
 export function describeError(error: unknown): { message: string; code: ErrorCode | 'E_INTERNAL' } {
@@ -65,11 +70,11 @@ export function uapiOk<T>(module: string, func: string, data: T, warnings: reado
   return { apiversion: 3, func, module, result };
 }
 
-export function uapiFail(module: string, func: string, error: unknown): UapiEnvelope<never> {
+export function uapiFail(module: string, func: string, error: unknown, warnings: readonly string[] = []): UapiEnvelope<never> {
   return {
     apiversion: 3,
     func,
     module,
-    result: { data: null, errors: [describeError(error).message], messages: null, metadata: {}, status: 0, warnings: null },
+    result: { data: null, errors: [describeError(error).message], messages: null, metadata: {}, status: 0, warnings: warnings.length ? [...warnings] : null },
   };
 }

@@ -43,7 +43,18 @@ function readerFor(fn: WhmFunction, params: WhmParams): ParamReader {
   return new ParamReader(params, fn.perlPackage === undefined ? undefined : `${fn.perlPackage}::${fn.name}`);
 }
 
-export async function callWhm(ls: Linkstore, name: string, params: WhmParams = {}, options: CallOptions = {}): Promise<WhmEnvelope> {
+/** The parameters a JavaScript caller passed: `null` is none; anything but an object is refused. */
+function paramsOf(params: WhmParams | null | undefined): WhmParams | LinkstoreError {
+  if (params === undefined || params === null) return {};
+  if (typeof params !== 'object' || Array.isArray(params)) {
+    return new LinkstoreError('E_INVALID_PARAM', 'The parameters must be an object of names and string values.');
+  }
+  return params;
+}
+
+export async function callWhm(ls: Linkstore, name: string, given: WhmParams | null = {}, options: CallOptions = {}): Promise<WhmEnvelope> {
+  const params = paramsOf(given);
+  if (params instanceof LinkstoreError) return whmFail(name, params);
   const fn = whmFunction(name);
   if (!fn) {
     return whmFail(
@@ -58,7 +69,7 @@ export async function callWhm(ls: Linkstore, name: string, params: WhmParams = {
     const warnings = ignoredWarnings(unknown, params);
     return data instanceof MutationData ? whmOk(name, data.data, warnings, data.changed) : whmOk(name, data, warnings);
   } catch (e) {
-    return whmFail(name, e, fn.errorPrefix);
+    return whmFail(name, e, fn.errorPrefix, ignoredWarnings(unknown, params));
   }
 }
 
@@ -67,7 +78,9 @@ export async function callWhm(ls: Linkstore, name: string, params: WhmParams = {
  * UAPI's own envelope: `status` 1 and `data`, or `status` 0 and `errors`. It never throws.
  * Unknown parameters are ignored with cPanel's warning in `result.warnings` (`strict` fails the call).
  */
-export async function callUapi(ls: Linkstore, name: string, params: WhmParams = {}, options: CallOptions = {}): Promise<UapiEnvelope> {
+export async function callUapi(ls: Linkstore, name: string, given: WhmParams | null = {}, options: CallOptions = {}): Promise<UapiEnvelope> {
+  const params = paramsOf(given);
+  if (params instanceof LinkstoreError) return uapiFail(whmFunction(name)?.module ?? 'ExternalAuthentication', name, params);
   const fn = whmFunction(name);
   if (!fn || fn.api !== 'uapi') {
     const known = (WHM_FUNCTIONS as readonly WhmFunction[]).filter((f) => f.api === 'uapi').map((f) => f.name);
@@ -86,7 +99,7 @@ export async function callUapi(ls: Linkstore, name: string, params: WhmParams = 
     const data = result instanceof MutationData ? result.data : result;
     return uapiOk(module, name, data ?? null, ignoredWarnings(unknown, params));
   } catch (e) {
-    return uapiFail(module, name, e);
+    return uapiFail(module, name, e, ignoredWarnings(unknown, params));
   }
 }
 

@@ -4,7 +4,7 @@
  * `strict`, the call refused).
  */
 import { describe, expect, it } from 'vitest';
-import { callUapi, isLinkstoreError, LinkstoreError, openLinkstore } from '../../src/index.js';
+import { callUapi, callWhm, isLinkstoreError, LinkstoreError, openLinkstore } from '../../src/index.js';
 import { createTestServer } from '../../src/testing/index.js';
 
 const LINK = { username: 'bob', provider_id: 'google', subject_unique_identifier: 'nope' };
@@ -66,6 +66,24 @@ describe('unknown parameters', () => {
       warnings: ['Ignoring unrecognized data key “usr” (x)!'],
     });
     expect((await s.whm('validate_system_user', { user: 'bob' })).metadata.output).toBeUndefined();
+  });
+
+  it('are warned about when the call fails too (a misspelt key is most often why it failed)', async () => {
+    const s = await createTestServer({ users: ['bob'] });
+    const env = await s.whm('list_integration_links', { usr: 'bob' });
+    expect(env.metadata).toMatchObject({ result: 0, error_code: 'E_MISSING_PARAM', output: { warnings: ['Ignoring unrecognized data key “usr” (bob)!'] } });
+    const uapi = await callUapi(s.linkstore, 'get_authn_links', { usrname: 'bob' });
+    expect(uapi.result).toMatchObject({ status: 0, warnings: ['Ignoring unrecognized data key “usrname” (bob)!'] });
+  });
+
+  it('a JavaScript caller’s null parameters are none, and parameters that are not an object are refused (never a throw)', async () => {
+    const s = await createTestServer({ users: ['bob'] });
+    expect((await callWhm(s.linkstore, 'list_integration_links', null)).metadata).toMatchObject({ result: 0, error_code: 'E_MISSING_PARAM' });
+    for (const bad of ['user=bob', 42, ['bob']]) {
+      const env = await callWhm(s.linkstore, 'list_integration_links', bad as unknown as Record<string, string>);
+      expect(env.metadata).toMatchObject({ result: 0, error_code: 'E_INVALID_PARAM' });
+      expect((await callUapi(s.linkstore, 'get_authn_links', bad as unknown as Record<string, string>)).result.status).toBe(0);
+    }
   });
 
   it('show the value of a dropped key, but never one of a key that names a secret', async () => {
