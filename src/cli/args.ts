@@ -52,6 +52,7 @@ const BOOL_OPTIONS = new Set([
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const out: ParsedArgs = { dryRun: false, strict: false, help: false, version: false, params: dict(), positional: [], flags: dict(), repeated: dict() };
+  const seen = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === '-h') {
@@ -64,6 +65,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (VALUE_OPTIONS.has(name)) {
         let value: string | undefined = eq === -1 ? argv[++i] : a.slice(eq + 1);
         if (value === undefined || (eq === -1 && value.startsWith('--'))) throw new UsageError(`The option --${name} needs a value.`);
+        // The last of two would win silently: `--root A --root B` or `--as X --as Y` write somewhere else than one of them says.
+        if (!REPEATABLE.has(name) && seen.has(name)) throw new UsageError(`The option --${name} is given twice.`);
+        seen.add(name);
         if (name === 'root') out.root = value;
         else if (name === 'output') {
           value = value.toLowerCase();

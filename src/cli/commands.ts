@@ -122,7 +122,9 @@ function userMap(args: ParsedArgs): Map<string, string> | string {
   for (const v of args.repeated['map-user'] ?? []) {
     const eq = v.indexOf('=');
     if (eq <= 0 || eq === v.length - 1) return `--map-user needs OLD=NEW (got “${v}”).`;
-    map.set(v.slice(0, eq), v.slice(eq + 1));
+    const old = v.slice(0, eq);
+    if (map.has(old)) return `--map-user maps “${old}” twice.`;
+    map.set(old, v.slice(eq + 1));
   }
   return map;
 }

@@ -63,6 +63,17 @@ describe('linkstore CLI', () => {
     expect(run().code).toBe(2);
   });
 
+  it('a single-value option given twice is a usage error, not a silent choice of the last', () => {
+    for (const argv of [
+      ['--root', '/nonexistent', '--root', root, 'validate_system_user', 'user=a'],
+      ['--root', root, '--output', 'json', '--output=yaml', 'validate_system_user', 'user=a'],
+      ['--root', root, 'doctor', '--user', 'nosuch', '--user', 'bob'],
+    ]) {
+      const r = run(...argv);
+      expect([r.code, r.err]).toEqual([2, expect.stringMatching(/The option --(root|output|user) is given twice\./)]);
+    }
+  });
+
   it('--help lists every function; FUNCTION --help lists its parameters', () => {
     const h = run('--help');
     expect(h.code).toBe(0);

@@ -126,6 +126,8 @@ describe('linkstore export and import (binary)', () => {
     expect(conflict.status).toBe(0);
     expect(conflict.stdout).toMatch(/^line \d+: conflict integration_link bob\/wiki: differs from what is stored \(--no-replace\)$/m);
     expect(linkstore(b.root, ['import', '--map-user', 'alice', '-'], ex).status).toBe(2);
+    const twice = linkstore(b.root, ['import', '--map-user', 'bob=alice', '--map-user', 'bob=carol', '-'], ex);
+    expect([twice.status, twice.stderr]).toEqual([2, expect.stringContaining('--map-user maps “bob” twice.')]);
   });
 
   it('--map-user OLD=NEW moves an email user of OLD to NEW’s ownership with the same address', async () => {
