@@ -5,19 +5,29 @@
  */
 import type { OutputFormat } from './args.js';
 
-const PLAIN = /^[A-Za-z0-9_./@:+-][A-Za-z0-9_ ./@:+-]*$/;
-const AMBIGUOUS = /^(?:~|null|true|false|yes|no|on|off|y|n|[-+]?(?:\d[\d_]*)?\.?\d+(?:e[-+]?\d+)?|0x[0-9a-f]+|0o[0-7]+|\.inf|\.nan)$/i;
+/**
+ * Strings written without quotes: they start with a letter, `_` or `/` (never with an indicator
+ * such as `@`, `-`, `:` or with a digit, `+` or `.`, which YAML 1.1 readers take for numbers,
+ * sexagesimals like `1:20`, binaries like `0b101` or dates), hold only safe characters, and do
+ * not end with `:`. Everything else is quoted (JSON strings are valid YAML).
+ */
+const PLAIN = /^[A-Za-z_/][A-Za-z0-9_ ./@:+-]*$/;
+// Words YAML 1.1 reads as booleans or null, and an exponent alone (`E0`), which some readers take for a float.
+const AMBIGUOUS = /^(?:null|true|false|yes|no|on|off|y|n|e[-+]?[0-9_]+)$/i;
+
+function plain(s: string): boolean {
+  return PLAIN.test(s) && !AMBIGUOUS.test(s) && !s.endsWith(' ') && !s.endsWith(':') && !s.includes(': ') && !s.includes(' #');
+}
 
 function yamlScalar(v: unknown): string {
   if (v === null || v === undefined) return '~';
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   const s = String(v);
-  if (s !== '' && PLAIN.test(s) && !AMBIGUOUS.test(s) && !s.endsWith(' ') && !s.includes(': ') && !s.startsWith('- ')) return s;
-  return JSON.stringify(s);
+  return plain(s) ? s : JSON.stringify(s);
 }
 
 function yamlKey(k: string): string {
-  return k !== '' && PLAIN.test(k) && !AMBIGUOUS.test(k) && !k.includes(': ') ? k : JSON.stringify(k);
+  return plain(k) ? k : JSON.stringify(k);
 }
 
 function yamlNode(v: unknown, indent: string, out: string[]): void {
