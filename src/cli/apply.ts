@@ -4,7 +4,7 @@
  * written), 1 when applying failed. With --output json|jsonpretty|yaml the report
  * `{ changed, changes }` (plus `error` on failure) is printed on stdout.
  */
-import { isLinkstoreError, type LinkstoreError } from '../io/errors.js';
+import { LinkstoreError, isEnoent, isLinkstoreError } from '../io/errors.js';
 import { nodeFsPort } from '../io/fs-port.js';
 import type { Linkstore } from '../services.js';
 import type { ApplyResult } from '../apply/index.js';
@@ -58,7 +58,10 @@ export async function runApply(ls: Linkstore, args: ParsedArgs, io: CliIo, usage
   try {
     text = await readState(file);
   } catch (e) {
-    io.stderr(`linkstore apply: cannot read “${file}”: ${e instanceof Error ? e.message : String(e)}\n`);
+    const message = `cannot read “${file}”: ${e instanceof Error ? e.message : String(e)}`;
+    // A script reading the JSON report gets one for this failure too.
+    if (fmt !== 'table') io.stdout(format(errorReport(new LinkstoreError(isEnoent(e) ? 'E_NOT_FOUND' : 'E_IO', message), undefined), fmt));
+    io.stderr(`linkstore apply: ${message}\n`);
     return 2;
   }
   const { applyState, ApplyError, loadState, renderFileDiff } = await import('../apply/index.js');

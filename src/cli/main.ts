@@ -7,7 +7,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { parseArgs, requestedOutput, UsageError, type ParsedArgs } from './args.js';
 import { format } from './output.js';
-import { usageFailure, type CliIo } from './usage.js';
+import { commandFailure, usageFailure, type CliIo } from './usage.js';
 import { nodeFsPort } from '../io/fs-port.js';
 import type { WhmFunction } from '../whm/functions.js';
 
@@ -86,10 +86,7 @@ function functionMisuse(fn: WhmFunction, args: ParsedArgs, unknown: readonly str
  */
 export async function main(argv: readonly string[], io: CliIo = defaultIo, rawArgv?: readonly Uint8Array[]): Promise<number> {
   const badBytes = invalidUtf8Argument(argv, rawArgv);
-  if (badBytes !== undefined) {
-    io.stderr(`linkstore: ${badBytes}\n`);
-    return 2;
-  }
+  if (badBytes !== undefined) return usageFailure(io, requestedOutput(argv), 'linkstore', badBytes);
   let args: ParsedArgs;
   try {
     args = parseArgs(argv);
@@ -128,7 +125,16 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, rawAr
   const ls = new Linkstore({ root, fsync: 'inline' });
   if (!fn) {
     const { runCommand } = await import('./commands.js');
-    return runCommand(command, ls, args, io);
+    try {
+      return await runCommand(command, ls, args, io);
+    } catch (e) {
+      // What a command did not turn into its own report (`export --out` into a missing directory,
+      // say) is still a failure of the command (exit 1), with its envelope for a JSON reader.
+      const { isLinkstoreError, errnoCode } = await import('../io/errors.js');
+      const code = isLinkstoreError(e) ? e.code : errnoCode(e) !== undefined ? 'E_IO' : 'E_INTERNAL';
+      commandFailure(io, args.output, command, e instanceof Error ? e.message : String(e), code);
+      return 1;
+    }
   }
   const { callWhm, unknownParams } = await import('../whm/index.js');
   const unknown = unknownParams(fn, args.params);

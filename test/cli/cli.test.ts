@@ -63,6 +63,17 @@ describe('linkstore CLI', () => {
     expect(run().code).toBe(2);
   });
 
+  it('with --output json every failure prints an envelope: a command’s I/O failure is exit 1 (not a usage error), an unreadable state file exit 2', () => {
+    const exp = run('--root', root, 'export', '--out', join(root, 'no/such/dir/out.ndjson'));
+    expect([exp.code, exp.err]).toEqual([1, expect.stringContaining('ENOENT')]);
+    const arc = run('--root', root, '--output', 'json', 'archive', 'export', 'bob', join(root, 'no/such/dir/cpmove-bob'));
+    expect(arc.code).toBe(1);
+    expect(JSON.parse(arc.out).metadata).toMatchObject({ command: 'archive', result: 0, error_code: 'E_IO' });
+    const apply = run('--root', root, '--output', 'json', 'apply', join(root, 'nosuch.yaml'));
+    expect(apply.code).toBe(2);
+    expect(JSON.parse(apply.out)).toMatchObject({ changed: false, changes: [], error: { code: 'E_NOT_FOUND' } });
+  });
+
   it('a single-value option given twice is a usage error, not a silent choice of the last', () => {
     for (const argv of [
       ['--root', '/nonexistent', '--root', root, 'validate_system_user', 'user=a'],

@@ -49,6 +49,10 @@ describe('bad options are LinkstoreErrors', () => {
   });
 });
 
+// What a JavaScript caller without the types can pass.
+const untypedWhm = callWhm as unknown as (ls: unknown, name: string, params: unknown) => ReturnType<typeof callWhm>;
+const untypedUapi = callUapi as unknown as (ls: unknown, name: string, params: unknown) => ReturnType<typeof callUapi>;
+
 describe('unknown parameters', () => {
   it('are ignored with cPanel’s warning in metadata.output.warnings; nothing of them is stored', async () => {
     const s = await createTestServer({ users: ['bob'] });
@@ -72,17 +76,17 @@ describe('unknown parameters', () => {
     const s = await createTestServer({ users: ['bob'] });
     const env = await s.whm('list_integration_links', { usr: 'bob' });
     expect(env.metadata).toMatchObject({ result: 0, error_code: 'E_MISSING_PARAM', output: { warnings: ['Ignoring unrecognized data key “usr” (bob)!'] } });
-    const uapi = await callUapi(s.linkstore, 'get_authn_links', { usrname: 'bob' });
+    const uapi = await untypedUapi(s.linkstore, 'get_authn_links', { usrname: 'bob' });
     expect(uapi.result).toMatchObject({ status: 0, warnings: ['Ignoring unrecognized data key “usrname” (bob)!'] });
   });
 
   it('a JavaScript caller’s null parameters are none, and parameters that are not an object are refused (never a throw)', async () => {
     const s = await createTestServer({ users: ['bob'] });
-    expect((await callWhm(s.linkstore, 'list_integration_links', null)).metadata).toMatchObject({ result: 0, error_code: 'E_MISSING_PARAM' });
+    expect((await untypedWhm(s.linkstore, 'list_integration_links', null)).metadata).toMatchObject({ result: 0, error_code: 'E_MISSING_PARAM' });
     for (const bad of ['user=bob', 42, ['bob']]) {
-      const env = await callWhm(s.linkstore, 'list_integration_links', bad as unknown as Record<string, string>);
+      const env = await untypedWhm(s.linkstore, 'list_integration_links', bad);
       expect(env.metadata).toMatchObject({ result: 0, error_code: 'E_INVALID_PARAM' });
-      expect((await callUapi(s.linkstore, 'get_authn_links', bad as unknown as Record<string, string>)).result.status).toBe(0);
+      expect((await untypedUapi(s.linkstore, 'get_authn_links', bad)).result.status).toBe(0);
     }
   });
 
