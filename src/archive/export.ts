@@ -16,7 +16,8 @@ import type { ArchiveFile } from '../integration/archive.js';
 import { userLinksDir } from '../integration/paths.js';
 import { userDir as authnUserDir } from '../authn/constants.js';
 import type { Linkstore } from '../services.js';
-import { ARCHIVE_DIR_MODE, AUTHN_SECTION, INTEGRATION_SECTION, SECTION_DIR_MODE, TARBALL_MODE, isTarballPath, sectionOf } from './sections.js';
+import { ARCHIVE_DIR_MODE, AUTHN_SECTION, INTEGRATION_SECTION, SECTION_DIR_MODE, TARBALL_MODE, isTarballPath, sectionOf, userFromArchiveName } from './sections.js';
+import { requireKnownUser } from '../account/known-user.js';
 import { DEFAULT_LIMITS, refuse, scanTarball, tarBytes, type ArchiveLimits } from './tar-read.js';
 import { END_OF_ARCHIVE, encodeMember, gzipStream, spliceTar, type NewMember } from './tar-write.js';
 
@@ -53,8 +54,10 @@ async function sourceSections(ls: Linkstore, user: string): Promise<Section[]> {
 }
 
 export async function exportAccountArchive(ls: Linkstore, user: string, target: string, opts: ArchiveExportOptions = {}): Promise<ArchiveExportResult> {
-  const sections = await sourceSections(ls, user);
+  await requireKnownUser(ls, user);
   const host = path.resolve(target);
+  assertNamedFor(host, user);
+  const sections = await sourceSections(ls, user);
   const base = { dryRun: opts.dryRun === true, target: host, sections: sections.map((s) => s.dir), warnings: [] };
   // Export always writes the target afresh, so any planned operation is a change.
   if (isTarballPath(host)) {
@@ -63,6 +66,21 @@ export async function exportAccountArchive(ls: Linkstore, user: string, target: 
   }
   const ops = await toDirectory(ls.disk, host, sections, opts.dryRun === true);
   return { ...base, format: 'directory', ops, changed: ops.length > 0 };
+}
+
+/**
+ * The target must be named as pkgacct names it, for this user: a restore takes the account from
+ * the name (`cpmove-alice` restores into alice), so bob's links under that name would go to alice.
+ */
+function assertNamedFor(host: string, user: string): void {
+  const base = path.basename(host);
+  const named = userFromArchiveName(base);
+  if (named === user) return;
+  throw new LinkstoreError(
+    'E_INVALID_PARAM',
+    `The archive of “${user}” must be named cpmove-${user} (a directory) or cpmove-${user}.tar.gz, not “${base}”${named !== undefined && named !== user ? `: a restore would put it into the account “${named}”` : ''}.`,
+    { param: 'target', path: host },
+  );
 }
 
 // ------------------------------------------------------------------ directory

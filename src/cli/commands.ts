@@ -89,6 +89,12 @@ async function runExport(ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<nu
   if (args.positional.length) return usageFailure(io, args.output, 'export', `“export” takes no arguments (got “${args.positional[0]}”).`);
   if (args.flags.out === '') return usageFailure(io, args.output, 'export', 'the option --out needs a file name.');
   const { exportStream, recordLine } = await import('../transfer/index.js');
+  const user = userFlag(args);
+  if (user !== undefined) {
+    // Before the output file is created: a misspelt user leaves no empty export behind.
+    const { requireKnownUser } = await import('../account/known-user.js');
+    await requireKnownUser(ls, user);
+  }
   let skipped = 0;
   const onCorrupt =
     args.flags['skip-corrupt'] === true

@@ -9,9 +9,7 @@
  * their checks, through the stores (so under the same locks as every other writer).
  */
 import type { Linkstore } from '../services.js';
-import { LinkstoreError } from '../io/errors.js';
-import { USERS_DIR as AUTHN_USERS_DIR } from '../authn/constants.js';
-import { DYNAMICUI_DIR, LINKS_DIR } from '../integration/paths.js';
+import { requireKnownUser } from '../account/known-user.js';
 import { dict } from '../io/dict.js';
 import { defaultPidAlive } from '../io/dot-lock.js';
 import { compareCodePoints } from '../io/json-codec.js';
@@ -27,8 +25,6 @@ export { renderDoctorTable } from './render.js';
 export const DEFAULT_GRACE_MS = 120_000;
 
 /** Where a user's own files live in the two trees. */
-const USER_DIRS = [LINKS_DIR, DYNAMICUI_DIR, AUTHN_USERS_DIR];
-
 const AREA_ORDER = { integration: 0, authn: 1 } as const;
 
 function compareFindings(a: Finding, b: Finding): number {
@@ -89,12 +85,3 @@ export async function doctor(ls: Linkstore, options: DoctorOptions = {}): Promis
   return { fix: sc.fix, dryRun, user: options.user ?? null, ok: summary.unfixed === 0, findings, summary, leftForPerson };
 }
 
-/**
- * `--user NAME` of a name that is neither a system user nor has files in either tree is a typo,
- * not a clean bill of health: E_NO_SUCH_USER. (A removed user's leftovers are still scanned.)
- */
-async function requireKnownUser(ls: Linkstore, user: string): Promise<void> {
-  if ((await userLookup(await ls.users()).passwdEntry(user)) !== undefined) return;
-  for (const dir of USER_DIRS) if ((await ls.disk.statPath(`${dir}/${user}`)) !== undefined) return;
-  throw new LinkstoreError('E_NO_SUCH_USER', `You do not have a user named “${user}”, and no integration or authn files exist for it.`, { param: 'user' });
-}

@@ -17,6 +17,7 @@ import * as stored from '../authn/transfer.js';
 import type { IntegrationStore } from '../integration/index.js';
 import type { TransferRecord } from './records.js';
 import { userLookup } from '../users/index.js';
+import { requireKnownUser } from '../account/known-user.js';
 
 export interface ExportOptions {
   /** Only this user: an integration account, and the authn links of this system user (its mail users included). */
@@ -110,6 +111,8 @@ async function* authnLinkRecords(authn: AuthnStore, only: string | undefined, gu
 
 /** Every record of the server (or of `options.user`), in export order, one at a time. */
 export async function* exportStream(ls: Linkstore, options: ExportOptions = {}): AsyncGenerator<TransferRecord> {
+  // A misspelt user is an error, not an empty export.
+  if (options.user !== undefined) await requireKnownUser(ls, options.user);
   const guard = guardWith(options);
   const authn = await ls.authn();
   if (options.user === undefined) yield* providerRecords(authn, guard);

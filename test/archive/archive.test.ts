@@ -280,6 +280,20 @@ describeOnDisks('account archives', (ctx) => {
     await loadAccountArchive(ctx.disk.fs, file, { maxMemberBytes: ARCHIVE_LIMITS.maxMemberBytes, maxKeptMembers: 10 });
   });
 
+  it('refuses a target not named for the user (a restore would take the account from the name) and a user that names nothing', async () => {
+    await settle();
+    const before = snapshotTree(ctx, '/');
+    for (const target of ['cpmove-alice', 'cpmove-alice.tar.gz', 'backup', 'cpmove-bob.zip']) {
+      const e = await rejectsWith(exportAccountArchive(ls, 'bob', `${out}/${target}`), 'E_INVALID_PARAM');
+      expect(e.message).toContain(`must be named cpmove-bob (a directory) or cpmove-bob.tar.gz, not “${target}”`);
+    }
+    expect((await rejectsWith(exportAccountArchive(ls, 'bob', `${out}/cpmove-alice`), 'E_INVALID_PARAM')).message).toMatch(/a restore would put it into the account “alice”/);
+    await rejectsWith(exportAccountArchive(ls, 'nosuch', `${out}/cpmove-nosuch`), 'E_NO_SUCH_USER');
+    await settle();
+    expect(snapshotTree(ctx, '/')).toEqual(before);
+    expect(ctx.fs.readdirSync(out)).toEqual([]);
+  });
+
   it('exports with the Disk’s fsync mode: on the thread pool by default (a large tarball’s fsync must not hold the loop), inline when asked', async () => {
     for (const [mode, expected] of [
       ['thread-pool', 'fsync'],

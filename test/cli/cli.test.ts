@@ -74,6 +74,13 @@ describe('linkstore CLI', () => {
     expect(JSON.parse(apply.out)).toMatchObject({ changed: false, changes: [], error: { code: 'E_NOT_FOUND' } });
   });
 
+  it('export --user of a name that names nothing is an error (exit 1), and leaves no output file', () => {
+    const out = join(root, 'out.ndjson');
+    const r = run('--root', root, 'export', '--user', 'bbo', '--out', out);
+    expect([r.code, r.err]).toEqual([1, expect.stringContaining('You do not have a user named “bbo”')]);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('a single-value option given twice is a usage error, not a silent choice of the last', () => {
     for (const argv of [
       ['--root', '/nonexistent', '--root', root, 'validate_system_user', 'user=a'],
