@@ -16,7 +16,16 @@ import type { ArchiveFile } from '../integration/archive.js';
 import { userLinksDir } from '../integration/paths.js';
 import { userDir as authnUserDir } from '../authn/constants.js';
 import type { Linkstore } from '../services.js';
-import { ARCHIVE_DIR_MODE, AUTHN_SECTION, INTEGRATION_SECTION, SECTION_DIR_MODE, TARBALL_MODE, isTarballPath, sectionOf, userFromArchiveName } from './sections.js';
+import {
+  ARCHIVE_DIR_MODE,
+  AUTHN_SECTION,
+  INTEGRATION_SECTION,
+  SECTION_DIR_MODE,
+  TARBALL_MODE,
+  isTarballPath,
+  sectionOf,
+  userFromArchiveName,
+} from './sections.js';
 import { requireKnownUser } from '../account/known-user.js';
 import { DEFAULT_LIMITS, refuse, scanTarball, tarBytes, type ArchiveLimits } from './tar-read.js';
 import { END_OF_ARCHIVE, encodeMember, gzipStream, spliceTar, type NewMember } from './tar-write.js';

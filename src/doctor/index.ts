@@ -84,4 +84,3 @@ export async function doctor(ls: Linkstore, options: DoctorOptions = {}): Promis
   const dryRun = options.fix === true && options.dryRun === true;
   return { fix: sc.fix, dryRun, user: options.user ?? null, ok: summary.unfixed === 0, findings, summary, leftForPerson };
 }
-

@@ -287,7 +287,9 @@ describeOnDisks('account archives', (ctx) => {
       const e = await rejectsWith(exportAccountArchive(ls, 'bob', `${out}/${target}`), 'E_INVALID_PARAM');
       expect(e.message).toContain(`must be named cpmove-bob (a directory) or cpmove-bob.tar.gz, not “${target}”`);
     }
-    expect((await rejectsWith(exportAccountArchive(ls, 'bob', `${out}/cpmove-alice`), 'E_INVALID_PARAM')).message).toMatch(/a restore would put it into the account “alice”/);
+    expect((await rejectsWith(exportAccountArchive(ls, 'bob', `${out}/cpmove-alice`), 'E_INVALID_PARAM')).message).toMatch(
+      /a restore would put it into the account “alice”/,
+    );
     await rejectsWith(exportAccountArchive(ls, 'nosuch', `${out}/cpmove-nosuch`), 'E_NO_SUCH_USER');
     await settle();
     expect(snapshotTree(ctx, '/')).toEqual(before);
