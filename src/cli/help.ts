@@ -1,19 +1,24 @@
 /** `--help` texts, generated from the facade's function table so they cannot drift from it. */
 import { WHM_FUNCTIONS, type WhmFunction } from '../whm/functions.js';
 
+/** The usage lines at the top of a command's help (without `Usage: `). */
+function usageLines(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    if (out.length === 0 && line.startsWith('Usage: ')) out.push(line.slice('Usage: '.length));
+    else if (out.length > 0 && /^ {7}\S/.test(line)) out.push(line.slice(7));
+    else if (out.length > 0 && /^ {8,}\[/.test(line)) out.push(line.slice(7));
+    else if (out.length > 0) break;
+  }
+  return out;
+}
+
 export function mainHelp(): string {
   const width = Math.max(...WHM_FUNCTIONS.map((f) => f.name.length));
   return [
     'Usage: linkstore [--root DIR] [--output yaml|json|jsonpretty] [--dry-run] [--strict] FUNCTION [key=value ...]',
-    '       linkstore [--root DIR] doctor [--fix [--dry-run]] [--user U] [--output table|json|jsonpretty|yaml]',
-    '       linkstore [--root DIR] export [--user U]            (NDJSON on stdout)',
-    '       linkstore [--root DIR] import [--dry-run] [--quiet|--progress] [--output table|json|jsonpretty|yaml] FILE',
-    '       linkstore [--root DIR] archive export USER TARGET    (cpmove-USER/ or .tar.gz)',
-    '       linkstore [--root DIR] archive restore SOURCE [--as NEWUSER] [--dry-run]',
-    '       linkstore [--root DIR] account purge USER | rename OLD NEW | domain-change USER OLD NEW [--dry-run]',
-    '       linkstore [--root DIR] rebuild-linkdb [--include-root] [--dry-run]',
-    '       linkstore [--root DIR] apply [--check] [--diff] [--prune] STATE.{json,yaml}',
-    '       linkstore (--root DIR | --memfs [--seed FIXTURE]) serve --token-file F [--listen [HOST:]PORT]',
+    // Each command's own usage, so the two cannot drift apart.
+    ...Object.keys(COMMAND_HELP).flatMap((c) => usageLines(commandHelp(c)).map((l) => `       ${l}`)),
     '',
     'Reads and writes cPanel’s integration links, External Authentication links and username',
     'checks on disk, as WHM API 1 would.',
@@ -24,8 +29,9 @@ export function mainHelp(): string {
     '  --output FMT    yaml (whmapi1’s default), json or jsonpretty for functions; doctor and import',
     '                  also take table (their default on a terminal; doctor prints json otherwise).',
     '                  With json or jsonpretty every failure, usage errors included, is an envelope.',
-    '  --dry-run       Validate and print the planned file operations; write nothing. Only for',
-    '                  functions marked [writes], import and doctor --fix.',
+    '  --dry-run       Validate and print the planned file operations; write nothing. For functions',
+    '                  marked [writes], doctor --fix, import, archive, account and rebuild-linkdb',
+    '                  (apply calls it --check).',
     '  --strict        Unknown key=value parameters are a usage error (default: ignored with',
     '                  cPanel’s warning, in metadata.output.warnings and on stderr).',
     '  --fix, --user   doctor: repair what is safe; limit to one user (export takes --user too).',

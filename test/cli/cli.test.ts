@@ -97,6 +97,12 @@ describe('linkstore CLI', () => {
     expect(h.code).toBe(0);
     for (const fn of ['create_integration_link', 'link_user_authn_provider', 'validate_system_user', 'verify_new_username_for_restore', 'doctor'])
       expect(h.out).toContain(fn);
+    // Each command's usage, as its own help gives it.
+    for (const command of ['doctor', 'export', 'import', 'archive', 'account', 'rebuild-linkdb', 'apply', 'serve']) {
+      const own = run(command, '--help').out.split('\n');
+      const usage = own.slice(0, own.findIndex((l, i) => i > 0 && !/^ {7}/.test(l)));
+      for (const line of usage) expect(h.out, command).toContain(line.replace(/^Usage: /, '').trim());
+    }
     const f = run('create_integration_link', '--help');
     expect(f.code).toBe(0);
     expect(f.out).toContain('autologin_token_url');
