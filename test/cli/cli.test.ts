@@ -100,7 +100,10 @@ describe('linkstore CLI', () => {
     // Each command's usage, as its own help gives it.
     for (const command of ['doctor', 'export', 'import', 'archive', 'account', 'rebuild-linkdb', 'apply', 'serve']) {
       const own = run(command, '--help').out.split('\n');
-      const usage = own.slice(0, own.findIndex((l, i) => i > 0 && !/^ {7}/.test(l)));
+      const usage = own.slice(
+        0,
+        own.findIndex((l, i) => i > 0 && !/^ {7}/.test(l)),
+      );
       for (const line of usage) expect(h.out, command).toContain(line.replace(/^Usage: /, '').trim());
     }
     const f = run('create_integration_link', '--help');
