@@ -12,6 +12,7 @@ import { uapiFail, whmFail, type WhmEnvelope } from '../whm/envelope.js';
 import { callWhm } from '../whm/index.js';
 import { parseAuthorization, tokensEqual, type Credentials } from './auth.js';
 import { readBody } from './body.js';
+import { parseForm } from './form.js';
 import { answerUapi, UAPI_MODULE } from './uapi.js';
 
 export interface HandlerOptions {
@@ -57,11 +58,16 @@ function isFormBody(req: IncomingMessage): boolean {
   return type === 'application/x-www-form-urlencoded';
 }
 
-/** Flat parameters, refusing a key given twice (WHM API 1 functions here take single values). */
-function collectParams(sources: URLSearchParams[]): { params: Record<string, string> } | { duplicate: string } {
+/**
+ * Flat parameters from form texts (the query, a POST body), refusing a key given twice (WHM API 1
+ * functions here take single values) and bytes that are not UTF-8.
+ */
+function collectParams(sources: readonly string[]): { params: Record<string, string> } | { duplicate: string } | { notUtf8: string } {
   const params: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const source of sources) {
-    for (const [k, v] of source) {
+    const form = parseForm(source);
+    if ('notUtf8' in form) return form;
+    for (const [k, v] of form.entries) {
       if (Object.hasOwn(params, k)) return { duplicate: k };
       params[k] = v;
     }
@@ -118,7 +124,10 @@ export function createHandler(options: HandlerOptions): (req: IncomingMessage, r
       req.resume(); // drain the unread body so the connection can be reused
       return;
     }
-    const sources = [url.searchParams];
+    // The raw query, not url.searchParams: that decodes bytes that are not UTF-8 to U+FFFD.
+    const rawUrl = req.url ?? '';
+    const query = rawUrl.includes('?') ? (rawUrl.slice(rawUrl.indexOf('?') + 1).split('#')[0] as string) : '';
+    const sources = [query];
     if (req.method === 'POST') {
       const body = await readBody(req, options.maxBodyBytes);
       if (!body.ok) {
@@ -127,12 +136,17 @@ export function createHandler(options: HandlerOptions): (req: IncomingMessage, r
       }
       if (body.body.length > 0) {
         if (!isFormBody(req)) return httpError(res, 415, 'POST bodies must be application/x-www-form-urlencoded.');
-        sources.push(new URLSearchParams(body.body.toString('utf8')));
+        sources.push(body.body.toString('latin1'));
       }
     }
     const collected = collectParams(sources);
-    if ('duplicate' in collected) {
-      const error = new LinkstoreError('E_INVALID_PARAM', `The parameter “${collected.duplicate}” is given twice.`, { param: collected.duplicate });
+    if ('duplicate' in collected || 'notUtf8' in collected) {
+      const error =
+        'duplicate' in collected
+          ? new LinkstoreError('E_INVALID_PARAM', `The parameter “${collected.duplicate}” is given twice.`, { param: collected.duplicate })
+          : new LinkstoreError('E_INVALID_PARAM', `The value of the parameter “${collected.notUtf8}” is not valid UTF-8; pass text in UTF-8.`, {
+              param: collected.notUtf8,
+            });
       return send(res, 200, r.api === 'whm' ? whmFail(r.fn, error) : uapiFail(r.module, r.fn, error).result);
     }
     const answer = r.api === 'whm' ? await answerWhm(ls, r.fn, collected.params) : await answerUapi(ls, r.module, r.fn, creds.user, collected.params);

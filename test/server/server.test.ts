@@ -90,6 +90,24 @@ describe('WHM API 1 over HTTP', () => {
     });
   });
 
+  it('refuses percent-encoded bytes that are not UTF-8 (the CLI does), in the query and in a form body, and decodes UTF-8 and + as the forms define', async () => {
+    const before = server.tree();
+    const bad = await getJson('/json-api/create_integration_link?api.version=1&user=bob&app=utf&url=https://x/&label=a%FFb');
+    expect(bad.body).toMatchObject({
+      metadata: { result: 0, error_code: 'E_INVALID_PARAM', reason: 'The value of the parameter “label” is not valid UTF-8; pass text in UTF-8.' },
+    });
+    const res = await fetch(`${http.url}/json-api/create_integration_link?api.version=1`, {
+      method: 'POST',
+      headers: { ...whmAuth(), 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'user=bob&app=utf&url=https://x/&label=%C3',
+    });
+    expect(((await res.json()) as { metadata: { error_code: string } }).metadata.error_code).toBe('E_INVALID_PARAM');
+    expect(server.tree()).toEqual(before);
+    const good = await getJson('/json-api/create_integration_link?api.version=1&user=bob&app=utf&url=https://x/&label=caf%C3%A9+bar%2B1');
+    expect(good.body).toMatchObject({ metadata: { result: 1 } });
+    expect(JSON.parse(server.read('/var/cpanel/integration/links/bob/utf.userconfig') as string).label).toBe('café bar+1');
+  });
+
   it('refuses missing and wrong credentials with 401 (constant-time compare) and the wrong realm with 403', async () => {
     const path = '/json-api/list_integration_links?api.version=1&user=bob';
     expect((await getJson(path, {})).status).toBe(401);
