@@ -67,6 +67,24 @@ describeOnDisks('integration batch', (ctx) => {
     expect(r.dryRun && r.succeeded === 2).toBe(true);
   });
 
+  it('a dry run plans what the real run does when an app is given twice (same or different content)', async () => {
+    await store.createLink({ user: 'alice', app: 'kept', url: 'u' });
+    const items = [
+      { user: 'alice', app: 'a', url: 'same' },
+      { user: 'alice', app: 'a', url: 'same' },
+      { user: 'alice', app: 'b', url: 'first' },
+      { user: 'alice', app: 'b', url: 'second' },
+      { user: 'alice', app: 'kept', url: 'u' },
+    ];
+    const shape = (r: Awaited<ReturnType<typeof store.createLinks>>) => ({
+      changed: r.results.map((x) => x.ok && x.changed),
+      ops: r.ops.map((o) => [o.op, o.path, o.sha256]),
+    });
+    const plan = shape(await store.createLinks(items, { dryRun: true }));
+    expect(plan.changed).toEqual([true, false, true, true, false]);
+    expect(shape(await store.createLinks(items))).toEqual(plan);
+  });
+
   it('a failing chunk fails only its items and leaves no partial link', async () => {
     const { fs } = faultyFs(ctx.fs, [{ op: 'rename', path: (p) => p.includes('dynamicui_b1.conf'), code: 'EIO' }]);
     const s2 = makeStore(ctx, ctx.make({ fs }));
