@@ -154,7 +154,12 @@ function changesPlanned(op: FileOp, earlier: FileOp): boolean {
  */
 async function plannedOps(ctx: Ctx, chunk: Prepared[], earlier: Map<string, FileOp>): Promise<FileOp[]> {
   for (const p of chunk) {
-    const onDisk = new Set(await changedOps(ctx.disk, p.ops.filter((o) => !earlier.has(o.path))));
+    const onDisk = new Set(
+      await changedOps(
+        ctx.disk,
+        p.ops.filter((o) => !earlier.has(o.path)),
+      ),
+    );
     p.todo = p.ops.filter((o) => {
       const before = earlier.get(o.path);
       return before === undefined ? onDisk.has(o) : changesPlanned(o, before);
