@@ -13,6 +13,7 @@
  * and the next phase still runs.
  */
 import type { Linkstore } from '../services.js';
+import type { PlannedOp } from '../io/plan.js';
 import { isLinkstoreError } from '../io/errors.js';
 import { isPlainObject, parseJsonText } from '../io/json-codec.js';
 import { schemaValidator } from '../io/schema.js';
@@ -312,25 +313,35 @@ async function applyRecords(
 type Of<T extends TransferRecord['type']> = Parsed & { record: Extract<TransferRecord, { type: T }> };
 
 /**
+ * Whether a mutation changed the record's files. A directory whose mode it repaired on the way
+ * is not the record: the first record into a tree repairs it in a real run, while a dry run plans
+ * that repair for every record (the disk does not change), so counting it made the two report
+ * different statuses.
+ */
+function filesChanged(r: { changed: boolean; ops?: readonly PlannedOp[] }): boolean {
+  return r.ops === undefined ? r.changed : r.ops.some((o) => o.op === 'write' || o.op === 'remove');
+}
+
+/**
  * One record through one mutation: `existed` says whether something is stored under its key.
  * With `noReplace`, an existing record is only compared (a dry run of the mutation).
  */
 async function applyOne(
   p: Parsed,
   existed: () => Promise<boolean>,
-  run: (dryRun: boolean) => Promise<{ changed: boolean }>,
+  run: (dryRun: boolean) => Promise<{ changed: boolean; ops?: readonly PlannedOp[] }>,
   opts: ImportOptions,
   report: Report,
 ): Promise<void> {
   try {
     const was = await existed();
     if (was && opts.noReplace) {
-      const d = await run(true);
-      report.settle(p, d.changed ? 'conflict' : 'unchanged', d.changed ? 'differs from what is stored (--no-replace)' : undefined);
+      const d = filesChanged(await run(true));
+      report.settle(p, d ? 'conflict' : 'unchanged', d ? 'differs from what is stored (--no-replace)' : undefined);
       return;
     }
-    const r = await run(opts.dryRun === true);
-    report.settle(p, !r.changed ? 'unchanged' : was ? 'replaced' : 'created');
+    const r = filesChanged(await run(opts.dryRun === true));
+    report.settle(p, !r ? 'unchanged' : was ? 'replaced' : 'created');
   } catch (e) {
     report.settle(p, 'failed', reasonOf(e));
   }

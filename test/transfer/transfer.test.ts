@@ -7,7 +7,7 @@ import { expect, it } from 'vitest';
 import { Disk } from '../../src/io/disk.js';
 import type { Linkstore } from '../../src/services.js';
 import { exportRecords, importRecords, keyOf, recordLine, splitLines, type TransferRecord } from '../../src/transfer/index.js';
-import { describeOnDisks, snapshotTree, type DiskCtx, settle } from '../helpers/disks.js';
+import { describeOnDisks, hostPath, snapshotTree, type DiskCtx, settle } from '../helpers/disks.js';
 import { AUTHN, INT, makeLinkstore, populate, seedServer } from '../doctor/server.js';
 
 describeOnDisks('export and import', (ctx) => {
@@ -136,6 +136,19 @@ describeOnDisks('export and import', (ctx) => {
     expect(snapshotTree(b.sub, '/')).toEqual(before);
     expect(summary).toMatchObject({ dryRun: true, total: 13, created: 9, unchanged: 3, failed: 1 });
     expect(summary.results.filter((r) => r.status === 'failed')).toEqual([expect.objectContaining({ line: 13, status: 'failed', key: 'nobody-here/x' })]);
+  });
+
+  it('a dry run reports every line with the status the real import then reports (directory repairs are not a record’s change)', async () => {
+    const a = server('a');
+    await populate(a.ls);
+    const lines = (await exportRecords(a.ls)).map(recordLine);
+    const b = server('b');
+    // A tree whose directories the first record repairs: the others then change nothing.
+    b.sub.fs.chmodSync(hostPath(b.sub, '/var/cpanel/authn'), 0o755);
+    const statuses = (s: Awaited<ReturnType<typeof importRecords>>) => s.results.map((r) => [r.line, r.status]);
+    const dry = await importRecords(b.ls, lines, { dryRun: true });
+    const real = await importRecords(b.ls, lines);
+    expect(statuses(real)).toEqual(statuses(dry));
   });
 
   it('bad lines fail alone, with their line numbers and reasons; blank lines are ignored', async () => {
