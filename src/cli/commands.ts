@@ -41,8 +41,16 @@ function commandMisuse(name: string, args: ParsedArgs): string | undefined {
   if (args.dryRun && name === 'export') return '“export” does not write, so --dry-run does not apply.';
   if (args.dryRun && name === 'doctor' && args.flags.fix !== true) return '“doctor” only writes with --fix; --dry-run applies to “doctor --fix”.';
   if (args.output !== undefined && name === 'export') return '“export” always writes NDJSON; --output does not apply.';
+  if (args.output !== undefined && name === 'serve') return '“serve” answers in JSON envelopes; --output does not apply.';
+  if (args.output === 'table' && !TABLE_OUTPUT.has(name)) return `the output format “table” does not apply to “${name}”; use yaml, json or jsonpretty.`;
+  // Options that would be silently ignored are refused, as a misspelt one is.
+  if (args.strict) return `--strict applies to functions (their key=value parameters), not to “${name}”.`;
+  if (args.flags.quiet === true && args.flags.progress === true) return '--quiet and --progress contradict each other; give one.';
   return undefined;
 }
+
+/** The commands that print a table (their own text report). */
+const TABLE_OUTPUT = new Set(['doctor', 'import', 'apply']);
 
 export async function runCommand(name: string, ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<number> {
   const usage = (io: CliIo, message: string): number => usageFailure(io, args.output, name, message);

@@ -80,7 +80,9 @@ describe('linkstore export and import (binary)', () => {
     expect(out[2]).toMatch(/^line 3: failed authn_link nobody@nowhere\.example google s: .*\(E_NO_SUCH_USER\)$/);
     expect(r.stderr).toContain('] 3/3');
     expect(r.stderr.endsWith('\n')).toBe(true);
-    expect(linkstore(b.root, ['import', '--quiet', '--progress', '-'], input).stderr).toBe('');
+    // One or the other (the usage says [--quiet|--progress]): both is a usage error, not a silent choice.
+    expect(linkstore(b.root, ['import', '--quiet', '--progress', '-'], input).status).toBe(2);
+    expect(linkstore(b.root, ['import', '--quiet', '-'], input).stderr).toBe('');
   });
 
   it('export --out creates a 0600 file; --skip-corrupt names each damaged file, exports the rest and exits 1', async () => {

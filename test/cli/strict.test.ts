@@ -108,6 +108,19 @@ describe('with --output json|jsonpretty every failure prints an envelope on stdo
     expect(JSON.parse(r.out).metadata).toMatchObject({ result: 0, version: 1, error_code: code });
   });
 
+  it('an option a command would ignore is a usage error, as a misspelt one is', () => {
+    for (const argv of [
+      ['--output', 'table', 'rebuild-linkdb', '--dry-run'],
+      ['--output', 'table', 'account', 'purge', 'bob', '--dry-run'],
+      ['--strict', 'doctor'],
+      ['import', '--quiet', '--progress', '--dry-run', '-'],
+      ['--output', 'json', 'serve', '--memfs', '--token-file', join(root, 't')],
+    ]) {
+      const r = inRoot(...argv);
+      expect([argv.join(' '), r.code]).toEqual([argv.join(' '), 2]);
+    }
+  });
+
   it('a failed command too (doctor --user ghost is E_NO_SUCH_USER)', () => {
     const r = inRoot('--output', 'json', 'doctor', '--user', 'ghost');
     expect(r.code).toBe(1);
