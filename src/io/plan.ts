@@ -51,3 +51,17 @@ export interface MutationResult {
   /** cPanel's warnings (e.g. dropped keys); empty when there are none. */
   warnings: string[];
 }
+
+/**
+ * Append the operations of one step of a call made of many (a restore replays each link) to the
+ * call's plan. A dry run plans every step against the same unchanged disk, so each would plan the
+ * same missing directory again; the real run makes it once: a directory operation already in
+ * `plan` is not repeated.
+ */
+export function appendStepOps(plan: PlannedOp[], step: readonly PlannedOp[]): void {
+  for (const o of step) {
+    const dirOp = o.op === 'mkdir' || o.op === 'chmod' || o.op === 'chown';
+    if (dirOp && plan.some((p) => p.op === o.op && p.path === o.path)) continue;
+    plan.push(o);
+  }
+}

@@ -211,6 +211,19 @@ describeOnDisks('account archives', (ctx) => {
     await rejectsWith(restoreAccountArchive(ls, other), 'E_MISSING_PARAM');
   });
 
+  it('a restore’s dry run plans each directory once, and the same directory operations as the real run', async () => {
+    const file = `${out}/cpmove-bob.tar.gz`;
+    await exportAccountArchive(ls, 'bob', file);
+    const { purgeAccount } = await import('../../src/account/index.js');
+    await purgeAccount(ls, 'bob');
+    const dirOps = (ops: readonly { op: string; path: string }[]) =>
+      ops.filter((o) => ['mkdir', 'chmod', 'chown'].includes(o.op)).map((o) => `${o.op} ${o.path}`);
+    const dry = dirOps((await restoreAccountArchive(ls, file, { dryRun: true })).ops);
+    expect(dry.length).toBeGreaterThan(0);
+    expect(new Set(dry).size).toBe(dry.length);
+    expect(dirOps((await restoreAccountArchive(ls, file)).ops)).toEqual(dry);
+  });
+
   const hostile: [string, Parameters<typeof member>[0], string][] = [
     ['a symbolic link', { path: 'cpmove-bob/homedir/www', type: 'SymbolicLink', linkpath: 'public_html' }, 'is a link'],
     ['a hard link', { path: 'cpmove-bob/authnlinks/bob.db', type: 'Link', linkpath: 'cpmove-bob/cp/bob' }, 'is a link'],
