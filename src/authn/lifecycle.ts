@@ -264,7 +264,8 @@ async function renameLinkUser(
         await renameNoReplace(ctx, oldDb, newDb);
       }
     } catch (e) {
-      throw failedAfter(e, linkOps);
+      // A dry run changed nothing, whatever it planned.
+      throw dryRun ? e : failedAfter(e, linkOps);
     }
     return [...linkOps, ...ops];
   };

@@ -180,6 +180,19 @@ async function planUser(run: Run, user: string, list: Prepared[], planned: Plann
 }
 
 /**
+ * The part of `log` about `user`'s own directories: the trees' base directories are shared by the
+ * users of a batch, which run side by side, and one user's failure must not remove a base
+ * another user is about to write into.
+ */
+function ownDirsOnly(log: DirChangeLog, user: string): DirChangeLog {
+  const own = (p: string) => p.endsWith(`/${user}`);
+  const out = new DirChangeLog();
+  out.created.push(...log.created.filter(own));
+  out.repaired.push(...log.repaired.filter((r) => own(r.path)));
+  return out;
+}
+
+/**
  * Phase 2: one user's items, committed chunk by chunk under the user's lock (directories fsynced
  * later). When no chunk of the user gets as far as publishing, the directories made or repaired
  * for them are put back as they were.
@@ -191,7 +204,7 @@ async function commitUser(run: Run, user: string, list: Prepared[], planned: Pla
   try {
     created = await ensureUserDirs(ctx, user, (list[0] as Prepared).v.gid, dirLog);
   } catch (e) {
-    await undoDirChanges(ctx.disk, dirLog);
+    await undoDirChanges(ctx.disk, ownDirsOnly(dirLog, user));
     settleChunk(run, user, list, e);
     return;
   }
@@ -231,7 +244,7 @@ async function commitUser(run: Run, user: string, list: Prepared[], planned: Pla
     if (r?.ok) r.warnings = [...r.warnings, ...released];
   }
   if (!published) {
-    await undoDirChanges(ctx.disk, dirLog);
+    await undoDirChanges(ctx.disk, ownDirsOnly(dirLog, user));
     return;
   }
   for (const d of created) {
