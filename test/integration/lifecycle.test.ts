@@ -11,6 +11,7 @@ import { expectedDynamicUi, loadArchiveDir } from '../../src/integration/lifecyc
 import { integrationContext } from '../../src/integration/store.js';
 import { describeOnDisks, hostPath, peek, seed, snapshotTree, settle, expectOwners } from '../helpers/disks.js';
 import { GID, expectError, makeStore, seedServer } from './setup.js';
+import { faultyFs } from '../helpers/faulty-fs.js';
 
 const L = '/var/cpanel/integration/links';
 const D = '/var/cpanel/integration/dynamicui';
@@ -150,6 +151,21 @@ describeOnDisks('integration lifecycle', (ctx) => {
     expect(await store.getLinkToken({ user: 'bob', app: 'a' })).toBe('t');
     await settle();
     expect(ls(L)).toEqual(['bob']);
+  });
+
+  it('renameUser failing on its second tree after moving the first is E_PARTIAL naming the move made', async () => {
+    await store.createLink({ user: 'alice', app: 'a', ...U });
+    // The second rename of an entry named alice (the DynamicUI tree's) fails.
+    const { fs } = faultyFs(ctx.fs, [{ op: 'rename', path: (p) => p.endsWith('/alice'), code: 'EIO', nth: 2 }]);
+    const e = await expectError(makeStore(ctx, ctx.make({ fs })).renameUser({ user: 'alice', newUser: 'bob' }), 'E_PARTIAL');
+    expect(e.message).toMatch(
+      /^The call failed part-way: 2 changes were made and are in place, the rest was not \(Could not rename .*dynamicui\/alice.*\)\. Retrying the same call finishes it\.$/,
+    );
+    expect(e.done?.map((o) => [o.op, o.path.slice(ctx.root.length)])).toEqual([
+      ['mkdir', `${L}/bob`],
+      ['rmdir', `${L}/alice`],
+    ]);
+    expect([exists(`${L}/bob`), exists(`${D}/alice`)]).toEqual([true, true]);
   });
 
   it('renameUser refuses to merge into a non-empty target', async () => {
