@@ -3,25 +3,33 @@
  * token) when it is missing. Through the library's fs port, like every other file access.
  */
 import { nodeFsPort, type FsPort } from '../io/fs-port.js';
-import { isEnoent } from '../io/errors.js';
 import { LinkstoreError } from '../io/errors.js';
+import { lstatHost, readHostFile } from '../io/outside.js';
+import { formatMode } from '../io/plan.js';
 import { MIN_TOKEN_LENGTH, newToken } from './auth.js';
 
 const MAX_TOKEN_FILE = 4096;
 
 async function readToken(fs: FsPort, file: string): Promise<string | undefined> {
-  let st;
-  try {
-    st = await fs.promises.lstat(file);
-  } catch (e) {
-    if (isEnoent(e)) return undefined;
-    throw e;
-  }
+  const st = lstatHost(fs, file);
+  if (st === undefined) return undefined;
   if (!st.isFile()) throw new LinkstoreError('E_NOT_FILE', `The token file “${file}” is not a regular file.`, { path: file });
-  if (st.size > MAX_TOKEN_FILE) throw new LinkstoreError('E_INVALID_PARAM', `The token file “${file}” is too large to hold a token.`, { path: file });
-  const token = Buffer.from(await fs.promises.readFile(file))
-    .toString('utf8')
-    .trim();
+  // The token is root's key to the WHM API: like ssh with a private key, refuse one that other
+  // users can read (or that another user owns, who could make it so), rather than serve with it.
+  if ((st.mode & 0o077) !== 0) {
+    throw new LinkstoreError(
+      'E_INVALID_PARAM',
+      `The token file “${file}” can be read or written by other users (mode ${formatMode(st.mode)}); make it private (chmod 600) and restart.`,
+      { path: file },
+    );
+  }
+  const uid = process.getuid?.();
+  if (fs === nodeFsPort && uid !== undefined && st.uid !== uid) {
+    throw new LinkstoreError('E_INVALID_PARAM', `The token file “${file}” belongs to another user (uid ${st.uid}); use one this user owns.`, { path: file });
+  }
+  // Opened O_NOFOLLOW|O_NONBLOCK and checked again by fstat: a FIFO or symlink swapped in since
+  // the lstat is refused, not waited on.
+  const token = readHostFile(fs, file, MAX_TOKEN_FILE).toString('utf8').trim();
   if (token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) {
     throw new LinkstoreError('E_INVALID_PARAM', `The token file “${file}” must hold one token of at least ${MIN_TOKEN_LENGTH} characters without spaces.`, {
       path: file,

@@ -2,9 +2,9 @@
  * The WHM API server in-process (`createTestServer().listen()`), driven by real HTTP clients:
  * Node's fetch, node:http for streamed bodies, and curl.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { request } from 'node:http';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -378,6 +378,25 @@ describe('serve helpers', () => {
     expect(made.created).toBe(true);
     expect(mem.statSync('/etc/linkstore/token').mode & 0o777).toBe(0o600);
     expect(await readOrCreateToken('/etc/linkstore/token', mem)).toEqual({ token: made.token, created: false });
+  });
+
+  it('refuses a token file other users can read or write, a FIFO and a symlink (never serves with, or waits on, them)', async () => {
+    const file = join(dir, 'token');
+    writeFileSync(file, `${newToken()}\n`);
+    for (const mode of [0o644, 0o640, 0o602]) {
+      chmodSync(file, mode);
+      const e = await readOrCreateToken(file).catch((x: unknown) => x as { code: string; message: string });
+      expect(e).toMatchObject({ code: 'E_INVALID_PARAM', message: expect.stringContaining('chmod 600') });
+      expect((e as { message: string }).message).not.toContain(readFileSync(file, 'utf8').trim());
+    }
+    chmodSync(file, 0o600);
+    expect((await readOrCreateToken(file)).created).toBe(false);
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', ['-m', '600', fifo]);
+    await expect(readOrCreateToken(fifo)).rejects.toMatchObject({ code: 'E_NOT_FILE' });
+    const link = join(dir, 'link');
+    symlinkSync(file, link);
+    await expect(readOrCreateToken(link)).rejects.toMatchObject({ code: 'E_NOT_FILE' });
   });
 
   it('parses --listen [HOST:]PORT with 127.0.0.1 as the default host', () => {
