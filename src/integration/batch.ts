@@ -8,12 +8,11 @@
  * Several users are processed concurrently (each under its own lock).
  */
 import { changedOps, commitFiles, describeOps, isPublishedFailure, syncDirs, type FileOp } from '../io/commit.js';
-import { DirChangeLog, planDirs, undoDirChanges } from '../io/dirs.js';
+import { DirChangeLog, undoDirChanges } from '../io/dirs.js';
 import { isLinkstoreError, type LinkstoreError } from '../io/errors.js';
 import { pace } from '../io/pace.js';
-import type { PlannedOp } from '../io/plan.js';
-import { ensureUserDirs, linkOps, themeCache, withUserLock, type Ctx } from './core.js';
-import { userDirSpecs } from './paths.js';
+import { appendStepOps, type PlannedOp } from '../io/plan.js';
+import { ensureUserDirs, linkOps, planUserDirs, themeCache, withUserLock, type Ctx } from './core.js';
 import { validateLink, type Params, type ValidatedLink } from './validate.js';
 
 export interface BatchLinkItem {
@@ -171,7 +170,7 @@ async function plannedOps(ctx: Ctx, chunk: Prepared[], earlier: Map<string, File
 
 /** Phase 2, dry run: what one user's items would write. */
 async function planUser(run: Run, user: string, list: Prepared[], planned: PlannedOp[]): Promise<void> {
-  planned.push(...(await planDirs(run.ctx.disk, userDirSpecs(user, (list[0] as Prepared).v.gid))));
+  planned.push(...(await planUserDirs(run.ctx, user, (list[0] as Prepared).v.gid)));
   const earlier = new Map<string, FileOp>();
   for (const chunk of chunksOf(list, run.chunkSize)) {
     planned.push(...describeOps(run.ctx.disk, await plannedOps(run.ctx, chunk, earlier)));
@@ -243,15 +242,13 @@ async function commitUser(run: Run, user: string, list: Prepared[], planned: Pla
     const r = run.results[p.index];
     if (r?.ok) r.warnings = [...r.warnings, ...released];
   }
-  if (!published) {
-    await undoDirChanges(ctx.disk, ownDirsOnly(dirLog, user));
-    return;
-  }
-  for (const d of created) {
-    run.dirsToSync.add(d);
-    run.dirsMade = true;
-  }
-  planned.push(...dirLog.ops, ...files);
+  // Unpublished, only the user's own directories go; what was done to the shared bases stays, and
+  // is reported.
+  const ops = published ? dirLog.ops : dirLog.ops.filter((o) => !o.path.endsWith(`/${user}`));
+  if (!published) await undoDirChanges(ctx.disk, ownDirsOnly(dirLog, user));
+  for (const d of created) run.dirsToSync.add(d);
+  run.dirsMade ||= ops.length > 0;
+  planned.push(...ops, ...files);
 }
 
 /** Create or replace many links; see the file comment for the durability and failure model. */
@@ -277,6 +274,9 @@ export async function createLinks(ctx: Ctx, items: readonly BatchLinkItem[], opt
   });
   if (!dryRun) await syncDirs(ctx.disk, run.dirsToSync, { filesystem: true });
   const succeeded = run.results.filter((r) => r.ok).length;
-  const ops = planned.flat();
+  // The shared base directories are made once for the whole batch, by whichever user comes first;
+  // a dry run plans them for every user of a fresh tree.
+  const ops: PlannedOp[] = [];
+  for (const mine of planned) appendStepOps(ops, mine);
   return { dryRun, results: run.results, ops, succeeded, failed: run.results.length - succeeded, changed: run.dirsMade || ops.length > 0 };
 }

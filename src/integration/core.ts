@@ -5,9 +5,10 @@
 import type { Disk } from '../io/disk.js';
 import type { DotLockOptions } from '../io/dot-lock.js';
 import { withDotLock } from '../io/dot-lock.js';
-import { ensureDirs, type DirChangeLog } from '../io/dirs.js';
+import { ensureDirs, planDirs, type DirChangeLog } from '../io/dirs.js';
 import { LinkstoreError } from '../io/errors.js';
 import type { FileOp } from '../io/commit.js';
+import type { PlannedOp } from '../io/plan.js';
 import { decodeStrict, encodePretty, type JsonValue } from '../io/json-codec.js';
 import { assertFileSchema, assertWritable } from '../io/schema.js';
 import type { SchemaId } from '../generated/schemas.js';
@@ -51,12 +52,22 @@ export interface Ctx {
  * Returns the host paths of directories whose entries changed (to fsync).
  */
 export async function ensureUserDirs(ctx: Ctx, user: string, gid: number, log?: DirChangeLog): Promise<string[]> {
+  if (await userDirsRight(ctx, user, gid)) return [];
+  return ensureDirs(ctx.disk, userDirSpecs(user, gid), log);
+}
+
+/** What `ensureUserDirs` would do, for a dry run: the same fast path, so the two agree. */
+export async function planUserDirs(ctx: Ctx, user: string, gid: number): Promise<PlannedOp[]> {
+  return (await userDirsRight(ctx, user, gid)) ? [] : planDirs(ctx.disk, userDirSpecs(user, gid));
+}
+
+/** Whether both of the user's directories exist with their mode and owner (two lstats). */
+async function userDirsRight(ctx: Ctx, user: string, gid: number): Promise<boolean> {
   const ok = async (p: string) => {
     const st = await ctx.disk.lstatOrUndefined(ctx.disk.host(p));
     return st !== undefined && st.isDirectory() && (st.mode & 0o7777) === USER_DIR_MODE && (!ctx.disk.owners || (st.uid === 0 && st.gid === gid));
   };
-  if ((await ok(userLinksDir(user))) && (await ok(userDynamicUiDir(user)))) return [];
-  return ensureDirs(ctx.disk, userDirSpecs(user, gid), log);
+  return (await ok(userLinksDir(user))) && (await ok(userDynamicUiDir(user)));
 }
 
 /** UTF-8 bytes of the cPanel pretty JSON of `value`, after a schema check of what is written. */

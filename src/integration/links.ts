@@ -4,12 +4,12 @@
  * token updates.
  */
 import { changedOps, commitFiles, describeOps, isPublishedFailure, syncDirs, type FileOp } from '../io/commit.js';
-import { DirChangeLog, planDirs, undoDirChanges } from '../io/dirs.js';
+import { DirChangeLog, undoDirChanges } from '../io/dirs.js';
 import { LinkstoreError } from '../io/errors.js';
 import { compareCodePoints } from '../io/json-codec.js';
 import type { PlannedOp } from '../io/plan.js';
 import type { IntegrationAdminConfig, IntegrationGroupUserConfig, IntegrationUserConfig } from '../generated/schemas.js';
-import { encodeFile, ensureUserDirs, groupOps, linkOps, readJson, themeCache, withUserLock, type Ctx } from './core.js';
+import { encodeFile, ensureUserDirs, groupOps, linkOps, planUserDirs, readJson, themeCache, withUserLock, type Ctx } from './core.js';
 import { MSG } from './messages.js';
 import {
   ADMINCONFIG_MODE,
@@ -19,7 +19,6 @@ import {
   dynamicUiPath,
   groupDynamicUiPath,
   groupUserconfigPath,
-  userDirSpecs,
   userLinksDir,
   userconfigPath,
 } from './paths.js';
@@ -34,8 +33,7 @@ import type { MutationOptions, MutationResult } from '../io/plan.js';
  * only what is (or would be) done: empty when every file already holds its content.
  */
 export async function writeUserFiles(ctx: Ctx, facts: UserFacts, ops: FileOp[], dryRun: boolean, warnings?: string[]): Promise<MutationResult> {
-  const specs = userDirSpecs(facts.user, facts.gid);
-  if (dryRun) return result(true, [...(await planDirs(ctx.disk, specs)), ...describeOps(ctx.disk, await changedOps(ctx.disk, ops))], warnings);
+  if (dryRun) return result(true, [...(await planUserDirs(ctx, facts.user, facts.gid)), ...describeOps(ctx.disk, await changedOps(ctx.disk, ops))], warnings);
   const dirLog = new DirChangeLog();
   let done: FileOp[];
   let created: string[];

@@ -84,13 +84,18 @@ export async function renameUser(ctx: Ctx, oldUser: string, newUser: string, opt
         throw failedAfter(ioError(e, 'move', x.from), planned(m.slice(0, i)));
       }
     }
-    await ensureDirs(ctx.disk, userDirSpecs(newUser, facts.gid));
-    await syncDirs(ctx.disk, [ctx.disk.host(LINKS_DIR), ctx.disk.host(DYNAMICUI_DIR)]);
+    // The trees have moved: whatever fails from here on is E_PARTIAL, naming the moves.
+    try {
+      await ensureDirs(ctx.disk, userDirSpecs(newUser, facts.gid));
+      await syncDirs(ctx.disk, [ctx.disk.host(LINKS_DIR), ctx.disk.host(DYNAMICUI_DIR)]);
+    } catch (e) {
+      throw failedAfter(e, planned(m));
+    }
     return planned(m);
   });
   // Before the passwd rename the account (and so its theme) is the same: the moved DynamicUI
   // files are still right, and NEW cannot be looked up yet.
   if (account !== newUser) return { dryRun: false, ops, changed: ops.length > 0, warnings };
-  const rebuilt = await rebuildDynamicUi(ctx, newUser);
+  const rebuilt = await rebuildDynamicUi(ctx, newUser).catch((e: unknown) => Promise.reject(failedAfter(e, ops)));
   return { dryRun: false, ops: [...ops, ...rebuilt.ops], changed: ops.length > 0 || rebuilt.changed, warnings: [...warnings, ...rebuilt.warnings] };
 }

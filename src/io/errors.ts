@@ -80,7 +80,9 @@ export class LinkstoreError extends Error {
  * change says "nothing was changed". An E_PARTIAL from a step adds its own changes.
  */
 export function failedAfter(e: unknown, done: readonly PlannedOp[]): unknown {
-  const inner = e instanceof LinkstoreError && e.code === 'E_PARTIAL' ? e : undefined;
+  // An E_PARTIAL of a step (with its own `done`); a combined error of several is not one, even
+  // when it took its first error's code.
+  const inner = e instanceof LinkstoreError && e.code === 'E_PARTIAL' && e.done !== undefined ? e : undefined;
   if (done.length === 0) return e;
   const all = [...done, ...(inner?.done ?? [])];
   // What went wrong is the first failure's text (an inner E_PARTIAL keeps it as its cause).

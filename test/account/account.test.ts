@@ -8,6 +8,7 @@ import type { Linkstore } from '../../src/services.js';
 import { describeOnDisks, hostPath, peek, seed, settle, snapshotTree } from '../helpers/disks.js';
 import { AUTHN, D, INT, L, LOGIN, USERS, makeLinkstore, populate, seedServer } from '../doctor/server.js';
 import { rejectsWith } from '../authn/setup.js';
+import { faultyFs } from '../helpers/faulty-fs.js';
 
 describeOnDisks('account lifecycle', (ctx) => {
   let ls: Linkstore;
@@ -95,6 +96,17 @@ describeOnDisks('account lifecycle', (ctx) => {
     expect(ls_(`${USERS}/bob`)).toEqual(['bob.db', 'info@bob.test.db']);
     expect(Object.keys(linkDb('google').subject_unique_identifier['g-info'])).toEqual(['info@bob.test']);
     await rejectsWith(changeAccountDomain(ls, 'ghost', 'a.example', 'b.example'), 'E_NO_SUCH_USER');
+  });
+
+  it('a purge failing in both stores after authn rewrote a LinkDB is E_PARTIAL keeping both failures’ reasons', async () => {
+    const { fs } = faultyFs(ctx.fs, [
+      { op: 'open', path: (p) => p.includes('.google.db.tmp'), code: 'ENOSPC' },
+      { op: 'unlink', path: (p) => p.includes('/integration/links/bob/'), code: 'EACCES' },
+    ]);
+    const e = await rejectsWith(purgeAccount(makeLinkstore(ctx.make({ fs })), 'bob'), 'E_PARTIAL');
+    expect(e.message).toMatch(/ENOSPC/);
+    expect(e.message).toMatch(/EACCES/);
+    expect(e.done?.length).toBeGreaterThan(0);
   });
 
   it('rebuild-linkdb rebuilds every provider from the per-user DBs; root’s links only with includeRoot', async () => {

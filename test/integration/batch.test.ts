@@ -85,6 +85,30 @@ describeOnDisks('integration batch', (ctx) => {
     expect(shape(await store.createLinks(items))).toEqual(plan);
   });
 
+  it('on a fresh tree, a dry run plans the shared base directories once, as the real run makes them once', async () => {
+    ctx.fs.rmSync(hostPath(ctx, '/var/cpanel/integration'), { recursive: true, force: true });
+    const items = [
+      { user: 'alice', app: 'a', url: 'u' },
+      { user: 'carol', app: 'b', url: 'u' },
+    ];
+    const shape = (r: Awaited<ReturnType<typeof store.createLinks>>) => r.ops.map((o) => `${o.op} ${o.path.slice(ctx.root.length)}`).sort();
+    const plan = shape(await store.createLinks(items, { dryRun: true }));
+    expect(plan.filter((o) => o === 'mkdir /var/cpanel/integration')).toHaveLength(1);
+    expect(shape(await store.createLinks(items))).toEqual(plan);
+  });
+
+  it('a batch whose only user fails reports the shared base directories it made (they stay), not “no change”', async () => {
+    ctx.fs.rmSync(hostPath(ctx, '/var/cpanel/integration'), { recursive: true, force: true });
+    const { fs } = faultyFs(ctx.fs, [{ op: 'rename', path: (p) => p.includes('dynamicui_'), code: 'EIO' }]);
+    const r = await makeStore(ctx, ctx.make({ fs })).createLinks([{ user: 'alice', app: 'a', url: 'u' }]);
+    expect(r.failed).toBe(1);
+    const exists = (p: string) => ctx.fs.existsSync(hostPath(ctx, p));
+    expect([exists('/var/cpanel/integration/links'), exists('/var/cpanel/integration/links/alice')]).toEqual([true, false]);
+    expect(r.changed).toBe(true);
+    expect(r.ops.map((o) => `${o.op} ${o.path.slice(ctx.root.length)}`)).toContain('mkdir /var/cpanel/integration/links');
+    expect(r.ops.some((o) => o.path.endsWith('/alice'))).toBe(false);
+  });
+
   it('a failing chunk fails only its items and leaves no partial link', async () => {
     const { fs } = faultyFs(ctx.fs, [{ op: 'rename', path: (p) => p.includes('dynamicui_b1.conf'), code: 'EIO' }]);
     const s2 = makeStore(ctx, ctx.make({ fs }));

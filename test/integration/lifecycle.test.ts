@@ -168,6 +168,19 @@ describeOnDisks('integration lifecycle', (ctx) => {
     expect([exists(`${L}/bob`), exists(`${D}/alice`)]).toEqual([true, true]);
   });
 
+  it('renameUser failing after both trees moved (the DynamicUI rebuild) is E_PARTIAL naming the moves', async () => {
+    await store.createLink({ user: 'alice', app: 'a', ...U });
+    const { fs } = faultyFs(ctx.fs, [{ op: 'rename', path: (p) => p.includes('dynamicui_a.conf'), code: 'EIO' }]);
+    const e = await expectError(makeStore(ctx, ctx.make({ fs })).renameUser({ user: 'alice', newUser: 'bob' }), 'E_PARTIAL');
+    expect(e.done?.map((o) => `${o.op} ${o.path.slice(ctx.root.length)}`)).toEqual([
+      `mkdir ${L}/bob`,
+      `rmdir ${L}/alice`,
+      `mkdir ${D}/bob`,
+      `rmdir ${D}/alice`,
+    ]);
+    expect([exists(`${L}/alice`), exists(`${L}/bob`)]).toEqual([false, true]);
+  });
+
   it('renameUser refuses to merge into a non-empty target', async () => {
     await store.createLink({ user: 'alice', app: 'a', ...U });
     await store.createLink({ user: 'carol', app: 'c', ...U });

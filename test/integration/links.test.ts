@@ -73,6 +73,18 @@ describeOnDisks('integration links on disk', (ctx) => {
     expect(real.ops).toEqual(planned.ops);
   });
 
+  it('a dry run plans the directory work the real run does: none when the user’s own directories are right', async () => {
+    await store.createLink({ user: 'alice', app: 'a', ...U });
+    ctx.fs.chmodSync(hostPath(ctx, '/var/cpanel/integration'), 0o755);
+    const shape = (r: Awaited<ReturnType<typeof store.createLink>>) => ({
+      changed: r.changed,
+      ops: r.ops.map((o) => `${o.op} ${o.path.slice(ctx.root.length)}`),
+    });
+    const dry = shape(await store.createLink({ user: 'alice', app: 'a', ...U }, { dryRun: true }));
+    expect(shape(await store.createLink({ user: 'alice', app: 'a', ...U }))).toEqual(dry);
+    expect(dry).toEqual({ changed: false, ops: [] });
+  });
+
   it('a call that fails before publishing puts back the directory modes it repaired, and removes the directories it made', async () => {
     await store.createLink({ user: 'alice', app: 'first', ...U });
     for (const [p, m] of [
