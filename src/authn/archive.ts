@@ -5,7 +5,7 @@
 import { LinkstoreError, isLinkstoreError } from '../io/errors.js';
 import { compareCodePoints, decodeStrict, isPlainObject, type JsonValue } from '../io/json-codec.js';
 import { nodeNameProblem } from '../io/node-name.js';
-import { appendStepOps, type PlannedOp } from '../io/plan.js';
+import { withoutRepeatedDirOps, type PlannedOp } from '../io/plan.js';
 import { readFilesOf, type ArchiveFile } from '../integration/archive.js';
 import { PROTOCOL, USER_DB_VERSION, userDir } from './constants.js';
 import type { AuthnContext, MutationOptions } from './context.js';
@@ -104,7 +104,7 @@ export async function restoreAuthnUser(
     dbs.push({ file: label, linkuser: archived, providers: providersIn(db) });
   }
   for (const db of dbs) await replay(ctx, db, opts, result);
-  return result;
+  return { ...result, ops: withoutRepeatedDirOps(result.ops) };
 }
 
 function providersIn(db: Record<string, JsonValue>): Record<string, JsonValue> {
@@ -121,7 +121,7 @@ async function replay(ctx: AuthnContext, db: ArchivedDb, opts: MutationOptions, 
       try {
         if (!isPlainObject(info)) throw new LinkstoreError('E_CORRUPT_FILE', `the user-info of subject “${subject}” is not an object`);
         const r = await addLink(ctx, { user: db.linkuser, provider, subject, userInfo: info as UserInfoInput }, opts);
-        appendStepOps(result.ops, r.ops);
+        result.ops.push(...r.ops);
         result.warnings.push(...r.warnings);
         result.restored.push(key);
       } catch (e) {

@@ -11,7 +11,7 @@ import { changedOps, commitFiles, describeOps, isPublishedFailure, syncDirs, typ
 import { DirChangeLog, undoDirChanges } from '../io/dirs.js';
 import { isLinkstoreError, type LinkstoreError } from '../io/errors.js';
 import { pace } from '../io/pace.js';
-import { appendStepOps, type PlannedOp } from '../io/plan.js';
+import { withoutRepeatedDirOps, type PlannedOp } from '../io/plan.js';
 import { ensureUserDirs, linkOps, planUserDirs, themeCache, withUserLock, type Ctx } from './core.js';
 import { validateLink, type Params, type ValidatedLink } from './validate.js';
 
@@ -276,7 +276,6 @@ export async function createLinks(ctx: Ctx, items: readonly BatchLinkItem[], opt
   const succeeded = run.results.filter((r) => r.ok).length;
   // The shared base directories are made once for the whole batch, by whichever user comes first;
   // a dry run plans them for every user of a fresh tree.
-  const ops: PlannedOp[] = [];
-  for (const mine of planned) appendStepOps(ops, mine);
+  const ops = withoutRepeatedDirOps(planned.flat());
   return { dryRun, results: run.results, ops, succeeded, failed: run.results.length - succeeded, changed: run.dirsMade || ops.length > 0 };
 }

@@ -2,7 +2,7 @@
 import { dict } from '../io/dict.js';
 import { LinkstoreError, isLinkstoreError } from '../io/errors.js';
 import { compareCodePoints, decodeStrict, isPlainObject, type JsonValue } from '../io/json-codec.js';
-import { appendStepOps, type PlannedOp } from '../io/plan.js';
+import { withoutRepeatedDirOps, type PlannedOp } from '../io/plan.js';
 import type { Ctx } from './core.js';
 import { createGroup, createLink, type MutationOptions } from './links.js';
 import { MSG } from './messages.js';
@@ -93,7 +93,7 @@ export async function restoreUser(ctx: Ctx, archive: IntegrationArchive, newUser
         ? await createGroup(ctx, newUser, base.slice(GROUP_PREFIX.length), data, opts)
         : await createLink(ctx, newUser, base, data, opts);
       result.warnings.push(...r.warnings);
-      appendStepOps(result.ops, r.ops);
+      result.ops.push(...r.ops);
       result.changed ||= r.changed;
       result.restored.push(base);
     } catch (e) {
@@ -102,5 +102,5 @@ export async function restoreUser(ctx: Ctx, archive: IntegrationArchive, newUser
       result.warnings.push(MSG.restoreFailed(name, e.message));
     }
   }
-  return result;
+  return { ...result, ops: withoutRepeatedDirOps(result.ops) };
 }

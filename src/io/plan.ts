@@ -53,15 +53,18 @@ export interface MutationResult {
 }
 
 /**
- * Append the operations of one step of a call made of many (a restore replays each link) to the
- * call's plan. A dry run plans every step against the same unchanged disk, so each would plan the
- * same missing directory again; the real run makes it once: a directory operation already in
- * `plan` is not repeated.
+ * The operations of a call made of many steps (a restore replays each link, a batch each user)
+ * with each directory operation kept once. A dry run plans every step against the same unchanged
+ * disk, so each step would plan the same missing directory again; the real run makes it once.
+ * One pass, so a plan of many thousand steps costs no more than listing it.
  */
-export function appendStepOps(plan: PlannedOp[], step: readonly PlannedOp[]): void {
-  for (const o of step) {
-    const dirOp = o.op === 'mkdir' || o.op === 'chmod' || o.op === 'chown';
-    if (dirOp && plan.some((p) => p.op === o.op && p.path === o.path)) continue;
-    plan.push(o);
-  }
+export function withoutRepeatedDirOps(ops: readonly PlannedOp[]): PlannedOp[] {
+  const seen = new Set<string>();
+  return ops.filter((o) => {
+    if (o.op !== 'mkdir' && o.op !== 'chmod' && o.op !== 'chown') return true;
+    const key = `${o.op}\0${o.path}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
