@@ -6,6 +6,7 @@ import { LinkstoreError, isLinkstoreError } from '../io/errors.js';
 import { compareCodePoints, decodeStrict, isPlainObject, type JsonValue } from '../io/json-codec.js';
 import { nodeNameProblem } from '../io/node-name.js';
 import { withoutRepeatedDirOps, type PlannedOp } from '../io/plan.js';
+import { PlannedWrites, type StepOptions } from '../io/planned-writes.js';
 import { readFilesOf, type ArchiveFile } from '../integration/archive.js';
 import { PROTOCOL, USER_DB_VERSION, userDir } from './constants.js';
 import type { AuthnContext, MutationOptions } from './context.js';
@@ -103,7 +104,10 @@ export async function restoreAuthnUser(
     }
     dbs.push({ file: label, linkuser: archived, providers: providersIn(db) });
   }
-  for (const db of dbs) await replay(ctx, db, opts, result);
+  // A dry run replays each link against what the earlier replays plan (several links of one
+  // provider each extend its LinkDB), as the real run replays them against what they wrote.
+  const steps: StepOptions = opts.dryRun === true ? { ...opts, planned: new PlannedWrites() } : opts;
+  for (const db of dbs) await replay(ctx, db, steps, result);
   return { ...result, ops: withoutRepeatedDirOps(result.ops) };
 }
 
@@ -112,7 +116,7 @@ function providersIn(db: Record<string, JsonValue>): Record<string, JsonValue> {
   return isPlainObject(p) ? p : {};
 }
 
-async function replay(ctx: AuthnContext, db: ArchivedDb, opts: MutationOptions, result: AuthnRestoreResult): Promise<void> {
+async function replay(ctx: AuthnContext, db: ArchivedDb, opts: StepOptions, result: AuthnRestoreResult): Promise<void> {
   for (const provider of Object.keys(db.providers).sort(compareCodePoints)) {
     const subjects = db.providers[provider];
     for (const subject of isPlainObject(subjects) ? Object.keys(subjects).sort(compareCodePoints) : []) {

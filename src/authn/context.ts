@@ -7,6 +7,7 @@ import { changedOps, commitFiles, describeOps, isPublishedFailure, type FileOp }
 import { DirChangeLog, ensureDirs, planDirs, undoDirChanges, type DirSpec } from '../io/dirs.js';
 import type { Disk } from '../io/disk.js';
 import type { FileMemo } from '../io/file-memo.js';
+import type { PlannedWrites } from '../io/planned-writes.js';
 import type { AuthnServiceFile } from '../generated/schemas.js';
 import type { LinkDbIndex } from './linked-accounts.js';
 import { withDotLocks, verifyAll } from '../io/dot-lock.js';
@@ -64,21 +65,24 @@ async function dirsInPlace(disk: Disk, dirs: readonly DirSpec[]): Promise<boolea
  * One cPanel-compatible Transaction over one or more files: make the directories, take the
  * dot-locks in the given order, let `compute` read (through the disk it is given) and return the
  * file operations, commit them durably (checking the locks just before publishing), release. In a
- * dry run the directories are planned, `compute` runs without locks and nothing is written.
+ * dry run the directories are planned, `compute` runs without locks and nothing is written; with
+ * `planned` (a step of a longer dry run) it reads and is compared with what earlier steps plan.
  *
  * The whole transaction works on a scoped view of the disk (`Disk.scoped`): each directory is
  * resolved once, and the commit keeps what `compute` read as its rollback copy.
  */
 export async function transact(
   ctx: AuthnContext,
-  t: { dirs: readonly DirSpec[]; locks: readonly { path: string; mode: number }[]; dryRun?: boolean },
+  t: { dirs: readonly DirSpec[]; locks: readonly { path: string; mode: number }[]; dryRun?: boolean; planned?: PlannedWrites },
   compute: (disk: Disk) => Promise<FileOp[]>,
 ): Promise<MutationResult> {
   const dirs = dedupeDirs(t.dirs);
   let disk = ctx.disk.scoped();
   const dirOps = (await dirsInPlace(disk, dirs).catch(() => false)) ? [] : await planDirs(ctx.disk, dirs);
   if (t.dryRun) {
-    const ops = [...dirOps, ...describeOps(disk, await changedOps(disk, await compute(disk)))];
+    const planned = t.planned;
+    const files = planned ? await planned.changed(disk, await compute(disk.withPlannedWrites(planned))) : await changedOps(disk, await compute(disk));
+    const ops = [...dirOps, ...describeOps(disk, files)];
     return { dryRun: true, ops, changed: ops.length > 0, warnings: [] };
   }
   const dirLog = new DirChangeLog();

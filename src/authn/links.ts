@@ -4,6 +4,7 @@
  */
 import type { FileOp } from '../io/commit.js';
 import { LinkstoreError } from '../io/errors.js';
+import type { StepOptions } from '../io/planned-writes.js';
 import type { AuthnUserDb, AuthnUserInfo } from '../generated/schemas.js';
 import { MODE, PROTOCOL, linkDbPath, loginDirSpecs, userDirSpecs } from './constants.js';
 import { type AuthnContext, type LinkUserRef, type MutationOptions, type MutationResult, requireLinkUser, sysuserGid, transact } from './context.js';
@@ -72,7 +73,7 @@ function linkDbWrite(provider: string, content: Uint8Array): FileOp {
 }
 
 /** link_user_authn_provider / add_authn_link_for_user. */
-export async function addLink(ctx: AuthnContext, params: LinkParams, options: MutationOptions = {}): Promise<MutationResult> {
+export async function addLink(ctx: AuthnContext, params: LinkParams, options: StepOptions = {}): Promise<MutationResult> {
   const protocol = params.protocol ?? PROTOCOL;
   checkProtocol(protocol);
   const given = checkProviderName(params.provider);
@@ -129,7 +130,7 @@ async function linkTransaction(
   ctx: AuthnContext,
   ref: LinkUserRef,
   provider: string,
-  options: MutationOptions,
+  options: StepOptions,
   edit: (current: AuthnUserDb, ldb: LinkDb) => { db: AuthnUserDb; order: 'user-db-first' | 'linkdb-first' },
 ): Promise<MutationResult> {
   const gid = await sysuserGid(ctx, ref.sysuser);
@@ -143,6 +144,7 @@ async function linkTransaction(
         { path: ldbPath, mode: MODE.linkDb },
       ],
       dryRun: options.dryRun,
+      planned: options.planned,
     },
     async (disk) => {
       const [current, { ldb, bytes }] = await Promise.all([readUserDb(disk, ref.dbPath), readLinkDbFile(disk, ldbPath)]);

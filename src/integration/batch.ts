@@ -12,6 +12,7 @@ import { DirChangeLog, undoDirChanges } from '../io/dirs.js';
 import { isLinkstoreError, type LinkstoreError } from '../io/errors.js';
 import { pace } from '../io/pace.js';
 import { withoutRepeatedDirOps, type PlannedOp } from '../io/plan.js';
+import { PlannedWrites } from '../io/planned-writes.js';
 import { ensureUserDirs, linkOps, planUserDirs, themeCache, withUserLock, type Ctx } from './core.js';
 import { validateLink, type Params, type ValidatedLink } from './validate.js';
 
@@ -139,39 +140,20 @@ function settleChunk(run: Run, user: string, chunk: Prepared[], error?: unknown)
   run.opts.onProgress?.(run.done, run.items.length);
 }
 
-/** Whether `op` changes what `earlier` (the last operation planned on its path) leaves there. */
-function changesPlanned(op: FileOp, earlier: FileOp): boolean {
-  if (op.op === 'remove') return earlier.op !== 'remove';
-  if (earlier.op === 'remove') return true;
-  return earlier.mode !== op.mode || earlier.uid !== op.uid || earlier.gid !== op.gid || Buffer.compare(earlier.content, op.content) !== 0;
-}
-
 /**
  * `pendingOps` for a dry run: the real run compares each chunk with what the earlier chunks
  * wrote, so a path an earlier chunk plans to write is compared with that plan, not with the disk
  * (the same app twice in a batch: the second changes nothing when it is the same).
  */
-async function plannedOps(ctx: Ctx, chunk: Prepared[], earlier: Map<string, FileOp>): Promise<FileOp[]> {
-  for (const p of chunk) {
-    const onDisk = new Set(
-      await changedOps(
-        ctx.disk,
-        p.ops.filter((o) => !earlier.has(o.path)),
-      ),
-    );
-    p.todo = p.ops.filter((o) => {
-      const before = earlier.get(o.path);
-      return before === undefined ? onDisk.has(o) : changesPlanned(o, before);
-    });
-    for (const o of p.todo) earlier.set(o.path, o);
-  }
+async function plannedOps(ctx: Ctx, chunk: Prepared[], earlier: PlannedWrites): Promise<FileOp[]> {
+  for (const p of chunk) p.todo = await earlier.changed(ctx.disk, p.ops);
   return chunk.flatMap((p) => p.todo ?? p.ops);
 }
 
 /** Phase 2, dry run: what one user's items would write. */
 async function planUser(run: Run, user: string, list: Prepared[], planned: PlannedOp[]): Promise<void> {
   planned.push(...(await planUserDirs(run.ctx, user, (list[0] as Prepared).v.gid)));
-  const earlier = new Map<string, FileOp>();
+  const earlier = new PlannedWrites();
   for (const chunk of chunksOf(list, run.chunkSize)) {
     planned.push(...describeOps(run.ctx.disk, await plannedOps(run.ctx, chunk, earlier)));
     settleChunk(run, user, chunk);

@@ -14,6 +14,7 @@ import { posix as path } from 'node:path';
 import { LinkstoreError, errnoCode, ioError, isEnoent } from './errors.js';
 import type { DotLockOptions } from './dot-lock.js';
 import { asFsPort, capabilitiesOf, nodeFsPort, type FsPort, type PortCapabilities, type PortStats } from './fs-port.js';
+import type { PlannedWrites } from './planned-writes.js';
 import type { DirHandle } from './dir-handle.js';
 import { DirHandleCache } from './dir-cache.js';
 import { openDirHandle } from './dir-handle.js';
@@ -192,6 +193,19 @@ export class Disk {
     return view;
   }
 
+  private planned: PlannedWrites | undefined;
+
+  /**
+   * A view of this disk for one step of a dry run made of many: a file an earlier step plans to
+   * write reads as that planned content (and one it plans to remove as absent), so the step
+   * computes what the real run would compute after the earlier steps (planned-writes.ts).
+   */
+  withPlannedWrites(planned: PlannedWrites): Disk {
+    const view = Object.create(this) as Disk;
+    view.planned = planned;
+    return view;
+  }
+
   private ahead: ReadAhead | undefined;
 
   /**
@@ -356,6 +370,8 @@ export class Disk {
    */
   async readFile(cpanelPath: string, options: { maxBytes?: number } = {}): Promise<Buffer | undefined> {
     await pace();
+    const planned = this.planned?.contentOf(cpanelPath);
+    if (planned !== undefined) return planned ?? undefined;
     const limit = options.maxBytes ?? readLimitFor(this.limits, cpanelPath);
     const kept = this.ahead === undefined ? undefined : this.takeKept(this.host(cpanelPath), limit);
     if (kept !== undefined) return kept;

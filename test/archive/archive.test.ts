@@ -224,6 +224,20 @@ describeOnDisks('account archives', (ctx) => {
     expect(dirOps((await restoreAccountArchive(ls, file)).ops)).toEqual(dry);
   });
 
+  it('a restore’s dry run plans exactly the real run’s writes when several links share a LinkDB (each replay sees the earlier ones)', async () => {
+    const file = `${out}/cpmove-bob.tar.gz`;
+    await exportAccountArchive(ls, 'bob', file);
+    const { purgeAccount } = await import('../../src/account/index.js');
+    await purgeAccount(ls, 'bob');
+    const writes = (ops: readonly { op: string; path: string; sha256?: string; bytes?: number }[]) =>
+      ops.filter((o) => o.op === 'write').map((o) => `${o.path} ${o.bytes} ${o.sha256}`);
+    const dry = writes((await restoreAccountArchive(ls, file, { dryRun: true })).ops);
+    // bob's and info@bob.example's google links both go into the google LinkDB: planned once per replay.
+    const google = hostPath(ctx, '/var/cpanel/authn/links/openid_connect/login/google.db');
+    expect(dry.filter((w) => w.startsWith(`${google} `))).toHaveLength(2);
+    expect(writes((await restoreAccountArchive(ls, file)).ops)).toEqual(dry);
+  });
+
   const hostile: [string, Parameters<typeof member>[0], string][] = [
     ['a symbolic link', { path: 'cpmove-bob/homedir/www', type: 'SymbolicLink', linkpath: 'public_html' }, 'is a link'],
     ['a hard link', { path: 'cpmove-bob/authnlinks/bob.db', type: 'Link', linkpath: 'cpmove-bob/cp/bob' }, 'is a link'],
