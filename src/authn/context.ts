@@ -128,27 +128,41 @@ function noUser(u: string): LinkstoreError {
 }
 
 /**
- * Find the DB of a link user without checking that the account exists. For `local@domain` both
- * parts must be node names and the address a valid cPanel email address (else cPanel's
- * InvalidParameter “X” is not a valid account name.); the owner comes from /etc/userdomains, and
- * an unknown domain is E_NO_SUCH_USER (verified-against-cpanel.md §3).
+ * The link user `given` names: `local%domain` (no `@`) is the email account `local@domain`, as
+ * cPanel's mail-user check reads it (verified-against-cpanel.md §3: a name with `@` or `%` is not
+ * a system user). The specs do not say where cPanel would keep such a user's links; one mailbox
+ * keeps one DB here, named with `@` like every email user's.
  */
-export async function locateLinkUser(ctx: AuthnContext, user: string): Promise<LinkUserRef> {
+export function linkUserName(given: string): string {
+  if (given.includes('@')) return given;
+  const pct = given.indexOf('%');
+  return pct === -1 ? given : `${given.slice(0, pct)}@${given.slice(pct + 1)}`;
+}
+
+/**
+ * Find the DB of a link user without checking that the account exists. For `local@domain` (or
+ * `local%domain`) both parts must be node names and the address a valid cPanel email address
+ * (else cPanel's InvalidParameter “X” is not a valid account name.); the owner comes from
+ * /etc/userdomains, and an unknown domain is E_NO_SUCH_USER (verified-against-cpanel.md §3).
+ * Messages name the user as given.
+ */
+export async function locateLinkUser(ctx: AuthnContext, given: string): Promise<LinkUserRef> {
+  const user = linkUserName(given);
   const at = user.indexOf('@');
   let sysuser = user;
   let email: LinkUserRef['email'];
   if (at !== -1) {
     const local = user.slice(0, at);
     const domain = user.slice(at + 1);
-    if (!isValidMailAddress(local, domain)) throw new LinkstoreError('E_INVALID_NAME', MSG.notValidAccountName(user), { param: 'user' });
+    if (!isValidMailAddress(local, domain)) throw new LinkstoreError('E_INVALID_NAME', MSG.notValidAccountName(given), { param: 'user' });
     const owner = await ctx.users.domainOwner(domain);
-    if (owner === undefined || owner === 'nobody' || owner === '') throw noUser(user);
+    if (owner === undefined || owner === 'nobody' || owner === '') throw noUser(given);
     sysuser = owner;
     email = { local, domain };
   }
-  if (nodeNameProblem(sysuser) !== undefined) throw noUser(user);
+  if (nodeNameProblem(sysuser) !== undefined) throw noUser(given);
   if (nodeNameProblem(`${user}.db`) !== undefined) {
-    throw new LinkstoreError('E_INVALID_NAME', MSG.linkUserTooLong(user), { param: 'user' });
+    throw new LinkstoreError('E_INVALID_NAME', MSG.linkUserTooLong(given), { param: 'user' });
   }
   return { linkuser: user, sysuser, dbPath: userDbPath(sysuser, user), email };
 }

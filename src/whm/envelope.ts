@@ -42,12 +42,13 @@ export function whmOk<T>(command: string, data?: T, warnings: readonly string[] 
 }
 
 /**
- * The failure envelope; `prefix` is cPanel's per-module prefix (integration: `API failure: `).
- * `warnings` (a misspelt parameter's) matter most when the call failed.
+ * The failure envelope. The reason is the handler's text as cPanel's running code gives it, with
+ * nothing added (verified-against-cpanel §4: no `API failure: ` prefix, integration-links §5.1
+ * notwithstanding). `warnings` (a misspelt parameter's) matter most when the call failed.
  */
-export function whmFail(command: string, error: unknown, prefix = '', warnings: readonly string[] = []): WhmEnvelope<never> {
+export function whmFail(command: string, error: unknown, warnings: readonly string[] = []): WhmEnvelope<never> {
   const { message, code } = describeError(error);
-  const metadata: WhmMetadata = { command, reason: prefix + message, result: 0, version: 1, error_code: code };
+  const metadata: WhmMetadata = { command, reason: message, result: 0, version: 1, error_code: code };
   if (warnings.length) metadata.output = { warnings: [...warnings] };
   return { metadata };
 }

@@ -30,8 +30,6 @@ export interface WhmFunction {
   params: readonly ParamSpec[];
   /** Writes files: accepts a dry run. */
   mutates: boolean;
-  /** cPanel's prefix for failure reasons of this function's module. */
-  errorPrefix?: string;
   /**
    * The Perl package whose function cPanel names in missing-parameter messages
    * (`<package>::<name>`), e.g. `Whostmgr::API::1::Integration`.
@@ -50,7 +48,6 @@ function mutationData(r: { dryRun: boolean; ops: PlannedOp[]; changed: boolean; 
   return new MutationData({ dry_run: 1, operations: r.ops, ...(r.warnings?.length ? { warnings: r.warnings } : {}) }, r.changed);
 }
 
-const INTEGRATION = 'API failure: ';
 const UAPI = { api: 'uapi', module: 'ExternalAuthentication', perlPackage: 'Cpanel::API::ExternalAuthentication' } as const;
 const user = { name: 'user', required: true, description: 'The cPanel account.' } as const satisfies ParamSpec;
 const app = { name: 'app', required: true, description: 'The application name ([0-9A-Za-z_-]).' } as const satisfies ParamSpec;
@@ -81,7 +78,6 @@ export const WHM_FUNCTIONS = [
       { name: 'base64_png_image', description: 'Base64 PNG icon.' },
     ],
     mutates: true,
-    errorPrefix: INTEGRATION,
     perlPackage: 'Whostmgr::API::1::Integration',
     async run(ls, p, o) {
       const s = await ls.integration();
@@ -93,7 +89,6 @@ export const WHM_FUNCTIONS = [
     summary: 'Remove an integration link (idempotent).',
     params: [user, app],
     mutates: true,
-    errorPrefix: INTEGRATION,
     perlPackage: 'Whostmgr::API::1::Integration',
     async run(ls, p, o) {
       return mutationData(await (await ls.integration()).removeLink({ user: p.required('user'), app: p.required('app') }, o));
@@ -104,7 +99,6 @@ export const WHM_FUNCTIONS = [
     summary: 'List a user’s integration links, sorted.',
     params: [user],
     mutates: false,
-    errorPrefix: INTEGRATION,
     perlPackage: 'Whostmgr::API::1::Integration',
     async run(ls, p) {
       const apps = await (await ls.integration()).listLinks({ user: p.required('user') });
@@ -116,7 +110,6 @@ export const WHM_FUNCTIONS = [
     summary: 'Read APP.userconfig.',
     params: [user, app],
     mutates: false,
-    errorPrefix: INTEGRATION,
     perlPackage: 'Whostmgr::API::1::Integration',
     async run(ls, p) {
       return { userconfig: await (await ls.integration()).getLinkUserConfig({ user: p.required('user'), app: p.required('app') }) };
@@ -127,7 +120,6 @@ export const WHM_FUNCTIONS = [
     summary: 'Replace the token in APP.adminconfig of an existing link.',
     params: [user, app, { name: 'token', required: true, description: 'The new token.' }],
     mutates: true,
-    errorPrefix: INTEGRATION,
     perlPackage: 'Whostmgr::API::1::Integration',
     async run(ls, p, o) {
       return mutationData(await (await ls.integration()).setLinkToken({ user: p.required('user'), app: p.required('app'), token: p.required('token') }, o));
@@ -138,7 +130,6 @@ export const WHM_FUNCTIONS = [
     summary: 'Create or replace an integration group (group_ID.userconfig, dynamicui_group_ID.conf).',
     params: [user, groupId, { name: 'label', description: 'Display name.' }, { name: 'order', description: 'Sort order.' }],
     mutates: true,
-    errorPrefix: INTEGRATION,
     perlPackage: 'Whostmgr::API::1::Integration',
     async run(ls, p, o) {
       return mutationData(
@@ -151,7 +142,6 @@ export const WHM_FUNCTIONS = [
     summary: 'Remove an integration group (idempotent).',
     params: [user, groupId],
     mutates: true,
-    errorPrefix: INTEGRATION,
     perlPackage: 'Whostmgr::API::1::Integration',
     async run(ls, p, o) {
       return mutationData(await (await ls.integration()).removeGroup({ user: p.required('user'), group_id: p.required('group_id') }, o));
@@ -162,7 +152,6 @@ export const WHM_FUNCTIONS = [
     summary: 'List a user’s integration groups (the WHM key is “links”).',
     params: [user],
     mutates: false,
-    errorPrefix: INTEGRATION,
     perlPackage: 'Whostmgr::API::1::Integration',
     async run(ls, p) {
       const groups = await (await ls.integration()).listGroups({ user: p.required('user') });

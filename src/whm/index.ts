@@ -69,7 +69,7 @@ export async function callWhm(ls: Linkstore, name: string, given: WhmParams | nu
     const warnings = ignoredWarnings(unknown, params);
     return data instanceof MutationData ? whmOk(name, data.data, warnings, data.changed) : whmOk(name, data, warnings);
   } catch (e) {
-    return whmFail(name, e, fn.errorPrefix, ignoredWarnings(unknown, params));
+    return whmFail(name, e, ignoredWarnings(unknown, params));
   }
 }
 

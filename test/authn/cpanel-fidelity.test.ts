@@ -220,13 +220,13 @@ describeOnDisks('cPanel fidelity', (ctx) => {
       `The user_info element “${'y'.repeat(1025)}” is larger than the allowed size of 1024.`,
     );
     expect(await reason('get_integration_link_user_config', { user: 'bob' })).toBe(
-      'API failure: Provide the “app” parameter for the “Whostmgr::API::1::Integration::get_integration_link_user_config” function.',
+      'Provide the “app” parameter for the “Whostmgr::API::1::Integration::get_integration_link_user_config” function.',
     );
     expect(await reason('update_integration_link_token', { user: 'bob', app: 'support', token: '' })).toBe(
-      'API failure: Provide the “token” parameter for the “Whostmgr::API::1::Integration::update_integration_link_token” function.',
+      'Provide the “token” parameter for the “Whostmgr::API::1::Integration::update_integration_link_token” function.',
     );
     expect(await reason('create_integration_group', { user: 'bob', group_id: '' })).toBe(
-      'API failure: Provide the “group_id” parameter for the “Whostmgr::API::1::Integration::create_integration_group” function.',
+      'Provide the “group_id” parameter for the “Whostmgr::API::1::Integration::create_integration_group” function.',
     );
     // The typed API keeps the code and the parameter.
     const err = await (await ls().authn()).linkAccount({ user: 'ghost@bob.example', provider: 'google', subject: '9' }).then(

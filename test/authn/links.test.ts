@@ -51,6 +51,21 @@ describeOnDisks('authn link and unlink', (ctx) => {
     expect(JSON.parse(peek(ctx, `${LOGIN}/google.db`)!).user).toEqual({ 'info@bob.example': { s1: 1 } });
   });
 
+  it('reads local%domain as the email user local@domain (verified §3), one DB per mailbox; a missing one is named as given', async () => {
+    seedServer(ctx);
+    const { store } = makeStore(ctx);
+    await store.linkAccount({ user: 'info%bob.example', provider: 'google', subject: 's1' });
+    expect(Object.keys(JSON.parse(peek(ctx, `${USERS}/bob/info@bob.example.db`)!).openid_connect.google)).toEqual(['s1']);
+    await settle();
+    expect(ctx.fs.readdirSync(hostPath(ctx, `${USERS}/bob`))).toEqual(['info@bob.example.db']);
+    expect((await store.listLinks({ user: 'info%bob.example' })).map((l) => l.subject_unique_identifier)).toEqual(['s1']);
+    await store.unlinkAccount({ user: 'info%bob.example', provider: 'google', subject: 's1' });
+    expect(JSON.parse(peek(ctx, `${LOGIN}/google.db`)!).user).toEqual({});
+    await expect(store.linkAccount({ user: 'ghost%bob.example', provider: 'google', subject: 's2' })).rejects.toMatchObject({
+      code: 'E_NO_SUCH_USER',
+      message: 'You do not have a user named “ghost%bob.example”.',
+    });
+  });
   it('overwrites a re-linked subject, resets link_time unless given, and re-syncs all subjects into the LinkDB', async () => {
     seedServer(ctx);
     let t = 1_000_000_000_000;

@@ -37,24 +37,24 @@ describe('WHM API 1 facade', () => {
     expect((await s.whm('remove_integration_group', { user: 'bob', group_id: 'whmcs' })).metadata.result).toBe(1);
   });
 
-  it('failures: result 0, cPanel reason with the integration prefix, a stable error code, no stack', async () => {
+  it('failures: result 0, cPanel’s reason with nothing added (no “API failure: ” prefix), a stable error code, no stack', async () => {
     const s = await createTestServer({ users: ['bob'] });
     const bad = await s.whm('create_integration_link', { user: 'bob', app: 'group_x', url: 'u' });
     expect(bad.metadata).toEqual({
       command: 'create_integration_link',
-      reason: 'API failure: The “app” argument cannot begin with “group_”.',
+      reason: 'The “app” argument cannot begin with “group_”.',
       result: 0,
       version: 1,
       error_code: 'E_INVALID_PARAM',
     });
     expect(bad.data).toBeUndefined();
     expect((await s.whm('create_integration_link', { user: 'bob', url: 'u' })).metadata.reason).toBe(
-      'API failure: Provide the “app” parameter for the “Whostmgr::API::1::Integration::create_integration_link” function.',
+      'Provide the “app” parameter for the “Whostmgr::API::1::Integration::create_integration_link” function.',
     );
     expect((await s.whm('create_integration_link', { user: 'bob', app: '', url: 'u' })).metadata.reason).toBe(
-      'API failure: Provide the “app” parameter for the “Whostmgr::API::1::Integration::create_integration_link” function.',
+      'Provide the “app” parameter for the “Whostmgr::API::1::Integration::create_integration_link” function.',
     );
-    expect((await s.whm('list_integration_links', { user: 'nobody' })).metadata.reason).toBe('API failure: You do not have a user named “nobody”.');
+    expect((await s.whm('list_integration_links', { user: 'nobody' })).metadata.reason).toBe('You do not have a user named “nobody”.');
     const unknown = await s.whm('no_such_function', {});
     expect(unknown.metadata.result).toBe(0);
     expect(unknown.metadata.error_code).toBe('E_UNKNOWN_FUNCTION');
