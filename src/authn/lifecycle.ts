@@ -7,7 +7,7 @@
 import { posix as path } from 'node:path';
 import { commitFiles, describeOps, syncDirs, type FileOp } from '../io/commit.js';
 import { withDotLock, withDotLocks, verifyAll } from '../io/dot-lock.js';
-import { LinkstoreError, errnoCode, failedAfter, ioError, isEnoent } from '../io/errors.js';
+import { LinkstoreError, errnoCode, failedAfter, ioError } from '../io/errors.js';
 import { dropIdleLockTemps } from '../io/lock-temps.js';
 import { nodeNameProblem } from '../io/node-name.js';
 import { formatMode, type PlannedOp } from '../io/plan.js';
@@ -136,10 +136,9 @@ async function removeTree(ctx: AuthnContext, cpanelDir: string, dryRun: boolean 
       await removeTree(ctx, child, dryRun, ops);
       continue;
     }
-    if (!dryRun)
-      await ctx.disk.p
-        .unlink(path.join(host, name))
-        .catch((e: unknown) => (isEnoent(e) ? undefined : Promise.reject(ioError(e, 'remove', path.join(host, name)))));
+    // Through a verified handle on the directory, never by the path: a directory exchanged with a
+    // symlink meanwhile must not make the unlink land outside the tree.
+    if (!dryRun) await ctx.disk.removeHostEntry(path.join(host, name), 'file');
     // Listed once made, so that a failure part-way reports exactly what was removed.
     ops.push({ op: 'remove', path: path.join(host, name) });
   }

@@ -375,8 +375,8 @@ export class Disk {
     const limit = options.maxBytes ?? readLimitFor(this.limits, cpanelPath);
     const kept = this.ahead === undefined ? undefined : this.takeKept(this.host(cpanelPath), limit);
     if (kept !== undefined) return kept;
-    const hostPath = this.scopedOpenPath(cpanelPath) ?? (await this.resolve(cpanelPath));
-    const opened = openRegularForRead(this.fs, hostPath);
+    const { host: hostPath, real } = this.scopedOpenPath(cpanelPath) ?? (await this.resolveStat(cpanelPath));
+    const opened = this.openForRead(hostPath, real);
     if (opened === undefined) return undefined;
     try {
       const content = readBounded(this.fs, opened.fd, opened.stat, limit, hostPath);
@@ -393,7 +393,7 @@ export class Disk {
    * view keeps the bytes for the next reader of the path (see withReadAhead).
    */
   readHostFile(hostPath: string, options: { maxBytes?: number; keep?: boolean } = {}): Buffer | undefined {
-    const opened = openRegularForRead(this.fs, hostPath);
+    const opened = this.openForRead(hostPath, this.kernelPathOf(hostPath));
     if (opened === undefined) return undefined;
     try {
       const limit = options.maxBytes ?? readLimitFor(this.limits, this.cpanelPathOf(hostPath) ?? hostPath);
@@ -403,6 +403,43 @@ export class Disk {
     } finally {
       closeQuietly(this.fs, opened.fd);
     }
+  }
+
+  /**
+   * Open a regular file to read (O_NOFOLLOW | O_NONBLOCK, then fstat) and, where the port has
+   * descriptor paths, check that the file opened is the one at `real`, the path the checks
+   * established. O_NOFOLLOW guards only the last component: a directory on the way exchanged with a
+   * symlink between the checks and the open makes the kernel open a file elsewhere, whose bytes (a
+   * token) must not be returned. The kernel's name for the open file says where it really is; a
+   * file renamed over meanwhile (another writer's atomic replace) reads as “… (deleted)” there,
+   * which is still the file that was at `real`.
+   */
+  private openForRead(hostPath: string, real: string | undefined): { fd: number; stat: PortStats } | undefined {
+    const opened = openRegularForRead(this.fs, hostPath);
+    if (opened === undefined || real === undefined || !this.capabilities.procFdPaths) return opened;
+    let now: string;
+    try {
+      now = this.fs.readlinkSync(`/proc/self/fd/${opened.fd}`);
+    } catch (e) {
+      closeQuietly(this.fs, opened.fd);
+      throw ioError(e, 'check the file', hostPath);
+    }
+    if (now === real || now === `${real} (deleted)`) return opened;
+    closeQuietly(this.fs, opened.fd);
+    throw fileMoved(hostPath);
+  }
+
+  /**
+   * The kernel's name for a host path below the root that a walk reached without following a
+   * symlink (doctor's tree walk): the root's own real path in place of the root. Undefined for
+   * other paths (nothing to compare with).
+   */
+  private kernelPathOf(hostPath: string): string | undefined {
+    const realRoot = this.realRoot();
+    if (realRoot !== undefined && isInside(realRoot, hostPath)) return hostPath;
+    const cp = this.cpanelPathOf(hostPath);
+    if (cp === undefined || realRoot === undefined) return undefined;
+    return realRoot === '/' ? cp : cp === '/' ? realRoot : realRoot + cp;
   }
 
   /** The cPanel path of a host path below the root, if it is one. */
@@ -585,11 +622,13 @@ export class Disk {
    * path to open with O_NOFOLLOW, without an lstat first. Inside managed trees a symlink is
    * refused at every component, and O_NOFOLLOW refuses one at the last (ELOOP → E_SYMLINK).
    */
-  private scopedOpenPath(cpanelPath: string): string | undefined {
+  private scopedOpenPath(cpanelPath: string): { host: string; real: string | undefined } | undefined {
     if (this.scope === undefined) return undefined;
     const norm = path.normalize(cpanelPath);
     const parent = this.scope.dirs.get(path.dirname(norm));
-    return parent !== undefined && this.managedTreeOf(norm) !== undefined ? path.join(parent.host, path.basename(norm)) : undefined;
+    if (parent === undefined || this.managedTreeOf(norm) === undefined) return undefined;
+    const name = path.basename(norm);
+    return { host: path.join(parent.host, name), real: parent.real === undefined ? undefined : path.join(parent.real, name) };
   }
 
   /**
@@ -612,18 +651,27 @@ export class Disk {
   async readdir(cpanelPath: string): Promise<string[] | undefined> {
     const kept = this.ahead === undefined ? undefined : this.takeListing(this.host(cpanelPath));
     if (kept !== undefined) return kept;
-    const hostPath = await this.resolve(cpanelPath);
-    const st = await this.lstatOrUndefined(hostPath);
+    const { host: hostPath, stat: st } = await this.resolveStat(cpanelPath);
     if (st === undefined) return undefined;
     if (!st.isDirectory()) {
       throw new LinkstoreError('E_NOT_DIRECTORY', `“${hostPath}” is not a directory.`, { path: hostPath });
     }
+    // Listed through a verified handle: a directory exchanged with a symlink after the checks
+    // would otherwise list a directory elsewhere, whose names a purge would then act on.
+    const dir = await this.openDir(cpanelPath).catch((e: unknown) => {
+      if (e instanceof LinkstoreError && e.code === 'E_NOT_DIRECTORY') return undefined;
+      throw e;
+    });
+    if (dir === undefined) return undefined;
     try {
-      const names = st.size > LARGE_DIRECTORY_BYTES ? await this.fs.promises.readdir(hostPath) : this.fs.readdirSync(hostPath);
+      const at = dir.at('.');
+      const names = st.size > LARGE_DIRECTORY_BYTES ? await this.fs.promises.readdir(at) : this.fs.readdirSync(at);
       return names.map(String);
     } catch (e) {
       if (isEnoent(e)) return undefined;
       throw ioError(e, 'list', hostPath);
+    } finally {
+      dir.release();
     }
   }
 
@@ -638,4 +686,12 @@ export class Disk {
   async statPath(cpanelPath: string): Promise<PortStats | undefined> {
     return this.lstatOrUndefined(await this.resolve(cpanelPath));
   }
+}
+
+function fileMoved(host: string): LinkstoreError {
+  return new LinkstoreError(
+    'E_PATH_CHANGED',
+    `A directory on the way to “${host}” was moved or replaced while it was read (another process is changing the tree); nothing was read from it. Check the tree (\`linkstore doctor\`) and retry.`,
+    { path: host },
+  );
 }

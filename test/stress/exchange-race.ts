@@ -49,9 +49,25 @@ export interface Exchange {
  * Copy the directory `host` into `outside`, then exchange it with a symlink to that copy for `ms`
  * milliseconds: a write that followed the symlink would succeed there and show in the fingerprint.
  */
+/**
+ * Every `SECRET` in the copy's files becomes `OUTSID` (same length, so sizes and JSON stay valid):
+ * a read that answers with `OUTSID` read the copy outside the root.
+ */
+function markOutside(dir: string): void {
+  for (const e of nodeFs.readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) markOutside(p);
+    else if (e.isFile()) {
+      const text = nodeFs.readFileSync(p, 'latin1');
+      if (text.includes('SECRET')) nodeFs.writeFileSync(p, text.replaceAll('SECRET', 'OUTSID'), 'latin1');
+    }
+  }
+}
+
 export function startExchange(racer: string, host: string, outside: string, ms: number): Exchange {
   const copy = join(outside, 'copy');
   expect(spawnSync('cp', ['-a', host, copy]).status).toBe(0);
+  markOutside(copy);
   const swap = `${host}.swap`;
   nodeFs.symlinkSync(copy, swap);
   const before = fingerprint(outside);

@@ -3,7 +3,8 @@
  * to a copy of it outside the root, with renameat2(RENAME_EXCHANGE), as fast as it can, while this
  * process keeps calling the library on that directory. Path checks alone lose this race (the
  * kernel walks the path again at each open/rename/link/unlink); the library works through verified
- * directory handles, so no byte may ever be created, replaced or removed outside the root. A call
+ * directory handles, so no byte may ever be created, replaced or removed outside the root, and no
+ * answer may hold a byte read there (the copy's secrets are marked). A call
  * that loses the race must fail with a LinkstoreError and leave nothing behind.
  *
  * Real disk only (renameat2 and /proc/self/fd). Duration per directory: RACE_MS (default 1500).
@@ -30,6 +31,8 @@ interface RaceFigures {
   ok: number;
   lost: Record<string, number>;
   changedOutside: number;
+  /** Answers that held bytes of the copy outside the root (marked OUTSID by startExchange). */
+  readOutside: number;
 }
 
 type Call = (ls: Linkstore, i: number) => Promise<unknown>;
@@ -39,14 +42,20 @@ const integrationCalls: Call[] = [
   async (ls, i) => (await ls.integration()).setLinkToken({ user: 'bob', app: `app${i % 3}`, token: `SECRET2-${i}` }),
   async (ls, i) => (await ls.integration()).removeLink({ user: 'bob', app: `app${(i + 1) % 3}` }),
   async (ls, i) => (await ls.integration()).createGroup({ user: 'bob', group_id: `g${i % 2}`, label: `G${i}` }),
+  async (ls, i) => (await ls.integration()).getLinkToken({ user: 'bob', app: `app${i % 3}` }),
+  async (ls, i) => (await ls.integration()).getLinkUserConfig({ user: 'bob', app: `app${i % 3}` }),
+  async (ls) => (await ls.integration()).listLinks({ user: 'bob' }),
 ];
 const authnCalls: Call[] = [
-  async (ls, i) => (await ls.authn()).linkAccount({ user: 'bob', provider: 'google', subject: `s${i % 4}` }),
+  async (ls, i) => (await ls.authn()).linkAccount({ user: 'bob', provider: 'google', subject: `s${i % 4}`, userInfo: { preferred_username: `SECRET-${i}` } }),
   async (ls, i) => (await ls.authn()).unlinkAccount({ user: 'bob', provider: 'google', subject: `s${(i + 2) % 4}` }),
+  async (ls) => (await ls.authn()).listLinks({ user: 'bob' }),
+  async (ls) => (await ls.authn()).listLinkedAccounts(),
 ];
 const clientCalls: Call[] = [
   async (ls, i) =>
     (await ls.authn()).setClientConfig({ service: 'cpaneld', provider: 'google', configurations: { client_id: `id-${i}`, client_secret: `SECRET-${i}` } }),
+  async (ls) => (await ls.authn()).getClientConfig({ service: 'cpaneld', provider: 'google' }),
 ];
 
 const TARGETS: { dir: string; calls: Call[] }[] = [
@@ -84,12 +93,13 @@ describe.skipIf(!canRace)('symlink race: a directory exchanged with a symlink mi
         for (let i = 0; i < 4; i++) for (const c of [...integrationCalls, ...authnCalls, ...clientCalls]) await c(ls, i).catch(() => undefined);
         const race = startExchange(racer, join(ctx.root, target.dir), outside, RACE_MS);
 
-        const f: RaceFigures = { target: target.dir, swaps: 0, calls: 0, ok: 0, lost: {}, changedOutside: 0 };
+        const f: RaceFigures = { target: target.dir, swaps: 0, calls: 0, ok: 0, lost: {}, changedOutside: 0, readOutside: 0 };
         for (let i = 0; race.running(); i++) {
           const call = target.calls[i % target.calls.length] as Call;
           f.calls++;
           try {
-            await call(ls, i);
+            const answer = await call(ls, i);
+            if (JSON.stringify(answer ?? null).includes('OUTSID')) f.readOutside++;
             f.ok++;
           } catch (e) {
             // Losing the race is fine; anything but a typed error is not.
@@ -102,6 +112,7 @@ describe.skipIf(!canRace)('symlink race: a directory exchanged with a symlink mi
         figures.push(f);
         expect(f.swaps).toBeGreaterThan(0);
         expect(f.calls).toBeGreaterThan(0);
+        expect(f.readOutside).toBe(0);
         expect([...after.entries()]).toEqual([...before.entries()]);
         // The tree is whole afterwards: the same calls succeed, and nothing of ours is left in it.
         nodeFs.unlinkSync(race.swap);
