@@ -3,7 +3,7 @@
  * cPanel's exact English messages (integration-links.md §4, §5, §7) with their curly quotes;
  * the others are the library's own (for its improvements over cPanel).
  */
-import { shownValue } from '../io/secret-keys.js';
+import { shownIgnoredValue } from '../io/secret-keys.js';
 
 export const MSG = {
   missingParam: (p: string) => `Provide the “${p}” parameter.`,
@@ -22,7 +22,7 @@ export const MSG = {
   invalidAsset: (name: string, attr: string, value: string) =>
     `The configuration entry with “name” of “${name}” has an invalid value for “${attr}”: “${value}”.`,
   // cPanel's text shows the value; a secret's (a token in a group's data) is masked.
-  ignoringKey: (k: string, v: string) => `Ignoring unrecognized data key “${k}” (${shownValue(k, v)})!`,
+  ignoringKey: (k: string, v: string, secretParams: readonly string[]) => `Ignoring unrecognized data key “${k}” (${shownIgnoredValue(k, v, secretParams)})!`,
   cannotOpen: (p: string) => `Cannot open “${p}”: No such file or directory`,
   emptyFile: (p: string) => `“${p}” is empty.`,
   unrecognizedFile: (name: string) => `The system has skipped the unrecognized file “${name}”.`,

@@ -5,6 +5,7 @@
  */
 import { LinkstoreError } from '../io/errors.js';
 import { nodeNameProblem } from '../io/node-name.js';
+import { isSecretKey } from '../io/secret-keys.js';
 import { assertTextParam, limitOf } from '../io/param-text.js';
 import type { IntegrationGroupUserConfig, IntegrationUserConfig } from '../generated/schemas.js';
 import type { UserLookup } from '../users/lookup.js';
@@ -117,10 +118,11 @@ function display(v: unknown): string {
 function filterKeys<K extends string>(params: Params, allowed: readonly K[], warnings: string[]): Partial<Record<K, string>> {
   const out: Partial<Record<K, string>> = {};
   const kept: [K, unknown][] = [];
+  const secretParams = allowed.filter((k) => isSecretKey(k));
   for (const [k, v] of Object.entries(params)) {
     if (k === 'user' || k === 'app' || (k === 'group_id' && !allowed.includes(k as K))) continue;
     if (!allowed.includes(k as K)) {
-      if (v !== undefined) warnings.push(MSG.ignoringKey(k, display(v)));
+      if (v !== undefined) warnings.push(MSG.ignoringKey(k, display(v), secretParams));
       continue;
     }
     kept.push([k as K, v]);

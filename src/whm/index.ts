@@ -3,7 +3,7 @@
  * the WHM API 1 shape over the typed stores. Names in, envelope out; it never throws.
  */
 import { LinkstoreError } from '../io/errors.js';
-import { shownValue } from '../io/secret-keys.js';
+import { isSecretKey, shownIgnoredValue } from '../io/secret-keys.js';
 import type { Linkstore } from '../services.js';
 import { MutationData, uapiFail, uapiOk, whmFail, whmOk, type UapiEnvelope, type WhmEnvelope } from './envelope.js';
 import { whmFunction, WHM_FUNCTIONS, type WhmFunction } from './functions.js';
@@ -26,11 +26,21 @@ export function unknownParams(fn: WhmFunction, params: WhmParams): string[] {
   return Object.keys(params).filter((k) => !known.has(k));
 }
 
-/** cPanel's warning for a key it drops (a secret's value masked: a misplaced `client_secret`, say). */
-export const ignoringKey = (key: string, value: string): string => `Ignoring unrecognized data key “${key}” (${shownValue(key, value)})!`;
+/**
+ * cPanel's warning for a key it drops, with the value masked where it may be a secret (see
+ * shownIgnoredValue): a misplaced `client_secret`, a misspelt `tokn=` of a call that takes a token.
+ */
+export const ignoringKey = (key: string, value: string, secretParams: readonly string[] = []): string =>
+  `Ignoring unrecognized data key “${key}” (${shownIgnoredValue(key, value, secretParams)})!`;
 
-function ignoredWarnings(unknown: readonly string[], params: WhmParams): string[] {
-  return unknown.map((k) => ignoringKey(k, params[k] as string));
+/** The parameters of `fn` that carry a secret: a token, or client configurations (which hold the client secret). */
+function secretParamsOf(fn: WhmFunction): string[] {
+  return fn.params.filter((p) => isSecretKey(p.name) || p.name === 'configurations').map((p) => p.name);
+}
+
+function ignoredWarnings(fn: WhmFunction, unknown: readonly string[], params: WhmParams): string[] {
+  const secret = secretParamsOf(fn);
+  return unknown.map((k) => ignoringKey(k, params[k] as string, secret));
 }
 
 /** With `strict`, the first unknown key fails the call. */
@@ -66,10 +76,10 @@ export async function callWhm(ls: Linkstore, name: string, given: WhmParams | nu
   if (options.strict === true && unknown.length) return whmFail(name, strictError(name, unknown));
   try {
     const data = await fn.run(ls, readerFor(fn, params), { dryRun: options.dryRun === true && fn.mutates });
-    const warnings = ignoredWarnings(unknown, params);
+    const warnings = ignoredWarnings(fn, unknown, params);
     return data instanceof MutationData ? whmOk(name, data.data, warnings, data.changed) : whmOk(name, data, warnings);
   } catch (e) {
-    return whmFail(name, e, ignoredWarnings(unknown, params));
+    return whmFail(name, e, ignoredWarnings(fn, unknown, params));
   }
 }
 
@@ -97,9 +107,9 @@ export async function callUapi(ls: Linkstore, name: string, given: WhmParams | n
     const result = await fn.run(ls, readerFor(fn, params), { dryRun: options.dryRun === true && fn.mutates });
     // UAPI's envelope has no `changed`, and its own place for warnings: `result.warnings`.
     const data = result instanceof MutationData ? result.data : result;
-    return uapiOk(module, name, data ?? null, ignoredWarnings(unknown, params));
+    return uapiOk(module, name, data ?? null, ignoredWarnings(fn, unknown, params));
   } catch (e) {
-    return uapiFail(module, name, e, ignoredWarnings(unknown, params));
+    return uapiFail(module, name, e, ignoredWarnings(fn, unknown, params));
   }
 }
 

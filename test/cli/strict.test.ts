@@ -78,7 +78,7 @@ describe('unknown key=value parameters', () => {
     const r = inRoot('--output', 'json', 'create_integration_link', 'user=bob', 'app=billing', 'url=https://x', 'lable=Foo', 'tokn=t0');
     expect(r.code).toBe(0);
     const env = JSON.parse(r.out) as { metadata: { output?: { warnings: string[] } } };
-    const warnings = ['Ignoring unrecognized data key “lable” (Foo)!', 'Ignoring unrecognized data key “tokn” (t0)!'];
+    const warnings = ['Ignoring unrecognized data key “lable” (Foo)!', 'Ignoring unrecognized data key “tokn” (********)!'];
     expect(env.metadata.output?.warnings).toEqual(warnings);
     expect(r.err).toBe(warnings.map((w) => `linkstore: warning: ${w}\n`).join(''));
     expect(JSON.parse(readFileSync(join(root, LINKS, 'billing.userconfig'), 'utf8'))).toEqual({ url: 'https://x' });

@@ -63,7 +63,7 @@ describe('unknown parameters', () => {
       reason: 'OK',
       result: 1,
       version: 1,
-      output: { warnings: ['Ignoring unrecognized data key “lable” (Foo)!', 'Ignoring unrecognized data key “tokn” (k)!'] },
+      output: { warnings: ['Ignoring unrecognized data key “lable” (Foo)!', 'Ignoring unrecognized data key “tokn” (********)!'] },
     });
     expect(s.readJson('/var/cpanel/integration/links/bob/a.userconfig')).toEqual({ url: 'https://x' });
     expect((await s.whm('validate_system_user', { user: 'bob', usr: 'x' })).metadata.output).toEqual({
@@ -101,6 +101,30 @@ describe('unknown parameters', () => {
       ],
     });
     expect(JSON.stringify(env)).not.toMatch(/S3CR3T|hush/);
+  });
+
+  it('mask a near miss of a secret parameter the call takes, and a value that names a secret', async () => {
+    const s = await createTestServer({ users: ['bob'] });
+    await s.whm('create_integration_link', { user: 'bob', app: 'a', url: 'https://x' });
+    const token = await s.whm('update_integration_link_token', { user: 'bob', app: 'a', token: 't', tkoen: 'TOPSECRET1', tken: 'TOPSECRET2', lable: 'Foo' });
+    expect(token.metadata.output).toEqual({
+      warnings: [
+        'Ignoring unrecognized data key “tkoen” (********)!',
+        'Ignoring unrecognized data key “tken” (********)!',
+        'Ignoring unrecognized data key “lable” (Foo)!',
+      ],
+    });
+    const config = await s.whm('set_provider_client_configurations', {
+      service_name: 'cpaneld',
+      provider_id: 'google',
+      configuration: '{"client_id":"x","client_secret":"TOPSECRET3"}',
+      extra: 'my password is TOPSECRET4',
+    });
+    expect(config.metadata.output?.warnings).toEqual([
+      'Ignoring unrecognized data key “configuration” (********)!',
+      'Ignoring unrecognized data key “extra” (********)!',
+    ]);
+    expect(JSON.stringify([token, config])).not.toMatch(/TOPSECRET/);
   });
 
   it('fail the call with strict, naming the key, and nothing is written', async () => {
