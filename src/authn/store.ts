@@ -9,7 +9,7 @@
 import type { Disk } from '../io/disk.js';
 import { FileMemo } from '../io/file-memo.js';
 import { afterWellFormed } from '../io/param-text.js';
-import { memoSuccess, readHostname } from './hostname.js';
+import { checkHostnameOption, memoSuccess, readHostname } from './hostname.js';
 import type { UserLookup } from '../users/lookup.js';
 import type { AuthnClientConfig, AuthnDisplayConfig } from '../generated/schemas.js';
 import type { Service } from './constants.js';
@@ -117,6 +117,11 @@ function wellFormedPairs(domains: unknown): string | undefined {
 
 let contextOf: (store: AuthnStore) => AuthnContext;
 
+const constant =
+  <T>(v: T) =>
+  (): Promise<T> =>
+    Promise.resolve(v);
+
 export class AuthnStore {
   readonly #ctx: AuthnContext;
 
@@ -131,7 +136,7 @@ export class AuthnStore {
       mailUserExists: mail,
       serviceFiles: new FileMemo(disk, parseServiceFile),
       linkDbIndex: new FileMemo(disk, parseLinkDbIndex),
-      hostname: options.hostname === undefined ? memoSuccess(() => readHostname(disk)) : () => Promise.resolve(options.hostname as string),
+      hostname: options.hostname === undefined ? memoSuccess(() => readHostname(disk)) : constant(checkHostnameOption(options.hostname)),
     };
   }
 

@@ -204,6 +204,10 @@ async function runImport(ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<nu
   if (typeof map === 'string') return usageFailure(io, args.output, 'import', map);
   if (args.flags.hostname === '') return usageFailure(io, args.output, 'import', 'the option --hostname needs a host name.');
   const { importRecords, lineBytes } = await import('../transfer/index.js');
+  const { isValidHostname } = await import('../authn/hostname.js');
+  if (typeof args.flags.hostname === 'string' && !isValidHostname(args.flags.hostname)) {
+    return usageFailure(io, args.output, 'import', `the option --hostname must be a host name (letters, digits, “-” and “.”), not “${args.flags.hostname}”.`);
+  }
   sizeHeapToLiveData();
   const showProgress = (io.isTTY || args.flags.progress === true) && args.flags.quiet !== true;
   const bar = showProgress ? progressBar(io) : undefined;

@@ -123,4 +123,14 @@ describeOnDisks('server hostname', (ctx) => {
     expectNamesFileAndOption(ctx, e);
     expect(e.message).not.toContain('MARKER');
   });
+
+  it('refuses a hostname option that is not a host name, before anything reads or writes', () => {
+    const disk = ctx.disk;
+    for (const bad of ['not a host!', 'a/b', 'x:2083', '']) {
+      expect(() => new AuthnStore({ disk, users: userLookup(new Users(disk)), hostname: bad })).toThrow(
+        expect.objectContaining({ code: 'E_INVALID_PARAM', param: 'hostname' }),
+      );
+    }
+    expect(() => new AuthnStore({ disk, users: userLookup(new Users(disk)), hostname: 'h.example.com' })).not.toThrow();
+  });
 });

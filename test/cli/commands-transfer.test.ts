@@ -128,6 +128,13 @@ describe('linkstore export and import (binary)', () => {
     expect(conflict.status).toBe(0);
     expect(conflict.stdout).toMatch(/^line \d+: conflict integration_link bob\/wiki: differs from what is stored \(--no-replace\)$/m);
     expect(linkstore(b.root, ['import', '--map-user', 'alice', '-'], ex).status).toBe(2);
+    // A host name that no redirect URI can carry is a usage error, with nothing written.
+    const badHost = linkstore(b.root, ['import', '--hostname', 'not a host!', '-'], ex);
+    expect(badHost.status).toBe(2);
+    expect(badHost.stderr).toContain('--hostname must be a host name');
+    expect(linkstore(b.root, ['get_provider_client_configurations', 'service_name=cpaneld', 'provider_id=google', '--output', 'json']).stdout).not.toContain(
+      'not a host',
+    );
     const twice = linkstore(b.root, ['import', '--map-user', 'bob=alice', '--map-user', 'bob=carol', '-'], ex);
     expect([twice.status, twice.stderr]).toEqual([2, expect.stringContaining('--map-user maps “bob” twice.')]);
   });
