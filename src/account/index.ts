@@ -13,6 +13,7 @@ import { throwCollected } from '../authn/lifecycle.js';
 import type { RebuildAllResult } from '../authn/rebuild-all.js';
 import type { Linkstore } from '../services.js';
 import { userLookup } from '../users/index.js';
+import { requireKnownUser } from './known-user.js';
 
 /** The operations of both stores, in the order they ran. */
 export type AccountResult = MutationResult;
@@ -41,15 +42,24 @@ async function bothStores(dryRun: boolean, steps: readonly [name: 'integration' 
 /**
  * Account removal: every authn link of the account and its email users (LinkDB entries, files,
  * directory), then both integration trees and the user's lock. The account need not exist any
- * more (the removal may already have deleted it).
+ * more (the removal may already have deleted it), but the name must name something.
  */
 export async function purgeAccount(ls: Linkstore, user: string, opts: MutationOptions = {}): Promise<AccountResult> {
   const [authn, integration] = [await ls.authn(), await ls.integration()];
   const dryRun = opts.dryRun === true;
-  return bothStores(dryRun, [
-    ['authn', () => authn.purgeUser({ user }, { dryRun, requireAccount: false })],
-    ['integration', () => integration.purgeUser({ user }, { dryRun })],
-  ]);
+  const purge = (dry: boolean) =>
+    bothStores(dry, [
+      ['authn', () => authn.purgeUser({ user }, { dryRun: dry, requireAccount: false })],
+      ['integration', () => integration.purgeUser({ user }, { dryRun: dry })],
+    ]);
+  const unknown = await requireKnownUser(ls, user).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  // A name that is no system user and has no files is most often a typo: say so rather than
+  // answer "nothing to remove". A removed account's leftovers (LinkDB entries only) still go.
+  if (unknown !== undefined && !(await purge(true)).changed) throw unknown;
+  return purge(dryRun);
 }
 
 /**

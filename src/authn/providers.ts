@@ -113,12 +113,20 @@ export async function enableProvider(ctx: AuthnContext, service: string, provide
   return editServiceFile(ctx, s, (f) => void (f[mod.id] = mod.package), options);
 }
 
-/** disable_authentication_provider: delete the key (as given and lower-cased). Links are untouched. */
+/**
+ * disable_authentication_provider: delete the key (as given and lower-cased). Links are untouched.
+ * cPanel does not check the provider at all, so a misspelt one (`googel`) answers OK and leaves the
+ * real one enabled; here a provider that is neither in the service file nor installed is refused
+ * with enable's message. Disabling an installed provider that is not enabled stays a no-op.
+ */
 export async function disableProvider(ctx: AuthnContext, service: string, provider: string, options: MutationOptions = {}): Promise<MutationResult> {
   const s = checkService(service);
   const keys = [provider, provider.toLowerCase()];
   const current = await readServiceFile(ctx, s);
-  if (!keys.some((k) => Object.hasOwn(current, k))) return { dryRun: options.dryRun === true, ops: [], changed: false, warnings: [] };
+  if (!keys.some((k) => Object.hasOwn(current, k))) {
+    await requireAvailable(ctx, provider);
+    return { dryRun: options.dryRun === true, ops: [], changed: false, warnings: [] };
+  }
   return editServiceFile(ctx, s, (f) => keys.forEach((k) => delete f[k]), options);
 }
 

@@ -44,6 +44,11 @@ describeOnDisks('account lifecycle', (ctx) => {
     expect(exists(`${LOGIN}/cpanelid.db`) ? Object.keys(linkDb('cpanelid').user) : []).toEqual([]);
     expect(ls_(`${L}`)).toEqual(['alice']);
     expect((await purgeAccount(ls, 'bob')).ops).toEqual([]);
+    // A name that names nothing (no system user, no files) is a typo, not "nothing to remove".
+    const quiet = trees();
+    await rejectsWith(purgeAccount(ls, 'bbo'), 'E_NO_SUCH_USER');
+    await rejectsWith(purgeAccount(ls, 'bbo', { dryRun: true }), 'E_NO_SUCH_USER');
+    expect(trees()).toEqual(quiet);
   });
 
   for (const when of ['after', 'before'] as const) {

@@ -30,6 +30,9 @@ describeOnDisks('authn providers', (ctx) => {
     await rejectsWith(store.enableProvider({ service: 'ftpd' as Service, provider: 'google' }), 'E_INVALID_PARAM', MSG.badService());
     await rejectsWith(store.disableProvider({ service: 'cpanel' as Service, provider: 'google' }), 'E_INVALID_PARAM', MSG.badService());
     await rejectsWith(store.enableProvider({ service: 'cpaneld', provider: 'nosuch' }), 'E_PROVIDER', MSG.providerNotValid('nosuch'));
+    // A misspelt provider is not a silent success (cPanel would answer OK and leave google enabled).
+    await rejectsWith(store.disableProvider({ service: 'cpaneld', provider: 'googel' }), 'E_PROVIDER', MSG.providerNotValid('googel'));
+    expect(snapshotTree(ctx, '/')).toEqual(before);
     // A module file installs a further provider; its package keeps the file's case.
     seed(ctx, '/usr/local/cpanel/Cpanel/Security/Authn/Provider/MyIdP.pm', '1;');
     seed(ctx, '/usr/local/cpanel/Cpanel/Security/Authn/Provider/OpenIdConnectBase.pm', '1;');
