@@ -53,13 +53,20 @@ const BOOL_OPTIONS = new Set([
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const out: ParsedArgs = { dryRun: false, strict: false, help: false, version: false, params: dict(), positional: [], flags: dict(), repeated: dict() };
   const seen = new Set<string>();
+  let optionsEnded = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
-    if (a === '-h') {
+    if (!optionsEnded && a === '--') {
+      // POSIX: everything after `--` is an operand, even when it starts with a dash.
+      optionsEnded = true;
+      continue;
+    }
+    if (!optionsEnded && a === '-h') {
       out.help = true;
       continue;
     }
-    if (a.startsWith('--')) {
+    if (!optionsEnded && a.length > 1 && a.startsWith('-') && !a.startsWith('--')) throw new UsageError(`Unknown option “${a}”.`);
+    if (!optionsEnded && a.startsWith('--')) {
       const eq = a.indexOf('=');
       const name = eq === -1 ? a.slice(2) : a.slice(2, eq);
       if (VALUE_OPTIONS.has(name)) {

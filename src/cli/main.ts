@@ -104,10 +104,11 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, rawAr
     io.stdout((await import('./help.js')).mainHelp());
     return 0;
   }
-  const { whmFunction } = await import('../whm/functions.js');
+  const { unknownFunction, whmFunction } = await import('../whm/functions.js');
   const isCommand = (COMMANDS as readonly string[]).includes(command);
   const fn = isCommand ? undefined : whmFunction(command);
-  if (!isCommand && !fn) return usageFailure(io, args.output, command, `unknown function “${command}”.`, 'E_UNKNOWN_FUNCTION');
+  // The same text as callWhm and `serve` give (one reason for one mistake, whichever way it came).
+  if (!isCommand && !fn) return usageFailure(io, args.output, command, unknownFunction(command).message, 'E_UNKNOWN_FUNCTION');
   if (args.help) {
     const { commandHelp, functionHelp } = await import('./help.js');
     io.stdout(fn ? functionHelp(fn) : commandHelp(command));

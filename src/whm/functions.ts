@@ -4,6 +4,7 @@
  * typed stores. All validation and messages live in the domain modules; this file only names
  * parameters and shapes `data`.
  */
+import { LinkstoreError } from '../io/errors.js';
 import type { PlannedOp } from '../io/plan.js';
 import type { Linkstore } from '../services.js';
 import { MutationData } from './envelope.js';
@@ -431,4 +432,9 @@ const byName = new Map<string, WhmFunction>(WHM_FUNCTIONS.map((f) => [f.name, f]
 
 export function whmFunction(name: string): WhmFunction | undefined {
   return byName.get(name);
+}
+
+/** E_UNKNOWN_FUNCTION for `name`, listing the functions there are (the CLI and `serve` give the same text). */
+export function unknownFunction(name: string): LinkstoreError {
+  return new LinkstoreError('E_UNKNOWN_FUNCTION', `Unknown function “${name}”. Known functions: ${WHM_FUNCTIONS.map((f) => f.name).join(', ')}.`);
 }

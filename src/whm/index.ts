@@ -6,7 +6,7 @@ import { LinkstoreError } from '../io/errors.js';
 import { isSecretKey, shownIgnoredValue } from '../io/secret-keys.js';
 import type { Linkstore } from '../services.js';
 import { MutationData, uapiFail, uapiOk, whmFail, whmOk, type UapiEnvelope, type WhmEnvelope } from './envelope.js';
-import { whmFunction, WHM_FUNCTIONS, type WhmFunction } from './functions.js';
+import { unknownFunction, whmFunction, WHM_FUNCTIONS, type WhmFunction } from './functions.js';
 import { ParamReader, type WhmParams } from './params.js';
 
 export { WHM_FUNCTIONS, whmFunction, type WhmFunction, type ParamSpec } from './functions.js';
@@ -67,10 +67,7 @@ export async function callWhm(ls: Linkstore, name: string, given: WhmParams | nu
   if (params instanceof LinkstoreError) return whmFail(name, params);
   const fn = whmFunction(name);
   if (!fn) {
-    return whmFail(
-      name,
-      new LinkstoreError('E_UNKNOWN_FUNCTION', `Unknown function “${name}”. Known functions: ${WHM_FUNCTIONS.map((f) => f.name).join(', ')}.`),
-    );
+    return whmFail(name, unknownFunction(name));
   }
   const unknown = unknownParams(fn, params);
   if (options.strict === true && unknown.length) return whmFail(name, strictError(name, unknown));

@@ -63,6 +63,21 @@ describe('linkstore CLI', () => {
     expect(run().code).toBe(2);
   });
 
+  it('“--” ends the options; a single-dash option is named as an unknown option; an unknown function reads as callWhm says it', async () => {
+    expect(JSON.parse(run('--root', root, '--output', 'json', '--', 'validate_system_user', 'user=bob').out).data.exists).toBe(1);
+    for (const flag of ['-V', '-o']) {
+      const r = run('--root', root, flag, 'validate_system_user', 'user=bob');
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`Unknown option “${flag}”.`);
+    }
+    const { callWhm } = await import('../../src/whm/index.js');
+    const { Linkstore } = await import('../../src/services.js');
+    const direct = await callWhm(new Linkstore({ root }), 'list_integration_link', { user: 'bob' });
+    const cli = JSON.parse(run('--root', root, '--output', 'json', 'list_integration_link', 'user=bob').out);
+    expect(cli.metadata.reason).toBe(direct.metadata.reason);
+    expect(cli.metadata.error_code).toBe('E_UNKNOWN_FUNCTION');
+  });
+
   it('with --output json every failure prints an envelope: a command’s I/O failure is exit 1 (not a usage error), an unreadable state file exit 2', () => {
     const exp = run('--root', root, 'export', '--out', join(root, 'no/such/dir/out.ndjson'));
     expect([exp.code, exp.err]).toEqual([1, expect.stringContaining('ENOENT')]);
