@@ -98,6 +98,9 @@ describe('the packed package', () => {
     expect(files).toContain('dist/cli/main.js');
     expect(files).toContain('dist/cli/manifest.json');
     expect(files.filter((f) => f.startsWith('dist/cli/') && !/^dist\/cli\/[\w.-]+\.(js|json)$/.test(f))).toEqual([]);
+    // What the README links to ships too: the playbook, its state file, the design notes.
+    for (const doc of ['docs/ansible/linkstore-apply.yml', 'docs/ansible/linkstore-state.yaml', 'docs/design.md', 'docs/reliability.md'])
+      expect(files).toContain(doc);
     expect(pkg.scripts.prepack).toContain('npm run build');
     expect(pkg.scripts.prepare).toBeUndefined();
   });
