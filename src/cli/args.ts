@@ -112,6 +112,25 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
 }
 
 /**
+ * The command or function named, read leniently from raw arguments (the first operand, skipping
+ * options and their values): a usage error found while parsing still answers in that command's
+ * shape (`apply`'s report).
+ */
+export function requestedCommand(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--') return argv[i + 1];
+    if (a.startsWith('--')) {
+      if (!a.includes('=') && VALUE_OPTIONS.has(a.slice(2))) i++;
+      continue;
+    }
+    if (a.startsWith('-') && a.length > 1) continue;
+    return a;
+  }
+  return undefined;
+}
+
+/**
  * The output format asked for, read leniently from raw arguments: a usage error found while
  * parsing is still reported as an envelope when the caller asked for JSON.
  */

@@ -5,7 +5,7 @@
  * every failure, usage errors included, also prints an envelope on stdout.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { parseArgs, requestedOutput, UsageError, type ParsedArgs } from './args.js';
+import { parseArgs, requestedCommand, requestedOutput, UsageError, type ParsedArgs } from './args.js';
 import { format } from './output.js';
 import { commandFailure, usageFailure, type CliIo } from './usage.js';
 import { nodeFsPort } from '../io/fs-port.js';
@@ -86,12 +86,13 @@ function functionMisuse(fn: WhmFunction, args: ParsedArgs, unknown: readonly str
  */
 export async function main(argv: readonly string[], io: CliIo = defaultIo, rawArgv?: readonly Uint8Array[]): Promise<number> {
   const badBytes = invalidUtf8Argument(argv, rawArgv);
-  if (badBytes !== undefined) return usageFailure(io, requestedOutput(argv), 'linkstore', badBytes);
+  const early = requestedCommand(argv) === 'apply' ? 'apply' : 'linkstore';
+  if (badBytes !== undefined) return usageFailure(io, requestedOutput(argv), early, badBytes);
   let args: ParsedArgs;
   try {
     args = parseArgs(argv);
   } catch (e) {
-    if (e instanceof UsageError) return usageFailure(io, requestedOutput(argv), 'linkstore', e.message);
+    if (e instanceof UsageError) return usageFailure(io, requestedOutput(argv), early, e.message);
     throw e;
   }
   if (args.version) {

@@ -13,7 +13,15 @@ export type FailureCode = 'E_USAGE' | 'E_UNKNOWN_FUNCTION';
 /** A failed command: the message on stderr and, with a JSON output format, an envelope on stdout. */
 export function commandFailure(io: CliIo, output: OutputFormat | undefined, command: string, message: string, code: string): void {
   io.stderr(`linkstore ${command}: ${message}\n`);
-  if (output === 'json' || output === 'jsonpretty') {
+  printFailure(io, output, command, message, code);
+}
+
+/** The failure on stdout for a machine-readable output: `apply`'s report, or a WHM envelope. */
+function printFailure(io: CliIo, output: OutputFormat | undefined, command: string, message: string, code: string): void {
+  // `apply` answers in its own report on every path: a playbook reads `changed` from it.
+  if (command === 'apply' && output !== undefined && output !== 'table') {
+    io.stdout(format({ changed: false, changes: [], error: { code, message } }, output));
+  } else if (output === 'json' || output === 'jsonpretty') {
     io.stdout(format({ metadata: { command, reason: message, result: 0, version: 1, error_code: code } }, output));
   }
 }
@@ -24,8 +32,6 @@ export function commandFailure(io: CliIo, output: OutputFormat | undefined, comm
  */
 export function usageFailure(io: CliIo, output: OutputFormat | undefined, command: string, message: string, code: FailureCode = 'E_USAGE'): number {
   io.stderr(`linkstore: ${message}\nRun “linkstore --help” for usage.\n`);
-  if (output === 'json' || output === 'jsonpretty') {
-    io.stdout(format({ metadata: { command, reason: message, result: 0, version: 1, error_code: code } }, output));
-  }
+  printFailure(io, output, command, message, code);
   return 2;
 }

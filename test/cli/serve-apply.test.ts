@@ -255,6 +255,19 @@ describe('linkstore apply (binary)', () => {
     expect(report.error.code).not.toBe('E_INVALID_STATE');
   });
 
+  it('answers in its report on every path, usage errors included (a playbook reads `changed` from it)', () => {
+    const root = sandbox('root');
+    for (const args of [
+      ['--root', root, '--output', 'json', 'apply', '--prune-all', EXAMPLE_STATE_YAML],
+      ['--root', join(work, 'no-such-root'), '--output', 'json', 'apply', EXAMPLE_STATE_YAML],
+      ['--output', 'json', '--root', root, 'apply', EXAMPLE_STATE_YAML, EXAMPLE_STATE_YAML],
+    ]) {
+      const r = cli(...args);
+      expect(r.code).toBe(2);
+      expect(JSON.parse(r.out)).toMatchObject({ changed: false, changes: [], error: { code: 'E_USAGE' } });
+    }
+  });
+
   it('--help describes the command', () => {
     const help = cli('apply', '--help');
     expect(help.code).toBe(0);
