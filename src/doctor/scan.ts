@@ -11,7 +11,7 @@ import { isLibraryTempName, libraryTempPid } from '../io/commit.js';
 import { pace } from '../io/pace.js';
 import { mapOrdered } from '../io/pool.js';
 import type { Disk } from '../io/disk.js';
-import { parseLockPid } from '../io/dot-lock.js';
+import { parseLockPid, removeStaleLock } from '../io/dot-lock.js';
 import { errnoCode, isEnoent, isLinkstoreError } from '../io/errors.js';
 import type { PortStats } from '../io/fs-port.js';
 import { decodeStrictPaced, isPlainObject } from '../io/json-codec.js';
@@ -248,10 +248,15 @@ async function readSmall(disk: Disk, host: string): Promise<Buffer | undefined> 
 export async function lockState(sc: ScanCtx, host: string, st: PortStats): Promise<{ state: LockState; pid?: number; content: Buffer | undefined }> {
   const content = await readSmall(sc.disk, host);
   if (content === undefined) return { state: 'live', content };
-  if (content.length === 0) return { state: sc.now - st.mtimeMs >= sc.graceMs ? 'stale' : 'young', content };
+  return { ...judgeLockContent(sc, content, st), content };
+}
+
+/** The state of a lock file with this content and `lstat` (see lockState). */
+function judgeLockContent(sc: ScanCtx, content: Buffer, st: PortStats): { state: LockState; pid?: number } {
+  if (content.length === 0) return { state: sc.now - st.mtimeMs >= sc.graceMs ? 'stale' : 'young' };
   const pid = parseLockPid(content);
-  if (pid === undefined) return { state: 'live', content };
-  return { state: sc.pidAlive(pid) ? 'live' : 'stale', pid, content };
+  if (pid === undefined) return { state: 'live' };
+  return { state: sc.pidAlive(pid) ? 'live' : 'stale', pid };
 }
 
 export interface DirLocks {
@@ -261,7 +266,8 @@ export interface DirLocks {
 }
 
 /**
- * Check every `*.lock` of a directory: report stale ones (removing them with `fix`), report one
+ * Check every `*.lock` of a directory: report stale ones (removing them with `fix`, never a lock
+ * that came into use meanwhile: see removeStaleLock), report one
  * without a PID for a person, and return the states so that debris next to a live lock is spared.
  */
 export async function checkLocks(
@@ -300,13 +306,15 @@ export async function checkLocks(
     }
     const why = judged.pid === undefined ? 'it is empty' : `its process ${judged.pid} is not running`;
     await report(sc, { user, area, kind: 'stale_lock', path: host, detail: `A stale lock: ${why}.` }, async () => {
-      // Never remove a lock that changed or came alive since it was judged.
+      // Never remove a lock that changed or came alive since it was judged. The checks here only
+      // spare a live lock the trip aside; removeStaleLock judges the file it moved, so a cPanel
+      // waiter that breaks this lock (R2) right after them keeps its fresh lock.
       const again = await lstatHost(sc.disk, host);
       if (again === undefined) return 'already gone';
       if (again.ino !== st.ino || again.mtimeMs !== st.mtimeMs) throw new Error(`the lock “${host}” changed; it is in use again`);
-      const now = await lockState(sc, host, again);
-      if (now.state !== 'stale') throw new Error(`the lock “${host}” is in use again`);
-      return removeIfUnchanged(sc.disk, host, again);
+      const done = await removeStaleLock(sc.disk, host, again, (content) => judgeLockContent(sc, content, again).state === 'stale');
+      if (done === 'in_use') throw new Error(`the lock “${host}” is in use again; it was left in place`);
+      return done === 'gone' ? 'already gone' : 'removed';
     });
   }
   return { states, anyLive: [...states.values()].some((s) => s !== 'stale') };

@@ -623,6 +623,83 @@ export function verifyAll(locks: readonly HeldLock[]): () => Promise<void> {
   };
 }
 
+/** The identity of a lock file as it was judged stale (from its `lstat`). */
+export interface JudgedLock {
+  ino: number;
+  mtimeMs: number;
+  size: number;
+}
+
+/**
+ * Remove a lock that someone who does not want the lock judged stale (`linkstore doctor`), and
+ * never any other file: a check followed by an unlink (or by a rename over it) of the name can hit
+ * a fresh lock that a cPanel waiter installed in between by breaking the same stale lock (R2),
+ * and a second writer could then enter beside it. So the name is first renamed to a private name
+ * of ours — one atomic step that moves whatever lock is there at that instant — and the moved file
+ * is judged where nobody else can replace it: the very file that was judged (inode, mtime, size)
+ * and still stale by `isStale` is removed; anything else is linked back under the lock name
+ * unchanged (same inode and mtime, so its holder's release check still passes) and left alone.
+ * While the name is absent, a waiter takes the lock by `link()` (R1), as after any release. Never
+ * waits for anything: a lock in use is reported, not waited on.
+ */
+export async function removeStaleLock(
+  disk: Disk,
+  lockHost: string,
+  judged: JudgedLock,
+  isStale: (content: Buffer) => boolean,
+): Promise<'removed' | 'gone' | 'in_use'> {
+  const cp = disk.cpanelPathOf(lockHost);
+  if (cp === undefined) {
+    throw new LinkstoreError('E_OUTSIDE_ROOT', `“${lockHost}” is outside the root; refusing to change it.`, { path: lockHost });
+  }
+  const dir = await disk.openDir(path.dirname(cp));
+  try {
+    dir.verify();
+    const name = path.basename(cp);
+    const aside = lockTempName(name);
+    try {
+      dir.fs.renameSync(dir.at(name), dir.at(aside));
+    } catch (e) {
+      if (isEnoent(e)) return 'gone';
+      throw ioError(e, 'set aside the stale lock', dir.hostOf(name));
+    }
+    if (isJudgedStale(dir, aside, judged, isStale)) {
+      // Through the disk, so what it read ahead of that directory is forgotten too.
+      await disk.removeHostEntry(dir.hostOf(aside), 'file');
+      return 'removed';
+    }
+    putBack(dir, aside, name);
+    return 'in_use';
+  } finally {
+    dir.release();
+  }
+}
+
+/** Whether the file set aside as `aside` is the lock that was judged, and still stale. */
+function isJudgedStale(dir: DirHandle, aside: string, judged: JudgedLock, isStale: (content: Buffer) => boolean): boolean {
+  let seen: SeenLock | undefined;
+  try {
+    seen = readLock(dir, aside);
+  } catch {
+    // Not a regular file (a symlink, a FIFO): not what was judged; it goes back as it was.
+    return false;
+  }
+  return seen !== undefined && seen.ino === judged.ino && seen.mtimeMs === judged.mtimeMs && seen.size === judged.size && isStale(seen.content);
+}
+
+/**
+ * Put a lock set aside by mistake back under its name: `link()`, which never replaces a lock that
+ * was taken meanwhile, then drop our private name. A `link()` keeps the inode and its mtime.
+ */
+function putBack(dir: DirHandle, aside: string, name: string): void {
+  try {
+    dir.fs.linkSync(dir.at(aside), dir.at(name));
+  } catch (e) {
+    throw ioError(e, `put back the lock set aside as “${aside}” (it came into use while it was checked) at`, dir.hostOf(name));
+  }
+  unlinkQuietly(dir.fs, dir.at(aside));
+}
+
 /** How many locks this process has installed and not yet removed, and how many of them are leftovers being retried. */
 export function lockRegistrySizes(): { installed: number; leftovers: number } {
   return { installed: installedLocks.size, leftovers: leftovers.size };

@@ -16,7 +16,8 @@
  *   that many at any time;
  * - process exit (synchronous sweep), and our own directory renames (`dropIdleLockTemps`).
  * A temp that vanished (removed with its directory, or by `linkstore doctor` once its PID is dead)
- * is simply created afresh. cPanel's scanners ignore these names (`*.lock-<hex>-<hex>-<hex>`).
+ * is simply created afresh. A temp whose unlink fails is kept and retried in the background and at
+ * exit (at most 64 are kept), never forgotten on disk while the process could still remove it. cPanel's scanners ignore these names (`*.lock-<hex>-<hex>-<hex>`).
  *
  * Locks held at the same time in one directory share one temp: each lock file is one more hard
  * link of the temp's inode (same content, mode and owner name, so a reader of any of them sees
@@ -28,7 +29,7 @@
 import type { DirHandle } from './dir-handle.js';
 import type { FsPort } from './fs-port.js';
 import { pacingInFlight } from './pace.js';
-import { unlinkQuietly } from './sys.js';
+import { isEnoent } from './errors.js';
 
 export interface LockTemp {
   /** The verified directory holding the temp; an idle temp keeps its handle (one reference). */
@@ -111,10 +112,74 @@ export function takeIdleLockTemp(fs: FsPort, key: string): LockTemp | undefined 
   return t;
 }
 
-/** Remove a temp through its directory handle and drop the handle reference it held. */
+/**
+ * Remove a temp through its directory handle and drop the handle reference it held. When the
+ * unlink fails (the directory made read-only or immutable, EIO) the temp is not forgotten: it is
+ * kept as a leftover and retried (see retryLeftoverTemps), like a lock whose release failed —
+ * most often it is that lock's temp, failing for the same reason.
+ */
 export function discardLockTemp(t: LockTemp): void {
-  unlinkQuietly(t.dir.fs, t.dir.at(t.name));
-  t.dir.release();
+  if (unlinkTemp(t)) t.dir.release();
+  else keepLeftoverTemp(t);
+}
+
+/** Unlink `t`'s name; true when it is gone (removed now, or already). */
+function unlinkTemp(t: LockTemp): boolean {
+  try {
+    t.dir.fs.unlinkSync(t.dir.at(t.name));
+    return true;
+  } catch (e) {
+    return isEnoent(e);
+  }
+}
+
+/**
+ * Temps whose unlink failed, oldest first, each keeping its directory handle. Bounded: past
+ * MAX_LEFTOVER_TEMPS the oldest is given up (its handle released; the name stays on disk, holding
+ * our PID, for `linkstore doctor` to remove once this process is gone).
+ */
+const leftoverTemps: LockTemp[] = [];
+const MAX_LEFTOVER_TEMPS = 64;
+let leftoverTimer: ReturnType<typeof setTimeout> | undefined;
+let leftoverDelayMs = 50;
+let leftoverExitHookInstalled = false;
+
+function keepLeftoverTemp(t: LockTemp): void {
+  leftoverTemps.push(t);
+  if (leftoverTemps.length > MAX_LEFTOVER_TEMPS) (leftoverTemps.shift() as LockTemp).dir.release();
+  if (!leftoverExitHookInstalled) {
+    leftoverExitHookInstalled = true;
+    // Synchronous, best effort, like the exit hook of leftover locks (dot-lock.ts).
+    process.once('exit', () => {
+      for (const l of leftoverTemps.splice(0)) unlinkTemp(l);
+    });
+  }
+  scheduleLeftoverTempRetry();
+}
+
+/** Retry the leftover temps in the background, backing off (50 ms doubling to 5 s), never keeping the process alive. */
+function scheduleLeftoverTempRetry(): void {
+  if (leftoverTimer !== undefined || leftoverTemps.length === 0) return;
+  leftoverTimer = setTimeout(() => {
+    leftoverTimer = undefined;
+    retryLeftoverTemps();
+    leftoverDelayMs = leftoverTemps.length === 0 ? 50 : Math.min(leftoverDelayMs * 2, 5_000);
+    scheduleLeftoverTempRetry();
+  }, leftoverDelayMs);
+  leftoverTimer.unref();
+}
+
+/** Try to remove every leftover temp once; those that go are forgotten. */
+function retryLeftoverTemps(): void {
+  for (const t of leftoverTemps.splice(0)) {
+    if (unlinkTemp(t)) t.dir.release();
+    else leftoverTemps.push(t);
+  }
+}
+
+/** How many temps whose unlink failed are kept for a retry (bounded by MAX_LEFTOVER_TEMPS). */
+export function leftoverLockTempCount(): number {
+  return leftoverTemps.length;
 }
 
 /** Keep `t` for reuse (after its lock was released); it keeps its directory handle's reference. */

@@ -1,10 +1,11 @@
 /**
  * The sizes of every process-wide registry of the io layer, for long-running hosts and the
  * long-life stress check: when the process is idle, all are 0 but the idle lock temps (swept at
- * the next event-loop turn, at most 16). Nothing else of the library grows with the number of calls.
+ * the next event-loop turn, at most 16) and, after failed removals, leftover locks and temps being
+ * retried. Nothing else of the library grows with the number of calls.
  */
 import { lockRegistrySizes } from './dot-lock.js';
-import { idleLockTempCount } from './lock-temps.js';
+import { idleLockTempCount, leftoverLockTempCount } from './lock-temps.js';
 import { mutexKeyCount } from './mutex.js';
 
 export interface RuntimeStats {
@@ -14,11 +15,19 @@ export interface RuntimeStats {
   leftoverLocks: number;
   /** Released lock temps kept for reuse until the next event-loop turn. */
   idleLockTemps: number;
+  /** Lock temps whose unlink failed, retried in the background (at most 64). */
+  leftoverLockTemps: number;
   /** Lock paths with an in-process holder or waiter. */
   mutexKeys: number;
 }
 
 export function runtimeStats(): RuntimeStats {
   const locks = lockRegistrySizes();
-  return { installedLocks: locks.installed, leftoverLocks: locks.leftovers, idleLockTemps: idleLockTempCount(), mutexKeys: mutexKeyCount() };
+  return {
+    installedLocks: locks.installed,
+    leftoverLocks: locks.leftovers,
+    idleLockTemps: idleLockTempCount(),
+    leftoverLockTemps: leftoverLockTempCount(),
+    mutexKeys: mutexKeyCount(),
+  };
 }
