@@ -85,7 +85,16 @@ describeOnDisks('authn batched import', (ctx) => {
     expect(mtimes(ctx)).toEqual(before);
     // A crash between the per-user DBs and the LinkDB leaves the LinkDB behind; running it again repairs it.
     ctx.fs.unlinkSync(hostPath(ctx, GOOGLE_DB));
-    expect((await store.importLinks(ITEMS)).every((r) => r.status === 'unchanged')).toBe(true);
+    // The repair is reported (every item is unchanged): planned by the dry run, made by the real run.
+    const wrote = (dryRun: boolean) => async () => {
+      const providers: string[] = [];
+      const r = await store.importLinks(ITEMS, { dryRun, onLinkDbWrite: (p) => providers.push(p) });
+      expect(r.every((x) => x.status === 'unchanged')).toBe(true);
+      return providers;
+    };
+    expect(await wrote(true)()).toEqual(['google']);
+    expect(ctx.fs.existsSync(hostPath(ctx, GOOGLE_DB))).toBe(false);
+    expect(await wrote(false)()).toEqual(['google']);
     await settle();
     expect(snapshotTree(ctx, '/var/cpanel/authn/links')).toEqual(whole);
     const after = mtimes(ctx);
