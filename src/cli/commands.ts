@@ -68,7 +68,7 @@ export async function runCommand(name: string, ls: Linkstore, args: ParsedArgs, 
     return await runImport(ls, args, io);
   } catch (e) {
     if (!isLinkstoreError(e)) throw e;
-    commandFailure(io, args.output, name, e.message, e.code);
+    commandFailure(io, args.output, name, e.message, e.code, e.done);
     return 1;
   }
 }

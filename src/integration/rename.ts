@@ -50,7 +50,11 @@ export async function renameUser(ctx: Ctx, oldUser: string, newUser: string, opt
       if (!fst.isDirectory())
         throw new LinkstoreError(fst.isSymbolicLink() ? 'E_SYMLINK' : 'E_NOT_DIRECTORY', `“${from}” must be a directory.`, { path: from });
       const tst = await ctx.disk.lstatOrUndefined(to);
-      if (tst !== undefined && (!tst.isDirectory() || (await ctx.disk.p.readdir(to)).length > 0)) {
+      if (tst !== undefined && !tst.isDirectory()) {
+        const what = tst.isSymbolicLink() ? 'a symbolic link' : tst.isFile() ? 'a file' : 'something else';
+        throw new LinkstoreError('E_INVALID_PARAM', MSG.renameTargetNotDir(to, what), { path: to, param: 'newuser' });
+      }
+      if (tst !== undefined && (await ctx.disk.p.readdir(to)).length > 0) {
         throw new LinkstoreError('E_INVALID_PARAM', MSG.renameTargetBusy(to), { path: to, param: 'newuser' });
       }
       out.push({ from, to, toExists: tst !== undefined });

@@ -87,6 +87,21 @@ describeOnDisks('account lifecycle', (ctx) => {
     expect(trees()).toEqual(before);
   });
 
+  it('rename refuses a stray file at NEW in one store before changing either, as its dry run does', async () => {
+    passwdRename();
+    seed(ctx, `${D}/robert`, 'x');
+    const before = trees();
+    const said = `“${hostPath(ctx, `${D}/robert`)}” already exists and is a file, not a directory; move it away, then rename the account again.`;
+    await rejectsWith(renameAccount(ls, 'bob', 'robert', { dryRun: true }), 'E_INVALID_PARAM', said);
+    // The authn store would have moved first: the real run must refuse just the same, with nothing moved.
+    const e = await rejectsWith(renameAccount(ls, 'bob', 'robert'), 'E_INVALID_PARAM', said);
+    expect(e.done).toBeUndefined();
+    expect(trees()).toEqual(before);
+    ctx.fs.unlinkSync(hostPath(ctx, `${D}/robert`));
+    await renameAccount(ls, 'bob', 'robert');
+    expect([exists(`${USERS}/robert`), exists(`${L}/robert`), exists(`${D}/robert`)]).toEqual([true, true, true]);
+  });
+
   it('domain change renames the email link users in files and LinkDBs; it needs only the account', async () => {
     const before = trees();
     await changeAccountDomain(ls, 'bob', 'bob.example', 'bob.test', { dryRun: true });

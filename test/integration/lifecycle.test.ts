@@ -159,7 +159,7 @@ describeOnDisks('integration lifecycle', (ctx) => {
     const { fs } = faultyFs(ctx.fs, [{ op: 'rename', path: (p) => p.endsWith('/alice'), code: 'EIO', nth: 2 }]);
     const e = await expectError(makeStore(ctx, ctx.make({ fs })).renameUser({ user: 'alice', newUser: 'bob' }), 'E_PARTIAL');
     expect(e.message).toMatch(
-      /^The call failed part-way: 2 changes were made and are in place, the rest was not \(Could not rename .*dynamicui\/alice.*\)\. Retrying the same call finishes it\.$/,
+      /^The call failed part-way: 2 changes were made and are in place \(the error's “done” lists them\), the rest was not made \(Could not rename .*dynamicui\/alice.*\)\. Once the cause is fixed, the same call can be retried to make the rest\.$/,
     );
     expect(e.done?.map((o) => [o.op, o.path.slice(ctx.root.length)])).toEqual([
       ['mkdir', `${L}/bob`],
