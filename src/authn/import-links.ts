@@ -39,7 +39,18 @@ import { compareCodePoints, isPlainObject } from '../io/json-codec.js';
 import type { AuthnUserDb, AuthnUserInfo } from '../generated/schemas.js';
 import { MODE, PROTOCOL, linkDbPath, loginDirSpecs, userDirSpecs } from './constants.js';
 import { type AuthnContext, type LinkUserRef, type MutationResult, requireLinkUser, sysuserGid, transact } from './context.js';
-import { encodeDb, encodeLinkDbPaced, isEmptyLinkDb, readLinkDbFile, readUserDb, sameJson, saveLinksForUser, subjectsOf, withLink, type LinkDb } from './db.js';
+import {
+  encodeDb,
+  encodeLinkDbPaced,
+  isEmptyLinkDb,
+  readLinkDbFile,
+  readUserDb,
+  sameJson,
+  saveLinksForUser,
+  subjectsOf,
+  withLinks,
+  type LinkDb,
+} from './db.js';
 import { MSG } from './messages.js';
 import { enabledAnywhere } from './providers.js';
 import {
@@ -270,27 +281,46 @@ async function userDbChunk(
         for (const v of list) statuses.set(v.index, { status: 'failed', reason });
         continue;
       }
-      const before = db;
-      for (const v of list) {
-        const current = subjectsOf(db, v.protocol, v.provider)[v.subject];
-        if (current !== undefined && isPlainObject(current) && sameJson(current, v.info)) {
-          statuses.set(v.index, { status: 'unchanged' });
-          continue;
-        }
-        if (current !== undefined && opts.noReplace) {
-          statuses.set(v.index, { status: 'conflict', reason: 'a different link with this subject is already stored' });
-          continue;
-        }
-        db = withLink(db, v.protocol, v.provider, v.subject, v.info);
-        statuses.set(v.index, { status: current === undefined ? 'created' : 'replaced' });
-      }
-      if (db !== before) {
+      const edits = userDbEdits(db, list, opts, statuses);
+      if (edits.size > 0) {
+        // One copy of each edited subject map per user, however many links it gains.
+        for (const [protocol, links] of edits) db = withLinks(db, protocol, (list[0] as Validated).provider, links);
         const content = encodeDb('authn-user-db', db, ref.dbPath);
         ops.push({ op: 'write', path: ref.dbPath, content, mode: MODE.userDb, uid: 0, gid: gids.get(ref.sysuser) as number });
       }
     }
     return ops;
   });
+}
+
+/**
+ * The links of one user's items (one provider) that change its DB, per protocol in item order,
+ * each item's status set: compared with the DB as read and with the earlier items of the list
+ * (the DB one `withLink` per item would have built), so that the work is linear in the items.
+ */
+function userDbEdits(
+  db: AuthnUserDb,
+  list: readonly Validated[],
+  opts: ImportLinksOptions,
+  statuses: Map<number, ImportLinkResult>,
+): Map<string, Map<string, AuthnUserInfo>> {
+  const edits = new Map<string, Map<string, AuthnUserInfo>>();
+  for (const v of list) {
+    const pending = edits.get(v.protocol);
+    const current = pending?.get(v.subject) ?? subjectsOf(db, v.protocol, v.provider)[v.subject];
+    if (current !== undefined && isPlainObject(current) && sameJson(current, v.info)) {
+      statuses.set(v.index, { status: 'unchanged' });
+      continue;
+    }
+    if (current !== undefined && opts.noReplace) {
+      statuses.set(v.index, { status: 'conflict', reason: 'a different link with this subject is already stored' });
+      continue;
+    }
+    if (pending) pending.set(v.subject, v.info);
+    else edits.set(v.protocol, new Map([[v.subject, v.info]]));
+    statuses.set(v.index, { status: current === undefined ? 'created' : 'replaced' });
+  }
+  return edits;
 }
 
 /** A LinkDB as last read or written by this import, with its bytes (to skip decoding it again). */
