@@ -328,7 +328,7 @@ type Of<T extends TransferRecord['type']> = Parsed & { record: Extract<TransferR
  * different statuses.
  */
 function filesChanged(r: { changed: boolean; ops?: readonly PlannedOp[] }): boolean {
-  return r.ops === undefined ? r.changed : r.ops.some((o) => o.op === 'write' || o.op === 'remove');
+  return r.ops === undefined ? r.changed : r.ops.some((o) => o.op === 'write' || o.op === 'remove' || o.op === 'rename');
 }
 
 /**
