@@ -20,8 +20,10 @@ export type AccountResult = MutationResult;
 
 const noUser = (u: string) => new LinkstoreError('E_NO_SUCH_USER', `You do not have a user named “${u}”.`, { param: 'user' });
 
+type Step = readonly [name: 'integration' | 'authn', run: () => Promise<MutationResult>];
+
 /** Run the steps in order, keep going past a failure, then throw every error at once. */
-async function bothStores(dryRun: boolean, steps: readonly [name: 'integration' | 'authn', run: () => Promise<MutationResult>][]): Promise<AccountResult> {
+async function bothStores(dryRun: boolean, steps: readonly Step[]): Promise<AccountResult> {
   const out: AccountResult = { dryRun, ops: [], changed: false, warnings: [] };
   const errors: unknown[] = [];
   for (const [, run] of steps) {
@@ -66,7 +68,9 @@ export async function purgeAccount(ls: Linkstore, user: string, opts: MutationOp
  * Account rename OLD → NEW. Exactly one of them must be a cPanel account: OLD before the passwd
  * rename, NEW after it. Authn first (cPanel runs change_system_user_name while OLD still exists),
  * then the integration trees, owned by the account's gid; the DynamicUI files are rebuilt for
- * NEW's theme once NEW exists.
+ * NEW's theme once NEW exists. The real run plans both stores first (their dry runs) and changes
+ * nothing when either refuses: a refusal the dry run reports up front (a stray NEW entry in one
+ * store) must not become an E_PARTIAL after the other store has moved.
  */
 export async function renameAccount(ls: Linkstore, oldUser: string, newUser: string, opts: MutationOptions = {}): Promise<AccountResult> {
   if (oldUser === newUser) throw new LinkstoreError('E_INVALID_PARAM', `The new name “${newUser}” is the old name.`, { param: 'newuser' });
@@ -79,11 +83,12 @@ export async function renameAccount(ls: Linkstore, oldUser: string, newUser: str
   }
   if (!oldIs && !newIs) throw noUser(oldUser);
   const [authn, integration] = [await ls.authn(), await ls.integration()];
-  const dryRun = opts.dryRun === true;
-  return bothStores(dryRun, [
+  const steps = (dryRun: boolean): Step[] => [
     ['authn', () => authn.renameUser({ user: oldUser, newUser }, { dryRun, requireAccount: false })],
     ['integration', () => integration.renameUser({ user: oldUser, newUser }, { dryRun, accountOf: oldIs ? oldUser : newUser })],
-  ]);
+  ];
+  const planned = await bothStores(true, steps(true));
+  return opts.dryRun === true ? planned : bothStores(false, steps(false));
 }
 
 /** Primary-domain change: `local@OLD` email link users of USER become `local@NEW` (files and LinkDBs). */

@@ -8,7 +8,7 @@ import { MASK, isSecretKey } from '../io/secret-keys.js';
 export interface FileDiff {
   /** cPanel path of the file or directory. */
   path: string;
-  op: 'write' | 'remove' | 'mkdir' | 'chmod' | 'chown' | 'rmdir';
+  op: 'write' | 'remove' | 'mkdir' | 'chmod' | 'chown' | 'rmdir' | 'rename';
   /** Content before (masked), null when the file does not exist; absent for directory operations. */
   before?: string | null;
   /** Content after (masked), null when the file is removed. */

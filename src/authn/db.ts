@@ -102,10 +102,19 @@ export function providersOf(db: AuthnUserDb, protocol: string): string[] {
 
 /** §3.2 add: `__VERSION` "1.0" and the subject's user-info (overwriting). Returns a new DB. */
 export function withLink(db: AuthnUserDb, protocol: string, provider: string, subject: string, info: AuthnUserInfo): AuthnUserDb {
+  return withLinks(db, protocol, provider, new Map([[subject, info]]));
+}
+
+/**
+ * §3.2 add for many subjects of one provider, in the map's order: the same DB as one `withLink`
+ * per subject, but the provider's subject map is copied once, not once per subject (an import of
+ * thousands of links into a user holding thousands was quadratic, and overran its lock's bound).
+ */
+export function withLinks(db: AuthnUserDb, protocol: string, provider: string, links: ReadonlyMap<string, AuthnUserInfo>): AuthnUserDb {
   // Copies only the maps on the edited path; the rest is shared with `db`, which stays unchanged.
   const proto = dictFrom(protocolMap(db, protocol));
   const subjects = dictFrom(own(proto, provider));
-  subjects[subject] = info;
+  for (const [subject, info] of links) subjects[subject] = info;
   proto[provider] = subjects;
   const out = dictFrom(db as Record<string, unknown>);
   out.__VERSION = USER_DB_VERSION;

@@ -23,21 +23,34 @@
  * - a user whose DB changed since step 2 (say a link was removed meanwhile) is synced from what
  *   its DB holds now, so a removed subject is never put back.
  * A crash between steps 2 and 3 leaves the LinkDB behind the per-user DBs, as a crash between
- * cPanel's two saves does; running the import again (every item `unchanged`, the LinkDB re-synced)
- * or `linkstore rebuild-linkdb` repairs it. When step 3 fails, the items it covers are reported
+ * cPanel's two saves does; running the import again (every item `unchanged`, the LinkDB re-synced
+ * and reported through `onLinkDbWrite`) or `linkstore rebuild-linkdb` repairs it. A dry run plans
+ * step 3 too, against the per-user DBs step 2 plans, so it reports the same LinkDB writes. When step 3 fails, the items it covers are reported
  * failed with the reason, although their per-user DBs were written.
  */
 import type { FileOp } from '../io/commit.js';
 import type { DirSpec } from '../io/dirs.js';
 import type { Disk } from '../io/disk.js';
 import { pace } from '../io/pace.js';
+import { PlannedWrites } from '../io/planned-writes.js';
 import { cpanelLockPath } from '../io/dot-lock.js';
 import { isLinkstoreError, LinkstoreError } from '../io/errors.js';
 import { compareCodePoints, isPlainObject } from '../io/json-codec.js';
 import type { AuthnUserDb, AuthnUserInfo } from '../generated/schemas.js';
 import { MODE, PROTOCOL, linkDbPath, loginDirSpecs, userDirSpecs } from './constants.js';
-import { type AuthnContext, type LinkUserRef, requireLinkUser, sysuserGid, transact } from './context.js';
-import { encodeDb, encodeLinkDbPaced, isEmptyLinkDb, readLinkDbFile, readUserDb, sameJson, saveLinksForUser, subjectsOf, withLink, type LinkDb } from './db.js';
+import { type AuthnContext, type LinkUserRef, type MutationResult, requireLinkUser, sysuserGid, transact } from './context.js';
+import {
+  encodeDb,
+  encodeLinkDbPaced,
+  isEmptyLinkDb,
+  readLinkDbFile,
+  readUserDb,
+  sameJson,
+  saveLinksForUser,
+  subjectsOf,
+  withLinks,
+  type LinkDb,
+} from './db.js';
 import { MSG } from './messages.js';
 import { enabledAnywhere } from './providers.js';
 import {
@@ -79,6 +92,12 @@ export interface ImportLinksOptions {
   onProgress?: (done: number) => void;
   /** Providers to treat as enabled (a dry run of an import that enables them first). */
   alsoEnabled?: ReadonlySet<string>;
+  /**
+   * Called with the provider each time its LinkDB is rewritten (or, in a dry run, would be). The
+   * items' statuses describe the per-user DBs only: a LinkDB repaired while every item is
+   * `unchanged` (one left behind by a crash) shows only here.
+   */
+  onLinkDbWrite?: (provider: string) => void;
 }
 
 interface Validated {
@@ -190,7 +209,9 @@ async function importProvider(
     progress();
     return;
   }
-  // Step 2: the per-user DBs, chunk by chunk.
+  // Step 2: the per-user DBs, chunk by chunk. A dry run keeps what it plans for them, so that
+  // step 3 is planned against the per-user DBs the real run would have written.
+  const planned = opts.dryRun ? new PlannedWrites() : undefined;
   const settled: Settled[] = [];
   const size = Math.max(1, opts.chunkSize ?? 64);
   const paths = [...users.keys()].sort(compareCodePoints);
@@ -198,7 +219,7 @@ async function importProvider(
     const chunk = paths.slice(at, at + size).map((p) => users.get(p) as Validated[]);
     const statuses = new Map<number, ImportLinkResult>();
     try {
-      await userDbChunk(ctx, chunk, opts, statuses);
+      await userDbChunk(ctx, chunk, opts, statuses, planned);
       for (const [i, r] of statuses) settle(i, r);
       for (const list of chunk) {
         // Conflicts were left alone; the others' links are in place once the LinkDB is in step.
@@ -211,13 +232,14 @@ async function importProvider(
     progress();
   }
   users.clear();
-  if (opts.dryRun) return;
   // Step 3: the LinkDB, at most `linkDbBatch` users per transaction.
   const batch = Math.max(1, opts.linkDbBatch ?? 4096);
   for (let at = 0; at < settled.length; at += batch) {
     const part = settled.slice(at, at + batch);
     try {
-      known = await syncLinkDb(ctx, provider, part, known);
+      const synced = await syncLinkDb(ctx, provider, part, known, planned);
+      known = synced.known;
+      if (synced.wrote) opts.onLinkDbWrite?.(provider);
     } catch (e) {
       known = undefined;
       const reason = `stored in the per-user DB, but the LinkDB of “${provider}” was not brought in step (run it again, or rebuild-linkdb): ${reasonOf(e)}`;
@@ -228,7 +250,13 @@ async function importProvider(
 }
 
 /** Step 2 for one chunk of link users: one transaction holding their per-user DB locks. */
-async function userDbChunk(ctx: AuthnContext, chunk: Validated[][], opts: ImportLinksOptions, statuses: Map<number, ImportLinkResult>): Promise<void> {
+async function userDbChunk(
+  ctx: AuthnContext,
+  chunk: Validated[][],
+  opts: ImportLinksOptions,
+  statuses: Map<number, ImportLinkResult>,
+  planned: PlannedWrites | undefined,
+): Promise<void> {
   const dirs: DirSpec[] = [];
   const gids = new Map<string, number>();
   for (const list of chunk) {
@@ -239,7 +267,7 @@ async function userDbChunk(ctx: AuthnContext, chunk: Validated[][], opts: Import
     }
   }
   const locks = chunk.map((l) => ({ path: (l[0] as Validated).ref.dbPath, mode: MODE.userDb }));
-  await transact(ctx, { dirs, locks, dryRun: opts.dryRun }, async (disk) => {
+  await transact(ctx, { dirs, locks, dryRun: opts.dryRun, planned }, async (disk) => {
     // compute may run twice (an unlocked check before directories are made); the last run counts.
     statuses.clear();
     const ops: FileOp[] = [];
@@ -253,27 +281,46 @@ async function userDbChunk(ctx: AuthnContext, chunk: Validated[][], opts: Import
         for (const v of list) statuses.set(v.index, { status: 'failed', reason });
         continue;
       }
-      const before = db;
-      for (const v of list) {
-        const current = subjectsOf(db, v.protocol, v.provider)[v.subject];
-        if (current !== undefined && isPlainObject(current) && sameJson(current, v.info)) {
-          statuses.set(v.index, { status: 'unchanged' });
-          continue;
-        }
-        if (current !== undefined && opts.noReplace) {
-          statuses.set(v.index, { status: 'conflict', reason: 'a different link with this subject is already stored' });
-          continue;
-        }
-        db = withLink(db, v.protocol, v.provider, v.subject, v.info);
-        statuses.set(v.index, { status: current === undefined ? 'created' : 'replaced' });
-      }
-      if (db !== before) {
+      const edits = userDbEdits(db, list, opts, statuses);
+      if (edits.size > 0) {
+        // One copy of each edited subject map per user, however many links it gains.
+        for (const [protocol, links] of edits) db = withLinks(db, protocol, (list[0] as Validated).provider, links);
         const content = encodeDb('authn-user-db', db, ref.dbPath);
         ops.push({ op: 'write', path: ref.dbPath, content, mode: MODE.userDb, uid: 0, gid: gids.get(ref.sysuser) as number });
       }
     }
     return ops;
   });
+}
+
+/**
+ * The links of one user's items (one provider) that change its DB, per protocol in item order,
+ * each item's status set: compared with the DB as read and with the earlier items of the list
+ * (the DB one `withLink` per item would have built), so that the work is linear in the items.
+ */
+function userDbEdits(
+  db: AuthnUserDb,
+  list: readonly Validated[],
+  opts: ImportLinksOptions,
+  statuses: Map<number, ImportLinkResult>,
+): Map<string, Map<string, AuthnUserInfo>> {
+  const edits = new Map<string, Map<string, AuthnUserInfo>>();
+  for (const v of list) {
+    const pending = edits.get(v.protocol);
+    const current = pending?.get(v.subject) ?? subjectsOf(db, v.protocol, v.provider)[v.subject];
+    if (current !== undefined && isPlainObject(current) && sameJson(current, v.info)) {
+      statuses.set(v.index, { status: 'unchanged' });
+      continue;
+    }
+    if (current !== undefined && opts.noReplace) {
+      statuses.set(v.index, { status: 'conflict', reason: 'a different link with this subject is already stored' });
+      continue;
+    }
+    if (pending) pending.set(v.subject, v.info);
+    else edits.set(v.protocol, new Map([[v.subject, v.info]]));
+    statuses.set(v.index, { status: current === undefined ? 'created' : 'replaced' });
+  }
+  return edits;
 }
 
 /** A LinkDB as last read or written by this import, with its bytes (to skip decoding it again). */
@@ -302,10 +349,17 @@ async function syncUser(disk: Disk, ldb: LinkDb, provider: string, s: Settled): 
 
 /**
  * Step 3 for up to `linkDbBatch` users: one transaction holding the LinkDB lock; users whose DB
- * lock is held are synced afterwards, each by its own transaction in cPanel's lock order.
- * Returns the LinkDB as written (or found), for the next batch.
+ * lock is held are synced afterwards, each by its own transaction in cPanel's lock order. A dry
+ * run (`planned`: what step 2 plans) takes no lock and reads the per-user DBs as planned.
+ * Returns the LinkDB as written (or found), for the next batch, and whether it was written.
  */
-async function syncLinkDb(ctx: AuthnContext, provider: string, part: Settled[], known: KnownLinkDb | undefined): Promise<KnownLinkDb | undefined> {
+async function syncLinkDb(
+  ctx: AuthnContext,
+  provider: string,
+  part: Settled[],
+  known: KnownLinkDb | undefined,
+  planned: PlannedWrites | undefined,
+): Promise<{ known: KnownLinkDb | undefined; wrote: boolean }> {
   const ldbPath = linkDbPath(provider);
   const lock = { path: ldbPath, mode: MODE.linkDb };
   let deferred: Settled[] = [];
@@ -330,12 +384,18 @@ async function syncLinkDb(ctx: AuthnContext, provider: string, part: Settled[], 
     result = { ldb, bytes: after };
     return [{ op: 'write', path: ldbPath, content: after, mode: MODE.linkDb, uid: 0, gid: 0 }];
   };
-  await transact(ctx, { dirs: loginDirSpecs(), locks: [lock] }, (disk) => write(disk, part, true));
+  const wroteLinkDb = (r: MutationResult) => r.ops.some((o) => o.op === 'write' && o.path === ctx.disk.host(ldbPath));
+  if (planned) {
+    const r = await transact(ctx, { dirs: loginDirSpecs(), locks: [lock], dryRun: true, planned }, (disk) => write(disk, part, false));
+    return { known: result, wrote: wroteLinkDb(r) };
+  }
+  let wrote = wroteLinkDb(await transact(ctx, { dirs: loginDirSpecs(), locks: [lock] }, (disk) => write(disk, part, true)));
   known = result;
   const later = deferred;
   for (const s of later) {
-    await transact(ctx, { dirs: loginDirSpecs(), locks: [{ path: s.ref.dbPath, mode: MODE.userDb }, lock] }, (disk) => write(disk, [s], false));
+    const r = await transact(ctx, { dirs: loginDirSpecs(), locks: [{ path: s.ref.dbPath, mode: MODE.userDb }, lock] }, (disk) => write(disk, [s], false));
+    wrote ||= wroteLinkDb(r);
     known = result;
   }
-  return known;
+  return { known, wrote };
 }

@@ -9,6 +9,7 @@ import { commitFiles, describeOps, syncDirs, type FileOp } from '../io/commit.js
 import { withDotLock, withDotLocks, verifyAll } from '../io/dot-lock.js';
 import { LinkstoreError, errnoCode, failedAfter, ioError } from '../io/errors.js';
 import { dropIdleLockTemps } from '../io/lock-temps.js';
+import { plannedMove } from '../io/moves.js';
 import { nodeNameProblem } from '../io/node-name.js';
 import { formatMode, type PlannedOp } from '../io/plan.js';
 import { LOGIN_DIR, MODE, PROTOCOL, linkDbPath, linkUserFromEntry, userDbPath, userDir } from './constants.js';
@@ -217,22 +218,17 @@ async function renameNoReplace(ctx: AuthnContext, from: string, to: string): Pro
   await syncDirs(ctx.disk, new Set([path.dirname(hf), path.dirname(ht)]));
 }
 
-/** How a rename shows in a plan: the new name written, the old one removed. */
-async function plannedRename(ctx: AuthnContext, from: string, to: string, dir: boolean): Promise<PlannedOp[]> {
+/**
+ * How a rename shows in a plan: one `rename` of the entry, and for a directory one per entry it
+ * holds (plannedMove), so that every moved file is named. `names`: see plannedMove.
+ */
+async function plannedRename(ctx: AuthnContext, from: string, to: string, names?: ReadonlyMap<string, string>): Promise<PlannedOp[]> {
   const hf = await ctx.disk.resolve(from);
   const ht = await ctx.disk.resolve(to);
   if ((await ctx.disk.lstatOrUndefined(ht)) !== undefined) throw new LinkstoreError('E_INVALID_PARAM', MSG.renameTargetExists(ht), { path: ht });
   const st = await ctx.disk.lstatOrUndefined(hf);
-  if (dir)
-    return [
-      { op: 'mkdir', path: ht, mode: st ? formatMode(st.mode) : undefined },
-      { op: 'rmdir', path: hf },
-    ];
-  const content = await ctx.disk.readFile(from);
-  const [w] = describeOps(ctx.disk, [
-    { op: 'write', path: to, content: content && content.length ? content : new Uint8Array(), mode: st?.mode ?? MODE.userDb, uid: st?.uid, gid: st?.gid },
-  ]);
-  return [w as PlannedOp, { op: 'remove', path: hf }];
+  const owner = st !== undefined && ctx.disk.owners ? `${st.uid}:${st.gid}` : undefined;
+  return plannedMove(ctx.disk, hf, ht, { mode: st ? formatMode(st.mode) : undefined, owner }, names);
 }
 
 /**
@@ -254,7 +250,7 @@ async function renameLinkUser(
   const providers = await providersFor(ctx, [oldDb], errors);
   throwCollected(errors);
   const body = async (verify: () => Promise<void>): Promise<PlannedOp[]> => {
-    const ops = await plannedRename(ctx, oldDb, newDb, false);
+    const ops = await plannedRename(ctx, oldDb, newDb);
     const linkOps: PlannedOp[] = [];
     try {
       for (const prov of providers) linkOps.push(...(await editLinkDb(ctx, prov, dryRun, (ldb) => changeUsernames(ldb, { [from]: to }), warnings)));
@@ -286,10 +282,11 @@ export async function renameSystemUser(ctx: AuthnContext, oldName: string, newNa
   if ((await ctx.disk.statPath(userDir(oldName))) === undefined) return { dryRun: options.dryRun === true, ops, changed: ops.length > 0, warnings };
   const target = await ctx.disk.resolve(userDir(newName));
   if ((await ctx.disk.lstatOrUndefined(target)) !== undefined) throw new LinkstoreError('E_INVALID_PARAM', MSG.renameTargetExists(target), { path: target });
+  // Listed before the DB's own rename, naming it as that rename leaves it (the dry run makes none).
+  const moved = await plannedRename(ctx, userDir(oldName), userDir(newName), new Map([[`${oldName}.db`, `${newName}.db`]]));
   if ((await ctx.disk.statPath(userDbPath(oldName, oldName))) !== undefined) {
     ops.push(...(await renameLinkUser(ctx, oldName, oldName, newName, options.dryRun, warnings)));
   }
-  const moved = await plannedRename(ctx, userDir(oldName), userDir(newName), true);
   if (!options.dryRun) await renameNoReplace(ctx, userDir(oldName), userDir(newName)).catch((e: unknown) => Promise.reject(failedAfter(e, ops)));
   ops.push(...moved);
   return { dryRun: options.dryRun === true, ops, changed: ops.length > 0, warnings };

@@ -68,7 +68,7 @@ export async function runCommand(name: string, ls: Linkstore, args: ParsedArgs, 
     return await runImport(ls, args, io);
   } catch (e) {
     if (!isLinkstoreError(e)) throw e;
-    commandFailure(io, args.output, name, e.message, e.code);
+    commandFailure(io, args.output, name, e.message, e.code, e.done);
     return 1;
   }
 }
@@ -249,10 +249,16 @@ function resultLine(r: LineResult): string {
   return `line ${r.line}: ${r.status}${r.key ? ` ${r.type} ${r.key}` : ''}${r.reason ? `: ${r.reason}` : ''}\n`;
 }
 
+/** The LinkDBs an import rewrote (a repair shows only here when every record is unchanged). */
+function linkDbsText(s: ImportSummary): string {
+  if (s.linkDbs.length === 0) return '';
+  return `; ${s.dryRun ? 'would rewrite' : 'rewrote'} the LinkDB of ${s.linkDbs.join(', ')}`;
+}
+
 /** The table's last line: the totals. */
 function importTotals(file: string, s: ImportSummary): string {
   return (
     `${file === '-' ? 'standard input' : file}: ${s.created} created, ${s.replaced} replaced, ${s.unchanged} unchanged, ${s.conflict} conflict, ` +
-    `${s.skipped} skipped, ${s.failed} failed (${s.total} line${s.total === 1 ? '' : 's'})${s.dryRun ? ' — dry run, nothing was written' : ''}.\n`
+    `${s.skipped} skipped, ${s.failed} failed (${s.total} line${s.total === 1 ? '' : 's'})${linkDbsText(s)}${s.dryRun ? ' — dry run, nothing was written' : ''}.\n`
   );
 }

@@ -134,7 +134,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, rawAr
       // say) is still a failure of the command (exit 1), with its envelope for a JSON reader.
       const { isLinkstoreError, errnoCode } = await import('../io/errors.js');
       const code = isLinkstoreError(e) ? e.code : errnoCode(e) !== undefined ? 'E_IO' : 'E_INTERNAL';
-      commandFailure(io, args.output, command, e instanceof Error ? e.message : String(e), code);
+      commandFailure(io, args.output, command, e instanceof Error ? e.message : String(e), code, isLinkstoreError(e) ? e.done : undefined);
       return 1;
     }
   }

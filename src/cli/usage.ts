@@ -1,5 +1,6 @@
 /** How the CLI talks back: its output streams, and usage errors in the shape scripts can read. */
 import type { OutputFormat } from './args.js';
+import type { PlannedOp } from '../io/plan.js';
 import { format } from './output.js';
 
 export interface CliIo {
@@ -10,19 +11,25 @@ export interface CliIo {
 
 export type FailureCode = 'E_USAGE' | 'E_UNKNOWN_FUNCTION';
 
-/** A failed command: the message on stderr and, with a JSON output format, an envelope on stdout. */
-export function commandFailure(io: CliIo, output: OutputFormat | undefined, command: string, message: string, code: string): void {
+/**
+ * A failed command: the message on stderr and, with a JSON output format, an envelope on stdout.
+ * `done` (an E_PARTIAL's changes, which are in place) goes into the envelope's `data`, so that a
+ * script learns what the call left behind.
+ */
+export function commandFailure(io: CliIo, output: OutputFormat | undefined, command: string, message: string, code: string, done?: readonly PlannedOp[]): void {
   io.stderr(`linkstore ${command}: ${message}\n`);
-  printFailure(io, output, command, message, code);
+  printFailure(io, output, command, message, code, done);
 }
 
 /** The failure on stdout for a machine-readable output: `apply`'s report, or a WHM envelope. */
-function printFailure(io: CliIo, output: OutputFormat | undefined, command: string, message: string, code: string): void {
+function printFailure(io: CliIo, output: OutputFormat | undefined, command: string, message: string, code: string, done?: readonly PlannedOp[]): void {
   // `apply` answers in its own report on every path: a playbook reads `changed` from it.
   if (command === 'apply' && output !== undefined && output !== 'table') {
     io.stdout(format({ changed: false, changes: [], error: { code, message } }, output));
   } else if (output === 'json' || output === 'jsonpretty') {
-    io.stdout(format({ metadata: { command, reason: message, result: 0, version: 1, error_code: code } }, output));
+    const metadata = { command, reason: message, result: 0, version: 1, error_code: code };
+    // data first, as whmapi1 prints it.
+    io.stdout(format(done === undefined ? { metadata } : { data: { done }, metadata }, output));
   }
 }
 

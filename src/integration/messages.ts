@@ -38,5 +38,6 @@ export const MSG = {
   badAdminConfig: (file: string, why: string) => `“${file}” could not be used and the link is restored without a token: ${why}`,
   restoreFailed: (name: string, why: string) => `The system could not restore “${name}”: ${why}`,
   renameTargetBusy: (dir: string) => `The directory “${dir}” already exists and is not empty; refusing to merge two users' integration links.`,
+  renameTargetNotDir: (p: string, what: string) => `“${p}” already exists and is ${what}, not a directory; move it away, then rename the account again.`,
   unreadableUserconfig: (file: string, why: string) => `“${file}” could not be read, so its DynamicUI file was not rebuilt: ${why}`,
 } as const;

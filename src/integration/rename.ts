@@ -5,6 +5,7 @@ import { withDotLocks } from '../io/dot-lock.js';
 import { ensureDirs } from '../io/dirs.js';
 import { LinkstoreError, failedAfter, ioError } from '../io/errors.js';
 import { compareCodePoints } from '../io/json-codec.js';
+import { plannedMove } from '../io/moves.js';
 import type { PlannedOp } from '../io/plan.js';
 import type { Ctx } from './core.js';
 import type { MutationOptions, MutationResult } from './links.js';
@@ -38,7 +39,7 @@ export async function renameUser(ctx: Ctx, oldUser: string, newUser: string, opt
   if (linksSt === undefined) return { dryRun: opts.dryRun === true, ops: [], changed: false, warnings: [] };
 
   const moves = async () => {
-    const out: { from: string; to: string; toExists: boolean }[] = [];
+    const out: { from: string; to: string; toExists: boolean; ops: PlannedOp[] }[] = [];
     for (const tree of [LINKS_DIR, DYNAMICUI_DIR]) {
       const st = await ctx.disk.statPath(tree);
       if (st === undefined) continue;
@@ -50,20 +51,21 @@ export async function renameUser(ctx: Ctx, oldUser: string, newUser: string, opt
       if (!fst.isDirectory())
         throw new LinkstoreError(fst.isSymbolicLink() ? 'E_SYMLINK' : 'E_NOT_DIRECTORY', `“${from}” must be a directory.`, { path: from });
       const tst = await ctx.disk.lstatOrUndefined(to);
-      if (tst !== undefined && (!tst.isDirectory() || (await ctx.disk.p.readdir(to)).length > 0)) {
+      if (tst !== undefined && !tst.isDirectory()) {
+        const what = tst.isSymbolicLink() ? 'a symbolic link' : tst.isFile() ? 'a file' : 'something else';
+        throw new LinkstoreError('E_INVALID_PARAM', MSG.renameTargetNotDir(to, what), { path: to, param: 'newuser' });
+      }
+      if (tst !== undefined && (await ctx.disk.p.readdir(to)).length > 0) {
         throw new LinkstoreError('E_INVALID_PARAM', MSG.renameTargetBusy(to), { path: to, param: 'newuser' });
       }
-      out.push({ from, to, toExists: tst !== undefined });
+      // Listed before anything moves: the real run reports what its dry run plans.
+      const ops = await plannedMove(ctx.disk, from, to, { mode: '0750', owner: `0:${facts.gid}` });
+      out.push({ from, to, toExists: tst !== undefined, ops });
     }
     return out;
   };
   const planned = (m: Awaited<ReturnType<typeof moves>>): PlannedOp[] =>
-    m.flatMap((x) => [
-      ...(x.toExists ? [{ op: 'rmdir' as const, path: x.to }] : []),
-      // PlannedOp has no "rename": a move shows as the new directory appearing and the old going.
-      { op: 'mkdir' as const, path: x.to, mode: '0750', owner: `0:${facts.gid}` },
-      { op: 'rmdir' as const, path: x.from },
-    ]);
+    m.flatMap((x) => [...(x.toExists ? [{ op: 'rmdir' as const, path: x.to }] : []), ...x.ops]);
   if (opts.dryRun) {
     const ops = planned(await moves());
     return { dryRun: true, ops, changed: ops.length > 0, warnings: [] };

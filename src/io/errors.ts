@@ -90,7 +90,9 @@ export function failedAfter(e: unknown, done: readonly PlannedOp[]): unknown {
   // A step's own "Nothing was changed because …" is true of that step only: keep its reason.
   const why = (first instanceof Error ? first.message : String(first)).replace(/^Nothing was changed because /, '');
   const made = all.length === 1 ? '1 change was made and is' : `${all.length} changes were made and are`;
-  return new LinkstoreError('E_PARTIAL', `The call failed part-way: ${made} in place, the rest was not (${why}). Retrying the same call finishes it.`, {
+  // A retry meets the same cause until it is fixed (a stray file stays in the way): say so.
+  const text = `The call failed part-way: ${made} in place (the error's “done” lists them), the rest was not made (${why}). Once the cause is fixed, the same call can be retried to make the rest.`;
+  return new LinkstoreError('E_PARTIAL', text, {
     cause: first,
     done: all,
     path: first instanceof LinkstoreError ? first.path : undefined,

@@ -6,9 +6,12 @@
 import { createHash } from 'node:crypto';
 
 export interface PlannedOp {
-  op: 'mkdir' | 'chmod' | 'chown' | 'write' | 'remove' | 'rmdir';
-  /** Host path (after the root prefix). */
+  /** `rename` moves `from` to `path` (a directory's files are listed after it, see io/moves.ts). */
+  op: 'mkdir' | 'chmod' | 'chown' | 'write' | 'remove' | 'rmdir' | 'rename';
+  /** Host path (after the root prefix): the entry's new path for a rename. */
   path: string;
+  /** rename: the host path the entry had. */
+  from?: string;
   /** Octal mode string such as `0644`. */
   mode?: string;
   /** `uid:gid`. */

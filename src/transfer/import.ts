@@ -15,7 +15,7 @@
 import type { Linkstore } from '../services.js';
 import type { PlannedOp } from '../io/plan.js';
 import { isLinkstoreError } from '../io/errors.js';
-import { isPlainObject, parseJsonText } from '../io/json-codec.js';
+import { compareCodePoints, isPlainObject, parseJsonText } from '../io/json-codec.js';
 import { schemaValidator } from '../io/schema.js';
 import { createLinks, type BatchLinkItem } from '../integration/batch.js';
 import { createGroup } from '../integration/links.js';
@@ -72,7 +72,13 @@ export interface ImportSummary {
   conflict: number;
   skipped: number;
   failed: number;
-  /** Whether anything on disk changed (or would, in a dry run). */
+  /**
+   * Providers whose LinkDB (the subject → user index) this import rewrote, or would rewrite, sorted.
+   * The records' statuses describe their own files: a LinkDB left behind its per-user DBs (a crash
+   * between the two saves) is repaired while every record is `unchanged`, and shows here.
+   */
+  linkDbs: string[];
+  /** Whether anything on disk changed (or would, in a dry run): a record's files or a LinkDB. */
   changed: boolean;
   /** One result per non-blank line, in line order (empty with `keepResults: false`). */
   results: LineResult[];
@@ -173,6 +179,8 @@ class Report {
   readonly results: LineResult[] = [];
   readonly counts = Object.fromEntries(LINE_STATUSES.map((st) => [st, 0])) as Record<LineStatus, number>;
   changed = false;
+  /** Providers whose LinkDB was (or would be) rewritten. */
+  readonly linkDbs = new Set<string>();
   /** Non-blank lines read so far. */
   read = 0;
   #pending: LineResult[] = [];
@@ -266,7 +274,8 @@ export async function importRecords(ls: Linkstore, lines: InputLines, options: I
   }
   await applySlice();
   options.onProgress?.(report.read, report.read);
-  return { dryRun, total: report.read, ...report.counts, changed: report.changed, results: report.results };
+  const linkDbs = [...report.linkDbs].sort(compareCodePoints);
+  return { dryRun, total: report.read, ...report.counts, linkDbs, changed: report.changed || linkDbs.length > 0, results: report.results };
 }
 
 /** A flat copy of a string built by concatenation (a map key kept for the whole import). */
@@ -319,7 +328,7 @@ type Of<T extends TransferRecord['type']> = Parsed & { record: Extract<TransferR
  * different statuses.
  */
 function filesChanged(r: { changed: boolean; ops?: readonly PlannedOp[] }): boolean {
-  return r.ops === undefined ? r.changed : r.ops.some((o) => o.op === 'write' || o.op === 'remove');
+  return r.ops === undefined ? r.changed : r.ops.some((o) => o.op === 'write' || o.op === 'remove' || o.op === 'rename');
 }
 
 /**
@@ -476,7 +485,12 @@ async function importAuthnLinks(
     userInfo: r.user_info,
     protocol: r.protocol,
   }));
-  const results = await authn.importLinks(items, { dryRun: opts.dryRun, noReplace: opts.noReplace, alsoEnabled });
+  const results = await authn.importLinks(items, {
+    dryRun: opts.dryRun,
+    noReplace: opts.noReplace,
+    alsoEnabled,
+    onLinkDbWrite: (provider) => report.linkDbs.add(provider),
+  });
   results.forEach((r, i) => {
     const reason = r.status === 'conflict' ? 'differs from what is stored (--no-replace)' : r.reason;
     report.settle(list[i] as Parsed, r.status, reason);

@@ -92,6 +92,39 @@ describeOnDisks('account lifecycle', (ctx) => {
     expect(trees()).toEqual(before);
   });
 
+  it('the rename report names every file it moves, the same in the dry run and the real run', async () => {
+    passwdRename();
+    const files = (dir: string) => Object.entries(snapshotTree(ctx, dir)).flatMap(([p, v]) => (v.startsWith('<dir') ? [] : [p]));
+    const moved = [`${USERS}/bob`, `${L}/bob`, `${D}/bob`].flatMap(files);
+    expect(moved.length).toBeGreaterThan(5);
+    const dry = await renameAccount(ls, 'bob', 'robert', { dryRun: true });
+    const real = await renameAccount(ls, 'bob', 'robert');
+    const renames = (r: typeof dry) => r.ops.filter((o) => o.op === 'rename').map((o) => [o.from?.slice(ctx.root.length), o.path.slice(ctx.root.length)]);
+    expect(renames(real)).toEqual(renames(dry));
+    expect(real.ops).toEqual(dry.ops);
+    // bob.db is renamed robert.db first, then moves with its directory.
+    const to = (f: string) => f.replace(/\/bob\//, '/robert/').replace(/\/bob\.db$/, '/robert.db');
+    const from = (f: string) => f.replace(/\/bob\.db$/, '/robert.db');
+    for (const f of moved) expect(renames(real)).toContainEqual([from(f), to(f)]);
+    expect(renames(real)).toContainEqual([`${USERS}/bob/bob.db`, `${USERS}/bob/robert.db`]);
+    expect(real.ops.some((o) => o.op === 'rmdir' || o.op === 'remove')).toBe(false);
+  });
+
+  it('rename refuses a stray file at NEW in one store before changing either, as its dry run does', async () => {
+    passwdRename();
+    seed(ctx, `${D}/robert`, 'x');
+    const before = trees();
+    const said = `“${hostPath(ctx, `${D}/robert`)}” already exists and is a file, not a directory; move it away, then rename the account again.`;
+    await rejectsWith(renameAccount(ls, 'bob', 'robert', { dryRun: true }), 'E_INVALID_PARAM', said);
+    // The authn store would have moved first: the real run must refuse just the same, with nothing moved.
+    const e = await rejectsWith(renameAccount(ls, 'bob', 'robert'), 'E_INVALID_PARAM', said);
+    expect(e.done).toBeUndefined();
+    expect(trees()).toEqual(before);
+    ctx.fs.unlinkSync(hostPath(ctx, `${D}/robert`));
+    await renameAccount(ls, 'bob', 'robert');
+    expect([exists(`${USERS}/robert`), exists(`${L}/robert`), exists(`${D}/robert`)]).toEqual([true, true, true]);
+  });
+
   it('domain change renames the email link users in files and LinkDBs; it needs only the account', async () => {
     const before = trees();
     await changeAccountDomain(ls, 'bob', 'bob.example', 'bob.test', { dryRun: true });

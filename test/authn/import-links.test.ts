@@ -42,6 +42,12 @@ function onLinkDbLock(base: typeof nodeFs, hook: () => void): typeof nodeFs {
   });
 }
 
+/**
+ * Links per account in the large import below (IMPORT_LINKS_PER_USER; the default keeps the suite
+ * fast, the stress size is 10000): each call adds that many to DBs that already hold as many.
+ */
+const PER_USER = Math.max(1, Number(process.env.IMPORT_LINKS_PER_USER ?? 3000));
+
 describeOnDisks('authn batched import', (ctx) => {
   const storeOn = (fs: typeof nodeFs) => makeStore(ctx, { disk: ctx.make({ fs }) }).store;
   const linkDb = () =>
@@ -85,11 +91,44 @@ describeOnDisks('authn batched import', (ctx) => {
     expect(mtimes(ctx)).toEqual(before);
     // A crash between the per-user DBs and the LinkDB leaves the LinkDB behind; running it again repairs it.
     ctx.fs.unlinkSync(hostPath(ctx, GOOGLE_DB));
-    expect((await store.importLinks(ITEMS)).every((r) => r.status === 'unchanged')).toBe(true);
+    // The repair is reported (every item is unchanged): planned by the dry run, made by the real run.
+    const wrote = (dryRun: boolean) => async () => {
+      const providers: string[] = [];
+      const r = await store.importLinks(ITEMS, { dryRun, onLinkDbWrite: (p) => providers.push(p) });
+      expect(r.every((x) => x.status === 'unchanged')).toBe(true);
+      return providers;
+    };
+    expect(await wrote(true)()).toEqual(['google']);
+    expect(ctx.fs.existsSync(hostPath(ctx, GOOGLE_DB))).toBe(false);
+    expect(await wrote(false)()).toEqual(['google']);
     await settle();
     expect(snapshotTree(ctx, '/var/cpanel/authn/links')).toEqual(whole);
     const after = mtimes(ctx);
     for (const [p, m] of Object.entries(before)) if (!p.endsWith('/google.db')) expect([p, after[p]]).toEqual([p, m]);
+  });
+
+  it(`a large import per account completes: ${PER_USER} links for each of two accounts per call, into DBs holding as many`, { timeout: 120_000 }, async () => {
+    seedServer(ctx);
+    const { store } = makeStore(ctx);
+    const batch = (round: number): ImportLinkItem[] =>
+      Array.from({ length: 2 * PER_USER }, (_, i) => ({
+        user: i % 2 ? 'bob' : 'alice',
+        provider: 'google',
+        subject: `s${round}-${i}`,
+        userInfo: { link_time: T + i, preferred_username: `u${i}@gmail.com` },
+      }));
+    // Each call's per-user DB transaction holds the locks of both users while it edits them: its
+    // work must stay linear in the links, within the critical section's bound (10 s).
+    for (const round of [1, 2]) {
+      const results = await store.importLinks(batch(round));
+      const failed = results.filter((r) => r.status !== 'created');
+      expect([failed.length, failed[0]?.reason]).toEqual([0, undefined]);
+    }
+    const db = (u: string) => JSON.parse(peek(ctx, `${USERS}/${u}/${u}.db`) as string) as { openid_connect: { google: Record<string, unknown> } };
+    expect([Object.keys(db('alice').openid_connect.google).length, Object.keys(db('bob').openid_connect.google).length]).toEqual([2 * PER_USER, 2 * PER_USER]);
+    expect(Object.keys(linkDb().subject_unique_identifier)).toHaveLength(4 * PER_USER);
+    // A re-run finds everything in place.
+    expect((await store.importLinks(batch(2))).every((r) => r.status === 'unchanged')).toBe(true);
   });
 
   it('a link removed after its per-user DB was written is not put back into the LinkDB', async () => {

@@ -84,7 +84,7 @@ describeOnDisks('authn lifecycle', (ctx) => {
     const broken = makeStore(ctx, { disk: ctx.make({ fs }) }).store;
     const e = await rejectsWith(broken.purgeUser({ user: 'bob' }), 'E_PARTIAL');
     expect(e.message).toMatch(
-      /^The call failed part-way: 1 change was made and is in place, the rest was not \(.*ENOSPC.*\)\. Retrying the same call finishes it\.$/s,
+      /^The call failed part-way: 1 change was made and is in place \(the error's “done” lists them\), the rest was not made \(.*ENOSPC.*\)\. Once the cause is fixed, the same call can be retried to make the rest\.$/s,
     );
     expect(e.message).not.toContain('Nothing was changed');
     // The per-user DBs stay while a LinkDB still names their users (cPanel deletes them anyway).

@@ -43,7 +43,7 @@ describe('linkstore export and import (binary)', () => {
     const dry = linkstore(b.root, ['import', '--dry-run', file]);
     expect(dry.status).toBe(0);
     expect(dry.stdout.split('\n').at(-2)).toBe(
-      `${file}: 9 created, 0 replaced, 3 unchanged, 0 conflict, 0 skipped, 0 failed (12 lines) — dry run, nothing was written.`,
+      `${file}: 9 created, 0 replaced, 3 unchanged, 0 conflict, 0 skipped, 0 failed (12 lines); would rewrite the LinkDB of cpanelid, google — dry run, nothing was written.`,
     );
     expect(dry.stdout.split('\n')[3]).toBe('line 4: created integration_group bob/group_tools');
     expect(dry.stderr).toBe(''); // not a terminal: no progress bar
@@ -52,7 +52,7 @@ describe('linkstore export and import (binary)', () => {
     const imp = linkstore(b.root, ['import', file]);
     expect([imp.status, imp.stdout.split('\n').at(-2)]).toEqual([
       0,
-      `${file}: 9 created, 0 replaced, 3 unchanged, 0 conflict, 0 skipped, 0 failed (12 lines).`,
+      `${file}: 9 created, 0 replaced, 3 unchanged, 0 conflict, 0 skipped, 0 failed (12 lines); rewrote the LinkDB of cpanelid, google.`,
     ]);
     await settle();
     expect(trees(b)).toEqual(trees(a));

@@ -159,11 +159,12 @@ describeOnDisks('integration lifecycle', (ctx) => {
     const { fs } = faultyFs(ctx.fs, [{ op: 'rename', path: (p) => p.endsWith('/alice'), code: 'EIO', nth: 2 }]);
     const e = await expectError(makeStore(ctx, ctx.make({ fs })).renameUser({ user: 'alice', newUser: 'bob' }), 'E_PARTIAL');
     expect(e.message).toMatch(
-      /^The call failed part-way: 2 changes were made and are in place, the rest was not \(Could not rename .*dynamicui\/alice.*\)\. Retrying the same call finishes it\.$/,
+      /^The call failed part-way: 3 changes were made and are in place \(the error's “done” lists them\), the rest was not made \(Could not rename .*dynamicui\/alice.*\)\. Once the cause is fixed, the same call can be retried to make the rest\.$/,
     );
-    expect(e.done?.map((o) => [o.op, o.path.slice(ctx.root.length)])).toEqual([
-      ['mkdir', `${L}/bob`],
-      ['rmdir', `${L}/alice`],
+    expect(e.done?.map((o) => [o.op, o.from?.slice(ctx.root.length), o.path.slice(ctx.root.length)])).toEqual([
+      ['rename', `${L}/alice`, `${L}/bob`],
+      ['rename', `${L}/alice/a.adminconfig`, `${L}/bob/a.adminconfig`],
+      ['rename', `${L}/alice/a.userconfig`, `${L}/bob/a.userconfig`],
     ]);
     expect([exists(`${L}/bob`), exists(`${D}/alice`)]).toEqual([true, true]);
   });
@@ -173,10 +174,11 @@ describeOnDisks('integration lifecycle', (ctx) => {
     const { fs } = faultyFs(ctx.fs, [{ op: 'rename', path: (p) => p.includes('dynamicui_a.conf'), code: 'EIO' }]);
     const e = await expectError(makeStore(ctx, ctx.make({ fs })).renameUser({ user: 'alice', newUser: 'bob' }), 'E_PARTIAL');
     expect(e.done?.map((o) => `${o.op} ${o.path.slice(ctx.root.length)}`)).toEqual([
-      `mkdir ${L}/bob`,
-      `rmdir ${L}/alice`,
-      `mkdir ${D}/bob`,
-      `rmdir ${D}/alice`,
+      `rename ${L}/bob`,
+      `rename ${L}/bob/a.adminconfig`,
+      `rename ${L}/bob/a.userconfig`,
+      `rename ${D}/bob`,
+      `rename ${D}/bob/dynamicui_a.conf`,
     ]);
     expect([exists(`${L}/alice`), exists(`${L}/bob`)]).toEqual([false, true]);
   });

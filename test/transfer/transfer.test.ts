@@ -151,6 +151,31 @@ describeOnDisks('export and import', (ctx) => {
     expect(statuses(real)).toEqual(statuses(dry));
   });
 
+  it('an import that repairs a LinkDB left behind its per-user DBs says so, in its dry run and its real run', async () => {
+    const a = server('a');
+    await populate(a.ls);
+    const lines = (await exportRecords(a.ls)).map(recordLine);
+    const b = server('b');
+    await importRecords(b.ls, lines);
+    await settle();
+    // A crash between the per-user DB save and the LinkDB save: the LinkDB is behind.
+    const ldb = hostPath(b.sub, '/var/cpanel/authn/links/openid_connect/login/google.db');
+    const whole = b.sub.fs.readFileSync(ldb, 'utf8');
+    b.sub.fs.writeFileSync(ldb, '{"subject_unique_identifier":{},"user":{}}');
+    const before = snapshotTree(b.sub, '/');
+    const dry = await importRecords(b.ls, lines, { dryRun: true });
+    expect(snapshotTree(b.sub, '/')).toEqual(before);
+    const real = await importRecords(b.ls, lines);
+    expect(b.sub.fs.readFileSync(ldb, 'utf8')).toBe(whole);
+    for (const s of [dry, real]) {
+      expect(s.results.every((r) => r.status === 'unchanged')).toBe(true);
+      expect([s.changed, s.linkDbs]).toEqual([true, ['google']]);
+    }
+    // Repaired: the next run changes nothing, and says so.
+    const again = await importRecords(b.ls, lines, { dryRun: true });
+    expect([again.changed, again.linkDbs]).toEqual([false, []]);
+  });
+
   it('bad lines fail alone, with their line numbers and reasons; blank lines are ignored', async () => {
     const { ls } = server('a');
     const text =
