@@ -27,7 +27,7 @@ import {
   userFromArchiveName,
 } from './sections.js';
 import { requireKnownUser } from '../account/known-user.js';
-import { DEFAULT_LIMITS, refuse, scanTarball, tarBytes, type ArchiveLimits } from './tar-read.js';
+import { DEFAULT_LIMITS, archiveTop, refuse, scanTarball, tarBytes, type ArchiveLimits } from './tar-read.js';
 import { END_OF_ARCHIVE, encodeMember, gzipStream, spliceTar, type NewMember } from './tar-write.js';
 
 export interface ArchiveExportOptions {
@@ -88,6 +88,20 @@ function assertNamedFor(host: string, user: string): void {
   throw new LinkstoreError(
     'E_INVALID_PARAM',
     `The archive of “${user}” must be named cpmove-${user} (a directory) or cpmove-${user}.tar.gz, not “${base}”${named !== undefined && named !== user ? `: a restore would put it into the account “${named}”` : ''}.`,
+    { param: 'target', path: host },
+  );
+}
+
+/**
+ * An existing tarball's top directory must be this user's too: a restore takes the account from
+ * it, not from the file name, so bob's sections under `cpmove-alice/` would go to alice.
+ */
+function assertTopFor(host: string, top: string, user: string): void {
+  if (top === `cpmove-${user}`) return;
+  const named = userFromArchiveName(top);
+  throw new LinkstoreError(
+    'E_INVALID_PARAM',
+    `Refusing the archive “${host}”: its top directory is “${top}/”, not “cpmove-${user}/”${named !== undefined ? `, and a restore would put the links of “${user}” into the account “${named}”` : ''}. Nothing was written.`,
     { param: 'target', path: host },
   );
 }
@@ -192,12 +206,12 @@ async function toTarball(ls: Linkstore, user: string, host: string, sections: re
   if (lstatHost(fs, path.dirname(host))?.isDirectory() !== true) {
     throw new LinkstoreError('E_NOT_DIRECTORY', `The directory “${path.dirname(host)}” for the archive does not exist.`, { path: host });
   }
-  let top = `cpmove-${user}`;
+  const top = `cpmove-${user}`;
   let hasIntegrationDir = false;
   if (existing !== undefined) {
     // Pass 1: check every member (a hostile archive is refused before anything is written).
     const scan = await scanTarball(fs, host, (p) => p.endsWith('/integration') && p.split('/').length === 2, opts.limits ?? DEFAULT_LIMITS);
-    top = scan.top ?? top;
+    assertTopFor(host, archiveTop(host, scan), user);
     hasIntegrationDir = scan.kept.some((m) => m.path === `${top}/integration`);
   }
   const additions = await sectionMembers(top, sections, hasIntegrationDir);
