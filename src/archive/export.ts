@@ -8,10 +8,10 @@
  */
 import { posix as path } from 'node:path';
 import { formatMode, sha256, type MutationResult, type PlannedOp } from '../io/plan.js';
-import { LinkstoreError } from '../io/errors.js';
+import { LinkstoreError, failedAfter } from '../io/errors.js';
 import type { FsPort } from '../io/fs-port.js';
 import type { Disk } from '../io/disk.js';
-import { ensureHostDir, listHostDir, lstatHost, openHostFile, readHostFile, removeHostFile, writeHostFile } from '../io/outside.js';
+import { ensureHostDir, listHostDir, lstatHost, openHostFile, readHostFile, removeHostDir, removeHostFile, writeHostFile } from '../io/outside.js';
 import type { ArchiveFile } from '../integration/archive.js';
 import { userLinksDir } from '../integration/paths.js';
 import { userDir as authnUserDir } from '../authn/constants.js';
@@ -108,7 +108,9 @@ function assertTopFor(host: string, top: string, user: string): void {
 
 // ------------------------------------------------------------------ directory
 
-type DirAction = { op: 'mkdir'; host: string; mode: number } | { op: 'write'; host: string; file: ArchiveFile } | { op: 'remove'; host: string };
+/** `existed`: a write replaces a file that is there (it cannot be undone by removing it). */
+type DirAction =
+  { op: 'mkdir'; host: string; mode: number } | { op: 'write'; host: string; file: ArchiveFile; existed: boolean } | { op: 'remove'; host: string };
 
 function assertDirOrAbsent(fs: FsPort, top: string, rel: string): boolean {
   const st = lstatHost(fs, path.join(top, rel));
@@ -140,7 +142,10 @@ function planDirectory(fs: FsPort, top: string, sections: readonly Section[]): D
     const bad = present.find((e) => e.kind !== 'file');
     if (bad) throw refuse(top, `${s.dir}/${bad.name}`, bad.kind === 'symlink' ? 'is a link' : 'is not a regular file');
     const names = new Set(s.files.map((f) => f.name));
-    for (const f of s.files) if (!sameFile(fs, path.join(dir, f.name), f)) actions.push({ op: 'write', host: path.join(dir, f.name), file: f });
+    for (const f of s.files) {
+      const host = path.join(dir, f.name);
+      if (!sameFile(fs, host, f)) actions.push({ op: 'write', host, file: f, existed: lstatHost(fs, host) !== undefined });
+    }
     for (const e of present) if (!names.has(e.name)) actions.push({ op: 'remove', host: path.join(dir, e.name) });
   }
   return actions;
@@ -164,12 +169,41 @@ async function toDirectory(disk: Disk, top: string, sections: readonly Section[]
         : { op: 'remove', path: a.host },
   );
   if (dryRun) return ops;
-  for (const a of actions) {
-    if (a.op === 'mkdir') await ensureHostDir(fs, a.host, a.mode, false, fsync);
-    else if (a.op === 'write') await writeHostFile(fs, a.host, [a.file.content], { mode: a.file.mode, uid: a.file.uid, gid: a.file.gid, owners, fsync });
-    else removeHostFile(fs, a.host);
+  for (const [i, a] of actions.entries()) {
+    try {
+      if (a.op === 'mkdir') await ensureHostDir(fs, a.host, a.mode, false, fsync);
+      else if (a.op === 'write') await writeHostFile(fs, a.host, [a.file.content], { mode: a.file.mode, uid: a.file.uid, gid: a.file.gid, owners, fsync });
+      else removeHostFile(fs, a.host);
+    } catch (e) {
+      throw undoOrPartial(fs, actions.slice(0, i + 1), ops.slice(0, i), e);
+    }
   }
   return ops;
+}
+
+const onlyCreates = (a: DirAction) => a.op === 'mkdir' || (a.op === 'write' && !a.existed);
+
+/**
+ * The error of an export that failed part-way, after which nothing may be left behind unsaid.
+ * When everything tried only created (a new target, or new sections in it), it is removed again,
+ * newest first, the failing step included (a mkdir or a rename may have landed before its fsync
+ * failed), and the error stands as it is. When a step replaced or removed a file that was there,
+ * its old bytes are gone: E_PARTIAL lists what is in place, and a retry finishes the sync.
+ */
+function undoOrPartial(fs: FsPort, tried: readonly DirAction[], done: readonly PlannedOp[], e: unknown): unknown {
+  if (!tried.every(onlyCreates)) return failedAfter(e, done);
+  try {
+    for (const a of [...tried].reverse()) {
+      if (a.op === 'write') removeHostFile(fs, a.host);
+      else removeHostDir(fs, a.host);
+    }
+  } catch {
+    return failedAfter(
+      e,
+      done.filter((o) => lstatHost(fs, o.path) !== undefined),
+    );
+  }
+  return e;
 }
 
 // ------------------------------------------------------------------ tarball

@@ -231,6 +231,18 @@ export function removeHostFile(fs: FsPort, host: string): void {
   }
 }
 
+/** Remove an empty directory (or nothing); refuses anything else (a link, a file). */
+export function removeHostDir(fs: FsPort, host: string): void {
+  const st = lstatHost(fs, host);
+  if (st === undefined) return;
+  if (!st.isDirectory()) throw new LinkstoreError('E_NOT_DIRECTORY', `Refusing to remove “${host}”: it is not a directory.`, { path: host });
+  try {
+    fs.rmdirSync(host);
+  } catch (e) {
+    if (!isEnoent(e)) throw ioError(e, 'remove the directory', host);
+  }
+}
+
 /** fsync a host directory (best effort where the filesystem cannot). */
 export async function syncHostDir(fs: FsPort, dir: string, mode: FsyncMode = 'thread-pool'): Promise<void> {
   const c = fs.constants;
