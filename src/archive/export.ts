@@ -28,7 +28,7 @@ import {
 } from './sections.js';
 import { requireKnownUser } from '../account/known-user.js';
 import { DEFAULT_LIMITS, archiveTop, refuse, scanTarball, tarBytes, type ArchiveLimits } from './tar-read.js';
-import { END_OF_ARCHIVE, encodeMember, gzipStream, spliceTar, type NewMember } from './tar-write.js';
+import { END_OF_ARCHIVE, StreamTally, encodeMember, gzipStream, spliceTar, type NewMember } from './tar-write.js';
 
 export interface ArchiveExportOptions {
   dryRun?: boolean;
@@ -68,7 +68,7 @@ export async function exportAccountArchive(ls: Linkstore, user: string, target: 
   assertNamedFor(host, user);
   const sections = await sourceSections(ls, user);
   const base = { dryRun: opts.dryRun === true, target: host, sections: sections.map((s) => s.dir), warnings: [] };
-  // Export always writes the target afresh, so any planned operation is a change.
+  // Both targets plan only what differs from what is there, so any planned operation is a change.
   if (isTarballPath(host)) {
     const ops = await toTarball(ls, user, host, sections, opts);
     return { ...base, format: 'tarball', ops, changed: ops.length > 0 };
@@ -234,7 +234,7 @@ async function sectionMembers(top: string, sections: readonly Section[], hasInte
 }
 
 async function toTarball(ls: Linkstore, user: string, host: string, sections: readonly Section[], opts: ArchiveExportOptions): Promise<PlannedOp[]> {
-  const fs = ls.disk.fs;
+  const { fs, owners, fsyncMode: fsync } = ls.disk;
   const existing = lstatHost(fs, host);
   if (existing !== undefined && !existing.isFile()) throw refuse(host, path.basename(host), existing.isSymbolicLink() ? 'is a link' : 'is not a regular file');
   if (lstatHost(fs, path.dirname(host))?.isDirectory() !== true) {
@@ -250,24 +250,37 @@ async function toTarball(ls: Linkstore, user: string, host: string, sections: re
   }
   const additions = await sectionMembers(top, sections, hasIntegrationDir);
   if (existing === undefined)
-    additions.unshift(...(await encodeMember({ path: top, kind: 'dir', mode: ARCHIVE_DIR_MODE, uid: 0, gid: 0, mtimeMs: Date.now() })));
+    additions.unshift(...(await encodeMember({ path: top, kind: 'dir', mode: ARCHIVE_DIR_MODE, uid: 0, gid: 0, mtimeMs: topMtime(sections) })));
   const replaced = new Set(sections.map((s) => s.dir));
   const drop = (p: string) => {
     const where = p.startsWith(`${top}/`) ? sectionOf(p.slice(top.length + 1)) : undefined;
     return where !== undefined && replaced.has(where.section === 'integration' ? INTEGRATION_SECTION : AUTHN_SECTION);
   };
-  const mode = existing ? existing.mode & 0o7777 : TARBALL_MODE;
-  const plan: PlannedOp[] = [{ op: 'write', path: host, mode: formatMode(mode) }];
-  if (opts.dryRun) return plan;
-  // Pass 2: copy every other member through byte for byte, add ours, gzip, replace atomically.
+  // The file keeps its mode and owner; a new one is root's, as pkgacct's are.
+  const [mode, uid, gid] = existing ? [existing.mode & 0o7777, existing.uid, existing.gid] : [TARBALL_MODE, 0, 0];
+  // Pass 2: copy every other member through byte for byte, add ours, gzip, and replace the file
+  // atomically, unless the bytes (counted and compared as they stream) are the file's own. A dry
+  // run streams them too: its plan has the real run's size and digest.
   const reader = existing ? await openHostFile(fs, host) : undefined;
+  const tally = new StreamTally(reader);
   try {
     const raw = reader ? spliceTar(tarBytes(reader), drop, additions) : fromList([...additions, END_OF_ARCHIVE]);
-    await writeHostFile(fs, host, gzipStream(raw), { mode, uid: existing?.uid, gid: existing?.gid, owners: ls.disk.owners, fsync: ls.disk.fsyncMode });
+    const bytes = tally.count(gzipStream(raw));
+    if (opts.dryRun) for await (const _ of bytes);
+    else await writeHostFile(fs, host, bytes, { mode, uid, gid, owners, fsync, publish: () => !tally.same });
   } finally {
     await reader?.close();
   }
-  return plan;
+  if (tally.same) return [];
+  return [{ op: 'write', path: host, mode: formatMode(mode), owner: owners ? `${uid}:${gid}` : undefined, sha256: tally.sha256(), bytes: tally.bytes }];
+}
+
+/**
+ * A new archive's top directory gets its newest section's mtime, not the clock's: the same
+ * account then gives the same bytes, in a dry run and in the real run.
+ */
+function topMtime(sections: readonly Section[]): number {
+  return sections.length > 0 ? Math.max(...sections.map((s) => s.mtimeMs)) : Date.now();
 }
 
 async function* fromList(list: readonly Buffer[]): AsyncGenerator<Buffer> {
