@@ -8,10 +8,10 @@
  */
 import { posix as path } from 'node:path';
 import { formatMode, sha256, type MutationResult, type PlannedOp } from '../io/plan.js';
-import { LinkstoreError } from '../io/errors.js';
+import { LinkstoreError, failedAfter } from '../io/errors.js';
 import type { FsPort } from '../io/fs-port.js';
 import type { Disk } from '../io/disk.js';
-import { ensureHostDir, listHostDir, lstatHost, openHostFile, readHostFile, removeHostFile, writeHostFile } from '../io/outside.js';
+import { ensureHostDir, listHostDir, lstatHost, openHostFile, readHostFile, removeHostDir, removeHostFile, writeHostFile } from '../io/outside.js';
 import type { ArchiveFile } from '../integration/archive.js';
 import { userLinksDir } from '../integration/paths.js';
 import { userDir as authnUserDir } from '../authn/constants.js';
@@ -27,8 +27,8 @@ import {
   userFromArchiveName,
 } from './sections.js';
 import { requireKnownUser } from '../account/known-user.js';
-import { DEFAULT_LIMITS, refuse, scanTarball, tarBytes, type ArchiveLimits } from './tar-read.js';
-import { END_OF_ARCHIVE, encodeMember, gzipStream, spliceTar, type NewMember } from './tar-write.js';
+import { DEFAULT_LIMITS, archiveTop, refuse, scanTarball, tarBytes, type ArchiveLimits } from './tar-read.js';
+import { END_OF_ARCHIVE, StreamTally, encodeMember, gzipStream, spliceTar, type NewMember } from './tar-write.js';
 
 export interface ArchiveExportOptions {
   dryRun?: boolean;
@@ -68,7 +68,7 @@ export async function exportAccountArchive(ls: Linkstore, user: string, target: 
   assertNamedFor(host, user);
   const sections = await sourceSections(ls, user);
   const base = { dryRun: opts.dryRun === true, target: host, sections: sections.map((s) => s.dir), warnings: [] };
-  // Export always writes the target afresh, so any planned operation is a change.
+  // Both targets plan only what differs from what is there, so any planned operation is a change.
   if (isTarballPath(host)) {
     const ops = await toTarball(ls, user, host, sections, opts);
     return { ...base, format: 'tarball', ops, changed: ops.length > 0 };
@@ -92,9 +92,25 @@ function assertNamedFor(host: string, user: string): void {
   );
 }
 
+/**
+ * An existing tarball's top directory must be this user's too: a restore takes the account from
+ * it, not from the file name, so bob's sections under `cpmove-alice/` would go to alice.
+ */
+function assertTopFor(host: string, top: string, user: string): void {
+  if (top === `cpmove-${user}`) return;
+  const named = userFromArchiveName(top);
+  throw new LinkstoreError(
+    'E_INVALID_PARAM',
+    `Refusing the archive “${host}”: its top directory is “${top}/”, not “cpmove-${user}/”${named !== undefined ? `, and a restore would put the links of “${user}” into the account “${named}”` : ''}. Nothing was written.`,
+    { param: 'target', path: host },
+  );
+}
+
 // ------------------------------------------------------------------ directory
 
-type DirAction = { op: 'mkdir'; host: string; mode: number } | { op: 'write'; host: string; file: ArchiveFile } | { op: 'remove'; host: string };
+/** `existed`: a write replaces a file that is there (it cannot be undone by removing it). */
+type DirAction =
+  { op: 'mkdir'; host: string; mode: number } | { op: 'write'; host: string; file: ArchiveFile; existed: boolean } | { op: 'remove'; host: string };
 
 function assertDirOrAbsent(fs: FsPort, top: string, rel: string): boolean {
   const st = lstatHost(fs, path.join(top, rel));
@@ -126,7 +142,10 @@ function planDirectory(fs: FsPort, top: string, sections: readonly Section[]): D
     const bad = present.find((e) => e.kind !== 'file');
     if (bad) throw refuse(top, `${s.dir}/${bad.name}`, bad.kind === 'symlink' ? 'is a link' : 'is not a regular file');
     const names = new Set(s.files.map((f) => f.name));
-    for (const f of s.files) if (!sameFile(fs, path.join(dir, f.name), f)) actions.push({ op: 'write', host: path.join(dir, f.name), file: f });
+    for (const f of s.files) {
+      const host = path.join(dir, f.name);
+      if (!sameFile(fs, host, f)) actions.push({ op: 'write', host, file: f, existed: lstatHost(fs, host) !== undefined });
+    }
     for (const e of present) if (!names.has(e.name)) actions.push({ op: 'remove', host: path.join(dir, e.name) });
   }
   return actions;
@@ -150,12 +169,41 @@ async function toDirectory(disk: Disk, top: string, sections: readonly Section[]
         : { op: 'remove', path: a.host },
   );
   if (dryRun) return ops;
-  for (const a of actions) {
-    if (a.op === 'mkdir') await ensureHostDir(fs, a.host, a.mode, false, fsync);
-    else if (a.op === 'write') await writeHostFile(fs, a.host, [a.file.content], { mode: a.file.mode, uid: a.file.uid, gid: a.file.gid, owners, fsync });
-    else removeHostFile(fs, a.host);
+  for (const [i, a] of actions.entries()) {
+    try {
+      if (a.op === 'mkdir') await ensureHostDir(fs, a.host, a.mode, false, fsync);
+      else if (a.op === 'write') await writeHostFile(fs, a.host, [a.file.content], { mode: a.file.mode, uid: a.file.uid, gid: a.file.gid, owners, fsync });
+      else removeHostFile(fs, a.host);
+    } catch (e) {
+      throw undoOrPartial(fs, actions.slice(0, i + 1), ops.slice(0, i), e);
+    }
   }
   return ops;
+}
+
+const onlyCreates = (a: DirAction) => a.op === 'mkdir' || (a.op === 'write' && !a.existed);
+
+/**
+ * The error of an export that failed part-way, after which nothing may be left behind unsaid.
+ * When everything tried only created (a new target, or new sections in it), it is removed again,
+ * newest first, the failing step included (a mkdir or a rename may have landed before its fsync
+ * failed), and the error stands as it is. When a step replaced or removed a file that was there,
+ * its old bytes are gone: E_PARTIAL lists what is in place, and a retry finishes the sync.
+ */
+function undoOrPartial(fs: FsPort, tried: readonly DirAction[], done: readonly PlannedOp[], e: unknown): unknown {
+  if (!tried.every(onlyCreates)) return failedAfter(e, done);
+  try {
+    for (const a of [...tried].reverse()) {
+      if (a.op === 'write') removeHostFile(fs, a.host);
+      else removeHostDir(fs, a.host);
+    }
+  } catch {
+    return failedAfter(
+      e,
+      done.filter((o) => lstatHost(fs, o.path) !== undefined),
+    );
+  }
+  return e;
 }
 
 // ------------------------------------------------------------------ tarball
@@ -186,40 +234,53 @@ async function sectionMembers(top: string, sections: readonly Section[], hasInte
 }
 
 async function toTarball(ls: Linkstore, user: string, host: string, sections: readonly Section[], opts: ArchiveExportOptions): Promise<PlannedOp[]> {
-  const fs = ls.disk.fs;
+  const { fs, owners, fsyncMode: fsync } = ls.disk;
   const existing = lstatHost(fs, host);
   if (existing !== undefined && !existing.isFile()) throw refuse(host, path.basename(host), existing.isSymbolicLink() ? 'is a link' : 'is not a regular file');
   if (lstatHost(fs, path.dirname(host))?.isDirectory() !== true) {
     throw new LinkstoreError('E_NOT_DIRECTORY', `The directory “${path.dirname(host)}” for the archive does not exist.`, { path: host });
   }
-  let top = `cpmove-${user}`;
+  const top = `cpmove-${user}`;
   let hasIntegrationDir = false;
   if (existing !== undefined) {
     // Pass 1: check every member (a hostile archive is refused before anything is written).
     const scan = await scanTarball(fs, host, (p) => p.endsWith('/integration') && p.split('/').length === 2, opts.limits ?? DEFAULT_LIMITS);
-    top = scan.top ?? top;
+    assertTopFor(host, archiveTop(host, scan), user);
     hasIntegrationDir = scan.kept.some((m) => m.path === `${top}/integration`);
   }
   const additions = await sectionMembers(top, sections, hasIntegrationDir);
   if (existing === undefined)
-    additions.unshift(...(await encodeMember({ path: top, kind: 'dir', mode: ARCHIVE_DIR_MODE, uid: 0, gid: 0, mtimeMs: Date.now() })));
+    additions.unshift(...(await encodeMember({ path: top, kind: 'dir', mode: ARCHIVE_DIR_MODE, uid: 0, gid: 0, mtimeMs: topMtime(sections) })));
   const replaced = new Set(sections.map((s) => s.dir));
   const drop = (p: string) => {
     const where = p.startsWith(`${top}/`) ? sectionOf(p.slice(top.length + 1)) : undefined;
     return where !== undefined && replaced.has(where.section === 'integration' ? INTEGRATION_SECTION : AUTHN_SECTION);
   };
-  const mode = existing ? existing.mode & 0o7777 : TARBALL_MODE;
-  const plan: PlannedOp[] = [{ op: 'write', path: host, mode: formatMode(mode) }];
-  if (opts.dryRun) return plan;
-  // Pass 2: copy every other member through byte for byte, add ours, gzip, replace atomically.
+  // The file keeps its mode and owner; a new one is root's, as pkgacct's are.
+  const [mode, uid, gid] = existing ? [existing.mode & 0o7777, existing.uid, existing.gid] : [TARBALL_MODE, 0, 0];
+  // Pass 2: copy every other member through byte for byte, add ours, gzip, and replace the file
+  // atomically, unless the bytes (counted and compared as they stream) are the file's own. A dry
+  // run streams them too: its plan has the real run's size and digest.
   const reader = existing ? await openHostFile(fs, host) : undefined;
+  const tally = new StreamTally(reader);
   try {
     const raw = reader ? spliceTar(tarBytes(reader), drop, additions) : fromList([...additions, END_OF_ARCHIVE]);
-    await writeHostFile(fs, host, gzipStream(raw), { mode, uid: existing?.uid, gid: existing?.gid, owners: ls.disk.owners, fsync: ls.disk.fsyncMode });
+    const bytes = tally.count(gzipStream(raw));
+    if (opts.dryRun) for await (const _ of bytes);
+    else await writeHostFile(fs, host, bytes, { mode, uid, gid, owners, fsync, publish: () => !tally.same });
   } finally {
     await reader?.close();
   }
-  return plan;
+  if (tally.same) return [];
+  return [{ op: 'write', path: host, mode: formatMode(mode), owner: owners ? `${uid}:${gid}` : undefined, sha256: tally.sha256(), bytes: tally.bytes }];
+}
+
+/**
+ * A new archive's top directory gets its newest section's mtime, not the clock's: the same
+ * account then gives the same bytes, in a dry run and in the real run.
+ */
+function topMtime(sections: readonly Section[]): number {
+  return sections.length > 0 ? Math.max(...sections.map((s) => s.mtimeMs)) : Date.now();
 }
 
 async function* fromList(list: readonly Buffer[]): AsyncGenerator<Buffer> {

@@ -10,7 +10,7 @@ import type { FsPort } from '../io/fs-port.js';
 import { lstatHost, listHostDir, readHostFile } from '../io/outside.js';
 import type { ArchiveFile } from '../integration/archive.js';
 import { AUTHN_SECTION, INTEGRATION_SECTION, sectionOf, userFromArchiveName, type AccountArchive } from './sections.js';
-import { DEFAULT_LIMITS, keptBytesLimit, refuse, refuseTotal, scanTarball, type ArchiveLimits } from './tar-read.js';
+import { DEFAULT_LIMITS, archiveTop, keptBytesLimit, refuse, refuseTotal, scanTarball, type ArchiveLimits, type TarMember } from './tar-read.js';
 
 /** A directory or a tarball, by what is on disk (E_NOT_FOUND when neither). */
 export async function loadAccountArchive(fs: FsPort, source: string, limits: ArchiveLimits = DEFAULT_LIMITS): Promise<AccountArchive> {
@@ -71,10 +71,18 @@ export async function loadTarball(fs: FsPort, file: string, limits: ArchiveLimit
     return slash !== -1 && sectionOf(p.slice(slash + 1)) !== undefined;
   };
   const scan = await scanTarball(fs, file, inSection, limits);
-  const out: AccountArchive = { user: userFromArchiveName(scan.top ?? '') ?? userFromArchiveName(path.basename(file)), strays: [] };
-  for (const m of scan.kept) {
-    if (m.path.split('/')[0] !== scan.top) continue;
-    const where = sectionOf(m.path.slice(m.path.indexOf('/') + 1));
+  const top = archiveTop(file, scan);
+  const byName = userFromArchiveName(path.basename(file));
+  const out: AccountArchive = { user: userFromArchiveName(top) ?? byName, strays: [], warnings: [] };
+  if (byName !== undefined && out.user !== byName) {
+    out.warnings?.push(
+      `The archive’s file name names the account “${byName}”, but its top directory “${top}/” names “${out.user}”; a restore goes by the top directory.`,
+    );
+  }
+  const last = lastCopies(scan.kept);
+  for (const [i, m] of scan.kept.entries()) {
+    const rel = m.path.slice(top.length + 1);
+    const where = sectionOf(rel);
     if (where === undefined) continue;
     const list = (out[where.section] ??= []);
     if (where.inner === '') continue;
@@ -83,7 +91,22 @@ export async function loadTarball(fs: FsPort, file: string, limits: ArchiveLimit
       if (!out.strays.includes(stray)) out.strays.push(stray);
       continue;
     }
+    if (last.get(m.path) !== i) {
+      // Extracting the archive (what cPanel's restore reads) leaves only the last copy.
+      const warning = `The archive holds “${rel}” more than once; the system restored only its last copy, as extracting the archive does.`;
+      if (!out.warnings?.includes(warning)) out.warnings?.push(warning);
+      continue;
+    }
     list.push({ name: where.inner, content: m.content ?? Buffer.alloc(0), mode: m.mode, uid: m.uid, gid: m.gid, mtimeMs: m.mtimeMs });
   }
   return out;
+}
+
+/** The index of the last file member at each path (tar appends a newer copy, `tar -r`, after the old). */
+function lastCopies(members: readonly TarMember[]): Map<string, number> {
+  const last = new Map<string, number>();
+  members.forEach((m, i) => {
+    if (m.kind === 'file') last.set(m.path, i);
+  });
+  return last;
 }

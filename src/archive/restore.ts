@@ -10,7 +10,7 @@ import type { RestoreResult } from '../integration/restore.js';
 import { checkAuthnArchive, type AuthnRestoreResult } from '../authn/archive.js';
 import type { Linkstore } from '../services.js';
 import { loadAccountArchive } from './load.js';
-import type { AccountArchive } from './sections.js';
+import { AUTHN_SECTION, INTEGRATION_SECTION, type AccountArchive } from './sections.js';
 import { DEFAULT_LIMITS, type ArchiveLimits } from './tar-read.js';
 import { userLookup } from '../users/index.js';
 
@@ -26,10 +26,12 @@ export interface AccountRestoreResult {
   user: string;
   integration: RestoreResult;
   authn: AuthnRestoreResult;
-  /** Every warning: strays first, then the integration phase's, then the authn phase's. */
+  /** Every warning: strays and the archive's own first, then the integration phase's, then the authn phase's. */
   warnings: string[];
   ops: PlannedOp[];
 }
+
+const NO_SECTIONS = `The archive holds neither an “${INTEGRATION_SECTION}/” nor an “${AUTHN_SECTION}/” section: there were no links to restore.`;
 
 const emptyIntegration = (dryRun: boolean): RestoreResult => ({ dryRun, restored: [], failed: [], warnings: [], ops: [], changed: false });
 const emptyAuthn = (dryRun: boolean): AuthnRestoreResult => ({ dryRun, restored: [], failed: [], skipped: [], warnings: [], ops: [] });
@@ -52,7 +54,9 @@ export async function restoreAccountArchive(ls: Linkstore, source: string | Acco
   // The authn phase runs second but its files can abort it: load them before the first write.
   checkAuthnArchive(archive.authn ?? []);
   const dryRun = opts.dryRun === true;
-  const warnings = archive.strays.map((s) => `The system has skipped the unrecognized file “${s}”.`);
+  const warnings = [...archive.strays.map((s) => `The system has skipped the unrecognized file “${s}”.`), ...(archive.warnings ?? [])];
+  // An archive without either section restores nothing: say so rather than succeed silently.
+  if (archive.integration === undefined && archive.authn === undefined) warnings.push(NO_SECTIONS);
   const integration = archive.integration?.length
     ? await (await ls.integration()).restoreUser({ archive: { user: archive.user ?? user, files: archive.integration }, user }, { dryRun })
     : emptyIntegration(dryRun);

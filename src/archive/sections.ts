@@ -21,6 +21,8 @@ export interface AccountArchive {
   authn?: ArchiveFile[];
   /** Entries inside the sections that are not files directly in them (reported on restore). */
   strays: string[];
+  /** What a restore warns about the archive itself (a file name naming another account than its top directory, a member held twice). */
+  warnings?: string[];
 }
 
 /** `cpmove-bob`, `cpmove-bob.tar.gz`, `/backups/cpmove-bob/` → `bob`. */

@@ -53,6 +53,8 @@ export interface TarMember {
 export interface TarScan {
   /** The first path component of the first member (`cpmove-bob`), if any. */
   top?: string;
+  /** The first member that is not inside a top directory `top` (see archiveTop), as written. */
+  outside?: string;
   /** Every member, in order (content only for kept ones). */
   count: number;
   kept: TarMember[];
@@ -81,6 +83,31 @@ export function refuse(label: string, member: string, problem: string): Linkstor
   return new LinkstoreError('E_INVALID_PARAM', `Refusing the archive “${label}”: its member “${member}” ${problem}. Nothing was written.`, {
     path: label,
   });
+}
+
+/** First path components that cannot be an archive's top directory: the tar root, or a section's own. */
+const NOT_A_TOP = new Set(['', '.', 'integration', 'authnlinks']);
+
+/** Track the top directory (the first member's first component) and the first member outside it. */
+function noteTop(scan: TarScan, path: string, raw: string, isDir: boolean): void {
+  const first = path.split('/')[0] as string;
+  scan.top ??= first;
+  if (scan.outside !== undefined) return;
+  const topLevelFile = path === first && !isDir;
+  if (first !== scan.top || NOT_A_TOP.has(first) || topLevelFile) scan.outside = raw;
+}
+
+/**
+ * The archive's top directory. pkgacct's archives hold everything inside `cpmove-USER/`, and a
+ * restore takes the account and finds the sections there; an archive whose members sit at the
+ * tar root (`tar -C cpmove-bob -czf … .`) or under several tops has no such directory and is
+ * refused, naming the first member outside it, rather than read as holding no sections.
+ */
+export function archiveTop(host: string, scan: TarScan): string {
+  if (scan.outside !== undefined || scan.top === undefined) {
+    throw refuse(host, scan.outside ?? '', 'is not inside a top directory (an account archive holds everything inside one cpmove-USER/ directory)');
+  }
+  return scan.top;
 }
 
 /** The decompressed bytes of a tarball (gzip detected by its magic number), as a stream. */
@@ -134,7 +161,7 @@ export async function scanTarball(fs: FsPort, host: string, keep: (path: string)
       return;
     }
     const path = normalizeMemberPath(e.path);
-    scan.top ??= path.split('/')[0];
+    noteTop(scan, path, e.path, e.type === 'Directory');
     if (ignored || !keep(path)) {
       e.resume();
       return;

@@ -5,8 +5,10 @@
  * archive at member boundaries (each header decoded by node-tar's `Header`, extended headers by
  * its `Pax`) and holds only one header group in memory at a time.
  */
+import { createHash } from 'node:crypto';
 import { createGzip } from 'node:zlib';
 import { LinkstoreError } from '../io/errors.js';
+import type { HostReader } from '../io/outside.js';
 import { normalizeMemberPath } from './tar-read.js';
 
 const BLOCK = 512;
@@ -136,7 +138,11 @@ export async function* spliceTar(src: AsyncIterable<Buffer>, drop: (path: string
   yield END_OF_ARCHIVE;
 }
 
-/** gzip a chunk stream. */
+/**
+ * gzip a chunk stream. The output is a function of the input alone: zlib writes a zero mtime and
+ * no file name into the gzip header, and its deflate does not depend on how the input is split,
+ * so the same archive gives the same bytes and a re-export can see that nothing changed.
+ */
 export async function* gzipStream(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const gz = createGzip();
   const feed = (async () => {
@@ -146,4 +152,43 @@ export async function* gzipStream(src: AsyncIterable<Buffer>): AsyncGenerator<Bu
   feed.catch((e: unknown) => gz.destroy(e instanceof Error ? e : new Error(String(e))));
   for await (const c of gz) yield c as Buffer;
   await feed;
+}
+
+/** A stream's bytes as they pass: counted, hashed, and compared with the file they would replace. */
+export class StreamTally {
+  bytes = 0;
+  readonly #hash = createHash('sha256');
+  readonly #old: HostReader | undefined;
+  #same: boolean;
+  #digest: string | undefined;
+  constructor(old?: HostReader) {
+    this.#old = old;
+    this.#same = old !== undefined;
+  }
+  /** Whether the stream, once it has ended, was exactly the old file's bytes. */
+  get same(): boolean {
+    return this.#same && this.bytes === this.#old?.size;
+  }
+  sha256(): string {
+    return (this.#digest ??= this.#hash.digest('hex'));
+  }
+  async *count(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    for await (const c of src) {
+      this.#hash.update(c);
+      if (this.#same) this.#same = await this.#matches(c);
+      this.bytes += c.length;
+      yield c;
+    }
+  }
+  async #matches(c: Buffer): Promise<boolean> {
+    const old = this.#old;
+    if (old === undefined || this.bytes + c.length > old.size) return false;
+    const buf = Buffer.allocUnsafe(c.length);
+    for (let got = 0; got < c.length;) {
+      const n = await old.read(buf.subarray(got), this.bytes + got);
+      if (n <= 0) return false;
+      got += n;
+    }
+    return buf.equals(c);
+  }
 }

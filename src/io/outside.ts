@@ -165,14 +165,21 @@ export interface HostWrite {
   owners: boolean;
   /** Default `thread-pool`: a tarball of hundreds of MB takes a long fsync, which must not hold the host's loop. */
   fsync?: FsyncMode;
+  /**
+   * Asked once every chunk is in the temp file, before it is flushed or renamed: false discards
+   * the temp and leaves the target as it was (a content known only as it streams, such as a
+   * tarball, can then turn out to be the file's own).
+   */
+  publish?: () => boolean;
 }
 
 /**
  * Write `chunks` to `host` atomically: a hidden temp file beside it (O_EXCL|O_NOFOLLOW, final
  * mode and owner before any content), fsync, rename over the target, fsync of the directory.
  * A symlink or directory at the target is refused; on any failure the temp file is removed.
+ * Returns whether the target was replaced (see `publish`).
  */
-export async function writeHostFile(fs: FsPort, host: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, w: HostWrite): Promise<void> {
+export async function writeHostFile(fs: FsPort, host: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, w: HostWrite): Promise<boolean> {
   const st = lstatHost(fs, host);
   if (st !== undefined && !st.isFile()) {
     throw new LinkstoreError(st.isSymbolicLink() ? 'E_SYMLINK' : 'E_NOT_FILE', `Refusing to replace “${host}”: it is not a regular file.`, { path: host });
@@ -194,6 +201,11 @@ export async function writeHostFile(fs: FsPort, host: string, chunks: AsyncItera
       writeAt(fs, fd, chunk, offset);
       offset += chunk.length;
     }
+    if (w.publish?.() === false) {
+      closeQuietly(fs, fd);
+      unlinkQuietly(fs, temp);
+      return false;
+    }
     await fsyncFds(fs, [fd], w.fsync ?? 'thread-pool');
   } catch (e) {
     closeQuietly(fs, fd);
@@ -208,6 +220,7 @@ export async function writeHostFile(fs: FsPort, host: string, chunks: AsyncItera
     throw ioError(e, 'replace', host);
   }
   await syncHostDir(fs, dir, w.fsync ?? 'thread-pool');
+  return true;
 }
 
 function writeAt(fs: FsPort, fd: number, chunk: Uint8Array, offset: number): void {
@@ -228,6 +241,18 @@ export function removeHostFile(fs: FsPort, host: string): void {
     fs.unlinkSync(host);
   } catch (e) {
     if (!isEnoent(e)) throw ioError(e, 'remove', host);
+  }
+}
+
+/** Remove an empty directory (or nothing); refuses anything else (a link, a file). */
+export function removeHostDir(fs: FsPort, host: string): void {
+  const st = lstatHost(fs, host);
+  if (st === undefined) return;
+  if (!st.isDirectory()) throw new LinkstoreError('E_NOT_DIRECTORY', `Refusing to remove “${host}”: it is not a directory.`, { path: host });
+  try {
+    fs.rmdirSync(host);
+  } catch (e) {
+    if (!isEnoent(e)) throw ioError(e, 'remove the directory', host);
   }
 }
 
