@@ -231,7 +231,9 @@ async function runImport(ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<nu
   bar?.end();
   if (!table) io.stdout(format(summary, fmt));
   else io.stdout(importTotals(file, summary));
-  return summary.failed === 0 ? 0 : 1;
+  // A --map-user whose OLD no record names is most often a typo: those records kept their names.
+  for (const u of summary.unmapped) io.stderr(`linkstore import: --map-user ${u}=${map?.get(u) ?? ''} matched no record; nothing was renamed for it.\n`);
+  return summary.failed === 0 && summary.unmapped.length === 0 ? 0 : 1;
 }
 
 /**

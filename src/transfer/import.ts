@@ -22,6 +22,7 @@ import { createGroup } from '../integration/links.js';
 import { integrationContext } from '../integration/store.js';
 import { authnContext } from '../authn/store.js';
 import { storedClientConfig, storedDisplayConfig } from '../authn/transfer.js';
+import { checkHostnameOption } from '../authn/hostname.js';
 import { PROTOCOL, type ImportLinkItem, type UserInfoInput } from '../authn/index.js';
 import { RECORD_SCHEMAS, RECORD_TYPES, type TransferRecord } from './records.js';
 import { OverlongLine } from './lines.js';
@@ -78,6 +79,8 @@ export interface ImportSummary {
    * between the two saves) is repaired while every record is `unchanged`, and shows here.
    */
   linkDbs: string[];
+  /** The OLD names of `mapUser` that no record named, sorted (most often a typo: nothing was renamed for them). */
+  unmapped: string[];
   /** Whether anything on disk changed (or would, in a dry run): a record's files or a LinkDB. */
   changed: boolean;
   /** One result per non-blank line, in line order (empty with `keepResults: false`). */
@@ -137,8 +140,13 @@ export function keyOf(r: TransferRecord): string {
 }
 
 /** Rename users on the way in: account names and the owner of email users keep their addresses. */
-function mapRecord(r: TransferRecord, map: ReadonlyMap<string, string> | undefined, hostname: string | undefined): TransferRecord {
-  const m = (u: string) => map?.get(u) ?? u;
+function mapRecord(r: TransferRecord, map: ReadonlyMap<string, string> | undefined, hostname: string | undefined, mapped: Set<string>): TransferRecord {
+  const m = (u: string) => {
+    const to = map?.get(u);
+    if (to === undefined) return u;
+    mapped.add(u);
+    return to;
+  };
   if (r.type === 'integration_link' || r.type === 'integration_group') return { ...r, user: m(r.user) };
   if (r.type === 'authn_link') return { ...r, user: r.user.includes('@') ? r.user : m(r.user), sysuser: m(r.sysuser) };
   if (r.type === 'authn_client_config' && hostname !== undefined && Array.isArray(r.config.redirect_uris)) {
@@ -214,7 +222,7 @@ export type InputLines = Iterable<string | Uint8Array | OverlongLine> | AsyncIte
  * One line to a record, or the reason it is not one (a line given as bytes must be UTF-8; a line
  * that is not fails, naming it, and nothing of it is applied). `undefined` for a blank line.
  */
-function lineRecord(line: string | Uint8Array | OverlongLine, opts: ImportOptions): TransferRecord | { failed: string } | undefined {
+function lineRecord(line: string | Uint8Array | OverlongLine, opts: ImportOptions, mapped: Set<string>): TransferRecord | { failed: string } | undefined {
   if (line instanceof OverlongLine) return { failed: `the line is longer than the limit (${line.bytes} bytes)` };
   let raw: string;
   try {
@@ -229,7 +237,7 @@ function lineRecord(line: string | Uint8Array | OverlongLine, opts: ImportOption
   if (!json.ok) return { failed: `not valid JSON: ${json.problem} at column ${json.column}` };
   const r = parseRecord(json.value);
   if (typeof r === 'string') return { failed: r };
-  return mapRecord(r, opts.mapUser, opts.hostname);
+  return mapRecord(r, opts.mapUser, opts.hostname, mapped);
 }
 
 /**
@@ -238,7 +246,10 @@ function lineRecord(line: string | Uint8Array | OverlongLine, opts: ImportOption
  * Repeated keys settle as skipped (the first one counts), across the whole input.
  */
 export async function importRecords(ls: Linkstore, lines: InputLines, options: ImportOptions = {}): Promise<ImportSummary> {
+  if (options.hostname !== undefined) checkHostnameOption(options.hostname, 'The import’s `hostname` option');
   const dryRun = options.dryRun === true;
+  // The OLD names of `mapUser` that some record named: one no record names is most often a typo.
+  const mapped = new Set<string>();
   const report = new Report(options);
   const size = Math.max(1, options.sliceSize ?? 4096);
   // First line of each key; the keys are flattened so the map holds no string ropes.
@@ -255,7 +266,7 @@ export async function importRecords(ls: Linkstore, lines: InputLines, options: I
   let n = 0;
   for await (const line of lines) {
     n++;
-    const r = lineRecord(line, options);
+    const r = lineRecord(line, options, mapped);
     if (r === undefined) continue;
     report.read++;
     if ('failed' in r) {
@@ -275,7 +286,8 @@ export async function importRecords(ls: Linkstore, lines: InputLines, options: I
   await applySlice();
   options.onProgress?.(report.read, report.read);
   const linkDbs = [...report.linkDbs].sort(compareCodePoints);
-  return { dryRun, total: report.read, ...report.counts, linkDbs, changed: report.changed || linkDbs.length > 0, results: report.results };
+  const unmapped = [...(options.mapUser?.keys() ?? [])].filter((u) => !mapped.has(u)).sort(compareCodePoints);
+  return { dryRun, total: report.read, ...report.counts, linkDbs, unmapped, changed: report.changed || linkDbs.length > 0, results: report.results };
 }
 
 /** A flat copy of a string built by concatenation (a map key kept for the whole import). */

@@ -128,6 +128,10 @@ describe('linkstore export and import (binary)', () => {
     expect(conflict.status).toBe(0);
     expect(conflict.stdout).toMatch(/^line \d+: conflict integration_link bob\/wiki: differs from what is stored \(--no-replace\)$/m);
     expect(linkstore(b.root, ['import', '--map-user', 'alice', '-'], ex).status).toBe(2);
+    // A --map-user OLD that no record names (a typo) is said, and the exit status is 1.
+    const typo = linkstore(b.root, ['import', '--dry-run', '--map-user', 'bbo=alice', '-'], ex);
+    expect(typo.status).toBe(1);
+    expect(typo.stderr).toContain('--map-user bbo=alice matched no record');
     // A host name that no redirect URI can carry is a usage error, with nothing written.
     const badHost = linkstore(b.root, ['import', '--hostname', 'not a host!', '-'], ex);
     expect(badHost.status).toBe(2);

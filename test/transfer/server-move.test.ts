@@ -74,6 +74,20 @@ describeOnDisks('server move', (ctx) => {
     const again = await importRecords(b.ls, lines);
     expect(again.results.map((r) => r.status)).toEqual(lines.map(() => 'unchanged'));
     expect(again.changed).toBe(false);
+    expect(again.unmapped).toEqual([]);
+    // A mapping whose OLD no record names is reported; a hostname no URI can carry is refused.
+    expect(
+      (
+        await importRecords(b.ls, lines, {
+          dryRun: true,
+          mapUser: new Map([
+            ['bbo', 'alice'],
+            ['bob', 'bob'],
+          ]),
+        })
+      ).unmapped,
+    ).toEqual(['bbo']);
+    await expect(importRecords(b.ls, lines, { hostname: 'not a host!' })).rejects.toMatchObject({ code: 'E_INVALID_PARAM', param: 'hostname' });
     await settle();
     expect(identities(b.sub)).toEqual(before);
   });
