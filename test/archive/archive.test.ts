@@ -4,13 +4,13 @@
  * restore from either with cPanel's rules, and refusal of hostile archives before any write.
  * Archives live outside the root prefix, on the same backend (memfs, or the real disk).
  */
-import { rmSync } from 'node:fs';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { withPopulatedServer } from './backups.js';
 import { exportAccountArchive, loadAccountArchive, restoreAccountArchive } from '../../src/archive/index.js';
 import { DEFAULT_LIMITS as ARCHIVE_LIMITS } from '../../src/archive/limits.js';
 import type { Linkstore } from '../../src/services.js';
 import { describeOnDisks, hostPath, peek, seed, settle, snapshotTree } from '../helpers/disks.js';
-import { AUTHN, INT, L, USERS, makeLinkstore, populate, seedServer } from '../doctor/server.js';
+import { AUTHN, INT, L, USERS, makeLinkstore } from '../doctor/server.js';
 import { rejectsWith } from '../authn/setup.js';
 import { gunzip, list, member, tarball, EOF } from './tarballs.js';
 
@@ -24,17 +24,7 @@ describeOnDisks('account archives', (ctx) => {
   const read = (p: string) => ctx.fs.readFileSync(p);
   const modeOf = (p: string) => (ctx.fs.lstatSync(p).mode & 0o7777).toString(8);
   const trees = () => ({ ...snapshotTree(ctx, INT), ...snapshotTree(ctx, AUTHN) });
-  beforeEach(async () => {
-    seedServer(ctx);
-    ls = makeLinkstore(ctx.disk);
-    await populate(ls);
-    await settle();
-    out = `${ctx.root}.backups`;
-    ctx.fs.mkdirSync(out, { recursive: true });
-  });
-  afterEach(() => {
-    if (ctx.kind === 'tmpdir') rmSync(out, { recursive: true, force: true });
-  });
+  withPopulatedServer(ctx, (b) => ({ ls, out } = b));
 
   it('exports to cpmove-USER/ exactly as pkgacct: sections 0700 directly inside, files with their modes and bytes', async () => {
     const dir = `${out}/cpmove-bob`;

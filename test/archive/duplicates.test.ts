@@ -3,13 +3,13 @@
  * cPanel's restore reads, leaves only the last copy, so a restore from the tarball replays only
  * the last copy too, and warns naming the member.
  */
-import { rmSync } from 'node:fs';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { withPopulatedServer } from './backups.js';
 import { restoreAccountArchive } from '../../src/archive/index.js';
 import { purgeAccount } from '../../src/account/index.js';
 import type { Linkstore } from '../../src/services.js';
-import { describeOnDisks, peek, settle } from '../helpers/disks.js';
-import { L, USERS, makeLinkstore, populate, seedServer } from '../doctor/server.js';
+import { describeOnDisks, peek } from '../helpers/disks.js';
+import { L, USERS } from '../doctor/server.js';
 import { tarball } from './tarballs.js';
 
 const db = (subject: string) =>
@@ -19,18 +19,11 @@ const link = (url: string) => JSON.stringify({ url });
 describeOnDisks('duplicated tarball members', (ctx) => {
   let ls: Linkstore;
   let out: string;
-  beforeEach(async () => {
-    seedServer(ctx);
-    ls = makeLinkstore(ctx.disk);
-    await populate(ls);
-    await purgeAccount(ls, 'bob');
-    await settle();
-    out = `${ctx.root}.backups`;
-    ctx.fs.mkdirSync(out, { recursive: true });
-  });
-  afterEach(() => {
-    if (ctx.kind === 'tmpdir') rmSync(out, { recursive: true, force: true });
-  });
+  withPopulatedServer(
+    ctx,
+    (b) => ({ ls, out } = b),
+    (ls) => purgeAccount(ls, 'bob'),
+  );
 
   it('restores only the last copy of a member held twice, and warns naming it', async () => {
     const file = `${out}/cpmove-bob.tar.gz`;

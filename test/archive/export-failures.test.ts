@@ -3,12 +3,12 @@
  * it created (a new target, new sections) is removed again and the error stands; once it has
  * replaced or removed a file that was there, E_PARTIAL lists what is in place.
  */
-import { rmSync } from 'node:fs';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { withPopulatedServer } from './backups.js';
 import { exportAccountArchive } from '../../src/archive/index.js';
 import type { Linkstore } from '../../src/services.js';
-import { describeOnDisks, settle, snapshotTree } from '../helpers/disks.js';
-import { makeLinkstore, populate, seedServer } from '../doctor/server.js';
+import { describeOnDisks, snapshotTree } from '../helpers/disks.js';
+import { makeLinkstore } from '../doctor/server.js';
 import { rejectsWith } from '../authn/setup.js';
 import { faultyFs } from '../helpers/faulty-fs.js';
 
@@ -18,17 +18,7 @@ describeOnDisks('archive export failures', (ctx) => {
   const backups = () => snapshotTree({ ...ctx, root: out }, '/');
   /** A Linkstore whose nth write of a file into the backups fails with ENOSPC. */
   const fullAt = (nth: number) => makeLinkstore(ctx.make({ fs: faultyFs(ctx.fs, [{ op: 'write', path: out, code: 'ENOSPC', nth }]).fs }));
-  beforeEach(async () => {
-    seedServer(ctx);
-    ls = makeLinkstore(ctx.disk);
-    await populate(ls);
-    await settle();
-    out = `${ctx.root}.backups`;
-    ctx.fs.mkdirSync(out, { recursive: true });
-  });
-  afterEach(() => {
-    if (ctx.kind === 'tmpdir') rmSync(out, { recursive: true, force: true });
-  });
+  withPopulatedServer(ctx, (b) => ({ ls, out } = b));
 
   it('a new cpmove-USER/ that fails part-way (3 directories made, 2 files written) is removed again, directories included', async () => {
     const e = await rejectsWith(exportAccountArchive(fullAt(3), 'bob', `${out}/cpmove-bob`), 'E_IO');
@@ -52,7 +42,9 @@ describeOnDisks('archive export failures', (ctx) => {
     ctx.fs.unlinkSync(`${dir}/authnlinks/bob.db`);
     const e = await rejectsWith(exportAccountArchive(fullAt(1), 'bob', dir), 'E_PARTIAL');
     expect(e.done).toEqual([{ op: 'remove', path: `${dir}/integration/links/stray.userconfig` }]);
-    expect(e.message).toMatch(/^The call failed part-way: 1 change was made and is in place \(the error's “done” lists them\), the rest was not made \(Could not write .*ENOSPC/);
+    expect(e.message).toMatch(
+      /^The call failed part-way: 1 change was made and is in place \(the error's “done” lists them\), the rest was not made \(Could not write .*ENOSPC/,
+    );
     expect((await exportAccountArchive(ls, 'bob', dir)).ops.map((o) => o.op)).toEqual(['write']);
   });
 });

@@ -4,12 +4,11 @@
  * a no-op: the tarball's bytes are compared with the file's, and an equal file is not replaced.
  */
 import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { withPopulatedServer } from './backups.js';
 import { exportAccountArchive } from '../../src/archive/index.js';
 import type { Linkstore } from '../../src/services.js';
-import { describeOnDisks, settle } from '../helpers/disks.js';
-import { makeLinkstore, populate, seedServer } from '../doctor/server.js';
+import { describeOnDisks } from '../helpers/disks.js';
 import { tarball } from './tarballs.js';
 
 describeOnDisks('tarball re-exports', (ctx) => {
@@ -21,17 +20,9 @@ describeOnDisks('tarball re-exports', (ctx) => {
     const st = ctx.fs.statSync(file);
     return [st.ino, st.mtimeMs, st.size];
   };
-  beforeEach(async () => {
-    seedServer(ctx);
-    ls = makeLinkstore(ctx.disk);
-    await populate(ls);
-    await settle();
-    out = `${ctx.root}.backups`;
-    ctx.fs.mkdirSync(out, { recursive: true });
+  withPopulatedServer(ctx, (b) => {
+    ({ ls, out } = b);
     file = `${out}/cpmove-bob.tar.gz`;
-  });
-  afterEach(() => {
-    if (ctx.kind === 'tmpdir') rmSync(out, { recursive: true, force: true });
   });
 
   it('plans a new tarball with its mode, owner, bytes and sha256, the dry run exactly as the real run', async () => {

@@ -4,12 +4,12 @@
  * another account, or into one without a top directory (`tar -C cpmove-bob -czf … .`), is refused
  * with nothing written; restoring one without a top directory is refused, not an empty success.
  */
-import { rmSync } from 'node:fs';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { withPopulatedServer } from './backups.js';
 import { exportAccountArchive, restoreAccountArchive } from '../../src/archive/index.js';
 import type { Linkstore } from '../../src/services.js';
-import { describeOnDisks, settle, snapshotTree } from '../helpers/disks.js';
-import { AUTHN, INT, makeLinkstore, populate, seedServer } from '../doctor/server.js';
+import { describeOnDisks, snapshotTree } from '../helpers/disks.js';
+import { AUTHN, INT } from '../doctor/server.js';
 import { rejectsWith } from '../authn/setup.js';
 import { tarball, type Craft } from './tarballs.js';
 
@@ -34,17 +34,7 @@ describeOnDisks('tarball top directories', (ctx) => {
   const write = (p: string, b: Buffer) => ctx.fs.writeFileSync(p, b, { mode: 0o600 });
   const read = (p: string) => ctx.fs.readFileSync(p);
   const trees = () => ({ ...snapshotTree(ctx, INT), ...snapshotTree(ctx, AUTHN) });
-  beforeEach(async () => {
-    seedServer(ctx);
-    ls = makeLinkstore(ctx.disk);
-    await populate(ls);
-    await settle();
-    out = `${ctx.root}.backups`;
-    ctx.fs.mkdirSync(out, { recursive: true });
-  });
-  afterEach(() => {
-    if (ctx.kind === 'tmpdir') rmSync(out, { recursive: true, force: true });
-  });
+  withPopulatedServer(ctx, (b) => ({ ls, out } = b));
 
   it('refuses to splice bob’s sections into cpmove-bob.tar.gz whose top directory is cpmove-alice/, writing nothing', async () => {
     const file = `${out}/cpmove-bob.tar.gz`;
