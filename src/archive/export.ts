@@ -188,7 +188,7 @@ const onlyCreates = (a: DirAction) => a.op === 'mkdir' || (a.op === 'write' && !
  * When everything tried only created (a new target, or new sections in it), it is removed again,
  * newest first, the failing step included (a mkdir or a rename may have landed before its fsync
  * failed), and the error stands as it is. When a step replaced or removed a file that was there,
- * its old bytes are gone: E_PARTIAL lists what is in place, and a retry finishes the sync.
+ * its old bytes are gone: E_PARTIAL lists what is in place, and once the cause is fixed a retry makes the rest.
  */
 function undoOrPartial(fs: FsPort, tried: readonly DirAction[], done: readonly PlannedOp[], e: unknown): unknown {
   if (!tried.every(onlyCreates)) return failedAfter(e, done);

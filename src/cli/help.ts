@@ -93,7 +93,7 @@ writes nothing. --no-replace leaves differing existing records alone (conflict).
 OLD's records to NEW (email users keep their addresses); --hostname rewrites the host of client
 configurations' redirect_uris. A progress bar is shown on stderr when it is a terminal;
 --progress shows it anyway, --quiet never.
-Exit status: 0 when no line failed, 1 otherwise.
+Exit status: 0 when no line failed and every --map-user OLD named a record, 1 otherwise.
 `,
   archive: `Usage: linkstore [--root DIR] archive export USER TARGET [--dry-run]
        linkstore [--root DIR] archive restore SOURCE [--as NEWUSER] [--dry-run]

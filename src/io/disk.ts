@@ -393,7 +393,8 @@ export class Disk {
    * view keeps the bytes for the next reader of the path (see withReadAhead).
    */
   readHostFile(hostPath: string, options: { maxBytes?: number; keep?: boolean } = {}): Buffer | undefined {
-    const opened = this.openForRead(hostPath, this.kernelPathOf(hostPath));
+    // Doctor's paths are built from the root, not resolved: an allowed symlink may lie on the way.
+    const opened = this.openForRead(hostPath, this.kernelPathOf(hostPath), true);
     if (opened === undefined) return undefined;
     try {
       const limit = options.maxBytes ?? readLimitFor(this.limits, this.cpanelPathOf(hostPath) ?? hostPath);
@@ -414,7 +415,7 @@ export class Disk {
    * file renamed over meanwhile (another writer's atomic replace) reads as “… (deleted)” there,
    * which is still the file that was at `real`.
    */
-  private openForRead(hostPath: string, real: string | undefined): { fd: number; stat: PortStats } | undefined {
+  private openForRead(hostPath: string, real: string | undefined, viaAllowedLinks = false): { fd: number; stat: PortStats } | undefined {
     const opened = openRegularForRead(this.fs, hostPath);
     if (opened === undefined || real === undefined || !this.capabilities.procFdPaths) return opened;
     let now: string;
@@ -424,9 +425,25 @@ export class Disk {
       closeQuietly(this.fs, opened.fd);
       throw ioError(e, 'check the file', hostPath);
     }
-    if (now === real || now === `${real} (deleted)`) return opened;
+    const at = (p: string) => now === p || now === `${p} (deleted)`;
+    if (at(real) || (viaAllowedLinks && at(this.realInsideRoot(hostPath) ?? real))) return opened;
     closeQuietly(this.fs, opened.fd);
     throw fileMoved(hostPath);
+  }
+
+  /**
+   * The kernel's path of `hostPath` through the symlinks the root allows on the way (a
+   * `/var/cpanel` that links to `/data/cpanel`), when that path lies inside the root; undefined
+   * otherwise. Only asked when the plain mapping did not match, so the common case costs nothing.
+   */
+  private realInsideRoot(hostPath: string): string | undefined {
+    try {
+      const real = path.join(this.realpath(path.dirname(hostPath)), path.basename(hostPath));
+      const realRoot = this.realRoot();
+      return isInside(this.root, real) || (realRoot !== undefined && isInside(realRoot, real)) ? real : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -482,17 +499,22 @@ export class Disk {
    * view shares one handle per directory among its locks and commits. Release it when done.
    */
   async openDir(cpanelDir: string): Promise<DirHandle> {
-    const handles = this.scope?.handles;
     const kept = this.keptDirs && (await this.keptDir(cpanelDir));
     if (kept !== undefined) return kept;
     const r = await this.resolveStat(cpanelDir);
     if (r.stat === undefined || !r.stat.isDirectory()) {
       throw new LinkstoreError('E_NOT_DIRECTORY', `“${r.host}” must be an existing directory but is not.`, { path: r.host });
     }
+    return this.openResolvedDir(cpanelDir, r, r.stat);
+  }
+
+  /** `openDir` once `cpanelDir` is resolved to the existing directory `r`. */
+  private openResolvedDir(cpanelDir: string, r: Resolved, stat: PortStats): DirHandle {
+    const handles = this.scope?.handles;
     const known = handles?.get(r.host);
     if (known?.isOpen) return known.retain();
     const proc = this.capabilities.procFdPaths;
-    const h = openDirHandle(this.fs, r.host, r.real ?? r.host, r.stat, proc, handles && ((x) => handles.get(x.host) === x && handles.delete(x.host)));
+    const h = openDirHandle(this.fs, r.host, r.real ?? r.host, stat, proc, handles && ((x) => handles.get(x.host) === x && handles.delete(x.host)));
     handles?.set(r.host, h);
     // Kept for later calls only when nothing on the way was a symlink (see dir-cache.ts).
     if (this.keptDirs && r.host === this.host(cpanelDir) && r.real === this.canonicalPath(cpanelDir)) this.keptDirs.keep(h);
@@ -651,27 +673,38 @@ export class Disk {
   async readdir(cpanelPath: string): Promise<string[] | undefined> {
     const kept = this.ahead === undefined ? undefined : this.takeListing(this.host(cpanelPath));
     if (kept !== undefined) return kept;
-    const { host: hostPath, stat: st } = await this.resolveStat(cpanelPath);
-    if (st === undefined) return undefined;
-    if (!st.isDirectory()) {
-      throw new LinkstoreError('E_NOT_DIRECTORY', `“${hostPath}” is not a directory.`, { path: hostPath });
-    }
     // Listed through a verified handle: a directory exchanged with a symlink after the checks
     // would otherwise list a directory elsewhere, whose names a purge would then act on.
-    const dir = await this.openDir(cpanelPath).catch((e: unknown) => {
-      if (e instanceof LinkstoreError && e.code === 'E_NOT_DIRECTORY') return undefined;
-      throw e;
-    });
+    const dir = await this.listingHandle(cpanelPath);
     if (dir === undefined) return undefined;
     try {
       const at = dir.at('.');
-      const names = st.size > LARGE_DIRECTORY_BYTES ? await this.fs.promises.readdir(at) : this.fs.readdirSync(at);
+      const names = this.fs.fstatSync(dir.fd).size > LARGE_DIRECTORY_BYTES ? await this.fs.promises.readdir(at) : this.fs.readdirSync(at);
       return names.map(String);
     } catch (e) {
       if (isEnoent(e)) return undefined;
-      throw ioError(e, 'list', hostPath);
+      throw ioError(e, 'list', dir.host);
     } finally {
       dir.release();
+    }
+  }
+
+  /**
+   * A verified handle on the directory `cpanelPath` to list, or undefined when there is none: a
+   * kept handle (one readlink), else one resolution and one open. A directory removed between
+   * the two (a purge running beside us) is absent, as it would be a moment later.
+   */
+  private async listingHandle(cpanelPath: string): Promise<DirHandle | undefined> {
+    const kept = this.keptDirs && (await this.keptDir(cpanelPath));
+    if (kept !== undefined) return kept;
+    const r = await this.resolveStat(cpanelPath);
+    if (r.stat === undefined) return undefined;
+    if (!r.stat.isDirectory()) throw new LinkstoreError('E_NOT_DIRECTORY', `“${r.host}” is not a directory.`, { path: r.host });
+    try {
+      return this.openResolvedDir(cpanelPath, r, r.stat);
+    } catch (e) {
+      if (e instanceof LinkstoreError && e.code === 'E_PATH_CHANGED' && this.lstatSyncOrUndefined(r.host) === undefined) return undefined;
+      throw e;
     }
   }
 

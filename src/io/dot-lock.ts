@@ -162,6 +162,14 @@ function installExitHook(): void {
 const lockTempRandom = Math.floor(Math.random() * 0x100000000).toString(16);
 let lockTempCounter = 0;
 
+/**
+ * Whether a directory entry is a dot-lock or a lock temp (`NAME.lock`, `NAME.lock-<hex>-<hex>-<hex>`),
+ * ours or cPanel's; not a data file whose name merely holds `.lock` (`info@shop.lockhart.example.db`).
+ */
+export function isLockEntryName(name: string): boolean {
+  return /\.lock(?:-[0-9a-f]+-[0-9a-f]+-[0-9a-f]+)?$/.test(name);
+}
+
 function lockTempName(lockName: string): string {
   lockTempCounter = (lockTempCounter + 1) % 0x100000000;
   const suffix = `-${lockTempRandom}-${lockTempCounter.toString(16)}-${process.pid.toString(16)}`;

@@ -6,6 +6,7 @@
  */
 import { posix as path } from 'node:path';
 import type { Disk } from './disk.js';
+import { isLockEntryName } from './dot-lock.js';
 import { compareCodePoints } from './json-codec.js';
 import type { PlannedOp } from './plan.js';
 
@@ -32,7 +33,7 @@ async function listMoved(disk: Disk, onDisk: string, shownFrom: string, shownTo:
   const st = await disk.lstatOrUndefined(onDisk);
   if (st === undefined || !st.isDirectory()) return;
   const entries = ((await disk.p.readdir(onDisk)) as string[])
-    .filter((n) => !n.includes('.lock'))
+    .filter((n) => !isLockEntryName(n))
     .map((n) => ({ n, shown: names.get(n) ?? n }))
     .sort((a, b) => compareCodePoints(a.shown, b.shown));
   for (const { n, shown } of entries) {

@@ -147,4 +147,39 @@ describe.skipIf(!canSwap)('a directory exchanged with a symlink between the chec
     expect(swapped()).toBe(1);
     expect(nodeFs.readdirSync(outside).sort()).toEqual(before);
   });
+
+  it('a directory removed between the checks and the listing is absent, not a changed path', async () => {
+    ctx = tmpdirCtx();
+    outside = mkdtempSync(join(tmpdir(), 'linkstore-outside-'));
+    const dir = join(ctx.root, '/var/cpanel/authn/links/users/bob');
+    nodeFs.mkdirSync(dir, { recursive: true });
+    const fs = Object.create(nodeFs) as typeof nodeFs & { linkstoreCapabilities: unknown };
+    let armed = true;
+    Object.defineProperty(fs, 'openSync', {
+      value: (p: string, ...rest: unknown[]) => {
+        if (armed && p === dir) {
+          armed = false;
+          nodeFs.rmSync(dir, { recursive: true }); // a purge running beside us
+        }
+        return (nodeFs.openSync as (...a: unknown[]) => number)(p, ...rest);
+      },
+    });
+    fs.linkstoreCapabilities = nodeFsCapabilities();
+    expect(await new Disk({ fs, root: ctx.root, owners: false }).readdir('/var/cpanel/authn/links/users/bob')).toBeUndefined();
+    expect(armed).toBe(false);
+  });
+
+  it('doctor-style reads by host path pass through a symlink the root allows on the way (/var/cpanel → /data/cpanel)', async () => {
+    ctx = tmpdirCtx();
+    outside = mkdtempSync(join(tmpdir(), 'linkstore-outside-'));
+    const data = join(ctx.root, 'data/cpanel/integration/links/bob');
+    nodeFs.mkdirSync(data, { recursive: true });
+    nodeFs.writeFileSync(join(data, 'app.userconfig'), '{"url":"https://x/"}');
+    nodeFs.mkdirSync(join(ctx.root, 'var'), { recursive: true });
+    nodeFs.symlinkSync(join(ctx.root, 'data/cpanel'), join(ctx.root, 'var/cpanel'));
+    const disk = new Disk({ root: ctx.root, owners: false });
+    const host = disk.host('/var/cpanel/integration/links/bob/app.userconfig');
+    expect(disk.readHostFile(host)?.toString()).toBe('{"url":"https://x/"}');
+    expect((await disk.readFile('/var/cpanel/integration/links/bob/app.userconfig'))?.toString()).toBe('{"url":"https://x/"}');
+  });
 });
