@@ -6,6 +6,9 @@ const SECRET_KEY = /secret|token|password|passwd/i;
 
 export const MASK = '********';
 
+/** The secret parameters of the WHM and UAPI functions: a near miss of one masks its value on any call. */
+const SECRET_PARAM_NAMES = ['token', 'client_secret', 'password', 'secret'];
+
 export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);
 }
@@ -14,13 +17,13 @@ export function isSecretKey(key: string): boolean {
  * The value of a key a call does not take, as its warning may show it. A misspelt secret key
  * (`tokn=…`, `configuration={"client_secret":…}`) does not look like a secret's key, so the value
  * is also masked when the key is a near miss (two edits or fewer) of a secret parameter the call
- * takes (`secretParams`), and when the value itself names a secret. Other values are shown, as
+ * takes (`secretParams`) or of any function's (`client_secert`), and when the value names a secret. Other values are shown, as
  * cPanel shows them: `lable=Foo` is most often why a call did not do what was meant.
  */
 export function shownIgnoredValue(key: string, value: string, secretParams: readonly string[] = []): string {
   if (value === '') return value;
   const k = key.toLowerCase();
-  const nearSecret = secretParams.some((p) => withinTwoEdits(k, p.toLowerCase()));
+  const nearSecret = [...secretParams, ...SECRET_PARAM_NAMES].some((p) => withinTwoEdits(k, p.toLowerCase()));
   return isSecretKey(key) || nearSecret || SECRET_KEY.test(value) ? MASK : value;
 }
 

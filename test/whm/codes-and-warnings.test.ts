@@ -119,10 +119,12 @@ describe('unknown parameters', () => {
       provider_id: 'google',
       configuration: '{"client_id":"x","client_secret":"TOPSECRET3"}',
       extra: 'my password is TOPSECRET4',
+      client_secert: 'TOPSECRET5',
     });
     expect(config.metadata.output?.warnings).toEqual([
       'Ignoring unrecognized data key “configuration” (********)!',
       'Ignoring unrecognized data key “extra” (********)!',
+      'Ignoring unrecognized data key “client_secert” (********)!',
     ]);
     expect(JSON.stringify([token, config])).not.toMatch(/TOPSECRET/);
   });
