@@ -17,8 +17,9 @@ export function isSecretKey(key: string): boolean {
  * The value of a key a call does not take, as its warning may show it. A misspelt secret key
  * (`tokn=…`, `configuration={"client_secret":…}`) does not look like a secret's key, so the value
  * is also masked when the key is a near miss (two edits or fewer) of a secret parameter the call
- * takes (`secretParams`) or of any function's (`client_secert`), and when the value names a secret. Other values are shown, as
- * cPanel shows them: `lable=Foo` is most often why a call did not do what was meant.
+ * takes (`secretParams`) or of any function's (`client_secert`), and when the value names a
+ * secret. Other values are shown, as cPanel shows them: `lable=Foo` is most often why a call did
+ * not do what was meant.
  */
 export function shownIgnoredValue(key: string, value: string, secretParams: readonly string[] = []): string {
   if (value === '') return value;
