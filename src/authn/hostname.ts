@@ -21,14 +21,9 @@ function hostnameError(file: string, why: string, cause?: unknown): LinkstoreErr
   });
 }
 
-/** Whether `name` is a host name a redirect URI can carry (RFC 1123 labels, at most 253 characters). */
-export function isValidHostname(name: string): boolean {
-  return HOSTNAME.test(name);
-}
-
 /** The `hostname` option, refused (E_INVALID_PARAM, naming `what`) unless it is a valid host name. */
 export function checkHostnameOption(name: string, what = 'The `hostname` option'): string {
-  if (isValidHostname(name)) return name;
+  if (HOSTNAME.test(name)) return name;
   throw new LinkstoreError('E_INVALID_PARAM', `${what} must be a host name (letters, digits, “-” and “.”), not “${name}”.`, { param: 'hostname' });
 }
 

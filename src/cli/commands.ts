@@ -204,9 +204,11 @@ async function runImport(ls: Linkstore, args: ParsedArgs, io: CliIo): Promise<nu
   if (typeof map === 'string') return usageFailure(io, args.output, 'import', map);
   if (args.flags.hostname === '') return usageFailure(io, args.output, 'import', 'the option --hostname needs a host name.');
   const { importRecords, lineBytes } = await import('../transfer/index.js');
-  const { isValidHostname } = await import('../authn/hostname.js');
-  if (typeof args.flags.hostname === 'string' && !isValidHostname(args.flags.hostname)) {
-    return usageFailure(io, args.output, 'import', `the option --hostname must be a host name (letters, digits, “-” and “.”), not “${args.flags.hostname}”.`);
+  const { checkHostnameOption } = await import('../authn/hostname.js');
+  try {
+    if (typeof args.flags.hostname === 'string') checkHostnameOption(args.flags.hostname, 'The option --hostname');
+  } catch (e) {
+    return usageFailure(io, args.output, 'import', e instanceof Error ? e.message : String(e));
   }
   sizeHeapToLiveData();
   const showProgress = (io.isTTY || args.flags.progress === true) && args.flags.quiet !== true;
