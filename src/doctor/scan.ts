@@ -14,6 +14,7 @@ import type { Disk } from '../io/disk.js';
 import { parseLockPid, removeStaleLock } from '../io/dot-lock.js';
 import { errnoCode, isEnoent, isLinkstoreError } from '../io/errors.js';
 import type { PortStats } from '../io/fs-port.js';
+import { keptStat } from '../io/kept-stat.js';
 import { decodeStrictPaced, isPlainObject } from '../io/json-codec.js';
 import { assertFileSchemaPaced, pacedMapMembers } from '../io/schema.js';
 import type { SchemaId } from '../generated/schemas.js';
@@ -415,7 +416,8 @@ export async function listDir(disk: Disk, dirHost: string): Promise<Map<string, 
     // A tree's top directory holds an entry per account: let the loop turn between stretches of lstats.
     await pace();
     const st = await disk.lstatOrUndefined(entryPath(dirHost, n));
-    if (st !== undefined) out.set(n, st);
+    // Kept for the whole scan of the directory (an entry per account): its fields, not the Stats.
+    if (st !== undefined) out.set(n, keptStat(st));
   }
   return out;
 }

@@ -21,6 +21,7 @@ import { openDirHandle } from './dir-handle.js';
 import { pace } from './pace.js';
 import { readLimitFor, resolveReadLimits, type ReadLimits } from './read-limits.js';
 import { closeQuietly, openRegularForRead, readBounded, tooLarge } from './sys.js';
+import { keptStat } from './kept-stat.js';
 
 /**
  * A directory larger than this (its own size: about 3,000 entries on ext4, where a 2,000-entry
@@ -380,7 +381,7 @@ export class Disk {
     if (opened === undefined) return undefined;
     try {
       const content = readBounded(this.fs, opened.fd, opened.stat, limit, hostPath);
-      this.scope?.reads.set(hostPath, { stat: opened.stat, content });
+      this.scope?.reads.set(hostPath, { stat: keptStat(opened.stat), content });
       return content;
     } finally {
       closeQuietly(this.fs, opened.fd);
@@ -399,7 +400,7 @@ export class Disk {
     try {
       const limit = options.maxBytes ?? readLimitFor(this.limits, this.cpanelPathOf(hostPath) ?? hostPath);
       const content = readBounded(this.fs, opened.fd, opened.stat, limit, hostPath);
-      if (options.keep === true) this.ahead?.files.set(hostPath, { stat: opened.stat, content });
+      if (options.keep === true) this.ahead?.files.set(hostPath, { stat: keptStat(opened.stat), content });
       return content;
     } finally {
       closeQuietly(this.fs, opened.fd);
