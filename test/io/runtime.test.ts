@@ -6,7 +6,10 @@
  */
 import { expect, it } from 'vitest';
 import { AuthnStore } from '../../src/authn/index.js';
+import { commitFiles } from '../../src/io/commit.js';
 import { capabilitiesOf } from '../../src/io/fs-port.js';
+import { Linkstore } from '../../src/services.js';
+import { importRecords } from '../../src/transfer/index.js';
 import { runtimeStats } from '../../src/io/runtime-stats.js';
 import { Users, userLookup } from '../../src/users/index.js';
 import { describeOnDisks, hostPath, peek, seed, settle } from '../helpers/disks.js';
@@ -211,5 +214,55 @@ describeOnDisks('runtime', (ctx) => {
     // The timer ran while the owners were being checked, not after the last of them.
     expect(seenByTimer).toBeGreaterThanOrEqual(0);
     expect(seenByTimer).toBeLessThan(owners);
+  });
+
+  it('lets a timer run while an import given its lines as an array reads them', async () => {
+    seedServer(ctx);
+    const ls = new Linkstore({ disk: ctx.disk, hostname: 'host.example.com' });
+    // Records that fail on their own line: nothing to write, only lines to read, and an array
+    // hands them over through microtasks alone.
+    const total = 40_000;
+    let read = 0;
+    function* lines() {
+      for (let i = 0; i < total; i++) {
+        read++;
+        yield JSON.stringify({ type: 'no_such_type', n: i });
+      }
+    }
+    let readWhenTimerRan = -1;
+    setTimeout(() => (readWhenTimerRan = read), 0);
+    const summary = await importRecords(ls, lines());
+    expect(summary.failed).toBe(total);
+    expect(readWhenTimerRan).toBeGreaterThan(0);
+    expect(readWhenTimerRan).toBeLessThan(total);
+  });
+
+  it('lets a timer run while one commit stages and publishes thousands of files', async () => {
+    ctx.fs.mkdirSync(hostPath(ctx, `${L}/alice`), { recursive: true });
+    const { fs, calls } = faultyFs(ctx.fs, []);
+    const disk = ctx.make({ fs });
+    const total = 6000;
+    const ops = Array.from({ length: total }, (_, i) => ({
+      op: 'write' as const,
+      path: `${L}/alice/app${i}.userconfig`,
+      content: Buffer.from(`{"url":"https://x/${i}"}`),
+      mode: 0o644,
+    }));
+    // What the commit had done each time a timer ran: temps created, files renamed into place.
+    const seen: { staged: number; published: number }[] = [];
+    const count = () => ({
+      staged: calls.filter((c) => c.startsWith('open ') && c.includes('.tmp.')).length,
+      published: calls.filter((c) => c.startsWith('rename ')).length,
+    });
+    const timer = setInterval(() => seen.push(count()), 0);
+    try {
+      await commitFiles(disk, ops);
+    } finally {
+      clearInterval(timer);
+    }
+    expect(count()).toEqual({ staged: total, published: total });
+    // Turns in the middle of the staging and of the renames, not only before or after them.
+    expect(seen.some((c) => c.staged > 0 && c.staged < total)).toBe(true);
+    expect(seen.some((c) => c.published > 0 && c.published < total)).toBe(true);
   });
 });
