@@ -5,6 +5,8 @@
  *   DB, indexed in the LinkDB). Target ≤ 15 s. Also reported: the longest event-loop gap a 5 ms
  *   timer saw during the scan, and the same-run baseline of a bare synchronous walk of the same
  *   tree (readdir + lstat of every entry, read of every file), which is the floor of any scan.
+ *   The same timer then watches a LinkDB rebuild from all 20,000 per-user DBs; neither call may
+ *   hold the loop for more than 50 ms at a time.
  *
  * The tree is the library's own output: one account's files are written through the stores, then
  * copied byte for byte (modes kept) to every other account; the per-user DBs differ only in their
@@ -14,12 +16,11 @@
 import * as fs from 'node:fs';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { Linkstore } from '../src/services.js';
 import { Disk } from '../src/io/disk.js';
 import { doctor } from '../src/doctor/index.js';
 import { accountsServer, FIRST_ACCOUNT_ID as U0_GID } from './accounts.js';
-import { timeMs, type Benchmark } from './harness.js';
+import { MAX_LOOP_HOLD_MS, timeMs, withTicks, type Benchmark } from './harness.js';
 
 /** Give `to` the mode of `from`, and (as root) its owner, with account u0's gid swapped for `gid`. */
 function sameNode(from: fs.Stats, to: string, gid: number): void {
@@ -98,30 +99,26 @@ const scan20k: Benchmark = {
     const n = Number(process.env.BENCH_DOCTOR_ACCOUNTS ?? (quick ? 2000 : 20_000));
     const s = await scaleServer(n);
     try {
-      const ticks: number[] = [];
-      const start = performance.now();
-      const timer = setInterval(() => ticks.push(performance.now()), 5);
       let findings: unknown[] = [];
-      const ms = await timeMs(async () => (findings = (await doctor(s.ls)).findings));
-      clearInterval(timer);
-      let gap = 0;
-      let last = start;
-      for (const t of [...ticks, performance.now()]) {
-        gap = Math.max(gap, t - last);
-        last = t;
-      }
+      const scan = await withTicks(async () => (findings = (await doctor(s.ls)).findings));
       if (findings.length !== 0) throw new Error(`a clean server has ${findings.length} findings, e.g. ${JSON.stringify(findings.slice(0, 3))}`);
+      // The other long call over every account: the LinkDB rebuilt from all the per-user DBs.
+      const authn = await s.ls.authn();
+      const rebuild = await withTicks(() => authn.rebuildLinkDb({ provider: 'google' }, { includeRoot: true }));
       const baseline = await timeMs(() => walk(join(s.root, 'var/cpanel')));
-      const seconds = ms / 1000;
+      const seconds = scan.ms / 1000;
       const limit = (15 * n) / 20_000;
+      const gap = Math.max(scan.longestGap, rebuild.longestGap);
       return {
         figure: seconds,
         unit: 's',
         baseline: baseline / 1000,
-        ratio: ms / baseline,
-        target: `≤ ${limit.toPrecision(3)} s`,
-        met: seconds <= limit,
-        note: `${n} accounts, ${(ms / n).toFixed(2)} ms/account, longest event-loop gap ${gap.toFixed(0)} ms; baseline: bare sync walk`,
+        ratio: scan.ms / baseline,
+        target: `≤ ${limit.toPrecision(3)} s, loop held ≤ ${MAX_LOOP_HOLD_MS} ms`,
+        met: seconds <= limit && gap <= MAX_LOOP_HOLD_MS,
+        note:
+          `${n} accounts, ${(scan.ms / n).toFixed(2)} ms/account, longest event-loop gap ${scan.longestGap.toFixed(0)} ms; ` +
+          `LinkDB rebuild ${(rebuild.ms / 1000).toFixed(2)} s, longest gap ${rebuild.longestGap.toFixed(0)} ms; baseline: bare sync walk`,
       };
     } finally {
       s.cleanup();

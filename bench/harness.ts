@@ -1,5 +1,6 @@
 import { closeSync, fsync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 
 /**
  * Benchmark harness: each `bench/*.bench.ts` exports `benchmarks`. A benchmark measures our code
@@ -98,4 +99,36 @@ export async function durableWritePooled(
   const dirs = [...new Set(files.map(([dir]) => dir))].map((dir) => openSync(dir, 'r'));
   await Promise.all(dirs.map(fsyncOnPool));
   for (const fd of dirs) closeSync(fd);
+}
+
+/** The longest the library may hold the event loop in one stretch, during any call (issue 16). */
+export const MAX_LOOP_HOLD_MS = 50;
+
+/** What a 5 ms interval timer in the same process saw while `fn` ran. */
+export interface Ticks {
+  ms: number;
+  /** The longest time between two ticks (or the start or end of `fn`). */
+  longestGap: number;
+  delivered: number;
+  expected: number;
+}
+
+/** Run `fn` beside a 5 ms interval timer, as a daemon's own timers would run beside the library. */
+export async function withTicks(fn: () => Promise<unknown>): Promise<Ticks> {
+  const ticks: number[] = [];
+  const start = performance.now();
+  const timer = setInterval(() => ticks.push(performance.now()), 5);
+  try {
+    await fn();
+  } finally {
+    clearInterval(timer);
+  }
+  const end = performance.now();
+  let longestGap = 0;
+  let last = start;
+  for (const t of [...ticks, end]) {
+    longestGap = Math.max(longestGap, t - last);
+    last = t;
+  }
+  return { ms: end - start, longestGap, delivered: ticks.length, expected: Math.floor((end - start) / 5) };
 }
