@@ -13,7 +13,7 @@
 import { posix as path } from 'node:path';
 import { LinkstoreError, errnoCode, ioError, isEnoent } from './errors.js';
 import type { DotLockOptions } from './dot-lock.js';
-import { asFsPort, capabilitiesOf, nodeFsPort, type FsPort, type PortCapabilities, type PortStats } from './fs-port.js';
+import { asFsPort, capabilitiesOf, keptStat, nodeFsPort, type FsPort, type PortCapabilities, type PortStats } from './fs-port.js';
 import type { PlannedWrites } from './planned-writes.js';
 import type { DirHandle } from './dir-handle.js';
 import { DirHandleCache } from './dir-cache.js';
@@ -21,7 +21,6 @@ import { openDirHandle } from './dir-handle.js';
 import { pace } from './pace.js';
 import { readLimitFor, resolveReadLimits, type ReadLimits } from './read-limits.js';
 import { closeQuietly, openRegularForRead, readBounded, tooLarge } from './sys.js';
-import { keptStat } from './kept-stat.js';
 
 /**
  * A directory larger than this (its own size: about 3,000 entries on ext4, where a 2,000-entry

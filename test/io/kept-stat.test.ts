@@ -4,8 +4,7 @@
  * and the four Date objects Node 20 builds with each one.
  */
 import { expect, it } from 'vitest';
-import { keptStat } from '../../src/io/kept-stat.js';
-import type { PortStats } from '../../src/io/fs-port.js';
+import { keptStat, type PortStats } from '../../src/io/fs-port.js';
 import { describeOnDisks, hostPath, seed } from '../helpers/disks.js';
 
 const FIELDS = ['mode', 'uid', 'gid', 'size', 'ino', 'dev', 'nlink', 'mtimeMs', 'ctimeMs'] as const;
