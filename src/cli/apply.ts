@@ -42,9 +42,11 @@ function renderText(result: ApplyResult, renderDiff: (d: NonNullable<ApplyResult
   return out.join('\n') + '\n';
 }
 
-function errorReport(e: LinkstoreError, result: ApplyResult | undefined): object {
+/** The JSON report of a failed apply: the success report's fields (what was done before the failure), and `error`. */
+function errorReport(e: LinkstoreError, check: boolean, result: ApplyResult | undefined): object {
   return {
     changed: result?.changed ?? false,
+    check,
     changes: result?.changes ?? [],
     error: { code: e.code, message: e.message, ...(e.param ? { key: e.param } : {}) },
   };
@@ -54,18 +56,18 @@ export async function runApply(ls: Linkstore, args: ParsedArgs, io: CliIo, usage
   if (args.positional.length !== 1) return usage(io, '“apply” needs exactly one STATE file (.json or .yaml, or - for standard input).');
   const fmt = args.output ?? 'table';
   const file = args.positional[0] as string;
+  const check = args.flags.check === true || args.dryRun;
   let text: string;
   try {
     text = await readState(file);
   } catch (e) {
     const message = `cannot read “${file}”: ${e instanceof Error ? e.message : String(e)}`;
     // A script reading the JSON report gets one for this failure too.
-    if (fmt !== 'table') io.stdout(format(errorReport(new LinkstoreError(isEnoent(e) ? 'E_NOT_FOUND' : 'E_IO', message), undefined), fmt));
+    if (fmt !== 'table') io.stdout(format(errorReport(new LinkstoreError(isEnoent(e) ? 'E_NOT_FOUND' : 'E_IO', message), check, undefined), fmt));
     io.stderr(`linkstore apply: ${message}\n`);
     return 2;
   }
   const { applyState, ApplyError, loadState, renderFileDiff } = await import('../apply/index.js');
-  const check = args.flags.check === true || args.dryRun;
   try {
     const state = await loadState(text, file === '-' ? 'standard input' : file);
     const result = await applyState(ls, state, { check, diff: args.flags.diff === true, prune: args.flags.prune === true, file });
@@ -74,7 +76,7 @@ export async function runApply(ls: Linkstore, args: ParsedArgs, io: CliIo, usage
   } catch (e) {
     if (!isLinkstoreError(e)) throw e;
     const partial = e instanceof ApplyError ? e.result : undefined;
-    if (fmt !== 'table') io.stdout(format(errorReport(e, partial), fmt));
+    if (fmt !== 'table') io.stdout(format(errorReport(e, check, partial), fmt));
     else if (partial?.changes.length) io.stdout(renderText(partial, renderFileDiff));
     io.stderr(`linkstore apply: ${e.message}\n`);
     return e.code === 'E_INVALID_STATE' ? 2 : 1;

@@ -23,9 +23,10 @@ export function commandFailure(io: CliIo, output: OutputFormat | undefined, comm
 
 /** The failure on stdout for a machine-readable output: `apply`'s report, or a WHM envelope. */
 function printFailure(io: CliIo, output: OutputFormat | undefined, command: string, message: string, code: string, done?: readonly PlannedOp[]): void {
-  // `apply` answers in its own report on every path: a playbook reads `changed` from it.
+  // `apply` answers in its own report on every path: a playbook reads `changed` from it. A usage
+  // error ran nothing, in either mode, so `check` is false.
   if (command === 'apply' && output !== undefined && output !== 'table') {
-    io.stdout(format({ changed: false, changes: [], error: { code, message } }, output));
+    io.stdout(format({ changed: false, check: false, changes: [], error: { code, message } }, output));
   } else if (output === 'json' || output === 'jsonpretty') {
     const metadata = { command, reason: message, result: 0, version: 1, error_code: code };
     // data first, as whmapi1 prints it.

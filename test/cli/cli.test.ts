@@ -86,7 +86,7 @@ describe('linkstore CLI', () => {
     expect(JSON.parse(arc.out).metadata).toMatchObject({ command: 'archive', result: 0, error_code: 'E_IO' });
     const apply = run('--root', root, '--output', 'json', 'apply', join(root, 'nosuch.yaml'));
     expect(apply.code).toBe(2);
-    expect(JSON.parse(apply.out)).toMatchObject({ changed: false, changes: [], error: { code: 'E_NOT_FOUND' } });
+    expect(JSON.parse(apply.out)).toMatchObject({ changed: false, check: false, changes: [], error: { code: 'E_NOT_FOUND' } });
   });
 
   it('export --user of a name that names nothing is an error (exit 1), and leaves no output file', () => {

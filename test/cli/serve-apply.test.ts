@@ -215,7 +215,20 @@ describe('linkstore apply (binary)', () => {
     const r = cli('--root', root, '--output', 'json', 'apply', bad);
     expect(r.code).toBe(2);
     expect(r.err).toContain('accounts.bob.links.WHMCS_billing.lable');
-    expect(JSON.parse(r.out)).toMatchObject({ changed: false, changes: [], error: { code: 'E_INVALID_STATE', key: 'accounts.bob.links.WHMCS_billing.lable' } });
+    const report = JSON.parse(r.out) as Record<string, unknown>;
+    // The success report's fields, in its order, and the error.
+    expect(Object.keys(report)).toEqual(['changed', 'check', 'changes', 'error']);
+    expect(report).toMatchObject({
+      changed: false,
+      check: false,
+      changes: [],
+      error: { code: 'E_INVALID_STATE', key: 'accounts.bob.links.WHMCS_billing.lable' },
+    });
+    expect(JSON.parse(cli('--root', root, '--output', 'json', 'apply', '--check', bad).out)).toMatchObject({
+      changed: false,
+      check: true,
+      error: { code: 'E_INVALID_STATE' },
+    });
     expect(() => statSync(join(root, 'var/cpanel/integration'))).toThrow();
     expect(cli('--root', root, 'apply', join(work, 'missing.yaml')).code).toBe(2);
     expect(cli('--root', root, 'apply').code).toBe(2);
@@ -264,7 +277,7 @@ describe('linkstore apply (binary)', () => {
     ]) {
       const r = cli(...args);
       expect(r.code).toBe(2);
-      expect(JSON.parse(r.out)).toMatchObject({ changed: false, changes: [], error: { code: 'E_USAGE' } });
+      expect(JSON.parse(r.out)).toMatchObject({ changed: false, check: false, changes: [], error: { code: 'E_USAGE' } });
     }
   });
 
