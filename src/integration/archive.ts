@@ -1,5 +1,7 @@
 /** The pkgacct view of `links/USER` (integration-links.md §7.2): export to, and load from, an archive. */
 import { posix as path } from 'node:path';
+import { isLibraryTempName } from '../io/commit.js';
+import { isLockEntryName } from '../io/dot-lock.js';
 import { compareCodePoints } from '../io/json-codec.js';
 import { withUserLock, type Ctx } from './core.js';
 import { userLinksDir } from './paths.js';
@@ -23,11 +25,17 @@ export interface IntegrationArchive {
   files: ArchiveFile[];
 }
 
-/** Read every regular file of a directory (cPanel path) into archive form; other entries are skipped. */
+/**
+ * Read every regular file of a directory (cPanel path) into archive form; other entries are
+ * skipped, and so is writer debris — dot-locks, their temps and our write temps — which is no
+ * account data: a per-user DB's lock temp stays in its directory for a turn after every write
+ * (kept for the next lock), and archived it came back from a restore as an unknown file.
+ */
 export async function readFilesOf(ctx: Pick<Ctx, 'disk'>, dir: string): Promise<ArchiveFile[]> {
   const names = (await ctx.disk.readdir(dir)) ?? [];
   const files: ArchiveFile[] = [];
   for (const name of names.sort(compareCodePoints)) {
+    if (isLockEntryName(name) || isLibraryTempName(name)) continue;
     const host = path.join(await ctx.disk.resolve(dir), name);
     const st = await ctx.disk.lstatOrUndefined(host);
     if (!st?.isFile()) continue;

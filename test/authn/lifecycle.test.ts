@@ -16,6 +16,17 @@ async function populate(store: AuthnStore): Promise<void> {
 const json = (ctx: DiskCtx, p: string) => JSON.parse(peek(ctx, p) ?? 'null');
 
 describeOnDisks('authn lifecycle', (ctx) => {
+  it('exportUser returns the DBs of links/users/USER, not the lock temp a write just left for its next lock', async () => {
+    seedServer(ctx);
+    const { store } = makeStore(ctx);
+    await populate(store);
+    // No turn of the loop since the last write: its lock temp may still be in the directory.
+    await store.linkAccount({ user: 'bob', provider: 'google', subject: 'g-bob-2' });
+    seed(ctx, `${USERS}/bob/bob.db.lock`, '4242\n', 0o640);
+    const names = (await store.exportUser({ user: 'bob' })).map((f) => f.name);
+    expect(names).toEqual(['bob.db', 'info@bob.example.db']);
+  });
+
   it('removes every link of a system user and its email users: LinkDB entries, files, directory', async () => {
     seedServer(ctx);
     const { store } = makeStore(ctx);

@@ -53,6 +53,10 @@ describeOnDisks('integration lifecycle', (ctx) => {
     await store.createLink({ user: 'alice', app: 'a', ...U, token: 't' });
     await store.createGroup({ user: 'alice', group_id: 'g', label: 'G' });
     seed(ctx, `${L}/alice/stray.txt`, 'x');
+    // Writer debris is not account data: a dot-lock, a lock temp, a write temp.
+    seed(ctx, `${L}/alice/a.userconfig.lock`, '4242\n');
+    seed(ctx, `${L}/alice/a.userconfig.lock-1a-2b-3c`, '4242\n');
+    seed(ctx, `${L}/alice/.tmp.0123456789abcdef-4242.a.userconfig.tmp`, '{}');
     const a = await store.exportUser({ user: 'alice' });
     expect(a.user).toBe('alice');
     expect(a.files.map((f) => [f.name, f.mode.toString(8)])).toEqual([
