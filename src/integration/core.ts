@@ -130,23 +130,44 @@ export function groupOps(v: ValidatedGroup, icons: ThemeIcons): FileOp[] {
   ];
 }
 
+/** Most themes the store-wide theme cache keeps (a server has a handful; see `themeCache`). */
+const MAX_SHARED_THEMES = 64;
+
 /**
  * Theme icon sizes, memoised per theme: for the life of one operation or batch, and across calls
  * of one store for `themeTtlMs` (default 1 s, like the user caches), so a theme edit is seen soon.
+ *
+ * The store-wide map is kept in age order and loses its expired entries whenever one is added,
+ * and never holds more than MAX_SHARED_THEMES: an expired entry used to stay until its theme was
+ * asked for again, so a long-running store kept one per theme name any account ever had (each
+ * account's RS, themes since removed included).
  */
 export function themeCache(ctx: Ctx): (theme: string) => Promise<ThemeIcons> {
   const local = new Map<string, Promise<ThemeIcons>>();
+  const ttl = ctx.themeTtlMs ?? 1000;
   return (theme) => {
     let p = local.get(theme);
     if (p) return p;
-    const shared = ctx.themes?.get(theme);
+    const themes = ctx.themes;
+    const shared = themes?.get(theme);
     const now = Date.now();
-    if (shared && now - shared.at < (ctx.themeTtlMs ?? 1000)) {
+    if (shared && now - shared.at < ttl) {
       p = shared.icons;
     } else {
       p = readThemeIcons(ctx.disk, theme);
-      p.catch(() => ctx.themes?.delete(theme));
-      ctx.themes?.set(theme, { at: now, icons: p });
+      if (themes !== undefined) {
+        const entry = { at: now, icons: p };
+        p.catch(() => {
+          if (themes.get(theme) === entry) themes.delete(theme);
+        });
+        themes.delete(theme); // re-inserted last: the map's order is the entries' age order
+        themes.set(theme, entry);
+        for (const [t, e] of themes) {
+          if (themes.size <= MAX_SHARED_THEMES && now - e.at < ttl) break;
+          if (t !== theme) themes.delete(t);
+          else break;
+        }
+      }
     }
     local.set(theme, p);
     return p;

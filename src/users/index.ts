@@ -114,6 +114,8 @@ export class Users {
   private readonly userdomains: WatchedFile<Map<string, string>>;
   private readonly accounts: WatchedAccounts;
   private readonly cpusers = new Map<string, WatchedFile<Record<string, string>>>();
+  /** The account set `cpusers` was last pruned against (see #cpuserRecord). */
+  private cpusersPrunedFor: ReadonlySet<string> | undefined;
   private readonly names: NameContextCache;
   /** Every file cache except the per-account cpuser ones, for refresh(). */
   private readonly caches: Watched<unknown>[];
@@ -203,18 +205,26 @@ export class Users {
   refresh(): void {
     for (const w of this.caches) w.invalidate();
     this.cpusers.clear();
+    this.cpusersPrunedFor = undefined;
     this.names.invalidate(); // the sync path keeps answering from the old context until the reload lands
   }
 
   /**
    * The cached record of an account's cpuser file. Only accounts get a cache entry (so asking
-   * about arbitrary names cannot grow memory); a name that stopped being an account loses it.
+   * about arbitrary names cannot grow memory), and only current ones: whenever the account list
+   * changed, the entries of names no longer in it are dropped. Without that, a daemon on a server
+   * whose accounts come and go kept one entry (and its parsed file) per account it ever saw,
+   * since a terminated account is rarely asked about again.
    */
   async #cpuserRecord(name: string): Promise<Record<string, string> | undefined> {
-    if (!(await this.#isCpanelAccount(name))) {
-      this.cpusers.delete(name);
-      return undefined;
+    if (nodeNameProblem(name) !== undefined) return undefined; // never an account, never cached
+    const accounts = await this.accounts.current();
+    if (accounts !== this.cpusersPrunedFor) {
+      // The cached set is the same object while /var/cpanel/users is unchanged: one pass per change.
+      for (const n of this.cpusers.keys()) if (!accounts.has(n)) this.cpusers.delete(n);
+      this.cpusersPrunedFor = accounts;
     }
+    if (!accounts.has(name)) return undefined; // pruned above if it was cached
     let w = this.cpusers.get(name);
     if (w === undefined) {
       w = new WatchedFile(this.clock, this.disk, `${CPANEL_USERS_DIR}/${name}`, parseCpuser);

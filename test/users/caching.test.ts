@@ -132,6 +132,30 @@ describeOnDisks('Users caches', (ctx) => {
     expect(await userLookup(users).themeOf('dave')).toBeUndefined();
   });
 
+  it('keeps cpuser caches of current accounts only: a terminated account does not stay in memory', async () => {
+    // Long life: a daemon on a server whose accounts come and go must not keep one cache entry
+    // per account it ever saw (the old code dropped an entry only when that name was asked again).
+    seedFiles(ctx, { ...EMPTY_SYSTEM, '/var/cpanel/users/bob': 'RS=jupiter\n' });
+    const users = new Users(ctx.disk, { checkIntervalMs: 0 });
+    const lookup = userLookup(users);
+    const cached = () => (users as unknown as { cpusers: Map<string, unknown> }).cpusers;
+    const tick = () => new Promise((r) => setTimeout(r, 2)); // memfs: millisecond directory mtimes
+    expect(await lookup.themeOf('bob')).toBe('jupiter');
+    for (let i = 0; i < 20; i++) {
+      await tick();
+      seed(ctx, `/var/cpanel/users/c${i}`, `RS=theme${i}\n`);
+      expect(await lookup.themeOf(`c${i}`)).toBe(`theme${i}`);
+      await tick();
+      ctx.fs.unlinkSync(hostPath(ctx, `/var/cpanel/users/c${i}`));
+      expect(await lookup.themeOf('bob')).toBe('jupiter');
+    }
+    expect([...cached().keys()]).toEqual(['bob']);
+    // Names that are no accounts never get an entry.
+    expect(await lookup.themeOf('nobody-here')).toBeUndefined();
+    expect(await lookup.cpanelUserFile('../etc')).toBeUndefined();
+    expect([...cached().keys()]).toEqual(['bob']);
+  });
+
   it('concurrent questions share one read (single flight)', async () => {
     seedFiles(ctx, { ...EMPTY_SYSTEM, '/etc/passwd': 'bob:x:1:1\n' });
     const c = counted();
