@@ -4,6 +4,7 @@
  * File-handle methods (write, sync) are wrapped too, matched against the path they were opened at.
  */
 import type * as nodeFs from 'node:fs';
+import { capabilitiesOf, type FsPort } from '../../src/io/fs-port.js';
 
 export interface Fault {
   op: 'open' | 'write' | 'sync' | 'rename' | 'link' | 'unlink' | 'mkdir' | 'chmod' | 'chown' | 'lstat' | 'readFile';
@@ -24,7 +25,22 @@ function errnoError(code: string, op: string, p: string): NodeJS.ErrnoException 
 export function faultyFs(base: typeof nodeFs, faults: Fault[]): { fs: typeof nodeFs; calls: string[] } {
   const counts = new Map<Fault, number>();
   const calls: string[] = [];
-  const check = (op: Fault['op'], p: string) => {
+  // The wrapper declares its base's capabilities, so that a fault test on a real disk runs the
+  // production paths (descriptor paths, kept directory handles, filesystem flushes), not memfs's.
+  const capabilities = capabilitiesOf(base as unknown as FsPort);
+  // Calls name entries through a directory descriptor there (`/proc/self/fd/N/name`): rules and
+  // the call log see the path the descriptor stands for.
+  const named = (p: string): string => {
+    const m = /^\/proc\/self\/fd\/(\d+)(\/.*)?$/.exec(p);
+    if (m === null || !capabilities.procFdPaths) return p;
+    try {
+      return base.readlinkSync(`/proc/self/fd/${m[1]}`) + (m[2] ?? '');
+    } catch {
+      return p;
+    }
+  };
+  const check = (op: Fault['op'], raw: string) => {
+    const p = named(raw);
     calls.push(`${op} ${p}`);
     for (const f of faults) {
       if (f.op !== op) continue;
@@ -82,6 +98,7 @@ export function faultyFs(base: typeof nodeFs, faults: Fault[]): { fs: typeof nod
   const fs = new Proxy(base, {
     get(target, prop, recv) {
       if (prop === 'promises') return promises;
+      if (prop === 'linkstoreCapabilities') return capabilities;
       const v = Reflect.get(target, prop, recv) as unknown;
       if (typeof v !== 'function') return v;
       const fn = v as (...a: unknown[]) => unknown;
