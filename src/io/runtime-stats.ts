@@ -13,6 +13,8 @@ export interface RuntimeStats {
   installedLocks: number;
   /** Installed locks whose release failed and is being retried. */
   leftoverLocks: number;
+  /** Open directory handles those leftovers hold: one per directory, however many locks it holds. */
+  leftoverLockDirs: number;
   /** Released lock temps kept for reuse until the next event-loop turn. */
   idleLockTemps: number;
   /** Lock temps whose unlink failed, retried in the background (at most 64). */
@@ -26,6 +28,7 @@ export function runtimeStats(): RuntimeStats {
   return {
     installedLocks: locks.installed,
     leftoverLocks: locks.leftovers,
+    leftoverLockDirs: locks.leftoverDirHandles,
     idleLockTemps: idleLockTempCount(),
     leftoverLockTemps: leftoverLockTempCount(),
     mutexKeys: mutexKeyCount(),

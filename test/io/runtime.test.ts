@@ -265,4 +265,29 @@ describeOnDisks('runtime', (ctx) => {
     expect(seen.some((c) => c.staged > 0 && c.staged < total)).toBe(true);
     expect(seen.some((c) => c.published > 0 && c.published < total)).toBe(true);
   });
+
+  it('leftover locks of one directory share one open directory handle while their releases keep failing', async () => {
+    seedAuthnServer(ctx);
+    // Every unlink of a per-user DB lock fails (a directory made append-only, say) until told otherwise.
+    let failing = true;
+    const userDbLock = (p: string) => failing && p.includes('/links/users/') && p.endsWith('.db.lock');
+    const { fs } = faultyFs(ctx.fs, [{ op: 'unlink', path: userDbLock, code: 'EPERM' }]);
+    const disk = ctx.make({ fs });
+    const { store } = makeAuthnStore(ctx, { disk, mailUserExists: async () => true });
+    const total = 40;
+    try {
+      for (let i = 0; i < total; i++) {
+        const r = await store.linkAccount({ user: `m${i}@bob.example`, provider: 'google', subject: `s${i}` });
+        expect(r.warnings).toEqual([expect.stringContaining('could not be released yet')]);
+        // Calls far apart in time resolve their directory afresh; their leftovers still share one handle.
+        if (i % 10 === 9) disk.closeKeptHandles();
+      }
+      expect(runtimeStats()).toMatchObject({ leftoverLocks: total, leftoverLockDirs: 1 });
+    } finally {
+      failing = false;
+      for (let i = 0; i < 300 && runtimeStats().leftoverLocks > 0; i++) await new Promise((res) => setTimeout(res, 25));
+    }
+    expect(runtimeStats()).toMatchObject({ installedLocks: 0, leftoverLocks: 0, leftoverLockDirs: 0 });
+    expect(ctx.fs.readdirSync(hostPath(ctx, '/var/cpanel/authn/links/users/bob')).filter((n) => n.includes('.lock'))).toEqual([]);
+  });
 });

@@ -54,7 +54,7 @@ describeOnDisks('long life', (ctx) => {
     }
     await settle();
     const end = heapAfterGc();
-    expect(runtimeStats()).toEqual({ installedLocks: 0, leftoverLocks: 0, idleLockTemps: 0, leftoverLockTemps: 0, mutexKeys: 0 });
+    expect(runtimeStats()).toEqual({ installedLocks: 0, leftoverLocks: 0, leftoverLockDirs: 0, idleLockTemps: 0, leftoverLockTemps: 0, mutexKeys: 0 });
     // Flat: what is left after three quarters of the run is noise, not a per-call accumulation.
     expect(end - quarter).toBeLessThan(8 * 1024 * 1024);
   });
