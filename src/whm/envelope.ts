@@ -3,6 +3,7 @@
  * (never a stack trace); `error_code` carries our stable code for scripts.
  */
 import { LinkstoreError, type ErrorCode } from '../io/errors.js';
+import type { PlannedOp } from '../io/plan.js';
 
 export interface WhmMetadata {
   command: string;
@@ -44,13 +45,18 @@ export function whmOk<T>(command: string, data?: T, warnings: readonly string[] 
 /**
  * The failure envelope. The reason is the handler's text as cPanel's running code gives it, with
  * nothing added (verified-against-cpanel §4: no `API failure: ` prefix, integration-links §5.1
- * notwithstanding). `warnings` (a misspelt parameter's) matter most when the call failed.
+ * notwithstanding). `warnings` (a misspelt parameter's) matter most when the call failed. A call
+ * of several steps that failed part-way (E_PARTIAL) says what it left in place, as the CLI does:
+ * `data.done`, and `changed: 1`.
  */
-export function whmFail(command: string, error: unknown, warnings: readonly string[] = []): WhmEnvelope<never> {
+export function whmFail(command: string, error: unknown, warnings: readonly string[] = []): WhmEnvelope<{ done: readonly PlannedOp[] }> {
   const { message, code } = describeError(error);
   const metadata: WhmMetadata = { command, reason: message, result: 0, version: 1, error_code: code };
   if (warnings.length) metadata.output = { warnings: [...warnings] };
-  return { metadata };
+  const done = error instanceof LinkstoreError && error.done !== undefined && error.done.length > 0 ? error.done : undefined;
+  if (done === undefined) return { metadata };
+  metadata.changed = 1;
+  return { data: { done }, metadata };
 }
 
 export function describeError(error: unknown): { message: string; code: ErrorCode | 'E_INTERNAL' } {

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { callUapi, callWhm, isLinkstoreError, LinkstoreError, openLinkstore } from '../../src/index.js';
 import { createTestServer } from '../../src/testing/index.js';
+import { whmFail } from '../../src/whm/envelope.js';
 
 const LINK = { username: 'bob', provider_id: 'google', subject_unique_identifier: 'nope' };
 
@@ -147,5 +148,20 @@ describe('unknown parameters', () => {
     const added = await callUapi(s.linkstore, 'add_authn_link', params as never);
     expect(added.result).toMatchObject({ status: 1, errors: null, warnings: ['Ignoring unrecognized data key “srvice” (webmaild)!'] });
     expect((await callUapi(s.linkstore, 'get_authn_links', { username: 'bob' })).result.warnings).toBeNull();
+  });
+});
+
+describe('failure envelopes', () => {
+  it('a failure after some changes were made (E_PARTIAL) lists them in data.done, changed 1; any other failure has no data', () => {
+    const done = [{ op: 'remove' as const, path: '/var/cpanel/authn/links/users/bob/bob.db' }];
+    const partial = whmFail('x', new LinkstoreError('E_PARTIAL', 'One of 2 changes is in place.', { done }));
+    expect(partial).toEqual({
+      data: { done },
+      metadata: { command: 'x', reason: 'One of 2 changes is in place.', result: 0, version: 1, error_code: 'E_PARTIAL', changed: 1 },
+    });
+    expect(Object.keys(partial)).toEqual(['data', 'metadata']);
+    expect(whmFail('x', new LinkstoreError('E_NO_SUCH_USER', 'nope'))).toEqual({
+      metadata: { command: 'x', reason: 'nope', result: 0, version: 1, error_code: 'E_NO_SUCH_USER' },
+    });
   });
 });
