@@ -170,15 +170,28 @@ async function toDirectory(disk: Disk, top: string, sections: readonly Section[]
   );
   if (dryRun) return ops;
   for (const [i, a] of actions.entries()) {
+    const before = a.op === 'mkdir' ? undefined : lstatHost(fs, a.host);
     try {
       if (a.op === 'mkdir') await ensureHostDir(fs, a.host, a.mode, false, fsync);
       else if (a.op === 'write') await writeHostFile(fs, a.host, [a.file.content], { mode: a.file.mode, uid: a.file.uid, gid: a.file.gid, owners, fsync });
       else removeHostFile(fs, a.host);
     } catch (e) {
-      throw undoOrPartial(fs, actions.slice(0, i + 1), ops.slice(0, i), e);
+      // A replace that failed before its rename (ENOSPC in the temp) replaced nothing: only a
+      // failing step that is in place counts as tried, so the creates before it can still go.
+      const landed = inPlace(fs, a, before);
+      const upTo = landed || onlyCreates(a) ? i + 1 : i;
+      throw undoOrPartial(fs, actions.slice(0, upTo), ops.slice(0, landed ? i + 1 : i), e);
     }
   }
   return ops;
+}
+
+/** Whether the failed action `a` took effect anyway (a rename that landed before its fsync failed); `before`: the target's lstat before it. */
+function inPlace(fs: FsPort, a: DirAction, before: ReturnType<typeof lstatHost>): boolean {
+  const now = lstatHost(fs, a.host);
+  if (a.op === 'mkdir') return now?.isDirectory() === true;
+  if (a.op === 'remove') return now === undefined;
+  return now !== undefined && (before === undefined || now.ino !== before.ino || now.dev !== before.dev);
 }
 
 const onlyCreates = (a: DirAction) => a.op === 'mkdir' || (a.op === 'write' && !a.existed);

@@ -47,4 +47,15 @@ describeOnDisks('archive export failures', (ctx) => {
     );
     expect((await exportAccountArchive(ls, 'bob', dir)).ops.map((o) => o.op)).toEqual(['write']);
   });
+  it('a replacing write that fails before its rename (ENOSPC) replaced nothing: the new section made before it is removed again and the error stands', async () => {
+    const dir = `${out}/cpmove-bob`;
+    await exportAccountArchive(ls, 'bob', dir);
+    ctx.fs.rmSync(`${dir}/integration`, { recursive: true });
+    ctx.fs.writeFileSync(`${dir}/authnlinks/bob.db`, '{"old":1}');
+    const before = backups();
+    const full = makeLinkstore(ctx.make({ fs: faultyFs(ctx.fs, [{ op: 'write', path: `${dir}/authnlinks/`, code: 'ENOSPC' }]).fs }));
+    const e = await rejectsWith(exportAccountArchive(full, 'bob', dir), 'E_IO');
+    expect(e.message).toMatch(/ENOSPC/);
+    expect(backups()).toEqual(before);
+  });
 });
