@@ -65,7 +65,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       out.help = true;
       continue;
     }
-    if (!optionsEnded && a.length > 1 && a.startsWith('-') && !a.startsWith('--')) throw new UsageError(`Unknown option “${a}”.`);
+    if (!optionsEnded && a.length > 1 && a.startsWith('-') && !a.startsWith('--')) throw unknownOption(a);
     if (!optionsEnded && a.startsWith('--')) {
       const eq = a.indexOf('=');
       const name = eq === -1 ? a.slice(2) : a.slice(2, eq);
@@ -91,7 +91,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         else if (name === 'version') out.version = true;
         else out.flags[name] = true;
       } else {
-        throw new UsageError(`Unknown option “${a}”.`);
+        throw unknownOption(a);
       }
       continue;
     }
@@ -109,6 +109,12 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
   }
   return out;
+}
+
+/** An unknown option, named without what follows its `=`: a misplaced `--client_secret=…` must not print the secret. */
+function unknownOption(a: string): UsageError {
+  const eq = a.indexOf('=');
+  return new UsageError(`Unknown option “${eq === -1 ? a : a.slice(0, eq)}”.`);
 }
 
 /**
