@@ -9,6 +9,7 @@ import { parseArgs, requestedCommand, requestedOutput, UsageError, type ParsedAr
 import { format } from './output.js';
 import { commandFailure, usageFailure, type CliIo } from './usage.js';
 import { nodeFsPort } from '../io/fs-port.js';
+import { isSecretKey } from '../io/secret-keys.js';
 import type { WhmFunction } from '../whm/functions.js';
 
 export type { CliIo } from './usage.js';
@@ -74,7 +75,14 @@ function functionMisuse(fn: WhmFunction, args: ParsedArgs, unknown: readonly str
   }
   if (args.output === 'table') return `the output format “table” does not apply to “${fn.name}”; use yaml, json or jsonpretty.`;
   if (args.dryRun && !fn.mutates) return `“${fn.name}” does not write, so --dry-run does not apply.`;
-  if (args.positional.length) return `“${args.positional[0]}” is not a key=value parameter.`;
+  if (args.positional.length) {
+    // A token typed without its `token=` is the likeliest bare argument of a function that takes
+    // a secret: name it only where none is taken (as ignoringKey masks a dropped key's value).
+    const takesSecret = fn.params.some((p) => isSecretKey(p.name) || p.name === 'configurations');
+    return takesSecret
+      ? `an argument that is not a key=value parameter was given (not shown: “${fn.name}” takes a secret); write key=value.`
+      : `“${args.positional[0]}” is not a key=value parameter.`;
+  }
   if (args.strict && unknown.length) return `“${fn.name}” does not take the parameter “${unknown[0]}” (--strict).`;
   return undefined;
 }
