@@ -25,7 +25,7 @@ export const ERROR_CODES = {
   E_COMMIT_FAILED: 'A multi-file update failed; files were restored to their previous content.',
   E_AFTER_PUBLISH: 'The new content is in place, but a step after publishing failed (its durability across a crash is not guaranteed).',
   E_PARTIAL: 'A call of several steps failed after some of them were made: those changes are in place (the error lists them), the rest was not made.',
-  E_PATH_CHANGED: 'A directory was moved or replaced while the library was using it; nothing was changed there.',
+  E_PATH_CHANGED: 'A directory was moved or replaced while the library was reading or writing in it; nothing was read from it or changed there.',
   E_IO: 'An unexpected filesystem error.',
   E_NO_SUCH_USER: 'The user does not exist.',
   E_NOT_CPANEL_USER: 'The user is not a cPanel account.',
