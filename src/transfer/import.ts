@@ -269,8 +269,7 @@ export async function importRecords(ls: Linkstore, lines: InputLines, options: I
     n++;
     // Lines given as an array (or any sync iterable) arrive through microtasks only: a slice of
     // 4,096 parsed without a turn held the host's loop for 20–50 ms.
-    const turn = pace();
-    if (turn !== undefined) await turn;
+    await pace();
     const r = lineRecord(line, options, mapped);
     if (r === undefined) continue;
     report.read++;

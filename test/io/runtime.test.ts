@@ -290,4 +290,22 @@ describeOnDisks('runtime', (ctx) => {
     expect(runtimeStats()).toMatchObject({ installedLocks: 0, leftoverLocks: 0, leftoverLockDirs: 0 });
     expect(ctx.fs.readdirSync(hostPath(ctx, '/var/cpanel/authn/links/users/bob')).filter((n) => n.includes('.lock'))).toEqual([]);
   });
+
+  it('lets a timer run while thousands of reads started at once run their steps', async () => {
+    const F = `${L}/alice/a.userconfig`;
+    seed(ctx, F, '{"url":"https://x/"}');
+    // All of them ask to go on before any has done its step: they pass one at a time, so the
+    // slice runs out part-way, not after the last of them.
+    const total = 4000;
+    let done = 0;
+    const seen: number[] = [];
+    const timer = setInterval(() => seen.push(done), 0);
+    try {
+      await Promise.all(Array.from({ length: total }, () => ctx.disk.readFile(F).then(() => done++)));
+    } finally {
+      clearInterval(timer);
+    }
+    expect(done).toBe(total);
+    expect(seen.some((n) => n > 0 && n < total)).toBe(true);
+  });
 });
