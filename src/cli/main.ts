@@ -9,7 +9,6 @@ import { parseArgs, requestedCommand, requestedOutput, UsageError, type ParsedAr
 import { format } from './output.js';
 import { commandFailure, usageFailure, type CliIo } from './usage.js';
 import { nodeFsPort } from '../io/fs-port.js';
-import { isSecretKey } from '../io/secret-keys.js';
 import type { WhmFunction } from '../whm/functions.js';
 
 export type { CliIo } from './usage.js';
@@ -66,7 +65,7 @@ async function rootDir(given: string | undefined): Promise<string> {
 }
 
 /** The flags and parameters a WHM function does not take, as a usage error message. */
-function functionMisuse(fn: WhmFunction, args: ParsedArgs, unknown: readonly string[]): string | undefined {
+function functionMisuse(fn: WhmFunction, args: ParsedArgs, unknown: readonly string[], takesSecret: boolean): string | undefined {
   const paramNames = fn.params.map((p) => p.name);
   for (const flag of Object.keys(args.flags)) {
     const asParam = flag === 'user' ? paramNames.find((n) => n === 'user' || n === 'username') : paramNames.find((n) => n === flag);
@@ -78,7 +77,6 @@ function functionMisuse(fn: WhmFunction, args: ParsedArgs, unknown: readonly str
   if (args.positional.length) {
     // A token typed without its `token=` is the likeliest bare argument of a function that takes
     // a secret: name it only where none is taken (as ignoringKey masks a dropped key's value).
-    const takesSecret = fn.params.some((p) => isSecretKey(p.name) || p.name === 'configurations');
     return takesSecret
       ? `an argument that is not a key=value parameter was given (not shown: “${fn.name}” takes a secret); write key=value.`
       : `“${args.positional[0]}” is not a key=value parameter.`;
@@ -113,7 +111,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, rawAr
     io.stdout((await import('./help.js')).mainHelp());
     return 0;
   }
-  const { unknownFunction, whmFunction } = await import('../whm/functions.js');
+  const { secretParamsOf, unknownFunction, whmFunction } = await import('../whm/functions.js');
   const isCommand = (COMMANDS as readonly string[]).includes(command);
   const fn = isCommand ? undefined : whmFunction(command);
   // The same text as callWhm and `serve` give (one reason for one mistake, whichever way it came).
@@ -148,7 +146,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo, rawAr
   }
   const { callWhm, unknownParams } = await import('../whm/index.js');
   const unknown = unknownParams(fn, args.params);
-  const misuse = functionMisuse(fn, args, unknown);
+  const misuse = functionMisuse(fn, args, unknown, secretParamsOf(fn).length > 0);
   if (misuse !== undefined) return usageFailure(io, args.output, command, misuse);
   const env = await callWhm(ls, command, args.params, { dryRun: args.dryRun });
   for (const w of env.metadata.output?.warnings ?? []) io.stderr(`linkstore: warning: ${w}\n`);

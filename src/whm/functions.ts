@@ -5,6 +5,7 @@
  * parameters and shapes `data`.
  */
 import { LinkstoreError } from '../io/errors.js';
+import { isSecretKey } from '../io/secret-keys.js';
 import type { PlannedOp } from '../io/plan.js';
 import type { Linkstore } from '../services.js';
 import { MutationData } from './envelope.js';
@@ -437,4 +438,9 @@ export function whmFunction(name: string): WhmFunction | undefined {
 /** E_UNKNOWN_FUNCTION for `name`, listing the functions there are (the CLI and `serve` give the same text). */
 export function unknownFunction(name: string): LinkstoreError {
   return new LinkstoreError('E_UNKNOWN_FUNCTION', `Unknown function “${name}”. Known functions: ${WHM_FUNCTIONS.map((f) => f.name).join(', ')}.`);
+}
+
+/** The parameters of `fn` that carry a secret: a token, or client configurations (which hold the client secret). */
+export function secretParamsOf(fn: WhmFunction): string[] {
+  return fn.params.filter((p) => isSecretKey(p.name) || p.name === 'configurations').map((p) => p.name);
 }

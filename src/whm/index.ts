@@ -3,10 +3,10 @@
  * the WHM API 1 shape over the typed stores. Names in, envelope out; it never throws.
  */
 import { LinkstoreError } from '../io/errors.js';
-import { isSecretKey, shownIgnoredValue } from '../io/secret-keys.js';
+import { shownIgnoredValue } from '../io/secret-keys.js';
 import type { Linkstore } from '../services.js';
 import { MutationData, uapiFail, uapiOk, whmFail, whmOk, type UapiEnvelope, type WhmEnvelope } from './envelope.js';
-import { unknownFunction, whmFunction, WHM_FUNCTIONS, type WhmFunction } from './functions.js';
+import { secretParamsOf, unknownFunction, whmFunction, WHM_FUNCTIONS, type WhmFunction } from './functions.js';
 import { ParamReader, type WhmParams } from './params.js';
 
 export { WHM_FUNCTIONS, whmFunction, type WhmFunction, type ParamSpec } from './functions.js';
@@ -32,11 +32,6 @@ export function unknownParams(fn: WhmFunction, params: WhmParams): string[] {
  */
 export const ignoringKey = (key: string, value: string, secretParams: readonly string[] = []): string =>
   `Ignoring unrecognized data key “${key}” (${shownIgnoredValue(key, value, secretParams)})!`;
-
-/** The parameters of `fn` that carry a secret: a token, or client configurations (which hold the client secret). */
-function secretParamsOf(fn: WhmFunction): string[] {
-  return fn.params.filter((p) => isSecretKey(p.name) || p.name === 'configurations').map((p) => p.name);
-}
 
 function ignoredWarnings(fn: WhmFunction, unknown: readonly string[], params: WhmParams): string[] {
   const secret = secretParamsOf(fn);
