@@ -268,7 +268,9 @@ function takeUnchangedIdleTemp(dir: DirHandle, key: string): LockTemp | undefine
   }
   const same = t.dir.ino === dir.ino && t.dir.dev === dir.dev;
   if (same && st !== undefined && st.isFile() && st.ino === t.ino && st.mtimeMs === t.mtimeMs && st.size === t.size) return t;
-  if (st !== undefined && st.ino === t.ino && st.mtimeMs === t.mtimeMs) discardLockTemp(t);
+  // Ours but not reusable here (another directory now): removed. Changed by someone (inode, mtime or
+  // size; memfs keeps millisecond mtimes, so a same-millisecond rewrite shows only in the size): left.
+  if (st !== undefined && st.ino === t.ino && st.mtimeMs === t.mtimeMs && st.size === t.size) discardLockTemp(t);
   else t.dir.release();
   return undefined;
 }

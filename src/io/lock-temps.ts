@@ -123,6 +123,23 @@ export function discardLockTemp(t: LockTemp): void {
   else keepLeftoverTemp(t);
 }
 
+/**
+ * Remove an idle temp, unless someone changed it since we made it (its name is ours, but its inode,
+ * mtime or size is not: memfs keeps millisecond mtimes, so the size counts too): that file is left
+ * where it is, as taking an idle temp leaves it (dot-lock.ts `takeUnchangedIdleTemp`), whichever
+ * of the two meets it first.
+ */
+function discardIdleLockTemp(t: LockTemp): void {
+  let st;
+  try {
+    st = t.dir.fs.lstatSync(t.dir.at(t.name));
+  } catch {
+    st = undefined; // gone, or unreadable: discardLockTemp removes it or keeps it for a retry
+  }
+  if (st !== undefined && (st.ino !== t.ino || st.mtimeMs !== t.mtimeMs || st.size !== t.size)) t.dir.release();
+  else discardLockTemp(t);
+}
+
 /** Unlink `t`'s name; true when it is gone (removed now, or already). */
 function unlinkTemp(t: LockTemp): boolean {
   try {
@@ -203,7 +220,7 @@ function dropOldest(): void {
   for (const [fs, m] of idle) {
     for (const [key, list] of m) {
       const t = list.shift() as LockTemp;
-      discardLockTemp(t);
+      discardIdleLockTemp(t);
       if (list.length === 0) m.delete(key);
       idleCount--;
       if (m.size === 0) idle.delete(fs);
@@ -219,7 +236,7 @@ export function dropIdleLockTemps(fs?: FsPort, underDir?: string): void {
     const prefix = underDir === undefined || underDir.endsWith('/') ? underDir : underDir + '/';
     for (const [key, list] of m) {
       const keep = list.filter((t) => prefix !== undefined && !(t.dir.host + '/').startsWith(prefix));
-      for (const t of list) if (!keep.includes(t)) discardLockTemp(t);
+      for (const t of list) if (!keep.includes(t)) discardIdleLockTemp(t);
       idleCount -= list.length - keep.length;
       if (keep.length === 0) m.delete(key);
       else m.set(key, keep);

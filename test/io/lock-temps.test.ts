@@ -49,6 +49,16 @@ describeOnDisks(
       expect(names(ctx)).toEqual([]);
     });
 
+    it('leaves an idle temp that someone changed when the loop turns, as the next lock leaves it', async () => {
+      setup();
+      await withDotLock(ctx.disk, FILE, { dataMode: 0o600 }, async () => undefined);
+      const [idle] = names(ctx);
+      ctx.fs.writeFileSync(hostPath(ctx, `${DIR}/${idle}`), 'tampered\n');
+      await settle();
+      expect(names(ctx)).toEqual([idle]);
+      expect(peek(ctx, `${DIR}/${idle}`)).toBe('tampered\n');
+    });
+
     it('keeps nothing after a failed critical section', async () => {
       setup();
       await withDotLock(ctx.disk, FILE, { dataMode: 0o600 }, async () => undefined);
